@@ -1,0 +1,87 @@
+"""Command line: ``python -m repurchase {render,validate,demo-data}``.
+
+Errors caused by inputs print one clear message (file, field, fix) and exit
+with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import RepurchaseError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from . import datasets
+    from .params import load_params
+
+    failed = 0
+    for p in args.params:
+        try:
+            params = load_params(p)
+            period = datasets.resolve_period(params, args.period)
+            result = datasets.load_cleaning(params, period)
+            for role in ("customers", "surveys"):
+                datasets.load_cleaning(params, period, role)
+            print(f"ok: {p}: client {params.client}, period {period.label}, "
+                  f"{result.raw_rows:,} rows read, {len(result.clean):,} usable")
+        except RepurchaseError as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from .render import print_summary, render_reports
+
+    out = Path(args.out)
+    outcomes = render_reports([Path(p) for p in args.params], args.period, jobs=args.jobs, out=out)
+    return print_summary(outcomes, out)
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from .demo_data import write_demo_data
+
+    kwargs = {"out_dir": Path(args.out)} if args.out else {}
+    write_demo_data(**kwargs)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m repurchase", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("render", help="execute the notebooks and render HTML reports")
+    r.add_argument("params", nargs="+", help="params files, e.g. params/*.yaml")
+    r.add_argument("--period", default=None, help="YYYY-MM, YYYY-MM..YYYY-MM or latest (default: each file's period)")
+    r.add_argument("--jobs", type=int, default=1, help="reports rendered in parallel (default 1)")
+    r.add_argument("--out", default="reports", help="reports folder (default reports)")
+    r.set_defaults(func=_cmd_render)
+
+    v = sub.add_parser("validate", help="check params files and their sources")
+    v.add_argument("params", nargs="+")
+    v.add_argument("--period", default=None)
+    v.set_defaults(func=_cmd_validate)
+
+    d = sub.add_parser("demo-data", help="write the demo data under data/demo/")
+    d.add_argument("--out", default=None, help="folder (default data/demo)")
+    d.set_defaults(func=_cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RepurchaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Domain exceptions.
+
+Every error a user can cause (a bad params file, a missing column, an unreadable
+date, a wrong encoding) is raised as a :class:`RepurchaseError` subclass whose
+message names the file, the field and the fix. The command line prints that
+message alone, without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class RepurchaseError(Exception):
+    """Base class for errors caused by inputs, with a message meant for the user."""
+
+
+class ParamsError(RepurchaseError):
+    """A params file is missing, unreadable, or fails validation.
+
+    Parameters
+    ----------
+    path
+        The params file.
+    problems
+        One line per problem, each naming the field and the fix.
+    """
+
+    def __init__(self, path: object, problems: list[str]):
+        self.path = str(path)
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{self.path}: {n} problem{'s' if n != 1 else ''} in the params file"
+        super().__init__(head + "\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class SourceError(RepurchaseError):
+    """A data source cannot be read: missing file, wrong encoding, missing column."""
+
+
+class DataError(RepurchaseError):
+    """A source was read but its values are unusable (e.g. no date can be parsed)."""
+
+
+class AnalysisError(RepurchaseError):
+    """An analysis cannot run on the data given (e.g. too few customers to fit)."""

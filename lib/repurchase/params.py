@@ -1,0 +1,426 @@
+"""Client params: one YAML file per client, loaded into a typed object.
+
+:func:`load_params` validates a file once, at the boundary. Every problem in the
+file is reported at once in a :class:`~repurchase.errors.ParamsError` that names
+the file, the field and the fix; unknown keys are rejected with the closest valid
+key. Relative paths are resolved against the repository root.
+
+A source path may also point into an installed package with
+``package://<distribution>/<path inside it>``, e.g.
+``package://lifetimes/datasets/CDNOW_sample.txt`` for the CDNOW log shipped in the
+``lifetimes`` wheel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import importlib.metadata
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ParamsError
+
+#: Canonical transaction columns: required ones first.
+TRANSACTION_REQUIRED = ("customer_id", "order_date", "amount")
+TRANSACTION_OPTIONAL = (
+    "order_id",
+    "quantity",
+    "product_id",
+    "product_name",
+    "category",
+    "channel",
+    "region",
+    "store",
+    "status",
+)
+CUSTOMER_REQUIRED = ("customer_id",)
+CUSTOMER_OPTIONAL = (
+    "signup_date",
+    "tier",
+    "points",
+    "acquisition_channel",
+    "acquisition_cost",
+    "channel",
+    "region",
+    "name",
+    "email",
+    "phone",
+)
+SURVEY_REQUIRED = ("customer_id", "response_date")
+SURVEY_OPTIONAL = ("nps", "csat", "ces", "comment", "channel", "region")
+
+#: Canonical columns per source role: (required, optional).
+CANONICAL_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "transactions": (TRANSACTION_REQUIRED, TRANSACTION_OPTIONAL),
+    "customers": (CUSTOMER_REQUIRED, CUSTOMER_OPTIONAL),
+    "surveys": (SURVEY_REQUIRED, SURVEY_OPTIONAL),
+}
+
+DELIMITERS = {"comma": ",", "tab": "\t", "semicolon": ";", "whitespace": r"\s+"}
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".duckdb": "sql",
+    ".db": "sql",
+}
+_PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class StrictModel(BaseModel):
+    """Base for every params section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class SourceSpec(StrictModel):
+    """Where one data source lives and how its columns map to canonical names."""
+
+    path: Path | None = Field(None, description="File path, relative to the repository root, or package://dist/path.")
+    url: str | None = Field(None, description="SQLAlchemy URL or DuckDB file for format: sql.")
+    query: str | None = Field(None, description="SQL query for format: sql.")
+    format: Literal["csv", "excel", "parquet", "sql"] | None = Field(
+        None, description="Inferred from the file extension when omitted."
+    )
+    encoding: str = Field("utf-8", description="Text encoding: utf-8, utf-8-sig, gbk, gb18030 …")
+    sheet: str | int | None = Field(None, description="Excel sheet name (or index); the first sheet when omitted.")
+    delimiter: Literal["comma", "tab", "semicolon", "whitespace"] = "comma"
+    header: bool = Field(True, description="False when the file has no header row; columns are then positions 0, 1, …")
+    date_format: str | None = Field(None, description="strftime format of the date column, e.g. %Y%m%d; mixed formats are parsed when omitted.")
+    exported_at: dt.date | None = Field(None, description="Export date; rows dated after it are excluded.")
+    columns: dict[str, str | int] = Field(..., description="canonical name: column in the source")
+
+    @model_validator(mode="after")
+    def _check_location(self) -> "SourceSpec":
+        if self.path is None and self.url is None:
+            raise ValueError("give either path (a file) or url + query (a database)")
+        if self.path is not None and self.url is not None:
+            raise ValueError("give path or url, not both")
+        if self.url is not None and not self.query:
+            raise ValueError("a url source also needs query: the SQL that returns the rows")
+        if self.format is None:
+            if self.url is not None:
+                self.format = "sql"
+            else:
+                suffix = Path(str(self.path)).suffix.lower()
+                if suffix not in FORMATS_BY_SUFFIX:
+                    raise ValueError(
+                        f"cannot infer format from extension {suffix!r}; set format: csv | excel | parquet | sql"
+                    )
+                self.format = FORMATS_BY_SUFFIX[suffix]
+        if self.format == "sql" and not self.query:
+            raise ValueError("format: sql needs query: the SQL that returns the rows")
+        try:
+            "".encode(self.encoding)
+        except LookupError:
+            raise ValueError(
+                f"unknown encoding {self.encoding!r}; use utf-8, utf-8-sig, gbk or gb18030"
+            ) from None
+        return self
+
+    def resolved_path(self) -> Path | None:
+        """The file path as an absolute Path (None for a database source)."""
+        return None if self.path is None else Path(self.path)
+
+
+class Sources(StrictModel):
+    transactions: SourceSpec
+    customers: SourceSpec | None = None
+    surveys: SourceSpec | None = None
+
+    @model_validator(mode="after")
+    def _check_columns(self) -> "Sources":
+        problems = []
+        for role in ("transactions", "customers", "surveys"):
+            spec = getattr(self, role)
+            if spec is None:
+                continue
+            required, optional = CANONICAL_COLUMNS[role]
+            missing = [c for c in required if c not in spec.columns]
+            if missing:
+                problems.append(
+                    f"sources.{role}.columns lacks {', '.join(missing)}: map each to the column of your file"
+                )
+            if role == "surveys":
+                continue  # aspect ratings (aspect_*) are free-form survey columns
+            unknown = [c for c in spec.columns if c not in required + optional]
+            for c in unknown:
+                close = difflib.get_close_matches(c, required + optional, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(
+                    f"sources.{role}.columns has unknown canonical name {c!r}{hint}; "
+                    f"allowed: {', '.join(required + optional)}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class CleaningSettings(StrictModel):
+    """Cleaning rules and their settings (see :mod:`repurchase.cleaning`)."""
+
+    refunds: Literal["net", "exclude"] = Field(
+        "net",
+        description="net: subtract refunds from their orders (fully refunded orders are excluded); "
+        "exclude: drop refunded orders with their refund rows.",
+    )
+    refund_statuses: list[str] = Field(
+        default_factory=lambda: ["refund", "refunded", "return", "returned", "已退款", "退款", "退货"],
+        description="status values (case-insensitive) that mark a refund row",
+    )
+    cancelled_statuses: list[str] = Field(
+        default_factory=lambda: ["cancelled", "canceled", "void", "已取消", "取消"],
+        description="status values that mark an order that never happened",
+    )
+    id_case: Literal["upper", "lower", "keep"] = Field(
+        "upper", description="how to fold the case of IDs so that 'c001' and 'C001 ' are one customer"
+    )
+    drop_exact_duplicates: bool = Field(
+        True, description="drop rows identical in every mapped column (set false when the source has no order ID and repeats are real)"
+    )
+    zero_amounts: Literal["exclude", "keep"] = Field(
+        "exclude", description="keep zero-amount rows as purchase occasions (e.g. free items), or exclude them"
+    )
+    day_first: bool = Field(False, description="read ambiguous dates like 03/04/2026 as day/month")
+
+
+class RepurchaseSettings(StrictModel):
+    """Settings of the repurchase analysis."""
+
+    occasion: Literal["customer_day", "order"] = Field(
+        "customer_day", description="a purchase occasion is a distinct customer-day, or one order"
+    )
+    reactivation_gap_days: int = Field(180, ge=1, description="a returning buyer is reactivated after this many days without a purchase")
+    n_day_windows: list[int] = Field(default_factory=lambda: [30, 60, 90])
+    trend_months: int = Field(24, ge=2)
+    min_pair_support: float = Field(0.005, gt=0, lt=1, description="minimum support for products bought together")
+
+
+class SegmentationSettings(StrictModel):
+    """Settings of the segmentation analysis."""
+
+    rfm_bins: int = Field(5, ge=2, le=10)
+    monetary: Literal["total", "average"] = "total"
+    reference_months: int | None = Field(None, ge=1, description="score on the last N months; all history when omitted")
+    scheme: Literal["rfm11", "cn8"] = "rfm11"
+    frequency_tiers: dict[str, int] = Field(
+        default_factory=lambda: {"high": 4, "occasional": 2},
+        description="minimum occasions for each tier; everyone else is one-time",
+    )
+
+
+class LifetimeValueSettings(StrictModel):
+    """Settings of the lifetime-value analysis."""
+
+    time_unit: Literal["D", "W", "M"] = Field("W", description="D days, W weeks (days / 7), M months (days / 30.4375)")
+    calibration_start: dt.date | None = None
+    calibration_end: dt.date | None = Field(None, description="end of calibration; default: holdout_weeks before the period end")
+    holdout_end: dt.date | None = Field(None, description="end of holdout; default: the period end")
+    holdout_weeks: int = Field(26, ge=1)
+    model: Literal["auto", "bgnbd", "pareto_nbd", "mbgnbd"] = "auto"
+    horizon_months: int = Field(12, ge=1)
+    discount_rate_annual: float = Field(0.10, ge=0, lt=1)
+    margin: float = Field(1.0, gt=0, le=1, description="gross margin; CLV is on margin when below 1")
+    penalizer: float = Field(0.0, ge=0)
+    bootstrap_draws: int = Field(200, ge=0)
+
+
+class ChurnSettings(StrictModel):
+    """Settings of the churn analysis."""
+
+    threshold_days: int | None = Field(None, ge=1, description="fixed inactivity threshold; default: KM p90 of purchase gaps")
+    threshold_quantile: float = Field(0.9, gt=0, lt=1)
+    label_window_days: int = Field(90, ge=1)
+
+
+class SatisfactionSettings(StrictModel):
+    """Settings of the satisfaction analysis."""
+
+    repurchase_window_days: int = Field(90, ge=1)
+    min_group_size: int = Field(30, ge=1)
+
+
+class PrivacySettings(StrictModel):
+    customer_ids: Literal["mask", "hash", "show"] = Field(
+        "mask", description="how customer IDs appear in HTML reports"
+    )
+
+
+class RenderSettings(StrictModel):
+    cell_timeout_seconds: int = Field(900, ge=10)
+
+
+class Params(StrictModel):
+    """A client's params file, validated."""
+
+    client: str = Field(..., description="slug used in report paths")
+    title: str = Field(..., description="shown in report headers")
+    language: Literal["en", "zh"] = "en"
+    currency: str = "CNY"
+    period: str = Field("latest", description="YYYY-MM, or latest = last complete month in the data")
+    sources: Sources
+    cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
+    repurchase: RepurchaseSettings = Field(default_factory=RepurchaseSettings)
+    segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
+    lifetime_value: LifetimeValueSettings = Field(default_factory=LifetimeValueSettings)
+    churn: ChurnSettings = Field(default_factory=ChurnSettings)
+    satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    render: RenderSettings = Field(default_factory=RenderSettings)
+
+    #: set by :func:`load_params`, not by the file
+    source_file: Path | None = Field(None, exclude=True)
+
+    @field_validator("client")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not _SLUG_RE.match(v):
+            raise ValueError("use lowercase letters, digits, '-' or '_' (it becomes a folder name), e.g. demo-online")
+        return v
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: Any) -> str:
+        v = str(v)
+        if v != "latest" and not _PERIOD_RE.match(v):
+            raise ValueError("use YYYY-MM (e.g. 2026-10) or latest")
+        return v
+
+
+def find_repo_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that holds ``pyproject.toml``.
+
+    Falls back to the parent of ``start`` when none is found (a params folder
+    copied elsewhere).
+    """
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "params").is_dir():
+            return folder
+    return start.parent
+
+
+def resolve_data_path(path: Path | str, root: Path) -> Path:
+    """Resolve a source path: ``package://dist/rel`` into an installed package, else against ``root``."""
+    text = str(path)
+    if text.startswith("package:/"):
+        rest = text.split(":", 1)[1].lstrip("/")
+        dist_name, _, rel = rest.partition("/")
+        try:
+            dist = importlib.metadata.distribution(dist_name)
+        except importlib.metadata.PackageNotFoundError:
+            raise ParamsError(
+                path, [f"package {dist_name!r} is not installed; run `make reports` to install requirements"]
+            ) from None
+        # the files of a wheel live next to its top-level package, e.g. lifetimes/datasets/...
+        return Path(str(dist.locate_file(f"{dist_name}/{rel}")))
+    p = Path(text).expanduser()
+    return p if p.is_absolute() else (root / p)
+
+
+def _field_names_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Valid keys of the params section at ``loc`` (for 'did you mean')."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        current = None
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                current = candidate
+                break
+        if current is None:
+            return []
+    return [f for f in getattr(current, "model_fields", {}) if f != "source_file"]
+
+
+def _describe(err: dict) -> str:
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        valid = _field_names_at(Params, loc[:-1])
+        close = difflib.get_close_matches(key, valid, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"valid keys here: {', '.join(valid)}"
+        return f"{where}: unknown key {key!r}; {hint}"
+    if kind == "missing":
+        return f"{where}: required; add it to the file"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind == "literal_error":
+        msg = f"got {err.get('input')!r}; {msg.lower()}"
+    elif kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
+        msg = f"got {err.get('input')!r}; write a date as YYYY-MM-DD"
+    return f"{where}: {msg}"
+
+
+def load_params(path: str | Path) -> Params:
+    """Load and validate a client's params file.
+
+    Parameters
+    ----------
+    path
+        A YAML file, e.g. ``params/demo-online.yaml``.
+
+    Returns
+    -------
+    Params
+        Validated params with source paths resolved against the repository root.
+
+    Raises
+    ------
+    ParamsError
+        Listing every problem at once: unknown keys (with the closest valid key),
+        missing keys, wrong values, and source files that do not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        near = sorted(p.name for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
+        hint = f"; files there: {', '.join(near)}" if near else ""
+        raise ParamsError(path, [f"file not found{hint}"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ParamsError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)}); check indentation and quotes"]) from None
+    except UnicodeDecodeError:
+        raise ParamsError(path, ["the params file must be saved as UTF-8"]) from None
+    if not isinstance(raw, dict):
+        raise ParamsError(path, ["the file must be a YAML mapping (key: value lines)"])
+    try:
+        params = Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamsError(path, [_describe(e) for e in exc.errors()]) from None
+
+    root = find_repo_root(path.parent)
+    problems = []
+    for role in ("transactions", "customers", "surveys"):
+        spec = getattr(params.sources, role)
+        if spec is None or spec.path is None:
+            continue
+        resolved = resolve_data_path(spec.path, root)
+        spec.path = resolved
+        if not resolved.exists():
+            hint = " (run `python -m repurchase demo-data` to create the demo data)" if "demo" in resolved.parts else ""
+            problems.append(f"sources.{role}.path: file not found: {resolved}{hint}")
+    if problems:
+        raise ParamsError(path, problems)
+    params.source_file = path.resolve()
+    return params

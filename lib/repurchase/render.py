@@ -1,0 +1,376 @@
+"""Execute the notebooks for each client and period and render offline HTML.
+
+For each (client, period) the notebooks in ``notebooks/`` run in order with
+papermill into a staging folder; each executed notebook becomes HTML with no
+code, no parameter cells and no network resources; the metrics each notebook
+recorded are merged into ``metrics.json``. Only when everything succeeded does
+the staging folder replace ``reports/<client>/<period>/`` (an atomic rename), so
+a failed run never replaces a good report. One client's failure does not stop
+the batch; :func:`render_reports` returns one :class:`RenderOutcome` per job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RepurchaseError
+from .params import Params, load_params
+from .periods import expand_periods
+from .report import to_jsonable, write_text_atomic
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+REMOVE_TAGS = ("parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell")
+
+
+@dataclass
+class RenderOutcome:
+    """The result of rendering one client and period."""
+
+    client: str
+    period: str
+    ok: bool
+    report_dir: Path | None = None
+    html_files: list[Path] = field(default_factory=list)
+    error: str = ""
+    failed_notebook: Path | None = None
+    seconds: float = 0.0
+
+
+def find_notebooks(notebooks_dir: Path) -> list[Path]:
+    """The analysis notebooks, in the order they run (file name order)."""
+    return sorted(p for p in notebooks_dir.glob("[0-9]*.ipynb") if not p.name.startswith("."))
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# HTML conversion
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
+    c.TemplateExporter.extra_template_basedirs = [str(TEMPLATE_DIR)]
+    c.TemplateExporter.extra_template_paths = [str(TEMPLATE_DIR), str(TEMPLATE_DIR / "report")]
+    exporter = HTMLExporter(config=c, template_name="report")
+    return exporter
+
+
+_HEADING_RE = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+
+
+def _toc(body: str, label: str) -> str:
+    items = []
+    for level, anchor, text in _HEADING_RE.findall(body):
+        if level == "2":
+            items.append(f'<li><a href="#{anchor}">{text}</a></li>')
+    if not items:
+        return ""
+    return f'<nav class="rp-toc"><strong>{html.escape(label)}</strong><ol>{"".join(items)}</ol></nav>'
+
+
+def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
+    """Convert an executed notebook to a self-contained HTML report.
+
+    Parameters
+    ----------
+    executed
+        The executed ``.ipynb``.
+    target
+        The ``.html`` file to write (atomically).
+    header
+        ``title``, ``brand``, ``meta`` (list of (label, value)), ``index_label``,
+        ``toc_label``, ``language``.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            # warnings and logs stay in the executed notebook, not in the stakeholder report
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.metadata["title"] = header["title"]
+    resources = {
+        "repurchase": header,
+        "repurchase_css": (TEMPLATE_DIR / "report" / "report.css").read_text(encoding="utf-8"),
+        "language_code": header.get("language", "en"),
+    }
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    body = body.replace("<!--RP-TOC-->", _toc(body, header.get("toc_label", "Contents")), 1)
+    write_text_atomic(target, body)
+    return target
+
+
+# ---------------------------------------------------------------------------
+# one client, one period
+
+
+def _header(params: Params, period: str, nb_path: Path, data_range: str) -> dict:
+    zh = params.language == "zh"
+    title_nb = _notebook_title(nb_path)
+    return {
+        "brand": "repurchase · 复购分析" if not zh else "复购分析报告",
+        "title": f"{params.title} · {title_nb}",
+        "meta": [
+            ("客户" if zh else "Client", params.title),
+            ("报告期" if zh else "Period", period),
+            ("生成时间" if zh else "Generated", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+            ("数据范围" if zh else "Data range", data_range),
+        ],
+        "index_label": "← 全部报告" if zh else "← All reports",
+        "toc_label": "目录" if zh else "Contents",
+        "language": "zh-CN" if zh else "en",
+    }
+
+
+def _notebook_title(nb_path: Path) -> str:
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return nb_path.stem
+
+
+def _merge_metrics(staging: Path, params: Params, period: str) -> dict:
+    merged: dict = {"client": params.client, "title": params.title, "language": params.language,
+                    "period": period, "generated_at": dt.datetime.now().isoformat(timespec="seconds")}
+    for f in sorted((staging / "metrics").glob("*.json")):
+        merged[f.stem] = json.loads(f.read_text(encoding="utf-8"))
+    write_text_atomic(staging / "metrics.json", json.dumps(to_jsonable(merged), ensure_ascii=False, indent=2))
+    shutil.rmtree(staging / "metrics", ignore_errors=True)
+    return merged
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging`` with renames, so readers never see a mix."""
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _execute(nb: Path, out_nb: Path, parameters: dict, cwd: Path, timeout: int) -> None:
+    import papermill as pm
+
+    attempts = 2
+    for attempt in range(attempts):
+        try:
+            pm.execute_notebook(
+                str(nb),
+                str(out_nb),
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(cwd),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                request_save_on_cell_execute=False,
+            )
+            return
+        except RuntimeError as exc:  # kernel failed to start (e.g. a port collision): retry once
+            if "Kernel" in str(exc) and attempt + 1 < attempts and not out_nb.exists():
+                time.sleep(1.0)
+                continue
+            raise
+
+
+def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -> RenderOutcome:
+    """Render every notebook for one client and period (see module docstring)."""
+    from . import datasets
+
+    start = time.perf_counter()
+    client = Path(params_path).stem
+    try:
+        params = load_params(params_path)
+        client = params.client
+        resolved = datasets.resolve_period(params, period)
+        label = resolved.label
+    except RepurchaseError as exc:
+        return RenderOutcome(client=client, period=period, ok=False, error=str(exc), seconds=time.perf_counter() - start)
+
+    final = out / params.client / label
+    staging = out / params.client / f".{label}.staging-{os.getpid()}"
+    failed_dir = out / params.client / "_failed" / label
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    notebooks = find_notebooks(notebooks_dir)
+    parameters = {"params_path": str(Path(params_path).resolve()), "period": label, "output_dir": str(staging.resolve())}
+    html_files: list[Path] = []
+    tag = f"[{params.client} {label}]"
+    try:
+        tx = datasets.load_cleaning(params, resolved).clean  # also warms the cache for every notebook
+        data_range = f"{tx['order_date'].min():%Y-%m-%d} – {tx['order_date'].max():%Y-%m-%d}" if len(tx) else "–"
+        for nb in notebooks:
+            t0 = time.perf_counter()
+            executed = staging / nb.name
+            try:
+                _execute(nb, executed, parameters, notebooks_dir, params.render.cell_timeout_seconds)
+            except Exception as exc:  # PapermillExecutionError, CellTimeoutError, DeadKernelError, ...
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                kept = failed_dir / nb.name
+                if executed.exists():
+                    shutil.copy2(executed, kept)
+                msg = _short_error(exc)
+                _say(f"{tag} {nb.stem} FAILED after {time.perf_counter() - t0:.1f} s: {msg}")
+                shutil.rmtree(staging, ignore_errors=True)
+                return RenderOutcome(client=params.client, period=label, ok=False, error=f"{nb.name}: {msg}",
+                                     failed_notebook=kept if kept.exists() else None,
+                                     seconds=time.perf_counter() - start)
+            target = staging / f"{nb.stem}.html"
+            notebook_to_html(executed, target, _header(params, label, nb, data_range))
+            html_files.append(final / target.name)
+            _say(f"{tag} {nb.stem} done in {time.perf_counter() - t0:.1f} s")
+        _merge_metrics(staging, params, label)
+        _swap_in(staging, final)
+        shutil.rmtree(failed_dir, ignore_errors=True)
+    except RepurchaseError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        return RenderOutcome(client=params.client, period=label, ok=False, error=str(exc), seconds=time.perf_counter() - start)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return RenderOutcome(client=params.client, period=label, ok=True, report_dir=final, html_files=html_files,
+                         seconds=time.perf_counter() - start)
+
+
+def _short_error(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name == "PapermillExecutionError":
+        return f"{getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', '')} (cell {getattr(exc, 'exec_count', '?')})"
+    text = str(exc).strip().splitlines()
+    return f"{name}: {text[-1] if text else ''}"
+
+
+def _render_job(args: tuple) -> RenderOutcome:
+    params_path, period, out, notebooks_dir = args
+    try:
+        return render_one(Path(params_path), period, Path(out), Path(notebooks_dir))
+    except Exception as exc:  # an unexpected bug: report it, keep the batch going
+        return RenderOutcome(client=Path(params_path).stem, period=period, ok=False,
+                             error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+
+
+# ---------------------------------------------------------------------------
+# batch
+
+
+def render_reports(
+    params_paths: list[Path],
+    period: str | None = None,
+    *,
+    jobs: int = 1,
+    out: Path = Path("reports"),
+    notebooks_dir: Path | None = None,
+) -> list[RenderOutcome]:
+    """Render reports for several clients and periods, then the index.
+
+    Parameters
+    ----------
+    params_paths
+        Params files, one per client.
+    period
+        ``latest``, ``YYYY-MM`` or ``YYYY-MM..YYYY-MM``; each file's own ``period`` when None.
+    jobs
+        Parallel worker processes (one process pool; each job runs one client-period).
+    out
+        The reports folder.
+    notebooks_dir
+        Where the notebooks are; ``notebooks/`` next to the params folder by default.
+
+    Returns
+    -------
+    list of RenderOutcome
+        One per client-period, in submission order.
+    """
+    out = Path(out)
+    tasks = []
+    outcomes: list[RenderOutcome] = []
+    for p in params_paths:
+        p = Path(p)
+        nb_dir = Path(notebooks_dir) if notebooks_dir else _default_notebooks_dir(p)
+        spec = period
+        if spec is None:
+            try:
+                spec = load_params(p).period
+            except RepurchaseError as exc:
+                outcomes.append(RenderOutcome(client=p.stem, period="?", ok=False, error=str(exc)))
+                continue
+        for label in expand_periods(spec):
+            tasks.append((str(p), label, str(out), str(nb_dir)))
+    _say(f"rendering {len(tasks)} report(s) with {jobs} worker(s)")
+    if jobs <= 1 or len(tasks) <= 1:
+        for t in tasks:
+            outcomes.append(_finish(_render_job(t)))
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            futures = [pool.submit(_render_job, t) for t in tasks]
+            for fut in as_completed(futures):
+                outcomes.append(_finish(fut.result()))
+    from .index import write_index
+
+    write_index(out)
+    return outcomes
+
+
+def _finish(outcome: RenderOutcome) -> RenderOutcome:
+    if outcome.ok:
+        _say(f"[{outcome.client} {outcome.period}] ok in {outcome.seconds:.1f} s -> {outcome.report_dir}")
+    else:
+        where = f"\n    see the executed notebook: {outcome.failed_notebook}" if outcome.failed_notebook else ""
+        _say(f"[{outcome.client} {outcome.period}] FAILED: {outcome.error}{where}")
+    return outcome
+
+
+def _default_notebooks_dir(params_path: Path) -> Path:
+    from .params import find_repo_root
+
+    return find_repo_root(params_path.resolve().parent) / "notebooks"
+
+
+def print_summary(outcomes: list[RenderOutcome], out: Path) -> int:
+    """Print the batch summary; return the exit code (1 when anything failed)."""
+    ok = [o for o in outcomes if o.ok]
+    bad = [o for o in outcomes if not o.ok]
+    _say("")
+    _say(f"{len(ok)} report(s) rendered, {len(bad)} failed")
+    for o in bad:
+        _say(f"  FAILED {o.client} {o.period}: {o.error.splitlines()[0] if o.error else ''}")
+        if o.failed_notebook:
+            _say(f"         executed notebook with the error: {o.failed_notebook}")
+    index = (Path(out) / "index.html").resolve()
+    if index.exists():
+        _say(f"index: {index}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: python -m repurchase render PARAMS...")

@@ -1,0 +1,325 @@
+"""What a notebook needs: the report context, safe tables and text, metrics and exports.
+
+A notebook starts with::
+
+    ctx = open_report(params_path, period=period, output_dir=output_dir)
+    tx = ctx.transactions()
+
+and then calls analysis functions on ``tx``. Everything a notebook shows that
+comes from data goes through :func:`show_table` or :func:`say`, which escape
+HTML, and customer IDs through :meth:`ReportContext.mask_ids`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import datasets
+from .cleaning import CleaningResult
+from .params import Params, load_params
+from .periods import Period
+from .privacy import mask_ids
+
+ID_COLUMNS = ("customer_id",)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas values to plain JSON types (NaN and NaT become None)."""
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, pd.Index, np.ndarray)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, pd.Series):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return None if pd.isna(value) else value.isoformat()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file so that readers see the old or the new content, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class ReportContext:
+    """One client, one period, one output folder.
+
+    Attributes
+    ----------
+    params
+        The validated params.
+    period
+        The report month.
+    output_dir
+        Where this notebook writes ``metrics/``, ``exports/`` and side files.
+    """
+
+    params: Params
+    period: Period
+    output_dir: Path
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def language(self) -> str:
+        return self.params.language
+
+    @property
+    def currency(self) -> str:
+        return self.params.currency
+
+    # -- data ---------------------------------------------------------------
+
+    def cleaning(self, role: str = "transactions") -> CleaningResult | None:
+        """The cached cleaning result of a source for this period (None when absent)."""
+        if role not in self._cache:
+            self._cache[role] = datasets.load_cleaning(self.params, self.period, role)
+        return self._cache[role]
+
+    def transactions(self) -> pd.DataFrame:
+        """Cleaned transactions up to the period end, one row per order line."""
+        return self.cleaning("transactions").clean  # type: ignore[union-attr]
+
+    def customers(self) -> pd.DataFrame | None:
+        """Cleaned customers, or None when the client has no customers source."""
+        res = self.cleaning("customers")
+        return None if res is None else res.clean
+
+    def surveys(self) -> pd.DataFrame | None:
+        """Cleaned survey responses up to the period end, or None without a surveys source."""
+        res = self.cleaning("surveys")
+        return None if res is None else res.clean
+
+    # -- outputs ------------------------------------------------------------
+
+    def record_metrics(self, section: str, values: Mapping[str, Any]) -> dict:
+        """Record headline figures for ``metrics.json`` under ``section``.
+
+        Values are converted to plain JSON (NaN -> null). Returns what was written.
+        """
+        clean = to_jsonable(dict(values))
+        write_text_atomic(
+            self.output_dir / "metrics" / f"{section}.json",
+            json.dumps(clean, ensure_ascii=False, indent=2),
+        )
+        return clean
+
+    def export(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write a CSV with real IDs to ``exports/<name>`` (for CRM, not linked from the index)."""
+        path = self.output_dir / "exports" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, path)
+        return path
+
+    def write_quarantine(self, result: CleaningResult, name: str = "quarantine.csv") -> Path:
+        """Write the excluded rows with their reasons next to the report."""
+        path = self.output_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        result.quarantine.to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, path)
+        return path
+
+    # -- display ------------------------------------------------------------
+
+    def mask_ids(self, ids: pd.Series) -> pd.Series:
+        """Customer IDs as the params' privacy setting allows them in HTML."""
+        return mask_ids(ids, self.params.privacy.customer_ids, salt=self.params.client)
+
+    def show_table(self, frame: pd.DataFrame, **kwargs: Any) -> "HTMLTable":
+        """:func:`show_table` with customer ID columns masked."""
+        frame = frame.copy()
+        for col in ID_COLUMNS:
+            if col in frame.columns:
+                frame[col] = self.mask_ids(frame[col])
+        return show_table(frame, **kwargs)
+
+    def show_source_cleaning(self, role: str) -> "HTMLTable | SafeMarkdown":
+        """Outcome and rule tables of a side source (customers, surveys), or a note when absent."""
+        side = self.cleaning(role)
+        if side is None:
+            return say("This client has no {role} source in its params.", role=role)
+        ledger = side.ledger()
+        first = self.show_table(side.summary(), formats={"share": "{:.2%}"}, caption=f"{role}: where every row went")
+        second = self.show_table(ledger[ledger["rows"] > 0], caption=f"{role}: rows per rule")
+        return HTMLTable(first._repr_html_() + second._repr_html_(), repr(first) + "\n" + repr(second))
+
+    def summary(self) -> pd.DataFrame:
+        """Client, period and data range as a tidy ``item``/``value`` table."""
+        tx = self.transactions()
+        first = tx["order_date"].min() if len(tx) else pd.NaT
+        last = tx["order_date"].max() if len(tx) else pd.NaT
+        return pd.DataFrame(
+            {
+                "item": ["client", "period", "data from", "data to"],
+                "value": [
+                    self.params.title,
+                    self.period.label,
+                    "" if pd.isna(first) else first.date().isoformat(),
+                    "" if pd.isna(last) else last.date().isoformat(),
+                ],
+            }
+        )
+
+
+def default_output_dir(params: Params, period: Period) -> Path:
+    """Where interactive runs write: ``build/interactive/<client>/<period>/`` (git-ignored)."""
+    return datasets.repo_root(params) / "build" / "interactive" / params.client / period.label
+
+
+def open_report(params_path: str | Path, period: str = "latest", output_dir: str | Path = "") -> ReportContext:
+    """Open the report context of a notebook.
+
+    Parameters
+    ----------
+    params_path
+        The client's params file.
+    period
+        ``YYYY-MM`` or ``latest``.
+    output_dir
+        The report folder being built; empty for interactive runs.
+    """
+    params = load_params(params_path)
+    resolved = datasets.resolve_period(params, period)
+    out = Path(output_dir) if output_dir else default_output_dir(params, resolved)
+    out.mkdir(parents=True, exist_ok=True)
+    return ReportContext(params=params, period=resolved, output_dir=out)
+
+
+# ---------------------------------------------------------------------------
+# safe display
+
+
+class HTMLTable:
+    """Rich-display wrapper: an escaped HTML table (also plain text for the console)."""
+
+    def __init__(self, html_text: str, text: str):
+        self._html = html_text
+        self._text = text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _format_value(value: Any, fmt: str | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return ""
+    if fmt:
+        try:
+            return fmt.format(value)
+        except (ValueError, TypeError):
+            return str(value)
+    if isinstance(value, (float, np.floating)):
+        return f"{value:,.2f}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def show_table(
+    frame: pd.DataFrame,
+    *,
+    formats: Mapping[str, str] | None = None,
+    caption: str | None = None,
+    max_rows: int = 60,
+    index: bool = False,
+) -> HTMLTable:
+    """Display a DataFrame as an HTML table with every value escaped.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    formats
+        ``{column: "{:.1%}"}`` format strings; numbers get thousands separators
+        by default.
+    caption
+        Optional caption (escaped).
+    max_rows
+        Rows shown; a note says how many were left out.
+    index
+        Show the index as the first column.
+    """
+    formats = dict(formats or {})
+    shown = frame.reset_index() if index else frame
+    cut = len(shown) - max_rows
+    shown = shown.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body_rows = []
+    numeric = {c: pd.api.types.is_numeric_dtype(shown[c]) for c in shown.columns}
+    cols = list(shown.columns)
+    for row in shown.itertuples(index=False, name=None):  # display only: at most max_rows rows
+        cells = "".join(
+            f'<td class="{"num" if numeric[c] else "txt"}">{html.escape(_format_value(v, formats.get(c)))}</td>'
+            for c, v in zip(cols, row)
+        )
+        body_rows.append(f"<tr>{cells}</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    more = f'<p class="table-note">{cut:,} more rows not shown.</p>' if cut > 0 else ""
+    table = f'<table class="rp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>{more}'
+    return HTMLTable(table, shown.to_string(index=False))
+
+
+class SafeMarkdown:
+    """Rich-display wrapper for a sentence whose values came from data (escaped)."""
+
+    def __init__(self, html_text: str, text: str):
+        self._html = html_text
+        self._text = text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def say(template: str, /, **values: Any) -> SafeMarkdown:
+    """A sentence for the report: ``template`` is trusted, ``values`` are escaped.
+
+    ``**text**`` in the template becomes bold. Example::
+
+        say("The top category is {cat} with {share:.1%} of revenue.", cat=name, share=0.31)
+    """
+    safe = {k: html.escape(v) if isinstance(v, str) else v for k, v in values.items()}
+    text = template.format(**values)
+    body = html.escape(template, quote=False).format(**safe)
+    parts = body.split("**")
+    body = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+    return SafeMarkdown(f'<p class="rp-say">{body}</p>', text)
