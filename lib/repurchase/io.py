@@ -54,7 +54,7 @@ def _read_header(path: Path, spec: SourceSpec, encoding: str) -> list[str]:
 def _missing_columns_error(role: str, where: str, spec: SourceSpec, found: list, missing: dict) -> SourceError:
     lines = []
     for canonical, col in missing.items():
-        close = difflib.get_close_matches(str(col), [str(f) for f in found], n=1)
+        close = difflib.get_close_matches(str(col), [str(f) for f in found], n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         lines.append(f"sources.{role}.columns.{canonical}: column {col!r} not found{hint}")
     shown = ", ".join(str(f) for f in found[:40]) + (" …" if len(found) > 40 else "")

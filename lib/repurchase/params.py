@@ -300,14 +300,14 @@ class Params(StrictModel):
 def find_repo_root(start: Path) -> Path:
     """The nearest folder at or above ``start`` that holds ``pyproject.toml``.
 
-    Falls back to the parent of ``start`` when none is found (a params folder
-    copied elsewhere).
+    Without one, the parent of a folder named ``params``, else ``start`` itself
+    (a params file kept next to its data).
     """
     start = start.resolve()
     for folder in (start, *start.parents):
         if (folder / "pyproject.toml").is_file() and (folder / "params").is_dir():
             return folder
-    return start.parent
+    return start.parent if start.name == "params" else start
 
 
 def resolve_data_path(path: Path | str, root: Path) -> Path:

@@ -9,6 +9,8 @@ from matplotlib.axes import Axes
 
 from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
+__all__ = ["plot_amount_distribution", "plot_daily_volume", "plot_ledger", "plot_outcomes"]
+
 
 def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, title: str = "Rows per cleaning rule") -> Axes:
     """Horizontal bars of rows per rule, coloured by outcome (fixed / excluded).

@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.axes import Axes
 
+__all__ = ["ACCENT", "BAD", "GOOD", "NEUTRAL", "get_ax", "use_report_style"]
+
 #: colours used across reports: good / bad / neutral / accent
 GOOD, BAD, NEUTRAL, ACCENT = "#2a9d8f", "#e76f51", "#8d99ae", "#264653"
 

@@ -1,0 +1,202 @@
+"""Cleaning rules, one by one, and the ledger balance (also property-based)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repurchase import DataError
+from repurchase.cleaning import (
+    RULES,
+    amount_distribution,
+    clean_customers,
+    clean_surveys,
+    clean_transactions,
+    cleaning_metrics,
+    normalize_ids,
+    parse_amounts,
+    parse_dates,
+)
+from repurchase.params import CleaningSettings
+
+
+def _raw(rows: list[tuple]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "product_id", "order_date", "amount", "status"])
+    df["raw_row"] = range(1, len(df) + 1)
+    return df
+
+
+# one row per rule, hand-labelled with the outcome each must get
+FIXTURE = _raw(
+    [
+        ("C1", "O1", "P1", "2026-01-01 10:00:00", "100", "paid"),      # 1 kept
+        (" c1", "O2", "P1", "2026/1/5 23:59", "￥1,200.00", "paid"),    # 2 fixed: id, date format, amount text
+        ("C2", "O3", "P2", "2026-01-10", "50", "paid"),                 # 3 fixed: partially refunded by row 9 (50 - 20 = 30)
+        ("", "O4", "P1", "2026-01-02", "10", "paid"),                   # 4 excluded: missing_customer_id
+        ("C3", "O5", "P3", "2026-01-03", "30", "paid"),                 # 5 kept
+        ("C3", "O5", "P3", "2026-01-03", "30", "paid"),                 # 6 excluded: duplicate_row
+        ("C4", "O6", "P1", "N/A", "5", "paid"),                         # 7 excluded: unparseable_date
+        ("C5", "O7", "P1", "2026-01-04", "0", "paid"),                  # 8 excluded: zero_amount
+        ("C2", "O3", "P2", "2026-01-12", "-20", "refund"),              # 9 excluded: refund_netted
+        ("C6", "O8", "P1", "2026-01-06", "-15", "paid"),                # 10 excluded: negative_amount
+        ("C7", "O9", "P1", "2026-01-07", "abc", "paid"),                # 11 excluded: unparseable_amount
+        ("C8", "O10", "P1", "2026-01-08", "40", "cancelled"),           # 12 excluded: cancelled_order
+        ("C9", "O11", "P1", "2026-02-01", "25", "paid"),                # 13 excluded: after_period_end (period ends 2026-01-31)
+        ("C9", "O12", "P1", "2026-03-02", "25", "paid"),                # 14 excluded: dated_after_export (export 2026-03-01)
+        ("C10", "O13", "P4", "2026-01-09", "60", "paid"),               # 15 excluded: fully_refunded by row 16
+        ("C10", "O13", "P4", "2026-01-11", "-60", "refund"),            # 16 excluded: refund_netted
+        ("C11", "O99", "P4", "2026-01-11", "-9", "refund"),             # 17 excluded: refund_unmatched
+        ("C12", "O14", "P1", "2026-01-31 23:59:59", "70", "paid"),      # 18 kept: last second of the period
+        ("C1", "O15", "P2", "2026-01-20", "80", "paid"),                # 19 excluded: refunded after the period end (row 20)...
+        ("C1", "O15", "P2", "2026-02-03", "-80", "refund"),             # 20 excluded: after_period_end, so row 19 stays kept
+    ]
+)
+EXPECTED = {
+    1: ("kept", None), 2: ("fixed", "id_normalized;date_format_normalized;amount_text_parsed"),
+    3: ("fixed", "partially_refunded"), 4: ("excluded", "missing_customer_id"), 5: ("kept", None),
+    6: ("excluded", "duplicate_row"), 7: ("excluded", "unparseable_date"), 8: ("excluded", "zero_amount"),
+    9: ("excluded", "refund_netted"), 10: ("excluded", "negative_amount"), 11: ("excluded", "unparseable_amount"),
+    12: ("excluded", "cancelled_order"), 13: ("excluded", "after_period_end"), 14: ("excluded", "dated_after_export"),
+    15: ("excluded", "fully_refunded"), 16: ("excluded", "refund_netted"), 17: ("excluded", "refund_unmatched"),
+    18: ("kept", None), 19: ("kept", None), 20: ("excluded", "after_period_end"),
+}
+
+
+@pytest.fixture
+def result():
+    import datetime as dt
+
+    return clean_transactions(FIXTURE, CleaningSettings(), exported_at=dt.date(2026, 3, 1),
+                              period_end_exclusive=pd.Timestamp("2026-02-01"))
+
+
+def test_each_row_gets_its_hand_labelled_outcome(result):
+    got = {r.raw_row: (r.outcome, None if pd.isna(r.reason) else r.reason) for r in result.outcome.itertuples()}
+    assert got == EXPECTED
+
+
+def test_ledger_balances_and_counts_per_rule(result):
+    s = result.summary().set_index("outcome")["rows"]
+    assert (s["raw"], s["kept"], s["fixed"], s["excluded"]) == (20, 4, 2, 14)
+    ledger = result.ledger().set_index("rule")["rows"]
+    assert ledger["refund_netted"] == 2 and ledger["duplicate_row"] == 1 and ledger["id_normalized"] == 1
+    excluded = result.ledger().query("outcome == 'excluded'")["rows"].sum()
+    assert excluded == s["excluded"]
+    assert [r for r, _, _ in RULES] == result.ledger()["rule"].tolist()
+
+
+def test_clean_values(result):
+    clean = result.clean.set_index("raw_row")
+    assert clean.loc[2, "customer_id"] == "C1" and clean.loc[2, "amount"] == 1200.0
+    assert clean.loc[2, "order_date"] == pd.Timestamp("2026-01-05 23:59")
+    assert clean.loc[3, "amount"] == 30.0 and clean.loc[3, "refund_amount"] == 20.0  # 50 - 20
+    assert clean.loc[19, "amount"] == 80.0  # its refund came after the period: not applied
+    assert result.quarantine["reason"].value_counts()["refund_netted"] == 2
+    assert set(result.quarantine["raw_row"]) == {k for k, v in EXPECTED.items() if v[0] == "excluded"}
+
+
+def test_refunds_exclude_mode_drops_refunded_orders():
+    r = clean_transactions(FIXTURE, CleaningSettings(refunds="exclude"), period_end_exclusive=pd.Timestamp("2026-02-01"))
+    reasons = r.outcome.set_index("raw_row")["reason"]
+    assert reasons[3] == "refunded_order" and reasons[9] == "refund_row" and reasons[15] == "refunded_order"
+    assert 3 not in set(r.clean["raw_row"])
+
+
+def test_refund_spread_over_order_lines_when_product_unknown():
+    raw = _raw([("A", "O1", "P1", "2026-01-01", "60", "paid"), ("A", "O1", "P2", "2026-01-01", "40", "paid"),
+                ("A", "O1", "", "2026-01-03", "-50", "refund")])
+    r = clean_transactions(raw)
+    # no product on the refund: matched on the order; 50 spread 60:40 -> 30 and 20
+    assert r.clean.set_index("raw_row")["refund_amount"].to_dict() == {1: 30.0, 2: 20.0}
+    assert r.clean["amount"].sum() == 50.0
+
+
+def test_zero_amounts_can_be_kept_and_duplicates_allowed():
+    raw = _raw([("A", None, None, "2026-01-01", "0", "paid"), ("A", None, None, "2026-01-01", "0", "paid")])
+    r = clean_transactions(raw, CleaningSettings(zero_amounts="keep", drop_exact_duplicates=False))
+    assert len(r.clean) == 2 and r.clean["order_id"].tolist() == ["row-1", "row-2"]  # no order id: a row is an order
+
+
+def test_unparseable_date_column_is_a_clear_error():
+    raw = _raw([("A", "O1", "P", "05.01.2026 x", "1", "paid")] * 3)
+    with pytest.raises(DataError, match=r"tx.csv: 100% of order_date values cannot be read \(e.g. '05.01.2026 x'\); .*date_format"):
+        clean_transactions(raw, source="tx.csv")
+
+
+def test_explicit_date_format_and_day_first():
+    dates, nonstd = parse_dates(pd.Series(["19970101", "19971231"]), "%Y%m%d")
+    assert dates.tolist() == [pd.Timestamp("1997-01-01"), pd.Timestamp("1997-12-31")] and not nonstd.any()
+    d, _ = parse_dates(pd.Series(["03/04/2026"]), day_first=True)
+    m, _ = parse_dates(pd.Series(["03/04/2026"]), day_first=False)
+    assert d[0] == pd.Timestamp("2026-04-03") and m[0] == pd.Timestamp("2026-03-04")
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [("¥1,299.00", 1299.0), ("￥59", 59.0), ("1,024.5 元", 1024.5), ("(12.00)", -12.0), ("RMB 8", 8.0), ("12", 12.0), ("x", None), ("", None)],
+)
+def test_parse_amounts(text, value):
+    got, _ = parse_amounts(pd.Series([text]))
+    assert (pd.isna(got[0]) and value is None) or got[0] == value
+
+
+@pytest.mark.parametrize("case,expected", [("upper", ["C001", "C001", "A B"]), ("lower", ["c001", "c001", "a b"]), ("keep", ["c001", "C001", "a b"])])
+def test_normalize_ids(case, expected):
+    assert normalize_ids(pd.Series([" c001", "C001 ", "a   b"]), case).tolist() == expected
+
+
+def test_float_ids_from_typed_sources_lose_the_decimal():
+    assert normalize_ids(pd.Series([1234.0, 5.0])).tolist() == ["1234", "5"]
+
+
+def test_customers_and_surveys():
+    cust = pd.DataFrame({"customer_id": ["a1", "A1", "", "b2"], "signup_date": ["2025-01-01", "2025-02-01", "", "bad"],
+                         "tier": ["gold", "gold", "x", "normal"], "raw_row": [1, 2, 3, 4]})
+    r = clean_customers(cust)
+    assert r.outcome["reason"].tolist()[1:3] == ["duplicate_customer", "missing_customer_id"]
+    assert r.clean["customer_id"].tolist() == ["A1", "B2"] and pd.isna(r.clean["signup_date"].iloc[1])
+    assert r.summary().set_index("outcome")["rows"].to_dict() == {"raw": 4, "kept": 0, "fixed": 2, "excluded": 2}
+    surveys = pd.DataFrame({"customer_id": ["A1", "B2", "C3"], "response_date": ["2026-01-02", "2026-03-01", "2026-01-05"],
+                            "nps": ["9", "3", "11"], "aspect_delivery": ["5", "0", "4"], "comment": ["<b>好</b>", "", "差"],
+                            "raw_row": [1, 2, 3]})
+    s = clean_surveys(surveys, period_end_exclusive=pd.Timestamp("2026-02-01"))
+    assert s.clean["customer_id"].tolist() == ["A1", "C3"]
+    assert pd.isna(s.clean["nps"].iloc[1]) and s.clean["aspect_delivery"].tolist() == [5.0, 4.0]  # 11 is off the 0-10 scale
+    assert s.clean["comment"].iloc[0] == "<b>好</b>"  # kept as text; escaped only when shown
+
+
+def test_metrics_and_profile(result):
+    m = cleaning_metrics(result)
+    assert m["raw_rows"] == m["kept_rows"] + m["fixed_rows"] + m["excluded_rows"] == 20
+    assert m["customers"] == 4 and m["revenue"] == 100 + 1200 + 30 + 30 + 70 + 80
+    assert m["excluded_by_rule"]["refund_netted"] == 2
+    q = amount_distribution(result.clean, quantiles=(0.5,))
+    assert q["amount"].iloc[0] == 75.0  # median of 30, 30, 70, 80, 100, 1200
+
+
+_cell = st.sampled_from(["A", " a", "", "B", "b ", "C"])
+_date = st.sampled_from(["2026-01-01", "2026/1/2", "N/A", "20260103", "2026-05-01", "2026年1月4日"])
+_amount = st.sampled_from(["10", "-5", "0", "¥1,000", "x", "-10"])
+_status = st.sampled_from(["paid", "refund", "cancelled"])
+_order = st.sampled_from(["O1", "O2", "O3", ""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_cell, _order, _cell, _date, _amount, _status), min_size=1, max_size=40),
+       st.sampled_from(["net", "exclude"]))
+def test_ledger_always_balances(rows, refunds):
+    raw = _raw(rows)
+    try:
+        r = clean_transactions(raw, CleaningSettings(refunds=refunds), period_end_exclusive=pd.Timestamp("2026-02-01"))
+    except DataError as exc:  # a column mostly unreadable is refused as a whole, with its share stated
+        share = int(str(exc).split("% of ")[0].rsplit(" ", 1)[-1])
+        assert share > 50
+        return
+    s = r.summary().set_index("outcome")["rows"]
+    assert s["raw"] == len(rows) == s["kept"] + s["fixed"] + s["excluded"]
+    assert sorted(r.outcome["raw_row"]) == list(range(1, len(rows) + 1))  # every row exactly once
+    assert len(r.clean) == s["kept"] + s["fixed"] and len(r.quarantine) == s["excluded"]
+    assert r.ledger().query("outcome == 'excluded'")["rows"].sum() == s["excluded"]
+    assert (r.clean["amount"] > 0).all() and (r.clean["order_date"] < pd.Timestamp("2026-02-01")).all()
