@@ -363,7 +363,8 @@ def print_summary(outcomes: list[RenderOutcome], out: Path) -> int:
     _say("")
     _say(f"{len(ok)} report(s) rendered, {len(bad)} failed")
     for o in bad:
-        _say(f"  FAILED {o.client} {o.period}: {o.error.splitlines()[0] if o.error else ''}")
+        detail = "\n".join("    " + line for line in o.error.splitlines()[1:])
+        _say(f"  FAILED {o.client} {o.period}: {o.error.splitlines()[0] if o.error else ''}" + (f"\n{detail}" if detail else ""))
         if o.failed_notebook:
             _say(f"         executed notebook with the error: {o.failed_notebook}")
     index = (Path(out) / "index.html").resolve()

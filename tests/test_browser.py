@@ -1,0 +1,102 @@
+"""Open every rendered report in headless Chromium: no errors, no network, no code, no broken image.
+
+Needs Debian's chromium (`.ci/run` installs it). Without it the test skips,
+except under CI=true, where it fails. Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed; .ci/run installs it with apt-get")
+        pytest.skip("chromium not installed (apt-get install chromium); the browser test is skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, path: Path, shot: Path | None = None) -> dict:
+    """Open a file in a fresh page; return console errors, page errors, non-local requests and broken images."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    seen: dict = {"console": [], "pageerror": [], "requests": []}
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["pageerror"].append(str(e)))
+
+    def route(r):
+        if not r.request.url.startswith(LOCAL_SCHEMES):
+            seen["requests"].append(r.request.url)
+            return r.abort()
+        return r.continue_()
+
+    page.route("**/*", route)
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    seen["broken_images"] = page.evaluate(
+        "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 60))"
+    )
+    seen["code_cells"] = page.evaluate("document.querySelectorAll('.jp-InputArea, .jp-CodeMirrorEditor, .highlight-ipynb').length")
+    seen["text"] = page.evaluate("document.body.innerText")
+    seen["scripts_ran"] = page.evaluate("window.__pwned === true")
+    if shot is not None:
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+    page.close()
+    return seen
+
+
+def _pages(rendered) -> list[Path]:
+    pages = [rendered["out"] / "index.html"]
+    for o in rendered["outcomes"]:
+        pages += sorted(o.report_dir.glob("*.html"))
+    return pages
+
+
+def test_every_report_opens_offline_cleanly(browser, rendered):
+    shots = ROOT / "build" / "screenshots"
+    problems = []
+    for page in _pages(rendered):
+        rel = page.relative_to(rendered["out"])
+        seen = open_page(browser, page, shots / (str(rel).replace("/", "__") + ".png"))
+        for key in ("console", "pageerror", "requests", "broken_images"):
+            if seen[key]:
+                problems.append(f"{rel}: {key}: {seen[key][:3]}")
+        if seen["code_cells"]:
+            problems.append(f"{rel}: {seen['code_cells']} code cells visible")
+        if "open_report(" in seen["text"] or "Traceback" in seen["text"]:
+            problems.append(f"{rel}: code or a traceback is visible")
+    assert not problems, "\n".join(problems)
+
+
+def test_browser_test_catches_network_requests_and_scripts(browser, tmp_path):
+    """The checks above can fail: a page with a remote script and a broken image is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text('<html><body><script src="https://cdn.example.org/x.js"></script><img src="missing.png">'
+                   "<script>window.__pwned = true; console.error('boom')</script></body></html>")
+    seen = open_page(browser, bad)
+    assert seen["requests"] == ["https://cdn.example.org/x.js"]
+    assert seen["broken_images"] and "boom" in seen["console"] and seen["scripts_ran"]

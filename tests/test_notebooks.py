@@ -1,0 +1,49 @@
+"""Notebooks in git: no outputs, the python3 kernel, a parameters cell, thin cells."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PARAMETERS = {"params_path", "period", "output_dir"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs_and_with_python3_kernel(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs before committing"
+    assert "papermill" not in nb.metadata, f"{path.name}: executed copy committed"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_title_then_documented_parameters_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is nb.cells[1]
+    found = pm.inspect_notebook(str(path))
+    assert set(found) == PARAMETERS
+    assert all(v["help"] for v in found.values()), "every parameter carries a comment"
+    assert found["params_path"]["default"].strip("\"'").startswith("../params/demo-")  # runs the demo by default
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_hold_no_logic(path):
+    """Thin notebooks: calls and assignments only; no loops, functions, classes or branches."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        banned = (ast.For, ast.While, ast.FunctionDef, ast.ClassDef, ast.If, ast.With, ast.Try, ast.Lambda, ast.ListComp, ast.DictComp)
+        bad = [type(n).__name__ for n in ast.walk(tree) if isinstance(n, banned)]
+        assert not bad, f"{path.name}: move {bad} into lib/repurchase:\n{cell.source}"

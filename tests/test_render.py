@@ -1,0 +1,175 @@
+"""Rendering: every client end to end, atomic failure handling, clear CLI errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from repurchase.cli import main
+from repurchase.render import find_notebooks, render_reports
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = find_notebooks(ROOT / "notebooks")
+
+
+# ---------------------------------------------------------------------------
+# the real notebooks, every client
+
+
+def test_every_client_renders(rendered):
+    outcomes = rendered["outcomes"]
+    assert {o.client for o in outcomes} == {"cdnow", "demo-online", "demo-stores"}
+    failed = [(o.client, o.error) for o in outcomes if not o.ok]
+    assert not failed, failed
+    for o in outcomes:
+        htmls = sorted(p.name for p in o.report_dir.glob("*.html"))
+        assert htmls == sorted(f"{nb.stem}.html" for nb in NOTEBOOKS)
+        assert (o.report_dir / "metrics.json").exists()
+
+
+def test_metrics_have_every_notebook_section_and_a_balanced_ledger(rendered):
+    for o in rendered["outcomes"]:
+        m = json.loads((o.report_dir / "metrics.json").read_text(encoding="utf-8"))
+        assert m["client"] == o.client and m["period"] == o.period and m["generated_at"]
+        c = m["cleaning"]
+        assert c["raw_rows"] == c["kept_rows"] + c["fixed_rows"] + c["excluded_rows"]
+        assert sum(c["excluded_by_rule"].values()) == c["excluded_rows"]
+
+
+def test_demo_ledgers_show_the_designed_mess(rendered):
+    by_client = {o.client: json.loads((o.report_dir / "metrics.json").read_text(encoding="utf-8")) for o in rendered["outcomes"]}
+    for client in ("demo-online", "demo-stores"):
+        c = by_client[client]["cleaning"]
+        for rule in ("duplicate_row", "missing_customer_id", "unparseable_date", "dated_after_export", "zero_amount",
+                     "negative_amount", "refund_netted", "cancelled_order"):
+            assert c["excluded_by_rule"].get(rule, 0) > 0, (client, rule)
+        for rule in ("id_normalized", "amount_text_parsed", "date_format_normalized"):
+            assert c["fixed_by_rule"].get(rule, 0) > 0, (client, rule)
+    cd = by_client["cdnow"]["cleaning"]
+    assert cd["raw_rows"] == cd["kept_rows"] == 6919 and cd["customers"] == 2357
+
+
+def test_reports_hide_code_and_parameters(rendered):
+    for o in rendered["outcomes"]:
+        for html_file in o.report_dir.glob("*.html"):
+            text = html_file.read_text(encoding="utf-8")
+            assert "open_report(" not in text and "params_path" not in text, html_file
+            assert "jp-InputArea-editor" not in text, html_file
+            assert "<script src=" not in text and "cdnjs" not in text and "unpkg" not in text, html_file
+
+
+def test_index_links_every_client(rendered):
+    index = (rendered["out"] / "index.html").read_text(encoding="utf-8")
+    for o in rendered["outcomes"]:
+        for nb in NOTEBOOKS:
+            assert f'href="{o.client}/{o.period}/{nb.stem}.html"' in index
+
+
+def test_quarantine_file_next_to_the_report(rendered):
+    for o in rendered["outcomes"]:
+        m = json.loads((o.report_dir / "metrics.json").read_text(encoding="utf-8"))
+        lines = (o.report_dir / "quarantine.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert len(lines) - 1 == m["cleaning"]["excluded_rows"]  # header + one line per excluded row
+
+
+# ---------------------------------------------------------------------------
+# failure handling, on tiny notebooks
+
+
+def _nb(path: Path, code: str) -> None:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = new_code_cell('params_path = ""\nperiod = "latest"\noutput_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell("# Tiny"), params, new_code_cell(code)]
+    nbformat.write(nb, path)
+
+
+OK_CODE = "from repurchase.report import open_report\nctx = open_report(params_path, period, output_dir)\nctx.record_metrics('tiny', {'n': len(ctx.transactions())})\nprint('rows', len(ctx.transactions()))"
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _nb(nbs / "01_ok.ipynb", OK_CODE)
+    (tmp_path / "params").mkdir()
+    (tmp_path / "tx.csv").write_text("c,d,a\nA,2026-01-01,5\nB,2026-01-31,6\n", encoding="utf-8")
+    small = tmp_path / "params" / "small.yaml"
+    small.write_text("client: small\ntitle: Small\nsources:\n  transactions:\n    path: tx.csv\n    columns: {customer_id: c, order_date: d, amount: a}\n")
+    return {"nbs": nbs, "small": small, "cdnow": ROOT / "params" / "cdnow.yaml", "out": tmp_path / "reports"}
+
+
+def test_failed_notebook_keeps_previous_report_and_batch_goes_on(tiny, capsys):
+    first = render_reports([tiny["cdnow"]], None, out=tiny["out"], notebooks_dir=tiny["nbs"])
+    assert first[0].ok
+    good = tiny["out"] / "cdnow" / "1998-06" / "01_ok.html"
+    before = good.read_bytes()
+
+    _nb(tiny["nbs"] / "02_boom.ipynb", "if 'cdnow' in params_path:\n    raise RuntimeError('boom in cdnow')")
+    outcomes = render_reports([tiny["cdnow"], tiny["small"]], None, jobs=2, out=tiny["out"], notebooks_dir=tiny["nbs"])
+    by = {o.client: o for o in outcomes}
+    assert not by["cdnow"].ok and "boom in cdnow" in by["cdnow"].error
+    assert by["cdnow"].failed_notebook.exists()  # the executed notebook with the traceback is kept for debugging
+    assert "boom in cdnow" in by["cdnow"].failed_notebook.read_text(encoding="utf-8")
+    assert good.read_bytes() == before  # the earlier good report is untouched
+    assert not (tiny["out"] / "cdnow" / "1998-06" / "02_boom.html").exists()
+    assert by["small"].ok and (tiny["out"] / "small" / "2026-01" / "02_boom.html").exists()
+    assert not list((tiny["out"] / "cdnow").glob(".*staging*"))  # no half-written folder left behind
+    index = (tiny["out"] / "index.html").read_text(encoding="utf-8")
+    assert "cdnow/1998-06/01_ok.html" in index and "small/2026-01/01_ok.html" in index
+
+
+def test_backfill_range_renders_each_month(tiny):
+    outcomes = render_reports([tiny["cdnow"]], "1998-04..1998-06", out=tiny["out"], notebooks_dir=tiny["nbs"])
+    assert [o.period for o in outcomes] == ["1998-04", "1998-05", "1998-06"] and all(o.ok for o in outcomes)
+    rows = {o.period: json.loads((o.report_dir / "metrics.json").read_text())["tiny"]["n"] for o in outcomes}
+    assert rows["1998-04"] < rows["1998-05"] < rows["1998-06"] == 6919  # each month sees only its own past
+
+
+# ---------------------------------------------------------------------------
+# clear errors from validate and render, never a traceback
+
+
+def _broken(tmp_path: Path, **edits: str) -> Path:
+    (tmp_path / "params").mkdir(exist_ok=True)
+    data = tmp_path / "tx.csv"
+    if not data.exists():
+        data.write_bytes("会员,日期,金额\nA,2026-01-01,5\nB,2026-01-31,6\n".encode("gbk"))
+    text = ("client: broken\ntitle: Broken\nsources:\n  transactions:\n    path: tx.csv\n    encoding: gbk\n"
+            "    columns: {customer_id: 会员, order_date: 日期, amount: 金额}\n")
+    for old, new in edits.items():
+        text = text.replace(old, new)
+    p = tmp_path / "params" / "broken.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        ({"日期}": "下单日期}"}, r"sources.transactions.columns.order_date: column '下单日期' not found .*Columns found: 会员, 日期, 金额"),
+        ({"tx.csv": "missing.csv"}, r"sources.transactions.path: file not found: .*missing.csv"),
+        ({"title:": "titel:"}, r"unknown key 'titel'; did you mean 'title'\?"),
+        ({"encoding: gbk": "encoding: utf-8"}, r"cannot be read as utf-8 .*set sources.transactions.encoding: gbk"),
+        ({"order_date: 日期": "order_date: 会员"}, r"100% of order_date values cannot be read .*date_format"),
+    ],
+    ids=["wrong-column", "missing-file", "unknown-key", "wrong-encoding", "unparseable-dates"],
+)
+@pytest.mark.parametrize("command", ["validate", "render"])
+def test_cli_errors_are_short_and_name_the_fix(tmp_path, capsys, command, edit, expected):
+    import re
+
+    p = _broken(tmp_path, **{k: v for k, v in edit.items()})
+    args = [command, str(p)] + (["--out", str(tmp_path / "out")] if command == "render" else [])
+    code = main(args)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert code != 0
+    assert "Traceback" not in text
+    assert re.search(expected, text, re.S), text
+    assert "broken" in text  # names the params file or the data file of that client
