@@ -6,21 +6,59 @@ it sets the seaborn theme for that kernel only.
 
 from __future__ import annotations
 
+import importlib.metadata
+from functools import lru_cache
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 
-__all__ = ["ACCENT", "BAD", "GOOD", "NEUTRAL", "get_ax", "use_report_style"]
+__all__ = ["ACCENT", "BAD", "GOOD", "NEUTRAL", "cjk_font_path", "get_ax", "register_cjk_font", "use_report_style"]
 
 #: colours used across reports: good / bad / neutral / accent
 GOOD, BAD, NEUTRAL, ACCENT = "#2a9d8f", "#e76f51", "#8d99ae", "#264653"
 
 
+#: the PyPI package (in requirements.txt) that ships the CJK font, and the file in it
+CJK_FONT_PACKAGE = "pylopdf-fonts-zh-cn"
+CJK_FONT_FILE = "pylopdf_fonts_zh_cn/NotoSansSC-Regular.otf"
+
+
+def cjk_font_path() -> Path | None:
+    """Path of the bundled Noto Sans SC font, or None when the package is missing."""
+    try:
+        path = Path(str(importlib.metadata.distribution(CJK_FONT_PACKAGE).locate_file(CJK_FONT_FILE)))
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=1)
+def register_cjk_font() -> str | None:
+    """Register Noto Sans SC with matplotlib's font manager (this process only).
+
+    Returns the family name to use, or None when the font package is missing.
+    The user's matplotlib configuration files are not touched.
+    """
+    path = cjk_font_path()
+    if path is None:
+        return None
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
 def use_report_style() -> None:
-    """Apply the report theme (seaborn whitegrid, readable sizes) in this kernel."""
+    """Apply the report theme in this kernel: seaborn whitegrid, readable sizes,
+    and Noto Sans SC (with DejaVu Sans as fallback) so Chinese labels render."""
     sns.set_theme(style="whitegrid", context="notebook", palette="deep")
+    cjk = register_cjk_font()
+    families = ([cjk] if cjk else []) + ["DejaVu Sans"]
     plt.rcParams.update(
         {
+            "font.family": "sans-serif",
+            "font.sans-serif": families,
             "figure.figsize": (9, 4.5),
             "figure.dpi": 100,
             "axes.titleweight": "bold",
