@@ -200,3 +200,10 @@ def test_ledger_always_balances(rows, refunds):
     assert len(r.clean) == s["kept"] + s["fixed"] and len(r.quarantine) == s["excluded"]
     assert r.ledger().query("outcome == 'excluded'")["rows"].sum() == s["excluded"]
     assert (r.clean["amount"] > 0).all() and (r.clean["order_date"] < pd.Timestamp("2026-02-01")).all()
+
+
+def test_the_column_usual_date_format_is_not_a_repair():
+    # a Chinese export writes 2026/3/5 14:22 throughout: only the odd ISO value counts as a repair
+    dates, nonstd = parse_dates(pd.Series(["2026/3/5 14:22", "2026/3/6 09:00", "2026/12/31 23:59", "2026-03-05"]))
+    assert nonstd.tolist() == [False, False, False, True]
+    assert dates[2] == pd.Timestamp("2026-12-31 23:59")

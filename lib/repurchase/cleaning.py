@@ -31,7 +31,7 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ("missing_customer_id", "excluded", "customer ID blank"),
     ("id_normalized", "fixed", "customer ID trimmed and case-folded (e.g. ' c001' -> 'C001')"),
     ("unparseable_date", "excluded", "order date missing or not a date"),
-    ("date_format_normalized", "fixed", "order date in a non-ISO format, parsed"),
+    ("date_format_normalized", "fixed", "order date in a format other than the column's usual one, parsed"),
     ("unparseable_amount", "excluded", "amount missing or not a number"),
     ("amount_text_parsed", "fixed", "amount written as text with currency symbols or separators, parsed"),
     ("dated_after_export", "excluded", "order date after the source's export date"),
@@ -179,8 +179,8 @@ def parse_dates(values: pd.Series, date_format: str | None = None, day_first: bo
     Returns
     -------
     (dates, non_standard)
-        datetime64[ns] values (NaT where unusable) and a mask of values parsed by a
-        format other than ISO 8601 / ``date_format``.
+        datetime64[ns] values (NaT where unusable) and a mask of values written in
+        a format other than the column's most common one.
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values
@@ -192,13 +192,15 @@ def parse_dates(values: pd.Series, date_format: str | None = None, day_first: bo
         out = pd.to_datetime(text, format=date_format, errors="coerce")
         return out.astype("datetime64[ns]"), pd.Series(False, index=values.index)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    fmt_id = pd.Series(-1, index=values.index, dtype="int16")  # which format parsed each value
     iso_like = text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$").fillna(False).astype(bool)
     if iso_like.any():
         parsed = pd.to_datetime(text[iso_like], format="ISO8601", errors="coerce", utc=True)
         out[iso_like] = parsed.dt.tz_localize(None).to_numpy()
+        fmt_id[iso_like & out.notna()] = 0
     todo = out.isna() & text.notna() & (text != "")
     formats = DATE_FORMATS + (_DAY_FIRST if day_first else _MONTH_FIRST)
-    for fmt in formats:
+    for k, fmt in enumerate(formats, start=1):
         if not todo.any():
             break
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
@@ -206,12 +208,17 @@ def parse_dates(values: pd.Series, date_format: str | None = None, day_first: bo
         if hit.any():
             idx = parsed.index[hit]
             out[idx] = parsed[hit].to_numpy()
+            fmt_id[idx] = k
             todo[idx] = False
-    non_standard = out.notna() & ~iso_like
     # implausible years (e.g. 0001-01-01 placeholders) are unusable
     bad_year = out.notna() & ((out.dt.year < 1900) | (out.dt.year > 2200))
     out[bad_year] = pd.NaT
-    return out, non_standard & ~bad_year
+    fmt_id[bad_year] = -1
+    # the column's own (most common) format is standard; any other format is a repair
+    parsed_ids = fmt_id[fmt_id >= 0]
+    dominant = int(parsed_ids.mode().iloc[0]) if len(parsed_ids) else 0
+    non_standard = (fmt_id >= 0) & (fmt_id != dominant)
+    return out, non_standard
 
 
 def _check_share(bad: pd.Series, considered: pd.Series, raw: pd.Series, what: str, source: str, fix: str) -> None:

@@ -175,6 +175,22 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _kernel_manager_class():
+    """A kernel manager whose kernel process writes its own stderr (startup banners,
+    transport warnings) to a log file instead of the batch's console."""
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):  # type: ignore[override]
+            log = Path(tempfile.gettempdir()) / f"repurchase-kernel-{os.getpid()}.log"
+            kw["stderr"] = log.open("ab")
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def _execute(nb: Path, out_nb: Path, parameters: dict, cwd: Path, timeout: int) -> None:
     import papermill as pm
 
@@ -191,6 +207,7 @@ def _execute(nb: Path, out_nb: Path, parameters: dict, cwd: Path, timeout: int) 
                 log_output=False,
                 execution_timeout=timeout,
                 request_save_on_cell_execute=False,
+                kernel_manager_class=_kernel_manager_class(),
             )
             return
         except RuntimeError as exc:  # kernel failed to start (e.g. a port collision): retry once
