@@ -231,8 +231,16 @@ class LifetimeValueSettings(StrictModel):
     horizon_months: int = Field(12, ge=1)
     discount_rate_annual: float = Field(0.10, ge=0, lt=1)
     margin: float = Field(1.0, gt=0, le=1, description="gross margin; CLV is on margin when below 1")
-    penalizer: float = Field(0.0, ge=0)
-    bootstrap_draws: int = Field(200, ge=0)
+    penalizer: float = Field(0.0, ge=0, description="L2 penalizer of the first fit (0 = plain maximum likelihood)")
+    bootstrap_draws: int = Field(200, ge=0, description="parametric bootstrap draws for CLV intervals; 0 skips them")
+    retry_penalizer: float = Field(
+        0.001, gt=0, description="penalizer of the single retry after a fit fails to converge (reported, never hidden)"
+    )
+    interval_level: float = Field(0.9, gt=0, lt=1, description="probability of the CLV intervals, e.g. 0.9 = 5th-95th percentiles")
+    random_seed: int = Field(0, ge=0, description="seed of the bootstrap draws (same seed, same intervals)")
+    spend_correlation_warning: float = Field(
+        0.3, gt=0, lt=1, description="warn when |corr(frequency, mean spend)| exceeds this (Gamma-Gamma assumes 0)"
+    )
 
 
 class ChurnSettings(StrictModel):

@@ -1,0 +1,226 @@
+"""Charts of the lifetime-value report.
+
+Each function takes the tidy frame built by :mod:`repurchase.lifetime_value`
+(named in its docstring), draws on ``ax`` (a new figure when omitted) and returns
+the ``Axes``. Nothing here changes global matplotlib or seaborn state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+
+from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+
+__all__ = [
+    "plot_clv_distribution",
+    "plot_holdout_by_frequency",
+    "plot_p_alive_matrix",
+    "plot_period_transactions",
+    "plot_spend_fit",
+    "plot_tracking",
+    "plot_value_concentration",
+]
+
+_PALETTE = [ACCENT, BAD, GOOD, "#e9c46a", "#6d597a"]
+
+
+def plot_tracking(
+    tracking: pd.DataFrame, *, cumulative: bool = False, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Weekly repeat purchases, actual vs predicted, with the calibration end marked.
+
+    Parameters
+    ----------
+    tracking
+        :func:`repurchase.lifetime_value.tracking_data` output.
+    cumulative
+        Cumulative totals instead of weekly counts.
+    """
+    ax = get_ax(ax, (9, 4))
+    suffix = "_cumulative" if cumulative else ""
+    dates = pd.to_datetime(tracking["week_start"])
+    ax.plot(dates, tracking[f"actual{suffix}"], color=ACCENT, lw=1.6, label="actual")
+    ax.plot(dates, tracking[f"predicted{suffix}"], color=BAD, lw=1.6, ls="--", label="model")
+    holdout = tracking.loc[tracking["period"] == "holdout", "week_start"]
+    if len(holdout):
+        start = pd.Timestamp(holdout.iloc[0])
+        ax.axvline(start, color=NEUTRAL, ls=":", lw=1.2)
+        ax.text(start, ax.get_ylim()[1] * 0.95, " holdout →", color=NEUTRAL, va="top")
+    ax.set_ylabel("repeat purchases" + (" (cumulative)" if cumulative else " per week"))
+    ax.set_xlabel("")
+    ax.legend(loc="upper left")
+    ax.set_title(title or ("Cumulative repeat purchases" if cumulative else "Weekly repeat purchases"))
+    return ax
+
+
+def plot_holdout_by_frequency(data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Mean holdout purchases by calibration frequency, actual vs each model.
+
+    Parameters
+    ----------
+    data
+        :func:`repurchase.lifetime_value.holdout_by_frequency` output.
+    """
+    ax = get_ax(ax, (8, 4))
+    order = data.drop_duplicates("frequency_cal").sort_values("frequency_cal")["bin"].tolist()
+    sources = list(dict.fromkeys(data["source"]))
+    palette = {s: (ACCENT if s == "actual" else _PALETTE[1 + i % 4]) for i, s in enumerate(x for x in sources if x != "actual")}
+    palette["actual"] = ACCENT
+    for source in sources:
+        part = data[data["source"] == source].set_index("bin").reindex(order)
+        ax.plot(
+            order,
+            part["purchases"].to_numpy(),
+            marker="o",
+            lw=2.2 if source == "actual" else 1.4,
+            ls="-" if source == "actual" else "--",
+            color=palette[source],
+            label=source,
+        )
+    ax.set_xlabel("repeat purchases in calibration")
+    ax.set_ylabel("mean purchases in holdout")
+    ax.legend()
+    ax.set_title(title or "Holdout purchases by calibration frequency")
+    return ax
+
+
+def plot_period_transactions(data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Customers by number of repeat purchases: actual vs the model's expectation.
+
+    Parameters
+    ----------
+    data
+        :func:`repurchase.lifetime_value.period_transactions` output.
+    """
+    ax = get_ax(ax, (8, 4))
+    order = data.drop_duplicates("frequency").sort_values("frequency")["bin"].tolist()
+    sources = list(dict.fromkeys(data["source"]))
+    palette = {s: (ACCENT if s == "actual" else BAD) for s in sources}
+    sns.barplot(data=data, x="bin", y="customers", hue="source", order=order, palette=palette, ax=ax)
+    ax.set_xlabel("repeat purchases")
+    ax.set_ylabel("customers")
+    ax.legend(title="")
+    ax.set_title(title or "Customers by number of repeat purchases")
+    return ax
+
+
+def plot_p_alive_matrix(
+    matrix: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, label: str = "P(alive)"
+) -> Axes:
+    """Heatmap of P(alive) (or another probability) by frequency and recency.
+
+    Parameters
+    ----------
+    matrix
+        :func:`repurchase.lifetime_value.p_alive_matrix` output.
+    """
+    ax = get_ax(ax, (9, 4.5))
+    grid = matrix.pivot(index="frequency", columns="recency", values="value").sort_index(ascending=False)
+    n_cols = grid.shape[1]
+    step = max(1, n_cols // 12)
+    sns.heatmap(
+        grid,
+        ax=ax,
+        cmap="RdYlGn",
+        vmin=0,
+        vmax=1,
+        cbar_kws={"label": label},
+        xticklabels=step,
+    )
+    ax.set_xticklabels([f"{float(t.get_text()):g}" for t in ax.get_xticklabels()], rotation=0)
+    ax.set_xlabel("recency (time from first to last purchase)")
+    ax.set_ylabel("repeat purchases")
+    ax.set_title(title or f"{label} by frequency and recency")
+    return ax
+
+
+def plot_clv_distribution(
+    clv: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, currency: str = ""
+) -> Axes:
+    """Histogram of customer CLV (log scale), with the median and mean marked.
+
+    Parameters
+    ----------
+    clv
+        ``ClvResult.customers`` (column ``clv``).
+    """
+    ax = get_ax(ax, (9, 4))
+    values = clv["clv"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    median, mean = (float(np.median(values)), float(values.mean())) if len(values) else (0.0, 0.0)
+    floor = median / 1000 if median > 0 else 0.0
+    shown = values[values > max(floor, 0.0)]
+    hidden = len(values) - len(shown)
+    if len(shown):
+        sns.histplot(shown, bins=50, log_scale=True, ax=ax, color=ACCENT)
+        top = ax.get_ylim()[1]
+        for stat, name, color, height in ((median, "median", BAD, 0.92), (mean, "mean", GOOD, 0.82)):
+            ax.axvline(stat, color=color, ls="--")
+            ax.text(stat, top * height, f" {name} {stat:,.1f}", color=color)
+    label = f"CLV {currency}".strip() + " (log scale)"
+    if hidden:
+        label += f"; {hidden:,} customers below {floor:,.3g} not shown"
+    ax.set_xlabel(label)
+    ax.set_ylabel("customers")
+    ax.set_title(title or "Distribution of customer lifetime value")
+    return ax
+
+
+def plot_value_concentration(clv: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Cumulative share of future value against the share of customers, best first.
+
+    Parameters
+    ----------
+    clv
+        ``ClvResult.customers`` (column ``clv``).
+    """
+    ax = get_ax(ax, (6, 4.5))
+    values = np.sort(clv["clv"].to_numpy(dtype=float))[::-1]
+    total = values.sum()
+    share_customers = np.arange(1, len(values) + 1) / max(1, len(values))
+    share_value = np.cumsum(values) / total if total > 0 else np.zeros(len(values))
+    ax.plot(np.r_[0, share_customers], np.r_[0, share_value], color=ACCENT, lw=2)
+    ax.plot([0, 1], [0, 1], color=NEUTRAL, ls=":")
+    for cut in (0.01, 0.05, 0.2):
+        k = max(1, int(np.ceil(cut * len(values)))) - 1
+        if len(values):
+            ax.plot(share_customers[k], share_value[k], "o", color=BAD)
+            ax.text(share_customers[k], share_value[k], f"  top {cut:.0%}: {share_value[k]:.0%}", va="top")
+    ax.set_xlabel("share of customers (highest CLV first)")
+    ax.set_ylabel("share of future value")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title or "How concentrated is future value?")
+    return ax
+
+
+def plot_spend_fit(spend: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, currency: str = "") -> Axes:
+    """Observed distribution of mean spend per repeat purchase vs the fitted Gamma-Gamma.
+
+    Parameters
+    ----------
+    spend
+        :func:`repurchase.lifetime_value.spend_distribution` output.
+    """
+    ax = get_ax(ax, (8, 4))
+    observed = spend[spend["source"] == "observed"]
+    fitted = spend[spend["source"] != "observed"]
+    if len(observed):
+        ax.bar(
+            observed["monetary_value"],
+            observed["density"],
+            width=float(observed["bin_width"].iloc[0]) * 0.95,
+            color=NEUTRAL,
+            alpha=0.7,
+            label="observed",
+        )
+    if len(fitted):
+        ax.plot(fitted["monetary_value"], fitted["density"], color=BAD, lw=2, label=str(fitted["source"].iloc[0]))
+    ax.set_xlabel(f"mean spend per repeat purchase {currency}".strip())
+    ax.set_ylabel("density")
+    ax.legend()
+    ax.set_title(title or "Spend per purchase: observed vs fitted")
+    return ax
