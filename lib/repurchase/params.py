@@ -201,22 +201,131 @@ class RepurchaseSettings(StrictModel):
         "customer_day", description="a purchase occasion is a distinct customer-day, or one order"
     )
     reactivation_gap_days: int = Field(180, ge=1, description="a returning buyer is reactivated after this many days without a purchase")
-    n_day_windows: list[int] = Field(default_factory=lambda: [30, 60, 90])
-    trend_months: int = Field(24, ge=2)
+    n_day_windows: list[int] = Field(
+        default_factory=lambda: [30, 60, 90], description="N of the N-day repurchase rates of first-time buyers"
+    )
+    trend_months: int = Field(24, ge=2, description="months shown in the KPI trend charts")
     min_pair_support: float = Field(0.005, gt=0, lt=1, description="minimum support for products bought together")
+    repeat_orders: Literal["beyond_first", "all_of_repeaters"] = Field(
+        "beyond_first",
+        description="复购率 by order: count a buyer's occasions beyond the first as repeats (beyond_first), "
+        "or every occasion of buyers with 2 or more (all_of_repeaters)",
+    )
+    cycle_horizon_days: int = Field(
+        365, ge=30, description="the expected next-purchase window is read among gaps that close within this many days"
+    )
+    first_purchase_window_days: int = Field(
+        90, ge=1, description="repurchase by first category/product counts a second purchase within this many days"
+    )
+    min_group_customers: int = Field(30, ge=1, description="smaller categories/products are pooled into (other)")
 
 
 class SegmentationSettings(StrictModel):
-    """Settings of the segmentation analysis."""
+    """Settings of the segmentation analysis (see :mod:`repurchase.segments`)."""
 
-    rfm_bins: int = Field(5, ge=2, le=10)
-    monetary: Literal["total", "average"] = "total"
+    rfm_bins: int = Field(5, ge=2, le=9, description="score bins for R, F and M (5 = quintiles)")
+    monetary: Literal["total", "average"] = Field(
+        "total", description="M is the total spend in the reference window, or the average spend per occasion"
+    )
     reference_months: int | None = Field(None, ge=1, description="score on the last N months; all history when omitted")
-    scheme: Literal["rfm11", "cn8"] = "rfm11"
+    scheme: str = Field(
+        "rfm11", description="rfm11 (11 named segments), cn8 (Chinese 8 classes) or a name under custom_schemes"
+    )
+    custom_schemes: dict[str, dict[str, list[str | int]]] = Field(
+        default_factory=dict,
+        description="your own rule tables: scheme name -> {segment: [score codes]}; a code is R then round-half-up((F+M)/2), "
+        "e.g. '54', or R, F and M, e.g. '543'; every cell of the grid must belong to exactly one segment",
+    )
+    cn8_split: Literal["mean", "median"] = Field(
+        "mean", description="cn8: R, F and M are high when better than this centre of the values (R high = more recent)"
+    )
+    actions: dict[str, str] = Field(
+        default_factory=dict,
+        description="recommended action per segment or frequency tier (in the report language), replacing the default text",
+    )
     frequency_tiers: dict[str, int] = Field(
         default_factory=lambda: {"high": 4, "occasional": 2},
         description="minimum occasions for each tier; everyone else is one-time",
     )
+    tier_source: Literal["auto", "customers", "simulated"] = Field(
+        "auto",
+        description="member tiers: auto uses the customers source's tier column when there is one and simulates them "
+        "from spend otherwise; customers requires it; simulated always uses the thresholds below",
+    )
+    tier_basis: Literal["spend", "points"] = Field(
+        "spend", description="tier thresholds are rolling-12-month spend, or base points (spend / 100 x the first tier's points_per_100)"
+    )
+    tier_names: list[str] = Field(
+        default_factory=lambda: ["normal", "gold", "diamond"], min_length=1, description="member tiers, lowest first"
+    )
+    tier_thresholds: list[float] | None = Field(
+        None,
+        description="minimum rolling-12-month spend (or points) of each tier after the first, e.g. [2000, 10000]; "
+        "when omitted they are set from the data with tier_top_shares",
+    )
+    tier_top_shares: list[float] = Field(
+        default_factory=lambda: [0.20, 0.04],
+        description="without tier_thresholds: share of the last 12 months' buyers at or above each tier after the first "
+        "(thresholds are that quantile of spend, rounded to 2 significant digits)",
+    )
+    points_per_100: list[float] = Field(
+        default_factory=lambda: [1.0, 2.0, 3.0], description="points earned per 100 spent, per tier (lowest first)"
+    )
+    point_value: float = Field(1.0, ge=0, description="value of one point in the report currency, for the liability")
+    tier_aliases: dict[str, str] = Field(
+        default_factory=lambda: {"普通": "normal", "普通会员": "normal", "黄金": "gold", "黄金会员": "gold",
+                                 "钻石": "diamond", "钻石会员": "diamond"},
+        description="tier labels in the customers source -> tier_names (labels are matched case-insensitively)",
+    )
+    upgrade_within: float = Field(
+        0.2, gt=0, le=1, description="customers whose spend to the next tier is at most this share of its threshold are listed as close"
+    )
+
+    @model_validator(mode="after")
+    def _check_segmentation(self) -> "SegmentationSettings":
+        from .segments import BUILTIN_SCHEMES, rule_table_problems  # lazy: the rule tables live with the analysis
+
+        problems: list[str] = []
+        for name, rules in self.custom_schemes.items():
+            if name in BUILTIN_SCHEMES:
+                problems.append(f"custom_schemes.{name}: {name!r} is a built-in scheme; give your table another name")
+                continue
+            problems += [f"custom_schemes.{name}: {p}" for p in rule_table_problems(rules, self.rfm_bins)]
+        known = [*BUILTIN_SCHEMES, *self.custom_schemes]
+        if self.scheme not in known:
+            close = difflib.get_close_matches(self.scheme, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"scheme: unknown scheme {self.scheme!r}{hint}; use one of {', '.join(known)}, "
+                            "or add your rule table under custom_schemes")
+        elif self.scheme in BUILTIN_SCHEMES and BUILTIN_SCHEMES[self.scheme].levels not in (None, self.rfm_bins):
+            problems.append(f"scheme: {self.scheme} is defined on {BUILTIN_SCHEMES[self.scheme].levels} score bins; "
+                            f"set rfm_bins: {BUILTIN_SCHEMES[self.scheme].levels}, or use cn8 or a custom scheme")
+        n = len(self.tier_names)
+        if len(set(self.tier_names)) != n:
+            problems.append("tier_names: names must be distinct")
+        if len(self.points_per_100) != n or any(p < 0 for p in self.points_per_100):
+            problems.append(f"points_per_100: give one rate (>= 0) per tier in tier_names ({n})")
+        if self.tier_thresholds is not None:
+            t = self.tier_thresholds
+            if len(t) != n - 1 or any(x <= 0 for x in t) or any(b <= a for a, b in zip(t, t[1:])):
+                problems.append(f"tier_thresholds: give {n - 1} increasing positive values, one per tier after "
+                                f"{self.tier_names[0]!r} (the first tier starts at 0)")
+        else:
+            s = self.tier_top_shares
+            if len(s) != n - 1 or any(not 0 < x < 1 for x in s) or any(b >= a for a, b in zip(s, s[1:])):
+                problems.append(f"tier_top_shares: give {n - 1} decreasing shares between 0 and 1, one per tier after "
+                                f"{self.tier_names[0]!r}, or set tier_thresholds")
+        bad_alias = sorted({v for v in self.tier_aliases.values() if v not in self.tier_names})
+        if bad_alias and "tier_aliases" in self.model_fields_set:
+            problems.append(f"tier_aliases: {', '.join(map(repr, bad_alias))} not in tier_names "
+                            f"({', '.join(self.tier_names)}); map each label to one of them")
+        thresholds = [v for v in self.frequency_tiers.values()]
+        if any(v < 2 for v in thresholds) or len(set(thresholds)) != len(thresholds) or "one-time" in self.frequency_tiers:
+            problems.append("frequency_tiers: give each tier a distinct minimum of at least 2 occasions "
+                            "(customers below the lowest are one-time), e.g. {high: 4, occasional: 2}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class LifetimeValueSettings(StrictModel):
@@ -244,11 +353,66 @@ class LifetimeValueSettings(StrictModel):
 
 
 class ChurnSettings(StrictModel):
-    """Settings of the churn analysis."""
+    """Settings of the churn analysis (see :mod:`repurchase.churn`)."""
 
-    threshold_days: int | None = Field(None, ge=1, description="fixed inactivity threshold; default: KM p90 of purchase gaps")
-    threshold_quantile: float = Field(0.9, gt=0, lt=1)
-    label_window_days: int = Field(90, ge=1)
+    threshold_days: int | None = Field(
+        None, ge=1, description="fixed inactivity threshold in days; default: the Kaplan-Meier quantile of purchase gaps below"
+    )
+    threshold_quantile: float = Field(
+        0.9, gt=0, lt=1, description="quantile of the days to the next purchase used as the inactivity threshold"
+    )
+    threshold_horizon_days: int | None = Field(
+        365, ge=1, description="read the quantile among gaps that close within this many days (finite even when many "
+        "customers never return); null for the unconditional Kaplan-Meier quantile"
+    )
+    label_window_days: int = Field(
+        90, ge=1, description="N: churn in the early-warning model and the BG/NBD score = no purchase in the next N days"
+    )
+    population: Literal["active", "all"] = Field(
+        "active", description="customers the early-warning model is trained and tested on: active (days since the last "
+        "purchase at most the threshold at the cutoff) or all past buyers"
+    )
+    at_risk_probability: float = Field(
+        0.5, gt=0, lt=1, description="active customers whose predicted churn probability is at least this are at risk"
+    )
+    value_basis: Literal["auto", "clv", "annual_spend"] = Field(
+        "auto", description="value of a customer in the at-risk list: CLV (BG/NBD + Gamma-Gamma), spend in the last "
+        "365 days, or auto (CLV when it can be fitted, else annual spend)"
+    )
+    value_band_shares: list[float] = Field(
+        default_factory=lambda: [0.2, 0.5], description="value bands of active customers: the top 20% are high, up to "
+        "the top 50% mid, the rest low (two increasing cumulative shares)"
+    )
+    survival_horizons: list[int] = Field(
+        default_factory=lambda: [30, 90, 180, 365], min_length=1, description="days at which S(t) is reported"
+    )
+    trend_months: int = Field(24, ge=2, description="months shown in the churn trend")
+    min_group_size: int = Field(
+        30, ge=1, description="groups (segments, categories, ...) with fewer customers are pooled as 'other'"
+    )
+    actions: dict[str, str] = Field(
+        default_factory=dict, description="retention action per 'role/band' (e.g. 'loyal/high'), replacing the "
+        "default text; roles: loyal, developing, one-time; bands: high, mid, low"
+    )
+    random_state: int = Field(0, description="seed of the models, splits and permutation importance")
+
+    @model_validator(mode="after")
+    def _check_churn(self) -> "ChurnSettings":
+        problems: list[str] = []
+        s = self.value_band_shares
+        if len(s) != 2 or not 0 < s[0] < s[1] < 1:
+            problems.append("value_band_shares: give two increasing shares between 0 and 1, e.g. [0.2, 0.5]")
+        if any(h < 1 for h in self.survival_horizons):
+            problems.append("survival_horizons: give whole days >= 1, e.g. [30, 90, 180, 365]")
+        keys = {f"{r}/{b}" for r in ("loyal", "developing", "one-time") for b in ("high", "mid", "low")}
+        for k in self.actions:
+            if k not in keys:
+                close = difflib.get_close_matches(k, sorted(keys), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(f"actions: unknown key {k!r}{hint}; use role/band, e.g. loyal/high")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class SatisfactionSettings(StrictModel):

@@ -1,0 +1,1278 @@
+"""Customer segmentation: RFM segments with actions, frequency tiers, member tiers and points, migration.
+
+Definitions (stated in the report, tested in ``tests/test_segments.py``):
+
+* **Occasion**: a distinct customer-day (or one order, with ``occasion="order"``).
+* **Recency (R)**: days from the customer's last occasion to the last day before
+  ``as_of`` (a purchase on the period's last day has recency 0).
+* **Frequency (F)**: occasions in the reference window (all history, or the last
+  N months).
+* **Monetary (M)**: total spend in the window, or spend per occasion.
+* **Scores**: ``bins`` equal-sized groups by rank (quintiles by default). A value
+  with rank ``r`` among ``n`` customers gets ``floor(bins * (r - 0.5) / n) + 1``:
+  its mid-rank percentile cut into ``bins`` slices. F is ranked with
+  ``method="first"`` (customers ordered by ID), so the many one-time buyers spread
+  over the low bins instead of collapsing them; R and M are ranked with
+  ``method="average"``, so equal values share a score. R is ranked on
+  ``-recency``: recent means high. A value shared by everyone (or a single
+  customer) gets the middle score.
+* **FM**: ``round((F + M) / 2)`` with halves rounded **up** (F=3, M=4 -> 4),
+  computed exactly as ``(F + M + 1) // 2``. (Python's ``round`` rounds halves to
+  even, which would send 2.5 down and 3.5 up.)
+
+Segment schemes are *data*: a rule table maps each cell of a grid to one
+segment. Built in: ``rfm11`` (11 segments on R x FM, 5 bins) and ``cn8`` (the
+Chinese 8 classes on a high/low split of R, F and M against their mean or
+median, R high = more recent). Clients add their own tables in params
+(``segmentation.custom_schemes``); :func:`rule_table_problems` validates them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import AnalysisError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .params import SegmentationSettings
+    from .periods import Period
+
+__all__ = [
+    "BUILTIN_SCHEMES",
+    "CN8",
+    "FREQUENCY_ACTIONS",
+    "NEW",
+    "NOT_SCORED",
+    "ONE_TIME",
+    "RFM11",
+    "SEGMENT_ACTIONS",
+    "SEGMENT_LABELS",
+    "SegmentScheme",
+    "SegmentationResult",
+    "assign_segments",
+    "biggest_flows",
+    "describe_frequency",
+    "describe_migration",
+    "describe_segments",
+    "describe_settings",
+    "describe_tiers",
+    "describe_upgrades",
+    "frequency_summary",
+    "fm_score",
+    "frequency_tiers",
+    "get_scheme",
+    "member_tiers",
+    "migration_matrix",
+    "recommended_action",
+    "rfm_scores",
+    "rolling_spend",
+    "rule_table_problems",
+    "run_segmentation",
+    "score",
+    "segment_export",
+    "segment_summary",
+    "segmentation_metrics",
+    "tier_summary",
+    "tier_thresholds",
+    "upgrade_candidates",
+]
+
+NEW = "(new)"
+NOT_SCORED = "(not scored)"
+ONE_TIME = "one-time"
+
+# ---------------------------------------------------------------------------
+# rule tables (data)
+
+
+@dataclass(frozen=True)
+class SegmentScheme:
+    """A segment rule table: every cell of a grid belongs to exactly one segment.
+
+    Attributes
+    ----------
+    name
+        ``rfm11``, ``cn8`` or a custom name.
+    rules
+        Segment -> cell codes, in display order. A code has one digit per axis,
+        e.g. ``"54"`` for R=5, FM=4.
+    axes
+        ``("R", "FM")`` or ``("R", "F", "M")``.
+    levels
+        Values per axis: the score bins (1..levels), or ``None`` for a high/low
+        split (codes use 1 = low, 2 = high).
+    description
+        One line for the report.
+    """
+
+    name: str
+    rules: Mapping[str, tuple[str, ...]]
+    axes: tuple[str, ...]
+    levels: int | None
+    description: str = ""
+
+    @property
+    def segments(self) -> list[str]:
+        return list(self.rules)
+
+    @property
+    def is_split(self) -> bool:
+        """True when the axes are high/low splits of the values, not scores."""
+        return self.levels is None
+
+    def cell_map(self) -> dict[int, str]:
+        """Integer cell code (e.g. 54) -> segment."""
+        return {int(code): seg for seg, codes in self.rules.items() for code in codes}
+
+    def table(self) -> pd.DataFrame:
+        """The rule table: ``segment`` and its ``cells`` (high/low spelled out for split schemes)."""
+        rows = []
+        for seg, codes in self.rules.items():
+            if self.is_split:
+                cells = "; ".join(
+                    ", ".join(f"{a} {'high' if d == '2' else 'low'}" for a, d in zip(self.axes, code)) for code in codes
+                )
+            else:
+                cells = ", ".join(codes)
+            rows.append({"segment": seg, "label": segment_label(seg, "en"), "cells": cells, "n_cells": len(codes)})
+        return pd.DataFrame(rows)
+
+    def grid(self) -> pd.DataFrame:
+        """The rule table as a grid of segment names.
+
+        Two axes: rows R (high to low) x columns FM. Three axes: rows R, F x
+        columns M. Split schemes label the levels ``high`` / ``low``.
+        """
+        levels = [2, 1] if self.is_split else list(range(self.levels, 0, -1))  # type: ignore[arg-type]
+        name = (lambda v: "high" if v == 2 else "low") if self.is_split else str
+        cmap = self.cell_map()
+        *row_axes, col_axis = self.axes
+        rows = []
+        for combo in itertools.product(levels, repeat=len(row_axes)):
+            row = {a: name(v) for a, v in zip(row_axes, combo)}
+            prefix = int("".join(map(str, combo)))
+            for v in sorted(levels):
+                row[f"{col_axis} {name(v)}"] = cmap.get(prefix * 10 + v, "")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+RFM11 = SegmentScheme(
+    name="rfm11",
+    rules={
+        "Champions": ("55", "54", "45"),
+        "Loyal": ("53", "44", "35", "34"),
+        "Potential Loyalist": ("52", "42", "33", "43"),
+        "New": ("51",),
+        "Promising": ("41", "31"),
+        "Need Attention": ("32", "23", "22"),
+        "About to Sleep": ("21",),
+        "At Risk": ("25", "24", "13"),
+        "Can't Lose Them": ("15", "14"),
+        "Hibernating": ("12",),
+        "Lost": ("11",),
+    },
+    axes=("R", "FM"),
+    levels=5,
+    description="11 segments on the R score x FM = round-half-up((F + M) / 2), quintile scores",
+)
+
+CN8 = SegmentScheme(
+    name="cn8",
+    rules={
+        "重要价值": ("222",),
+        "重要发展": ("212",),
+        "重要保持": ("122",),
+        "重要挽留": ("112",),
+        "一般价值": ("221",),
+        "一般发展": ("211",),
+        "一般保持": ("121",),
+        "一般挽留": ("111",),
+    },
+    axes=("R", "F", "M"),
+    levels=None,
+    description="Chinese 8 classes: R, F and M each high or low against their centre (R high = more recent)",
+)
+
+BUILTIN_SCHEMES: dict[str, SegmentScheme] = {"rfm11": RFM11, "cn8": CN8}
+
+SEGMENT_LABELS: dict[str, dict[str, str]] = {
+    "Champions": {"en": "Champions", "zh": "冠军客户"},
+    "Loyal": {"en": "Loyal", "zh": "忠诚客户"},
+    "Potential Loyalist": {"en": "Potential Loyalist", "zh": "潜在忠诚客户"},
+    "New": {"en": "New", "zh": "新客户"},
+    "Promising": {"en": "Promising", "zh": "有潜力客户"},
+    "Need Attention": {"en": "Need Attention", "zh": "需要关注"},
+    "About to Sleep": {"en": "About to Sleep", "zh": "即将沉睡"},
+    "At Risk": {"en": "At Risk", "zh": "流失风险"},
+    "Can't Lose Them": {"en": "Can't Lose Them", "zh": "不能失去"},
+    "Hibernating": {"en": "Hibernating", "zh": "休眠客户"},
+    "Lost": {"en": "Lost", "zh": "已流失"},
+    "重要价值": {"en": "重要价值 (important value)", "zh": "重要价值客户"},
+    "重要发展": {"en": "重要发展 (important to develop)", "zh": "重要发展客户"},
+    "重要保持": {"en": "重要保持 (important to keep)", "zh": "重要保持客户"},
+    "重要挽留": {"en": "重要挽留 (important to win back)", "zh": "重要挽留客户"},
+    "一般价值": {"en": "一般价值 (general value)", "zh": "一般价值客户"},
+    "一般发展": {"en": "一般发展 (general, to develop)", "zh": "一般发展客户"},
+    "一般保持": {"en": "一般保持 (general, to keep)", "zh": "一般保持客户"},
+    "一般挽留": {"en": "一般挽留 (general, to win back)", "zh": "一般挽留客户"},
+}
+
+#: Recommended action per segment, per report language (reused by the overview report).
+SEGMENT_ACTIONS: dict[str, dict[str, str]] = {
+    "Champions": {
+        "en": "Reward them: early access to new products, VIP perks, ask for reviews and referrals.",
+        "zh": "重点奖励：新品抢先体验、VIP 专属权益，邀请评价和推荐新客。",
+    },
+    "Loyal": {
+        "en": "Upsell higher-value products, invite to the membership programme, ask for reviews.",
+        "zh": "向上销售高价值商品，邀请加入会员计划，邀请评价。",
+    },
+    "Potential Loyalist": {
+        "en": "Offer membership or points, recommend related products to build a buying habit.",
+        "zh": "推荐会员和积分计划，推荐相关商品，培养购买习惯。",
+    },
+    "New": {
+        "en": "Onboard toward the second purchase: welcome series, second-order coupon, usage tips.",
+        "zh": "新客引导至第二次购买：欢迎系列、复购券、使用指南。",
+    },
+    "Promising": {
+        "en": "Build awareness: samples or trials, a time-limited offer on a second category.",
+        "zh": "提升认知：试用装、限时优惠，引导尝试第二个品类。",
+    },
+    "Need Attention": {
+        "en": "Reactivate with time-limited offers and recommendations based on past purchases.",
+        "zh": "基于历史购买做个性化推荐，配合限时优惠重新激活。",
+    },
+    "About to Sleep": {
+        "en": "Reconnect before they lapse: popular products and a modest discount.",
+        "zh": "沉睡前重新触达：推荐热门商品，提供适度折扣。",
+    },
+    "At Risk": {
+        "en": "Personal win-back before they lapse: tailored messages or calls, renewal offers.",
+        "zh": "流失前一对一挽回：个性化短信或电话回访，专属续购优惠。",
+    },
+    "Can't Lose Them": {
+        "en": "Personal win-back now: best offers and new products, ask what went wrong.",
+        "zh": "立即一对一挽回：最优惠方案和新品推荐，了解不满原因。",
+    },
+    "Hibernating": {
+        "en": "Low-cost reactivation with relevant offers, or let go.",
+        "zh": "低成本唤醒，推送相关优惠，否则放弃。",
+    },
+    "Lost": {
+        "en": "At most one low-cost reactivation campaign; otherwise let go.",
+        "zh": "最多一次低成本召回，否则放弃，不再投入。",
+    },
+    "重要价值": {
+        "en": "Keep them: VIP service, exclusive perks, early access.",
+        "zh": "重点维护：VIP 服务、专属权益、新品优先体验。",
+    },
+    "重要发展": {
+        "en": "Raise frequency: membership and points, bundles, replenishment reminders.",
+        "zh": "提升购买频次：会员积分激励、组合套餐、复购提醒。",
+    },
+    "重要保持": {
+        "en": "Reach out before they lapse: personal contact and tailored offers.",
+        "zh": "主动联系防止流失：一对一回访、定制优惠。",
+    },
+    "重要挽留": {
+        "en": "Win back: find out why they left, targeted win-back offer.",
+        "zh": "重点挽留：了解流失原因，针对性召回优惠。",
+    },
+    "一般价值": {
+        "en": "Raise basket size: cross-sell, bundles, spend-and-save thresholds.",
+        "zh": "提升客单价：交叉销售、组合购买、满减活动。",
+    },
+    "一般发展": {
+        "en": "Nurture: onboarding and second-purchase coupons.",
+        "zh": "培育：新客引导、复购券。",
+    },
+    "一般保持": {
+        "en": "Light-touch reminders and everyday promotions.",
+        "zh": "低成本提醒，日常促销触达。",
+    },
+    "一般挽留": {
+        "en": "Low-cost mass reactivation, or let go.",
+        "zh": "低成本批量召回，或放弃。",
+    },
+}
+
+#: Recommended treatment per frequency tier (keys: the default tier names and one-time).
+FREQUENCY_ACTIONS: dict[str, dict[str, str]] = {
+    "high": {
+        "en": "Protect and reward: loyalty perks, early access, referral asks; no blanket discounts.",
+        "zh": "维护和奖励：会员权益、新品优先、邀请推荐；避免无差别打折。",
+    },
+    "occasional": {
+        "en": "Build the habit: replenishment reminders, points multipliers on the next order, cross-sell.",
+        "zh": "培养习惯：补货提醒、下单多倍积分、交叉销售。",
+    },
+    ONE_TIME: {
+        "en": "Second-purchase push: onboarding series and a time-limited second-order coupon.",
+        "zh": "促成第二次购买：新客引导、限时复购券。",
+    },
+}
+
+
+def segment_label(segment: str, language: str = "en") -> str:
+    """Display name of a segment in the report language (the key itself when unknown)."""
+    return SEGMENT_LABELS.get(segment, {}).get(language, segment)
+
+
+def recommended_action(key: str, language: str = "en", overrides: Mapping[str, str] | None = None) -> str:
+    """The recommended action for a segment or frequency tier.
+
+    ``overrides`` (``segmentation.actions`` in params) win; then the built-in
+    text in ``language``; an unknown key gets a note naming the params field.
+    """
+    if overrides and key in overrides:
+        return overrides[key]
+    for table in (SEGMENT_ACTIONS, FREQUENCY_ACTIONS):
+        if key in table:
+            return table[key].get(language, table[key]["en"])
+    return f"(no action set: add segmentation.actions.{key} to the params)"
+
+
+def _codes(values: Iterable) -> list[str]:
+    return [str(v).strip() for v in values]
+
+
+def rule_table_problems(rules: Mapping[str, Sequence], bins: int) -> list[str]:
+    """Check a custom rule table; return one line per problem (empty when valid).
+
+    Parameters
+    ----------
+    rules
+        Segment -> list of cell codes. A code is R then FM (``"54"``), or R, F
+        and M (``"543"``); every code has the same length.
+    bins
+        Score bins (``segmentation.rfm_bins``): each digit must be 1..bins.
+
+    Returns
+    -------
+    list of str
+        Problems, each with its fix; every cell of the grid must be listed under
+        exactly one segment.
+    """
+    if not rules:
+        return ["the table is empty; map each segment name to a list of score codes, e.g. Best: ['55', '54']"]
+    problems: list[str] = []
+    all_codes: list[tuple[str, str]] = []
+    for seg, codes in rules.items():
+        codes = _codes(codes if isinstance(codes, (list, tuple)) else [codes])
+        if not codes:
+            problems.append(f"segment {seg!r} has no codes; list its cells or remove it")
+        all_codes += [(c, seg) for c in codes]
+    lengths = {len(c) for c, _ in all_codes}
+    bad = [c for c, _ in all_codes if not c.isdigit() or any(not 1 <= int(d) <= bins for d in c)]
+    if bad:
+        problems.append(
+            f"codes {', '.join(map(repr, bad[:6]))} are not scores: each digit must be 1..{bins} (rfm_bins)"
+        )
+    if lengths - {2, 3} or len(lengths) > 1:
+        problems.append(
+            "write every code with the same number of digits: 2 for R and FM (e.g. '54'), or 3 for R, F and M (e.g. '543')"
+        )
+    if problems:
+        return problems
+    width = lengths.pop()
+    axes = "R x FM" if width == 2 else "R x F x M"
+    expected = {"".join(map(str, combo)) for combo in itertools.product(range(1, bins + 1), repeat=width)}
+    owners: dict[str, list[str]] = {}
+    for code, seg in all_codes:
+        owners.setdefault(code, []).append(seg)
+    missing = sorted(expected - set(owners))
+    twice = {c: s for c, s in owners.items() if len(s) > 1}
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        problems.append(
+            f"{len(missing)} of the {len(expected)} cells ({axes}, scores 1..{bins}) belong to no segment: {shown}; "
+            "add each to exactly one segment"
+        )
+    if twice:
+        shown = "; ".join(f"{c} ({', '.join(s)})" for c, s in sorted(twice.items())[:10])
+        problems.append(f"cells listed more than once: {shown}; keep each cell in one segment")
+    return problems
+
+
+def get_scheme(name: str, custom_schemes: Mapping[str, Mapping[str, Sequence]] | None = None, bins: int = 5) -> SegmentScheme:
+    """A built-in scheme, or a validated custom rule table from params.
+
+    Raises
+    ------
+    AnalysisError
+        Unknown name, invalid custom table, or a built-in scheme used with other bins.
+    """
+    custom = dict(custom_schemes or {})
+    if name in BUILTIN_SCHEMES:
+        scheme = BUILTIN_SCHEMES[name]
+        if scheme.levels not in (None, bins):
+            raise AnalysisError(
+                f"segmentation.scheme {name} is defined on {scheme.levels} score bins; set segmentation.rfm_bins: "
+                f"{scheme.levels}, or use cn8 or a custom scheme"
+            )
+        return scheme
+    if name not in custom:
+        raise AnalysisError(
+            f"segmentation.scheme: unknown scheme {name!r}; use {', '.join([*BUILTIN_SCHEMES, *custom])} "
+            "or add a rule table under segmentation.custom_schemes"
+        )
+    problems = rule_table_problems(custom[name], bins)
+    if problems:
+        raise AnalysisError(f"segmentation.custom_schemes.{name}: " + "; ".join(problems))
+    rules = {seg: tuple(_codes(codes if isinstance(codes, (list, tuple)) else [codes])) for seg, codes in custom[name].items()}
+    width = len(next(iter(rules.values()))[0])
+    return SegmentScheme(
+        name=name,
+        rules=rules,
+        axes=("R", "FM") if width == 2 else ("R", "F", "M"),
+        levels=bins,
+        description=f"custom rule table from params (segmentation.custom_schemes.{name})",
+    )
+
+
+# ---------------------------------------------------------------------------
+# RFM
+
+
+def score(values: pd.Series, bins: int = 5, *, ties: str = "average", higher_is_better: bool = True) -> pd.Series:
+    """Score values 1..bins by rank: ``floor(bins * (rank - 0.5) / n) + 1``.
+
+    Parameters
+    ----------
+    values
+        One value per customer.
+    bins
+        Number of scores (5 = quintiles).
+    ties
+        ``average``: equal values share a score; ``first``: ties are broken by
+        order (used for frequency, so ties don't collapse bins).
+    higher_is_better
+        False for recency: the smallest value gets the highest score.
+
+    Returns
+    -------
+    pandas.Series
+        int64 scores, same index. With distinct values the bins hold equal
+        numbers of customers (±1); a single customer, or a value everyone
+        shares, gets the middle score.
+    """
+    n = len(values)
+    if n == 0:
+        return pd.Series(np.array([], dtype=np.int64), index=values.index)
+    ranks = (values if higher_is_better else -values).rank(method=ties)
+    twice = np.rint(2 * ranks.to_numpy(dtype=float) - 1).astype(np.int64)  # 2r - 1 is a whole number
+    scores = (bins * twice) // (2 * n) + 1
+    return pd.Series(np.clip(scores, 1, bins), index=values.index, dtype=np.int64)
+
+
+def fm_score(f: pd.Series, m: pd.Series) -> pd.Series:
+    """``round((F + M) / 2)`` with halves rounded up (2.5 -> 3, 4.5 -> 5), exactly: ``(F + M + 1) // 2``."""
+    return (f + m + 1) // 2
+
+
+def _occasions(tx: pd.DataFrame, occasion: str, customer_col: str, date_col: str, order_col: str) -> pd.DataFrame:
+    """One row per occasion: customer, day, amount (summed)."""
+    day = tx[date_col].dt.normalize()
+    if occasion == "customer_day":
+        key = day
+    elif occasion == "order":
+        if order_col not in tx.columns:
+            raise DataError(f"occasion 'order' needs an {order_col} column; map it or use occasion: customer_day")
+        key = tx[order_col]
+    else:
+        raise AnalysisError(f"occasion must be customer_day or order, got {occasion!r}")
+    frame = pd.DataFrame({"customer_id": tx[customer_col].to_numpy(), "key": key.to_numpy(), "day": day.to_numpy()})
+    return frame.groupby(["customer_id", "key"], sort=False, observed=True).agg(day=("day", "max")).reset_index()
+
+
+def rfm_scores(
+    tx: pd.DataFrame,
+    as_of: pd.Timestamp,
+    *,
+    bins: int = 5,
+    monetary: str = "total",
+    reference_months: int | None = None,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    order_col: str = "order_id",
+) -> pd.DataFrame:
+    """RFM values and scores per customer as of ``as_of`` (exclusive).
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions (rows on or after ``as_of`` are ignored).
+    as_of
+        End of the observation, exclusive: e.g. ``period.end_exclusive``.
+    bins
+        Score bins.
+    monetary
+        ``total`` spend in the window, or ``average`` spend per occasion.
+    reference_months
+        Only occasions in the last N months before ``as_of`` count; customers
+        without one are not scored. All history when None.
+    occasion
+        ``customer_day`` (distinct customer-days) or ``order``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer, sorted by ID: ``customer_id``, ``last_date``,
+        ``recency_days``, ``frequency``, ``spend`` (total), ``monetary``, and
+        the scores ``R``, ``F``, ``M`` and ``FM`` (round half up of (F+M)/2).
+    """
+    if monetary not in ("total", "average"):
+        raise AnalysisError(f"segmentation.monetary must be total or average, got {monetary!r}")
+    as_of = pd.Timestamp(as_of)
+    start = as_of - pd.DateOffset(months=reference_months) if reference_months else None
+    mask = tx[date_col] < as_of
+    if start is not None:
+        mask &= tx[date_col] >= start
+    rows = tx.loc[mask]
+    occ = _occasions(rows, occasion, customer_col, date_col, order_col)
+    by = occ.groupby("customer_id", sort=True)
+    out = pd.DataFrame({"last_date": by["day"].max(), "frequency": by.size().astype(np.int64)})
+    spend = rows.groupby(customer_col, sort=True)[amount_col].sum()
+    out["spend"] = spend.reindex(out.index).fillna(0.0).astype(float)
+    last_day = as_of.normalize() - pd.Timedelta(days=1) if as_of == as_of.normalize() else as_of.normalize()
+    out["recency_days"] = (last_day - out["last_date"]).dt.days.astype(np.int64)
+    out["monetary"] = out["spend"] if monetary == "total" else out["spend"] / out["frequency"]
+    out = out.rename_axis("customer_id").reset_index()
+    out["R"] = score(out["recency_days"], bins, higher_is_better=False)
+    out["F"] = score(out["frequency"], bins, ties="first")
+    out["M"] = score(out["monetary"], bins)
+    out["FM"] = fm_score(out["F"], out["M"])
+    return out[["customer_id", "last_date", "recency_days", "frequency", "spend", "monetary", "R", "F", "M", "FM"]]
+
+
+def assign_segments(rfm: pd.DataFrame, scheme: SegmentScheme, *, split: str = "mean") -> pd.Series:
+    """The segment of each customer under a rule table.
+
+    Score schemes read the cell from the scores (``R`` and ``FM``, or ``R``,
+    ``F`` and ``M``). Split schemes (cn8) call R high when ``recency_days`` is
+    below its mean (or median: ``split``), F high when ``frequency`` is above
+    it, M high when ``monetary`` is above it; a value equal to the centre is low.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical in the scheme's segment order, same index as ``rfm``.
+    """
+    if scheme.is_split:
+        if split not in ("mean", "median"):
+            raise AnalysisError(f"segmentation.cn8_split must be mean or median, got {split!r}")
+        centre = (lambda s: getattr(s, split)())
+        r_hi = rfm["recency_days"] < centre(rfm["recency_days"])
+        f_hi = rfm["frequency"] > centre(rfm["frequency"])
+        m_hi = rfm["monetary"] > centre(rfm["monetary"])
+        code = (1 + r_hi.astype(int)) * 100 + (1 + f_hi.astype(int)) * 10 + (1 + m_hi.astype(int))
+    elif scheme.axes == ("R", "FM"):
+        code = rfm["R"] * 10 + rfm["FM"]
+    else:
+        code = rfm["R"] * 100 + rfm["F"] * 10 + rfm["M"]
+    seg = code.map(scheme.cell_map())
+    if seg.isna().any():  # a validated table covers every cell; guard against bins that differ
+        raise AnalysisError(
+            f"scheme {scheme.name}: scores {sorted(code[seg.isna()].unique())[:5]} fall outside the rule table; "
+            "check segmentation.rfm_bins against the table"
+        )
+    return pd.Series(pd.Categorical(seg, categories=scheme.segments), index=rfm.index, name="segment")
+
+
+def segment_summary(
+    rfm: pd.DataFrame, scheme: SegmentScheme, *, language: str = "en", actions: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Size, value and action of each segment (every segment of the scheme, in order).
+
+    ``rfm`` needs a ``segment`` column. Revenue is total spend in the window
+    (``spend``), whatever ``monetary`` is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``label``, ``customers``, ``share``, ``revenue``,
+        ``revenue_share``, ``mean_recency_days``, ``mean_frequency``,
+        ``mean_monetary``, ``action``.
+    """
+    g = rfm.groupby("segment", observed=False)
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "revenue": g["spend"].sum(),
+            "mean_recency_days": g["recency_days"].mean(),
+            "mean_frequency": g["frequency"].mean(),
+            "mean_monetary": g["monetary"].mean(),
+        }
+    ).reindex(scheme.segments)
+    out["customers"] = out["customers"].fillna(0).astype(np.int64)
+    out["revenue"] = out["revenue"].fillna(0.0)
+    out.insert(1, "share", out["customers"] / max(int(out["customers"].sum()), 1))
+    total = out["revenue"].sum()
+    out.insert(3, "revenue_share", out["revenue"] / total if total > 0 else np.nan)
+    out = out.rename_axis("segment").reset_index()
+    out.insert(1, "label", [segment_label(s, language) for s in out["segment"]])
+    out["action"] = [recommended_action(s, language, actions) for s in out["segment"]]
+    return out
+
+
+# ---------------------------------------------------------------------------
+# frequency tiers
+
+
+def frequency_tiers(frequency: pd.Series, thresholds: Mapping[str, int]) -> pd.Series:
+    """High-frequency / occasional / one-time (or your own tiers) from occasions.
+
+    Parameters
+    ----------
+    frequency
+        Occasions per customer.
+    thresholds
+        Tier -> minimum occasions (>= 2); customers below every minimum are
+        ``one-time``.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical, highest tier first.
+    """
+    ordered = sorted(thresholds.items(), key=lambda kv: -kv[1])
+    names = [k for k, _ in ordered] + [ONE_TIME]
+    mins = np.array([v for _, v in ordered], dtype=float)
+    # index of the first (highest) threshold met; len(mins) when none is met
+    met = frequency.to_numpy()[:, None] >= mins[None, :]
+    idx = np.where(met.any(axis=1), met.argmax(axis=1), len(mins))
+    return pd.Series(pd.Categorical.from_codes(idx, categories=names), index=frequency.index, name="frequency_tier")
+
+
+def frequency_summary(
+    rfm: pd.DataFrame, thresholds: Mapping[str, int], *, language: str = "en", actions: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Size, revenue share and treatment per frequency tier.
+
+    ``rfm`` needs ``frequency_tier``, ``frequency`` and ``spend``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tier``, ``occasions`` (the rule), ``customers``, ``share``, ``revenue``,
+        ``revenue_share``, ``mean_frequency``, ``treatment``.
+    """
+    ordered = sorted(thresholds.items(), key=lambda kv: -kv[1])
+    rule = [f">= {v}" for _, v in ordered] + ["1"]
+    g = rfm.groupby("frequency_tier", observed=False)
+    out = pd.DataFrame({"customers": g.size(), "revenue": g["spend"].sum(), "mean_frequency": g["frequency"].mean()})
+    out = out.rename_axis("tier").reset_index()
+    out.insert(1, "occasions", rule)
+    out["customers"] = out["customers"].astype(np.int64)
+    out.insert(3, "share", out["customers"] / max(int(out["customers"].sum()), 1))
+    total = out["revenue"].sum()
+    out.insert(5, "revenue_share", out["revenue"] / total if total > 0 else np.nan)
+    out["treatment"] = [recommended_action(str(t), language, actions) for t in out["tier"]]
+    out["tier"] = out["tier"].astype(str)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# member tiers and points
+
+
+def rolling_spend(
+    tx: pd.DataFrame,
+    as_of: pd.Timestamp,
+    *,
+    months: int = 12,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    order_col: str = "order_id",
+) -> pd.DataFrame:
+    """Spend and occasions per customer in the ``months`` before ``as_of`` (exclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer ID: ``spend`` and ``occasions`` (customers with a
+        purchase in the window only).
+    """
+    as_of = pd.Timestamp(as_of)
+    rows = tx.loc[(tx[date_col] < as_of) & (tx[date_col] >= as_of - pd.DateOffset(months=months))]
+    spend = rows.groupby(customer_col)[amount_col].sum()
+    occ = _occasions(rows, occasion, customer_col, date_col, order_col).groupby("customer_id").size()
+    out = pd.DataFrame({"spend": spend.astype(float), "occasions": occ.reindex(spend.index).fillna(0).astype(np.int64)})
+    return out.rename_axis("customer_id")
+
+
+def _round_sig(x: float, digits: int = 2) -> float:
+    if not np.isfinite(x) or x <= 0:
+        return float(x)
+    return float(round(x, digits - 1 - int(math.floor(math.log10(abs(x))))))
+
+
+def tier_thresholds(
+    qualifying: pd.Series,
+    names: Sequence[str],
+    points_per_100: Sequence[float],
+    *,
+    thresholds: Sequence[float] | None = None,
+    top_shares: Sequence[float] = (0.20, 0.04),
+) -> pd.DataFrame:
+    """Tier thresholds: given, or set from the data.
+
+    Parameters
+    ----------
+    qualifying
+        Rolling-12-month spend (or base points) of the customers who bought in
+        the last 12 months.
+    names, points_per_100
+        Tiers, lowest first, and their earning rates.
+    thresholds
+        Minimum of each tier after the first; None: the ``1 - share`` quantile
+        of ``qualifying`` for each of ``top_shares``, rounded to 2 significant
+        digits (a tier that cannot be reached without buyers gets infinity).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tier``, ``threshold`` (the first tier starts at 0), ``points_per_100``,
+        ``set_from`` (params or data).
+    """
+    if thresholds is not None:
+        values, source = [0.0, *map(float, thresholds)], "params"
+    else:
+        q = qualifying[qualifying > 0]
+        if len(q):
+            raw = [_round_sig(float(q.quantile(1 - s)), 2) for s in top_shares]
+        else:
+            raw = [np.inf] * len(top_shares)
+        values, source = [0.0, *np.maximum.accumulate(raw).tolist()], "data"
+    if len(values) != len(names) or len(points_per_100) != len(names):
+        raise AnalysisError("segmentation.tier_names, tier_thresholds/tier_top_shares and points_per_100 must describe the same tiers")
+    return pd.DataFrame(
+        {"tier": list(names), "threshold": values, "points_per_100": list(map(float, points_per_100)), "set_from": source}
+    )
+
+
+def _map_recorded_tiers(labels: pd.Series, names: Sequence[str], aliases: Mapping[str, str]) -> pd.Series:
+    """Map the customers source's tier labels to tier names (case-insensitive); blank -> NaN."""
+    lookup = {str(n).strip().lower(): n for n in names}
+    lookup.update({str(k).strip().lower(): v for k, v in aliases.items() if v in names})
+    text = labels.astype("string").str.strip()
+    key = text.str.lower()
+    mapped = key.map(lookup)
+    unknown = text[mapped.isna() & text.notna() & (text != "")]
+    if len(unknown):
+        counts = unknown.value_counts()
+        shown = ", ".join(f"{k!r} ({v:,} customers)" for k, v in counts.head(5).items())
+        raise DataError(
+            f"customers source: tier labels {shown} are not in segmentation.tier_names ({', '.join(names)}); "
+            f"map them in segmentation.tier_aliases, e.g. tier_aliases: {{{counts.index[0]}: {names[-1]}}}"
+        )
+    return mapped
+
+
+def member_tiers(
+    tx: pd.DataFrame,
+    customer_ids: pd.Series,
+    period: "Period",
+    *,
+    customers: pd.DataFrame | None = None,
+    source: str = "auto",
+    basis: str = "spend",
+    names: Sequence[str] = ("normal", "gold", "diamond"),
+    thresholds: Sequence[float] | None = None,
+    top_shares: Sequence[float] = (0.20, 0.04),
+    points_per_100: Sequence[float] = (1.0, 2.0, 3.0),
+    aliases: Mapping[str, str] | None = None,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    order_col: str = "order_id",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Member tier, rolling spend, points and the gap to the next tier per customer.
+
+    The tier is the one recorded in ``customers`` (column ``tier``) when
+    ``source`` is ``auto`` or ``customers`` and the column exists; a customer
+    with a blank tier or missing from that source is in the lowest tier.
+    Otherwise it is simulated: the highest tier whose threshold the
+    rolling-12-month spend (or base points = spend / 100 x the first tier's
+    rate) reaches.
+
+    Points (no redemption data, so none is assumed redeemed; points expire 12
+    months after they are earned; fractions kept): earned = spend / 100 x the
+    customer's current tier rate. ``points_12m`` (outstanding) uses the last 12
+    months' spend, ``points_period`` the report month's.
+
+    Returns
+    -------
+    (per_customer, thresholds)
+        ``per_customer``: ``customer_id``, ``tier`` (ordered categorical),
+        ``tier_source``, ``spend_12m``, ``occasions_12m``, ``spend_period``,
+        ``points_rate``, ``points_period``, ``points_12m``, ``next_tier``,
+        ``spend_to_next_tier`` (currency; 0 when the spend already reaches it;
+        NaN in the top tier). ``thresholds``: see :func:`tier_thresholds`.
+    """
+    names = list(names)
+    ids = pd.Index(customer_ids, name="customer_id")
+    roll = rolling_spend(tx, period.end_exclusive, months=12, occasion=occasion, customer_col=customer_col,
+                         date_col=date_col, amount_col=amount_col, order_col=order_col)
+    month = tx.loc[(tx[date_col] >= period.start) & (tx[date_col] < period.end_exclusive)]
+    spend_period = month.groupby(customer_col)[amount_col].sum()
+    out = pd.DataFrame(index=ids)
+    out["spend_12m"] = roll["spend"].reindex(ids).fillna(0.0)
+    out["occasions_12m"] = roll["occasions"].reindex(ids).fillna(0).astype(np.int64)
+    out["spend_period"] = spend_period.reindex(ids).fillna(0.0).astype(float)
+    base_rate = float(points_per_100[0])
+    per_unit = 1.0 if basis == "spend" else base_rate / 100.0  # qualifying value per unit of spend
+    if basis == "points" and base_rate <= 0:
+        raise AnalysisError("segmentation.tier_basis points needs a positive first points_per_100 rate")
+    qualifying = out["spend_12m"] * per_unit
+    table = tier_thresholds(qualifying[qualifying > 0], names, points_per_100, thresholds=thresholds, top_shares=top_shares)
+    has_column = customers is not None and "tier" in customers.columns
+    if source == "customers" and not has_column:
+        raise DataError(
+            "segmentation.tier_source is customers, but there is no customers source with a tier column; "
+            "map tier under sources.customers.columns, or set segmentation.tier_source: auto"
+        )
+    if source != "simulated" and has_column:
+        recorded = customers.drop_duplicates(customer_col).set_index(customer_col)["tier"]  # type: ignore[union-attr]
+        mapped = _map_recorded_tiers(recorded, names, aliases or {}).reindex(ids)
+        out["tier_source"] = np.where(mapped.notna(), "customers", "customers (blank: lowest tier)")
+        codes = mapped.map({n: i for i, n in enumerate(names)}).fillna(0).astype(np.int64).to_numpy()
+    else:
+        out["tier_source"] = "simulated"
+        codes = np.searchsorted(table["threshold"].to_numpy(), qualifying.to_numpy(), side="right") - 1
+        codes = np.clip(codes, 0, len(names) - 1)
+    out["tier"] = pd.Categorical.from_codes(codes, categories=names, ordered=True)
+    rates = table["points_per_100"].to_numpy()
+    out["points_rate"] = rates[codes]
+    out["points_period"] = out["spend_period"] / 100.0 * out["points_rate"]
+    out["points_12m"] = out["spend_12m"] / 100.0 * out["points_rate"]
+    nxt = codes + 1
+    top = nxt >= len(names)
+    nxt_safe = np.minimum(nxt, len(names) - 1)
+    out["next_tier"] = np.where(top, None, np.array(names, dtype=object)[nxt_safe])
+    next_threshold_spend = table["threshold"].to_numpy()[nxt_safe] / per_unit
+    gap = np.maximum(next_threshold_spend - out["spend_12m"].to_numpy(), 0.0)
+    out["spend_to_next_tier"] = np.where(top, np.nan, gap)
+    out["next_threshold_spend"] = np.where(top, np.nan, next_threshold_spend)
+    return out.reset_index(), table
+
+
+def tier_summary(tiers: pd.DataFrame, *, point_value: float = 1.0) -> pd.DataFrame:
+    """Distribution, spend, repurchase and points per member tier.
+
+    Repurchase rate = customers with >= 2 occasions in the last 12 months ÷
+    customers with >= 1 (blank when none bought). Liability = outstanding points
+    x ``point_value``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tier``, ``customers``, ``share``, ``spend_12m``, ``revenue_share``,
+        ``spend_per_customer``, ``buyers_12m``, ``repurchase_rate``,
+        ``points_per_100``, ``points_period``, ``points_outstanding``, ``liability``.
+    """
+    t = tiers.assign(buyer=tiers["occasions_12m"] >= 1, repeat=tiers["occasions_12m"] >= 2)
+    g = t.groupby("tier", observed=False)
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "spend_12m": g["spend_12m"].sum(),
+            "buyers_12m": g["buyer"].sum(),
+            "repeaters_12m": g["repeat"].sum(),
+            "points_per_100": g["points_rate"].max(),
+            "points_period": g["points_period"].sum(),
+            "points_outstanding": g["points_12m"].sum(),
+        }
+    ).rename_axis("tier").reset_index()
+    out["tier"] = out["tier"].astype(str)
+    n = max(int(out["customers"].sum()), 1)
+    out.insert(2, "share", out["customers"] / n)
+    total = out["spend_12m"].sum()
+    out.insert(4, "revenue_share", out["spend_12m"] / total if total > 0 else np.nan)
+    out.insert(5, "spend_per_customer", out["spend_12m"] / out["customers"].where(out["customers"] > 0))
+    out["buyers_12m"] = out["buyers_12m"].astype(np.int64)
+    out.insert(7, "repurchase_rate", out["repeaters_12m"] / out["buyers_12m"].where(out["buyers_12m"] > 0))
+    out = out.drop(columns="repeaters_12m")
+    out["liability"] = out["points_outstanding"] * point_value
+    return out
+
+
+def upgrade_candidates(tiers: pd.DataFrame, *, within: float = 0.2) -> pd.DataFrame:
+    """Customers close to the next tier: ``0 < spend_to_next_tier <= within x next threshold``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``tier``, ``next_tier``, ``spend_12m``,
+        ``spend_to_next_tier``, smallest gap first.
+    """
+    gap = tiers["spend_to_next_tier"]
+    close = (gap > 0) & (gap <= within * tiers["next_threshold_spend"])
+    out = tiers.loc[close, ["customer_id", "tier", "next_tier", "spend_12m", "spend_to_next_tier"]]
+    out = out.sort_values(["spend_to_next_tier", "customer_id"], kind="stable").reset_index(drop=True)
+    out["tier"] = out["tier"].astype(str)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# migration
+
+
+def migration_matrix(previous: pd.Series, current: pd.Series, order: Sequence[str]) -> pd.DataFrame:
+    """Customers by previous segment (rows) and current segment (columns).
+
+    Parameters
+    ----------
+    previous, current
+        Segment per customer ID (index). A customer missing from ``previous``
+        is counted in the row ``(new)``; one missing from ``current`` (not
+        scored now, possible with a reference window) in the column
+        ``(not scored)``.
+    order
+        Segment order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts (int); the ``(new)`` row and ``(not scored)`` column appear only
+        when non-empty.
+    """
+    both = pd.concat(
+        {"from": previous.astype(object), "to": current.astype(object)}, axis=1, join="outer"
+    )
+    both["from"] = both["from"].fillna(NEW)
+    both["to"] = both["to"].fillna(NOT_SCORED)
+    counts = pd.crosstab(both["from"], both["to"])
+    rows = list(order) + ([NEW] if NEW in counts.index else [])
+    cols = list(order) + ([NOT_SCORED] if NOT_SCORED in counts.columns else [])
+    counts = counts.reindex(index=rows, columns=cols, fill_value=0).astype(np.int64)
+    counts.index.name, counts.columns.name = "previous", "current"
+    return counts
+
+
+def biggest_flows(counts: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The largest moves between two different segments (new customers excluded).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``from_segment``, ``to_segment``, ``customers``, ``share_of_from`` (of
+        the previous segment's customers), largest first.
+    """
+    long = counts.stack().rename("customers").reset_index()
+    long.columns = ["from_segment", "to_segment", "customers"]
+    row_totals = counts.sum(axis=1)
+    long["share_of_from"] = long["customers"] / long["from_segment"].map(row_totals).where(lambda s: s > 0)
+    keep = (long["from_segment"] != long["to_segment"]) & (long["from_segment"] != NEW) & (long["customers"] > 0)
+    return long[keep].sort_values(["customers", "from_segment"], ascending=[False, True]).head(n).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# the whole analysis
+
+
+@dataclass
+class SegmentationResult:
+    """Everything the segmentation report shows.
+
+    Attributes
+    ----------
+    customers
+        One row per scored customer: RFM values and scores, ``segment``,
+        ``action``, ``frequency_tier`` and the member-tier columns.
+    scheme
+        The rule table used.
+    summary, frequency, tiers, thresholds, upgrades
+        Segment table, frequency tiers, member tiers, tier thresholds,
+        customers close to the next tier.
+    migration
+        Previous period's segment (rows) -> this period's (columns), counts.
+    settings
+        What was used (bins, monetary, window, split, occasion, as-of dates).
+    """
+
+    customers: pd.DataFrame
+    scheme: SegmentScheme
+    summary: pd.DataFrame
+    frequency: pd.DataFrame
+    tiers: pd.DataFrame
+    thresholds: pd.DataFrame
+    upgrades: pd.DataFrame
+    migration: pd.DataFrame
+    settings: dict = field(default_factory=dict)
+
+    def migration_share(self) -> pd.DataFrame:
+        """Row percentages of the migration matrix (each previous segment sums to 1)."""
+        totals = self.migration.sum(axis=1)
+        return self.migration.div(totals.where(totals > 0), axis=0)
+
+    def flows(self, n: int = 3) -> pd.DataFrame:
+        return biggest_flows(self.migration, n)
+
+    def scatter_frame(self) -> pd.DataFrame:
+        return self.customers[["recency_days", "frequency", "segment"]]
+
+
+def _rfm_with_segments(tx: pd.DataFrame, as_of: pd.Timestamp, scheme: SegmentScheme, s: "SegmentationSettings",
+                       occasion: str) -> pd.DataFrame:
+    rfm = rfm_scores(tx, as_of, bins=s.rfm_bins, monetary=s.monetary, reference_months=s.reference_months,
+                     occasion=occasion)
+    rfm["segment"] = assign_segments(rfm, scheme, split=s.cn8_split)
+    return rfm
+
+
+def run_segmentation(
+    tx: pd.DataFrame,
+    period: "Period",
+    settings: "SegmentationSettings",
+    *,
+    customers: pd.DataFrame | None = None,
+    occasion: str = "customer_day",
+    language: str = "en",
+) -> SegmentationResult:
+    """Score, segment and tier every customer as of the period end; migrate from the previous period.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions up to the period end.
+    period
+        Report month: scores are as of its end; the previous segments as of its start.
+    settings
+        ``params.segmentation``.
+    customers
+        The cleaned customers source (for recorded tiers), or None.
+    occasion
+        ``customer_day`` or ``order`` (``params.repurchase.occasion``).
+    language
+        Report language of the actions.
+    """
+    s = settings
+    scheme = get_scheme(s.scheme, s.custom_schemes, s.rfm_bins)
+    if tx.empty or not (tx["order_date"] < period.end_exclusive).any():
+        raise AnalysisError(f"no transactions before the end of {period.label}: nothing to segment; check the period")
+    rfm = _rfm_with_segments(tx, period.end_exclusive, scheme, s, occasion)
+    if rfm.empty:
+        raise AnalysisError(
+            f"no customer bought in the last {s.reference_months} months before {period.end.date()}; "
+            "raise segmentation.reference_months or remove it"
+        )
+    rfm["action"] = [recommended_action(x, language, s.actions) for x in rfm["segment"].astype(str)]
+    rfm["frequency_tier"] = frequency_tiers(rfm["frequency"], s.frequency_tiers)
+    tiers, table = member_tiers(
+        tx, rfm["customer_id"], period, customers=customers, source=s.tier_source, basis=s.tier_basis,
+        names=s.tier_names, thresholds=s.tier_thresholds, top_shares=s.tier_top_shares,
+        points_per_100=s.points_per_100, aliases=s.tier_aliases, occasion=occasion,
+    )
+    merged = rfm.merge(tiers, on="customer_id", how="left", validate="one_to_one")
+    prev = _rfm_with_segments(tx, period.start, scheme, s, occasion)
+    migration = migration_matrix(
+        prev.set_index("customer_id")["segment"], rfm.set_index("customer_id")["segment"], scheme.segments
+    )
+    return SegmentationResult(
+        customers=merged,
+        scheme=scheme,
+        summary=segment_summary(rfm, scheme, language=language, actions=s.actions),
+        frequency=frequency_summary(rfm, s.frequency_tiers, language=language, actions=s.actions),
+        tiers=tier_summary(tiers, point_value=s.point_value),
+        thresholds=table,
+        upgrades=upgrade_candidates(tiers, within=s.upgrade_within),
+        migration=migration,
+        settings={
+            "as_of": period.end.date().isoformat(),
+            "previous_as_of": period.previous.end.date().isoformat(),
+            "bins": s.rfm_bins,
+            "monetary": s.monetary,
+            "reference_months": s.reference_months,
+            "scheme": scheme.name,
+            "cn8_split": s.cn8_split,
+            "occasion": occasion,
+            "tier_source": str(tiers["tier_source"].iloc[0]).split(" ")[0] if len(tiers) else s.tier_source,
+            "tier_basis": s.tier_basis,
+            "point_value": s.point_value,
+            "upgrade_within": s.upgrade_within,
+            "language": language,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# exports, metrics, sentences
+
+
+def segment_export(result: SegmentationResult) -> pd.DataFrame:
+    """The CRM export (real IDs): one row per customer with values, scores, segment, tier and action."""
+    c = result.customers
+    out = pd.DataFrame(
+        {
+            "customer_id": c["customer_id"],
+            "last_purchase": c["last_date"].dt.date,
+            "recency_days": c["recency_days"],
+            "frequency": c["frequency"],
+            "monetary": c["monetary"].round(2),
+            "spend": c["spend"].round(2),
+            "R": c["R"],
+            "F": c["F"],
+            "M": c["M"],
+            "segment": c["segment"].astype(str),
+            "recommended_action": c["action"],
+            "frequency_tier": c["frequency_tier"].astype(str),
+            "tier": c["tier"].astype(str),
+            "tier_source": c["tier_source"],
+            "spend_12m": c["spend_12m"].round(2),
+            "points_outstanding": c["points_12m"].round(2),
+            "next_tier": c["next_tier"],
+            "spend_to_next_tier": c["spend_to_next_tier"].round(2),
+        }
+    )
+    return out
+
+
+def segmentation_metrics(result: SegmentationResult) -> dict:
+    """Headline figures for ``metrics.json``: size and revenue share of each segment and tier."""
+    seg = result.summary.set_index("segment")
+    freq = result.frequency.set_index("tier")
+    tiers = result.tiers.set_index("tier")
+    stayed = int(np.trace(result.migration.reindex(index=result.scheme.segments, columns=result.scheme.segments).to_numpy()))
+    previous = int(result.migration.drop(index=NEW, errors="ignore").to_numpy().sum())
+    return {
+        "as_of": result.settings["as_of"],
+        "scheme": result.scheme.name,
+        "customers": int(len(result.customers)),
+        "segments": {s: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
+                     for s, r in seg.iterrows()},
+        "frequency_tiers": {t: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
+                            for t, r in freq.iterrows()},
+        "member_tiers": {t: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
+                         for t, r in tiers.iterrows()},
+        "tier_source": result.settings["tier_source"],
+        "tier_thresholds": dict(zip(result.thresholds["tier"], result.thresholds["threshold"])),
+        "points_outstanding": float(result.tiers["points_outstanding"].sum()),
+        "points_liability": float(result.tiers["liability"].sum()),
+        "upgrade_candidates": int(len(result.upgrades)),
+        "migration_stayed_share": stayed / previous if previous else None,
+    }
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
+
+
+def describe_settings(result: SegmentationResult) -> str:
+    """How the scores were computed, in one paragraph (for the definitions section)."""
+    s = result.settings
+    window = "all history" if not s["reference_months"] else f"the last {s['reference_months']} months"
+    occ = "distinct customer-days" if s["occasion"] == "customer_day" else "orders"
+    mon = "total spend" if s["monetary"] == "total" else "average spend per occasion"
+    return (
+        f"Scored as of {s['as_of']} on {window}: {len(result.customers):,} customers, occasions are {occ}, "
+        f"M is {mon}, {s['bins']} score bins; scheme {s['scheme']} ({result.scheme.description})."
+    )
+
+
+def describe_segments(result: SegmentationResult, language: str = "en") -> str:
+    """The largest segment by customers and by revenue, and the top segment's weight."""
+    t = result.summary[result.summary["customers"] > 0]
+    if t.empty:
+        return "No customer was scored."
+    big = t.loc[t["customers"].idxmax()]
+    rich = t.loc[t["revenue"].idxmax()]
+    first = result.summary.iloc[0]
+    return (
+        f"The largest segment is {big['label']} with {int(big['customers']):,} customers ({_pct(big['share'])}). "
+        f"{rich['label']} bring the most revenue: {_pct(rich['revenue_share'])} from {_pct(rich['share'])} of customers. "
+        f"{first['label']}, the best cell of the grid, are {_pct(first['share'])} of customers and "
+        f"{_pct(first['revenue_share'])} of revenue."
+    )
+
+
+def describe_frequency(result: SegmentationResult) -> str:
+    """Share of customers and revenue of the highest and the one-time tier."""
+    f = result.frequency
+    top, low = f.iloc[0], f.iloc[-1]
+    return (
+        f"{top['tier']} buyers ({top['occasions']} occasions) are {_pct(top['share'])} of customers and bring "
+        f"{_pct(top['revenue_share'])} of revenue; one-time buyers are {_pct(low['share'])} of customers with "
+        f"{_pct(low['revenue_share'])} of revenue."
+    )
+
+
+def describe_tiers(result: SegmentationResult, currency: str = "") -> str:
+    """Tier source, distribution of the top tier, points outstanding and liability."""
+    s, t = result.settings, result.tiers
+    how = (
+        "recorded in the customers source" if s["tier_source"] == "customers"
+        else f"simulated from rolling-12-month {'spend' if s['tier_basis'] == 'spend' else 'base points'} "
+        f"(thresholds set from {result.thresholds['set_from'].iloc[0]})"
+    )
+    top = t.iloc[-1]
+    return (
+        f"Tiers are {how}. The top tier, {top['tier']}, holds {_pct(top['share'])} of customers and "
+        f"{_pct(top['revenue_share'])} of the last 12 months' spend. Points outstanding: "
+        f"{t['points_outstanding'].sum():,.0f}, a liability of {currency} {t['liability'].sum():,.0f} "
+        f"at {s['point_value']:g} per point, assuming no point was redeemed (no redemption data) and points expire "
+        f"after 12 months."
+    )
+
+
+def describe_upgrades(result: SegmentationResult, currency: str = "") -> str:
+    """How many customers are close to the next tier, and the median spend they need."""
+    u = result.upgrades
+    within = result.settings["upgrade_within"]
+    if u.empty:
+        return f"No customer is within {within:.0%} of the next tier's threshold."
+    first = u.groupby("next_tier", sort=False).agg(n=("customer_id", "size"), gap=("spend_to_next_tier", "median"))
+    parts = [f"{int(r['n']):,} to {k} (median {currency} {r['gap']:,.0f} more)" for k, r in first.iterrows()]
+    already = int(((result.customers["spend_to_next_tier"] == 0)).sum())
+    extra = (
+        f" {already:,} customers already spend enough for a higher tier than the one recorded: the programme's own "
+        "rules differ from these thresholds." if already and result.settings["tier_source"] == "customers" else ""
+    )
+    return (
+        f"{len(u):,} customers are within {within:.0%} of the next tier's threshold: {'; '.join(parts)}.{extra}"
+    )
+
+
+def describe_migration(result: SegmentationResult) -> str:
+    """Who stayed, the biggest flows, and where the top segment went."""
+    m = result.migration
+    segs = result.scheme.segments
+    old = m.drop(index=NEW, errors="ignore")
+    previous = int(old.to_numpy().sum())
+    if previous == 0:
+        return "No customer was scored at the end of the previous period, so there is no migration to show."
+    stayed = int(np.trace(m.reindex(index=segs, columns=segs).to_numpy()))
+    flows = biggest_flows(m, 3)
+    parts = [
+        f"{segment_label(r['from_segment'])} → {segment_label(r['to_segment'])}: {int(r['customers']):,} "
+        f"({_pct(r['share_of_from'])} of {segment_label(r['from_segment'])})"
+        for _, r in flows.iterrows()
+    ]
+    top = segs[0]
+    n_top = int(m.loc[top].sum()) if top in m.index else 0
+    top_text = ""
+    if n_top:
+        row = m.loc[top].drop(top)
+        dest = row.idxmax()
+        top_text = (
+            f" Of {n_top:,} {segment_label(top)} at the previous period end, {int(m.loc[top, top]):,} stayed and "
+            f"{int(row.sum()):,} moved, most to {segment_label(dest)} ({int(row.max()):,})."
+        )
+    new = int(m.loc[NEW].sum()) if NEW in m.index else 0
+    return (
+        f"{stayed:,} of {previous:,} customers ({_pct(stayed / previous)}) kept their segment; {new:,} were new. "
+        f"Biggest moves: {'; '.join(parts) if parts else 'none'}.{top_text}"
+    )
