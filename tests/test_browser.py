@@ -59,7 +59,7 @@ def open_page(browser, path: Path, shot: Path | None = None) -> dict:
     seen["broken_images"] = page.evaluate(
         "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 60))"
     )
-    seen["code_cells"] = page.evaluate("document.querySelectorAll('.jp-InputArea, .jp-CodeMirrorEditor, .highlight-ipynb').length")
+    seen["code_cells"] = page.evaluate("document.querySelectorAll('.jp-InputArea-editor, .jp-CodeMirrorEditor, .highlight, .jp-InputPrompt').length")
     seen["text"] = page.evaluate("document.body.innerText")
     seen["scripts_ran"] = page.evaluate("window.__pwned === true")
     if shot is not None:

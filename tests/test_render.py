@@ -58,7 +58,7 @@ def test_reports_hide_code_and_parameters(rendered):
         for html_file in o.report_dir.glob("*.html"):
             text = html_file.read_text(encoding="utf-8")
             assert "open_report(" not in text and "params_path" not in text, html_file
-            assert "jp-InputArea-editor" not in text, html_file
+            assert 'class="jp-InputArea-editor' not in text and 'class="highlight' not in text, html_file
             assert "<script src=" not in text and "cdnjs" not in text and "unpkg" not in text, html_file
 
 
@@ -152,7 +152,7 @@ def _broken(tmp_path: Path, **edits: str) -> Path:
 @pytest.mark.parametrize(
     "edit,expected",
     [
-        ({"日期}": "下单日期}"}, r"sources.transactions.columns.order_date: column '下单日期' not found .*Columns found: 会员, 日期, 金额"),
+        ({"order_date: 日期": "order_date: 下单日期"}, r"sources.transactions.columns.order_date: column '下单日期' not found .*Columns found: 会员, 日期, 金额"),
         ({"tx.csv": "missing.csv"}, r"sources.transactions.path: file not found: .*missing.csv"),
         ({"title:": "titel:"}, r"unknown key 'titel'; did you mean 'title'\?"),
         ({"encoding: gbk": "encoding: utf-8"}, r"cannot be read as utf-8 .*set sources.transactions.encoding: gbk"),

@@ -13,6 +13,12 @@ from pathlib import Path
 from .errors import RepurchaseError
 
 
+def with_params_file(exc: Exception, params_path: str | Path) -> str:
+    """The error message, prefixed with the params file unless it already names it."""
+    msg = str(exc)
+    return msg if msg.startswith(str(params_path)) else f"{params_path}: {msg}"
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from . import datasets
     from .params import load_params
@@ -29,7 +35,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                   f"{result.raw_rows:,} rows read, {len(result.clean):,} usable")
         except RepurchaseError as exc:
             failed += 1
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {with_params_file(exc, p)}", file=sys.stderr)
     return 2 if failed else 0
 
 

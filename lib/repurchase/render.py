@@ -229,7 +229,8 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
         resolved = datasets.resolve_period(params, period)
         label = resolved.label
     except RepurchaseError as exc:
-        return RenderOutcome(client=client, period=period, ok=False, error=str(exc), seconds=time.perf_counter() - start)
+        return RenderOutcome(client=client, period=period, ok=False, error=_with_file(exc, params_path),
+                             seconds=time.perf_counter() - start)
 
     final = out / params.client / label
     staging = out / params.client / f".{label}.staging-{os.getpid()}"
@@ -268,12 +269,19 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
         shutil.rmtree(failed_dir, ignore_errors=True)
     except RepurchaseError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        return RenderOutcome(client=params.client, period=label, ok=False, error=str(exc), seconds=time.perf_counter() - start)
+        return RenderOutcome(client=params.client, period=label, ok=False, error=_with_file(exc, params_path),
+                             seconds=time.perf_counter() - start)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return RenderOutcome(client=params.client, period=label, ok=True, report_dir=final, html_files=html_files,
                          seconds=time.perf_counter() - start)
+
+
+def _with_file(exc: Exception, params_path: Path) -> str:
+    from .cli import with_params_file
+
+    return with_params_file(exc, params_path)
 
 
 def _short_error(exc: BaseException) -> str:
