@@ -1,0 +1,1614 @@
+"""Repurchase (复购) and retention analysis: occasions, KPIs, purchase cycle, cohorts, drivers.
+
+Every number of the repurchase report comes from a function here. The functions
+take cleaned transactions (one row per order line, see
+:func:`repurchase.cleaning.clean_transactions`) or the purchase occasions built
+from them, plus the exclusive end of the observation (``period.end_exclusive``),
+and return tidy DataFrames. All work is vectorised: no loop runs per customer.
+
+Definitions (also in :data:`GLOSSARY`, which the reports print):
+
+* **Purchase occasion.** A distinct customer-day (default, ``occasion:
+  customer_day``) or one order (``occasion: order``). Refunds follow the cleaning
+  settings: with ``refunds: net`` a fully refunded line is not a purchase, so an
+  occasion whose lines were all refunded does not count (购买次数 = 成交次数 −
+  退款次数).
+* **Buyers** of a month: customers with at least one occasion in it; **new**
+  when their first occasion in the data is in that month, **reactivated** when
+  their previous occasion was at least ``reactivation_gap_days`` before their first
+  occasion of the month, **returning** otherwise. new + returning + reactivated =
+  buyers.
+* **复购率 by customer** = buyers with ≥ 2 occasions in the month ÷ buyers;
+  **by order** = repeat occasions ÷ occasions, where a buyer's repeat occasions
+  are the occasions beyond the first in the month (``repeat_orders:
+  beyond_first``) or all occasions of buyers with ≥ 2 (``all_of_repeaters``).
+* **回购率** = buyers of month t−1 who also buy in t ÷ buyers of t−1.
+* **客单价 (AOV)** = revenue ÷ orders; **人均消费** = revenue ÷ buyers.
+* **N-day repurchase** = first-time buyers with another occasion within N days of
+  their first ÷ first-time buyers, counting only those observed for the full N
+  days.
+* **Purchase cycle.** Days between consecutive occasions, estimated by
+  Kaplan–Meier with each customer's open last gap (from the last occasion to the
+  end of the data) censored.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import AnalysisError, DataError
+from .params import CleaningSettings, RepurchaseSettings
+
+__all__ = [
+    "GLOSSARY",
+    "KPI_UNITS",
+    "assign_occasions",
+    "bought_together",
+    "cohort_matrix",
+    "cohort_notes",
+    "cohort_table",
+    "describe_buyer_products",
+    "describe_cohorts",
+    "describe_cycle",
+    "describe_first_groups",
+    "describe_headline",
+    "describe_occasion",
+    "describe_pairs",
+    "describe_refunds",
+    "describe_time_to_second",
+    "first_purchase_groups",
+    "format_headline",
+    "gap_durations",
+    "glossary",
+    "headline_kpis",
+    "kaplan_meier",
+    "km_quantiles",
+    "monthly_kpis",
+    "n_day_repurchase",
+    "naive_gap_stats",
+    "products_by_buyer_type",
+    "purchase_cycle",
+    "purchase_cycle_curves",
+    "purchase_cycle_threshold",
+    "purchase_occasions",
+    "refund_rates",
+    "refunded_lines",
+    "repurchase_by_first_group",
+    "repurchase_metrics",
+    "time_to_second_purchase",
+    "wilson_interval",
+]
+
+_TOL = 1e-10
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def _last_day(end: pd.Timestamp) -> pd.Timestamp:
+    """The last observed calendar day before the exclusive instant ``end``."""
+    return (pd.Timestamp(end) - pd.Timedelta(1, "ns")).normalize()
+
+
+def _month_index(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Months since year 0 (year * 12 + month - 1) as int64."""
+    d = pd.DatetimeIndex(dates)
+    return (d.year.to_numpy(dtype="int64") * 12 + d.month.to_numpy(dtype="int64") - 1)
+
+
+def _month_start(index: np.ndarray | Sequence[int]) -> pd.DatetimeIndex:
+    idx = np.asarray(index, dtype="int64")
+    return pd.to_datetime({"year": idx // 12, "month": idx % 12 + 1, "day": np.ones_like(idx)})
+
+
+def _require(tx: pd.DataFrame, cols: Iterable[str], what: str) -> None:
+    missing = [c for c in cols if c not in tx.columns]
+    if missing:
+        raise DataError(
+            f"{what} needs the column(s) {', '.join(missing)}; pass the right column names or map them in "
+            "sources.transactions.columns"
+        )
+
+
+def _default_end(dates: pd.Series) -> pd.Timestamp:
+    if len(dates) == 0:
+        raise AnalysisError("no purchases to analyse: the cleaned transactions are empty; check the period and the cleaning report")
+    return pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
+
+
+def wilson_interval(successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, z: float = 1.959963984540054) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion (95 % by default), vectorised.
+
+    Parameters
+    ----------
+    successes, n
+        Counts of successes and trials (arrays of the same length).
+    z
+        Normal quantile; 1.96 for 95 %.
+
+    Returns
+    -------
+    (low, high)
+        Arrays; NaN where ``n`` is 0.
+    """
+    k = np.asarray(successes, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+    high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high
+
+
+# ---------------------------------------------------------------------------
+# purchase occasions
+
+
+def assign_occasions(
+    tx: pd.DataFrame,
+    occasion: str = "customer_day",
+    *,
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+) -> pd.Series:
+    """The purchase occasion of every line, as an int64 ID aligned with ``tx``.
+
+    IDs increase with the customer and then with time, so sorting by ID sorts
+    each customer's occasions chronologically.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions.
+    occasion
+        ``customer_day``: all lines of a customer on one calendar day are one
+        occasion; ``order``: each order is one occasion (dated by its first line).
+    customer_col, order_col, date_col
+        Column names.
+
+    Raises
+    ------
+    AnalysisError
+        For an unknown ``occasion`` or ``order`` without an order column.
+    """
+    _require(tx, [customer_col, date_col], "purchase occasions")
+    cust = pd.factorize(tx[customer_col], sort=True)[0]
+    if occasion == "customer_day":
+        day = tx[date_col].dt.normalize()
+        ids = pd.Series(cust, index=tx.index).groupby([cust, day.to_numpy()], sort=True).ngroup()
+    elif occasion == "order":
+        if order_col not in tx.columns:
+            raise AnalysisError(
+                "repurchase.occasion is 'order' but the transactions have no order column; "
+                "map sources.transactions.columns.order_id or set repurchase.occasion: customer_day"
+            )
+        order = pd.factorize(tx[order_col])[0]
+        first = tx[date_col].groupby([cust, order]).transform("min").to_numpy()
+        ids = pd.Series(cust, index=tx.index).groupby([cust, first, order], sort=True).ngroup()
+    else:
+        raise AnalysisError(f"unknown occasion {occasion!r}; use 'customer_day' or 'order' (repurchase.occasion)")
+    return ids.astype("int64").rename("occasion_id")
+
+
+def purchase_occasions(
+    tx: pd.DataFrame,
+    occasion: str = "customer_day",
+    *,
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    refund_col: str = "refund_amount",
+) -> pd.DataFrame:
+    """One row per purchase occasion, in customer and time order.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions (one row per order line).
+    occasion
+        ``customer_day`` (default) or ``order``; see :func:`assign_occasions`.
+
+    Returns
+    -------
+    DataFrame
+        Index ``occasion_id``; columns ``customer_id``, ``occasion_date`` (the
+        calendar day), ``occasion_time`` (first line's time), ``month`` (first day of
+        the month), ``amount`` (net revenue), ``refund_amount``, ``orders`` (distinct
+        orders), ``lines``, ``occasion_no`` (1 for the customer's first occasion),
+        ``days_since_prev`` (calendar days since the previous occasion; NaN for the
+        first) and ``first_date`` (the customer's first occasion day).
+    """
+    _require(tx, [customer_col, date_col, amount_col], "purchase occasions")
+    ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
+    g = tx.groupby(ids.to_numpy(), sort=True)
+    time = g[date_col].min()
+    occ = pd.DataFrame(
+        {
+            "customer_id": g[customer_col].first(),
+            "occasion_date": time.dt.normalize(),
+            "occasion_time": time,
+            "amount": g[amount_col].sum().astype("float64"),
+            "refund_amount": g[refund_col].sum().astype("float64") if refund_col in tx.columns else 0.0,
+            "lines": g.size().astype("int64"),
+        }
+    )
+    if order_col in tx.columns:
+        pairs = pd.DataFrame({"o": ids.to_numpy(), "k": pd.factorize(tx[order_col])[0]}).drop_duplicates()
+        occ["orders"] = pairs.groupby("o").size().reindex(occ.index, fill_value=0).astype("int64")
+    else:
+        occ["orders"] = occ["lines"]
+    occ.index.name = "occasion_id"
+    occ["month"] = occ["occasion_date"].dt.to_period("M").dt.to_timestamp()
+    by_cust = occ.groupby("customer_id", sort=False)
+    occ["occasion_no"] = (by_cust.cumcount() + 1).astype("int64")
+    prev = by_cust["occasion_date"].shift()
+    occ["days_since_prev"] = (occ["occasion_date"] - prev).dt.days.astype("float64")
+    occ["first_date"] = by_cust["occasion_date"].transform("min")
+    return occ[
+        ["customer_id", "occasion_date", "occasion_time", "month", "amount", "refund_amount", "orders", "lines",
+         "occasion_no", "days_since_prev", "first_date"]
+    ]
+
+
+def _until(occ: pd.DataFrame, end: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Occasions before ``end`` (exclusive) with the resolved end."""
+    if end is None:
+        end = _default_end(occ["occasion_date"])
+    end = pd.Timestamp(end)
+    if len(occ) and occ["occasion_time"].max() >= end:
+        occ = occ[occ["occasion_time"] < end]
+    return occ, end
+
+
+def describe_occasion(settings: RepurchaseSettings, cleaning: CleaningSettings | None = None) -> str:
+    """How purchase occasions and refunds are counted, in one paragraph for the report."""
+    cleaning = cleaning or CleaningSettings()
+    if settings.occasion == "customer_day":
+        occ = ("A purchase occasion is a distinct customer-day: all orders a customer places on one calendar day "
+               "count as one purchase (repurchase.occasion: customer_day).")
+    else:
+        occ = ("A purchase occasion is one order: two orders on the same day count as two purchases "
+               "(repurchase.occasion: order).")
+    if cleaning.refunds == "net":
+        ref = ("Refunds are netted (cleaning.refunds: net): revenue is net of refunds, and a fully refunded order line "
+               "is not a purchase, so an occasion whose lines were all refunded does not count.")
+    else:
+        ref = ("Refunded order lines are dropped with their refunds (cleaning.refunds: exclude), so they count "
+               "neither as purchases nor as revenue.")
+    return f"{occ} {ref}"
+
+
+# ---------------------------------------------------------------------------
+# monthly KPIs
+
+
+def monthly_kpis(
+    occ: pd.DataFrame,
+    end: pd.Timestamp | None = None,
+    *,
+    reactivation_gap_days: int = 180,
+    repeat_orders: str = "beyond_first",
+) -> pd.DataFrame:
+    """Headline KPIs for every calendar month from the first occasion to ``end``.
+
+    Parameters
+    ----------
+    occ
+        :func:`purchase_occasions` output.
+    end
+        Exclusive end of the observation (``period.end_exclusive``); occasions at or
+        after it are ignored. Default: the day after the last occasion.
+    reactivation_gap_days
+        A returning buyer whose previous occasion was at least this many days
+        before their first occasion of the month is *reactivated*.
+    repeat_orders
+        ``beyond_first``: a buyer's repeat occasions in the month are those beyond
+        the first; ``all_of_repeaters``: all occasions of buyers with ≥ 2.
+
+    Returns
+    -------
+    DataFrame
+        One row per month (``month`` = first day), with ``buyers``, ``new_buyers``,
+        ``returning_buyers``, ``reactivated_buyers``, ``occasions``,
+        ``repeat_occasions``, ``repeat_buyers``, ``orders``, ``revenue``,
+        ``refund_amount``, ``aov``, ``revenue_per_buyer``,
+        ``repurchase_rate_customers``, ``repurchase_rate_orders``,
+        ``prev_month_buyers``, ``retained_buyers``, ``buyback_rate``,
+        ``second_purchases`` and ``median_days_to_second_purchase``. Months without
+        buyers have zero counts and blank (NaN) rates.
+    """
+    if repeat_orders not in ("beyond_first", "all_of_repeaters"):
+        raise AnalysisError(f"unknown repeat_orders {repeat_orders!r}; use 'beyond_first' or 'all_of_repeaters'")
+    occ, end = _until(occ, end)
+    if occ.empty:
+        raise AnalysisError("no purchases before the end of the period; choose a later period")
+    m = _month_index(occ["occasion_date"])
+    cust = pd.factorize(occ["customer_id"])[0]
+    frame = pd.DataFrame(
+        {
+            "c": cust,
+            "m": m,
+            "amount": occ["amount"].to_numpy(),
+            "refund": occ["refund_amount"].to_numpy(),
+            "orders": occ["orders"].to_numpy(),
+            "no": occ["occasion_no"].to_numpy(),
+            "gap": occ["days_since_prev"].to_numpy(),
+        }
+    )
+    # customer x month; occasions are in customer and time order, so "first" is the month's first occasion
+    cm = frame.groupby(["c", "m"], sort=True).agg(
+        n=("no", "size"), amount=("amount", "sum"), refund=("refund", "sum"), orders=("orders", "sum"),
+        first_no=("no", "first"), gap_in=("gap", "first"),
+    ).reset_index()
+    cm["new"] = cm["first_no"] == 1
+    cm["reactivated"] = ~cm["new"] & (cm["gap_in"] >= reactivation_gap_days)
+    cm["repeat"] = cm["n"] >= 2
+    cm["repeat_occ"] = (cm["n"] - 1) if repeat_orders == "beyond_first" else cm["n"].where(cm["repeat"], 0)
+    same = cm["c"].to_numpy()[1:] == cm["c"].to_numpy()[:-1]
+    consecutive = cm["m"].to_numpy()[1:] == cm["m"].to_numpy()[:-1] + 1
+    cm["retained"] = np.r_[False, same & consecutive]
+    per = cm.groupby("m").agg(
+        buyers=("c", "size"), new_buyers=("new", "sum"), reactivated_buyers=("reactivated", "sum"),
+        occasions=("n", "sum"), repeat_occasions=("repeat_occ", "sum"), repeat_buyers=("repeat", "sum"),
+        orders=("orders", "sum"), revenue=("amount", "sum"), refund_amount=("refund", "sum"),
+        retained_buyers=("retained", "sum"),
+    )
+    second = frame[frame["no"] == 2].groupby("m")["gap"].agg(["size", "median"])
+    months = np.arange(int(m.min()), int(_month_index(pd.Series([_last_day(end)]))[0]) + 1)
+    per = per.reindex(months, fill_value=0)
+    out = pd.DataFrame({"month": _month_start(months)})
+    for col in ("buyers", "new_buyers", "reactivated_buyers", "occasions", "repeat_occasions", "repeat_buyers",
+                "orders", "retained_buyers"):
+        out[col] = per[col].to_numpy(dtype="int64")
+    out["returning_buyers"] = out["buyers"] - out["new_buyers"] - out["reactivated_buyers"]
+    out["revenue"] = per["revenue"].to_numpy(dtype="float64")
+    out["refund_amount"] = per["refund_amount"].to_numpy(dtype="float64")
+    buyers = out["buyers"].where(out["buyers"] > 0)
+    out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
+    out["revenue_per_buyer"] = out["revenue"] / buyers
+    out["repurchase_rate_customers"] = out["repeat_buyers"] / buyers
+    out["repurchase_rate_orders"] = out["repeat_occasions"] / out["occasions"].where(out["occasions"] > 0)
+    out["prev_month_buyers"] = out["buyers"].shift(1).fillna(0).astype("int64")
+    out["buyback_rate"] = out["retained_buyers"] / out["prev_month_buyers"].where(out["prev_month_buyers"] > 0)
+    out["second_purchases"] = second["size"].reindex(months, fill_value=0).to_numpy(dtype="int64")
+    out["median_days_to_second_purchase"] = second["median"].reindex(months).to_numpy(dtype="float64")
+    cols = ["month", "buyers", "new_buyers", "returning_buyers", "reactivated_buyers", "occasions", "repeat_occasions",
+            "repeat_buyers", "orders", "revenue", "refund_amount", "aov", "revenue_per_buyer",
+            "repurchase_rate_customers", "repurchase_rate_orders", "prev_month_buyers", "retained_buyers",
+            "buyback_rate", "second_purchases", "median_days_to_second_purchase"]
+    return out[cols]
+
+
+def n_day_repurchase(
+    occ: pd.DataFrame,
+    end: pd.Timestamp | None = None,
+    windows: Sequence[int] = (30, 60, 90),
+) -> pd.DataFrame:
+    """N-day repurchase of first-time buyers, by the month of their first occasion.
+
+    A first-time buyer whose first occasion is on day ``d`` repurchases within N
+    days when their second occasion is on or before ``d + N``; they count only when
+    ``d + N`` is on or before the last observed day (the full N days observed).
+
+    Returns
+    -------
+    DataFrame
+        ``month``, ``window`` (N), ``first_time_buyers``, ``eligible`` (observed for
+        the full N days), ``repeaters``, ``rate`` (repeaters ÷ eligible; NaN when
+        none is eligible) and ``fully_observed`` (every first-time buyer of the month
+        is eligible).
+    """
+    occ, end = _until(occ, end)
+    last = _last_day(end)
+    first = occ[occ["occasion_no"] == 1]
+    second = occ.loc[occ["occasion_no"] == 2, ["customer_id", "days_since_prev"]]
+    gap = first[["customer_id", "month", "occasion_date"]].merge(second, on="customer_id", how="left")
+    observed = (last - gap["occasion_date"]).dt.days.to_numpy()
+    months = _month_index(gap["month"])
+    rows = []
+    for n in windows:  # a handful of windows, each vectorised over all customers
+        eligible = observed >= n
+        rep = eligible & (gap["days_since_prev"].to_numpy() <= n)
+        part = pd.DataFrame({"m": months, "e": eligible, "r": rep}).groupby("m").agg(
+            first_time_buyers=("e", "size"), eligible=("e", "sum"), repeaters=("r", "sum"))
+        part["window"] = int(n)
+        rows.append(part)
+    if not rows:
+        return pd.DataFrame(columns=["month", "window", "first_time_buyers", "eligible", "repeaters", "rate", "fully_observed"])
+    out = pd.concat(rows).reset_index()
+    out["month"] = _month_start(out["m"].to_numpy())
+    out["rate"] = out["repeaters"] / out["eligible"].where(out["eligible"] > 0)
+    out["fully_observed"] = out["eligible"] == out["first_time_buyers"]
+    out = out.sort_values(["window", "month"]).reset_index(drop=True)
+    return out[["month", "window", "first_time_buyers", "eligible", "repeaters", "rate", "fully_observed"]]
+
+
+def time_to_second_purchase(occ: pd.DataFrame, end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Kaplan–Meier curve of the days from a customer's first to second occasion.
+
+    Customers without a second occasion are censored at the last observed day.
+
+    Returns
+    -------
+    DataFrame
+        :func:`kaplan_meier` output with ``repurchased`` = 1 − survival: the share
+        of first-time buyers who have bought again by day ``time``.
+    """
+    occ, end = _until(occ, end)
+    last = _last_day(end)
+    first = occ.loc[occ["occasion_no"] == 1, ["customer_id", "occasion_date"]]
+    second = occ.loc[occ["occasion_no"] == 2, ["customer_id", "days_since_prev"]]
+    gap = first.merge(second, on="customer_id", how="left")
+    observed = gap["days_since_prev"].notna().to_numpy()
+    durations = np.where(observed, gap["days_since_prev"].to_numpy(), (last - gap["occasion_date"]).dt.days.to_numpy())
+    curve = kaplan_meier(durations, observed)
+    curve["repurchased"] = 1 - curve["survival"]
+    return curve
+
+
+# ---------------------------------------------------------------------------
+# Kaplan-Meier
+
+
+def kaplan_meier(durations: Sequence[float] | np.ndarray | pd.Series, observed: Sequence[bool] | np.ndarray | pd.Series,
+                 groups: Sequence | np.ndarray | pd.Series | None = None) -> pd.DataFrame:
+    """Kaplan–Meier survival curves, one per group, vectorised.
+
+    S(t) = ∏_{t_i ≤ t} (1 − d_i / n_i), with d_i events at t_i and n_i at risk just
+    before t_i (computed as lifelines does, through sums of logs).
+
+    Parameters
+    ----------
+    durations
+        Time to the event or to censoring (days), ≥ 0.
+    observed
+        True when the event happened, False when censored.
+    groups
+        Optional group labels; one curve per group.
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (``"all"`` without groups), ``time``, ``at_risk``, ``events``,
+        ``censored`` and ``survival`` at every distinct time of each group.
+    """
+    t = np.asarray(durations, dtype="float64")
+    e = np.asarray(observed, dtype=bool)
+    if t.shape != e.shape:
+        raise AnalysisError("kaplan_meier: durations and observed must have the same length")
+    if len(t) and (np.isnan(t).any() or (t < 0).any()):
+        raise AnalysisError("kaplan_meier: durations must be numbers ≥ 0 (check the dates)")
+    g = np.full(len(t), "all", dtype=object) if groups is None else np.asarray(groups, dtype=object)
+    df = pd.DataFrame({"group": g, "time": t, "e": e.astype("int64")})
+    agg = df.groupby(["group", "time"], sort=True)["e"].agg(["size", "sum"]).reset_index()
+    agg = agg.rename(columns={"size": "n", "sum": "events"})
+    total = agg.groupby("group")["n"].transform("sum")
+    removed_before = agg.groupby("group")["n"].cumsum() - agg["n"]
+    agg["at_risk"] = (total - removed_before).astype("int64")
+    agg["censored"] = (agg["n"] - agg["events"]).astype("int64")
+    with np.errstate(divide="ignore"):
+        log_term = np.log((agg["at_risk"] - agg["events"]).to_numpy(dtype="float64")) - np.log(agg["at_risk"].to_numpy(dtype="float64"))
+    agg["survival"] = np.exp(pd.Series(log_term, index=agg.index).groupby(agg["group"]).cumsum())
+    return agg[["group", "time", "at_risk", "events", "censored", "survival"]].reset_index(drop=True)
+
+
+def km_quantiles(curve: pd.DataFrame, quantiles: Sequence[float] = (0.5, 0.9), horizon_days: float | None = None) -> pd.DataFrame:
+    """Quantiles of the time to the event read off Kaplan–Meier curves.
+
+    Parameters
+    ----------
+    curve
+        :func:`kaplan_meier` output.
+    quantiles
+        Shares q of events: the q-quantile is the first time with
+        S(t) ≤ 1 − q (lifelines' convention); ``inf`` when the curve never gets there.
+    horizon_days
+        When given, the quantiles of the time to the event *among events within the
+        horizon*: the first t ≤ H with F(t) ≥ q · F(H), where F = 1 − S. Finite
+        whenever some event happens within H.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: ``group``, ``n`` (at risk at the start), ``events``,
+        ``share_by_horizon`` (F(H), or the share with the event by the last time) and
+        one column ``q50``, ``q90`` … per quantile.
+    """
+    c = curve
+    groups = c.groupby("group", sort=False)
+    out = pd.DataFrame({"n": groups["at_risk"].first(), "events": groups["events"].sum()})
+    within = c if horizon_days is None else c[c["time"] <= horizon_days]
+    f_h = (1 - within.groupby("group", sort=False)["survival"].last()).reindex(out.index).fillna(0.0)
+    out["share_by_horizon"] = f_h
+    fail = 1 - c["survival"].to_numpy()
+    for q in quantiles:
+        name = f"q{round(q * 100):d}"
+        if horizon_days is None:
+            hit = c["survival"].to_numpy() <= 1 - q + _TOL
+        else:
+            target = q * f_h.reindex(c["group"]).to_numpy()
+            hit = (c["time"].to_numpy() <= horizon_days) & (fail >= target - _TOL) & (target > 0)
+        first = c.loc[hit].groupby("group", sort=False)["time"].min()
+        out[name] = first.reindex(out.index).astype("float64")
+        if horizon_days is None:
+            out[name] = out[name].fillna(np.inf)
+    return out.reset_index()
+
+
+def gap_durations(occ: pd.DataFrame, end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The gap after every occasion: closed by the next occasion, or open and censored.
+
+    Parameters
+    ----------
+    occ
+        :func:`purchase_occasions` output.
+    end
+        Exclusive end of the observation; open gaps are censored at the last
+        observed day (a purchase on that day has an open gap of 0 days).
+
+    Returns
+    -------
+    DataFrame
+        Index ``occasion_id`` (the occasion that starts the gap); ``customer_id``,
+        ``occasion_date``, ``occasion_no``, ``duration`` (days) and ``observed``
+        (True when the customer bought again before ``end``).
+    """
+    occ, end = _until(occ, end)
+    last = _last_day(end)
+    nxt = occ.groupby("customer_id", sort=False)["days_since_prev"].shift(-1)
+    observed = nxt.notna()
+    open_gap = (last - occ["occasion_date"]).dt.days.astype("float64")
+    return pd.DataFrame(
+        {
+            "customer_id": occ["customer_id"],
+            "occasion_date": occ["occasion_date"],
+            "occasion_no": occ["occasion_no"],
+            "duration": nxt.where(observed, open_gap).astype("float64"),
+            "observed": observed.astype(bool),
+        },
+        index=occ.index,
+    )
+
+
+def naive_gap_stats(occ: pd.DataFrame, end: pd.Timestamp | None = None, quantiles: Sequence[float] = (0.5, 0.9, 0.95)) -> dict:
+    """Mean and percentiles of the closed gaps only (biased short; shown for comparison).
+
+    Returns
+    -------
+    dict
+        ``gaps`` (count), ``mean`` and ``q50``, ``q90``, … (linear interpolation,
+        as pandas ``quantile``).
+    """
+    gaps = _until(occ, end)[0]["days_since_prev"].dropna()
+    out = {"gaps": int(len(gaps)), "mean": float(gaps.mean()) if len(gaps) else math.nan}
+    for q in quantiles:
+        out[f"q{round(q * 100):d}"] = float(gaps.quantile(q)) if len(gaps) else math.nan
+    return out
+
+
+def _occasion_groups(tx: pd.DataFrame, ids: pd.Series, by: str) -> pd.DataFrame:
+    """Distinct (occasion_id, group) pairs: the groups bought at each occasion."""
+    pairs = pd.DataFrame({"occasion_id": ids.to_numpy(), "group": tx[by].to_numpy()})
+    pairs = pairs[pairs["group"].notna()]
+    return pairs.drop_duplicates()
+
+
+def purchase_cycle_curves(
+    tx: pd.DataFrame,
+    occ: pd.DataFrame,
+    end: pd.Timestamp | None = None,
+    *,
+    by: str | None = None,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+) -> pd.DataFrame:
+    """Kaplan–Meier curves of the days to the next occasion, overall or by group.
+
+    With ``by`` (e.g. ``category``), a gap belongs to every group bought at the
+    occasion that starts it: "after buying coffee, when does the customer buy
+    again (anything)?".
+
+    Returns
+    -------
+    DataFrame
+        :func:`kaplan_meier` output (``group`` is ``"all"`` without ``by``) plus
+        ``returned`` = 1 − survival.
+    """
+    gaps = gap_durations(occ, end)
+    if by is None:
+        curve = kaplan_meier(gaps["duration"], gaps["observed"])
+    else:
+        _require(tx, [by], "purchase cycle by group")
+        ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
+        pairs = _occasion_groups(tx, ids, by)
+        joined = pairs.merge(gaps[["duration", "observed"]], left_on="occasion_id", right_index=True, how="inner")
+        curve = kaplan_meier(joined["duration"], joined["observed"], joined["group"].astype(str))
+    curve["returned"] = 1 - curve["survival"]
+    return curve
+
+
+def purchase_cycle(
+    tx: pd.DataFrame,
+    occ: pd.DataFrame,
+    end: pd.Timestamp | None = None,
+    *,
+    by: str | None = None,
+    horizon_days: int = 365,
+    occasion: str = "customer_day",
+    min_gaps: int = 30,
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+) -> pd.DataFrame:
+    """Purchase cycle (购买周期): censored medians, p90 and the expected next-purchase window.
+
+    Parameters
+    ----------
+    tx, occ
+        Cleaned transactions and their :func:`purchase_occasions`.
+    end
+        Exclusive end of the observation.
+    by
+        Optional group column (``category``); one row per group plus ``"all"``.
+    horizon_days
+        The expected next-purchase window is read among gaps that close within this
+        many days (a longer break is a reactivation, not the usual cycle).
+    min_gaps
+        Groups with fewer gaps are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``gaps`` (occasions that start a gap, closed or open),
+        ``returned`` (closed gaps), ``km_median`` and ``km_p90`` (Kaplan–Meier,
+        open gaps censored; ``inf`` when never reached), ``returned_by_horizon``
+        (share of gaps closed within ``horizon_days``), ``window_median`` and
+        ``window_p90`` (the same quantiles among gaps closing within the horizon:
+        the expected next-purchase window), ``naive_median`` and ``naive_p90``
+        (closed gaps only, biased short).
+    """
+    curves = [purchase_cycle_curves(tx, occ, end, occasion=occasion, customer_col=customer_col,
+                                    order_col=order_col, date_col=date_col)]
+    gaps = gap_durations(occ, end)
+    naive_all = gaps.loc[gaps["observed"], "duration"]
+    naive = [pd.DataFrame({"group": ["all"], "naive_median": [naive_all.median()], "naive_p90": [naive_all.quantile(0.9)]})]
+    if by is not None and by in tx.columns:
+        curves.append(purchase_cycle_curves(tx, occ, end, by=by, occasion=occasion, customer_col=customer_col,
+                                            order_col=order_col, date_col=date_col))
+        ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
+        pairs = _occasion_groups(tx, ids, by)
+        closed = pairs.merge(gaps.loc[gaps["observed"], ["duration"]], left_on="occasion_id", right_index=True)
+        q = closed.groupby(closed["group"].astype(str))["duration"].quantile([0.5, 0.9]).unstack()
+        naive.append(pd.DataFrame({"group": q.index, "naive_median": q[0.5].to_numpy(), "naive_p90": q[0.9].to_numpy()}))
+    curve = pd.concat(curves, ignore_index=True)
+    km = km_quantiles(curve, (0.5, 0.9)).rename(columns={"n": "gaps", "events": "returned", "q50": "km_median", "q90": "km_p90"})
+    km = km.drop(columns="share_by_horizon")
+    win = km_quantiles(curve, (0.5, 0.9), horizon_days=horizon_days)[["group", "share_by_horizon", "q50", "q90"]]
+    win = win.rename(columns={"share_by_horizon": "returned_by_horizon", "q50": "window_median", "q90": "window_p90"})
+    out = km.merge(win, on="group").merge(pd.concat(naive, ignore_index=True), on="group", how="left")
+    out = out[(out["gaps"] >= min_gaps) | (out["group"] == "all")]
+    order = np.where(out["group"] == "all", 0, 1)
+    out = out.assign(_o=order).sort_values(["_o", "window_median", "group"]).drop(columns="_o").reset_index(drop=True)
+    return out[["group", "gaps", "returned", "km_median", "km_p90", "returned_by_horizon", "window_median",
+                "window_p90", "naive_median", "naive_p90"]]
+
+
+def purchase_cycle_threshold(
+    tx: pd.DataFrame,
+    quantile: float = 0.9,
+    *,
+    end: pd.Timestamp | None = None,
+    occasion: str = "customer_day",
+    horizon_days: int | None = 365,
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> float:
+    """Days without a purchase after which a customer is past the usual purchase cycle.
+
+    The ``quantile`` of the days to the next occasion, estimated by Kaplan–Meier
+    with each customer's open last gap censored at the end of the data. With
+    ``horizon_days`` (default 365) it is the quantile among gaps that close within
+    the horizon, which is finite even when many customers never come back (on
+    CDNOW more than 10 % of purchases are never followed by another, so the
+    unconditional p90 does not exist). The churn analysis uses it as its default
+    inactivity threshold.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions.
+    quantile
+        Share of returns covered, e.g. 0.9.
+    end
+        Exclusive end of the observation; default the day after the last purchase.
+    occasion
+        ``customer_day`` or ``order``.
+    horizon_days
+        See above; ``None`` for the unconditional Kaplan–Meier quantile.
+
+    Returns
+    -------
+    float
+        Days.
+
+    Raises
+    ------
+    AnalysisError
+        When no customer ever bought twice, or the unconditional quantile is never
+        reached (then pass ``horizon_days``).
+    """
+    if not 0 < quantile < 1:
+        raise AnalysisError(f"quantile must be between 0 and 1, got {quantile!r}")
+    occ = purchase_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
+                             amount_col=amount_col)
+    gaps = gap_durations(occ, end)
+    if not gaps["observed"].any():
+        raise AnalysisError("no customer bought twice, so there is no purchase cycle; set churn.threshold_days")
+    curve = kaplan_meier(gaps["duration"], gaps["observed"])
+    value = float(km_quantiles(curve, (quantile,), horizon_days=horizon_days).iloc[0, -1])
+    if not np.isfinite(value):
+        raise AnalysisError(
+            f"fewer than {quantile:.0%} of purchases are ever followed by another, so the Kaplan–Meier "
+            f"{quantile:.0%} quantile does not exist; pass horizon_days (e.g. 365) or set churn.threshold_days"
+        )
+    return value
+
+
+# ---------------------------------------------------------------------------
+# headline KPIs with comparisons
+
+#: unit of every headline KPI: count, money, rate (a share) or days
+KPI_UNITS: dict[str, str] = {
+    "buyers": "count",
+    "new_buyers": "count",
+    "returning_buyers": "count",
+    "reactivated_buyers": "count",
+    "orders": "count",
+    "occasions": "count",
+    "revenue": "money",
+    "aov": "money",
+    "revenue_per_buyer": "money",
+    "repurchase_rate_customers": "rate",
+    "repurchase_rate_orders": "rate",
+    "buyback_rate": "rate",
+    "median_days_to_second_purchase": "days",
+    "median_days_between_purchases": "days",
+}
+_MONTHLY_HEADLINE = [k for k in KPI_UNITS if k != "median_days_between_purchases"]
+
+
+def _latest_full_month(last: pd.Timestamp, n: int) -> int:
+    """Month index of the latest month whose every day d satisfies d + n <= last."""
+    d = last - pd.Timedelta(days=n)
+    idx = int(_month_index(pd.Series([d]))[0])
+    month_end = (d + pd.offsets.MonthEnd(0)).normalize()
+    return idx if d == month_end else idx - 1
+
+
+def _km_median_until(occ: pd.DataFrame, end: pd.Timestamp) -> float:
+    sub = occ[occ["occasion_time"] < end]
+    if sub.empty:
+        return math.nan
+    gaps = gap_durations(sub, end)
+    if not gaps["observed"].any():
+        return math.nan
+    return float(km_quantiles(kaplan_meier(gaps["duration"], gaps["observed"]), (0.5,))["q50"].iloc[0])
+
+
+def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None = None,
+                  monthly: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The report month's KPIs with the previous month and the same month last year.
+
+    Parameters
+    ----------
+    occ
+        :func:`purchase_occasions` of the transactions up to the period end.
+    period
+        The report :class:`~repurchase.periods.Period`.
+    settings
+        Repurchase settings (reactivation gap, N-day windows, repeat-order rule).
+    monthly
+        :func:`monthly_kpis` output, when already computed.
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI: ``kpi``, ``unit``, ``value``, ``prev_period``, ``prev_year``,
+        ``change_prev`` and ``change_year`` (the difference for rates, in
+        share points; the relative change otherwise) and ``basis`` (the month the
+        value describes). The N-day rows (``n_day_repurchase_30`` …) describe the
+        latest acquisition month whose first-time buyers were all observed for N
+        days; ``median_days_between_purchases`` is the Kaplan–Meier median gap as
+        of each month's end.
+    """
+    settings = settings or RepurchaseSettings()
+    end = period.end_exclusive
+    if monthly is None:
+        monthly = monthly_kpis(occ, end, reactivation_gap_days=settings.reactivation_gap_days,
+                               repeat_orders=settings.repeat_orders)
+    by_month = monthly.set_index("month")
+    months = [period.start, period.previous.start, period.year_ago.start]
+    rows = []
+    for kpi in _MONTHLY_HEADLINE:
+        vals = [float(by_month[kpi].get(m, np.nan)) for m in months]
+        rows.append({"kpi": kpi, "unit": KPI_UNITS[kpi], "value": vals[0], "prev_period": vals[1], "prev_year": vals[2],
+                     "basis": period.label})
+    last = _last_day(end)
+    nday = n_day_repurchase(occ, end, settings.n_day_windows)
+    for n in settings.n_day_windows:
+        idx = _latest_full_month(last, n)
+        table = nday[nday["window"] == n].set_index("month")["rate"]
+        when = _month_start([idx, idx - 1, idx - 12])
+        vals = [float(table.get(m, np.nan)) for m in when]
+        rows.append({"kpi": f"n_day_repurchase_{n}", "unit": "rate", "value": vals[0], "prev_period": vals[1],
+                     "prev_year": vals[2], "basis": f"first-time buyers of {when[0]:%Y-%m}"})
+    ends = [end, period.previous.end_exclusive, period.year_ago.end_exclusive]
+    vals = [_km_median_until(occ, e) for e in ends]
+    rows.append({"kpi": "median_days_between_purchases", "unit": "days", "value": vals[0], "prev_period": vals[1],
+                 "prev_year": vals[2], "basis": f"all gaps up to {period.label}"})
+    out = pd.DataFrame(rows)
+    rate = out["unit"] == "rate"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for col, ref in (("change_prev", "prev_period"), ("change_year", "prev_year")):
+            rel = out["value"] / out[ref].where(out[ref] != 0) - 1
+            out[col] = np.where(rate, out["value"] - out[ref], rel)
+    out = out.replace([np.inf, -np.inf], np.nan)
+    return out[["kpi", "unit", "value", "prev_period", "prev_year", "change_prev", "change_year", "basis"]]
+
+
+def _kpi_name(kpi: str) -> str:
+    entry = _GLOSSARY_BY_KEY.get(kpi)
+    if entry is not None:
+        return f"{entry['en']} · {entry['zh']}"
+    if kpi.startswith("n_day_repurchase_"):
+        n = kpi.rsplit("_", 1)[1]
+        return f"{n}-day repurchase of first-time buyers · {n}天复购率"
+    return kpi
+
+
+def _fmt(value: float, unit: str, currency: str = "") -> str:
+    if value is None or not np.isfinite(value):
+        return "–" if value is None or np.isnan(value) else "not reached"
+    if unit == "rate":
+        return f"{value:.1%}"
+    if unit == "money":
+        return f"{currency} {value:,.2f}".strip()
+    if unit == "days":
+        return f"{value:,.0f} days"
+    return f"{value:,.0f}"
+
+
+def _fmt_change(value: float, unit: str) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    if unit == "rate":
+        return f"{value * 100:+.1f} pp"
+    return f"{value:+.1%}"
+
+
+def format_headline(headline: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+    """The headline table as display text: names in English and Chinese, units, changes.
+
+    Rates change in percentage points (pp); everything else in percent.
+    """
+    units = headline["unit"].tolist()
+    return pd.DataFrame(
+        {
+            "KPI": [_kpi_name(k) for k in headline["kpi"]],
+            "this month": [_fmt(v, u, currency) for v, u in zip(headline["value"], units)],
+            "previous month": [_fmt(v, u, currency) for v, u in zip(headline["prev_period"], units)],
+            "change": [_fmt_change(v, u) for v, u in zip(headline["change_prev"], units)],
+            "same month last year": [_fmt(v, u, currency) for v, u in zip(headline["prev_year"], units)],
+            "change vs last year": [_fmt_change(v, u) for v, u in zip(headline["change_year"], units)],
+            "describes": headline["basis"].tolist(),
+        }
+    )
+
+
+def describe_headline(headline: pd.DataFrame, currency: str = "") -> str:
+    """Two plain-language sentences on the month's buyers and 复购率."""
+    h = headline.set_index("kpi")
+
+    def v(k: str, col: str = "value") -> float:
+        return float(h.loc[k, col]) if k in h.index else math.nan
+
+    text = (
+        f"In {h.loc['buyers', 'basis']}, {_fmt(v('buyers'), 'count')} customers bought "
+        f"({_fmt(v('new_buyers'), 'count')} new, {_fmt(v('returning_buyers'), 'count')} returning, "
+        f"{_fmt(v('reactivated_buyers'), 'count')} reactivated), spending {_fmt(v('revenue'), 'money', currency)}. "
+        f"复购率 by customer was {_fmt(v('repurchase_rate_customers'), 'rate')}"
+    )
+    chg = v("repurchase_rate_customers", "change_prev")
+    if np.isfinite(chg):
+        text += f" ({_fmt_change(chg, 'rate')} on the previous month"
+        chg_y = v("repurchase_rate_customers", "change_year")
+        text += f", {_fmt_change(chg_y, 'rate')} on a year earlier)" if np.isfinite(chg_y) else ")"
+    bb = v("buyback_rate")
+    if np.isfinite(bb):
+        text += f", and {_fmt(bb, 'rate')} of the previous month's buyers bought again this month (回购率)"
+    return text + "."
+
+
+# ---------------------------------------------------------------------------
+# cohorts
+
+
+def cohort_table(occ: pd.DataFrame, end: pd.Timestamp | None = None, *, max_cohorts: int | None = None) -> pd.DataFrame:
+    """Monthly acquisition cohorts: retention and revenue by months since acquisition.
+
+    The cohort of a customer is the month of their first occasion. Age 0 is that
+    month. Cells the data cannot show yet (cohort month + age after the end
+    month) are NaN, not 0.
+
+    Parameters
+    ----------
+    occ
+        :func:`purchase_occasions` output.
+    end
+        Exclusive end of the observation.
+    max_cohorts
+        Keep only the latest cohorts (e.g. 24); all by default.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (first day of the month), ``age`` (months since acquisition),
+        ``cohort_size``, ``active`` (customers with an occasion at that age),
+        ``retention`` (active ÷ cohort size), ``revenue``, ``revenue_per_customer``,
+        ``cum_revenue_per_customer`` (revenue up to that age ÷ cohort size) and
+        ``observable``.
+    """
+    occ, end = _until(occ, end)
+    end_idx = int(_month_index(pd.Series([_last_day(end)]))[0])
+    frame = pd.DataFrame({
+        "c": pd.factorize(occ["customer_id"])[0],
+        "m": _month_index(occ["occasion_date"]),
+        "f": _month_index(occ["first_date"]),
+        "amount": occ["amount"].to_numpy(),
+    })
+    cm = frame.groupby(["c", "m"], sort=False).agg(f=("f", "first"), amount=("amount", "sum")).reset_index()
+    cm["age"] = cm["m"] - cm["f"]
+    per = cm.groupby(["f", "age"]).agg(active=("c", "size"), revenue=("amount", "sum"))
+    sizes = cm[cm["age"] == 0].groupby("f").size()
+    cohorts = sizes.index.to_numpy()
+    if max_cohorts is not None:
+        cohorts = cohorts[cohorts > end_idx - max_cohorts]
+    if len(cohorts) == 0:
+        return pd.DataFrame(columns=["cohort", "age", "cohort_size", "active", "retention", "revenue",
+                                     "revenue_per_customer", "cum_revenue_per_customer", "observable"])
+    max_age = end_idx - int(cohorts.min())
+    grid = pd.MultiIndex.from_product([cohorts, np.arange(max_age + 1)], names=["f", "age"])
+    out = per.reindex(grid).reset_index()
+    out["observable"] = out["f"] + out["age"] <= end_idx
+    out["active"] = out["active"].fillna(0).where(out["observable"])
+    out["revenue"] = out["revenue"].fillna(0.0).where(out["observable"])
+    out["cohort_size"] = sizes.reindex(out["f"]).to_numpy(dtype="int64")
+    out["retention"] = out["active"] / out["cohort_size"]
+    out["revenue_per_customer"] = out["revenue"] / out["cohort_size"]
+    out["cum_revenue_per_customer"] = (out.groupby("f")["revenue"].cumsum() / out["cohort_size"]).where(out["observable"])
+    out["cohort"] = _month_start(out["f"].to_numpy())
+    return out[["cohort", "age", "cohort_size", "active", "retention", "revenue", "revenue_per_customer",
+                "cum_revenue_per_customer", "observable"]]
+
+
+def cohort_matrix(cohorts: pd.DataFrame, value: str = "retention") -> pd.DataFrame:
+    """A cohort table as a matrix: one row per cohort (``YYYY-MM``), one column per age.
+
+    Unobservable cells stay NaN (blank in the heatmap).
+    """
+    wide = cohorts.pivot(index="cohort", columns="age", values=value)
+    wide.index = pd.DatetimeIndex(wide.index).strftime("%Y-%m")
+    wide.index.name = "cohort"
+    wide.columns.name = "months since first purchase"
+    return wide
+
+
+def cohort_notes(occ: pd.DataFrame, end: pd.Timestamp, *, reactivation_gap_days: int = 180) -> dict:
+    """What to keep in mind when reading the cohort charts.
+
+    Returns
+    -------
+    dict
+        ``data_start`` and ``data_end`` (first and last occasion days),
+        ``partial_last_month`` (the data stop before the last day of the end month),
+        ``left_censored`` (cohort labels starting less than
+        ``reactivation_gap_days`` after the data start: their "new" customers may
+        have bought before the data begins) and ``end_month``.
+    """
+    occ, end = _until(occ, end)
+    last = _last_day(end)
+    start = occ["occasion_date"].min()
+    data_end = occ["occasion_date"].max()
+    months = pd.date_range(start.to_period("M").to_timestamp(), last, freq="MS")
+    left = [m.strftime("%Y-%m") for m in months if m < start + pd.Timedelta(days=reactivation_gap_days)]
+    return {
+        "data_start": start,
+        "data_end": data_end,
+        "partial_last_month": bool(data_end < last),
+        "left_censored": left,
+        "end_month": last.strftime("%Y-%m"),
+    }
+
+
+def describe_cohorts(cohorts: pd.DataFrame, notes: dict) -> str:
+    """Plain-language reading of the retention heatmap, with its caveats."""
+    if cohorts.empty:
+        return "There are no acquisition cohorts in this window."
+    at = {}
+    for age in (1, 3, 12):
+        vals = cohorts[(cohorts["age"] == age) & cohorts["observable"]]
+        if len(vals):
+            w = vals["cohort_size"].sum()
+            at[age] = float((vals["active"].sum()) / w) if w else math.nan
+    parts = []
+    if 1 in at:
+        parts.append(f"On average {at[1]:.1%} of a cohort buys again in the month after acquisition")
+    if 3 in at:
+        parts.append(f"{at[3]:.1%} in month 3")
+    if 12 in at:
+        parts.append(f"{at[12]:.1%} in month 12")
+    text = (", ".join(parts) + " (weighted by cohort size).") if parts else "No cohort is old enough to show retention yet."
+    if notes.get("left_censored"):
+        lc = notes["left_censored"]
+        text += (f" The data start on {notes['data_start']:%Y-%m-%d}: cohorts {lc[0]} to {lc[-1]} (marked *) may include "
+                 "customers who had bought before the data begin, so their sizes are inflated and their retention is "
+                 "not comparable.")
+    if notes.get("partial_last_month"):
+        text += (f" The data stop on {notes['data_end']:%Y-%m-%d}, before the end of {notes['end_month']}: the last "
+                 "column of each cohort is incomplete.")
+    return text
+
+
+# ---------------------------------------------------------------------------
+# what brings customers back
+
+
+def first_purchase_groups(
+    tx: pd.DataFrame,
+    by: str = "category",
+    *,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """The main group (category, product …) of each customer's first occasion.
+
+    When the first occasion holds several groups, the one with the largest amount
+    wins (ties: the first name alphabetically). Missing values count as
+    ``"(unknown)"``.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``group``.
+    """
+    _require(tx, [by], "first-purchase groups")
+    ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
+    first_id = ids.groupby(tx[customer_col].to_numpy()).transform("min")
+    on_first = (ids == first_id).to_numpy()
+    lines = pd.DataFrame({
+        "customer_id": tx[customer_col].to_numpy()[on_first],
+        "group": tx[by].astype(object).where(tx[by].notna(), "(unknown)").to_numpy()[on_first],
+        "amount": tx[amount_col].to_numpy()[on_first],
+    })
+    per = lines.groupby(["customer_id", "group"], sort=False)["amount"].sum().reset_index()
+    per = per.sort_values(["customer_id", "amount", "group"], ascending=[True, False, True], kind="stable")
+    return per.drop_duplicates("customer_id")[["customer_id", "group"]].reset_index(drop=True)
+
+
+def _eligible_customers(occ: pd.DataFrame, end: pd.Timestamp, window_days: int) -> pd.DataFrame:
+    """Customers observed for ``window_days`` after their first occasion, with ``repeat`` within the window."""
+    last = _last_day(end)
+    first = occ.loc[occ["occasion_no"] == 1, ["customer_id", "occasion_date"]]
+    first = first[(last - first["occasion_date"]).dt.days >= window_days]
+    second = occ.loc[occ["occasion_no"] == 2, ["customer_id", "days_since_prev"]]
+    out = first.merge(second, on="customer_id", how="left")
+    out["repeat"] = (out["days_since_prev"] <= window_days).to_numpy()
+    n_occ = occ.groupby("customer_id", sort=False).size()
+    out["occasions"] = n_occ.reindex(out["customer_id"]).to_numpy()
+    return out[["customer_id", "repeat", "occasions"]]
+
+
+def repurchase_by_first_group(
+    tx: pd.DataFrame,
+    occ: pd.DataFrame,
+    end: pd.Timestamp | None = None,
+    *,
+    by: str = "category",
+    window_days: int = 90,
+    min_customers: int = 30,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """Repurchase rate within ``window_days`` by the group of the first purchase, with Wilson 95 % intervals.
+
+    Only customers observed for the full window after their first occasion count.
+    Groups with fewer than ``min_customers`` such customers are pooled into
+    ``"(other)"``.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``customers``, ``repeaters``, ``rate``, ``ci_low``, ``ci_high``,
+        sorted by rate (highest first); empty when ``by`` is not a column.
+    """
+    cols = ["group", "customers", "repeaters", "rate", "ci_low", "ci_high"]
+    if by not in tx.columns:
+        return pd.DataFrame(columns=cols)
+    occ, end = _until(occ, end)
+    tx = tx[tx[date_col] < end]
+    elig = _eligible_customers(occ, end, window_days)
+    groups = first_purchase_groups(tx, by, occasion=occasion, customer_col=customer_col, order_col=order_col,
+                                   date_col=date_col, amount_col=amount_col)
+    data = elig.merge(groups.rename(columns={"customer_id": "customer_id"}), on="customer_id", how="inner")
+    per = data.groupby("group").agg(customers=("repeat", "size"), repeaters=("repeat", "sum"))
+    small = per["customers"] < min_customers
+    if small.any():
+        other = per[small].sum()
+        per = per[~small]
+        if other["customers"] > 0:
+            per.loc["(other)"] = other
+    per = per.reset_index()
+    per["rate"] = per["repeaters"] / per["customers"]
+    per["ci_low"], per["ci_high"] = wilson_interval(per["repeaters"], per["customers"])
+    per = per.sort_values(["rate", "customers"], ascending=[False, False]).reset_index(drop=True)
+    return per[cols].astype({"customers": "int64", "repeaters": "int64"})
+
+
+def describe_first_groups(table: pd.DataFrame, by: str = "category", window_days: int = 90) -> str:
+    """Which first purchases bring customers back, in one or two sentences."""
+    if table.empty:
+        return f"This client's data has no {by} column, so repurchase by first {by} cannot be shown."
+    ranked = table[table["group"] != "(other)"]
+    overall = table["repeaters"].sum() / max(table["customers"].sum(), 1)
+    if ranked.empty:
+        return f"No {by} has enough first-time buyers to compare."
+    top, low = ranked.iloc[0], ranked.iloc[-1]
+    text = (f"Across all first purchases, {overall:.1%} of customers bought again within {window_days} days. "
+            f"Customers whose first purchase was {top['group']} came back most often ({top['rate']:.1%}, "
+            f"95% interval {top['ci_low']:.1%}–{top['ci_high']:.1%}, n = {int(top['customers']):,})")
+    if len(ranked) > 1:
+        text += (f"; those who started with {low['group']} least often ({low['rate']:.1%}, "
+                 f"{low['ci_low']:.1%}–{low['ci_high']:.1%}, n = {int(low['customers']):,})")
+    return text + "."
+
+
+def bought_together(
+    tx: pd.DataFrame,
+    by: str = "category",
+    *,
+    min_support: float = 0.005,
+    top: int | None = None,
+    customer_col: str = "customer_id",
+) -> pd.DataFrame:
+    """Groups bought by the same customer across their orders: support, confidence, lift.
+
+    Each customer is one basket holding every group they ever bought. For groups A
+    and B: support = customers with both ÷ customers; confidence(A → B) = support
+    ÷ share of customers with A; lift = support ÷ (share with A × share with B).
+    Computed with one sparse matrix product.
+
+    Parameters
+    ----------
+    by
+        ``category``, ``product_name`` …
+    min_support
+        Pairs bought by a smaller share of customers are left out.
+    top
+        Keep the ``top`` rules by lift.
+
+    Returns
+    -------
+    DataFrame
+        ``antecedent``, ``consequent``, ``customers_both``, ``support``,
+        ``confidence``, ``lift``, sorted by lift then support; both directions of
+        every pair. Empty when ``by`` is not a column.
+    """
+    cols = ["antecedent", "consequent", "customers_both", "support", "confidence", "lift"]
+    if by not in tx.columns:
+        return pd.DataFrame(columns=cols)
+    from scipy import sparse
+
+    data = tx.loc[tx[by].notna(), [customer_col, by]]
+    if data.empty:
+        return pd.DataFrame(columns=cols)
+    cust = pd.factorize(data[customer_col])[0]
+    item, items = pd.factorize(data[by].astype(str))
+    x = sparse.csr_matrix((np.ones(len(cust), dtype="int64"), (cust, item)), shape=(cust.max() + 1, len(items)))
+    x.sum_duplicates()
+    x.data[:] = 1
+    n = x.shape[0]
+    counts = np.asarray(x.sum(axis=0)).ravel()
+    co = (x.T @ x).tocoo()
+    keep = (co.row != co.col) & (co.data >= min_support * n)
+    a, b, both = co.row[keep], co.col[keep], co.data[keep].astype("float64")
+    support = both / n
+    out = pd.DataFrame({
+        "antecedent": items[a],
+        "consequent": items[b],
+        "customers_both": both.astype("int64"),
+        "support": support,
+        "confidence": both / counts[a],
+        "lift": support / ((counts[a] / n) * (counts[b] / n)),
+    })
+    out = out.sort_values(["lift", "support", "antecedent", "consequent"], ascending=[False, False, True, True])
+    out = out.reset_index(drop=True)
+    return out.head(top) if top is not None else out
+
+
+def describe_pairs(rules: pd.DataFrame, by: str = "category") -> str:
+    """The strongest pair bought together, in one sentence."""
+    if rules.empty:
+        return f"No pair of {by} values reaches the minimum support, or the data have no {by} column."
+    r = rules.iloc[0]
+    return (f"The strongest link: customers who bought {r['antecedent']} also bought {r['consequent']} "
+            f"{r['lift']:.2f} times as often as an average customer (lift); {r['confidence']:.1%} of {r['antecedent']} "
+            f"buyers bought {r['consequent']} (confidence), {r['support']:.1%} of all customers bought both (support).")
+
+
+def refunded_lines(result, settings: CleaningSettings | None = None) -> pd.DataFrame:
+    """Order lines the cleaning excluded because they were refunded, with their gross amount.
+
+    With ``refunds: net`` a fully refunded line is excluded (``fully_refunded``);
+    with ``refunds: exclude`` every refunded line is (``refunded_order``). They are
+    needed for refund rates, since the cleaned transactions no longer hold them.
+
+    Parameters
+    ----------
+    result
+        The transactions' :class:`~repurchase.cleaning.CleaningResult`.
+    settings
+        The cleaning settings (ID case folding).
+
+    Returns
+    -------
+    DataFrame
+        The canonical columns present (``order_id``, ``product_id``,
+        ``product_name``, ``category`` …) and ``amount`` (the gross line amount).
+    """
+    from .cleaning import normalize_ids, parse_amounts
+
+    settings = settings or CleaningSettings()
+    q = result.quarantine
+    if q.empty or "reason" not in q.columns:
+        return pd.DataFrame(columns=["amount"])
+    rows = q[q["reason"].isin(["fully_refunded", "refunded_order"])]
+    out = pd.DataFrame(index=rows.index)
+    for col in ("customer_id", "order_id", "product_id"):
+        if col in rows.columns:
+            out[col] = normalize_ids(rows[col], settings.id_case).astype(object)
+    for col in ("product_name", "category", "channel", "region", "store"):
+        if col in rows.columns:
+            vals = rows[col].astype("string").str.strip()
+            out[col] = vals.mask(vals == "").astype(object)
+    out["amount"] = parse_amounts(rows["amount"])[0].abs().to_numpy() if "amount" in rows.columns else np.nan
+    return out.reset_index(drop=True)
+
+
+def refund_rates(
+    tx: pd.DataFrame,
+    by: str = "category",
+    refunded: pd.DataFrame | None = None,
+    *,
+    min_lines: int = 30,
+    amount_col: str = "amount",
+    refund_col: str = "refund_amount",
+) -> pd.DataFrame:
+    """Refund (return) rates by group.
+
+    A line is refunded when it carries a refund (``refund_amount`` > 0) or was
+    excluded by the cleaning as refunded (``refunded``, from :func:`refunded_lines`,
+    counted as refunded in full). Sales are gross of refunds.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``lines``, ``refunded_lines``, ``line_refund_rate``, ``sales``,
+        ``refunds`` and ``refund_rate`` (refunds ÷ sales), sorted by ``refund_rate``;
+        groups with fewer than ``min_lines`` lines are left out. Empty when ``by``
+        is not a column.
+    """
+    cols = ["group", "lines", "refunded_lines", "line_refund_rate", "sales", "refunds", "refund_rate"]
+    if by not in tx.columns:
+        return pd.DataFrame(columns=cols)
+    refund = tx[refund_col] if refund_col in tx.columns else pd.Series(0.0, index=tx.index)
+    kept = pd.DataFrame({
+        "group": tx[by].astype(object).where(tx[by].notna(), "(unknown)"),
+        "sales": tx[amount_col] + refund,
+        "refunds": refund,
+        "refunded": refund > 0,
+    })
+    parts = [kept]
+    if refunded is not None and len(refunded) and by in refunded.columns:
+        parts.append(pd.DataFrame({
+            "group": refunded[by].astype(object).where(refunded[by].notna(), "(unknown)"),
+            "sales": refunded["amount"].astype("float64"),
+            "refunds": refunded["amount"].astype("float64"),
+            "refunded": True,
+        }))
+    allrows = pd.concat(parts, ignore_index=True)
+    per = allrows.groupby("group").agg(lines=("refunded", "size"), refunded_lines=("refunded", "sum"),
+                                       sales=("sales", "sum"), refunds=("refunds", "sum")).reset_index()
+    per = per[per["lines"] >= min_lines]
+    per["line_refund_rate"] = per["refunded_lines"] / per["lines"]
+    per["refund_rate"] = per["refunds"] / per["sales"].where(per["sales"] > 0)
+    per = per.sort_values("refund_rate", ascending=False).reset_index(drop=True)
+    return per[cols].astype({"lines": "int64", "refunded_lines": "int64"})
+
+
+def describe_refunds(table: pd.DataFrame, by: str = "category") -> str:
+    """Overall refund rate and the group with the highest one."""
+    if table.empty:
+        return f"This client's data has no {by} column, so refund rates by {by} cannot be shown."
+    overall = table["refunds"].sum() / max(table["sales"].sum(), 1e-9)
+    top = table.iloc[0]
+    return (f"{overall:.1%} of sales were refunded. The highest refund rate is {top['group']} at {top['refund_rate']:.1%} "
+            f"of its sales ({top['line_refund_rate']:.1%} of its order lines).")
+
+
+def products_by_buyer_type(
+    tx: pd.DataFrame,
+    occ: pd.DataFrame,
+    end: pd.Timestamp | None = None,
+    *,
+    by: str = "product_name",
+    window_days: int = 90,
+    top: int = 10,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """Top products among repeat buyers versus one-time buyers.
+
+    Among customers observed for at least ``window_days`` after their first
+    occasion, *repeat* buyers have two or more occasions by ``end`` and
+    *one-time* buyers one. A product's share is its share of the group's revenue
+    (so repeat buyers' extra purchases do not inflate it); ``buyers_share`` is the
+    share of the group's customers who bought it.
+
+    Returns
+    -------
+    DataFrame
+        One row per (product, buyer type) for the union of both types' top
+        products: ``group``, ``buyer_type`` (``repeat`` / ``one-time``),
+        ``customers``, ``buyers_share``, ``revenue``, ``revenue_share`` and ``rank``
+        (within the buyer type). Empty when ``by`` is not a column.
+    """
+    cols = ["group", "buyer_type", "customers", "buyers_share", "revenue", "revenue_share", "rank"]
+    if by not in tx.columns:
+        return pd.DataFrame(columns=cols)
+    occ, end = _until(occ, end)
+    elig = _eligible_customers(occ, end, window_days)
+    btype = pd.Series(np.where(elig["occasions"] >= 2, "repeat", "one-time"), index=elig["customer_id"].to_numpy())
+    lines = tx[(tx[date_col] < end) & tx[customer_col].isin(btype.index)]
+    data = pd.DataFrame({
+        "customer_id": lines[customer_col].to_numpy(),
+        "group": lines[by].astype(object).where(lines[by].notna(), "(unknown)").to_numpy(),
+        "amount": lines[amount_col].to_numpy(),
+    })
+    data["buyer_type"] = btype.reindex(data["customer_id"]).to_numpy()
+    per = data.groupby(["buyer_type", "group"]).agg(customers=("customer_id", "nunique"), revenue=("amount", "sum")).reset_index()
+    type_size = btype.value_counts()
+    type_rev = per.groupby("buyer_type")["revenue"].transform("sum")
+    per["buyers_share"] = per["customers"] / type_size.reindex(per["buyer_type"]).to_numpy()
+    per["revenue_share"] = per["revenue"] / type_rev
+    per["rank"] = per.groupby("buyer_type")["revenue_share"].rank(ascending=False, method="first")
+    chosen = per.loc[per["rank"] <= top, "group"].unique()
+    per = per[per["group"].isin(chosen)].sort_values(["buyer_type", "rank"], ascending=[False, True])
+    return per[cols].reset_index(drop=True)
+
+
+def describe_buyer_products(table: pd.DataFrame, by: str = "product_name") -> str:
+    """The product most over-represented among repeat buyers, in one sentence."""
+    if table.empty:
+        return f"This client's data has no {by} column, so products cannot be compared by buyer type."
+    wide = table.pivot_table(index="group", columns="buyer_type", values="revenue_share", aggfunc="first").fillna(0.0)
+    if not {"repeat", "one-time"} <= set(wide.columns):
+        return "All eligible customers are of one buyer type, so there is nothing to compare."
+    diff = (wide["repeat"] - wide["one-time"]).sort_values()
+    up, down = diff.index[-1], diff.index[0]
+    return (f"{up} takes {wide.loc[up, 'repeat']:.1%} of repeat buyers' spend against {wide.loc[up, 'one-time']:.1%} "
+            f"of one-time buyers'; {down} is the reverse ({wide.loc[down, 'repeat']:.1%} against "
+            f"{wide.loc[down, 'one-time']:.1%}).")
+
+
+def describe_cycle(cycle: pd.DataFrame, naive: dict, horizon_days: int = 365) -> str:
+    """Plain-language reading of the purchase cycle, with the expected next-purchase window."""
+    row = cycle[cycle["group"] == "all"].iloc[0]
+    med = row["km_median"]
+    med_txt = (f"half of all purchases are followed by another within {med:,.0f} days" if np.isfinite(med)
+               else "fewer than half of all purchases are ever followed by another")
+    return (
+        f"Counting every customer's open last gap, {med_txt} (Kaplan–Meier median; the naive median of closed gaps, "
+        f"{naive.get('q50', math.nan):,.0f} days, is biased short). {row['returned_by_horizon']:.1%} of purchases are "
+        f"followed by another within {horizon_days} days; among those, half come back within "
+        f"{row['window_median']:,.0f} days and 90% within {row['window_p90']:,.0f} days. "
+        f"**Expected next purchase: {row['window_median']:,.0f}–{row['window_p90']:,.0f} days after the last one**; "
+        f"a customer silent for longer than {row['window_p90']:,.0f} days is past the usual cycle (the churn report's "
+        "default threshold)."
+    )
+
+
+def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 365)) -> str:
+    """Share of first-time buyers who made a second purchase by 30, 90 and 365 days (Kaplan–Meier)."""
+    if curve.empty:
+        return "No first-time buyers to follow."
+    times = curve["time"].to_numpy()
+    parts = []
+    for d in days:
+        if times.max() < d and curve["at_risk"].iloc[-1] > 0 and d > times.max():
+            continue
+        idx = np.searchsorted(times, d, side="right") - 1
+        share = 0.0 if idx < 0 else float(curve["repurchased"].iloc[idx])
+        parts.append(f"{share:.1%} by day {d}")
+    if not parts:
+        return "The data are too short to follow first-time buyers."
+    return ("Of first-time buyers, " + ", ".join(parts) + " had made a second purchase (Kaplan–Meier, customers "
+            "not yet seen again censored at the end of the data).")
+
+
+# ---------------------------------------------------------------------------
+# glossary and metrics
+
+#: Every KPI of the repurchase report: key, English and Chinese names, definitions.
+#: Placeholders: {gap} (reactivation gap days), {horizon} (cycle horizon days),
+#: {occasion} (the occasion in use), {window} (the first-purchase window).
+GLOSSARY: tuple[dict[str, str], ...] = (
+    {"key": "occasion", "en": "Purchase occasion", "zh": "购买次数",
+     "definition_en": "One purchase: {occasion}. Fully refunded order lines are not purchases.",
+     "definition_zh": "一次购买：{occasion_zh}。全额退款的订单行不计为购买。"},
+    {"key": "buyers", "en": "Buyers", "zh": "购买人数",
+     "definition_en": "Customers with at least one purchase occasion in the month.",
+     "definition_zh": "当月至少有一次购买的客户数。"},
+    {"key": "new_buyers", "en": "New buyers", "zh": "新客",
+     "definition_en": "Buyers whose first purchase in the data falls in the month.",
+     "definition_zh": "首次购买（数据中最早一次）发生在当月的购买人数。"},
+    {"key": "returning_buyers", "en": "Returning buyers", "zh": "老客",
+     "definition_en": "Buyers who had bought before, most recently less than {gap} days before their first purchase of the month.",
+     "definition_zh": "此前买过、且距上次购买不足 {gap} 天的购买人数。"},
+    {"key": "reactivated_buyers", "en": "Reactivated buyers", "zh": "回流客",
+     "definition_en": "Buyers back after {gap} or more days without a purchase. New + returning + reactivated = buyers.",
+     "definition_zh": "间隔 {gap} 天及以上后再次购买的人数。新客 + 老客 + 回流客 = 购买人数。"},
+    {"key": "orders", "en": "Orders", "zh": "订单数",
+     "definition_en": "Distinct orders in the month (in data without order numbers, each row is an order).",
+     "definition_zh": "当月不同订单的数量（无订单号的数据中每行为一单）。"},
+    {"key": "occasions", "en": "Purchase occasions", "zh": "购买次数",
+     "definition_en": "Purchase occasions in the month.",
+     "definition_zh": "当月购买次数。"},
+    {"key": "revenue", "en": "Revenue", "zh": "销售额",
+     "definition_en": "Amount paid in the month, net of refunds.",
+     "definition_zh": "当月实付金额，扣除退款。"},
+    {"key": "aov", "en": "Average order value", "zh": "客单价",
+     "definition_en": "Revenue ÷ orders.",
+     "definition_zh": "销售额 ÷ 订单数。"},
+    {"key": "revenue_per_buyer", "en": "Revenue per buyer", "zh": "人均消费",
+     "definition_en": "Revenue ÷ buyers.",
+     "definition_zh": "销售额 ÷ 购买人数。"},
+    {"key": "repurchase_rate_customers", "en": "Repurchase rate (customers)", "zh": "复购率（按人）",
+     "definition_en": "Buyers with 2 or more purchase occasions in the month ÷ buyers.",
+     "definition_zh": "当月购买 2 次及以上的人数 ÷ 购买人数。"},
+    {"key": "repurchase_rate_orders", "en": "Repurchase rate (orders)", "zh": "复购率（按次）",
+     "definition_en": "Repeat purchase occasions ÷ all purchase occasions in the month; {repeat_orders}.",
+     "definition_zh": "当月重复购买次数 ÷ 总购买次数；{repeat_orders_zh}。"},
+    {"key": "buyback_rate", "en": "Buy-back rate", "zh": "回购率",
+     "definition_en": "Buyers of the previous month who also buy this month ÷ buyers of the previous month (no value for the first month of data).",
+     "definition_zh": "上月购买且本月再次购买的人数 ÷ 上月购买人数（数据首月无值）。"},
+    {"key": "n_day_repurchase", "en": "N-day repurchase", "zh": "N天复购率",
+     "definition_en": "First-time buyers with another purchase within N days of their first ÷ first-time buyers, counting only those observed for the full N days. The headline describes the latest month whose first-time buyers were all observed for N days.",
+     "definition_zh": "首购后 N 天内再次购买的新客 ÷ 新客，只计已完整观察 N 天的客户。标题数值取新客均已观察满 N 天的最近一个月。"},
+    {"key": "median_days_to_second_purchase", "en": "Time to second purchase", "zh": "首次复购间隔",
+     "definition_en": "Median days from the first to the second purchase, among customers whose second purchase fell in the month.",
+     "definition_zh": "第二次购买发生在当月的客户，从首购到第二次购买的天数中位数。"},
+    {"key": "median_days_between_purchases", "en": "Purchase cycle", "zh": "购买周期",
+     "definition_en": "Kaplan–Meier median of the days between consecutive purchase occasions, with each customer's open last gap (last purchase to the end of the data) censored; \"not reached\" when fewer than half of purchases are ever followed by another.",
+     "definition_zh": "相邻两次购买间隔天数的 Kaplan–Meier 中位数，每位客户最后一次购买至数据截止的间隔作为删失处理。"},
+    {"key": "expected_window", "en": "Expected next purchase", "zh": "预期回购窗口",
+     "definition_en": "Kaplan–Meier median to 90th percentile of the days to the next purchase, among purchases followed by another within {horizon} days. Past the upper end, a customer is overdue.",
+     "definition_zh": "在 {horizon} 天内发生下一次购买的情况下，距下次购买天数的 Kaplan–Meier 中位数至 90 分位数。超过上限即视为逾期未回购。"},
+    {"key": "retention", "en": "Cohort retention", "zh": "留存率",
+     "definition_en": "Customers of an acquisition cohort (month of first purchase) who buy in a later month ÷ cohort size. Months not yet observable are blank.",
+     "definition_zh": "同一获客月（首购月份）的客户在之后某月购买的人数 ÷ 该批客户数。尚无法观察的月份留空。"},
+    {"key": "cum_revenue_per_customer", "en": "Cumulative revenue per acquired customer", "zh": "累计人均贡献",
+     "definition_en": "Revenue of a cohort from its first month up to a given month ÷ cohort size.",
+     "definition_zh": "某获客批次从首购月到某月的累计销售额 ÷ 该批客户数。"},
+    {"key": "first_purchase_repurchase", "en": "Repurchase by first purchase", "zh": "首购品类复购率",
+     "definition_en": "Customers who bought again within {window} days ÷ customers, by the category or product of their first purchase (the one with the largest amount), counting customers observed for {window} days; 95% Wilson intervals.",
+     "definition_zh": "按首购品类或商品（金额最大者）分组，{window} 天内再次购买的客户 ÷ 客户数，只计已观察满 {window} 天的客户；附 95% Wilson 区间。"},
+    {"key": "support", "en": "Support", "zh": "支持度",
+     "definition_en": "Share of customers who bought both A and B (across all their orders).",
+     "definition_zh": "同时买过 A 和 B 的客户占全部客户的比例（跨订单）。"},
+    {"key": "confidence", "en": "Confidence", "zh": "置信度",
+     "definition_en": "Share of A's buyers who also bought B.",
+     "definition_zh": "买过 A 的客户中也买过 B 的比例。"},
+    {"key": "lift", "en": "Lift", "zh": "提升度",
+     "definition_en": "Confidence ÷ share of all customers who bought B; above 1, A's buyers buy B more than average.",
+     "definition_zh": "置信度 ÷ 买过 B 的客户比例；大于 1 表示 A 的买家更常买 B。"},
+    {"key": "refund_rate", "en": "Refund rate", "zh": "退款率",
+     "definition_en": "Refunded amount ÷ sales before refunds; the line refund rate is refunded order lines ÷ order lines.",
+     "definition_zh": "退款金额 ÷ 退款前销售额；按行计为有退款的订单行 ÷ 订单行。"},
+)
+_GLOSSARY_BY_KEY = {g["key"]: g for g in GLOSSARY}
+
+
+def glossary(settings: RepurchaseSettings | None = None, *, window_days: int | None = None,
+             keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """The glossary as a table: ``term``, ``中文``, ``definition`` (English) and ``定义`` (Chinese).
+
+    Parameters
+    ----------
+    settings
+        Fill in the reactivation gap, the occasion and the other settings.
+    window_days
+        The first-purchase window (default: the largest N-day window).
+    keys
+        Only these entries, in this order (default: all).
+    """
+    s = settings or RepurchaseSettings()
+    window = window_days if window_days is not None else max(s.n_day_windows or [90])
+    values = {
+        "gap": s.reactivation_gap_days,
+        "horizon": s.cycle_horizon_days,
+        "window": window,
+        "occasion": "all orders of one customer on one calendar day" if s.occasion == "customer_day" else "one order",
+        "occasion_zh": "同一客户同一天的全部订单记为一次" if s.occasion == "customer_day" else "每个订单记为一次",
+        "repeat_orders": ("a buyer's occasions beyond the first count as repeats" if s.repeat_orders == "beyond_first"
+                          else "all occasions of buyers with 2 or more count as repeats"),
+        "repeat_orders_zh": "每位买家首次之后的购买计为重复" if s.repeat_orders == "beyond_first" else "购买 2 次及以上买家的全部购买计为重复",
+    }
+    entries = GLOSSARY if keys is None else tuple(_GLOSSARY_BY_KEY[k] for k in keys)
+    return pd.DataFrame({
+        "term": [g["en"] for g in entries],
+        "中文": [g["zh"] for g in entries],
+        "definition": [g["definition_en"].format(**values) for g in entries],
+        "定义": [g["definition_zh"].format(**values) for g in entries],
+    })
+
+
+def repurchase_metrics(headline: pd.DataFrame, monthly: pd.DataFrame, period, *,
+                       settings: RepurchaseSettings | None = None, cycle: pd.DataFrame | None = None) -> dict:
+    """Headline figures for ``metrics.json`` under ``repurchase``.
+
+    Every headline KPI appears as ``<kpi>``, ``<kpi>_prev_period`` and
+    ``<kpi>_prev_year`` (None where undefined), plus ``trend``: one dict per month
+    of the last ``trend_months`` months with ``month``, ``buyers``,
+    ``repurchase_rate_customers``, ``buyback_rate``, ``revenue`` and ``aov``.
+    """
+    s = settings or RepurchaseSettings()
+    out: dict = {"period": period.label, "occasion": s.occasion, "reactivation_gap_days": s.reactivation_gap_days}
+    for row in headline.itertuples(index=False):  # one row per KPI, about twenty
+        out[row.kpi] = row.value
+        out[f"{row.kpi}_prev_period"] = row.prev_period
+        out[f"{row.kpi}_prev_year"] = row.prev_year
+    if cycle is not None and len(cycle):
+        row = cycle[cycle["group"] == "all"].iloc[0]
+        out["purchase_cycle_km_p90"] = row["km_p90"]
+        out["expected_next_purchase_days_low"] = row["window_median"]
+        out["expected_next_purchase_days_high"] = row["window_p90"]
+        out["cycle_horizon_days"] = s.cycle_horizon_days
+    recent = monthly[monthly["month"] <= period.start].tail(s.trend_months)
+    out["trend"] = [
+        {"month": m.strftime("%Y-%m"), "buyers": int(b), "repurchase_rate_customers": r, "buyback_rate": bb,
+         "revenue": float(rev), "aov": a}
+        for m, b, r, bb, rev, a in zip(recent["month"], recent["buyers"], recent["repurchase_rate_customers"],
+                                       recent["buyback_rate"], recent["revenue"], recent["aov"])
+    ]
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in out.items()}
