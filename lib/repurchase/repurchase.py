@@ -603,9 +603,22 @@ def _occasion_groups(tx: pd.DataFrame, ids: pd.Series, by: str) -> pd.DataFrame:
     return pairs.drop_duplicates()
 
 
+def _cycle_inputs(tx: pd.DataFrame, end: pd.Timestamp | None, occasion: str, cols: dict) -> tuple:
+    """Transactions before ``end``, their occasion IDs and the gaps, all from the same rows."""
+    date_col = cols["date_col"]
+    if end is None:
+        end = _default_end(tx[date_col])
+    end = pd.Timestamp(end)
+    tx = tx[tx[date_col] < end]
+    if tx.empty:
+        raise AnalysisError("no purchases before the end of the period; choose a later period")
+    ids = assign_occasions(tx, occasion, customer_col=cols["customer_col"], order_col=cols["order_col"], date_col=date_col)
+    occ = purchase_occasions(tx, occasion, **cols)
+    return tx, ids, gap_durations(occ, end)
+
+
 def purchase_cycle_curves(
     tx: pd.DataFrame,
-    occ: pd.DataFrame,
     end: pd.Timestamp | None = None,
     *,
     by: str | None = None,
@@ -613,6 +626,7 @@ def purchase_cycle_curves(
     customer_col: str = "customer_id",
     order_col: str = "order_id",
     date_col: str = "order_date",
+    amount_col: str = "amount",
 ) -> pd.DataFrame:
     """Kaplan–Meier curves of the days to the next occasion, overall or by group.
 
@@ -620,18 +634,29 @@ def purchase_cycle_curves(
     occasion that starts it: "after buying coffee, when does the customer buy
     again (anything)?".
 
+    Parameters
+    ----------
+    tx
+        Cleaned transactions; rows at or after ``end`` are ignored.
+    end
+        Exclusive end of the observation; open gaps are censored at its last day.
+    by
+        Optional group column.
+    occasion
+        ``customer_day`` or ``order``.
+
     Returns
     -------
     DataFrame
         :func:`kaplan_meier` output (``group`` is ``"all"`` without ``by``) plus
         ``returned`` = 1 − survival.
     """
-    gaps = gap_durations(occ, end)
+    cols = dict(customer_col=customer_col, order_col=order_col, date_col=date_col, amount_col=amount_col)
+    tx, ids, gaps = _cycle_inputs(tx, end, occasion, cols)
     if by is None:
         curve = kaplan_meier(gaps["duration"], gaps["observed"])
     else:
         _require(tx, [by], "purchase cycle by group")
-        ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
         pairs = _occasion_groups(tx, ids, by)
         joined = pairs.merge(gaps[["duration", "observed"]], left_on="occasion_id", right_index=True, how="inner")
         curve = kaplan_meier(joined["duration"], joined["observed"], joined["group"].astype(str))
@@ -641,7 +666,6 @@ def purchase_cycle_curves(
 
 def purchase_cycle(
     tx: pd.DataFrame,
-    occ: pd.DataFrame,
     end: pd.Timestamp | None = None,
     *,
     by: str | None = None,
@@ -651,20 +675,24 @@ def purchase_cycle(
     customer_col: str = "customer_id",
     order_col: str = "order_id",
     date_col: str = "order_date",
+    amount_col: str = "amount",
 ) -> pd.DataFrame:
     """Purchase cycle (购买周期): censored medians, p90 and the expected next-purchase window.
 
     Parameters
     ----------
-    tx, occ
-        Cleaned transactions and their :func:`purchase_occasions`.
+    tx
+        Cleaned transactions; rows at or after ``end`` are ignored.
     end
         Exclusive end of the observation.
     by
         Optional group column (``category``); one row per group plus ``"all"``.
+        Ignored when the column is missing.
     horizon_days
         The expected next-purchase window is read among gaps that close within this
         many days (a longer break is a reactivation, not the usual cycle).
+    occasion
+        ``customer_day`` or ``order``.
     min_gaps
         Groups with fewer gaps are left out.
 
@@ -679,19 +707,20 @@ def purchase_cycle(
         the expected next-purchase window), ``naive_median`` and ``naive_p90``
         (closed gaps only, biased short).
     """
-    curves = [purchase_cycle_curves(tx, occ, end, occasion=occasion, customer_col=customer_col,
-                                    order_col=order_col, date_col=date_col)]
-    gaps = gap_durations(occ, end)
-    naive_all = gaps.loc[gaps["observed"], "duration"]
-    naive = [pd.DataFrame({"group": ["all"], "naive_median": [naive_all.median()], "naive_p90": [naive_all.quantile(0.9)]})]
+    cols = dict(customer_col=customer_col, order_col=order_col, date_col=date_col, amount_col=amount_col)
+    tx, ids, gaps = _cycle_inputs(tx, end, occasion, cols)
+    curves = [kaplan_meier(gaps["duration"], gaps["observed"])]
+    closed_all = gaps.loc[gaps["observed"], "duration"]
+    naive = [pd.DataFrame({"group": ["all"], "naive_median": [closed_all.median()], "naive_p90": [closed_all.quantile(0.9)]})]
     if by is not None and by in tx.columns:
-        curves.append(purchase_cycle_curves(tx, occ, end, by=by, occasion=occasion, customer_col=customer_col,
-                                            order_col=order_col, date_col=date_col))
-        ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
         pairs = _occasion_groups(tx, ids, by)
-        closed = pairs.merge(gaps.loc[gaps["observed"], ["duration"]], left_on="occasion_id", right_index=True)
-        q = closed.groupby(closed["group"].astype(str))["duration"].quantile([0.5, 0.9]).unstack()
-        naive.append(pd.DataFrame({"group": q.index, "naive_median": q[0.5].to_numpy(), "naive_p90": q[0.9].to_numpy()}))
+        joined = pairs.merge(gaps[["duration", "observed"]], left_on="occasion_id", right_index=True, how="inner")
+        group = joined["group"].astype(str)
+        curves.append(kaplan_meier(joined["duration"], joined["observed"], group))
+        closed = joined[joined["observed"]]
+        q = closed.groupby(group[joined["observed"]])["duration"].quantile([0.5, 0.9]).unstack()
+        if len(q):
+            naive.append(pd.DataFrame({"group": q.index, "naive_median": q[0.5].to_numpy(), "naive_p90": q[0.9].to_numpy()}))
     curve = pd.concat(curves, ignore_index=True)
     km = km_quantiles(curve, (0.5, 0.9)).rename(columns={"n": "gaps", "events": "returned", "q50": "km_median", "q90": "km_p90"})
     km = km.drop(columns="share_by_horizon")
@@ -1473,7 +1502,7 @@ def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 
 #: Placeholders: {gap} (reactivation gap days), {horizon} (cycle horizon days),
 #: {occasion} (the occasion in use), {window} (the first-purchase window).
 GLOSSARY: tuple[dict[str, str], ...] = (
-    {"key": "occasion", "en": "Purchase occasion", "zh": "购买次数",
+    {"key": "occasion", "en": "Purchase occasion", "zh": "购买次数口径",
      "definition_en": "One purchase: {occasion}. Fully refunded order lines are not purchases.",
      "definition_zh": "一次购买：{occasion_zh}。全额退款的订单行不计为购买。"},
     {"key": "buyers", "en": "Buyers", "zh": "购买人数",
@@ -1594,20 +1623,26 @@ def repurchase_metrics(headline: pd.DataFrame, monthly: pd.DataFrame, period, *,
     """
     s = settings or RepurchaseSettings()
     out: dict = {"period": period.label, "occasion": s.occasion, "reactivation_gap_days": s.reactivation_gap_days}
+    def plain(value: float, unit: str):
+        value = float(value)
+        if not np.isfinite(value):
+            return None
+        return int(round(value)) if unit == "count" else value
+
     for row in headline.itertuples(index=False):  # one row per KPI, about twenty
-        out[row.kpi] = row.value
-        out[f"{row.kpi}_prev_period"] = row.prev_period
-        out[f"{row.kpi}_prev_year"] = row.prev_year
+        out[row.kpi] = plain(row.value, row.unit)
+        out[f"{row.kpi}_prev_period"] = plain(row.prev_period, row.unit)
+        out[f"{row.kpi}_prev_year"] = plain(row.prev_year, row.unit)
     if cycle is not None and len(cycle):
         row = cycle[cycle["group"] == "all"].iloc[0]
-        out["purchase_cycle_km_p90"] = row["km_p90"]
-        out["expected_next_purchase_days_low"] = row["window_median"]
-        out["expected_next_purchase_days_high"] = row["window_p90"]
+        out["purchase_cycle_km_p90"] = plain(row["km_p90"], "days")
+        out["expected_next_purchase_days_low"] = plain(row["window_median"], "days")
+        out["expected_next_purchase_days_high"] = plain(row["window_p90"], "days")
         out["cycle_horizon_days"] = s.cycle_horizon_days
     recent = monthly[monthly["month"] <= period.start].tail(s.trend_months)
     out["trend"] = [
-        {"month": m.strftime("%Y-%m"), "buyers": int(b), "repurchase_rate_customers": r, "buyback_rate": bb,
-         "revenue": float(rev), "aov": a}
+        {"month": m.strftime("%Y-%m"), "buyers": int(b), "repurchase_rate_customers": plain(r, "rate"),
+         "buyback_rate": plain(bb, "rate"), "revenue": float(rev), "aov": plain(a, "money")}
         for m, b, r, bb, rev, a in zip(recent["month"], recent["buyers"], recent["repurchase_rate_customers"],
                                        recent["buyback_rate"], recent["revenue"], recent["aov"])
     ]
