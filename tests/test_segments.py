@@ -476,3 +476,45 @@ def test_run_segmentation_fixture_end_to_end():
 def test_run_segmentation_empty_window_is_an_error():
     with pytest.raises(AnalysisError, match=r"no customer bought in the last 1 months"):
         sg.run_segmentation(make_tx()[lambda d: d["customer_id"] == "E"], PERIOD, SegmentationSettings(reference_months=1))
+
+
+def test_report_tables_and_sentences_fixture():
+    res = sg.run_segmentation(make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500]))
+    # Champions: A alone, 1 of 5 customers, 180 of 815 revenue; the richest segment is Loyal (C: 600 / 815 = 73.6%)
+    assert sg.describe_segments(res) == (
+        "Champions, the first segment of the rule table, are 20.0% of customers (1) and bring 22.1% of revenue. "
+        "Loyal bring the most revenue: 73.6% from 20.0% of customers."
+    )
+    assert res.segment_table().columns.tolist() == [
+        "segment", "customers", "share", "revenue share", "mean recency (days)", "mean frequency", "mean monetary",
+        "recommended action",
+    ]
+    assert res.tier_table()["tier"].tolist() == ["normal", "gold", "diamond"]
+    assert res.scheme.table().iloc[0].tolist() == ["Champions", "55, 54, 45"]
+    assert sg.CN8.table().iloc[1].tolist() == ["重要发展 (important to develop)", "R high, F low, M high"]
+
+
+def test_plots_draw_from_a_result():
+    import matplotlib
+
+    matplotlib.use("agg")  # off-screen; the library never calls matplotlib.use
+    import matplotlib.pyplot as plt
+
+    from repurchase import plots
+
+    res = sg.run_segmentation(make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500]))
+    with plt.rc_context():
+        plots.use_report_style()  # registers the CJK font for the Chinese label below
+        ax = plots.plot_segment_sizes(res.summary)
+        assert len(ax.patches) == 2 * 11  # two bars per segment
+        ax = plots.plot_rf_scatter(res.customers, res.scheme.segments, max_points=3)
+        assert "random sample of 3 of 5" in ax.get_title()
+        assert sum(len(c.get_offsets()) for c in ax.collections) == 3
+        plots.plot_rule_grid(res.scheme.grid(), res.scheme.segments)
+        plots.plot_rule_grid(sg.CN8.grid(), sg.CN8.segments)
+        plots.plot_frequency_tiers(res.frequency)
+        plots.plot_member_tiers(res.tiers)
+        ax = plots.plot_migration(res.migration, labels={"Champions": "冠军客户"})
+        assert ax.get_ylabel() == "previous period"
+        assert "冠军客户" in [t.get_text() for t in ax.get_xticklabels()]
+        plt.close("all")

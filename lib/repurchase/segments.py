@@ -130,8 +130,8 @@ class SegmentScheme:
         """Integer cell code (e.g. 54) -> segment."""
         return {int(code): seg for seg, codes in self.rules.items() for code in codes}
 
-    def table(self) -> pd.DataFrame:
-        """The rule table: ``segment`` and its ``cells`` (high/low spelled out for split schemes)."""
+    def table(self, language: str = "en") -> pd.DataFrame:
+        """The rule table: ``segment`` (display name) and its ``cells`` (high/low spelled out for split schemes)."""
         rows = []
         for seg, codes in self.rules.items():
             if self.is_split:
@@ -140,7 +140,7 @@ class SegmentScheme:
                 )
             else:
                 cells = ", ".join(codes)
-            rows.append({"segment": seg, "label": segment_label(seg, "en"), "cells": cells, "n_cells": len(codes)})
+            rows.append({"segment": segment_label(seg, language), "cells": cells})
         return pd.DataFrame(rows)
 
     def grid(self) -> pd.DataFrame:
@@ -324,6 +324,7 @@ FREQUENCY_ACTIONS: dict[str, dict[str, str]] = {
 def segment_label(segment: str, language: str = "en") -> str:
     """Display name of a segment in the report language (the key itself when unknown)."""
     return SEGMENT_LABELS.get(segment, {}).get(language, segment)
+
 
 
 def recommended_action(key: str, language: str = "en", overrides: Mapping[str, str] | None = None) -> str:
@@ -1019,11 +1020,32 @@ class SegmentationResult:
         totals = self.migration.sum(axis=1)
         return self.migration.div(totals.where(totals > 0), axis=0)
 
-    def flows(self, n: int = 3) -> pd.DataFrame:
-        return biggest_flows(self.migration, n)
+    @property
+    def labels(self) -> dict[str, str]:
+        """Segment -> display name in the report language."""
+        return {seg: segment_label(seg, self.settings.get("language", "en")) for seg in self.scheme.segments}
 
-    def scatter_frame(self) -> pd.DataFrame:
-        return self.customers[["recency_days", "frequency", "segment"]]
+    def flows(self, n: int = 5) -> pd.DataFrame:
+        """The ``n`` biggest moves between segments (see :func:`biggest_flows`), with display names."""
+        out = biggest_flows(self.migration, n)
+        for col in ("from_segment", "to_segment"):
+            out[col] = out[col].map(lambda s: self.labels.get(s, s))
+        return out
+
+    def tier_table(self) -> pd.DataFrame:
+        """The member-tier table for the report (short column names)."""
+        return self.tiers[["tier", "customers", "share", "spend_12m", "revenue_share", "spend_per_customer",
+                           "repurchase_rate", "points_period", "points_outstanding", "liability"]].rename(columns={
+            "spend_12m": "12-month spend", "revenue_share": "spend share", "spend_per_customer": "spend per customer",
+            "repurchase_rate": "repurchase rate", "points_period": "points issued (month)",
+            "points_outstanding": "points outstanding"})
+
+    def segment_table(self) -> pd.DataFrame:
+        """The segment table for the report: display name, size, revenue, mean R/F/M and the action."""
+        t = self.summary.drop(columns=["segment", "revenue"]).rename(columns={"label": "segment"})
+        return t.rename(columns={"mean_recency_days": "mean recency (days)", "mean_frequency": "mean frequency",
+                                 "mean_monetary": "mean monetary", "revenue_share": "revenue share",
+                                 "action": "recommended action"})
 
 
 def _rfm_with_segments(tx: pd.DataFrame, as_of: pd.Timestamp, scheme: SegmentScheme, s: "SegmentationSettings",
@@ -1183,20 +1205,25 @@ def describe_settings(result: SegmentationResult) -> str:
     )
 
 
-def describe_segments(result: SegmentationResult, language: str = "en") -> str:
-    """The largest segment by customers and by revenue, and the top segment's weight."""
+def describe_segments(result: SegmentationResult) -> str:
+    """The first (best) segment's weight, and the largest segments by customers and by revenue."""
     t = result.summary[result.summary["customers"] > 0]
     if t.empty:
         return "No customer was scored."
+    first = result.summary.iloc[0]
     big = t.loc[t["customers"].idxmax()]
     rich = t.loc[t["revenue"].idxmax()]
-    first = result.summary.iloc[0]
-    return (
-        f"The largest segment is {big['label']} with {int(big['customers']):,} customers ({_pct(big['share'])}). "
-        f"{rich['label']} bring the most revenue: {_pct(rich['revenue_share'])} from {_pct(rich['share'])} of customers. "
-        f"{first['label']}, the best cell of the grid, are {_pct(first['share'])} of customers and "
-        f"{_pct(first['revenue_share'])} of revenue."
-    )
+    parts = [
+        f"{first['label']}, the first segment of the rule table, are {_pct(first['share'])} of customers "
+        f"({int(first['customers']):,}) and bring {_pct(first['revenue_share'])} of revenue."
+    ]
+    if big["segment"] != first["segment"]:
+        parts.append(f"The largest segment is {big['label']}: {int(big['customers']):,} customers ({_pct(big['share'])}), "
+                     f"{_pct(big['revenue_share'])} of revenue.")
+    if rich["segment"] != first["segment"]:
+        parts.append(f"{rich['label']} bring the most revenue: {_pct(rich['revenue_share'])} from "
+                     f"{_pct(rich['share'])} of customers.")
+    return " ".join(parts)
 
 
 def describe_frequency(result: SegmentationResult) -> str:
@@ -1204,7 +1231,7 @@ def describe_frequency(result: SegmentationResult) -> str:
     f = result.frequency
     top, low = f.iloc[0], f.iloc[-1]
     return (
-        f"{top['tier']} buyers ({top['occasions']} occasions) are {_pct(top['share'])} of customers and bring "
+        f"The {top['tier']} tier ({top['occasions']} occasions) holds {_pct(top['share'])} of customers and brings "
         f"{_pct(top['revenue_share'])} of revenue; one-time buyers are {_pct(low['share'])} of customers with "
         f"{_pct(low['revenue_share'])} of revenue."
     )
@@ -1256,9 +1283,10 @@ def describe_migration(result: SegmentationResult) -> str:
         return "No customer was scored at the end of the previous period, so there is no migration to show."
     stayed = int(np.trace(m.reindex(index=segs, columns=segs).to_numpy()))
     flows = biggest_flows(m, 3)
+    names = result.labels
     parts = [
-        f"{segment_label(r['from_segment'])} → {segment_label(r['to_segment'])}: {int(r['customers']):,} "
-        f"({_pct(r['share_of_from'])} of {segment_label(r['from_segment'])})"
+        f"{names.get(r['from_segment'], r['from_segment'])} → {names.get(r['to_segment'], r['to_segment'])}: {int(r['customers']):,} "
+        f"({_pct(r['share_of_from'])} of {names.get(r['from_segment'], r['from_segment'])})"
         for _, r in flows.iterrows()
     ]
     top = segs[0]
@@ -1268,8 +1296,8 @@ def describe_migration(result: SegmentationResult) -> str:
         row = m.loc[top].drop(top)
         dest = row.idxmax()
         top_text = (
-            f" Of {n_top:,} {segment_label(top)} at the previous period end, {int(m.loc[top, top]):,} stayed and "
-            f"{int(row.sum()):,} moved, most to {segment_label(dest)} ({int(row.max()):,})."
+            f" Of {n_top:,} {names[top]} at the previous period end, {int(m.loc[top, top]):,} stayed and "
+            f"{int(row.sum()):,} moved, most to {names.get(dest, dest)} ({int(row.max()):,})."
         )
     new = int(m.loc[NEW].sum()) if NEW in m.index else 0
     return (
