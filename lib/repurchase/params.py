@@ -416,10 +416,31 @@ class ChurnSettings(StrictModel):
 
 
 class SatisfactionSettings(StrictModel):
-    """Settings of the satisfaction analysis."""
+    """Settings of the satisfaction analysis (see :mod:`repurchase.satisfaction`)."""
 
-    repurchase_window_days: int = Field(90, ge=1)
-    min_group_size: int = Field(30, ge=1)
+    repurchase_window_days: int = Field(
+        90, ge=1, description="N: repurchase counts a purchase within N days after the response (responses with fewer "
+        "than N days observed before the period end are left out of the rate)"
+    )
+    churn_window_days: int = Field(180, ge=1, description="churned after a response: no purchase within this many days")
+    min_group_size: int = Field(30, ge=1, description="groups with fewer NPS answers are flagged, not ranked")
+    score_months: int = Field(
+        1, ge=1, le=12, description="months per scored period: 1 scores the report month against the month before"
+    )
+    analysis_months: int = Field(
+        12, ge=1, description="breakdowns, key drivers and comments pool the responses of the last N months"
+    )
+    driver_target: Literal["nps", "csat"] = Field("nps", description="overall score the aspect ratings explain")
+    comment_terms: int = Field(10, ge=1, le=50, description="words shown per NPS group and per side of the comparison")
+    sample_comments: int = Field(3, ge=0, le=20, description="sample comments shown per NPS group")
+    log_odds_prior_scale: float = Field(
+        1.0, gt=0, description="strength of the informative Dirichlet prior: multiplies the word counts of all comments"
+    )
+    coverage_lookback_days: int = Field(365, ge=1, description="prior behaviour of respondents is measured over these days before the period")
+    representative_smd: float = Field(
+        0.2, gt=0, description="respondents are flagged as not representative when |standardized mean difference| of "
+        "prior frequency or spend exceeds this"
+    )
 
 
 class PrivacySettings(StrictModel):
