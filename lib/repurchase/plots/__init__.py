@@ -11,3 +11,4 @@ from __future__ import annotations
 from .style import *  # noqa: F401,F403
 from .cleaning import *  # noqa: F401,F403
 from .segments import *  # noqa: F401,F403
+from .satisfaction import *  # noqa: F401,F403
