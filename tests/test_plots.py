@@ -65,5 +65,7 @@ def test_cleaning_plots_return_axes(ledger_result):
         assert isinstance(ax, matplotlib.axes.Axes)
         plt.close(ax.figure)
     bars = plots.plot_ledger(ledger_result.ledger())
-    assert [t.get_text() for t in bars.get_yticklabels()] == ["duplicate_row", "missing_customer_id"]
+    assert [t.get_text() for t in bars.get_yticklabels()] == ["duplicate row", "blank customer ID"]
+    zh = plots.plot_ledger(ledger_result.ledger("zh"), lang="zh")
+    assert [t.get_text() for t in zh.get_yticklabels()] == ["重复行", "会员ID为空"] and zh.get_title() == "各清洗规则处理的行数"
     plt.close("all")

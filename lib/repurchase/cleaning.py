@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .errors import DataError
 from .params import CleaningSettings
 
@@ -96,8 +97,10 @@ class CleaningResult:
     def raw_rows(self) -> int:
         return len(self.outcome)
 
-    def ledger(self) -> pd.DataFrame:
+    def ledger(self, lang: str = "en") -> pd.DataFrame:
         """Rows per rule: a tidy table with ``rule``, ``outcome``, ``rows``, ``description``.
+
+        ``description`` is in the report language ``lang`` (catalog key ``rule.<rule>``).
 
         Excluded rows are counted under the first rule that excluded them; fixed
         rows under every fix applied (a row can carry several fixes), so the
@@ -107,7 +110,8 @@ class CleaningResult:
         rows = []
         for rule, outcome, desc in self.rules:
             n = int(excluded.get(rule, 0)) if outcome == "excluded" else int(self.fix_counts.get(rule, 0))
-            rows.append({"rule": rule, "outcome": outcome, "rows": n, "description": desc})
+            rows.append({"rule": rule, "outcome": outcome, "rows": n,
+                         "description": i18n.t(f"rule.{rule}", lang) if i18n.has(f"rule.{rule}", lang) else desc})
         return pd.DataFrame(rows)
 
     def summary(self) -> pd.DataFrame:
@@ -649,18 +653,19 @@ def cleaning_metrics(result: CleaningResult) -> dict:
     }
 
 
-def describe_outcome(result: CleaningResult) -> str:
-    """One plain-language sentence on where the raw rows went."""
+def describe_outcome(result: CleaningResult, lang: str = "en") -> str:
+    """One plain-language sentence on where the raw rows went, in ``lang``."""
     s = result.summary().set_index("outcome")["rows"]
     raw = max(int(s["raw"]), 1)
-    ledger = result.ledger()
+    ledger = result.ledger(lang)
     excluded = ledger[(ledger["outcome"] == "excluded") & (ledger["rows"] > 0)].sort_values("rows", ascending=False)
-    text = (
-        f"Of {int(s['raw']):,} raw rows, {int(s['kept']):,} ({s['kept'] / raw:.1%}) are used as read, "
-        f"{int(s['fixed']):,} ({s['fixed'] / raw:.1%}) after a repair, and {int(s['excluded']):,} "
-        f"({s['excluded'] / raw:.1%}) are excluded."
+    text = i18n.t(
+        "cleaning.describe", lang,
+        raw=f"{int(s['raw']):,}", kept=f"{int(s['kept']):,}", kept_share=f"{s['kept'] / raw:.1%}",
+        fixed=f"{int(s['fixed']):,}", fixed_share=f"{s['fixed'] / raw:.1%}",
+        excluded=f"{int(s['excluded']):,}", excluded_share=f"{s['excluded'] / raw:.1%}",
     )
     if len(excluded):
         top = excluded.iloc[0]
-        text += f" The most common exclusion is {top['rule']} ({int(top['rows']):,} rows)."
+        text += i18n.t("cleaning.describe_top", lang, rule=top["description"], rows=f"{int(top['rows']):,}")
     return text

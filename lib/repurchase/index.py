@@ -8,27 +8,37 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
+from . import i18n
 from .report import write_text_atomic
 
-#: (section, key, label, format) of the KPIs shown when a report recorded them
-HEADLINE_KPIS: tuple[tuple[str, str, str, str], ...] = (
-    ("cleaning", "customers", "Customers", "{:,.0f}"),
-    ("cleaning", "revenue", "Revenue", "{:,.0f}"),
-    ("repurchase", "buyers", "Buyers", "{:,.0f}"),
-    ("repurchase", "repurchase_rate_customers", "Repurchase rate 复购率", "{:.1%}"),
-    ("repurchase", "buyback_rate", "Buy-back rate 回购率", "{:.1%}"),
-    ("churn", "churn_rate", "Churn rate", "{:.1%}"),
-    ("lifetime_value", "clv_total", "Predicted CLV", "{:,.0f}"),
-    ("satisfaction", "nps", "NPS", "{:+.1f}"),
-    ("cleaning", "excluded_rows", "Rows excluded", "{:,.0f}"),
+#: (section, key, format) of the KPIs shown when a report recorded them; labels are ``kpi.<key>``
+HEADLINE_KPIS: tuple[tuple[str, str, str], ...] = (
+    ("cleaning", "customers", "{:,.0f}"),
+    ("cleaning", "revenue", "{:,.0f}"),
+    ("repurchase", "buyers", "{:,.0f}"),
+    ("repurchase", "repurchase_rate_customers", "{:.1%}"),
+    ("repurchase", "buyback_rate", "{:.1%}"),
+    ("churn", "churn_rate", "{:.1%}"),
+    ("lifetime_value", "clv_total", "{:,.0f}"),
+    ("satisfaction", "nps", "{:+.1f}"),
+    ("cleaning", "excluded_rows", "{:,.0f}"),
 )
 
 
-def _label(stem: str) -> str:
-    name = stem.split("_", 1)[-1] if stem[:2].isdigit() else stem
-    return name.replace("_", " ").title()
+_TITLE_RE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _page_title(page: Path) -> str:
+    """The report's own title (in its language), without the client name."""
+    with page.open(encoding="utf-8") as fh:
+        head = fh.read(4096)
+    m = _TITLE_RE.search(head)
+    if not m:
+        return page.stem
+    return html.unescape(m.group(1)).split(" · ")[-1].strip()
 
 
 def _fmt(value: object, fmt: str) -> str:
@@ -52,7 +62,7 @@ def collect_reports(out: Path) -> dict[str, list[dict]]:
         except (OSError, ValueError):
             continue
         htmls = sorted(folder.glob("*.html"), key=lambda p: (0 if "overview" in p.stem else 1, p.name))
-        metrics["_pages"] = [(p.stem, f"{folder.parent.name}/{folder.name}/{p.name}") for p in htmls]
+        metrics["_pages"] = [(_page_title(p), f"{folder.parent.name}/{folder.name}/{p.name}") for p in htmls]
         clients.setdefault(folder.parent.name, []).append(metrics)
     for reports in clients.values():
         reports.sort(key=lambda m: str(m.get("period", "")), reverse=True)
@@ -66,28 +76,34 @@ def write_index(out: Path) -> Path:
     sections = []
     for client, reports in sorted(clients.items()):
         title = reports[0].get("title", client)
+        lang = reports[0].get("language", "en")
+        lang = lang if lang in i18n.LANGUAGES else "en"
         kpis = [k for k in HEADLINE_KPIS if any(k[1] in (r.get(k[0]) or {}) for r in reports)]
-        head = "".join(f"<th>{html.escape(label)}</th>" for _, _, label, _ in kpis)
+        head = "".join(f"<th>{html.escape(i18n.t(f'kpi.{key}', lang))}</th>" for _, key, _ in kpis)
         rows = []
         for r in reports:
             links = " · ".join(
-                f'<a href="{html.escape(href)}">{html.escape(_label(stem))}</a>' for stem, href in r["_pages"]
+                f'<a href="{html.escape(href)}">{html.escape(name)}</a>' for name, href in r["_pages"]
             )
             cells = "".join(
-                f'<td class="num">{html.escape(_fmt((r.get(sec) or {}).get(key), fmt))}</td>' for sec, key, _, fmt in kpis
+                f'<td class="num">{html.escape(_fmt((r.get(sec) or {}).get(key), fmt))}</td>' for sec, key, fmt in kpis
             )
+            period = str(r.get("period", ""))
             rows.append(
-                f'<tr><td class="period">{html.escape(str(r.get("period", "")))}</td>{cells}'
+                f'<tr><td class="period">{html.escape(i18n.format_month(period, lang) if period else "")}</td>{cells}'
                 f'<td class="links">{links}</td></tr>'
             )
         sections.append(
             f'<section class="client"><h2>{html.escape(str(title))} <small>{html.escape(client)}</small></h2>'
-            f'<table><thead><tr><th>Period</th>{head}<th>Reports</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+            f'<table><thead><tr><th>{html.escape(i18n.t("report.period", lang))}</th>{head}'
+            f'<th>{html.escape(i18n.t("index.reports", lang))}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
         )
-    body = "".join(sections) or "<p>No reports rendered yet. Run <code>make reports</code>.</p>"
+    body = "".join(sections) or f"<p>{html.escape(i18n.t('index.empty', 'en'))}</p>"
+    title = f"{i18n.t('index.title', 'en')} · {i18n.t('index.title', 'zh')}"
+    intro = f"{i18n.t('index.intro', 'en')}<br>{i18n.t('index.intro', 'zh')}"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Repurchase reports</title>
+<title>{html.escape(title)}</title>
 <style>
 body {{ font-family: -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; max-width: 1200px; margin: 0 auto; padding: 20px 28px; color: #1d2a30; }}
 h1 {{ color: #264653; border-bottom: 3px solid #264653; padding-bottom: 8px; }}
@@ -99,8 +115,8 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: no
 td.period {{ font-weight: 600; white-space: nowrap; }}
 td.links a {{ color: #2a9d8f; }}
 </style></head>
-<body><h1>Customer repurchase reports · 复购分析报告</h1>
-<p>Every client and period rendered in this folder. Open a report for the details; all pages work offline.</p>
+<body><h1>{html.escape(title)}</h1>
+<p>{intro}</p>
 {body}
 </body></html>
 """

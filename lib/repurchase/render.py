@@ -105,7 +105,9 @@ def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
     """
     import nbformat
 
-    nb = nbformat.read(executed, as_version=4)
+    from .i18n import localize_notebook
+
+    nb = localize_notebook(nbformat.read(executed, as_version=4), header.get("lang", "en"))
     for cell in nb.cells:
         if cell.cell_type == "code":
             # warnings and logs stay in the executed notebook, not in the stakeholder report
@@ -127,27 +129,32 @@ def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
 
 
 def _header(params: Params, period: str, nb_path: Path, data_range: str) -> dict:
-    zh = params.language == "zh"
-    title_nb = _notebook_title(nb_path)
+    from . import i18n
+
+    lang = params.language
     return {
-        "brand": "repurchase · 复购分析" if not zh else "复购分析报告",
-        "title": f"{params.title} · {title_nb}",
+        "brand": i18n.t("report.brand", lang),
+        "title": f"{params.title} · {_notebook_title(nb_path, lang)}",
         "meta": [
-            ("客户" if zh else "Client", params.title),
-            ("报告期" if zh else "Period", period),
-            ("生成时间" if zh else "Generated", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
-            ("数据范围" if zh else "Data range", data_range),
+            (i18n.t("report.client", lang), params.title),
+            (i18n.t("report.period", lang), i18n.format_month(period, lang)),
+            (i18n.t("report.generated", lang), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+            (i18n.t("report.data_range", lang), data_range),
         ],
-        "index_label": "← 全部报告" if zh else "← All reports",
-        "toc_label": "目录" if zh else "Contents",
-        "language": "zh-CN" if zh else "en",
+        "index_label": i18n.t("report.all_reports", lang),
+        "toc_label": i18n.t("report.contents", lang),
+        "language": "zh-CN" if lang == "zh" else "en",
+        "lang": lang,
     }
 
 
-def _notebook_title(nb_path: Path) -> str:
+def _notebook_title(nb_path: Path, lang: str = "en") -> str:
+    """The ``# Title`` of a notebook's first heading, in the report language."""
     import nbformat
 
-    nb = nbformat.read(nb_path, as_version=4)
+    from .i18n import localize_notebook
+
+    nb = localize_notebook(nbformat.read(nb_path, as_version=4), lang)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():

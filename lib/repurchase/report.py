@@ -25,7 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from . import datasets
+from . import datasets, i18n
 from .cleaning import CleaningResult
 from .params import Params, load_params
 from .periods import Period
@@ -157,22 +157,44 @@ class ReportContext:
         """Customer IDs as the params' privacy setting allows them in HTML."""
         return mask_ids(ids, self.params.privacy.customer_ids, salt=self.params.client)
 
-    def show_table(self, frame: pd.DataFrame, **kwargs: Any) -> "HTMLTable":
-        """:func:`show_table` with customer ID columns masked."""
+    def t(self, key: str, /, **values: Any) -> str:
+        """Catalog text in the report language (see :mod:`repurchase.i18n`)."""
+        return i18n.t(key, self.language, **values)
+
+    def show_table(self, frame: pd.DataFrame, *, values: Mapping[str, str] | None = None,
+                   caption: str | None = None, **kwargs: Any) -> "HTMLTable":
+        """:func:`show_table` with customer IDs masked and headers in the report language.
+
+        Parameters
+        ----------
+        values
+            ``{column: catalog prefix}``: translate the codes in a column, e.g.
+            ``{"outcome": "outcome"}`` shows ``kept`` as 保留 in Chinese.
+        caption
+            Caption, already in the report language.
+        """
         frame = frame.copy()
         for col in ID_COLUMNS:
             if col in frame.columns:
                 frame[col] = self.mask_ids(frame[col])
-        return show_table(frame, **kwargs)
+        for col, prefix in (values or {}).items():
+            if col in frame.columns:
+                frame[col] = i18n.translate_values(frame[col], prefix, self.language)
+        formats = {i18n.catalog(self.language).get(f"col.{k}", k): v for k, v in (kwargs.pop("formats", None) or {}).items()}
+        return show_table(i18n.translate_columns(frame, self.language), formats=formats, caption=caption,
+                          more_label=self.t("report.rows_not_shown", n="{n}"), **kwargs)
 
     def show_source_cleaning(self, role: str) -> "HTMLTable | SafeMarkdown":
         """Outcome and rule tables of a side source (customers, surveys), or a note when absent."""
+        name = self.t(f"report.role_{role}")
         side = self.cleaning(role)
         if side is None:
-            return say("This client has no {role} source in its params.", role=role)
-        ledger = side.ledger()
-        first = self.show_table(side.summary(), formats={"share": "{:.2%}"}, caption=f"{role}: where every row went")
-        second = self.show_table(ledger[ledger["rows"] > 0], caption=f"{role}: rows per rule")
+            return say(self.t("report.no_source", role="{role}"), role=name)
+        ledger = side.ledger(self.language)
+        first = self.show_table(side.summary(), values={"outcome": "outcome"}, formats={"share": "{:.2%}"},
+                                caption=self.t("report.source_outcome", role=name))
+        second = self.show_table(ledger[ledger["rows"] > 0], values={"outcome": "outcome", "rule": "rulename"},
+                                 caption=self.t("report.source_rules", role=name))
         return HTMLTable(first._repr_html_() + second._repr_html_(), repr(first) + "\n" + repr(second))
 
     def summary(self) -> pd.DataFrame:
@@ -182,10 +204,10 @@ class ReportContext:
         last = tx["order_date"].max() if len(tx) else pd.NaT
         return pd.DataFrame(
             {
-                "item": ["client", "period", "data from", "data to"],
+                "item": [self.t("report.client"), self.t("report.period"), self.t("metric.first_date"), self.t("metric.last_date")],
                 "value": [
                     self.params.title,
-                    self.period.label,
+                    i18n.format_month(self.period.label, self.language),
                     "" if pd.isna(first) else first.date().isoformat(),
                     "" if pd.isna(last) else last.date().isoformat(),
                 ],
@@ -259,6 +281,7 @@ def show_table(
     caption: str | None = None,
     max_rows: int = 60,
     index: bool = False,
+    more_label: str = "{n} more rows not shown.",
 ) -> HTMLTable:
     """Display a DataFrame as an HTML table with every value escaped.
 
@@ -291,7 +314,7 @@ def show_table(
         )
         body_rows.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    more = f'<p class="table-note">{cut:,} more rows not shown.</p>' if cut > 0 else ""
+    more = f'<p class="table-note">{html.escape(more_label.format(n=f"{cut:,}"))}</p>' if cut > 0 else ""
     table = f'<table class="rp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>{more}'
     return HTMLTable(table, shown.to_string(index=False))
 

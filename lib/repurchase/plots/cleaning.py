@@ -7,12 +7,13 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from .. import i18n
 from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = ["plot_amount_distribution", "plot_daily_volume", "plot_ledger", "plot_outcomes"]
 
 
-def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, title: str = "Rows per cleaning rule") -> Axes:
+def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Horizontal bars of rows per rule, coloured by outcome (fixed / excluded).
 
     Parameters
@@ -23,42 +24,43 @@ def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, title: str = "R
     data = ledger[ledger["rows"] > 0].sort_values("rows")
     ax = get_ax(ax, (9, max(2.5, 0.38 * len(data) + 1)))
     if data.empty:
-        ax.text(0.5, 0.5, "No row was fixed or excluded.", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, i18n.t("cleaning.plot_ledger_empty", lang), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        ax.set_title(title)
+        ax.set_title(i18n.t("cleaning.plot_ledger_title", lang))
         return ax
     colors = data["outcome"].map({"fixed": GOOD, "excluded": BAD}).fillna(NEUTRAL)
-    ax.barh(data["rule"], data["rows"], color=colors.tolist())
+    ax.barh(i18n.translate_values(data["rule"], "rulename", lang), data["rows"], color=colors.tolist())
     ax.set_xscale("symlog", linthresh=10)
     for y, v in enumerate(data["rows"]):
         ax.text(v, y, f" {v:,}", va="center", fontsize=9)
-    ax.set_xlabel("rows (log scale)")
-    ax.set_title(title)
+    ax.set_xlabel(i18n.t("cleaning.plot_ledger_xlabel", lang))
+    ax.set_title(i18n.t("cleaning.plot_ledger_title", lang))
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=GOOD, label="fixed"), Patch(color=BAD, label="excluded")], loc="lower right")
+    ax.legend(handles=[Patch(color=GOOD, label=i18n.t("outcome.fixed", lang)),
+                       Patch(color=BAD, label=i18n.t("outcome.excluded", lang))], loc="lower right")
     return ax
 
 
-def plot_outcomes(summary: pd.DataFrame, *, ax: Axes | None = None, title: str = "Where every raw row went") -> Axes:
+def plot_outcomes(summary: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     """One stacked bar: kept, fixed and excluded rows out of all raw rows."""
     ax = get_ax(ax, (9, 1.8))
     counts = summary.set_index("outcome")["rows"]
     left = 0
     for name, color in (("kept", ACCENT), ("fixed", GOOD), ("excluded", BAD)):
         v = int(counts.get(name, 0))
-        ax.barh([0], [v], left=left, color=color, label=f"{name}: {v:,}")
+        ax.barh([0], [v], left=left, color=color, label=f"{i18n.t('outcome.' + name, lang)}: {v:,}")
         left += v
     ax.set_yticks([])
     ax.set_xlim(0, max(left, 1))
-    ax.set_xlabel(f"raw rows: {int(counts.get('raw', left)):,}")
+    ax.set_xlabel(i18n.t("cleaning.plot_outcomes_xlabel", lang, n=f"{int(counts.get('raw', left)):,}"))
     ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45), frameon=False)
-    ax.set_title(title)
+    ax.set_title(i18n.t("cleaning.plot_outcomes_title", lang))
     return ax
 
 
 def plot_amount_distribution(clean: pd.DataFrame, amount_col: str = "amount", *, ax: Axes | None = None,
-                             title: str = "Order-line amounts (log scale)", currency: str = "") -> Axes:
+                             currency: str = "", lang: str = "en") -> Axes:
     """Histogram of positive amounts on a log axis, with the median marked."""
     ax = get_ax(ax)
     values = clean[amount_col][clean[amount_col] > 0]
@@ -66,20 +68,20 @@ def plot_amount_distribution(clean: pd.DataFrame, amount_col: str = "amount", *,
         sns.histplot(values, bins=50, log_scale=True, ax=ax, color=ACCENT)
         med = float(np.median(values))
         ax.axvline(med, color=BAD, ls="--")
-        ax.text(med, ax.get_ylim()[1] * 0.92, f" median {med:,.0f}", color=BAD)
-    ax.set_xlabel(f"amount {currency}".strip())
-    ax.set_ylabel("order lines")
-    ax.set_title(title)
+        ax.text(med, ax.get_ylim()[1] * 0.92, " " + i18n.t("cleaning.plot_amounts_median", lang, value=f"{med:,.0f}"), color=BAD)
+    ax.set_xlabel(i18n.t("cleaning.plot_amounts_xlabel", lang, currency=currency))
+    ax.set_ylabel(i18n.t("cleaning.plot_amounts_ylabel", lang))
+    ax.set_title(i18n.t("cleaning.plot_amounts_title", lang))
     return ax
 
 
 def plot_daily_volume(clean: pd.DataFrame, date_col: str = "order_date", amount_col: str = "amount", *,
-                      ax: Axes | None = None, title: str = "Revenue per week") -> Axes:
+                      ax: Axes | None = None, lang: str = "en") -> Axes:
     """Weekly revenue over the whole data range (shows gaps and spikes)."""
     ax = get_ax(ax, (9, 3))
     weekly = clean.set_index(date_col)[amount_col].resample("W").sum()
     ax.plot(weekly.index, weekly.to_numpy(), color=ACCENT, lw=1.2)
     ax.fill_between(weekly.index, weekly.to_numpy(), alpha=0.15, color=ACCENT)
-    ax.set_ylabel("revenue")
-    ax.set_title(title)
+    ax.set_ylabel(i18n.t("cleaning.plot_volume_ylabel", lang))
+    ax.set_title(i18n.t("cleaning.plot_volume_title", lang))
     return ax
