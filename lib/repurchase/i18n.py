@@ -4,6 +4,10 @@ Every text a report shows (headings, labels, axis titles, table headers,
 glossary entries, actions, narrative sentences) comes from one catalog per
 language, ``resources/i18n/<lang>.yaml``. Keys are dotted (``cleaning.title``).
 
+The catalog of a language is the folder ``resources/i18n/<lang>/``: one YAML file
+per analysis (``core.yaml``, ``repurchase.yaml`` …), merged; a key may be
+defined in one file only.
+
 * Library code calls :func:`t` with the report language.
 * Markdown cells of a notebook carry their key in ``metadata.i18n``; the
   notebook's own text is the English catalog entry (a test keeps them equal),
@@ -48,13 +52,31 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def catalog_files(lang: str) -> list[Path]:
+    """The files of a language's catalog: ``resources/i18n/<lang>/*.yaml``, one per analysis."""
+    return sorted((CATALOG_DIR / lang).glob("*.yaml"))
+
+
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    """The flattened message catalog of a language."""
+    """The flattened message catalog of a language (all its files merged).
+
+    Raises
+    ------
+    CatalogError
+        For an unsupported language, or a key defined in two files.
+    """
     if lang not in LANGUAGES:
         raise CatalogError(f"language {lang!r} is not supported; use one of {', '.join(LANGUAGES)}")
-    path = CATALOG_DIR / f"{lang}.yaml"
-    return _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    merged: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in catalog_files(lang):
+        for key, text in _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if key in merged:
+                raise CatalogError(f"message {key!r} is defined in both {origin[key].name} and {path.name} ({lang}); keep one")
+            merged[key] = text
+            origin[key] = path
+    return merged
 
 
 def t(key: str, lang: str = "en", /, **values: Any) -> str:
@@ -68,7 +90,7 @@ def t(key: str, lang: str = "en", /, **values: Any) -> str:
     try:
         text = catalog(lang)[key]
     except KeyError:
-        raise CatalogError(f"message {key!r} is missing from {CATALOG_DIR / (lang + '.yaml')}") from None
+        raise CatalogError(f"message {key!r} is missing from the {lang} catalog ({CATALOG_DIR / lang}/*.yaml)") from None
     return text.format(**values) if values else text
 
 
