@@ -518,3 +518,18 @@ def test_plots_draw_from_a_result():
         assert ax.get_ylabel() == "previous period"
         assert "冠军客户" in [t.get_text() for t in ax.get_xticklabels()]
         plt.close("all")
+
+
+def test_run_segmentation_with_customers_source_keeps_real_ids():
+    # IDs are replaced by integer codes inside run_segmentation; the result must carry the real ones back.
+    customers = pd.DataFrame({"customer_id": ["B", "ZZ"], "tier": ["钻石", "gold"]})  # ZZ never bought: ignored
+    res = sg.run_segmentation(make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500], upgrade_within=0.9),
+                              customers=customers)
+    c = res.customers.set_index("customer_id")
+    assert c.index.tolist() == ["A", "B", "C", "D", "E"]
+    # B recorded diamond; the others are missing from the source -> lowest tier
+    assert c["tier"].astype(str).tolist() == ["normal", "diamond", "normal", "normal", "normal"]
+    # gaps to gold (100): A 0 (already spends 180: not listed), C 0, D 90 <= 90, E 95 > 90
+    assert res.upgrades["customer_id"].tolist() == ["D"]
+    assert res.settings["tier_source"] == "customers"
+    assert sg.segment_export(res)["customer_id"].tolist() == ["A", "B", "C", "D", "E"]

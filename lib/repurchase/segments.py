@@ -768,12 +768,16 @@ def _map_recorded_tiers(labels: pd.Series, names: Sequence[str], aliases: Mappin
     """Map the customers source's tier labels to tier names (case-insensitive); blank -> NaN."""
     lookup = {str(n).strip().lower(): n for n in names}
     lookup.update({str(k).strip().lower(): v for k, v in aliases.items() if v in names})
-    text = labels.astype("string").str.strip()
-    key = text.str.lower()
-    mapped = key.map(lookup)
-    unknown = text[mapped.isna() & text.notna() & (text != "")]
-    if len(unknown):
-        counts = unknown.value_counts()
+    codes, uniques = pd.factorize(labels)  # map the few distinct labels, not every customer
+    text = pd.Series(uniques, dtype="string").str.strip()
+    mapped_uniques = text.str.lower().map(lookup)
+    mapped = pd.Series(np.where(codes >= 0, mapped_uniques.to_numpy(dtype=object)[np.maximum(codes, 0)], None),
+                       index=labels.index, dtype=object)
+    bad = mapped_uniques.isna() & text.notna() & (text != "")
+    if bad.any():
+        per_code = pd.Series(codes[codes >= 0]).value_counts()
+        per_code = per_code[per_code.index.isin(np.flatnonzero(bad.to_numpy()))]
+        counts = pd.Series(per_code.to_numpy(), index=text.to_numpy(dtype=object)[per_code.index.to_numpy()])
         shown = ", ".join(f"{k!r} ({v:,} customers)" for k, v in counts.head(5).items())
         raise DataError(
             f"customers source: tier labels {shown} are not in segmentation.tier_names ({', '.join(names)}); "
@@ -1086,24 +1090,41 @@ def run_segmentation(
     scheme = get_scheme(s.scheme, s.custom_schemes, s.rfm_bins)
     if tx.empty or not (tx["order_date"] < period.end_exclusive).any():
         raise AnalysisError(f"no transactions before the end of {period.label}: nothing to segment; check the period")
-    rfm = _rfm_with_segments(tx, period.end_exclusive, scheme, s, occasion)
+    # Work on integer codes of the IDs (sorted, so code order = ID order and rank ties break the same way):
+    # grouping and merging on 1M string IDs is what would make this slow.
+    codes, ids = pd.factorize(tx["customer_id"], sort=True)
+    slim = pd.DataFrame({"customer_id": codes, "order_date": tx["order_date"].to_numpy(),
+                         "amount": tx["amount"].to_numpy()}, index=tx.index)
+    if occasion == "order":
+        if "order_id" not in tx.columns:
+            raise DataError("occasion 'order' needs an order_id column; map it or use repurchase.occasion: customer_day")
+        slim["order_id"] = pd.factorize(tx["order_id"])[0]
+    members = None
+    if customers is not None:
+        members = customers.assign(customer_id=ids.get_indexer(customers["customer_id"]))
+        members = members[members["customer_id"] >= 0]
+    rfm = _rfm_with_segments(slim, period.end_exclusive, scheme, s, occasion)
     if rfm.empty:
         raise AnalysisError(
             f"no customer bought in the last {s.reference_months} months before {period.end.date()}; "
             "raise segmentation.reference_months or remove it"
         )
-    rfm["action"] = [recommended_action(x, language, s.actions) for x in rfm["segment"].astype(str)]
+    action_of = np.array([recommended_action(x, language, s.actions) for x in scheme.segments], dtype=object)
+    rfm["action"] = action_of[rfm["segment"].cat.codes.to_numpy()]
     rfm["frequency_tier"] = frequency_tiers(rfm["frequency"], s.frequency_tiers)
     tiers, table = member_tiers(
-        tx, rfm["customer_id"], period, customers=customers, source=s.tier_source, basis=s.tier_basis,
+        slim, rfm["customer_id"], period, customers=members, source=s.tier_source, basis=s.tier_basis,
         names=s.tier_names, thresholds=s.tier_thresholds, top_shares=s.tier_top_shares,
         points_per_100=s.points_per_100, aliases=s.tier_aliases, occasion=occasion,
     )
     merged = rfm.merge(tiers, on="customer_id", how="left", validate="one_to_one")
-    prev = _rfm_with_segments(tx, period.start, scheme, s, occasion)
+    prev = _rfm_with_segments(slim, period.start, scheme, s, occasion)
     migration = migration_matrix(
         prev.set_index("customer_id")["segment"], rfm.set_index("customer_id")["segment"], scheme.segments
     )
+    upgrades = upgrade_candidates(tiers, within=s.upgrade_within)
+    merged["customer_id"] = ids.take(merged["customer_id"].to_numpy())
+    upgrades["customer_id"] = ids.take(upgrades["customer_id"].to_numpy())
     return SegmentationResult(
         customers=merged,
         scheme=scheme,
@@ -1111,7 +1132,7 @@ def run_segmentation(
         frequency=frequency_summary(rfm, s.frequency_tiers, language=language, actions=s.actions),
         tiers=tier_summary(tiers, point_value=s.point_value),
         thresholds=table,
-        upgrades=upgrade_candidates(tiers, within=s.upgrade_within),
+        upgrades=upgrades,
         migration=migration,
         settings={
             "as_of": period.end.date().isoformat(),
@@ -1150,6 +1171,7 @@ def segment_export(result: SegmentationResult) -> pd.DataFrame:
             "F": c["F"],
             "M": c["M"],
             "segment": c["segment"].astype(str),
+            "segment_label": c["segment"].map(result.labels).astype(str),
             "recommended_action": c["action"],
             "frequency_tier": c["frequency_tier"].astype(str),
             "tier": c["tier"].astype(str),
