@@ -420,9 +420,9 @@ def test_no_survey_source_gives_empty_report_and_null_metrics():
     assert "No survey data" in repr(rep.describe_availability())
     for name in rep._TABLES:
         assert rep.table(name)._repr_html_() == ""
-    for f in ("describe_scores", "describe_breakdowns", "describe_link", "describe_drivers", "describe_comments",
-              "describe_coverage"):
-        assert getattr(rep, f)()._repr_html_() == ""
+    for f in ("describe_scores", "describe_trend", "describe_breakdowns", "describe_link", "describe_loyalty",
+              "describe_drivers", "describe_comments", "describe_coverage"):
+        assert "Not available" in repr(getattr(rep, f)())
     m = rep.metrics()
     assert m["survey_available"] is False and m["nps"] is None and m["nps_prev_period"] is None
     assert m["repurchase_rate_by_group"] == {"detractor": None, "passive": None, "promoter": None}
@@ -467,8 +467,8 @@ def test_small_client_report_end_to_end_and_metrics():
     assert rep.drivers.available and rep.drivers.table.iloc[0]["aspect"] == "a"
     for name in rep._TABLES:
         rep.table(name)._repr_html_()
-    for f in ("describe_availability", "describe_scores", "describe_breakdowns", "describe_link", "describe_drivers",
-              "describe_comments", "describe_coverage"):
+    for f in ("describe_availability", "describe_scores", "describe_trend", "describe_breakdowns", "describe_link",
+              "describe_loyalty", "describe_drivers", "describe_comments", "describe_coverage"):
         assert "<script" not in getattr(rep, f)()._repr_html_()
 
 
@@ -502,3 +502,94 @@ def test_demo_detractors_repurchase_less_and_drivers_recover_design(client):
     assert junk.sum() == 3
     html_samples = ctx.show_table(sat.sample_comments(sat.enrich_responses(ctx.surveys()[junk], ctx.transactions())))._repr_html_()
     assert "<script" not in html_samples and html.escape(HOSTILE[2]) in html_samples
+
+
+# ---------------------------------------------------------------------------
+# hostile comments through the rendered report, opened in a browser
+
+
+def _hostile_client(folder: Path) -> Path:
+    rng = np.random.default_rng(5)
+    n = 90
+    ids = [f"H{i:03d}" for i in range(n)]
+    start = pd.Timestamp("2026-01-05") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
+    rows = []
+    for k in range(3):  # three purchases per customer, 40-70 days apart
+        rows.append(pd.DataFrame({"customer_id": ids, "order_id": [f"O{k}-{i}" for i in range(n)],
+                                  "order_date": start + pd.to_timedelta(k * rng.integers(40, 70, n), unit="D"),
+                                  "amount": rng.integers(20, 200, n).astype(float)}))
+    tx = pd.concat(rows, ignore_index=True)
+    tx = tx[tx["order_date"] < pd.Timestamp("2026-11-01")]
+    quality = rng.integers(1, 6, n)
+    nps = np.clip(quality * 2 + rng.integers(-1, 2, n), 0, 10)
+    comment = np.where(nps >= 9, "很好，质量好", np.where(nps >= 7, "ok", None)).astype(object)
+    det = np.flatnonzero(nps <= 6)
+    comment[det] = None
+    comment[det[:3]] = list(HOSTILE)  # the detractors' only comments: all three are sampled
+    sv = pd.DataFrame({"customer_id": ids, "response_date": start + pd.Timedelta(days=3), "nps": nps,
+                       "csat": np.clip(quality, 1, 5), "quality": quality, "delivery": rng.integers(1, 6, n),
+                       "comment": comment})
+    tx.to_csv(folder / "transactions.csv", index=False)
+    sv.to_csv(folder / "surveys.csv", index=False)
+    params = folder / "hostile.yaml"
+    params.write_text(f"""client: hostile-test
+title: Hostile comments test
+period: 2026-10
+sources:
+  transactions:
+    path: {folder / 'transactions.csv'}
+    columns: {{customer_id: customer_id, order_id: order_id, order_date: order_date, amount: amount}}
+  surveys:
+    path: {folder / 'surveys.csv'}
+    columns: {{customer_id: customer_id, response_date: response_date, nps: nps, csat: csat, comment: comment,
+               aspect_quality: quality, aspect_delivery: delivery}}
+""", encoding="utf-8")
+    return params
+
+
+@pytest.mark.render
+@pytest.mark.browser
+def test_hostile_comments_render_as_literal_text_in_the_browser(tmp_path):
+    import shutil
+
+    from repurchase.render import render_reports
+
+    params = _hostile_client(tmp_path)
+    nb_dir = tmp_path / "notebooks"
+    nb_dir.mkdir()
+    shutil.copy(ROOT / "notebooks" / "06_satisfaction.ipynb", nb_dir)
+    (outcome,) = render_reports([params], None, out=tmp_path / "reports", notebooks_dir=nb_dir)
+    assert outcome.ok, outcome.error
+    report = outcome.report_dir / "06_satisfaction.html"
+    page_html = report.read_text(encoding="utf-8")
+    for text in HOSTILE:
+        assert html.escape(text) in page_html
+    assert "<script>alert(1)</script>" not in page_html and "<img src=x" not in page_html
+    assert "</table><b>" not in page_html
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium not installed (apt-get install chromium): the escaped HTML was checked, the browser part is skipped")
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page()
+        dialogs, errors = [], []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report.resolve().as_uri(), wait_until="load")
+        cells = page.evaluate("Array.from(document.querySelectorAll('td')).map(td => td.textContent)")
+        injected = page.evaluate("document.querySelectorAll('td script, td img, td b').length")
+        tables = page.evaluate("document.querySelectorAll('table.rp-table').length")
+        sample_rows = page.evaluate(
+            "Array.from(document.querySelectorAll('table.rp-table')).filter(t => t.caption && "
+            "t.caption.textContent.startsWith('Sample comments')).map(t => t.tBodies[0].rows.length)")
+        browser.close()
+    assert dialogs == [] and errors == []  # no script ran
+    assert set(HOSTILE) <= set(cells)  # shown exactly as written
+    assert injected == 0
+    assert tables == page_html.count('<table class="rp-table">')  # no table closed early by a comment
+    assert sample_rows and sample_rows[0] >= 3

@@ -1252,13 +1252,20 @@ def _blank() -> "SafeMarkdown":
     return SafeMarkdown("", "")
 
 
+def _not_available() -> "SafeMarkdown":
+    from .report import say
+
+    return say("Not available for this client: there is no survey data (see the note at the top).")
+
+
 @dataclass
 class SatisfactionReport:
     """Everything the satisfaction notebook shows, for one client and period.
 
     When the client has no survey source (``available`` False) every table is
-    empty, every ``describe_*`` sentence and :meth:`table` display is blank
-    except :meth:`describe_availability`, and the plot functions draw nothing.
+    empty and :meth:`table` displays nothing, every other ``describe_*``
+    sentence says "not available" (:meth:`describe_availability` says why), and
+    the plot functions draw nothing.
 
     Attributes
     ----------
@@ -1399,8 +1406,8 @@ class SatisfactionReport:
         from .report import say
 
         if not self.available:
-            return say("**No survey data:** {reason}. The sections below stay empty; to analyse satisfaction, add a "
-                       "surveys source to the params file (sources.surveys with customer_id, response_date and nps or csat).",
+            return say("**No survey data:** {reason}, so this report only explains its method. To analyse satisfaction, add "
+                       "a surveys source to the params file (sources.surveys with customer_id, response_date and nps or csat).",
                        reason=self.reason)
         s = self.settings
         return say("{n:,} survey responses from {c:,} customers up to {end}. Scores cover {label}; breakdowns, key "
@@ -1413,7 +1420,7 @@ class SatisfactionReport:
         from .report import say
 
         if not self.available:
-            return _blank()
+            return _not_available()
         cur = self.scores.iloc[0]
         ch = self.change.set_index("metric")
         if not cur["nps_n"] > 0:
@@ -1425,26 +1432,68 @@ class SatisfactionReport:
                    "{sig}.", label=self.period_label, nps=cur["nps"], lo=cur["nps_low"], hi=cur["nps_high"],
                    n=int(cur["nps_n"]), csat=cur["csat"], d=nps["difference"], dlo=nps["low"], dhi=nps["high"], sig=sig)
 
+    def describe_trend(self) -> "SafeMarkdown":
+        """NPS over the last 12 months pooled, and the range of the monthly values."""
+        from .report import say
+
+        if not self.available:
+            return _not_available()
+        last = self.by_month.tail(12)
+        last = last[last["nps_n"] > 0]
+        if last.empty:
+            return say("No NPS answer in the last 12 months.")
+        nps, _, low, high = nps_interval(last["promoters"].sum(), last["detractors"].sum(), last["nps_n"].sum())
+        lo_row, hi_row = last.loc[last["nps"].idxmin()], last.loc[last["nps"].idxmax()]
+        overlap = ("overlap, so the spread is within chance" if hi_row["nps_low"] <= lo_row["nps_high"] else
+                   "do not overlap; still, the best and worst of many months are the likeliest to differ by chance")
+        return say("Pooling the last {k} months, NPS was **{nps:+.1f}** ({low:+.1f} to {high:+.1f}, n = {n:,}). "
+                   "Monthly values ranged from {lo:+.1f} ({lom}) to {hi:+.1f} ({him}); the intervals of these two months {overlap}.",
+                   k=len(last), nps=float(nps), low=float(low), high=float(high), n=int(last["nps_n"].sum()),
+                   lo=lo_row["nps"], lom=str(lo_row["month"]), hi=hi_row["nps"], him=str(hi_row["month"]), overlap=overlap)
+
+    def describe_loyalty(self) -> "SafeMarkdown":
+        """Whether detractors buy less than promoters within each prior-frequency tier."""
+        from .report import say
+
+        if not self.available:
+            return _not_available()
+        st = self.stratified.assign(_g=self.stratified["nps_group"].astype(str), _s=self.stratified["frequency_tier"].astype(str))
+        wide = st.pivot_table(index="_s", columns="_g", values=["rate", "observed"], aggfunc="first", observed=True)
+        m = self.settings["min_group_size"]
+        if wide.empty or not {"detractor", "promoter"} <= set(wide.columns.get_level_values(1)):
+            return say("Too few responses to compare detractors and promoters within purchase-frequency tiers.")
+        ok = (wide[("observed", "detractor")] >= m) & (wide[("observed", "promoter")] >= m)
+        lower = int((wide.loc[ok, ("rate", "detractor")] < wide.loc[ok, ("rate", "promoter")]).sum())
+        crude, adj = self.effect.iloc[0], self.effect.iloc[1]
+        kept = adj["difference"] / crude["difference"] if crude["difference"] else float("nan")
+        return say("In {lower} of {k} purchase-frequency tiers with at least {m} detractors and {m} promoters, detractors "
+                   "bought again less often. Holding prior frequency equal, the gap is {adj:+.1%} ({alo:+.1%} to {ahi:+.1%}) "
+                   "against {crude:+.1%} overall: about {kept:.0%} of the gap is not explained by loyalty before the survey.",
+                   lower=lower, k=int(ok.sum()), m=m, adj=adj["difference"], alo=adj["low"], ahi=adj["high"],
+                   crude=crude["difference"], kept=kept)
+
     def describe_breakdowns(self) -> "SafeMarkdown":
         """Which groups were flagged as too small, and the best and worst ranked group per dimension."""
         from .report import say
 
-        if not self.available or self.breakdowns.empty:
-            return _blank() if not self.available else say("No segment, channel, region or tier is available to break the score down.")
+        if not self.available:
+            return _not_available()
+        if self.breakdowns.empty:
+            return say("No segment, channel, region or tier is available to break the score down.")
         b = self.breakdowns
         small = int(b["small_n"].sum())
-        ranked = b[b["rank"].notna()]
-        return say("{g} groups across {d} dimensions; {small} have fewer than {m} answers and are not ranked. Where "
+        if not (~b["small_n"]).any():
+            return say("Every group has fewer than {m} answers: none is ranked.", m=self.settings["min_group_size"])
+        return say("{g} groups across {d} dimensions. Groups with fewer than {m} answers, not ranked: {small}. Where "
                    "intervals overlap, the groups are not reliably different.", g=len(b), d=b["dimension"].nunique(),
-                   small=small, m=self.settings["min_group_size"]) if len(ranked) else say(
-                   "Every group has fewer than {m} answers: none is ranked.", m=self.settings["min_group_size"])
+                   small=small, m=self.settings["min_group_size"])
 
     def describe_link(self) -> "SafeMarkdown":
         """Repurchase rate of detractors vs promoters, crude and within frequency tiers."""
         from .report import say
 
         if not self.available:
-            return _blank()
+            return _not_available()
         rates = self.repurchase.set_index(self.repurchase["nps_group"].astype(str))
         if not {"detractor", "promoter"} <= set(rates.index) or rates.loc[["detractor", "promoter"], "observed"].min() == 0:
             return say("Too few responses with {d} days of follow-up to compare detractors and promoters.",
@@ -1465,7 +1514,7 @@ class SatisfactionReport:
         from .report import say
 
         if not self.available:
-            return _blank()
+            return _not_available()
         d = self.drivers
         if not d.available:
             return say("Key drivers not computed: {reason}.", reason=d.reason)
@@ -1485,7 +1534,7 @@ class SatisfactionReport:
         from .report import say
 
         if not self.available:
-            return _blank()
+            return _not_available()
         dist = self.distinguishing
         if dist.empty:
             return say("Too few comments to compare the words of detractors and promoters.")
@@ -1499,7 +1548,7 @@ class SatisfactionReport:
         from .report import say
 
         if not self.available or self.coverage is None:
-            return _blank()
+            return _not_available()
         cov = self.coverage
         if cov.base == 0:
             return say("Nobody bought or answered in {label}: no response rate.", label=self.period_label)
