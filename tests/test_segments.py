@@ -533,3 +533,22 @@ def test_run_segmentation_with_customers_source_keeps_real_ids():
     assert res.upgrades["customer_id"].tolist() == ["D"]
     assert res.settings["tier_source"] == "customers"
     assert sg.segment_export(res)["customer_id"].tolist() == ["A", "B", "C", "D", "E"]
+
+
+def test_tier_thresholds_with_too_few_buyers():
+    names, rates = ["normal", "gold", "diamond"], [1, 2, 3]
+    # one buyer spending 10: the 80% and 96% quantiles are both 10; diamond would not exceed gold -> unreachable
+    one = sg.tier_thresholds(pd.Series([10.0]), names, rates)
+    assert one["threshold"].tolist() == [0.0, 10.0, np.inf]
+    none = sg.tier_thresholds(pd.Series([], dtype=float), names, rates)
+    assert none["threshold"].tolist() == [0.0, np.inf, np.inf]
+
+
+def test_describe_tiers_states_the_points_assumption():
+    res = sg.run_segmentation(make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500]))
+    # outstanding points: A 3.6 + B 0.2 + C 18 + D 0.1 + E 0.05 = 21.95; diamond = C: 1 of 5, 600 of 815 spend
+    assert sg.describe_tiers(res, "CNY") == (
+        "Tiers are simulated from rolling-12-month spend (thresholds set from params). The top tier, diamond, holds "
+        "20.0% of customers and 73.6% of the last 12 months' spend. Points outstanding: 22, a liability of CNY 22 "
+        "at 1 per point, assuming no point was redeemed (no redemption data) and points expire after 12 months."
+    )

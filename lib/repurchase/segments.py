@@ -740,7 +740,8 @@ def tier_thresholds(
     thresholds
         Minimum of each tier after the first; None: the ``1 - share`` quantile
         of ``qualifying`` for each of ``top_shares``, rounded to 2 significant
-        digits (a tier that cannot be reached without buyers gets infinity).
+        digits. A tier gets infinity (cannot be reached) when there is no buyer,
+        or when its quantile does not exceed the tier below's (too few buyers).
 
     Returns
     -------
@@ -756,7 +757,11 @@ def tier_thresholds(
             raw = [_round_sig(float(q.quantile(1 - s)), 2) for s in top_shares]
         else:
             raw = [np.inf] * len(top_shares)
-        values, source = [0.0, *np.maximum.accumulate(raw).tolist()], "data"
+        # a tier whose quantile does not exceed the tier below (too few buyers) cannot be reached
+        for i in range(1, len(raw)):
+            if not raw[i] > raw[i - 1]:
+                raw[i] = np.inf
+        values, source = [0.0, *raw], "data"
     if len(values) != len(names) or len(points_per_100) != len(names):
         raise AnalysisError("segmentation.tier_names, tier_thresholds/tier_top_shares and points_per_100 must describe the same tiers")
     return pd.DataFrame(
@@ -1211,6 +1216,10 @@ def segmentation_metrics(result: SegmentationResult) -> dict:
     }
 
 
+def _money(x: float, currency: str = "") -> str:
+    return f"{currency} {x:,.0f}".strip()
+
+
 def _pct(x: float) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
 
@@ -1263,7 +1272,8 @@ def describe_tiers(result: SegmentationResult, currency: str = "") -> str:
     """Tier source, distribution of the top tier, points outstanding and liability."""
     s, t = result.settings, result.tiers
     how = (
-        "recorded in the customers source" if s["tier_source"] == "customers"
+        "recorded in the customers source (the thresholds listed only measure the spend to the next tier)"
+        if s["tier_source"] == "customers"
         else f"simulated from rolling-12-month {'spend' if s['tier_basis'] == 'spend' else 'base points'} "
         f"(thresholds set from {result.thresholds['set_from'].iloc[0]})"
     )
@@ -1271,7 +1281,7 @@ def describe_tiers(result: SegmentationResult, currency: str = "") -> str:
     return (
         f"Tiers are {how}. The top tier, {top['tier']}, holds {_pct(top['share'])} of customers and "
         f"{_pct(top['revenue_share'])} of the last 12 months' spend. Points outstanding: "
-        f"{t['points_outstanding'].sum():,.0f}, a liability of {currency} {t['liability'].sum():,.0f} "
+        f"{t['points_outstanding'].sum():,.0f}, a liability of {_money(t['liability'].sum(), currency)} "
         f"at {s['point_value']:g} per point, assuming no point was redeemed (no redemption data) and points expire "
         f"after 12 months."
     )
@@ -1284,7 +1294,7 @@ def describe_upgrades(result: SegmentationResult, currency: str = "") -> str:
     if u.empty:
         return f"No customer is within {within:.0%} of the next tier's threshold."
     first = u.groupby("next_tier", sort=False).agg(n=("customer_id", "size"), gap=("spend_to_next_tier", "median"))
-    parts = [f"{int(r['n']):,} to {k} (median {currency} {r['gap']:,.0f} more)" for k, r in first.iterrows()]
+    parts = [f"{int(r['n']):,} to {k} (median {_money(r['gap'], currency)} more)" for k, r in first.iterrows()]
     already = int(((result.customers["spend_to_next_tier"] == 0)).sum())
     extra = (
         f" {already:,} customers already spend enough for a higher tier than the one recorded: the programme's own "
