@@ -152,6 +152,45 @@ def wilson_interval(successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series
 # purchase occasions
 
 
+def _occasion_codes(
+    tx: pd.DataFrame, occasion: str, customer_col: str, order_col: str, date_col: str
+) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Occasion ID of every line, the customer code of every line, and the customer IDs by code.
+
+    Occasion IDs are ordered by customer code (order of first appearance) and then
+    by time, so a customer's occasions are consecutive and chronological.
+    """
+    _require(tx, [customer_col, date_col], "purchase occasions")
+    codes, uniques = pd.factorize(tx[customer_col])
+    if (codes < 0).any():
+        raise DataError(f"blank {customer_col} values: clean the transactions first (repurchase.cleaning)")
+    codes = codes.astype("int64")
+    if len(codes) == 0:
+        return codes, codes, pd.Index(uniques)
+    if occasion == "customer_day":
+        day = tx[date_col].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+        lo = day.min()
+        key = codes * (day.max() - lo + 1) + (day - lo)
+        ids = np.unique(key, return_inverse=True)[1]
+    elif occasion == "order":
+        if order_col not in tx.columns:
+            raise AnalysisError(
+                "repurchase.occasion is 'order' but the transactions have no order column; "
+                "map sources.transactions.columns.order_id or set repurchase.occasion: customer_day"
+            )
+        order = pd.factorize(tx[order_col])[0].astype("int64")
+        pair = codes * (order.max() + 1) + order
+        _, first_row, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        t = tx[date_col].to_numpy(dtype="datetime64[ns]").astype("int64")
+        start = pd.Series(t).groupby(inverse).min().to_numpy()
+        rank = np.empty(len(first_row), dtype="int64")
+        rank[np.lexsort((order[first_row], start, codes[first_row]))] = np.arange(len(first_row))
+        ids = rank[inverse]
+    else:
+        raise AnalysisError(f"unknown occasion {occasion!r}; use 'customer_day' or 'order' (repurchase.occasion)")
+    return ids.astype("int64").ravel(), codes, pd.Index(uniques)
+
+
 def assign_occasions(
     tx: pd.DataFrame,
     occasion: str = "customer_day",
@@ -162,8 +201,8 @@ def assign_occasions(
 ) -> pd.Series:
     """The purchase occasion of every line, as an int64 ID aligned with ``tx``.
 
-    IDs increase with the customer and then with time, so sorting by ID sorts
-    each customer's occasions chronologically.
+    IDs run customer by customer, and within a customer in time order, so
+    sorting by ID sorts each customer's occasions chronologically.
 
     Parameters
     ----------
@@ -180,23 +219,59 @@ def assign_occasions(
     AnalysisError
         For an unknown ``occasion`` or ``order`` without an order column.
     """
-    _require(tx, [customer_col, date_col], "purchase occasions")
-    cust = pd.factorize(tx[customer_col], sort=True)[0]
-    if occasion == "customer_day":
-        day = tx[date_col].dt.normalize()
-        ids = pd.Series(cust, index=tx.index).groupby([cust, day.to_numpy()], sort=True).ngroup()
-    elif occasion == "order":
-        if order_col not in tx.columns:
-            raise AnalysisError(
-                "repurchase.occasion is 'order' but the transactions have no order column; "
-                "map sources.transactions.columns.order_id or set repurchase.occasion: customer_day"
-            )
-        order = pd.factorize(tx[order_col])[0]
-        first = tx[date_col].groupby([cust, order]).transform("min").to_numpy()
-        ids = pd.Series(cust, index=tx.index).groupby([cust, first, order], sort=True).ngroup()
+    ids = _occasion_codes(tx, occasion, customer_col, order_col, date_col)[0]
+    return pd.Series(ids, index=tx.index, name="occasion_id")
+
+
+def _build_occasions(tx: pd.DataFrame, ids: np.ndarray, codes: np.ndarray, uniques: pd.Index, *, order_col: str,
+                     date_col: str, amount_col: str, refund_col: str) -> pd.DataFrame:
+    n = int(ids.max()) + 1 if len(ids) else 0
+    lines = np.bincount(ids, minlength=n).astype("int64")
+    amount = np.bincount(ids, weights=tx[amount_col].to_numpy(dtype="float64"), minlength=n)
+    refund = (np.bincount(ids, weights=tx[refund_col].to_numpy(dtype="float64"), minlength=n)
+              if refund_col in tx.columns else np.zeros(n))
+    t = tx[date_col].to_numpy(dtype="datetime64[ns]")
+    time = pd.Series(t.astype("int64")).groupby(ids).min().to_numpy().astype("datetime64[ns]")
+    cust = np.empty(n, dtype="int64")
+    cust[ids] = codes
+    if order_col in tx.columns:
+        orders = np.ones(n, dtype="int64")
+        multi = lines[ids] > 1  # only occasions with several lines can hold several orders
+        if multi.any():
+            sub = ids[multi]
+            order = pd.factorize(tx[order_col].to_numpy()[multi])[0].astype("int64")
+            pairs = np.unique(sub * (order.max() + 1) + order)
+            counts = np.bincount(pairs // (order.max() + 1), minlength=n)
+            orders = np.where(lines > 1, counts, 1).astype("int64")
     else:
-        raise AnalysisError(f"unknown occasion {occasion!r}; use 'customer_day' or 'order' (repurchase.occasion)")
-    return ids.astype("int64").rename("occasion_id")
+        orders = lines
+    day = time.astype("datetime64[D]")
+    is_first = np.ones(n, dtype=bool)
+    is_first[1:] = cust[1:] != cust[:-1]
+    pos = np.arange(n)
+    block_start = np.maximum.accumulate(np.where(is_first, pos, 0))
+    day_int = day.astype("int64")
+    gap = np.empty(n, dtype="float64")
+    gap[0:1] = np.nan
+    gap[1:] = (day_int[1:] - day_int[:-1]).astype("float64")
+    gap[is_first] = np.nan
+    occ = pd.DataFrame(
+        {
+            "customer_id": np.asarray(uniques.take(cust), dtype=object),
+            "occasion_date": day.astype("datetime64[ns]"),
+            "occasion_time": time,
+            "month": day.astype("datetime64[M]").astype("datetime64[ns]"),
+            "amount": amount,
+            "refund_amount": refund,
+            "orders": orders,
+            "lines": lines,
+            "occasion_no": (pos - block_start + 1).astype("int64"),
+            "days_since_prev": gap,
+            "first_date": day[block_start].astype("datetime64[ns]"),
+        },
+        index=pd.RangeIndex(n, name="occasion_id"),
+    )
+    return occ
 
 
 def purchase_occasions(
@@ -209,7 +284,7 @@ def purchase_occasions(
     amount_col: str = "amount",
     refund_col: str = "refund_amount",
 ) -> pd.DataFrame:
-    """One row per purchase occasion, in customer and time order.
+    """One row per purchase occasion, customer by customer in time order.
 
     Parameters
     ----------
@@ -226,38 +301,38 @@ def purchase_occasions(
         the month), ``amount`` (net revenue), ``refund_amount``, ``orders`` (distinct
         orders), ``lines``, ``occasion_no`` (1 for the customer's first occasion),
         ``days_since_prev`` (calendar days since the previous occasion; NaN for the
-        first) and ``first_date`` (the customer's first occasion day).
+        first) and ``first_date`` (the customer's first occasion day). Each
+        customer's occasions are consecutive rows; the other functions rely on
+        that order, so filter this table only by time (or not at all).
     """
     _require(tx, [customer_col, date_col, amount_col], "purchase occasions")
-    ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
-    g = tx.groupby(ids.to_numpy(), sort=True)
-    time = g[date_col].min()
-    occ = pd.DataFrame(
-        {
-            "customer_id": g[customer_col].first(),
-            "occasion_date": time.dt.normalize(),
-            "occasion_time": time,
-            "amount": g[amount_col].sum().astype("float64"),
-            "refund_amount": g[refund_col].sum().astype("float64") if refund_col in tx.columns else 0.0,
-            "lines": g.size().astype("int64"),
-        }
-    )
-    if order_col in tx.columns:
-        pairs = pd.DataFrame({"o": ids.to_numpy(), "k": pd.factorize(tx[order_col])[0]}).drop_duplicates()
-        occ["orders"] = pairs.groupby("o").size().reindex(occ.index, fill_value=0).astype("int64")
-    else:
-        occ["orders"] = occ["lines"]
-    occ.index.name = "occasion_id"
-    occ["month"] = occ["occasion_date"].dt.to_period("M").dt.to_timestamp()
-    by_cust = occ.groupby("customer_id", sort=False)
-    occ["occasion_no"] = (by_cust.cumcount() + 1).astype("int64")
-    prev = by_cust["occasion_date"].shift()
-    occ["days_since_prev"] = (occ["occasion_date"] - prev).dt.days.astype("float64")
-    occ["first_date"] = by_cust["occasion_date"].transform("min")
-    return occ[
-        ["customer_id", "occasion_date", "occasion_time", "month", "amount", "refund_amount", "orders", "lines",
-         "occasion_no", "days_since_prev", "first_date"]
-    ]
+    ids, codes, uniques = _occasion_codes(tx, occasion, customer_col, order_col, date_col)
+    return _build_occasions(tx, ids, codes, uniques, order_col=order_col, date_col=date_col, amount_col=amount_col,
+                            refund_col=refund_col)
+
+
+def _blocks(occ: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Customer codes (0, 1, … by block) and occasion numbers of :func:`purchase_occasions` rows."""
+    no = occ["occasion_no"].to_numpy()
+    if len(no) and (no[0] != 1 or not ((no[1:] == 1) | (no[1:] == no[:-1] + 1)).all()):
+        raise AnalysisError(
+            "the occasions are not in the order purchase_occasions returns (each customer's occasions consecutive, "
+            "from the first); rebuild them with purchase_occasions and filter them only by time"
+        )
+    return np.cumsum(no == 1) - 1, no
+
+
+def _second_gap(occ: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of first occasions and the days to each customer's second occasion (NaN if none)."""
+    _, no = _blocks(occ)
+    first = np.flatnonzero(no == 1)
+    nxt = first + 1
+    has = nxt < len(no)
+    has[has] = no[nxt[has]] == 2
+    gaps = np.full(len(first), np.nan)
+    dsp = occ["days_since_prev"].to_numpy()
+    gaps[has] = dsp[nxt[has]]
+    return first, gaps
 
 
 def _until(occ: pd.DataFrame, end: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.Timestamp]:
@@ -333,7 +408,7 @@ def monthly_kpis(
     if occ.empty:
         raise AnalysisError("no purchases before the end of the period; choose a later period")
     m = _month_index(occ["occasion_date"])
-    cust = pd.factorize(occ["customer_id"])[0]
+    cust = _blocks(occ)[0]
     frame = pd.DataFrame(
         {
             "c": cust,
@@ -410,15 +485,14 @@ def n_day_repurchase(
     """
     occ, end = _until(occ, end)
     last = _last_day(end)
-    first = occ[occ["occasion_no"] == 1]
-    second = occ.loc[occ["occasion_no"] == 2, ["customer_id", "days_since_prev"]]
-    gap = first[["customer_id", "month", "occasion_date"]].merge(second, on="customer_id", how="left")
-    observed = (last - gap["occasion_date"]).dt.days.to_numpy()
-    months = _month_index(gap["month"])
+    first, second_gap = _second_gap(occ)
+    first_day = occ["occasion_date"].to_numpy()[first]
+    observed = (np.datetime64(last, "ns") - first_day).astype("timedelta64[D]").astype("int64")
+    months = _month_index(first_day)
     rows = []
     for n in windows:  # a handful of windows, each vectorised over all customers
         eligible = observed >= n
-        rep = eligible & (gap["days_since_prev"].to_numpy() <= n)
+        rep = eligible & (second_gap <= n)
         part = pd.DataFrame({"m": months, "e": eligible, "r": rep}).groupby("m").agg(
             first_time_buyers=("e", "size"), eligible=("e", "sum"), repeaters=("r", "sum"))
         part["window"] = int(n)
@@ -446,11 +520,11 @@ def time_to_second_purchase(occ: pd.DataFrame, end: pd.Timestamp | None = None) 
     """
     occ, end = _until(occ, end)
     last = _last_day(end)
-    first = occ.loc[occ["occasion_no"] == 1, ["customer_id", "occasion_date"]]
-    second = occ.loc[occ["occasion_no"] == 2, ["customer_id", "days_since_prev"]]
-    gap = first.merge(second, on="customer_id", how="left")
-    observed = gap["days_since_prev"].notna().to_numpy()
-    durations = np.where(observed, gap["days_since_prev"].to_numpy(), (last - gap["occasion_date"]).dt.days.to_numpy())
+    first, second_gap = _second_gap(occ)
+    first_day = occ["occasion_date"].to_numpy()[first]
+    open_gap = (np.datetime64(last, "ns") - first_day).astype("timedelta64[D]").astype("float64")
+    observed = ~np.isnan(second_gap)
+    durations = np.where(observed, second_gap, open_gap)
     curve = kaplan_meier(durations, observed)
     curve["repurchased"] = 1 - curve["survival"]
     return curve
@@ -565,16 +639,20 @@ def gap_durations(occ: pd.DataFrame, end: pd.Timestamp | None = None) -> pd.Data
     """
     occ, end = _until(occ, end)
     last = _last_day(end)
-    nxt = occ.groupby("customer_id", sort=False)["days_since_prev"].shift(-1)
-    observed = nxt.notna()
-    open_gap = (last - occ["occasion_date"]).dt.days.astype("float64")
+    _, no = _blocks(occ)
+    nxt = np.full(len(no), np.nan)
+    if len(no) > 1:
+        same = no[1:] != 1  # the next row continues the same customer
+        nxt[:-1] = np.where(same, occ["days_since_prev"].to_numpy()[1:], np.nan)
+    observed = ~np.isnan(nxt)
+    open_gap = (np.datetime64(last, "ns") - occ["occasion_date"].to_numpy()).astype("timedelta64[D]").astype("float64")
     return pd.DataFrame(
         {
-            "customer_id": occ["customer_id"],
-            "occasion_date": occ["occasion_date"],
-            "occasion_no": occ["occasion_no"],
-            "duration": nxt.where(observed, open_gap).astype("float64"),
-            "observed": observed.astype(bool),
+            "customer_id": occ["customer_id"].to_numpy(),
+            "occasion_date": occ["occasion_date"].to_numpy(),
+            "occasion_no": no,
+            "duration": np.where(observed, nxt, open_gap),
+            "observed": observed,
         },
         index=occ.index,
     )
@@ -612,9 +690,11 @@ def _cycle_inputs(tx: pd.DataFrame, end: pd.Timestamp | None, occasion: str, col
     tx = tx[tx[date_col] < end]
     if tx.empty:
         raise AnalysisError("no purchases before the end of the period; choose a later period")
-    ids = assign_occasions(tx, occasion, customer_col=cols["customer_col"], order_col=cols["order_col"], date_col=date_col)
-    occ = purchase_occasions(tx, occasion, **cols)
-    return tx, ids, gap_durations(occ, end)
+    _require(tx, [cols["amount_col"]], "purchase cycle")
+    ids, codes, uniques = _occasion_codes(tx, occasion, cols["customer_col"], cols["order_col"], date_col)
+    occ = _build_occasions(tx, ids, codes, uniques, order_col=cols["order_col"], date_col=date_col,
+                           amount_col=cols["amount_col"], refund_col="refund_amount")
+    return tx, pd.Series(ids, index=tx.index, name="occasion_id"), gap_durations(occ, end)
 
 
 def purchase_cycle_curves(
@@ -1004,7 +1084,7 @@ def cohort_table(occ: pd.DataFrame, end: pd.Timestamp | None = None, *, max_coho
     occ, end = _until(occ, end)
     end_idx = int(_month_index(pd.Series([_last_day(end)]))[0])
     frame = pd.DataFrame({
-        "c": pd.factorize(occ["customer_id"])[0],
+        "c": _blocks(occ)[0],
         "m": _month_index(occ["occasion_date"]),
         "f": _month_index(occ["first_date"]),
         "amount": occ["amount"].to_numpy(),
@@ -1128,30 +1208,33 @@ def first_purchase_groups(
         ``customer_id``, ``group``.
     """
     _require(tx, [by], "first-purchase groups")
-    ids = assign_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col)
-    first_id = ids.groupby(tx[customer_col].to_numpy()).transform("min")
-    on_first = (ids == first_id).to_numpy()
-    lines = pd.DataFrame({
-        "customer_id": tx[customer_col].to_numpy()[on_first],
-        "group": tx[by].astype(object).where(tx[by].notna(), "(unknown)").to_numpy()[on_first],
-        "amount": tx[amount_col].to_numpy()[on_first],
-    })
-    per = lines.groupby(["customer_id", "group"], sort=False)["amount"].sum().reset_index()
-    per = per.sort_values(["customer_id", "amount", "group"], ascending=[True, False, True], kind="stable")
-    return per.drop_duplicates("customer_id")[["customer_id", "group"]].reset_index(drop=True)
+    ids, codes, uniques = _occasion_codes(tx, occasion, customer_col, order_col, date_col)
+    first_id = pd.Series(ids).groupby(codes).transform("min").to_numpy()
+    on_first = ids == first_id
+    group = tx[by].to_numpy(dtype=object)[on_first]
+    group = np.where(pd.isna(group), "(unknown)", group).astype(str)
+    gcodes, gnames = pd.factorize(group, sort=True)  # sorted: ties go to the first name alphabetically
+    lines = pd.DataFrame({"c": codes[on_first], "g": gcodes, "amount": tx[amount_col].to_numpy()[on_first]})
+    per = lines.groupby(["c", "g"], sort=False)["amount"].sum().reset_index()
+    per = per.sort_values(["c", "amount", "g"], ascending=[True, False, True], kind="stable")
+    per = per.drop_duplicates("c")
+    return pd.DataFrame({"customer_id": np.asarray(uniques.take(per["c"].to_numpy()), dtype=object),
+                         "group": np.asarray(gnames, dtype=object)[per["g"].to_numpy()]})
 
 
 def _eligible_customers(occ: pd.DataFrame, end: pd.Timestamp, window_days: int) -> pd.DataFrame:
     """Customers observed for ``window_days`` after their first occasion, with ``repeat`` within the window."""
     last = _last_day(end)
-    first = occ.loc[occ["occasion_no"] == 1, ["customer_id", "occasion_date"]]
-    first = first[(last - first["occasion_date"]).dt.days >= window_days]
-    second = occ.loc[occ["occasion_no"] == 2, ["customer_id", "days_since_prev"]]
-    out = first.merge(second, on="customer_id", how="left")
-    out["repeat"] = (out["days_since_prev"] <= window_days).to_numpy()
-    n_occ = occ.groupby("customer_id", sort=False).size()
-    out["occasions"] = n_occ.reindex(out["customer_id"]).to_numpy()
-    return out[["customer_id", "repeat", "occasions"]]
+    first, second_gap = _second_gap(occ)
+    n_occ = np.diff(np.r_[first, len(occ)])
+    first_day = occ["occasion_date"].to_numpy()[first]
+    observed = (np.datetime64(last, "ns") - first_day).astype("timedelta64[D]").astype("int64")
+    keep = observed >= window_days
+    return pd.DataFrame({
+        "customer_id": occ["customer_id"].to_numpy()[first][keep],
+        "repeat": (second_gap <= window_days)[keep],
+        "occasions": n_occ[keep],
+    })
 
 
 def repurchase_by_first_group(
@@ -1427,16 +1510,29 @@ def products_by_buyer_type(
         return pd.DataFrame(columns=cols)
     occ, end = _until(occ, end)
     elig = _eligible_customers(occ, end, window_days)
-    btype = pd.Series(np.where(elig["occasions"] >= 2, "repeat", "one-time"), index=elig["customer_id"].to_numpy())
-    lines = tx[(tx[date_col] < end) & tx[customer_col].isin(btype.index)]
-    data = pd.DataFrame({
-        "customer_id": lines[customer_col].to_numpy(),
-        "group": lines[by].astype(object).where(lines[by].notna(), "(unknown)").to_numpy(),
-        "amount": lines[amount_col].to_numpy(),
+    lines = tx[tx[date_col] < end]
+    codes, uniques = pd.factorize(lines[customer_col])
+    kind_by_code = np.full(len(uniques), -1, dtype="int64")  # -1 not eligible, 0 one-time, 1 repeat
+    pos = pd.Index(uniques).get_indexer(elig["customer_id"])
+    kind_by_code[pos[pos >= 0]] = (elig["occasions"].to_numpy() >= 2)[pos >= 0].astype("int64")
+    kind = kind_by_code[codes]
+    keep = kind >= 0
+    group = lines[by].to_numpy(dtype=object)[keep]
+    gcodes, gnames = pd.factorize(np.where(pd.isna(group), "(unknown)", group).astype(str))
+    ng = max(len(gnames), 1)
+    cell = kind[keep] * ng + gcodes  # (buyer type, group)
+    revenue = np.bincount(cell, weights=lines[amount_col].to_numpy(dtype="float64")[keep], minlength=2 * ng)
+    pairs = np.unique(codes[keep].astype("int64") * (2 * ng) + cell)  # distinct (customer, type, group)
+    customers = np.bincount(pairs % (2 * ng), minlength=2 * ng)
+    cells = np.arange(2 * ng)
+    per = pd.DataFrame({
+        "buyer_type": np.where(cells // ng == 1, "repeat", "one-time"),
+        "group": np.asarray(gnames, dtype=object)[cells % ng] if len(gnames) else "",
+        "customers": customers.astype("int64"),
+        "revenue": revenue,
     })
-    data["buyer_type"] = btype.reindex(data["customer_id"]).to_numpy()
-    per = data.groupby(["buyer_type", "group"]).agg(customers=("customer_id", "nunique"), revenue=("amount", "sum")).reset_index()
-    type_size = btype.value_counts()
+    per = per[per["customers"] > 0]
+    type_size = pd.Series(np.where(elig["occasions"] >= 2, "repeat", "one-time")).value_counts()
     type_rev = per.groupby("buyer_type")["revenue"].transform("sum")
     per["buyers_share"] = per["customers"] / type_size.reindex(per["buyer_type"]).to_numpy()
     per["revenue_share"] = per["revenue"] / type_rev
