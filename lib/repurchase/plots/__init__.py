@@ -12,3 +12,4 @@ from .style import *  # noqa: F401,F403
 from .cleaning import *  # noqa: F401,F403
 from .segments import *  # noqa: F401,F403
 from .satisfaction import *  # noqa: F401,F403
+from .churn import *  # noqa: F401,F403

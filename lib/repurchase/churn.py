@@ -1,0 +1,1880 @@
+"""Churn (流失) analysis: definitions, churn over time, an early-warning model, survival and an at-risk list.
+
+Retail customers never cancel; they stop buying. Every number of the churn report
+comes from a function here. The functions take cleaned transactions (one row per
+order line, see :func:`repurchase.cleaning.clean_transactions`) and the exclusive
+end of the observation (``period.end_exclusive``) and return tidy DataFrames. All
+work is vectorised: no Python loop runs per customer.
+
+Definitions (stated in the report as well)
+------------------------------------------
+Purchase occasion
+    A distinct customer-day (or one order, ``repurchase.occasion: order``), as in
+    :func:`repurchase.repurchase.purchase_occasions`.
+Inactivity churn
+    On day d a customer has churned when d − (last occasion on or before d) > θ
+    days. θ is fixed (``churn.threshold_days``) or, by default, the
+    ``threshold_quantile`` (0.9) of the days to the next occasion, estimated by
+    Kaplan–Meier with every customer's open last gap censored at the end of the
+    data (:func:`repurchase.repurchase.purchase_cycle_threshold`), read among the
+    gaps that close within ``threshold_horizon_days`` (365) so that it exists even
+    when many customers never return.
+Active customer
+    A customer with at least one occasion whose days since the last occasion are
+    at most θ.
+Monthly churn rate
+    customers active at the start of the month (on its eve) who, by the month's
+    last day, have gone more than θ days without an occasion ÷ customers active
+    at the start of the month. A customer who lapses and buys again within the
+    same month is not counted.
+Churned revenue
+    the churned customers' revenue in the 365 days up to their last occasion.
+Reactivated
+    customers churned at the start of the month who buy in the month.
+Model-based churn
+    the probability of no purchase in the next N days from the fitted BG/NBD,
+    1 − P(alive) · [1 − ((α+T)/(α+T+t))^(r+x)], not raw P(alive) (which is 1 for
+    every one-time buyer).
+Early-warning label
+    no occasion in the N days from the cutoff ``[cutoff, cutoff + N days)``;
+    features use only rows dated before the cutoff.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve, precision_recall_curve
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
+
+from .errors import AnalysisError, DataError
+from .repurchase import gap_durations, purchase_cycle_threshold, purchase_occasions
+
+__all__ = [
+    "ACTIONS",
+    "FEATURE_LABELS",
+    "MODEL_LABELS",
+    "ROLES",
+    "VALUE_BANDS",
+    "ChurnDefinition",
+    "EarlyWarningResult",
+    "at_risk_list",
+    "at_risk_summary",
+    "churn_breakdown",
+    "churn_features",
+    "churn_labels",
+    "churn_metrics",
+    "churn_threshold",
+    "customer_status",
+    "customer_value",
+    "definition_check",
+    "describe_at_risk",
+    "describe_breakdown",
+    "describe_definition",
+    "describe_logrank",
+    "describe_model",
+    "describe_model_based",
+    "describe_survival",
+    "describe_trend",
+    "early_warning",
+    "first_purchase_attributes",
+    "frequency_role",
+    "logrank_test",
+    "model_based_churn",
+    "monthly_churn",
+    "rate_for_month",
+    "retention_action",
+    "survival_at",
+    "survival_curves",
+    "survival_inputs",
+]
+
+#: Customer roles behind the retention actions: the highest frequency tier, the
+#: tiers between, and one-time buyers.
+ROLES: tuple[str, ...] = ("loyal", "developing", "one-time")
+#: Value bands of active customers, highest first.
+VALUE_BANDS: tuple[str, ...] = ("high", "mid", "low")
+
+#: Recommended retention action per (role, value band), in English and Chinese.
+ACTIONS: dict[tuple[str, str], dict[str, str]] = {
+    ("loyal", "high"): {
+        "en": "Personal outreach by an account manager or store manager this week; a VIP thank-you gift, no discount.",
+        "zh": "本周由专属客服或店长一对一联系；赠送VIP感谢礼，不打折。",
+    },
+    ("loyal", "mid"): {
+        "en": "Loyalty reminder: points and tier benefits about to lapse, plus early access to new items.",
+        "zh": "会员关怀：提醒积分和等级权益即将失效，并提供新品优先购。",
+    },
+    ("loyal", "low"): {
+        "en": "Replenishment reminder timed to their usual cycle, with a small points bonus.",
+        "zh": "按其惯常购买周期推送补货提醒，附少量积分奖励。",
+    },
+    ("developing", "high"): {
+        "en": "Personal recommendation from their favourite categories with a spend-threshold coupon (满减).",
+        "zh": "基于常购品类的个性化推荐，配满减券。",
+    },
+    ("developing", "mid"): {
+        "en": "Replenishment or cross-sell reminder with a modest coupon valid for 14 days.",
+        "zh": "补货或交叉销售提醒，附14天内有效的小额优惠券。",
+    },
+    ("developing", "low"): {
+        "en": "Automated reminder (SMS, app or WeChat push) only; no paid incentive.",
+        "zh": "仅自动化提醒（短信、App或公众号推送），不投入付费激励。",
+    },
+    ("one-time", "high"): {
+        "en": "Follow up on the first order (satisfaction check, usage tips) and offer a second-order coupon.",
+        "zh": "首单回访（满意度、使用指导），并发放第二单优惠券。",
+    },
+    ("one-time", "mid"): {
+        "en": "Time-limited second-purchase coupon featuring products related to the first order.",
+        "zh": "限时复购券，推荐与首单相关的商品。",
+    },
+    ("one-time", "low"): {
+        "en": "Low-cost automated second-purchase nudge; do not spend on incentives.",
+        "zh": "低成本自动化复购提醒，不投入激励费用。",
+    },
+}
+
+#: Display names of the scores compared in the backtest.
+MODEL_LABELS: dict[str, str] = {
+    "gradient_boosting": "gradient boosting",
+    "logistic": "logistic regression",
+    "recency": "recency only (baseline)",
+    "bgnbd": "BG/NBD P(no purchase in N days)",
+}
+
+#: What each early-warning feature measures (shown next to the importances).
+FEATURE_LABELS: dict[str, str] = {
+    "recency_days": "days since the last purchase",
+    "frequency": "purchase occasions so far",
+    "tenure_days": "days since the first purchase",
+    "spend_total": "total spend",
+    "spend_per_occasion": "spend per occasion",
+    "gap_mean": "mean days between purchases",
+    "gap_std": "spread of the days between purchases",
+    "gap_last": "days between the last two purchases",
+    "gap_max": "longest gap between purchases",
+    "overdue_ratio": "days since the last purchase ÷ mean gap",
+    "occasions_90d": "occasions in the last 90 days",
+    "occasions_365d": "occasions in the last 365 days",
+    "spend_90d": "spend in the last 90 days",
+    "spend_prev_90d": "spend 91–180 days before",
+    "spend_365d": "spend in the last 365 days",
+    "spend_trend": "spend trend: (last 90 − previous 90) ÷ (sum)",
+    "n_categories": "distinct categories bought",
+    "refund_share": "share of gross spend refunded",
+    "refunded_lines": "refunded order lines",
+    "days_since_signup": "days since sign-up",
+    "survey_responses": "survey responses before the cutoff",
+    "last_nps": "last NPS score before the cutoff",
+    "last_csat": "last CSAT score before the cutoff",
+    "days_since_survey": "days since the last survey response",
+    "tier_rank": "member tier (dated before the cutoff)",
+    "bgnbd_p_no_purchase": "BG/NBD P(no purchase in N days), fitted before the cutoff",
+}
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+_NEVER = np.iinfo(np.int64).max // 4  # "no next occasion"
+_MIX_TOP = 8  # columns of a category/channel mix
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def _day(values: Any) -> np.ndarray:
+    """Dates as int64 days since 1970-01-01."""
+    arr = np.asarray(pd.to_datetime(values), dtype="datetime64[ns]")
+    return arr.astype("datetime64[D]").astype(np.int64)
+
+
+def _day1(value: Any) -> int:
+    return int(np.datetime64(pd.Timestamp(value).normalize().to_datetime64(), "D").astype(np.int64))
+
+
+def _month_of_day(days: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of int64 days."""
+    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def _month_start_day(months: np.ndarray) -> np.ndarray:
+    return np.asarray(months, dtype=np.int64).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def _ts_of_month(months: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.asarray(months, dtype=np.int64).astype("datetime64[M]").astype("datetime64[ns]"))
+
+
+def _end(end: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(end)
+    if ts != ts.normalize():
+        raise AnalysisError(f"the end of the observation must be a day boundary (00:00), got {ts}; pass period.end_exclusive")
+    return ts
+
+
+def _require(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{what} needs the column(s) {', '.join(missing)}; found {', '.join(map(str, frame.columns))}. "
+            "Pass the right column names or map them in sources.transactions.columns."
+        )
+
+
+def _before(tx: pd.DataFrame, end: pd.Timestamp, date_col: str) -> pd.DataFrame:
+    return tx.loc[tx[date_col] < end]
+
+
+def _occasions(tx: pd.DataFrame, end: pd.Timestamp, occasion: str, customer_col: str, order_col: str, date_col: str,
+               amount_col: str) -> pd.DataFrame:
+    rows = _before(tx, end, date_col)
+    if rows.empty:
+        raise AnalysisError(f"no purchases before {end.date()}; check the period and the cleaning report")
+    return purchase_occasions(rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
+                              amount_col=amount_col)
+
+
+def _safe_div(num: Any, den: Any) -> np.ndarray:
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den != 0)
+
+
+# ---------------------------------------------------------------------------
+# definitions
+
+
+@dataclass(frozen=True)
+class ChurnDefinition:
+    """The inactivity definition used throughout the report.
+
+    Attributes
+    ----------
+    threshold_days
+        θ: a customer has churned after more than θ days without a purchase.
+    source
+        ``fixed`` (from params) or ``kaplan_meier``.
+    quantile, horizon_days
+        The Kaplan–Meier quantile and the horizon it was read within.
+    window_days
+        N, the horizon of the model-based definition and the early-warning label.
+    end
+        Exclusive end of the observation.
+    """
+
+    threshold_days: int
+    source: str
+    quantile: float
+    horizon_days: int | None
+    window_days: int
+    end: pd.Timestamp
+
+    def describe(self) -> str:
+        """The inactivity definition in one sentence."""
+        return describe_definition(self)
+
+
+def churn_threshold(
+    tx: pd.DataFrame,
+    end: Any,
+    *,
+    threshold_days: int | None = None,
+    quantile: float = 0.9,
+    horizon_days: int | None = 365,
+    window_days: int = 90,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> ChurnDefinition:
+    """The inactivity threshold θ: fixed, or the Kaplan–Meier quantile of purchase gaps.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions; only rows before ``end`` are used.
+    end
+        Exclusive end of the observation (a day boundary).
+    threshold_days
+        A fixed θ (``churn.threshold_days``); the data are then not used.
+    quantile, horizon_days
+        The quantile of the days to the next occasion (open last gaps censored),
+        read among gaps closing within ``horizon_days`` (None: unconditional), as
+        :func:`repurchase.repurchase.purchase_cycle_threshold`. θ is rounded up to
+        whole days.
+    window_days
+        N of the model-based definition (recorded in the result).
+
+    Returns
+    -------
+    ChurnDefinition
+    """
+    end = _end(end)
+    if threshold_days is not None:
+        if threshold_days < 1:
+            raise AnalysisError(f"churn.threshold_days must be at least 1, got {threshold_days}")
+        return ChurnDefinition(int(threshold_days), "fixed", quantile, horizon_days, int(window_days), end)
+    rows = _before(tx, end, date_col)
+    if rows.empty:
+        raise AnalysisError(f"no purchases before {end.date()}: cannot estimate the churn threshold; check the period")
+    value = purchase_cycle_threshold(
+        rows, quantile, end=end, occasion=occasion, horizon_days=horizon_days, customer_col=customer_col,
+        order_col=order_col, date_col=date_col, amount_col=amount_col,
+    )  # fmt: skip
+    return ChurnDefinition(int(math.ceil(value)), "kaplan_meier", quantile, horizon_days, int(window_days), end)
+
+
+def customer_status(
+    tx: pd.DataFrame,
+    end: Any,
+    threshold_days: int,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """Every past buyer's inactivity status on the last observed day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer, sorted by ID: ``customer_id``, ``first_date``,
+        ``last_date`` (days), ``days_since_last`` (from the last occasion to the
+        last day before ``end``), ``spend_365d`` (spend in the 365 days up to that
+        day) and ``status`` (``active`` when ``days_since_last`` ≤ θ, else
+        ``churned``).
+    """
+    end = _end(end)
+    _require(tx, [customer_col, date_col, amount_col], "customer status")
+    rows = _before(tx, end, date_col)
+    last_day = end - pd.Timedelta(days=1)
+    day = rows[date_col].dt.normalize()
+    recent = rows[amount_col].where(day > last_day - pd.Timedelta(days=365), 0.0)
+    out = pd.DataFrame(
+        {
+            "first_date": day.groupby(rows[customer_col], sort=True).min(),
+            "last_date": day.groupby(rows[customer_col], sort=True).max(),
+            "spend_365d": recent.groupby(rows[customer_col], sort=True).sum().astype(float),
+        }
+    )
+    out["days_since_last"] = (last_day - out["last_date"]).dt.days.astype(np.int64)
+    out["status"] = np.where(out["days_since_last"] <= threshold_days, "active", "churned")
+    out = out.rename_axis("customer_id").reset_index()
+    return out[["customer_id", "first_date", "last_date", "days_since_last", "spend_365d", "status"]]
+
+
+# ---------------------------------------------------------------------------
+# customer attributes
+
+
+def first_purchase_attributes(
+    tx: pd.DataFrame,
+    columns: Sequence[str] = ("category", "channel", "region", "store"),
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """Attributes fixed at acquisition: the first purchase's category, channel, region, store, and the cohort.
+
+    The first purchase is the customer's earliest order line; among lines at the
+    same time, the one with the largest amount ("first category" is the category
+    of the main line of the first order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer ID (sorted): ``cohort`` (quarter of the first purchase,
+        e.g. ``2024Q1``) and ``first_<column>`` for each column present in ``tx``
+        (missing values become ``"(unknown)"``).
+    """
+    _require(tx, [customer_col, date_col, amount_col], "first-purchase attributes")
+    present = [c for c in columns if c in tx.columns]
+    frame = tx[[customer_col, date_col, amount_col, *present]]
+    ordered = frame.sort_values([customer_col, date_col, amount_col], ascending=[True, True, False], kind="stable")
+    first = ordered.drop_duplicates(customer_col, keep="first").set_index(customer_col)
+    out = pd.DataFrame(index=first.index)
+    out["cohort"] = first[date_col].dt.to_period("Q").astype(str)
+    for c in present:
+        out[f"first_{c}"] = first[c].astype(object).where(first[c].notna(), "(unknown)").astype(str)
+    out.index.name = "customer_id"
+    return out
+
+
+def frequency_role(tiers: pd.Series, thresholds: Mapping[str, int]) -> pd.Series:
+    """Map frequency tiers to the roles of the action table: loyal, developing, one-time.
+
+    The tier with the highest minimum is ``loyal``; tiers between it and
+    ``one-time`` are ``developing``.
+    """
+    top = max(thresholds.items(), key=lambda kv: kv[1])[0] if thresholds else None
+    t = tiers.astype(str)
+    role = np.where(t == "one-time", "one-time", np.where(t == str(top), "loyal", "developing"))
+    return pd.Series(role, index=tiers.index, name="role")
+
+
+def _tier_of_count(count: np.ndarray, thresholds: Mapping[str, int]) -> np.ndarray:
+    """Frequency tier of occasion counts (highest tier met, else one-time), as object array."""
+    from .segments import frequency_tiers  # the tier rule lives with the segmentation
+
+    return frequency_tiers(pd.Series(count), thresholds).astype(str).to_numpy(dtype=object)
+
+
+# ---------------------------------------------------------------------------
+# churn over time
+
+
+@dataclass(frozen=True)
+class _Gaps:
+    cust: np.ndarray  # customer code
+    start: np.ndarray  # day of the occasion that opens the gap (L)
+    nxt: np.ndarray  # day of the next occasion, or _NEVER
+    number: np.ndarray  # occasion number of L (1 = first purchase)
+    revenue_365: np.ndarray  # customer revenue in the 365 days up to and including L
+    ids: pd.Index  # customer ids by code
+    first_day: int  # first day of the data
+    last_day: int  # last observed day
+
+
+def _gaps(occ: pd.DataFrame, end: pd.Timestamp) -> _Gaps:
+    """Every gap between consecutive occasions, with the customer's trailing-year revenue at its start."""
+    codes, ids = pd.factorize(occ["customer_id"], sort=True)
+    day = _day(occ["occasion_date"])
+    order = np.lexsort((day, codes))
+    codes, day = codes[order].astype(np.int64), day[order]
+    amount = occ["amount"].to_numpy(dtype=float)[order]
+    same_next = np.r_[codes[1:] == codes[:-1], False]
+    nxt = np.where(same_next, np.r_[day[1:], 0], _NEVER)
+    starts = np.r_[True, codes[1:] != codes[:-1]]
+    first_idx = np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))
+    number = np.arange(len(codes)) - first_idx + 1
+    # revenue in (L - 365, L]: cumulative sums, searched on (customer, day) keys
+    span = int(day.max()) + 400
+    key = codes * span + day
+    lo = np.searchsorted(key, codes * span + (day - 365), side="right")
+    cum = np.r_[0.0, np.cumsum(amount)]
+    revenue = cum[np.arange(len(codes)) + 1] - cum[lo]
+    return _Gaps(codes, day, nxt, number, revenue, pd.Index(ids), int(day.min()), _day1(end) - 1)
+
+
+def _group_of_gaps(g: _Gaps, by: str | None, attributes: pd.DataFrame | None,
+                   frequency_tiers: Mapping[str, int] | None) -> np.ndarray:
+    if by is None:
+        return np.full(len(g.cust), "all", dtype=object)
+    if by == "frequency_tier":
+        if frequency_tiers is None:
+            raise AnalysisError("by='frequency_tier' needs frequency_tiers (params.segmentation.frequency_tiers)")
+        return _tier_of_count(g.number, frequency_tiers)
+    if attributes is None or by not in attributes.columns:
+        known = [] if attributes is None else list(attributes.columns)
+        raise AnalysisError(f"no customer attribute {by!r}; known: {', '.join(['frequency_tier', *known])}")
+    values = attributes[by].reindex(g.ids).astype(object).fillna("(unknown)").to_numpy(dtype=object)
+    return values[g.cust]
+
+
+def monthly_churn(
+    tx: pd.DataFrame,
+    end: Any,
+    threshold_days: int,
+    *,
+    by: str | None = None,
+    attributes: pd.DataFrame | None = None,
+    frequency_tiers: Mapping[str, int] | None = None,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """Monthly inactivity churn: active at the start, churned, reactivated, churned revenue.
+
+    For month m with first day s and last day e:
+
+    * ``active_start``: customers whose last occasion L ≤ s − 1 has s − 1 − L ≤ θ;
+    * ``churned``: of those, customers without an occasion in [s, e] and with
+      e − L > θ (they crossed θ days during the month and had not come back by e);
+    * ``churn_rate`` = churned ÷ active_start;
+    * ``reactivated``: customers churned on s − 1 who buy in the month;
+    * ``new``: customers whose first occasion is in the month;
+    * ``churned_revenue``: the churned customers' revenue in the 365 days up to L.
+
+    so that active at the start of m + 1 = active_start − churned + new + reactivated.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions (rows on or after ``end`` are ignored).
+    end
+        Exclusive end of the observation; months after its last full month are
+        left out.
+    threshold_days
+        θ.
+    by
+        None, ``frequency_tier`` (the tier of the customer's occasion count at the
+        start of the month, see :func:`repurchase.segments.frequency_tiers`) or a
+        column of ``attributes`` (e.g. ``first_category``, ``cohort``).
+    attributes
+        Customer attributes indexed by customer ID (:func:`first_purchase_attributes`).
+    frequency_tiers
+        Tier minimums (``params.segmentation.frequency_tiers``), for ``by="frequency_tier"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``month`` (first day), ``group`` (``all`` without ``by``), ``active_start``,
+        ``churned``, ``churn_rate``, ``reactivated``, ``new``, ``churned_revenue``
+        and ``complete`` (False while the month's look-back, θ + 1 days before it,
+        starts before the data: customers who bought before the data are missing
+        from the base, so the rate is biased).
+    """
+    end = _end(end)
+    theta = int(threshold_days)
+    occ = _occasions(tx, end, occasion, customer_col, order_col, date_col, amount_col)
+    g = _gaps(occ, end)
+    group = _group_of_gaps(g, by, attributes, frequency_tiers)
+    labels, gcode = np.unique(group.astype(str), return_inverse=True)
+    n_groups = len(labels)
+    m_first = int(_month_of_day(np.array([g.first_day]))[0])
+    m_last = int(_month_of_day(np.array([g.last_day]))[0])
+    if int(_month_start_day(np.array([m_last + 1]))[0]) - 1 != g.last_day:
+        m_last -= 1  # the last month is not fully observed
+    if m_last < m_first:
+        raise AnalysisError("the data cover less than one full month; monthly churn needs at least one")
+    n_months = m_last - m_first + 1
+    L, N = g.start, g.nxt
+    C = L + theta + 1  # first day on which the customer counts as churned
+    mL, mC = _month_of_day(L), _month_of_day(C)
+    mN = np.where(N < _NEVER, _month_of_day(np.minimum(N, 10**7)), np.iinfo(np.int64).max)
+    # active at the start of months a..b
+    a = mL + 1
+    b = _month_of_day(np.minimum(N, C))
+    a_i = np.clip(a - m_first, 0, n_months)
+    b_i = np.clip(b - m_first + 1, 0, n_months)
+    ok = b_i > a_i
+    diff = np.zeros((n_groups, n_months + 1))
+    np.add.at(diff, (gcode[ok], a_i[ok]), 1.0)
+    np.add.at(diff, (gcode[ok], b_i[ok]), -1.0)
+    active = np.cumsum(diff, axis=1)[:, :n_months]
+
+    def _count(mask: np.ndarray, month: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        idx = month[mask] - m_first
+        keep = (idx >= 0) & (idx < n_months)
+        out = np.zeros((n_groups, n_months))
+        w = None if weights is None else weights[mask][keep]
+        np.add.at(out, (gcode[mask][keep], idx[keep]), 1.0 if w is None else w)
+        return out
+
+    churn_mask = (C < N) & (mN > mC) & (mL < mC)
+    churned = _count(churn_mask, mC)
+    churned_rev = _count(churn_mask, mC, g.revenue_365)
+    react_mask = (N < _NEVER) & (C < N) & (mC < mN)
+    reactivated = _count(react_mask, mN)
+    # first occasions: the group is the group of the gap that the first purchase opens
+    new = _count(g.number == 1, mL)
+    months = np.arange(m_first, m_last + 1)
+    month_start = _month_start_day(months)
+    complete = month_start - 1 - theta >= g.first_day
+    frame = pd.DataFrame(
+        {
+            "month": np.tile(_ts_of_month(months), n_groups),
+            "group": np.repeat(labels, n_months),
+            "active_start": active.ravel().round().astype(np.int64),
+            "churned": churned.ravel().round().astype(np.int64),
+            "reactivated": reactivated.ravel().round().astype(np.int64),
+            "new": new.ravel().round().astype(np.int64),
+            "churned_revenue": churned_rev.ravel(),
+            "complete": np.tile(complete, n_groups),
+        }
+    )
+    frame["churn_rate"] = _safe_div(frame["churned"], frame["active_start"])
+    cols = ["month", "group", "active_start", "churned", "churn_rate", "reactivated", "new", "churned_revenue", "complete"]
+    return frame[cols].sort_values(["group", "month"], kind="stable").reset_index(drop=True)
+
+
+def rate_for_month(trend: pd.DataFrame, month: Any, group: str = "all") -> float | None:
+    """The churn rate of one month (None when the month is missing or incomplete)."""
+    month = pd.Timestamp(month).to_period("M").to_timestamp()
+    row = trend[(trend["month"] == month) & (trend["group"] == group)]
+    if row.empty or not bool(row["complete"].iloc[0]) or pd.isna(row["churn_rate"].iloc[0]):
+        return None
+    return float(row["churn_rate"].iloc[0])
+
+
+def churn_breakdown(
+    trend: pd.DataFrame,
+    end: Any,
+    *,
+    months: int = 12,
+    min_group_size: int = 30,
+) -> pd.DataFrame:
+    """Churn by group, pooled over the last ``months`` complete months.
+
+    Parameters
+    ----------
+    trend
+        :func:`monthly_churn` output with groups.
+    end
+        Exclusive end of the observation.
+    months
+        How many of the last months to pool.
+    min_group_size
+        Groups with a mean monthly base below this are pooled into ``other``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``months``, ``customer_months`` (Σ active_start),
+        ``mean_active`` (per month), ``churned``, ``churn_rate`` (Σ churned ÷ Σ
+        active_start: the average monthly churn rate), ``churned_revenue``,
+        ``reactivated``; sorted by churn rate, with a total row ``all`` last.
+    """
+    last = pd.Timestamp(end).to_period("M").to_timestamp() - pd.DateOffset(months=1)
+    first = last - pd.DateOffset(months=months - 1)
+    window = trend[(trend["month"] >= first) & (trend["month"] <= last) & trend["complete"]]
+    if window.empty:
+        raise AnalysisError(
+            f"no complete month between {first:%Y-%m} and {last:%Y-%m}: the data do not reach back θ days before them; "
+            "set churn.threshold_days lower or use a later period"
+        )
+    n_months = window["month"].nunique()
+    agg = window.groupby("group", sort=True)[["active_start", "churned", "churned_revenue", "reactivated"]].sum()
+    small = agg["active_start"] / n_months < min_group_size
+    if small.any() and (~small).any():
+        other = agg[small].sum().to_frame("other").T
+        agg = pd.concat([agg[~small], other])
+    out = agg.rename(columns={"active_start": "customer_months"}).rename_axis("group").reset_index()
+    out.insert(1, "months", n_months)
+    out.insert(3, "mean_active", out["customer_months"] / n_months)
+    out["churn_rate"] = _safe_div(out["churned"], out["customer_months"])
+    out = out.sort_values("churn_rate", ascending=False, kind="stable")
+    total = pd.DataFrame(
+        {
+            "group": ["all"], "months": [n_months], "customer_months": [out["customer_months"].sum()],
+            "mean_active": [out["customer_months"].sum() / n_months], "churned": [out["churned"].sum()],
+            "churned_revenue": [out["churned_revenue"].sum()], "reactivated": [out["reactivated"].sum()],
+        }
+    )  # fmt: skip
+    total["churn_rate"] = _safe_div(total["churned"], total["customer_months"])
+    out = pd.concat([out, total], ignore_index=True)
+    for c in ("customer_months", "churned", "reactivated"):
+        out[c] = out[c].astype(np.int64)
+    return out[["group", "months", "customer_months", "mean_active", "churned", "churn_rate", "churned_revenue",
+                "reactivated"]]
+
+
+# ---------------------------------------------------------------------------
+# model-based definition
+
+
+def model_based_churn(
+    tx: pd.DataFrame,
+    end: Any,
+    window_days: int,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> tuple[pd.DataFrame, Any]:
+    """BG/NBD probability of no purchase in the next ``window_days`` days, per customer.
+
+    The BG/NBD is fitted (by :func:`repurchase.lifetime_value.fit_model`) on
+    every customer's (x, t_x, T) in weeks up to the last day before ``end``;
+    then P(no purchase in (T, T + t]) = 1 − P(alive) · [1 − ((α+T)/(α+T+t))^(r+x)]
+    with t = ``window_days`` / 7 (:func:`repurchase.lifetime_value.probability_buy_again`).
+
+    Returns
+    -------
+    (pandas.DataFrame, FitResult)
+        Per customer (sorted by ID): ``customer_id``, ``frequency``, ``recency``,
+        ``T`` (weeks), ``p_alive``, ``p_buy_again`` and ``p_no_purchase``; and the fit.
+    """
+    from . import lifetime_value as lv
+
+    end = _end(end)
+    rows = _before(tx, end, date_col)
+    summary = lv.customer_summary(rows, observation_end=end - pd.Timedelta(days=1), time_unit="W",
+                                  customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    fit = lv.fit_model(summary, "bgnbd")
+    x, tx_, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    p_alive = lv.probability_alive("bgnbd", fit.params, x, tx_, T)
+    p_buy = lv.probability_buy_again("bgnbd", fit.params, window_days / 7.0, x, tx_, T)
+    out = pd.DataFrame(
+        {
+            "customer_id": summary[customer_col].to_numpy(),
+            "frequency": x,
+            "recency": tx_,
+            "T": T,
+            "p_alive": p_alive,
+            "p_buy_again": p_buy,
+            "p_no_purchase": 1.0 - p_buy,
+        }
+    )
+    return out.sort_values("customer_id", kind="stable").reset_index(drop=True), fit
+
+
+def definition_check(
+    tx: pd.DataFrame,
+    cutoff: Any,
+    threshold_days: int,
+    window_days: int,
+    model_scores: pd.DataFrame | None = None,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """How well each definition, applied at a past cutoff, foretells no purchase in the next N days.
+
+    Every customer who bought before ``cutoff`` is flagged by the inactivity rule
+    (days since the last occasion > θ) and, when ``model_scores`` (from
+    :func:`model_based_churn` fitted on data before the cutoff) are given, by the
+    model rule (P(no purchase in N days) ≥ 0.5); the outcome is no occasion in
+    ``[cutoff, cutoff + N days)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``definition``, ``customers``, ``flagged``, ``flagged_share``,
+        ``precision`` (flagged who did not buy ÷ flagged), ``recall`` (non-buyers
+        flagged ÷ non-buyers) and ``base_rate`` (non-buyers ÷ customers).
+    """
+    cutoff = _end(cutoff)
+    status = customer_status(tx, cutoff, threshold_days, customer_col=customer_col, date_col=date_col,
+                             amount_col=amount_col)
+    ids = status["customer_id"]
+    label = churn_labels(tx, ids, cutoff, window_days, customer_col=customer_col, date_col=date_col).to_numpy()
+    rules = {f"inactivity: more than {threshold_days} days without a purchase": (status["status"] == "churned").to_numpy()}
+    if model_scores is not None:
+        p = model_scores.set_index("customer_id")["p_no_purchase"].reindex(ids).to_numpy()
+        rules[f"BG/NBD: P(no purchase in {window_days} days) ≥ 0.5"] = np.nan_to_num(p, nan=0.0) >= 0.5
+    rows = []
+    for name, flag in rules.items():  # two rules
+        tp = int((flag & label).sum())
+        rows.append(
+            {
+                "definition": name,
+                "customers": int(len(flag)),
+                "flagged": int(flag.sum()),
+                "flagged_share": float(flag.mean()) if len(flag) else math.nan,
+                "precision": tp / flag.sum() if flag.sum() else math.nan,
+                "recall": tp / label.sum() if label.sum() else math.nan,
+                "base_rate": float(label.mean()) if len(label) else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------
+# early-warning features and labels
+
+
+def _mix(rows: pd.DataFrame, customers: pd.Index, col: str, values: Sequence[str], amount_col: str, customer_col: str,
+         prefix: str) -> pd.DataFrame:
+    """Share of each customer's spend in each of ``values`` (others left out)."""
+    if not len(values):
+        return pd.DataFrame(index=customers)
+    v = rows[col].astype(object).where(rows[col].isin(values))
+    spend = rows[amount_col].where(v.notna(), 0.0)
+    table = spend.groupby([rows[customer_col], v.fillna("")], sort=False).sum().unstack(fill_value=0.0)
+    table = table.reindex(index=customers, columns=list(values), fill_value=0.0)
+    total = rows.groupby(customer_col, sort=False)[amount_col].sum().reindex(customers)
+    shares = table.div(total.where(total > 0), axis=0)
+    shares.columns = [f"{prefix}{c}" for c in values]
+    return shares
+
+
+def _top_values(rows: pd.DataFrame, col: str, amount_col: str, top: int = _MIX_TOP) -> list[str]:
+    if col not in rows.columns:
+        return []
+    spend = rows.groupby(rows[col].astype(object), sort=False)[amount_col].sum().sort_values(ascending=False, kind="stable")
+    return [str(v) for v in spend.index[:top] if pd.notna(v)]
+
+
+def churn_features(
+    tx: pd.DataFrame,
+    cutoff: Any,
+    *,
+    customers: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    categories: Sequence[str] | None = None,
+    channels: Sequence[str] | None = None,
+    tier_date_col: str | None = None,
+    tier_order: Sequence[str] | None = None,
+    bgnbd_window_days: int | None = None,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    refund_col: str = "refund_amount",
+    category_col: str = "category",
+    channel_col: str = "channel",
+) -> pd.DataFrame:
+    """Early-warning features per customer, computed strictly from data dated before ``cutoff``.
+
+    Rows of ``tx`` on or after the cutoff, survey responses on or after it, and
+    sign-ups after it are dropped first, so changing or deleting anything dated
+    from the cutoff on leaves the result unchanged (tested). The member tier is
+    used only with ``tier_date_col`` (the date the tier was recorded): a tier
+    without a date may reflect spending after the cutoff.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions.
+    cutoff
+        A day boundary; "today" for the features.
+    customers, surveys
+        Cleaned side sources, or None.
+    categories, channels
+        The category and channel columns of the spend mix (shares of spend), fixed
+        by the caller so that train and test matrices have the same columns.
+        Default: the top 8 by spend before the cutoff.
+    tier_date_col, tier_order
+        Date column of the tier in ``customers`` and the tiers lowest first.
+    bgnbd_window_days
+        When given, add ``bgnbd_p_no_purchase``: the BG/NBD probability of no
+        purchase in that many days (:func:`model_based_churn`), fitted on the
+        data before the cutoff only (NaN when the BG/NBD cannot be fitted). None
+        skips the fit (faster).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer ID (sorted), float columns: see :data:`FEATURE_LABELS`;
+        ``cat_<category>`` and ``chn_<channel>`` are shares of spend;
+        ``acq_<channel>`` flags the acquisition channel of customers signed up
+        before the cutoff.
+    """
+    cutoff = _end(cutoff)
+    _require(tx, [customer_col, date_col, amount_col], "churn features")
+    rows = _before(tx, cutoff, date_col)
+    if rows.empty:
+        raise AnalysisError(f"no purchases before the cutoff {cutoff.date()}; use a later cutoff or period")
+    d0 = _day1(cutoff) - 1  # last day observed
+    occ = purchase_occasions(rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
+                             amount_col=amount_col, refund_col=refund_col)
+    day = _day(occ["occasion_date"])
+    age = d0 - day
+    by = occ.groupby("customer_id", sort=True)
+    ids = pd.Index(by.size().index, name="customer_id")
+    first = by["occasion_date"].min()
+    last = by["occasion_date"].max()
+    n = by.size().astype(float)
+    spend = by["amount"].sum()
+    amount = occ["amount"]
+    X = pd.DataFrame(index=ids)
+    X["recency_days"] = (d0 - _day(last)).astype(float)
+    X["frequency"] = n
+    X["tenure_days"] = (d0 - _day(first)).astype(float)
+    X["spend_total"] = spend
+    X["spend_per_occasion"] = spend / n
+    gaps = occ["days_since_prev"]
+    X["gap_mean"] = gaps.groupby(occ["customer_id"], sort=True).mean()
+    X["gap_std"] = gaps.groupby(occ["customer_id"], sort=True).std(ddof=0)
+    X["gap_last"] = gaps.groupby(occ["customer_id"], sort=True).last()
+    X["gap_max"] = gaps.groupby(occ["customer_id"], sort=True).max()
+    X["overdue_ratio"] = _safe_div(X["recency_days"], X["gap_mean"])
+    windows = pd.DataFrame(
+        {
+            "customer_id": occ["customer_id"],
+            "occasions_90d": (age < 90).astype(float),
+            "occasions_365d": (age < 365).astype(float),
+            "spend_90d": amount.where(age < 90, 0.0),
+            "spend_prev_90d": amount.where((age >= 90) & (age < 180), 0.0),
+            "spend_365d": amount.where(age < 365, 0.0),
+        }
+    ).groupby("customer_id", sort=True).sum()
+    X = X.join(windows)
+    X["spend_trend"] = np.nan_to_num(_safe_div(X["spend_90d"] - X["spend_prev_90d"], X["spend_90d"] + X["spend_prev_90d"]))
+    if category_col in rows.columns:
+        X["n_categories"] = rows.groupby(customer_col, sort=True)[category_col].nunique().reindex(ids).astype(float)
+        cats = list(categories) if categories is not None else _top_values(rows, category_col, amount_col)
+        X = X.join(_mix(rows, ids, category_col, cats, amount_col, customer_col, "cat_"))
+    if channel_col in rows.columns:
+        chans = list(channels) if channels is not None else _top_values(rows, channel_col, amount_col)
+        X = X.join(_mix(rows, ids, channel_col, chans, amount_col, customer_col, "chn_"))
+    if refund_col in rows.columns:
+        refund = rows[refund_col].astype(float)
+        per = pd.DataFrame({"r": refund, "g": rows[amount_col] + refund, "k": (refund > 0).astype(float)})
+        agg = per.groupby(rows[customer_col], sort=True).sum().reindex(ids)
+        X["refund_share"] = np.nan_to_num(_safe_div(agg["r"], agg["g"]))
+        X["refunded_lines"] = agg["k"]
+    if customers is not None and customer_col in customers.columns:
+        X = X.join(_customer_features(customers, ids, cutoff, d0, customer_col, tier_date_col, tier_order))
+    if surveys is not None and customer_col in surveys.columns and "response_date" in surveys.columns:
+        X = X.join(_survey_features(surveys, ids, cutoff, d0, customer_col))
+    if bgnbd_window_days is not None:
+        try:
+            bg, _ = model_based_churn(rows, cutoff, bgnbd_window_days, customer_col=customer_col, date_col=date_col,
+                                      amount_col=amount_col)
+            X["bgnbd_p_no_purchase"] = bg.set_index("customer_id")["p_no_purchase"].reindex(ids)
+        except AnalysisError:  # the BG/NBD does not fit these data: the feature is missing, not the model
+            X["bgnbd_p_no_purchase"] = np.nan
+    return X.astype(float)
+
+
+def _customer_features(customers: pd.DataFrame, ids: pd.Index, cutoff: pd.Timestamp, d0: int, customer_col: str,
+                       tier_date_col: str | None, tier_order: Sequence[str] | None) -> pd.DataFrame:
+    cu = customers.drop_duplicates(customer_col, keep="last").set_index(customer_col)
+    out = pd.DataFrame(index=ids)
+    if "signup_date" in cu.columns:
+        signup = pd.to_datetime(cu["signup_date"]).reindex(ids)
+        known = signup < cutoff
+        out["days_since_signup"] = np.where(known, d0 - _day(signup.fillna(cutoff)), np.nan)
+        if "acquisition_channel" in cu.columns:
+            acq = cu["acquisition_channel"].reindex(ids).astype(object)
+            top = acq[known].value_counts().index[:_MIX_TOP]
+            for v in top:
+                out[f"acq_{v}"] = np.where(known, (acq == v).astype(float), np.nan)
+    if tier_date_col and "tier" in cu.columns and tier_date_col in cu.columns:
+        order = list(tier_order) if tier_order is not None else sorted(cu["tier"].dropna().astype(str).unique())
+        rank = cu["tier"].astype(str).map({t: float(i) for i, t in enumerate(order)})
+        dated = pd.to_datetime(cu[tier_date_col]) < cutoff
+        out["tier_rank"] = rank.where(dated).reindex(ids)
+    return out
+
+
+def _survey_features(surveys: pd.DataFrame, ids: pd.Index, cutoff: pd.Timestamp, d0: int,
+                     customer_col: str) -> pd.DataFrame:
+    sv = surveys.loc[surveys["response_date"] < cutoff]
+    out = pd.DataFrame(index=ids)
+    sv = sv.sort_values(["response_date"], kind="stable")
+    g = sv.groupby(customer_col, sort=True)
+    out["survey_responses"] = g.size().reindex(ids, fill_value=0).astype(float)
+    for col, name in (("nps", "last_nps"), ("csat", "last_csat")):
+        if col in sv.columns:
+            out[name] = g[col].last().reindex(ids)
+    last = g["response_date"].max().reindex(ids)
+    out["days_since_survey"] = np.where(last.notna(), d0 - _day(last.fillna(cutoff)), np.nan)
+    return out
+
+
+def churn_labels(
+    tx: pd.DataFrame,
+    customer_ids: Sequence[str] | pd.Index | pd.Series,
+    cutoff: Any,
+    window_days: int,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+) -> pd.Series:
+    """Churn label: True when the customer has no purchase in ``[cutoff, cutoff + window_days)``.
+
+    Only rows inside the label window are read (tested): nothing before the
+    cutoff or after the window changes a label.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, indexed by ``customer_ids`` (in the given order), named ``churned``.
+    """
+    cutoff = _end(cutoff)
+    stop = cutoff + pd.Timedelta(days=int(window_days))
+    dates = tx[date_col]
+    bought = pd.Index(tx.loc[(dates >= cutoff) & (dates < stop), customer_col].unique())
+    ids = pd.Index(customer_ids, name="customer_id")
+    return pd.Series(~ids.isin(bought), index=ids, name="churned")
+
+
+# ---------------------------------------------------------------------------
+# early-warning model
+
+
+def _signed_log1p(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def _models(random_state: int) -> dict[str, Any]:
+    return {
+        "gradient_boosting": HistGradientBoostingClassifier(
+            max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+            early_stopping=False, random_state=random_state,
+        ),  # fmt: skip
+        "logistic": make_pipeline(
+            SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+            FunctionTransformer(_signed_log1p),
+            StandardScaler(),
+            LogisticRegression(C=1.0, max_iter=2000),
+        ),
+    }
+
+
+@dataclass
+class EarlyWarningResult:
+    """The backtest and the scores at the period end.
+
+    Attributes
+    ----------
+    train_cutoff, test_cutoff, end
+        Features before each cutoff; labels in the N days from it. The test label
+        window ends at ``end`` (fully observed); the training label window ends at
+        the test cutoff, so train and test never overlap.
+    window_days
+        N.
+    thresholds
+        θ used for the population at each cutoff (``train``, ``test``, ``end``).
+    population
+        ``active`` or ``all``.
+    sizes
+        Customers and churners per set (tidy).
+    comparison
+        Test-set metrics per score: ``model``, ``label``, ``roc_auc``, ``pr_auc``,
+        ``base_rate``, ``brier`` (NaN for recency, which is not a probability),
+        ``top_decile_lift``.
+    validation
+        ROC AUC of each candidate on a stratified 25 % validation split of the
+        training cutoff: the choice is made there (the logistic regression unless
+        gradient boosting is better by more than a margin), so the test set plays
+        no part in it.
+    chosen
+        ``gradient_boosting`` or ``logistic``.
+    test_scores
+        Per test customer: ``customer_id``, ``churned`` and one column per score.
+    calibration, lift, importance, curves
+        Tidy tables for the charts.
+    scores
+        Per active customer at the end: ``customer_id``, ``p_churn`` (the chosen
+        model refitted on the test cutoff, the latest fully observed window) and
+        the features used by the at-risk list.
+    """
+
+    train_cutoff: pd.Timestamp
+    test_cutoff: pd.Timestamp
+    end: pd.Timestamp
+    window_days: int
+    thresholds: dict[str, int]
+    population: str
+    sizes: pd.DataFrame
+    comparison: pd.DataFrame
+    validation: pd.DataFrame
+    chosen: str
+    test_scores: pd.DataFrame
+    calibration: pd.DataFrame
+    lift: pd.DataFrame
+    importance: pd.DataFrame
+    curves: pd.DataFrame
+    scores: pd.DataFrame
+    features: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def metric(self, model: str, name: str) -> float:
+        row = self.comparison.set_index("model")
+        return float(row.loc[model, name]) if model in row.index else math.nan
+
+
+def _lift_table(label: np.ndarray, scores: Mapping[str, np.ndarray], deciles: int = 10) -> pd.DataFrame:
+    n = len(label)
+    base = label.mean()
+    frames = []
+    for name, s in scores.items():  # a handful of models
+        order = np.lexsort((np.arange(n), -s))  # highest score first, ties by position
+        dec = np.empty(n, dtype=np.int64)
+        dec[order] = np.arange(n) * deciles // n + 1
+        t = pd.DataFrame({"decile": dec, "y": label.astype(float)}).groupby("decile")["y"].agg(["size", "sum"])
+        t = t.rename(columns={"size": "customers", "sum": "churners"})
+        t["churn_rate"] = t["churners"] / t["customers"]
+        t["lift"] = t["churn_rate"] / base if base > 0 else np.nan
+        t["cumulative_gain"] = t["churners"].cumsum() / max(label.sum(), 1)
+        t["cumulative_share"] = t["customers"].cumsum() / n
+        t.insert(0, "model", name)
+        frames.append(t.reset_index())
+    out = pd.concat(frames, ignore_index=True)
+    out["churners"] = out["churners"].astype(np.int64)
+    return out
+
+
+def _calibration_table(label: np.ndarray, probs: Mapping[str, np.ndarray], bins: int = 10) -> pd.DataFrame:
+    frames = []
+    for name, p in probs.items():
+        ranks = pd.Series(p).rank(method="first").to_numpy()
+        b = np.minimum(((ranks - 1) * bins // len(p)).astype(np.int64), bins - 1)
+        t = pd.DataFrame({"bin": b, "p": p, "y": label.astype(float)}).groupby("bin").agg(
+            customers=("y", "size"), mean_predicted=("p", "mean"), observed=("y", "mean"))
+        t.insert(0, "model", name)
+        frames.append(t.reset_index())
+    return pd.concat(frames, ignore_index=True)
+
+
+def _curve_points(label: np.ndarray, scores: Mapping[str, np.ndarray], points: int = 200) -> pd.DataFrame:
+    frames = []
+    for name, s in scores.items():
+        fpr, tpr, _ = roc_curve(label, s)
+        prec, rec, _ = precision_recall_curve(label, s)
+        take = np.unique(np.linspace(0, len(fpr) - 1, min(points, len(fpr))).astype(int))
+        frames.append(pd.DataFrame({"model": name, "curve": "roc", "x": fpr[take], "y": tpr[take]}))
+        take = np.unique(np.linspace(0, len(rec) - 1, min(points, len(rec))).astype(int))
+        frames.append(pd.DataFrame({"model": name, "curve": "pr", "x": rec[take], "y": prec[take]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _threshold_at(tx: pd.DataFrame, cutoff: pd.Timestamp, fixed: int | None, quantile: float, horizon: int | None,
+                  occasion: str, cols: dict) -> int:
+    if fixed is not None:
+        return int(fixed)
+    return churn_threshold(tx, cutoff, quantile=quantile, horizon_days=horizon, occasion=occasion, **cols).threshold_days
+
+
+def _population(X: pd.DataFrame, theta: int, population: str) -> pd.DataFrame:
+    if population == "all":
+        return X
+    if population != "active":
+        raise AnalysisError(f"churn.population must be active or all, got {population!r}")
+    return X.loc[X["recency_days"] <= theta]
+
+
+def early_warning(
+    tx: pd.DataFrame,
+    end: Any,
+    *,
+    window_days: int = 90,
+    threshold_days: int | None = None,
+    threshold_quantile: float = 0.9,
+    threshold_horizon_days: int | None = 365,
+    population: str = "active",
+    customers: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    tier_date_col: str | None = None,
+    random_state: int = 0,
+    importance_repeats: int = 3,
+    importance_rows: int = 5000,
+    choice_margin: float = 0.005,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> EarlyWarningResult:
+    """Backtest the early-warning model over time, then score every active customer at ``end``.
+
+    * Test cutoff = ``end`` − N days (its label window ends at ``end``, fully
+      observed); training cutoff = test cutoff − N days (its label window ends
+      where the test features start: no overlap).
+    * Population at each cutoff: customers with a purchase before it; with
+      ``population="active"`` only those at most θ days (θ estimated from the
+      data before that cutoff) since their last purchase.
+    * Candidates: ``HistGradientBoostingClassifier`` and a logistic regression
+      (median imputation with missing-value flags, signed log1p, standardised),
+      both given the BG/NBD probability fitted before each cutoff as one more
+      feature. Gradient boosting is chosen only when its ROC AUC on a stratified
+      25 % validation split of the training cutoff beats the logistic regression's
+      by more than ``choice_margin`` (the simpler model wins ties); both are then
+      refitted on the whole training cutoff and
+      compared on the test cutoff with the recency-only baseline and the BG/NBD
+      P(no purchase in N days) (fitted on the data before the test cutoff).
+    * Scoring: the chosen model is refitted on the test cutoff (the latest fully
+      observed label window) and scores the active customers at ``end``.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions up to ``end``.
+    end
+        Exclusive end of the observation (``period.end_exclusive``).
+    window_days
+        N (``churn.label_window_days``).
+    threshold_days, threshold_quantile, threshold_horizon_days
+        θ, as in :func:`churn_threshold`.
+    population
+        ``active`` or ``all``.
+    customers, surveys, tier_date_col
+        Side sources for :func:`churn_features`.
+    random_state
+        Seed of the models, the validation split and the permutation importance.
+    choice_margin
+        How much better (validation ROC AUC) gradient boosting must be to be chosen.
+    importance_repeats, importance_rows
+        Shuffles per feature in the permutation importance (test set, ROC AUC),
+        on at most this many test rows (a random sample, seeded).
+
+    Returns
+    -------
+    EarlyWarningResult
+
+    Raises
+    ------
+    AnalysisError
+        When the data do not reach back two label windows, or a set has a single class.
+
+    Notes
+    -----
+    The models run on one thread (``threadpoolctl``, restored on return): on a
+    shared 2-core machine OpenMP's spinning threads made gradient boosting ten
+    times slower, not faster.
+    """
+    with threadpool_limits(limits=1):
+        return _early_warning(
+            tx, _end(end), window_days=window_days, threshold_days=threshold_days,
+            threshold_quantile=threshold_quantile, threshold_horizon_days=threshold_horizon_days,
+            population=population, customers=customers, surveys=surveys, tier_date_col=tier_date_col,
+            random_state=random_state, importance_repeats=importance_repeats, importance_rows=importance_rows,
+            choice_margin=choice_margin, occasion=occasion,
+            customer_col=customer_col, order_col=order_col, date_col=date_col, amount_col=amount_col,
+        )  # fmt: skip
+
+
+def _early_warning(
+    tx: pd.DataFrame,
+    end: pd.Timestamp,
+    *,
+    window_days: int,
+    threshold_days: int | None,
+    threshold_quantile: float,
+    threshold_horizon_days: int | None,
+    population: str,
+    customers: pd.DataFrame | None,
+    surveys: pd.DataFrame | None,
+    tier_date_col: str | None,
+    random_state: int,
+    importance_repeats: int,
+    importance_rows: int,
+    choice_margin: float,
+    occasion: str,
+    customer_col: str,
+    order_col: str,
+    date_col: str,
+    amount_col: str,
+) -> EarlyWarningResult:
+    cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
+    test_cutoff = end - pd.Timedelta(days=int(window_days))
+    train_cutoff = test_cutoff - pd.Timedelta(days=int(window_days))
+    first = tx[date_col].min()
+    if pd.isna(first) or first >= train_cutoff - pd.Timedelta(days=int(window_days)):
+        raise AnalysisError(
+            f"the early-warning backtest needs purchases from before {(train_cutoff - pd.Timedelta(days=window_days)).date()} "
+            f"(three label windows of {window_days} days before the period end); set churn.label_window_days lower "
+            "or use a later period"
+        )
+    rows = _before(tx, train_cutoff, date_col)
+    categories = _top_values(rows, "category", amount_col)
+    channels = _top_values(rows, "channel", amount_col)
+    feat_kw = dict(customers=customers, surveys=surveys, categories=categories, channels=channels,
+                   tier_date_col=tier_date_col, bgnbd_window_days=window_days, occasion=occasion, **cols)
+    thetas: dict[str, int] = {}
+    sets: dict[str, tuple[pd.DataFrame]] = {}
+    labels: dict[str, pd.Series] = {}
+    for name, cut in (("train", train_cutoff), ("test", test_cutoff), ("end", end)):  # three cutoffs
+        thetas[name] = _threshold_at(tx, cut, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols)
+        X = _population(churn_features(tx, cut, **feat_kw), thetas[name], population)
+        sets[name] = (X,)
+        if name != "end":
+            labels[name] = churn_labels(tx, X.index, cut, window_days, customer_col=customer_col, date_col=date_col)
+    X_train, y_train = sets["train"][0], labels["train"]
+    X_test, y_test = sets["test"][0], labels["test"]
+    X_end = sets["end"][0]
+    for name, y in (("training", y_train), ("test", y_test)):
+        if y.nunique() < 2 or min(int(y.sum()), int((~y).sum())) < 10:
+            raise AnalysisError(
+                f"the {name} cutoff has {int(y.sum())} churners and {int((~y).sum())} buyers among {len(y)} customers; "
+                "the model needs at least 10 of each. Set churn.label_window_days to another value or "
+                "churn.population: all."
+            )
+    features = list(X_train.columns)
+    X_test = X_test.reindex(columns=features)
+    X_end = X_end.reindex(columns=features)
+    ytr, yte = y_train.to_numpy(), y_test.to_numpy()
+    # choose on a validation split of the training cutoff
+    X_fit, X_val, y_fit, y_val = train_test_split(X_train, ytr, test_size=0.25, stratify=ytr, random_state=random_state)
+    validation_rows = []
+    for name, model in _models(random_state).items():  # two candidates
+        model.fit(X_fit, y_fit)
+        validation_rows.append({"model": name, "label": MODEL_LABELS[name],
+                                "validation_roc_auc": roc_auc_score(y_val, model.predict_proba(X_val)[:, 1])})
+    validation = pd.DataFrame(validation_rows)
+    auc = validation.set_index("model")["validation_roc_auc"]
+    chosen = "gradient_boosting" if auc["gradient_boosting"] > auc["logistic"] + choice_margin else "logistic"
+    fitted = _models(random_state)
+    probs: dict[str, np.ndarray] = {}
+    for name, model in fitted.items():
+        model.fit(X_train, ytr)
+        probs[name] = model.predict_proba(X_test)[:, 1]
+    notes = []
+    bg = X_test["bgnbd_p_no_purchase"].to_numpy()
+    if np.isnan(bg).all():
+        notes.append("The BG/NBD could not be fitted on the data before the test cutoff, so it is left out of the "
+                     "comparison and the models run without it.")
+    else:
+        probs["bgnbd"] = np.nan_to_num(bg, nan=float(np.nanmean(bg)))
+    scores = {**probs, "recency": X_test["recency_days"].to_numpy()}
+    base_rate = float(yte.mean())
+    lift = _lift_table(yte, scores)
+    top = lift[lift["decile"] == 1].set_index("model")["lift"]
+    comparison = pd.DataFrame(
+        [
+            {
+                "model": name,
+                "label": MODEL_LABELS[name],
+                "roc_auc": roc_auc_score(yte, s),
+                "pr_auc": average_precision_score(yte, s),
+                "base_rate": base_rate,
+                "brier": brier_score_loss(yte, s) if name != "recency" else math.nan,
+                "top_decile_lift": float(top.get(name, math.nan)),
+            }
+            for name, s in scores.items()
+        ]
+    )
+    order = {chosen: 0, "recency": 1, "bgnbd": 2}
+    comparison = comparison.assign(_o=comparison["model"].map(order).fillna(3)).sort_values("_o", kind="stable")
+    comparison = comparison.drop(columns="_o").reset_index(drop=True)
+    perm = permutation_importance(fitted[chosen], X_test, yte, scoring="roc_auc", n_repeats=importance_repeats,
+                                  random_state=random_state, max_samples=min(1.0, importance_rows / len(X_test)))
+    importance = pd.DataFrame(
+        {"feature": features, "importance": perm.importances_mean, "std": perm.importances_std}
+    ).sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    importance["description"] = [_feature_label(f) for f in importance["feature"]]
+    calibration = _calibration_table(yte, {k: v for k, v in probs.items() if k in (chosen, "bgnbd")})
+    curves = _curve_points(yte, scores)
+    test_scores = pd.DataFrame({"customer_id": X_test.index, "churned": yte, **scores})
+    # final model on the latest fully observed window, scoring the active customers at the end
+    final = _models(random_state)[chosen]
+    final.fit(X_test, yte)
+    p_end = final.predict_proba(X_end)[:, 1] if len(X_end) else np.array([])
+    end_scores = pd.DataFrame({"customer_id": X_end.index, "p_churn": p_end})
+    end_scores = end_scores.join(X_end[["recency_days", "frequency", "spend_365d", "spend_total"]].reset_index(drop=True))
+    sizes = pd.DataFrame(
+        {
+            "set": ["training", "test", "scoring"],
+            "cutoff": [train_cutoff, test_cutoff, end],
+            "threshold_days": [thetas["train"], thetas["test"], thetas["end"]],
+            "customers": [len(X_train), len(X_test), len(X_end)],
+            "churners": [int(ytr.sum()), int(yte.sum()), np.nan],
+            "base_rate": [float(ytr.mean()), base_rate, np.nan],
+        }
+    )
+    if customers is not None and "tier" in customers.columns and not tier_date_col:
+        notes.append("Member tier is not used: the customers file records today's tier without a date, so it may "
+                     "reflect spending after the cutoff.")
+    return EarlyWarningResult(
+        train_cutoff=train_cutoff, test_cutoff=test_cutoff, end=end, window_days=int(window_days), thresholds=thetas,
+        population=population, sizes=sizes, comparison=comparison, validation=validation, chosen=chosen,
+        test_scores=test_scores, calibration=calibration, lift=lift, importance=importance, curves=curves,
+        scores=end_scores, features=features, notes=notes,
+    )  # fmt: skip
+
+
+def _feature_label(name: str) -> str:
+    if name in FEATURE_LABELS:
+        return FEATURE_LABELS[name]
+    for prefix, text in (("cat_", "share of spend in category "), ("chn_", "share of spend in channel "),
+                         ("acq_", "acquired through ")):
+        if name.startswith(prefix):
+            return text + name[len(prefix):]
+    return name
+
+
+# ---------------------------------------------------------------------------
+# survival
+
+
+def survival_inputs(
+    tx: pd.DataFrame,
+    end: Any,
+    *,
+    frequency_tiers: Mapping[str, int] | None = None,
+    attributes: pd.DataFrame | None = None,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """Spells of time to the next purchase: one per occasion, closed by the next or censored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``start`` (the occasion day), ``occasion_no``,
+        ``duration`` (days to the next occasion, or to the last observed day when
+        there is none) and ``event`` (1 when the next occasion was observed, 0 when
+        censored); with ``frequency_tiers`` a ``frequency_tier`` column (the tier of
+        the occasion count at the start of the spell), and every column of
+        ``attributes`` joined by customer.
+    """
+    end = _end(end)
+    occ = _occasions(tx, end, occasion, customer_col, order_col, date_col, amount_col)
+    gaps = gap_durations(occ, end)
+    out = pd.DataFrame(
+        {
+            "customer_id": gaps["customer_id"].to_numpy(),
+            "start": gaps["occasion_date"].to_numpy(),
+            "occasion_no": gaps["occasion_no"].to_numpy(dtype=np.int64),
+            "duration": gaps["duration"].to_numpy(dtype=float),
+            "event": gaps["observed"].to_numpy().astype(np.int64),
+        }
+    )
+    if frequency_tiers is not None:
+        out["frequency_tier"] = _tier_of_count(out["occasion_no"].to_numpy(), frequency_tiers)
+    if attributes is not None:
+        out = out.join(attributes, on="customer_id")
+    return out
+
+
+def _top_groups(spells: pd.DataFrame, by: str, min_group_size: int, max_groups: int) -> pd.Series:
+    groups = spells[by].astype(str)
+    counts = groups.value_counts()
+    keep = counts[counts >= min_group_size].index[:max_groups]
+    return groups.where(groups.isin(keep), "other")
+
+
+def survival_curves(
+    spells: pd.DataFrame,
+    by: str | None = None,
+    *,
+    max_days: int = 365,
+    min_group_size: int = 30,
+    max_groups: int = 8,
+) -> pd.DataFrame:
+    """Kaplan–Meier curves of the days to the next purchase (lifelines), overall or by group.
+
+    Spells are aggregated to distinct (duration, event) rows and fitted with
+    weights (the same estimate, faster). Groups with fewer than
+    ``min_group_size`` spells, and beyond the ``max_groups`` largest, are pooled
+    as ``other``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``days`` (0 … ``max_days``), ``survival`` (share not yet back),
+        ``ci_low``, ``ci_high`` (95 %), ``at_risk``.
+    """
+    from lifelines import KaplanMeierFitter
+
+    groups = pd.Series("all", index=spells.index) if by is None else _top_groups(spells, by, min_group_size, max_groups)
+    timeline = np.arange(0, max_days + 1, dtype=float)
+    frames = []
+    for name, part in spells.groupby(groups, sort=True):  # one fit per group (a handful)
+        agg = part.groupby(["duration", "event"]).size().reset_index(name="n")
+        kmf = KaplanMeierFitter()
+        kmf.fit(agg["duration"], agg["event"], weights=agg["n"], timeline=timeline)
+        ci = kmf.confidence_interval_survival_function_
+        at_risk = (part["duration"].to_numpy()[None, :] >= timeline[::30, None]).sum(axis=1)
+        frame = pd.DataFrame(
+            {
+                "group": str(name),
+                "days": timeline.astype(np.int64),
+                "survival": kmf.survival_function_.iloc[:, 0].to_numpy(),
+                "ci_low": ci.iloc[:, 0].to_numpy(),
+                "ci_high": ci.iloc[:, 1].to_numpy(),
+            }
+        )
+        frame["at_risk"] = np.interp(frame["days"], timeline[::30], at_risk).round().astype(np.int64)
+        beyond = frame["days"] > part["duration"].max()
+        frame.loc[beyond, ["survival", "ci_low", "ci_high"]] = np.nan
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def survival_at(
+    spells: pd.DataFrame,
+    by: str | None = None,
+    horizons: Sequence[int] = (30, 90, 180, 365),
+    *,
+    min_group_size: int = 30,
+    max_groups: int = 8,
+) -> pd.DataFrame:
+    """S(t) at fixed horizons per group: the share of spells with no next purchase by day t.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``spells``, ``returned`` (closed spells), ``median_days``
+        (Kaplan–Meier median; ``inf`` when never reached) and ``S(t)`` per horizon
+        (NaN when no spell of the group was followed that long).
+    """
+    curves = survival_curves(spells, by, max_days=max(horizons), min_group_size=min_group_size, max_groups=max_groups)
+    groups = pd.Series("all", index=spells.index) if by is None else _top_groups(spells, by, min_group_size, max_groups)
+    g = spells.groupby(groups, sort=True)
+    out = pd.DataFrame({"spells": g.size(), "returned": g["event"].sum()})
+    wide = curves[curves["days"].isin(list(horizons))].pivot(index="group", columns="days", values="survival")
+    below = curves[curves["survival"] <= 0.5].groupby("group")["days"].min()
+    out["median_days"] = below.reindex(out.index).astype(float).fillna(np.inf)
+    for h in horizons:
+        out[f"S({h})"] = wide[h].reindex(out.index) if h in wide.columns else np.nan
+    out = out.rename_axis("group").reset_index()
+    out["spells"] = out["spells"].astype(np.int64)
+    out["returned"] = out["returned"].astype(np.int64)
+    return out
+
+
+def logrank_test(
+    spells: pd.DataFrame, by: str, *, min_group_size: int = 30, max_groups: int = 8
+) -> dict[str, float | int | str]:
+    """Multivariate log-rank test (lifelines) that the time to the next purchase is the same across groups.
+
+    Returns
+    -------
+    dict
+        ``by``, ``groups``, ``test_statistic``, ``degrees_of_freedom`` and ``p_value``.
+    """
+    from lifelines.statistics import multivariate_logrank_test
+
+    groups = _top_groups(spells, by, min_group_size, max_groups)
+    if groups.nunique() < 2:
+        return {"by": by, "groups": int(groups.nunique()), "test_statistic": math.nan, "degrees_of_freedom": 0,
+                "p_value": math.nan}
+    agg = pd.DataFrame({"g": groups, "d": spells["duration"], "e": spells["event"]}).groupby(["g", "d", "e"]).size()
+    agg = agg.reset_index(name="n")
+    res = multivariate_logrank_test(agg["d"], agg["g"], agg["e"], weights=agg["n"])
+    return {
+        "by": by,
+        "groups": int(groups.nunique()),
+        "test_statistic": float(res.test_statistic),
+        "degrees_of_freedom": int(res.degrees_of_freedom),
+        "p_value": float(res.p_value),
+    }
+
+
+# ---------------------------------------------------------------------------
+# value and the at-risk list
+
+
+def customer_value(
+    tx: pd.DataFrame,
+    end: Any,
+    *,
+    basis: str = "auto",
+    lifetime_value: Any = None,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> tuple[pd.Series, str, str]:
+    """Each customer's value for ranking the at-risk list: CLV, or spend in the last 365 days.
+
+    CLV is the BG/NBD + Gamma-Gamma lifetime value of
+    :func:`repurchase.lifetime_value.customer_lifetime_value` (horizon,
+    discount rate and margin from ``lifetime_value`` settings, no bootstrap)
+    fitted on all data before ``end``. With ``basis="auto"`` a fit that fails
+    falls back to annual spend, and the note says why.
+
+    Returns
+    -------
+    (pandas.Series, str, str)
+        Value indexed by customer ID; the basis used (``clv`` or ``annual_spend``);
+        a sentence for the report.
+    """
+    end = _end(end)
+    if basis not in ("auto", "clv", "annual_spend"):
+        raise AnalysisError(f"churn.value_basis must be auto, clv or annual_spend, got {basis!r}")
+    status = customer_status(tx, end, 1, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    annual = status.set_index("customer_id")["spend_365d"]
+    if basis == "annual_spend":
+        return annual, "annual_spend", "Value = spend in the last 365 days (churn.value_basis: annual_spend)."
+    try:
+        from . import lifetime_value as lv
+
+        settings = lifetime_value
+        horizon = int(getattr(settings, "horizon_months", 12))
+        rows = _before(tx, end, date_col)
+        summary = lv.customer_summary(rows, observation_end=end - pd.Timedelta(days=1), time_unit="W",
+                                      customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+        fit = lv.fit_model(summary, "bgnbd")
+        spend = lv.fit_spend(summary)
+        clv = lv.customer_lifetime_value(
+            summary, fit, spend, horizon_months=horizon,
+            discount_rate_annual=float(getattr(settings, "discount_rate_annual", 0.10)),
+            margin=float(getattr(settings, "margin", 1.0)), draws=0, customer_col=customer_col,
+        )  # fmt: skip
+    except (AnalysisError, ImportError) as exc:
+        if basis == "clv":
+            raise AnalysisError(f"churn.value_basis is clv but the lifetime value could not be fitted: {exc}") from None
+        return annual, "annual_spend", (
+            f"Value = spend in the last 365 days: the lifetime value could not be fitted ({exc})."
+        )
+    value = clv.customers.set_index(customer_col)["clv"].astype(float)
+    return value, "clv", (
+        f"Value = predicted CLV over the next {horizon} months (BG/NBD + Gamma-Gamma, see the lifetime-value report)."
+    )
+
+
+def retention_action(role: str, band: str, language: str = "en", overrides: Mapping[str, str] | None = None) -> str:
+    """The recommended retention action for a role and value band (``churn.actions`` overrides win)."""
+    key = f"{role}/{band}"
+    if overrides and key in overrides:
+        return overrides[key]
+    if (role, band) not in ACTIONS:
+        raise AnalysisError(f"no retention action for {key!r}; roles: {', '.join(ROLES)}; bands: {', '.join(VALUE_BANDS)}")
+    text = ACTIONS[(role, band)]
+    return text.get(language, text["en"])
+
+
+def at_risk_list(
+    scores: pd.DataFrame,
+    value: pd.Series,
+    *,
+    frequency_tiers: Mapping[str, int],
+    at_risk_probability: float = 0.5,
+    band_shares: Sequence[float] = (0.2, 0.5),
+    language: str = "en",
+    actions: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Active customers ranked by expected value at risk = churn probability × value, with an action.
+
+    Parameters
+    ----------
+    scores
+        :attr:`EarlyWarningResult.scores` (``customer_id``, ``p_churn``,
+        ``recency_days``, ``frequency``, ``spend_365d``).
+    value
+        Value per customer (:func:`customer_value`); missing values count as 0.
+    frequency_tiers
+        Tier minimums; the tier picks the role of the action (:func:`frequency_role`).
+    at_risk_probability
+        Customers with ``p_churn`` at least this are flagged ``at_risk``.
+    band_shares
+        Cumulative shares of active customers by value: the top 20 % are ``high``,
+        up to 50 % ``mid``, the rest ``low`` (ties share a band by rank order).
+    language, actions
+        Report language of the action text and ``churn.actions`` overrides.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every scored customer, highest value at risk first: ``rank``,
+        ``customer_id``, ``p_churn``, ``value``, ``value_at_risk``, ``at_risk``,
+        ``frequency_tier``, ``role``, ``value_band``, ``days_since_last``,
+        ``occasions``, ``spend_365d`` and ``action``.
+    """
+    from .segments import frequency_tiers as tiers_of
+
+    out = scores[["customer_id", "p_churn", "recency_days", "frequency", "spend_365d"]].copy()
+    out["value"] = value.reindex(out["customer_id"]).fillna(0.0).to_numpy(dtype=float)
+    out["value_at_risk"] = out["p_churn"] * out["value"]
+    out["at_risk"] = out["p_churn"] >= at_risk_probability
+    out["frequency_tier"] = tiers_of(out["frequency"], frequency_tiers).astype(str).to_numpy()
+    out["role"] = frequency_role(out["frequency_tier"], frequency_tiers).to_numpy()
+    n = len(out)
+    rank = out["value"].rank(method="first", ascending=False).to_numpy()
+    hi, mid = band_shares
+    out["value_band"] = np.where(rank <= math.ceil(hi * n), "high", np.where(rank <= math.ceil(mid * n), "mid", "low"))
+    keys = pd.Series(list(zip(out["role"], out["value_band"])), index=out.index)
+    table = {k: retention_action(k[0], k[1], language, actions) for k in ACTIONS}
+    out["action"] = keys.map(table)
+    out = out.rename(columns={"recency_days": "days_since_last", "frequency": "occasions"})
+    out["days_since_last"] = out["days_since_last"].astype(np.int64)
+    out["occasions"] = out["occasions"].astype(np.int64)
+    out = out.sort_values(["value_at_risk", "p_churn"], ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, n + 1))
+    return out[["rank", "customer_id", "p_churn", "value", "value_at_risk", "at_risk", "frequency_tier", "role",
+                "value_band", "days_since_last", "occasions", "spend_365d", "action"]]
+
+
+def at_risk_summary(at_risk: pd.DataFrame) -> pd.DataFrame:
+    """At-risk customers and value at risk by frequency tier and value band (aggregates only, no IDs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency_tier``, ``value_band``, ``active`` (scored customers),
+        ``at_risk``, ``mean_p_churn`` (of the at-risk customers),
+        ``value_at_risk`` (Σ p_churn × value over the at-risk customers) and
+        ``action``; highest value at risk first.
+    """
+    flagged = at_risk["value_at_risk"].where(at_risk["at_risk"], 0.0)
+    p = at_risk["p_churn"].where(at_risk["at_risk"])
+    frame = at_risk.assign(_v=flagged, _p=p, _n=at_risk["at_risk"].astype(np.int64))
+    g = frame.groupby(["frequency_tier", "value_band"], sort=False)
+    out = pd.DataFrame(
+        {
+            "active": g.size(),
+            "at_risk": g["_n"].sum(),
+            "mean_p_churn": g["_p"].mean(),
+            "value_at_risk": g["_v"].sum(),
+            "action": g["action"].first(),
+        }
+    ).reset_index()
+    return out.sort_values("value_at_risk", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# metrics and sentences
+
+
+def churn_metrics(
+    trend: pd.DataFrame,
+    period: Any,
+    definition: ChurnDefinition,
+    warning: EarlyWarningResult,
+    at_risk: pd.DataFrame,
+    value_basis: str,
+) -> dict[str, Any]:
+    """The ``churn`` section of metrics.json.
+
+    Keys: ``churn_rate``, ``churn_rate_prev_period``, ``churn_rate_prev_year``
+    (None when the month is incomplete), ``threshold_days``, ``threshold_source``,
+    ``label_window_days``, ``active_customers``, ``at_risk_customers``,
+    ``value_at_risk`` (Σ p_churn × value over the at-risk customers),
+    ``value_basis``, ``model`` (``name``, ``roc_auc``, ``pr_auc``, ``base_rate``,
+    ``brier`` on the test cutoff), ``baseline_recency_roc_auc``,
+    ``bgnbd_roc_auc``, ``test_cutoff``.
+    """
+    start = pd.Timestamp(period.start)
+    chosen = warning.chosen
+
+    def _num(v: float) -> float | None:
+        return float(v) if v is not None and np.isfinite(v) else None
+
+    flagged = at_risk[at_risk["at_risk"]]
+    return {
+        "churn_rate": rate_for_month(trend, start),
+        "churn_rate_prev_period": rate_for_month(trend, start - pd.DateOffset(months=1)),
+        "churn_rate_prev_year": rate_for_month(trend, start - pd.DateOffset(months=12)),
+        "threshold_days": int(definition.threshold_days),
+        "threshold_source": definition.source,
+        "label_window_days": int(definition.window_days),
+        "active_customers": int(len(at_risk)),
+        "at_risk_customers": int(len(flagged)),
+        "value_at_risk": float(flagged["value_at_risk"].sum()),
+        "value_basis": value_basis,
+        "model": {
+            "name": chosen,
+            "roc_auc": _num(warning.metric(chosen, "roc_auc")),
+            "pr_auc": _num(warning.metric(chosen, "pr_auc")),
+            "base_rate": _num(warning.metric(chosen, "base_rate")),
+            "brier": _num(warning.metric(chosen, "brier")),
+        },
+        "baseline_recency_roc_auc": _num(warning.metric("recency", "roc_auc")),
+        "bgnbd_roc_auc": _num(warning.metric("bgnbd", "roc_auc")),
+        "test_cutoff": warning.test_cutoff.date().isoformat(),
+    }
+
+
+def describe_definition(definition: ChurnDefinition) -> str:
+    """The inactivity rule in use, with where θ came from."""
+    d = definition
+    if d.source == "fixed":
+        head = f"A customer has churned after more than {d.threshold_days} days without a purchase (fixed in the params, churn.threshold_days)."
+    else:
+        within = (f" among the gaps that close within {d.horizon_days} days" if d.horizon_days else "")
+        head = (
+            f"A customer has churned after more than {d.threshold_days} days without a purchase: the "
+            f"{d.quantile:.0%} point of the days between purchases{within}, estimated by Kaplan–Meier with every "
+            f"customer's open last gap censored at {(d.end - pd.Timedelta(days=1)).date()}."
+        )
+    return head
+
+
+def describe_model_based(scores: pd.DataFrame, status: pd.DataFrame, window_days: int) -> str:
+    """Model-based churn at the period end, next to the inactivity rule."""
+    merged = status.merge(scores[["customer_id", "p_no_purchase", "p_alive"]], on="customer_id", how="left")
+    active = merged[merged["status"] == "active"]
+    return (
+        f"Of {len(active):,} active customers, the BG/NBD expects {active['p_no_purchase'].sum():,.0f} "
+        f"({active['p_no_purchase'].mean():.1%}) to make no purchase in the next {window_days} days; "
+        f"{(active['p_no_purchase'] >= 0.5).mean():.1%} have a probability of at least 50%. For comparison, raw "
+        f"P(alive) averages {active['p_alive'].mean():.1%} and is exactly 100% for every one-time buyer."
+    )
+
+
+def describe_trend(trend: pd.DataFrame, period: Any) -> str:
+    """The report month's churn rate against the previous month and a year ago."""
+    start = pd.Timestamp(period.start)
+    now = rate_for_month(trend, start)
+    prev = rate_for_month(trend, start - pd.DateOffset(months=1))
+    year = rate_for_month(trend, start - pd.DateOffset(months=12))
+    row = trend[(trend["month"] == start) & (trend["group"] == "all")]
+    if now is None or row.empty:
+        return f"The churn rate of {start:%Y-%m} cannot be computed: the data do not reach back far enough before it."
+    r = row.iloc[0]
+    text = (
+        f"In {start:%Y-%m}, {int(r['churned']):,} of {int(r['active_start']):,} customers active at the start of the "
+        f"month churned: a churn rate of {now:.1%}"
+    )
+    parts = []
+    if prev is not None:
+        parts.append(f"{prev:.1%} the month before")
+    if year is not None:
+        parts.append(f"{year:.1%} a year earlier")
+    text += f" ({'; '.join(parts)})" if parts else ""
+    text += (
+        f". They had spent {r['churned_revenue']:,.0f} in their last year. "
+        f"{int(r['reactivated']):,} churned customers came back this month."
+    )
+    return text
+
+
+def describe_breakdown(breakdown: pd.DataFrame, what: str) -> str:
+    """Highest and lowest monthly churn rate among the groups of a breakdown."""
+    groups = breakdown[(breakdown["group"] != "all") & (breakdown["group"] != "other")]
+    if len(groups) < 2:
+        return f"Only one {what} group is large enough to compare."
+    hi = groups.iloc[0]
+    lo = groups.iloc[-1]
+    total = breakdown[breakdown["group"] == "all"].iloc[0]
+    return (
+        f"By {what}, monthly churn is highest for {hi['group']} ({hi['churn_rate']:.1%}) and lowest for "
+        f"{lo['group']} ({lo['churn_rate']:.1%}), against {total['churn_rate']:.1%} overall "
+        f"(average over the last {int(total['months'])} complete months)."
+    )
+
+
+def describe_model(warning: EarlyWarningResult) -> str:
+    """The backtest result in plain words, whoever wins."""
+    c = warning.chosen
+    auc = warning.metric(c, "roc_auc")
+    rec = warning.metric("recency", "roc_auc")
+    bg = warning.metric("bgnbd", "roc_auc")
+    base = warning.metric(c, "base_rate")
+    pr = warning.metric(c, "pr_auc")
+    if auc > rec + 0.005:
+        verdict = f"The {MODEL_LABELS[c]} beats the recency-only baseline ({auc:.3f} vs {rec:.3f} ROC AUC)"
+    elif auc < rec - 0.005:
+        verdict = (f"The recency-only baseline beats the {MODEL_LABELS[c]} ({rec:.3f} vs {auc:.3f} ROC AUC): days since "
+                   "the last purchase carries almost all the signal here, and the extra features overfit")
+    else:
+        verdict = f"The {MODEL_LABELS[c]} and the recency-only baseline rank customers about equally well ({auc:.3f} vs {rec:.3f} ROC AUC)"
+    return (
+        f"{verdict}; the BG/NBD score reaches {bg:.3f}. Tested on the {len(warning.test_scores):,} "
+        f"{'active ' if warning.population == 'active' else ''}customers of {warning.test_cutoff.date()}, "
+        f"{base:.1%} of whom made no purchase in the next {warning.window_days} days (the base rate); the PR AUC of "
+        f"{pr:.3f} compares with that base rate, which is what a random ranking scores."
+    )
+
+
+def describe_survival(table: pd.DataFrame, horizons: Sequence[int]) -> str:
+    """S(t) of all spells at the horizons."""
+    row = table[table["group"] == "all"]
+    if row.empty:
+        row = table
+    r = row.iloc[0]
+    parts = [f"{r[f'S({h})']:.0%} after {h} days" for h in horizons if pd.notna(r.get(f"S({h})"))]
+    return "After a purchase, the share of customers who have not bought again is " + ", ".join(parts) + "."
+
+
+def describe_logrank(result: Mapping[str, Any], what: str) -> str:
+    """The log-rank test in one sentence."""
+    if not np.isfinite(result.get("p_value", math.nan)):
+        return f"Only one {what} group: no log-rank test."
+    p = result["p_value"]
+    verdict = "differ" if p < 0.05 else "do not differ detectably"
+    shown = "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return (
+        f"Log-rank test across {result['groups']} {what} groups: χ² = {result['test_statistic']:,.1f} on "
+        f"{result['degrees_of_freedom']} degrees of freedom, p {shown if p < 0.001 else '= ' + shown}: the curves {verdict}."
+    )
+
+
+def describe_at_risk(at_risk: pd.DataFrame, basis_note: str, currency: str = "") -> str:
+    """How many active customers are at risk and how much value they carry."""
+    flagged = at_risk[at_risk["at_risk"]]
+    top = flagged.head(max(1, len(flagged) // 10))
+    share = top["value_at_risk"].sum() / flagged["value_at_risk"].sum() if flagged["value_at_risk"].sum() > 0 else math.nan
+    cur = f" {currency}" if currency else ""
+    text = (
+        f"{len(flagged):,} of {len(at_risk):,} active customers ({len(flagged) / max(len(at_risk), 1):.1%}) are at risk, "
+        f"carrying an expected value at risk of {flagged['value_at_risk'].sum():,.0f}{cur}. "
+    )
+    if np.isfinite(share):
+        text += f"The top 10% of them by value at risk hold {share:.0%} of it. "
+    return text + basis_note

@@ -1,0 +1,451 @@
+"""Churn analysis: threshold with censoring, churn-rate definition, survival inputs, leakage, backtest, at-risk list.
+
+Fixtures are tiny and computed by hand in the comments. Dates are written as
+offsets from 2026-01-01 where that keeps the arithmetic readable.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from repurchase import churn
+from repurchase.errors import AnalysisError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+D0 = pd.Timestamp("2026-01-01")
+TIERS = {"high": 3, "occasional": 2}
+
+
+def _tx(rows: list[tuple[str, object, float]], **extra) -> pd.DataFrame:
+    """Transactions from (customer, day offset or date, amount) rows."""
+    dates = [D0 + pd.Timedelta(days=d) if isinstance(d, int) else pd.Timestamp(d) for _, d, _ in rows]
+    frame = pd.DataFrame(
+        {
+            "customer_id": [c for c, _, _ in rows],
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "order_date": pd.to_datetime(dates) + pd.Timedelta(hours=10),
+            "amount": [float(a) for _, _, a in rows],
+            "refund_amount": 0.0,
+        }
+    )
+    for k, v in extra.items():
+        frame[k] = v
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# threshold with censoring and the survival inputs
+
+# A buys on days 0, 10, 30; B on days 0, 30, 70; C on day 33. Last observed day 95
+# (end exclusive = day 96).
+#   closed gaps (events): A 10, 20; B 30, 40
+#   open gaps (censored): A 95-30 = 65; B 95-70 = 25; C 95-33 = 62
+# Kaplan-Meier over 10e 20e 25c 30e 40e 62c 65c (n = 7):
+#   S(10) = 6/7; S(20) = 6/7 * 5/6 = 5/7 = 0.714; at 25 one censored -> 4 at risk
+#   S(30) = 5/7 * 3/4 = 15/28 = 0.536; S(40) = 15/28 * 2/3 = 5/14 = 0.357; flat after.
+#   median (first t with S <= 0.5) = 40; the naive median of the closed gaps is 25.
+CYCLE = [("A", 0, 10), ("A", 10, 10), ("A", 30, 10), ("B", 0, 20), ("B", 30, 20), ("B", 70, 20), ("C", 33, 5)]
+CYCLE_END = D0 + pd.Timedelta(days=96)
+
+
+def test_threshold_is_the_censored_kaplan_meier_quantile():
+    tx = _tx(CYCLE)
+    median = churn.churn_threshold(tx, CYCLE_END, quantile=0.5, horizon_days=None)
+    assert median.threshold_days == 40 and median.source == "kaplan_meier"
+    assert churn.churn_threshold(tx, CYCLE_END, quantile=0.4, horizon_days=None).threshold_days == 30  # S(30) <= 0.6
+    # within a 35-day horizon: F(35) = 1 - 15/28 = 13/28; 90% of it = 0.418; F(20) = 0.286, F(30) = 0.464 -> 30
+    assert churn.churn_threshold(tx, CYCLE_END, quantile=0.9, horizon_days=35).threshold_days == 30
+    assert "Kaplan–Meier" in median.describe() and "40 days" in median.describe()
+
+
+def test_threshold_errors_and_fixed_value():
+    tx = _tx(CYCLE)
+    with pytest.raises(AnalysisError, match="quantile does not exist"):  # S never falls below 0.357
+        churn.churn_threshold(tx, CYCLE_END, quantile=0.9, horizon_days=None)
+    fixed = churn.churn_threshold(tx, CYCLE_END, threshold_days=45)
+    assert (fixed.threshold_days, fixed.source) == (45, "fixed")
+    assert "fixed in the params" in fixed.describe()
+    with pytest.raises(AnalysisError, match="at least 1"):
+        churn.churn_threshold(tx, CYCLE_END, threshold_days=0)
+    with pytest.raises(AnalysisError, match="day boundary"):
+        churn.churn_threshold(tx, CYCLE_END + pd.Timedelta(hours=3))
+
+
+def test_survival_inputs_durations_and_event_flags():
+    spells = churn.survival_inputs(_tx(CYCLE), CYCLE_END, frequency_tiers=TIERS)
+    got = spells.sort_values(["customer_id", "start"])[["customer_id", "occasion_no", "duration", "event", "frequency_tier"]]
+    expected = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B", "B", "B", "C"],
+            "occasion_no": [1, 2, 3, 1, 2, 3, 1],
+            "duration": [10.0, 20.0, 65.0, 30.0, 40.0, 25.0, 62.0],
+            "event": [1, 1, 0, 1, 1, 0, 0],
+            # the tier of the occasion count at the start of the spell
+            "frequency_tier": ["one-time", "occasional", "high", "one-time", "occasional", "high", "one-time"],
+        }
+    )
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
+
+
+def test_survival_at_and_logrank():
+    spells = churn.survival_inputs(_tx(CYCLE), CYCLE_END, frequency_tiers=TIERS)
+    table = churn.survival_at(spells, None, horizons=(10, 30, 60, 90), min_group_size=1)
+    row = table.iloc[0]
+    assert (row["spells"], row["returned"], row["median_days"]) == (7, 4, 40.0)
+    assert row["S(10)"] == pytest.approx(6 / 7)
+    assert row["S(30)"] == pytest.approx(15 / 28)
+    assert row["S(60)"] == pytest.approx(5 / 14)
+    assert math.isnan(row["S(90)"])  # nobody was followed 90 days (longest spell 65)
+    test = churn.logrank_test(spells, "frequency_tier", min_group_size=1)
+    assert test["groups"] == 3 and test["degrees_of_freedom"] == 2 and 0 <= test["p_value"] <= 1
+
+
+# ---------------------------------------------------------------------------
+# the churn-rate definition
+
+# theta = 30 days; churn date C = last purchase + 31 days.
+#   P: Jan 5 (100)                      -> C = Feb 5: churns in Feb
+#   Q: Jan 20 (50), Mar 10 (70)          -> C = Feb 20: churns in Feb; back Mar 10 (reactivated in Mar);
+#                                           C = Apr 10: churns in Apr
+#   R: Jan 25 (30), Feb 27 (40)          -> lapses Feb 25 but buys Feb 27 in the same month: no churn in Feb;
+#                                           C = Mar 30: churns in Mar
+#   S: Feb 10, Mar 5, Apr 20 (10 each)   -> lapses Apr 5, back Apr 20, same month: never churned at a month end
+# active at the start (eve) of Feb: P (26 days), Q (11), R (6) = 3; churned P, Q -> 2/3
+# active at the start of Mar: R (1 day), S (18) = 2 = 3 - 2 + 1 new (S) + 0; churned R -> 1/2; reactivated Q
+# active at the start of Apr: Q (21 days), S (26) = 2 = 2 - 1 + 0 + 1; churned Q -> 1/2
+# churned revenue (last 365 days up to the last purchase): Feb P 100 + Q 50 = 150; Mar R 30 + 40 = 70;
+#   Apr Q 50 + 70 = 120
+# complete months: the eve minus theta must not precede the first data day (Jan 5): Feb (Jan 1) no, Mar (Jan 29) yes
+RATE_ROWS = [
+    ("P", "2026-01-05", 100), ("Q", "2026-01-20", 50), ("Q", "2026-03-10", 70), ("R", "2026-01-25", 30),
+    ("R", "2026-02-27", 40), ("S", "2026-02-10", 10), ("S", "2026-03-05", 10), ("S", "2026-04-20", 10),
+]
+RATE_END = pd.Timestamp("2026-05-01")
+
+
+def test_monthly_churn_rate_by_hand():
+    trend = churn.monthly_churn(_tx(RATE_ROWS), RATE_END, 30)
+    got = trend.set_index(trend["month"].dt.strftime("%Y-%m"))
+    assert got["active_start"].tolist() == [0, 3, 2, 2]
+    assert got["churned"].tolist() == [0, 2, 1, 1]
+    assert got["reactivated"].tolist() == [0, 0, 1, 0]
+    assert got["new"].tolist() == [3, 1, 0, 0]
+    assert got["churned_revenue"].tolist() == [0.0, 150.0, 70.0, 120.0]
+    assert got["complete"].tolist() == [False, False, True, True]
+    assert got.loc["2026-02", "churn_rate"] == pytest.approx(2 / 3)
+    assert got.loc["2026-03", "churn_rate"] == pytest.approx(1 / 2)
+    # stock identity: active(m+1) = active(m) - churned + new + reactivated
+    nxt = got["active_start"] - got["churned"] + got["new"] + got["reactivated"]
+    assert nxt.iloc[:-1].tolist() == got["active_start"].iloc[1:].tolist()
+    assert churn.rate_for_month(trend, "2026-03-01") == pytest.approx(0.5)
+    assert churn.rate_for_month(trend, "2026-02-01") is None  # incomplete base
+    assert churn.rate_for_month(trend, "2025-12-01") is None  # not in the data
+
+
+def test_monthly_churn_by_tier_adds_up_and_breakdown_pools():
+    tx = _tx(RATE_ROWS)
+    by_tier = churn.monthly_churn(tx, RATE_END, 30, by="frequency_tier", frequency_tiers=TIERS)
+    total = churn.monthly_churn(tx, RATE_END, 30)
+    summed = by_tier.groupby("month")[["active_start", "churned", "reactivated", "new"]].sum().reset_index(drop=True)
+    pd.testing.assert_frame_equal(summed, total[["active_start", "churned", "reactivated", "new"]])
+    # Feb churners P and Q had one purchase (one-time); R (Mar) and Q (Apr) had two (occasional)
+    hit = by_tier[by_tier["churned"] > 0]
+    churned = hit.set_index(["group", hit["month"].dt.month])["churned"]
+    assert churned.to_dict() == {("one-time", 2): 2, ("occasional", 3): 1, ("occasional", 4): 1}
+    # pooled over the complete months Mar and Apr: base 2 + 2, churned 1 + 1
+    table = churn.churn_breakdown(by_tier, RATE_END, months=12, min_group_size=1)
+    overall = table[table["group"] == "all"].iloc[0]
+    assert (overall["months"], overall["customer_months"], overall["churned"]) == (2, 4, 2)
+    assert overall["churn_rate"] == pytest.approx(0.5)
+    with pytest.raises(AnalysisError, match="no customer attribute 'region'"):
+        churn.monthly_churn(tx, RATE_END, 30, by="region")
+
+
+def test_customer_status_and_definition_check():
+    tx = _tx(RATE_ROWS)
+    status = churn.customer_status(tx, pd.Timestamp("2026-03-01"), 30).set_index("customer_id")
+    # on Feb 28: P 54 days, Q 39, R 1, S 18
+    assert status["days_since_last"].to_dict() == {"P": 54, "Q": 39, "R": 1, "S": 18}
+    assert status["status"].to_dict() == {"P": "churned", "Q": "churned", "R": "active", "S": "active"}
+    check = churn.definition_check(tx, pd.Timestamp("2026-03-01"), 30, 31).iloc[0]
+    # flagged P, Q; in March P and R do not buy, Q and S do: precision 1/2, recall 1/2, base rate 2/4
+    assert (check["flagged"], check["precision"], check["recall"], check["base_rate"]) == (2, 0.5, 0.5, 0.5)
+
+
+def test_first_purchase_attributes():
+    tx = _tx([("A", 3, 5), ("A", 3, 50), ("A", 1, 9), ("B", 40, 7)],
+             category=["x", "y", "z", None], channel=["web", "app", "app", "web"])
+    got = churn.first_purchase_attributes(tx)
+    # A's first line is day 1 (z); B's category is missing; B bought on Feb 10 -> 2026Q1
+    assert got.loc["A", "first_category"] == "z" and got.loc["B", "first_category"] == "(unknown)"
+    assert got["cohort"].tolist() == ["2026Q1", "2026Q1"] and got.loc["B", "first_channel"] == "web"
+
+
+# ---------------------------------------------------------------------------
+# leakage
+
+
+def _simulated(n: int = 400, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Purchases of n customers over 2025-2026 with categories, channels, refunds, sign-ups and surveys."""
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(2.0, 1 / 60, n)  # purchases per day while alive
+    start = rng.integers(0, 300, n)
+    stop = np.minimum(730, start + 1 + rng.exponential(300, n).astype(int))  # customers drop out
+    counts = rng.poisson(rate * (stop - start)) + 1
+    cust = np.repeat(np.arange(n), counts)
+    day = np.repeat(start, counts) + (rng.random(len(cust)) * np.repeat(stop - start, counts)).astype(int)
+    tx = pd.DataFrame(
+        {
+            "customer_id": [f"K{c:04d}" for c in cust],
+            "order_id": [f"o{i}" for i in range(len(cust))],
+            "order_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(day, "D") + pd.to_timedelta(rng.integers(0, 86400, len(cust)), "s"),
+            "amount": rng.gamma(2.0, 40.0, len(cust)).round(2),
+            "refund_amount": np.where(rng.random(len(cust)) < 0.05, 5.0, 0.0),
+            "category": rng.choice(["tea", "snacks", "home", "toys"], len(cust)),
+            "channel": rng.choice(["app", "web"], len(cust)),
+        }
+    )
+    ids = [f"K{c:04d}" for c in range(n)]
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "signup_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(-100, 700, n), "D"),
+            "tier": rng.choice(["normal", "gold"], n),
+            "acquisition_channel": rng.choice(["ads", "store"], n),
+        }
+    )
+    surveys = pd.DataFrame(
+        {
+            "customer_id": rng.choice(ids, 300),
+            "response_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 730, 300), "D"),
+            "nps": rng.integers(0, 11, 300).astype(float),
+            "csat": rng.integers(1, 6, 300).astype(float),
+        }
+    )
+    return tx.sort_values("order_date", ignore_index=True), customers, surveys
+
+
+CUTOFF = pd.Timestamp("2026-03-01")
+
+
+def _features(tx, customers, surveys):
+    return churn.churn_features(tx, CUTOFF, customers=customers, surveys=surveys, bgnbd_window_days=60)
+
+
+def test_features_ignore_everything_from_the_cutoff_on():
+    tx, customers, surveys = _simulated()
+    base = _features(tx, customers, surveys)
+    after = tx["order_date"] >= CUTOFF
+    assert after.sum() > 100 and len(base) > 300
+    # 1. delete every transaction, survey and sign-up dated from the cutoff on
+    deleted = _features(tx[~after], customers[customers["signup_date"] < CUTOFF],
+                        surveys[surveys["response_date"] < CUTOFF])
+    # 2. change them: amounts x 10, other categories and channels, new customers, other scores
+    changed = tx.copy()
+    changed.loc[after, "amount"] *= 10
+    changed.loc[after, "category"] = "new-category"
+    changed.loc[after, "channel"] = "livestream"
+    changed.loc[after, "refund_amount"] = 99.0
+    extra = changed[after].assign(customer_id="NEW-" + changed.loc[after, "customer_id"])
+    changed = pd.concat([changed, extra], ignore_index=True)
+    sv = surveys.copy()
+    sv.loc[sv["response_date"] >= CUTOFF, "nps"] = 0.0
+    cu = customers.copy()
+    cu.loc[cu["signup_date"] >= CUTOFF, "acquisition_channel"] = "ads"
+    modified = _features(changed, cu, sv)
+    pd.testing.assert_frame_equal(deleted, base)
+    pd.testing.assert_frame_equal(modified, base)
+    # the tier has no date, so it is never a feature; a dated tier is used only when dated before the cutoff
+    assert "tier_rank" not in base.columns
+    dated = customers.assign(tier_date=CUTOFF - pd.Timedelta(days=1))
+    dated.loc[dated.index[:10], "tier_date"] = CUTOFF  # recorded on the cutoff day: unknown at the cutoff
+    with_tier = churn.churn_features(tx, CUTOFF, customers=dated, tier_date_col="tier_date", tier_order=["normal", "gold"])
+    ranks = with_tier["tier_rank"]
+    assert ranks.reindex(dated["customer_id"].iloc[:10]).isna().all()
+    assert set(ranks.dropna().unique()) <= {0.0, 1.0} and ranks.notna().sum() > 300
+
+
+def test_a_bgnbd_that_does_not_fit_leaves_the_feature_missing(monkeypatch):
+    from repurchase import lifetime_value
+
+    def fail(*args, **kwargs):
+        raise AnalysisError("BG/NBD did not converge")
+
+    monkeypatch.setattr(lifetime_value, "fit_model", fail)
+    tx, _, _ = _simulated(120)
+    features = churn.churn_features(tx, CUTOFF, bgnbd_window_days=60)
+    assert features["bgnbd_p_no_purchase"].isna().all() and features["recency_days"].notna().all()
+
+
+def test_features_by_hand():
+    # customer A: days 0 (100 + refund 20 on the line), 30 (50), 80 (30) before the cutoff on day 100; one line after
+    tx = _tx([("A", 0, 100), ("A", 30, 50), ("A", 80, 30), ("A", 120, 999)], category=["t", "t", "h", "h"])
+    tx.loc[0, "refund_amount"] = 20.0
+    f = churn.churn_features(tx, D0 + pd.Timedelta(days=100)).loc["A"]
+    # last observed day 99: recency 99 - 80 = 19, tenure 99, gaps 30 and 50
+    assert (f["recency_days"], f["frequency"], f["tenure_days"], f["spend_total"]) == (19, 3, 99, 180)
+    assert (f["gap_mean"], f["gap_std"], f["gap_last"], f["gap_max"]) == (40, 10, 50, 50)
+    assert f["overdue_ratio"] == pytest.approx(19 / 40)
+    # last 90 days = days 10..99: occasions on 30 and 80 (spend 80); days 91..180 before: day 0 (100)
+    assert (f["occasions_90d"], f["spend_90d"], f["spend_prev_90d"]) == (2, 80, 100)
+    assert f["spend_trend"] == pytest.approx((80 - 100) / 180)
+    assert f["refund_share"] == pytest.approx(20 / 200)  # refunded 20 of gross 180 + 20
+    assert (f["cat_t"], f["cat_h"], f["n_categories"]) == (pytest.approx(150 / 180), pytest.approx(30 / 180), 2)
+
+
+def test_labels_read_only_the_label_window():
+    tx, _, _ = _simulated()
+    ids = pd.Index(sorted(tx["customer_id"].unique()))
+    base = churn.churn_labels(tx, ids, CUTOFF, 60)
+    window = (tx["order_date"] >= CUTOFF) & (tx["order_date"] < CUTOFF + pd.Timedelta(days=60))
+    outside = tx.copy()
+    outside.loc[~window, "amount"] = 1.0
+    outside = outside.drop(outside.index[(~window).to_numpy()][::2])  # delete half the rows outside the window
+    pd.testing.assert_series_equal(churn.churn_labels(outside, ids, CUTOFF, 60), base)
+    # a purchase moved into the window flips that customer's label, and only that one
+    churned = base[base].index[0]
+    moved = pd.concat([tx, _tx([(churned, "2026-03-30", 10)]).drop(columns="order_id")], ignore_index=True)
+    flipped = churn.churn_labels(moved, ids, CUTOFF, 60)
+    assert not flipped[churned] and (flipped != base).sum() == 1
+    # the window is [cutoff, cutoff + N days): a purchase on day N counts for the next window
+    edge = pd.concat([tx, _tx([(churned, "2026-04-30", 10)]).drop(columns="order_id")], ignore_index=True)
+    assert churn.churn_labels(edge, ids, CUTOFF, 60)[churned]
+
+
+# ---------------------------------------------------------------------------
+# the backtest, the at-risk list and the metrics
+
+
+def _cdnow() -> pd.DataFrame:
+    path = importlib.metadata.distribution("lifetimes").locate_file("lifetimes/datasets/CDNOW_sample.txt")
+    raw = pd.read_csv(path, sep=r"\s+", header=None, names=["customer_id", "index", "date", "quantity", "amount"],
+                      dtype={"customer_id": str, "date": str})
+    return pd.DataFrame({"customer_id": raw["customer_id"], "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
+                         "amount": raw["amount"].astype(float)})
+
+
+def test_bgnbd_no_purchase_probability_on_cdnow_reference():
+    # methods.md: CDNOW, calibration to 1997-09-30, 39-week holdout: ROC AUC 0.758 for p_return, 0.315 for P(alive)
+    tx = _cdnow()
+    cutoff = pd.Timestamp("1997-10-01")
+    scores, fit = churn.model_based_churn(tx, cutoff, 273)
+    assert fit.params["r"] == pytest.approx(0.243, abs=0.001) and fit.params["a"] == pytest.approx(0.793, abs=0.001)
+    churned = churn.churn_labels(tx, scores["customer_id"], cutoff, 273).to_numpy()
+    assert roc_auc_score(churned, scores["p_no_purchase"]) == pytest.approx(0.758, abs=0.002)
+    assert roc_auc_score(~churned, scores["p_alive"]) == pytest.approx(0.315, abs=0.002)
+    one_time = scores["frequency"] == 0
+    assert (scores.loc[one_time, "p_alive"] == 1).all() and (scores.loc[one_time, "p_no_purchase"] < 1).all()
+
+
+def test_backtest_on_cdnow_reports_every_score_honestly():
+    tx = _cdnow()
+    end = pd.Timestamp("1998-07-01")
+    w = churn.early_warning(tx, end, window_days=90)
+    assert (w.test_cutoff, w.train_cutoff) == (pd.Timestamp("1998-04-02"), pd.Timestamp("1998-01-02"))
+    assert set(w.comparison["model"]) == {"gradient_boosting", "logistic", "recency", "bgnbd"}
+    assert w.comparison["model"].iloc[0] == w.chosen and w.chosen in ("gradient_boosting", "logistic")
+    assert math.isnan(w.metric("recency", "brier")) and 0 < w.metric("bgnbd", "brier") < 0.5
+    assert (w.comparison["roc_auc"].between(0.5, 1)).all()
+    # the test population is active at the test cutoff: at most theta days since the last purchase
+    sizes = w.sizes.set_index("set")
+    assert sizes.loc["test", "customers"] == len(w.test_scores) and sizes.loc["scoring", "customers"] == len(w.scores)
+    assert w.lift.groupby("model")["customers"].sum().eq(len(w.test_scores)).all()
+    assert w.lift.groupby("model")["cumulative_gain"].last().round(9).eq(1.0).all()
+    assert "bgnbd_p_no_purchase" in w.features and w.importance["feature"].isin(w.features).all()
+    # the metrics of the report
+    definition = churn.churn_threshold(tx, end)
+    trend = churn.monthly_churn(tx, end, definition.threshold_days)
+    value, basis, _ = churn.customer_value(tx, end, basis="annual_spend")
+    at_risk = churn.at_risk_list(w.scores, value, frequency_tiers=TIERS)
+    period = type("P", (), {"start": pd.Timestamp("1998-06-01")})()
+    m = churn.churn_metrics(trend, period, definition, w, at_risk, basis)
+    assert m["churn_rate"] == pytest.approx(churn.rate_for_month(trend, "1998-06-01"))
+    assert m["churn_rate_prev_year"] is None  # June 1997: the look-back starts before the data
+    assert m["model"]["roc_auc"] == pytest.approx(w.metric(w.chosen, "roc_auc"))
+    assert m["baseline_recency_roc_auc"] == pytest.approx(w.metric("recency", "roc_auc"))
+    assert m["at_risk_customers"] == int(at_risk["at_risk"].sum())
+    assert m["value_at_risk"] == pytest.approx(at_risk.loc[at_risk["at_risk"], "value_at_risk"].sum())
+    assert m["threshold_days"] == definition.threshold_days and m["value_basis"] == "annual_spend"
+
+
+def test_backtest_needs_enough_history():
+    tx = _tx(RATE_ROWS)
+    with pytest.raises(AnalysisError, match="label_window_days lower"):
+        churn.early_warning(tx, RATE_END, window_days=90)
+
+
+@pytest.mark.parametrize("client", ["demo-online", "demo-stores"])
+def test_model_beats_recency_baseline_on_demo_data(client):
+    if not (DEMO / ("online" if client == "demo-online" else "stores")).exists():
+        pytest.skip("data/demo is missing: run `python -m repurchase demo-data` (or `make demo-data`) first")
+    from repurchase.report import open_report
+
+    ctx = open_report(ROOT / "params" / f"{client}.yaml")
+    w = churn.early_warning(ctx.transactions(), ctx.period.end_exclusive, customers=ctx.customers(),
+                            surveys=ctx.surveys())
+    model, recency = w.metric(w.chosen, "roc_auc"), w.metric("recency", "roc_auc")
+    assert model > recency + 0.03, f"{client}: model {model:.3f} vs recency {recency:.3f}"
+    assert w.metric(w.chosen, "pr_auc") > w.metric(w.chosen, "base_rate")
+
+
+def test_at_risk_list_ranks_by_probability_times_value():
+    scores = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e"],
+            "p_churn": [0.9, 0.2, 0.6, 0.5, 0.8],
+            "recency_days": [100, 5, 40, 20, 60],
+            "frequency": [1, 6, 2, 3, 1],
+            "spend_365d": [10.0, 500.0, 80.0, 90.0, 5.0],
+        }
+    )
+    value = pd.Series({"a": 10.0, "b": 1000.0, "c": 300.0, "d": 100.0})  # e has no value: 0
+    out = churn.at_risk_list(scores, value, frequency_tiers=TIERS, band_shares=(0.2, 0.6), language="zh")
+    # value at risk: a 9, b 200, c 180, d 50, e 0
+    assert out["customer_id"].tolist() == ["b", "c", "d", "a", "e"]
+    assert out["value_at_risk"].tolist() == pytest.approx([200, 180, 50, 9, 0])
+    assert out["rank"].tolist() == [1, 2, 3, 4, 5]
+    # bands by value among 5: top ceil(0.2*5)=1 high (b), up to ceil(0.6*5)=3 mid (c, d), rest low
+    assert out.set_index("customer_id")["value_band"].to_dict() == {"b": "high", "c": "mid", "d": "mid", "a": "low", "e": "low"}
+    assert out["at_risk"].tolist() == [False, True, True, True, True]
+    # b: 6 occasions -> high tier -> loyal; c: 2 -> occasional -> developing; a: one-time
+    roles = out.set_index("customer_id")["role"].to_dict()
+    assert (roles["b"], roles["c"], roles["a"]) == ("loyal", "developing", "one-time")
+    assert out.set_index("customer_id").loc["b", "action"] == churn.ACTIONS[("loyal", "high")]["zh"]
+    summary = churn.at_risk_summary(out)
+    assert summary["active"].sum() == 5 and summary["at_risk"].sum() == 4
+    assert summary["value_at_risk"].sum() == pytest.approx(180 + 50 + 9 + 0)  # at-risk customers only
+    custom = churn.at_risk_list(scores, value, frequency_tiers=TIERS, actions={"loyal/high": "Call them."})
+    assert custom.loc[custom["customer_id"] == "b", "action"].item() == "Call them."
+
+
+def test_actions_exist_in_both_languages_and_errors_are_clear():
+    assert set(churn.ACTIONS) == {(r, b) for r in churn.ROLES for b in churn.VALUE_BANDS}
+    assert all(text["en"] and text["zh"] for text in churn.ACTIONS.values())
+    with pytest.raises(AnalysisError, match="no retention action for 'vip/high'"):
+        churn.retention_action("vip", "high")
+    with pytest.raises(AnalysisError, match="value_basis must be auto, clv or annual_spend"):
+        churn.customer_value(_tx(RATE_ROWS), RATE_END, basis="margin")
+
+
+def test_annual_spend_value():
+    # spend in the 365 days up to 2026-04-30: everything: P 100, Q 50 + 70, R 30 + 40, S 3 x 10
+    value, basis, note = churn.customer_value(_tx(RATE_ROWS), RATE_END, basis="annual_spend")
+    assert basis == "annual_spend" and "365 days" in note
+    assert value.to_dict() == {"P": 100.0, "Q": 120.0, "R": 70.0, "S": 30.0}
+
+
+def test_churn_settings_validate():
+    from repurchase.params import ChurnSettings
+
+    with pytest.raises(ValueError, match="did you mean 'loyal/high'"):
+        ChurnSettings(actions={"loyal/hihg": "x"})
+    with pytest.raises(ValueError, match="two increasing shares"):
+        ChurnSettings(value_band_shares=[0.5, 0.2])
