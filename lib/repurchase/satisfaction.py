@@ -182,6 +182,11 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
 
 
+def _ids(values: pd.Series) -> pd.Series:
+    """Customer IDs as Python strings (object dtype), converted only when needed."""
+    return values if values.dtype == object else values.astype(str).astype(object)
+
+
 def score_table(
     surveys: pd.DataFrame | None,
     by: str | Sequence[str] | None = None,
@@ -430,8 +435,10 @@ def enrich_responses(
     r = r.sort_values(response_col, kind="stable")
 
     ctx_cols = [c for c in context_cols if c in transactions.columns and c not in r.columns]
-    tx = transactions[[customer_col, date_col, amount_col, *ctx_cols]].copy()
-    tx[customer_col] = tx[customer_col].astype(str).astype(object)
+    ids = _ids(transactions[customer_col])
+    mine = ids.isin(pd.unique(r[customer_col]))  # only respondents' purchases matter
+    tx = transactions.loc[mine, [date_col, amount_col, *ctx_cols]].copy()
+    tx[customer_col] = ids[mine].to_numpy(dtype=object)
     tx = tx.sort_values(date_col, kind="stable")
     tx["_cum_spend"] = tx.groupby(customer_col, sort=False)[amount_col].cumsum()
 
@@ -918,11 +925,8 @@ def _jieba_cut(runs: Sequence[str]) -> list[list[str]]:
     tokens = np.asarray(jieba.lcut("\n".join(runs)), dtype=object)
     is_sep = tokens == "\n"
     run_id = np.cumsum(is_sep)[~is_sep]
-    kept = tokens[~is_sep]
-    out: list[list[str]] = [[] for _ in runs]
-    for rid, tok in zip(run_id.tolist(), kept.tolist()):  # flat pass over tokens
-        out[rid].append(tok)
-    return out
+    grouped = pd.Series(tokens[~is_sep]).groupby(run_id).agg(list)
+    return grouped.reindex(range(len(runs))).map(lambda v: v if isinstance(v, list) else []).tolist()
 
 
 def tokenize_comments(comments: pd.Series | None, stopwords: Iterable[str] | None = None) -> pd.DataFrame:
@@ -1208,16 +1212,17 @@ def coverage(
                            _empty(["measure", "respondents", "non_respondents", "smd"]), 0, 0, float("nan"), True, smd_threshold)
     if surveys is None or transactions is None:
         return empty
-    tx_ids = transactions[customer_col].astype(str)
-    in_period = (transactions[date_col] >= start) & (transactions[date_col] < end)
-    sv_ids = surveys[customer_col].astype(str) if len(surveys) else pd.Series(dtype=object)
+    dates = transactions[date_col]
+    in_period = (dates >= start) & (dates < end)
     answered = (surveys[response_col] >= start) & (surveys[response_col] < end) if len(surveys) else pd.Series(dtype=bool)
-    respondents = pd.Index(pd.unique(sv_ids[answered])) if len(surveys) else pd.Index([])
-    base = pd.Index(pd.unique(tx_ids[in_period])).union(respondents)
+    respondents = pd.Index(pd.unique(_ids(surveys.loc[answered, customer_col]))) if len(surveys) else pd.Index([])
+    base = pd.Index(pd.unique(_ids(transactions.loc[in_period, customer_col]))).union(respondents)
     if len(base) == 0:
         return empty
-    prior = (transactions[date_col] >= start - pd.Timedelta(days=lookback_days)) & (transactions[date_col] < start)
-    ptx = pd.DataFrame({"c": tx_ids[prior], "day": transactions.loc[prior, date_col].dt.normalize(), "a": transactions.loc[prior, amount_col]})
+    prior = (dates >= start - pd.Timedelta(days=lookback_days)) & (dates < start)
+    ptx = pd.DataFrame({"c": _ids(transactions.loc[prior, customer_col]), "day": dates[prior].dt.normalize(),
+                        "a": transactions.loc[prior, amount_col]})
+    ptx = ptx[ptx["c"].isin(base)]
     occ = ptx.drop_duplicates(["c", "day"]).groupby("c").size().reindex(base, fill_value=0)
     spend = ptx.groupby("c")["a"].sum().reindex(base, fill_value=0.0)
     is_resp = base.isin(respondents)
