@@ -449,7 +449,7 @@ def test_small_client_report_end_to_end_and_metrics():
     # promoters come back after ~20 days, others after ~80 or never
     gap = np.where(promoter, rng.integers(5, 40, n), rng.integers(40, 200, n))
     tx = pd.DataFrame({"customer_id": ids * 2, "order_date": list(first) + list(first + pd.to_timedelta(gap + 3, unit="D")),
-                       "amount": 20.0})
+                       "amount": 20.0, "channel": ["app", "web"] * n})
     tx = tx[tx["order_date"] < pd.Timestamp("2026-11-01")]
     sv = pd.DataFrame({"customer_id": ids, "response_date": first + pd.Timedelta(days=2), "nps": nps,
                        "csat": rng.integers(1, 6, n).astype(float), "aspect_a": rng.integers(1, 6, n).astype(float),
@@ -470,6 +470,19 @@ def test_small_client_report_end_to_end_and_metrics():
     for f in ("describe_availability", "describe_scores", "describe_trend", "describe_breakdowns", "describe_link",
               "describe_loyalty", "describe_drivers", "describe_comments", "describe_coverage"):
         assert "<script" not in getattr(rep, f)()._repr_html_()
+    from repurchase import plots
+
+    w = rep.settings["repurchase_window_days"]
+    for fn, data, kw in ((plots.plot_nps_trend, rep.by_month, {}), (plots.plot_csat_trend, rep.by_month, {}),
+                         (plots.plot_nps_breakdown, rep.breakdowns, {"dimension_labels": sat.DIMENSION_LABELS}),
+                         (plots.plot_repurchase_by_group, rep.repurchase, {"window_days": w}),
+                         (plots.plot_time_to_next_purchase, rep.km, {"window_days": w}),
+                         (plots.plot_repurchase_by_frequency, rep.stratified, {}),
+                         (plots.plot_importance_performance, rep.drivers.table, {}),
+                         (plots.plot_distinguishing_terms, rep.distinguishing, {})):
+        ax = fn(data, **kw)
+        assert isinstance(ax, matplotlib.axes.Axes) and plt.fignum_exists(ax.figure.number) and ax.has_data()
+        plt.close(ax.figure)
 
 
 # ---------------------------------------------------------------------------
