@@ -1,0 +1,419 @@
+"""The one-page overview: KPI cards, a narrative and the customer operations plan.
+
+The overview runs last. It reads the metrics the other notebooks recorded for
+the same client and period (``<output_dir>/metrics/*.json``), the metrics of
+earlier months already rendered next to it (never later ones), and the cleaned
+transactions. Analyses that did not run leave their cards empty ("–") instead
+of failing.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import i18n
+from .periods import Period
+
+#: (kpi, metrics section, metrics key, unit, better direction, trend key in repurchase.trend)
+KPI_SPECS: tuple[tuple[str, str, str, str, int, str | None], ...] = (
+    ("customers", "overview", "customers", "count", +1, None),
+    ("buyers", "repurchase", "buyers", "count", +1, "buyers"),
+    ("revenue", "repurchase", "revenue", "money", +1, "revenue"),
+    ("aov", "repurchase", "aov", "money", +1, "aov"),
+    ("repurchase_rate_customers", "repurchase", "repurchase_rate_customers", "rate", +1, "repurchase_rate_customers"),
+    ("buyback_rate", "repurchase", "buyback_rate", "rate", +1, "buyback_rate"),
+    ("churn_rate", "churn", "churn_rate", "rate", -1, None),
+    ("value_at_risk", "churn", "value_at_risk", "money", -1, None),
+    ("clv_total", "lifetime_value", "clv_total", "money", +1, None),
+    ("nps", "satisfaction", "nps", "score", +1, None),
+)
+
+
+def read_metrics(output_dir: Path) -> dict[str, dict]:
+    """The metrics recorded so far in this report folder, by section."""
+    out: dict[str, dict] = {}
+    for f in sorted((Path(output_dir) / "metrics").glob("*.json")):
+        try:
+            out[f.stem] = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def read_history(reports_dir: Path, period: Period, months: int = 12) -> dict[str, dict]:
+    """``metrics.json`` of the months before ``period`` rendered in ``reports_dir`` (the client's folder).
+
+    Only earlier months are read, so a backfilled month never sees its future.
+    """
+    history: dict[str, dict] = {}
+    for k in range(months, 0, -1):
+        label = period.shift(-k).label
+        f = Path(reports_dir) / label / "metrics.json"
+        if f.exists():
+            try:
+                history[label] = json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+    return history
+
+
+def customer_base(tx: pd.DataFrame, period: Period, months: int = 12, *, customer_col: str = "customer_id",
+                  date_col: str = "order_date") -> pd.DataFrame:
+    """Customers acquired so far (cumulative) at the end of each of the last ``months`` months.
+
+    Returns a tidy frame ``month`` (``YYYY-MM``), ``customers``; months up to ``period`` only.
+    """
+    tx = tx[tx[date_col] < period.end_exclusive]
+    first = tx.groupby(customer_col, sort=False)[date_col].min().dt.to_period("M")
+    counts = first.value_counts().sort_index()
+    span = pd.period_range(period.shift(-(months + 12)).label, period.label, freq="M")
+    cumulative = counts.reindex(span, fill_value=0).cumsum() + int(counts[counts.index < span[0]].sum())
+    out = cumulative.iloc[-(months + 13):]
+    return pd.DataFrame({"month": out.index.astype(str), "customers": out.to_numpy()})
+
+
+def _value(metrics: Mapping[str, Any], section: str, key: str) -> float | None:
+    v = (metrics.get(section) or {}).get(key)
+    return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else float(v)
+
+
+def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd.DataFrame, period: Period,
+              months: int = 12) -> pd.DataFrame:
+    """One row per KPI: value, previous month, same month last year, change, and a 12-month series.
+
+    Parameters
+    ----------
+    metrics
+        This period's metrics by section (:func:`read_metrics`).
+    history
+        Earlier months' ``metrics.json`` by month (:func:`read_history`).
+    base
+        :func:`customer_base` output.
+    period
+        The report month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi``, ``unit``, ``better`` (+1 up is good, -1 down is good), ``value``,
+        ``prev_period``, ``prev_year``, ``change_prev``, ``change_year`` (points for
+        rates and scores, relative change otherwise), ``good_prev``, ``good_year``
+        (True/False/None) and ``series`` (list of the last ``months`` values, None
+        where unknown).
+    """
+    labels = [period.shift(-k).label for k in range(months - 1, -1, -1)]
+    base_map = dict(zip(base["month"], base["customers"]))
+    merged = {s: dict(v) for s, v in metrics.items()}
+    merged.setdefault("overview", {})
+    merged["overview"]["customers"] = base_map.get(period.label)
+    merged["overview"]["customers_prev_period"] = base_map.get(period.previous.label)
+    merged["overview"]["customers_prev_year"] = base_map.get(period.year_ago.label)
+    trend = {row["month"]: row for row in (merged.get("repurchase") or {}).get("trend") or []}
+    rows = []
+    for kpi, section, key, unit, better, trend_key in KPI_SPECS:
+        value = _value(merged, section, key)
+        prev = _value(merged, section, f"{key}_prev_period")
+        year = _value(merged, section, f"{key}_prev_year")
+        series: list[float | None] = []
+        for label in labels:
+            if label == period.label:
+                series.append(value)
+            elif kpi == "customers":
+                series.append(base_map.get(label))
+            elif trend_key and label in trend:
+                series.append(trend[label].get(trend_key))
+            else:
+                series.append(_value(history.get(label) or {}, section, key))
+        if prev is None and len(series) >= 2:
+            prev = series[-2]
+        rows.append({"kpi": kpi, "unit": unit, "better": better, "value": value, "prev_period": prev,
+                     "prev_year": year, "series": series})
+    cards = pd.DataFrame(rows)
+    for which in ("prev", "year"):
+        ref = cards["prev_period" if which == "prev" else "prev_year"]
+        changes = [_change(v, r, u) for v, r, u in zip(cards["value"], ref, cards["unit"])]
+        cards[f"change_{which}"] = pd.Series(changes, dtype=object)
+        cards[f"good_{which}"] = pd.Series([None if c is None or c == 0 else bool((c > 0) == (b > 0))
+                                            for c, b in zip(changes, cards["better"])], dtype=object)
+    for col in ("value", "prev_period", "prev_year"):
+        cards[col] = pd.Series([_num(v) for v in cards[col]], dtype=object)
+    return cards
+
+
+def _num(x: Any) -> float | None:
+    """A finite float, or None (for None, NaN and infinities)."""
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _change(value: float | None, ref: float | None, unit: str) -> float | None:
+    """Points for rates (x100) and scores, relative change for counts and money."""
+    value, ref = _num(value), _num(ref)
+    if value is None or ref is None:
+        return None
+    if unit == "rate":
+        return (value - ref) * 100
+    if unit == "score":
+        return value - ref
+    return None if ref == 0 else value / ref - 1
+
+
+# ---------------------------------------------------------------------------
+# formatting
+
+
+def format_value(value: float | None, unit: str, currency: str, lang: str) -> str:
+    """A KPI value for a card: counts compact, money with symbol, rates in %, scores signed."""
+    value = _num(value)
+    if value is None:
+        return "–"
+    if unit == "money":
+        return i18n.format_money(value, currency, lang)
+    if unit == "rate":
+        return i18n.format_percent(value)
+    if unit == "score":
+        return f"{value:+.1f}"
+    return i18n.format_number(value, lang)
+
+
+def format_change(change: float | None, unit: str, lang: str) -> str:
+    """``▲ 2.1 pts`` / ``▼ 3.4%`` (points for rates and scores); ``–`` when unknown."""
+    change = _num(change)
+    if change is None:
+        return "–"
+    arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
+    if unit in ("rate", "score"):
+        return f"{arrow} {abs(change):.1f} {i18n.t('overview.points', lang)}"
+    return f"{arrow} {abs(change) * 100:.1f}%"
+
+
+def sparkline_svg(series: list[float | None], width: int = 120, height: int = 28, color: str = "#264653") -> str:
+    """A small inline SVG line of the series (gaps where None); empty when fewer than 2 values."""
+    pts = [(i, v) for i, v in enumerate(series) if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if len(pts) < 2:
+        return ""
+    xs = np.array([p[0] for p in pts], dtype=float)
+    ys = np.array([p[1] for p in pts], dtype=float)
+    span = ys.max() - ys.min() or 1.0
+    px = 2 + xs / max(len(series) - 1, 1) * (width - 4)
+    py = height - 3 - (ys - ys.min()) / span * (height - 6)
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py))
+    return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+            f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}"/>'
+            f'<circle cx="{px[-1]:.1f}" cy="{py[-1]:.1f}" r="2.4" fill="{color}"/></svg>')
+
+
+@dataclass
+class HTMLBlock:
+    """Rich-display wrapper for HTML built here from escaped values."""
+
+    html: str
+    text: str = ""
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text or "(html)"
+
+
+_CARD_CSS = """<style>
+.kpi-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px;margin:8px 0 18px}
+.kpi{border:1px solid #e1e4e8;border-radius:8px;padding:10px 12px;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.04)}
+.kpi .label{font-size:12px;color:#6c757d}
+.kpi .value{font-size:24px;font-weight:700;color:#264653;margin:2px 0}
+.kpi .chg{font-size:12px;white-space:nowrap}
+.kpi .good{color:#2a9d8f}.kpi .bad{color:#e76f51}.kpi .flat{color:#8d99ae}
+.kpi svg{display:block;margin-top:4px}
+</style>"""
+
+
+def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) -> HTMLBlock:
+    """KPI cards as HTML: value, change vs last month and last year (coloured by whether it is good), sparkline."""
+    prev_label = i18n.format_month(period.previous.label, lang)
+    year_label = i18n.format_month(period.year_ago.label, lang)
+    items = []
+    for c in cards.itertuples(index=False):
+        parts = []
+        for change, good, ref in ((c.change_prev, c.good_prev, prev_label), (c.change_year, c.good_year, year_label)):
+            cls = "flat" if good is None else ("good" if good else "bad")
+            text = i18n.t("overview.vs", lang, change=format_change(change, c.unit, lang), ref=ref)
+            parts.append(f'<div class="chg {cls}">{html.escape(text)}</div>')
+        items.append(
+            f'<div class="kpi"><div class="label">{html.escape(i18n.t(f"overview.kpi.{c.kpi}", lang))}</div>'
+            f'<div class="value">{html.escape(format_value(c.value, c.unit, currency, lang))}</div>'
+            f'{"".join(parts)}{sparkline_svg(list(c.series))}</div>'
+        )
+    text = "; ".join(f"{c.kpi}={c.value}" for c in cards.itertuples(index=False))
+    return HTMLBlock(_CARD_CSS + f'<div class="kpi-grid">{"".join(items)}</div>', text)
+
+
+# ---------------------------------------------------------------------------
+# narrative
+
+
+def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, lang: str, max_sentences: int = 6) -> list[str]:
+    """3-6 sentences naming the most notable changes with their numbers, in ``lang``.
+
+    The KPIs with the largest changes against last month come first (rates and
+    scores in points; counts and money relative, with 1 point ~ 5% so the two
+    compare); then who is at risk and what the base is worth when known.
+    """
+    sentences: list[str] = []
+    known = cards[[_num(v) is not None and _num(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]].copy()
+    if len(known):
+        change = known["change_prev"].astype(float).abs()
+        weight = np.where(known["unit"].isin(["rate", "score"]), change, change * 20)
+        known = known.assign(weight=weight).sort_values("weight", ascending=False)
+        for c in known.head(3).itertuples(index=False):
+            series = [v for v in c.series if v is not None]
+            extreme = ""
+            if len(series) >= 6 and c.value == max(series):
+                extreme = i18n.t("overview.narr.highest", lang, n=len(series))
+            elif len(series) >= 6 and c.value == min(series):
+                extreme = i18n.t("overview.narr.lowest", lang, n=len(series))
+            verb = i18n.t("overview.narr.rose" if c.change_prev > 0 else "overview.narr.fell", lang)
+            sentences.append(i18n.t(
+                "overview.narr.change", lang, kpi=i18n.t(f"overview.kpi.{c.kpi}", lang), verb=verb,
+                change=format_change(c.change_prev, c.unit, lang).split(" ", 1)[1],
+                value=format_value(c.value, c.unit, currency, lang), extreme=extreme,
+            ))
+    churn = metrics.get("churn") or {}
+    if churn.get("at_risk_customers") is not None:
+        sentences.append(i18n.t("overview.narr.at_risk", lang, n=f"{int(churn['at_risk_customers']):,}",
+                                value=i18n.format_money(churn.get("value_at_risk"), currency, lang)))
+    ltv = metrics.get("lifetime_value") or {}
+    if ltv.get("clv_total") is not None:
+        sentences.append(i18n.t("overview.narr.clv", lang, months=ltv.get("horizon_months", 12),
+                                value=i18n.format_money(ltv["clv_total"], currency, lang),
+                                low=i18n.format_money(ltv.get("clv_total_low"), currency, lang),
+                                high=i18n.format_money(ltv.get("clv_total_high"), currency, lang)))
+    sat = metrics.get("satisfaction") or {}
+    if sat.get("nps") is not None:
+        sentences.append(i18n.t("overview.narr.nps", lang, nps=f"{sat['nps']:+.1f}",
+                                low=f"{sat.get('nps_low', float('nan')):+.1f}",
+                                high=f"{sat.get('nps_high', float('nan')):+.1f}", n=f"{int(sat.get('responses') or 0):,}"))
+    if not sentences:
+        sentences.append(i18n.t("overview.narr.none", lang))
+    return sentences[:max_sentences]
+
+
+# ---------------------------------------------------------------------------
+# operations plan
+
+
+def operations_plan(segment_table: pd.DataFrame, migration: pd.DataFrame, *, segment_col: str = "segment",
+                    labels: Mapping[str, str] | None = None, actions: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The customer operations plan (客户运营计划): one row per segment.
+
+    Parameters
+    ----------
+    segment_table
+        Segment summary with ``segment``, ``customers``, ``share``, ``revenue_share``.
+    migration
+        Previous period's segment (rows) -> this period's (columns), counts; its
+        column sums minus new customers give nothing, its row sums give the
+        previous sizes.
+    labels, actions
+        Display name and recommended action per segment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``customers``, ``share``, ``revenue_share``, ``change`` (customers
+        vs the previous period), ``action``, ``export``; largest revenue share first.
+    """
+    prev = migration.sum(axis=1)
+    plan = segment_table[[segment_col, "customers", "share", "revenue_share"]].copy()
+    plan["change"] = plan["customers"] - plan[segment_col].map(prev).fillna(0).astype(int)
+    plan["action"] = plan[segment_col].map(actions or {}).fillna("")
+    plan["export"] = "exports/segments.csv"
+    if labels:
+        plan[segment_col] = plan[segment_col].map(lambda s: labels.get(s, s))
+    return plan.sort_values("revenue_share", ascending=False).reset_index(drop=True)
+
+
+def report_links(report_files: list[str], lang: str) -> pd.DataFrame:
+    """The detailed reports of this period: ``report``, ``file`` (relative links)."""
+    rows = [{"report": i18n.t(f"overview.link.{Path(f).stem.split('_', 1)[-1]}", lang), "file": f}
+            for f in report_files if not Path(f).stem.endswith("overview")]
+    return pd.DataFrame(rows, columns=["report", "file"])
+
+
+def links_html(links: pd.DataFrame) -> HTMLBlock:
+    """The report links as an HTML list (relative file links: offline)."""
+    items = "".join(f'<li><a href="{html.escape(f)}">{html.escape(r)}</a></li>' for r, f in zip(links["report"], links["file"]))
+    return HTMLBlock(f'<ul class="rp-links-list">{items}</ul>', ", ".join(links["file"]))
+
+
+def overview_metrics(cards: pd.DataFrame) -> dict:
+    """``metrics.json`` under ``overview``: every card's value and comparisons."""
+    out: dict = {}
+    for c in cards.itertuples(index=False):
+        out[c.kpi] = c.value
+        out[f"{c.kpi}_prev_period"] = c.prev_period
+        out[f"{c.kpi}_prev_year"] = c.prev_year
+    return out
+
+
+# ---------------------------------------------------------------------------
+# everything the overview notebook shows
+
+
+@dataclass
+class Overview:
+    """What the overview notebook shows (see :func:`build_overview`)."""
+
+    metrics: dict
+    history: dict
+    cards: pd.DataFrame
+    sentences: list[str]
+    plan: pd.DataFrame
+    links: pd.DataFrame
+
+
+def build_overview(ctx: Any) -> Overview:
+    """Collect metrics, history, cards, narrative, plan and links for a report context.
+
+    Parameters
+    ----------
+    ctx
+        The :class:`repurchase.report.ReportContext` of the overview notebook.
+    """
+    from . import segments
+    from .datasets import repo_root
+    from .render import find_notebooks
+
+    lang, period = ctx.language, ctx.period
+    metrics = read_metrics(ctx.output_dir)
+    history = read_history(Path(ctx.output_dir).parent, period)
+    tx = ctx.transactions()
+    cards = kpi_cards(metrics, history, customer_base(tx, period), period)
+    sentences = narrative(cards, metrics, ctx.currency, lang)
+    seg = segments.run_segmentation(tx, period, ctx.params.segmentation, customers=ctx.customers(),
+                                    occasion=ctx.params.repurchase.occasion, language=lang)
+    overrides = ctx.params.segmentation.actions
+    actions = {s: segments.recommended_action(s, lang, overrides) for s in seg.scheme.segments}
+    plan = operations_plan(seg.summary, seg.migration, labels=seg.labels, actions=actions)
+    files = [f"{nb.stem}.html" for nb in find_notebooks(repo_root(ctx.params) / "notebooks")]
+    return Overview(metrics=metrics, history=history, cards=cards, sentences=sentences, plan=plan,
+                    links=report_links(files, lang))
+
+
+def narrative_html(sentences: list[str]) -> HTMLBlock:
+    """The narrative as one highlighted paragraph (sentences escaped)."""
+    body = " ".join(html.escape(s) for s in sentences)
+    return HTMLBlock(f'<p class="rp-say">{body}</p>', " ".join(sentences))

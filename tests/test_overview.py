@@ -1,0 +1,103 @@
+"""The overview: KPI cards from metrics and history, narrative, operations plan, and backfill."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from repurchase import overview as ov
+from repurchase.periods import Period
+
+P = Period.from_label("2026-10")
+
+
+def _base() -> pd.DataFrame:
+    # customers acquired: 50 by 2025-10, 100 by 2026-09, 110 by 2026-10
+    return pd.DataFrame({"month": ["2025-10", "2026-09", "2026-10"], "customers": [50, 100, 110]})
+
+
+METRICS = {
+    "repurchase": {
+        "buyers": 40, "buyers_prev_period": 50, "buyers_prev_year": None,
+        "repurchase_rate_customers": 0.234, "repurchase_rate_customers_prev_period": 0.213,
+        "repurchase_rate_customers_prev_year": 0.25,
+        "trend": [{"month": "2026-08", "buyers": 45, "repurchase_rate_customers": 0.2},
+                  {"month": "2026-09", "buyers": 50, "repurchase_rate_customers": 0.213}],
+    },
+    "churn": {"churn_rate": 0.30, "churn_rate_prev_period": 0.25, "at_risk_customers": 1240, "value_at_risk": 812345.0},
+}
+
+
+def test_cards_compare_with_last_month_and_last_year():
+    cards = ov.kpi_cards(METRICS, {}, _base(), P).set_index("kpi")
+    c = cards.loc["customers"]
+    assert (c["value"], c["prev_period"], c["prev_year"]) == (110, 100, 50)
+    assert c["change_prev"] == pytest.approx(0.10) and c["change_year"] == pytest.approx(1.20)  # 110/100-1, 110/50-1
+    r = cards.loc["repurchase_rate_customers"]
+    assert r["change_prev"] == pytest.approx(2.1) and r["good_prev"] is True  # (0.234-0.213)*100 points, up is good
+    assert r["change_year"] == pytest.approx(-1.6) and r["good_year"] is False
+    ch = cards.loc["churn_rate"]
+    assert ch["change_prev"] == pytest.approx(5.0) and ch["good_prev"] is False  # churn up is bad
+    b = cards.loc["buyers"]
+    assert b["series"][-3:] == [45, 50, 40] and b["prev_year"] is None and b["good_year"] is None
+    nps = cards.loc["nps"]
+    assert nps["value"] is None and ov.format_value(nps["value"], "score", "CNY", "en") == "–"  # missing analysis: a dash
+
+
+def test_history_only_reads_earlier_months(tmp_path):
+    for label, rate in (("2026-08", 0.1), ("2026-09", 0.2), ("2026-11", 0.9)):  # 2026-11 is the future for 2026-10
+        (tmp_path / label).mkdir()
+        (tmp_path / label / "metrics.json").write_text(json.dumps({"churn": {"churn_rate": rate}}))
+    history = ov.read_history(tmp_path, P)
+    assert sorted(history) == ["2026-08", "2026-09"]
+    cards = ov.kpi_cards({"churn": {"churn_rate": 0.3}}, history, _base(), P).set_index("kpi")
+    assert cards.loc["churn_rate", "series"][-3:] == [0.1, 0.2, 0.3]
+    assert cards.loc["churn_rate", "prev_period"] == 0.2  # taken from last month's report when not recorded
+
+
+def test_narrative_names_the_biggest_changes_with_numbers():
+    cards = ov.kpi_cards(METRICS, {}, _base(), P)
+    en = ov.narrative(cards, METRICS, "CNY", "en")
+    # weights: customers 10% -> 2.0, buyers -20% -> 4.0, repurchase 2.1 pts, churn 5.0 pts
+    assert en[0] == "Churn rate rose 5.0 pts to 30.0%."
+    assert en[1] == "Buyers fell 20.0% to 40."
+    assert en[2] == "Repurchase rate rose 2.1 pts to 23.4%."
+    assert en[3] == "1,240 active customers are at risk of churning, holding ¥812.3K of value."
+    zh = ov.narrative(cards, METRICS, "CNY", "zh")
+    assert zh[0] == "流失率上升 5.0 个百分点，达到 30.0%。" and "¥81.2万" in zh[3]
+    assert 3 <= len(en) <= 6
+
+
+def test_cards_html_escapes_and_colours():
+    cards = ov.kpi_cards(METRICS, {}, _base(), P)
+    html = ov.render_cards(cards, P, "CNY", "en")._repr_html_()
+    assert html.count('class="kpi"') == len(ov.KPI_SPECS)
+    assert '<div class="chg good">▲ 2.1 pts vs Sep 2026</div>' in html
+    assert '<div class="chg bad">▲ 5.0 pts vs Sep 2026</div>' in html  # churn up: red
+    assert "<svg" in html and "http" not in html  # inline sparkline, nothing loaded
+
+
+def test_sparkline_needs_two_points():
+    assert ov.sparkline_svg([None, 1.0]) == ""
+    svg = ov.sparkline_svg([1.0, None, 3.0], width=100, height=20)
+    assert svg.count(",") == 2 + 0 and 'cx="98.0"' in svg  # two points, the last at the right edge
+
+
+def test_operations_plan_sizes_changes_and_actions():
+    table = pd.DataFrame({"segment": ["champions", "lost"], "customers": [30, 70], "share": [0.3, 0.7],
+                          "revenue_share": [0.8, 0.2]})
+    migration = pd.DataFrame([[20, 5], [2, 60]], index=["champions", "lost"], columns=["champions", "lost"])
+    plan = ov.operations_plan(table, migration, labels={"champions": "Champions", "lost": "Lost"},
+                              actions={"champions": "Reward", "lost": "Let go"})
+    assert plan["segment"].tolist() == ["Champions", "Lost"]
+    assert plan["change"].tolist() == [30 - 25, 70 - 62]  # previous sizes are the migration row sums
+    assert plan["action"].tolist() == ["Reward", "Let go"] and set(plan["export"]) == {"exports/segments.csv"}
+
+
+def test_customer_base_counts_first_purchases_cumulatively():
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "d"],
+                       "order_date": pd.to_datetime(["2026-08-03", "2026-10-01", "2026-09-09", "2026-10-31 23:59", "2026-11-02"], format="ISO8601")})
+    base = ov.customer_base(tx, P, months=2).set_index("month")["customers"]
+    assert (base["2026-08"], base["2026-09"], base["2026-10"]) == (1, 2, 3)  # d is after the period
