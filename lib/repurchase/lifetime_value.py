@@ -59,6 +59,7 @@ __all__ = [
     "TRANSACTION_MODELS",
     "UNIT_DAYS",
     "ClvResult",
+    "EXPORT_COLUMNS",
     "DiscountRate",
     "FitResult",
     "HoldoutSplit",
@@ -67,17 +68,25 @@ __all__ = [
     "ModelFits",
     "SpendCheck",
     "calibration_holdout_summary",
+    "cac_report",
     "clv_by_group",
+    "clv_export",
     "clv_to_cac",
     "compare_models",
     "conditional_expected_purchases",
     "customer_groups",
     "customer_lifetime_value",
     "customer_summary",
+    "describe_concentration",
+    "describe_holdout_by_frequency",
+    "describe_period_transactions",
+    "describe_spend",
+    "describe_tracking",
     "expected_purchases",
     "fit_model",
     "fit_spend",
     "fit_transaction_models",
+    "group_report",
     "heuristic_clv",
     "holdout_by_frequency",
     "holdout_split",
@@ -92,6 +101,8 @@ __all__ = [
     "simulate_transactions",
     "spend_distribution",
     "spend_independence",
+    "summary_overview",
+    "top_customers",
     "tracking_data",
     "value_concentration",
 ]
@@ -823,18 +834,23 @@ class FitResult:
         return self.n_params * math.log(self.n_customers) - 2 * self.log_likelihood
 
     def table(self) -> pd.DataFrame:
-        """Parameters with standard errors and 95% Wald intervals (tidy)."""
+        """Parameters with standard errors and 95% intervals (tidy).
+
+        The intervals are Wald intervals on the log scale, exp(log θ ± 1.96 se(log θ)),
+        so they stay positive like the parameters.
+        """
         names = list(self.params)
         est = np.array([self.params[n] for n in names])
         se = np.array([self.standard_errors[n] for n in names])
+        se_log = np.sqrt(np.diag(self.covariance_log))
         return pd.DataFrame(
             {
                 "model": self.label,
                 "parameter": names,
                 "estimate": est,
                 "std_error": se,
-                "ci95_low": est - 1.96 * se,
-                "ci95_high": est + 1.96 * se,
+                "ci95_low": est * np.exp(-1.96 * se_log),
+                "ci95_high": est * np.exp(1.96 * se_log),
             }
         )
 
@@ -877,9 +893,13 @@ def _rfm_columns(summary: pd.DataFrame) -> tuple[str, str, str, str]:
     )
 
 
+class _DataProblem(AnalysisError):
+    """The summary itself is unusable: no model can be fitted (not a convergence problem)."""
+
+
 def _check_summary(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> None:
     if len(x) == 0:
-        raise AnalysisError("no customers to fit; check the calibration period and the data.")
+        raise _DataProblem("no customers to fit; check the calibration period and the data.")
     problems = []
     if np.any(~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(T)):
         problems.append("missing values in frequency, recency or T")
@@ -890,11 +910,11 @@ def _check_summary(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> None:
     if np.any((x == 0) & (tx != 0)):
         problems.append("recency must be 0 for one-time buyers")
     if problems:
-        raise AnalysisError(
+        raise _DataProblem(
             "the summary is inconsistent (" + "; ".join(problems) + "); build it with customer_summary()."
         )
     if not np.any(x > 0):
-        raise AnalysisError(
+        raise _DataProblem(
             f"none of the {len(x):,} customers has a repeat purchase in the calibration period, so the "
             "purchase models cannot be fitted; use a longer calibration period (lifetime_value.calibration_end "
             "later, or holdout_weeks smaller)."
@@ -1172,9 +1192,9 @@ def fit_transaction_models(
             fits[model] = fit_model(
                 summary, model, penalizer=penalizer, retry_penalizer=retry_penalizer, weighted=weighted
             )
+        except _DataProblem:
+            raise
         except AnalysisError as exc:
-            if "repeat purchase" in str(exc) or "inconsistent" in str(exc) or "no customers" in str(exc):
-                raise
             failures[model] = str(exc)
     if not fits:
         raise AnalysisError("no purchase model could be fitted: " + "; ".join(failures.values()))
@@ -1428,7 +1448,8 @@ def tracking_data(
     pandas.DataFrame
         One row per week: ``week`` (0-based), ``week_start``, ``period``
         (``calibration`` / ``holdout``), ``actual``, ``predicted``,
-        ``actual_cumulative``, ``predicted_cumulative``.
+        ``actual_cumulative``, ``predicted_cumulative``. Weeks are counted back
+        from the calibration end, so none straddles it (the first may be short).
     """
     occ = _occasions(transactions, customer_col, date_col, None, start=split.calibration_start, end=split.holdout_end)
     cal_day = _to_day(split.calibration_end)
@@ -1437,7 +1458,9 @@ def tracking_data(
     cohort = pc.first <= cal_day
     if not cohort.any():
         raise AnalysisError("no customer made a first purchase in the calibration period; check the split dates.")
-    start_day = int(pc.first[cohort].min())
+    # weeks end on calibration_end, so each week is wholly calibration or wholly holdout
+    first_day = int(pc.first[cohort].min())
+    start_day = cal_day + 1 - 7 * int(math.ceil((cal_day + 1 - first_day) / 7))
     # repeat occasions of the cohort
     first_of = np.full(len(occ.ids), np.iinfo(np.int64).max)
     first_of[pc.codes[cohort]] = pc.first[cohort]
@@ -1447,10 +1470,11 @@ def tracking_data(
     # predicted: cumulative expectation at the last day of each week
     births, n_born = np.unique(pc.first[cohort], return_counts=True)
     week_last = np.minimum(start_day + 7 * np.arange(weeks_total) + 6, end_day)
+    week_first = np.maximum(start_day + 7 * np.arange(weeks_total), first_day)
     age_days = np.maximum(week_last[None, :] - births[:, None], 0)
     unit = UNIT_DAYS[fit.time_unit]
     cum = (expected_purchases(fit.model, fit.params, age_days / unit) * n_born[:, None]).sum(axis=0)
-    week_start = _day_to_timestamp(start_day + 7 * np.arange(weeks_total))
+    week_start = _day_to_timestamp(week_first)
     return pd.DataFrame(
         {
             "week": np.arange(weeks_total),
@@ -1694,7 +1718,7 @@ def customer_lifetime_value(
     interval_level: float = 0.9,
     seed: int = 0,
     customer_col: str = "customer_id",
-    memory_elements: int = 4_000_000,
+    memory_elements: int = 1_000_000,
 ) -> ClvResult:
     """CLV per customer over a horizon, with parametric-bootstrap intervals.
 
@@ -2117,6 +2141,183 @@ def clv_to_cac(
     table["basis"] = "margin" if margin < 1 else "revenue"
     return table.rename_axis(channel_col).reset_index().sort_values("clv_to_cac", ascending=False,
                                                                     ignore_index=True)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- report helpers
+
+
+EXPORT_COLUMNS = (
+    "frequency", "recency", "T", "monetary_value", "first_purchase", "last_purchase", "cohort",
+    "expected_purchases", "expected_purchases_low", "expected_purchases_high", "p_alive", "p_buy_again",
+    "expected_spend", "past_value", "clv", "clv_low", "clv_high",
+)  # fmt: skip
+
+
+def summary_overview(summary: pd.DataFrame) -> pd.DataFrame:
+    """The customer summary in a few lines (``item``, ``value`` as display strings)."""
+    f_col, r_col, t_col, m_col = _rfm_columns(summary)
+    unit = {"W": "weeks", "D": "days", "M": "months"}.get(summary.attrs.get("time_unit", "W"), "weeks")
+    x = summary[f_col]
+    repeat = x > 0
+    rows = [
+        ("customers", f"{len(summary):,}"),
+        ("repeat customers (≥ 1 repeat purchase occasion)", f"{int(repeat.sum()):,} ({repeat.mean():.1%})"),
+        ("repeat purchase occasions", f"{int(x.sum()):,}"),
+        ("repeat purchases per repeat customer (mean)", f"{x[repeat].mean():.2f}" if repeat.any() else "–"),
+        (f"T, customer age (median, {unit})", f"{summary[t_col].median():.1f}"),
+        (f"recency among repeat customers (median, {unit})", f"{summary.loc[repeat, r_col].median():.1f}"
+         if repeat.any() else "–"),
+        ("mean value of a repeat occasion (repeat customers)", f"{summary.loc[repeat, m_col].mean():,.2f}"
+         if repeat.any() and m_col in summary else "–"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def clv_export(clv: ClvResult, *, customer_col: str = "customer_id") -> pd.DataFrame:
+    """Per-customer table for ``exports/clv.csv``: predictions, P(alive), P(buy again), CLV and its interval.
+
+    Sorted by CLV, highest first.
+    """
+    frame = clv.customers
+    cols = [customer_col, *[c for c in EXPORT_COLUMNS if c in frame.columns]]
+    return frame[cols].sort_values("clv", ascending=False, ignore_index=True)
+
+
+def top_customers(clv: ClvResult, n: int = 10, *, customer_col: str = "customer_id") -> pd.DataFrame:
+    """The ``n`` customers with the highest CLV, with the columns a reader needs."""
+    cols = [customer_col, "frequency", "recency", "T", "expected_purchases", "p_buy_again", "expected_spend", "clv",
+            "clv_low", "clv_high"]  # fmt: skip
+    frame = clv.customers
+    return frame[[c for c in cols if c in frame.columns]].nlargest(n, "clv").reset_index(drop=True)
+
+
+def group_report(
+    clv: ClvResult,
+    by: str,
+    groups: pd.DataFrame | None = None,
+    *,
+    label: str | None = None,
+    customer_col: str = "customer_id",
+) -> tuple[pd.DataFrame, str]:
+    """:func:`clv_by_group` plus a one-line reading; an empty table and a note when the column is absent.
+
+    ``label`` names the grouping in the sentence (default: ``by``).
+    """
+    frame = clv.customers
+    name = label or by
+    available = by in frame.columns or (groups is not None and by in groups.columns)
+    if not available:
+        return pd.DataFrame(columns=[by, "customers", "clv_total", "clv_mean", "share_of_clv"]), (
+            f"The data have no {name} column, so CLV by {name} is not shown."
+        )
+    table = clv_by_group(clv, by, groups, customer_col=customer_col)
+    ranked = table.sort_values("clv_mean", ascending=False)
+    top, low = ranked.iloc[0], ranked.iloc[-1]
+    text = (
+        f"{len(table)} {name} groups. The highest average CLV is {top[by]} ({top['clv_mean']:,.2f} per customer, "
+        f"{top['share_of_clv']:.0%} of the total); the lowest is {low[by]} ({low['clv_mean']:,.2f})."
+    )
+    if by == "cohort":
+        text += " Older cohorts have had more time to lapse, so lower values there are expected."
+    return table, text
+
+
+def cac_report(
+    clv: ClvResult,
+    customers: pd.DataFrame | None,
+    *,
+    channel_col: str = "acquisition_channel",
+    cost_col: str = "acquisition_cost",
+    customer_col: str = "customer_id",
+) -> tuple[pd.DataFrame, str]:
+    """:func:`clv_to_cac` plus a reading; an empty table and a note without acquisition costs."""
+    if customers is None or channel_col not in customers.columns or cost_col not in customers.columns:
+        return pd.DataFrame(columns=[channel_col, "customers", "cac_mean", "clv_mean", "clv_to_cac"]), (
+            f"The customers source has no {channel_col} and {cost_col} columns, so CLV:CAC is not shown."
+        )
+    table = clv_to_cac(clv, customers, channel_col=channel_col, cost_col=cost_col, customer_col=customer_col)
+    paid = table[table["cac_mean"] > 0]
+    basis = (
+        f"on {clv.margin:.0%} gross margin"
+        if clv.margin < 1
+        else "on revenue (set lifetime_value.margin to judge it on margin, as the 3× bar assumes)"
+    )
+    if paid.empty:
+        return table, f"No channel has a positive acquisition cost, so CLV:CAC is undefined; values are {basis}."
+    meets = int(paid["meets_3x"].sum())
+    best, worst = paid.iloc[0], paid.iloc[-1]
+    text = (
+        f"{meets} of {len(paid)} paid channels reach CLV:CAC ≥ 3 (value so far plus the next "
+        f"{clv.horizon_months:g} months, {basis}). Best: {best[channel_col]} at {best['clv_to_cac']:.1f}×; "
+        f"weakest: {worst[channel_col]} at {worst['clv_to_cac']:.1f}×. Customers who never bought count with "
+        "value 0."
+    )
+    return table, text
+
+
+def describe_tracking(tracking: pd.DataFrame, fit: FitResult) -> str:
+    """How closely the model tracks cumulative repeat purchases in the holdout."""
+    hold = tracking[tracking["period"] == "holdout"]
+    cal = tracking[tracking["period"] == "calibration"]
+    if hold.empty or cal.empty:
+        return f"{fit.label} tracking: no holdout weeks to compare."
+    a0, p0 = cal["actual_cumulative"].iloc[-1], cal["predicted_cumulative"].iloc[-1]
+    actual = hold["actual_cumulative"].iloc[-1] - a0
+    predicted = hold["predicted_cumulative"].iloc[-1] - p0
+    gap = predicted / actual - 1 if actual else float("nan")
+    return (
+        f"Over the holdout, the calibration customers made {actual:,.0f} repeat purchases; {fit.label}, fitted "
+        f"before the holdout, expected {predicted:,.0f} ({gap:+.1%}). Week-to-week swings around the dashed line "
+        "are seasonality and promotions, which the model does not know about; the cumulative line is what "
+        "matters for planning."
+    )
+
+
+def describe_period_transactions(hist: pd.DataFrame) -> str:
+    """Largest gap between actual and expected customers per repeat-purchase count."""
+    wide = hist.pivot(index="bin", columns="source", values="customers")
+    model = [c for c in wide.columns if c != "actual"][0]
+    gap = (wide[model] - wide["actual"]) / wide["actual"].sum()
+    worst = gap.abs().idxmax()
+    return (
+        f"{model} reproduces how many customers made 0, 1, 2 … repeat purchases; the largest gap is at {worst} "
+        f"({abs(gap[worst]):.1%} of customers). Gaps of a few percent are normal; a systematic shortfall in the "
+        "tail means the model underrates heavy buyers."
+    )
+
+
+def describe_holdout_by_frequency(data: pd.DataFrame) -> str:
+    """Reading of the conditional-expectation plot."""
+    wide = data.pivot(index="frequency_cal", columns="source", values="purchases")
+    models = [c for c in wide.columns if c != "actual"]
+    mae = {m: float((wide[m] - wide["actual"]).abs().mean()) for m in models}
+    best = min(mae, key=mae.get)
+    return (
+        "Customers who bought more often in calibration bought more in the holdout, and the models predict that "
+        f"gradient from calibration data alone. {best} is closest across the groups (mean gap "
+        f"{mae[best]:.2f} purchases per customer)."
+    )
+
+
+def describe_concentration(concentration: pd.DataFrame) -> str:
+    """Reading of the top-customer shares."""
+    parts = [f"the {row.top} hold {row.share_of_clv:.0%}" for row in concentration.itertuples()]
+    return (
+        "Of the expected future value, " + ", ".join(parts) + ". The more concentrated the value, the more a "
+        "retention programme for the top group is worth."
+    )
+
+
+def describe_spend(spend_fit: FitResult, check: SpendCheck, currency: str = "") -> str:
+    """Gamma-Gamma in one sentence, with the independence check."""
+    p, q, v = (spend_fit.params[k] for k in ("p", "q", "v"))
+    mean = v * p / (q - 1) if q > 1 else float("inf")
+    cur = f" {currency}" if currency else ""
+    return (
+        f"Gamma-Gamma on {spend_fit.n_customers:,} repeat customers: the average customer spends about "
+        f"{mean:,.2f}{cur} per purchase (p = {p:.2f}, q = {q:.2f}, v = {v:.2f}); a customer's own average counts "
+        "more the more purchases it rests on. " + check.message
+    )
 
 
 # --------------------------------------------------------------------------- simulation

@@ -119,8 +119,8 @@ def plot_p_alive_matrix(
     """
     ax = get_ax(ax, (9, 4.5))
     grid = matrix.pivot(index="frequency", columns="recency", values="value").sort_index(ascending=False)
-    n_cols = grid.shape[1]
-    step = max(1, n_cols // 12)
+    x_step = max(1, grid.shape[1] // 12)
+    y_step = max(1, grid.shape[0] // 10)
     sns.heatmap(
         grid,
         ax=ax,
@@ -128,9 +128,11 @@ def plot_p_alive_matrix(
         vmin=0,
         vmax=1,
         cbar_kws={"label": label},
-        xticklabels=step,
+        xticklabels=x_step,
+        yticklabels=y_step,
     )
     ax.set_xticklabels([f"{float(t.get_text()):g}" for t in ax.get_xticklabels()], rotation=0)
+    ax.tick_params(axis="y", rotation=0)
     ax.set_xlabel("recency (time from first to last purchase)")
     ax.set_ylabel("repeat purchases")
     ax.set_title(title or f"{label} by frequency and recency")
