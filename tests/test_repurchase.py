@@ -648,3 +648,64 @@ def test_demo_consumable_first_customers_repeat_more(client):
     assert rate["consumable"] > rate["durable"] + 0.1, table
     # and every consumable category beats every durable one, beyond their 95 % intervals
     assert table.loc[table["kind"] == "consumable", "ci_low"].min() > table.loc[table["kind"] == "durable", "ci_high"].max()
+
+
+# ---------------------------------------------------------------------------
+# settings text and charts
+
+
+def test_describe_settings_and_drivers(in_period):
+    text = rp.describe_settings(RepurchaseSettings(reactivation_gap_days=90, repeat_orders="all_of_repeaters", n_day_windows=[7, 30]))
+    assert "after 90 days" in text and "all_of_repeaters" in text and "N = 7, 30 days" in text
+    assert "category and product_name" in rp.describe_drivers_available(in_period)
+    assert "no category or product_name" in rp.describe_drivers_available(in_period.drop(columns=["category", "product_name"]))
+
+
+def test_top_groups_are_kept_and_the_rest_pooled(in_period, occ):
+    t = rp.repurchase_by_first_group(in_period, occ, END, by="category", window_days=30, min_customers=1, top=1)
+    # Coffee has 3 eligible customers, Phone 1: top=1 keeps Coffee and pools Phone
+    assert t["group"].tolist() == ["Coffee", "(other)"] and t["customers"].tolist() == [3, 1]
+    r = rp.refund_rates(in_period, "category", min_lines=1, top=1)
+    assert r["group"].tolist() == ["Coffee"]  # the only category with a refund
+
+
+def test_repurchase_plots_return_axes_and_leave_unobservable_cells_blank(tx, occ, in_period):
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    from repurchase import plots
+
+    monthly = rp.monthly_kpis(occ, END)
+    gaps = rp.gap_durations(occ, END)
+    cycle = rp.purchase_cycle(tx, END, by="category", min_gaps=1)
+    cohorts = rp.cohort_table(occ, END, max_cohorts=3)
+    rules = rp.bought_together(in_period, "category", min_support=0.1)
+    calls = [
+        (plots.plot_buyer_mix, (monthly,)), (plots.plot_rate_trend, (monthly,)), (plots.plot_kpi_trend, (monthly, "aov")),
+        (plots.plot_n_day_trend, (rp.n_day_repurchase(occ, END),)),
+        (plots.plot_time_to_second, (rp.time_to_second_purchase(occ, END),)),
+        (plots.plot_gap_distribution, (gaps, cycle)), (plots.plot_gap_ecdf, (gaps, rp.purchase_cycle_curves(tx, END))),
+        (plots.plot_cycle_by_group, (cycle,)), (plots.plot_cohort_revenue_curves, (cohorts,)),
+        (plots.plot_first_group_rates, (rp.repurchase_by_first_group(in_period, occ, END, window_days=30, min_customers=1),)),
+        (plots.plot_lift_matrix, (rules,)), (plots.plot_top_pairs, (rules,)),
+        (plots.plot_refund_rates, (rp.refund_rates(in_period, min_lines=1),)),
+        (plots.plot_products_by_buyer_type, (rp.products_by_buyer_type(in_period, occ, END, by="category", window_days=30),)),
+        (plots.plot_first_group_rates, (rp.repurchase_by_first_group(in_period.drop(columns="category"), occ, END),)),
+    ]
+    for fn, args in calls:
+        ax = fn(*args)
+        assert isinstance(ax, matplotlib.axes.Axes), fn.__name__
+        plt.close(ax.figure)
+    # empty input: a one-line note instead of a chart
+    empty = plots.plot_refund_rates(rp.refund_rates(in_period.drop(columns="category")))
+    assert not empty.axison and "no such column" in empty.texts[0].get_text()
+    plt.close("all")
+    # cohorts 2024-02 (100%, 50%) and 2024-03 (100%); 2024-01 had no new customers. March's month 1 is not
+    # observable: no annotation and no colour (seaborn masks NaN), never "0%"
+    heat = plots.plot_cohort_heatmap(rp.cohort_matrix(cohorts), left_censored=["2024-02"])
+    assert [t.get_text() for t in heat.texts] == ["100%", "50%", "100%"]
+    assert np.ma.getmaskarray(heat.collections[0].get_array()).ravel().tolist() == [False, False, False, True]
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["2024-02 *", "2024-03"]
+    plt.close("all")

@@ -54,11 +54,13 @@ __all__ = [
     "describe_buyer_products",
     "describe_cohorts",
     "describe_cycle",
+    "describe_drivers_available",
     "describe_first_groups",
     "describe_headline",
     "describe_occasion",
     "describe_pairs",
     "describe_refunds",
+    "describe_settings",
     "describe_time_to_second",
     "first_purchase_groups",
     "format_headline",
@@ -361,6 +363,16 @@ def describe_occasion(settings: RepurchaseSettings, cleaning: CleaningSettings |
         ref = ("Refunded order lines are dropped with their refunds (cleaning.refunds: exclude), so they count "
                "neither as purchases nor as revenue.")
     return f"{occ} {ref}"
+
+
+def describe_settings(settings: RepurchaseSettings) -> str:
+    """This client's values of the settings that enter the KPI definitions."""
+    repeat = ("a buyer's occasions beyond the first in the month" if settings.repeat_orders == "beyond_first"
+              else "every occasion of buyers with 2 or more in the month")
+    windows = ", ".join(str(n) for n in settings.n_day_windows) or "none"
+    return (f"Settings for this client: a returning buyer counts as reactivated after {settings.reactivation_gap_days} "
+            f"days without a purchase (repurchase.reactivation_gap_days); 复购率 by order counts {repeat} as repeats "
+            f"(repurchase.repeat_orders: {settings.repeat_orders}); N-day repurchase uses N = {windows} days.")
 
 
 # ---------------------------------------------------------------------------
@@ -938,8 +950,9 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
     DataFrame
         One row per KPI: ``kpi``, ``unit``, ``value``, ``prev_period``, ``prev_year``,
         ``change_prev`` and ``change_year`` (the difference for rates, in
-        share points; the relative change otherwise) and ``basis`` (the month the
-        value describes). The N-day rows (``n_day_repurchase_30`` …) describe the
+        share points; the relative change otherwise; NaN when either side is
+        undefined or ``inf``) and ``basis`` (the month the value describes). A
+        Kaplan–Meier median that is never reached is ``inf``. The N-day rows (``n_day_repurchase_30`` …) describe the
         latest acquisition month whose first-time buyers were all observed for N
         days; ``median_days_between_purchases`` is the Kaplan–Meier median gap as
         of each month's end.
@@ -973,9 +986,9 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
     rate = out["unit"] == "rate"
     with np.errstate(divide="ignore", invalid="ignore"):
         for col, ref in (("change_prev", "prev_period"), ("change_year", "prev_year")):
+            both = np.isfinite(out["value"]) & np.isfinite(out[ref])  # "not reached" (inf) has no change
             rel = out["value"] / out[ref].where(out[ref] != 0) - 1
-            out[col] = np.where(rate, out["value"] - out[ref], rel)
-    out = out.replace([np.inf, -np.inf], np.nan)
+            out[col] = np.where(both, np.where(rate, out["value"] - out[ref], rel), np.nan)
     return out[["kpi", "unit", "value", "prev_period", "prev_year", "change_prev", "change_year", "basis"]]
 
 
@@ -1245,6 +1258,7 @@ def repurchase_by_first_group(
     by: str = "category",
     window_days: int = 90,
     min_customers: int = 30,
+    top: int | None = None,
     occasion: str = "customer_day",
     customer_col: str = "customer_id",
     order_col: str = "order_id",
@@ -1254,7 +1268,8 @@ def repurchase_by_first_group(
     """Repurchase rate within ``window_days`` by the group of the first purchase, with Wilson 95 % intervals.
 
     Only customers observed for the full window after their first occasion count.
-    Groups with fewer than ``min_customers`` such customers are pooled into
+    Groups with fewer than ``min_customers`` such customers, and beyond the ``top``
+    groups with the most customers when ``top`` is given, are pooled into
     ``"(other)"``.
 
     Returns
@@ -1274,6 +1289,8 @@ def repurchase_by_first_group(
     data = elig.merge(groups.rename(columns={"customer_id": "customer_id"}), on="customer_id", how="inner")
     per = data.groupby("group").agg(customers=("repeat", "size"), repeaters=("repeat", "sum"))
     small = per["customers"] < min_customers
+    if top is not None:
+        small |= per["customers"].rank(ascending=False, method="first") > top
     if small.any():
         other = per[small].sum()
         per = per[~small]
@@ -1284,6 +1301,19 @@ def repurchase_by_first_group(
     per["ci_low"], per["ci_high"] = wilson_interval(per["repeaters"], per["customers"])
     per = per.sort_values(["rate", "customers"], ascending=[False, False]).reset_index(drop=True)
     return per[cols].astype({"customers": "int64", "repeaters": "int64"})
+
+
+def describe_drivers_available(tx: pd.DataFrame, columns: Sequence[str] = ("category", "product_name")) -> str:
+    """Which of the columns the driver analyses need this client's data have."""
+    present = [c for c in columns if c in tx.columns and tx[c].notna().any()]
+    missing = [c for c in columns if c not in present]
+    if not missing:
+        return f"The analyses below use the {' and '.join(present)} columns of the transactions."
+    if not present:
+        return (f"This client's data have no {' or '.join(missing)} column, so the analyses of this section cannot run "
+                "and their charts stay empty. Map the columns in sources.transactions.columns to fill them.")
+    return (f"The analyses below use the {' and '.join(present)} column; the data have no {' or '.join(missing)} "
+            "column, so the charts that need it stay empty.")
 
 
 def describe_first_groups(table: pd.DataFrame, by: str = "category", window_days: int = 90) -> str:
@@ -1422,6 +1452,7 @@ def refund_rates(
     refunded: pd.DataFrame | None = None,
     *,
     min_lines: int = 30,
+    top: int | None = None,
     amount_col: str = "amount",
     refund_col: str = "refund_amount",
 ) -> pd.DataFrame:
@@ -1435,9 +1466,9 @@ def refund_rates(
     -------
     DataFrame
         ``group``, ``lines``, ``refunded_lines``, ``line_refund_rate``, ``sales``,
-        ``refunds`` and ``refund_rate`` (refunds ÷ sales), sorted by ``refund_rate``;
-        groups with fewer than ``min_lines`` lines are left out. Empty when ``by``
-        is not a column.
+        ``refunds`` and ``refund_rate`` (refunds ÷ sales), sorted by ``refund_rate``
+        (the ``top`` highest when given); groups with fewer than ``min_lines`` lines
+        are left out. Empty when ``by`` is not a column.
     """
     cols = ["group", "lines", "refunded_lines", "line_refund_rate", "sales", "refunds", "refund_rate"]
     if by not in tx.columns:
@@ -1464,6 +1495,8 @@ def refund_rates(
     per["line_refund_rate"] = per["refunded_lines"] / per["lines"]
     per["refund_rate"] = per["refunds"] / per["sales"].where(per["sales"] > 0)
     per = per.sort_values("refund_rate", ascending=False).reset_index(drop=True)
+    if top is not None:
+        per = per.head(top)
     return per[cols].astype({"lines": "int64", "refunded_lines": "int64"})
 
 

@@ -13,3 +13,4 @@ from .cleaning import *  # noqa: F401,F403
 from .segments import *  # noqa: F401,F403
 from .satisfaction import *  # noqa: F401,F403
 from .churn import *  # noqa: F401,F403
+from .repurchase import *  # noqa: F401,F403
