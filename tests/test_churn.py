@@ -10,12 +10,17 @@ import importlib.metadata
 import math
 from pathlib import Path
 
+import matplotlib
+
+matplotlib.use("agg")  # tests draw off-screen; the library itself never calls matplotlib.use
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from repurchase import churn
+from repurchase import churn, plots
 from repurchase.errors import AnalysisError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,14 +174,33 @@ def test_monthly_churn_by_tier_adds_up_and_breakdown_pools():
         churn.monthly_churn(tx, RATE_END, 30, by="region")
 
 
+def test_churn_by_rfm_segment_matches_the_totals():
+    tx = _tx(RATE_ROWS)
+    by_rfm = churn.monthly_churn_by_rfm(tx, RATE_END, 30, months=2)
+    assert sorted(by_rfm["month"].dt.month.unique()) == [3, 4]
+    summed = by_rfm.groupby("month")[["active_start", "churned", "reactivated"]].sum()
+    # March: active 2 (R, S), churned 1 (R), reactivated 1 (Q); April: active 2 (Q, S), churned 1 (Q)
+    assert summed.to_numpy().tolist() == [[2, 1, 1], [2, 1, 0]]
+    churned_mar = by_rfm[(by_rfm["month"].dt.month == 3) & (by_rfm["churned"] > 0)]
+    assert churned_mar["churned_revenue"].tolist() == [70.0]  # R: 30 + 40
+    # a dimension the data do not have: an empty table and a sentence saying so
+    empty = churn.churn_by(tx, RATE_END, 30, "first_channel", attributes=churn.first_purchase_attributes(tx))
+    assert empty.empty and "no channel" in churn.describe_breakdown(empty, "channel")
+    with pytest.raises(AnalysisError, match="unknown churn breakdown 'colour'"):
+        churn.churn_by(tx, RATE_END, 30, "colour")
+
+
 def test_customer_status_and_definition_check():
     tx = _tx(RATE_ROWS)
     status = churn.customer_status(tx, pd.Timestamp("2026-03-01"), 30).set_index("customer_id")
     # on Feb 28: P 54 days, Q 39, R 1, S 18
     assert status["days_since_last"].to_dict() == {"P": 54, "Q": 39, "R": 1, "S": 18}
     assert status["status"].to_dict() == {"P": "churned", "Q": "churned", "R": "active", "S": "active"}
-    check = churn.definition_check(tx, pd.Timestamp("2026-03-01"), 30, 31).iloc[0]
+    # theta fixed at 30, N = 31: cutoff = Apr 1 - 31 days = Mar 1
+    definition = churn.churn_threshold(tx, pd.Timestamp("2026-04-01"), threshold_days=30, window_days=31)
+    check = churn.definition_check(tx, definition, model=False).iloc[0]
     # flagged P, Q; in March P and R do not buy, Q and S do: precision 1/2, recall 1/2, base rate 2/4
+    assert check["cutoff"] == "2026-03-01"
     assert (check["flagged"], check["precision"], check["recall"], check["base_rate"]) == (2, 0.5, 0.5, 0.5)
 
 
@@ -374,6 +398,39 @@ def test_backtest_on_cdnow_reports_every_score_honestly():
     assert m["at_risk_customers"] == int(at_risk["at_risk"].sum())
     assert m["value_at_risk"] == pytest.approx(at_risk.loc[at_risk["at_risk"], "value_at_risk"].sum())
     assert m["threshold_days"] == definition.threshold_days and m["value_basis"] == "annual_spend"
+
+
+def test_churn_plots_return_axes():
+    tx = _cdnow()
+    end = pd.Timestamp("1998-07-01")
+    w = churn.early_warning(tx, end, window_days=90)
+    trend = churn.monthly_churn(tx, end, 180, by=None)
+    breakdown = churn.churn_by(tx, end, 180, "frequency_tier", frequency_tiers=TIERS)
+    empty = churn.churn_by(tx, end, 180, "first_category", attributes=churn.first_purchase_attributes(tx))
+    spells = churn.survival_inputs(tx, end, frequency_tiers=TIERS)
+    value, _, _ = churn.customer_value(tx, end, basis="annual_spend")
+    summary = churn.at_risk_summary(churn.at_risk_list(w.scores, value, frequency_tiers=TIERS))
+    calls = [
+        (plots.plot_churn_trend, (trend,), {}), (plots.plot_churn_flows, (trend,), {}),
+        (plots.plot_churned_revenue, (trend,), {}), (plots.plot_churn_breakdown, (breakdown,), {}),
+        (plots.plot_churn_breakdown, (empty,), {}), (plots.plot_model_curves, (w.curves, w.comparison), {"kind": "roc"}),
+        (plots.plot_model_curves, (w.curves, w.comparison), {"kind": "pr"}), (plots.plot_calibration, (w.calibration,), {}),
+        (plots.plot_gains, (w.lift,), {}), (plots.plot_importance, (w.importance,), {}),
+        (plots.plot_survival, (churn.survival_curves(spells, "frequency_tier"),), {}),
+        (plots.plot_survival, (churn.survival_curves(spells, "first_category"),), {}),
+        (plots.plot_value_at_risk, (summary,), {}),
+    ]
+    for fn, args, kwargs in calls:
+        ax = fn(*args, **kwargs)
+        assert isinstance(ax, matplotlib.axes.Axes), fn.__name__
+        plt.close(ax.figure)
+    # one line per score in the ROC chart (plus the diagonal); survival groups largest first
+    # (CDNOW spells: high 2,464, one-time 2,357, occasional 1,875)
+    ax = plots.plot_model_curves(w.curves, w.comparison, kind="roc")
+    assert len(ax.get_lines()) == len(w.comparison) + 1
+    ax2 = plots.plot_survival(churn.survival_curves(spells, "frequency_tier"))
+    assert [t.get_text() for t in ax2.get_legend().get_texts()] == ["high", "one-time", "occasional"]
+    plt.close("all")
 
 
 def test_backtest_needs_enough_history():

@@ -63,6 +63,7 @@ from .repurchase import gap_durations, purchase_cycle_threshold, purchase_occasi
 
 __all__ = [
     "ACTIONS",
+    "BREAKDOWNS",
     "FEATURE_LABELS",
     "MODEL_LABELS",
     "ROLES",
@@ -70,8 +71,10 @@ __all__ = [
     "ChurnDefinition",
     "EarlyWarningResult",
     "at_risk_list",
+    "at_risk_preview",
     "at_risk_summary",
     "churn_breakdown",
+    "churn_by",
     "churn_features",
     "churn_labels",
     "churn_metrics",
@@ -81,6 +84,7 @@ __all__ = [
     "definition_check",
     "describe_at_risk",
     "describe_breakdown",
+    "describe_choice",
     "describe_definition",
     "describe_logrank",
     "describe_model",
@@ -90,13 +94,18 @@ __all__ = [
     "early_warning",
     "first_purchase_attributes",
     "frequency_role",
+    "lift_table",
     "logrank_test",
+    "metrics_table",
     "model_based_churn",
     "monthly_churn",
+    "monthly_churn_by_rfm",
     "rate_for_month",
+    "recent_months",
     "retention_action",
     "survival_at",
     "survival_curves",
+    "survival_formats",
     "survival_inputs",
 ]
 
@@ -618,19 +627,22 @@ def churn_breakdown(
     *,
     months: int = 12,
     min_group_size: int = 30,
+    max_groups: int = 12,
 ) -> pd.DataFrame:
     """Churn by group, pooled over the last ``months`` complete months.
 
     Parameters
     ----------
     trend
-        :func:`monthly_churn` output with groups.
+        :func:`monthly_churn` (or :func:`monthly_churn_by_rfm`) output with groups.
     end
         Exclusive end of the observation.
     months
         How many of the last months to pool.
     min_group_size
         Groups with a mean monthly base below this are pooled into ``other``.
+    max_groups
+        At most this many groups (the largest by base) are shown; the rest join ``other``.
 
     Returns
     -------
@@ -638,7 +650,8 @@ def churn_breakdown(
         ``group``, ``months``, ``customer_months`` (Σ active_start),
         ``mean_active`` (per month), ``churned``, ``churn_rate`` (Σ churned ÷ Σ
         active_start: the average monthly churn rate), ``churned_revenue``,
-        ``reactivated``; sorted by churn rate, with a total row ``all`` last.
+        ``reactivated``; groups sorted by churn rate, then ``other`` and the total
+        ``all``. Groups with no customer at risk in the window are left out.
     """
     last = pd.Timestamp(end).to_period("M").to_timestamp() - pd.DateOffset(months=1)
     first = last - pd.DateOffset(months=months - 1)
@@ -650,28 +663,183 @@ def churn_breakdown(
         )
     n_months = window["month"].nunique()
     agg = window.groupby("group", sort=True)[["active_start", "churned", "churned_revenue", "reactivated"]].sum()
-    small = agg["active_start"] / n_months < min_group_size
-    if small.any() and (~small).any():
-        other = agg[small].sum().to_frame("other").T
-        agg = pd.concat([agg[~small], other])
-    out = agg.rename(columns={"active_start": "customer_months"}).rename_axis("group").reset_index()
+    agg = agg[agg["active_start"] > 0]
+    big = agg.sort_values("active_start", ascending=False, kind="stable").index[:max_groups]
+    small = (agg["active_start"] / n_months < min_group_size) | ~agg.index.isin(big)
+    other = agg[small].sum().to_frame("other").T if small.sum() > 0 and (~small).sum() > 0 else None
+    if other is not None:
+        agg = agg[~small]
+    out = agg.rename_axis("group").reset_index()
+    out["_rate"] = _safe_div(out["churned"], out["active_start"])
+    out = out.sort_values("_rate", ascending=False, kind="stable").drop(columns="_rate")
+    total = agg.sum().to_frame("all").T if other is None else pd.concat([agg, other]).sum().to_frame("all").T
+    tail = [other, total] if other is not None else [total]
+    out = pd.concat([out, *[t.rename_axis("group").reset_index() for t in tail]], ignore_index=True)
+    out = out.rename(columns={"active_start": "customer_months"})
     out.insert(1, "months", n_months)
     out.insert(3, "mean_active", out["customer_months"] / n_months)
     out["churn_rate"] = _safe_div(out["churned"], out["customer_months"])
-    out = out.sort_values("churn_rate", ascending=False, kind="stable")
-    total = pd.DataFrame(
-        {
-            "group": ["all"], "months": [n_months], "customer_months": [out["customer_months"].sum()],
-            "mean_active": [out["customer_months"].sum() / n_months], "churned": [out["churned"].sum()],
-            "churned_revenue": [out["churned_revenue"].sum()], "reactivated": [out["reactivated"].sum()],
-        }
-    )  # fmt: skip
-    total["churn_rate"] = _safe_div(total["churned"], total["customer_months"])
-    out = pd.concat([out, total], ignore_index=True)
     for c in ("customer_months", "churned", "reactivated"):
         out[c] = out[c].astype(np.int64)
     return out[["group", "months", "customer_months", "mean_active", "churned", "churn_rate", "churned_revenue",
                 "reactivated"]]
+
+
+def monthly_churn_by_rfm(
+    tx: pd.DataFrame,
+    end: Any,
+    threshold_days: int,
+    segmentation: Any = None,
+    *,
+    months: int = 12,
+    language: str = "en",
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """Monthly churn by RFM segment, the segment taken at the start of each month.
+
+    For each of the last ``months`` full months, every customer is scored and
+    segmented as of the month's first day (:func:`repurchase.segments.rfm_scores`
+    and :func:`repurchase.segments.assign_segments` with the params'
+    segmentation settings, on the data before that day), then counted as in
+    :func:`monthly_churn`. The segment uses recency, so the segments with low R
+    churn first by construction: read it as "where this month's churn comes from".
+
+    Parameters
+    ----------
+    segmentation
+        ``params.segmentation`` (:class:`repurchase.params.SegmentationSettings`);
+        defaults when None.
+    months
+        Months computed (one RFM scoring each).
+    language
+        Segment names in the report language.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`monthly_churn` (``new`` is 0: a new customer has no segment at
+        the start of the month).
+    """
+    from . import segments as seg
+
+    if segmentation is None:
+        from .params import SegmentationSettings
+
+        segmentation = SegmentationSettings()
+    end = _end(end)
+    theta = int(threshold_days)
+    scheme = seg.get_scheme(segmentation.scheme, segmentation.custom_schemes, segmentation.rfm_bins)
+    occ = _occasions(tx, end, occasion, customer_col, order_col, date_col, amount_col)
+    g = _gaps(occ, end)
+    n_cust = len(g.ids)
+    span = int(g.start.max()) + 400
+    key = g.cust * span + g.start
+    first_idx = np.searchsorted(g.cust, np.arange(n_cust), side="left")
+    last_month = int(_month_of_day(np.array([g.last_day + 1]))[0]) - 1
+    frames = []
+    for m in range(last_month - months + 1, last_month + 1):  # one snapshot per month (12 by default)
+        s_day, e_day = (int(x) for x in _month_start_day(np.array([m, m + 1])))
+        start_ts = pd.Timestamp(np.datetime64(s_day, "D"))
+        idx = np.searchsorted(key, np.arange(n_cust) * span + (s_day - 1), side="right") - 1
+        seen = idx >= first_idx
+        idx_safe = np.where(seen, idx, 0)
+        L = g.start[idx_safe]
+        N = g.nxt[idx_safe]
+        since = s_day - 1 - L
+        active = seen & (since <= theta)
+        churned = active & (N >= e_day) & (e_day - 1 - L > theta)
+        reactivated = seen & (since > theta) & (N < e_day)
+        if active.any() or reactivated.any():
+            rows = tx.loc[tx[date_col] < start_ts]
+            rfm = seg.rfm_scores(rows, start_ts, bins=segmentation.rfm_bins, monetary=segmentation.monetary,
+                                 reference_months=segmentation.reference_months, occasion=occasion,
+                                 customer_col=customer_col, date_col=date_col, amount_col=amount_col, order_col=order_col)
+            labels = seg.assign_segments(rfm, scheme, split=segmentation.cn8_split).astype(str)
+            names = pd.Series([seg.segment_label(x, language) for x in labels], index=rfm["customer_id"])
+            group = names.reindex(g.ids).fillna(seg.NOT_SCORED).to_numpy(dtype=object)
+        else:
+            group = np.full(n_cust, seg.NOT_SCORED, dtype=object)
+        frame = pd.DataFrame(
+            {
+                "group": group,
+                "active_start": active.astype(np.int64),
+                "churned": churned.astype(np.int64),
+                "reactivated": reactivated.astype(np.int64),
+                "churned_revenue": np.where(churned, g.revenue_365[idx_safe], 0.0),
+            }
+        ).groupby("group", sort=True).sum().reset_index()
+        frame.insert(0, "month", start_ts)
+        frame["new"] = 0
+        frame["complete"] = s_day - 1 - theta >= g.first_day
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["churn_rate"] = _safe_div(out["churned"], out["active_start"])
+    cols = ["month", "group", "active_start", "churned", "churn_rate", "reactivated", "new", "churned_revenue", "complete"]
+    return out[cols].sort_values(["group", "month"], kind="stable").reset_index(drop=True)
+
+
+#: The dimensions of :func:`churn_by`: name -> (what it is, the attribute column).
+BREAKDOWNS: dict[str, tuple[str, str | None]] = {
+    "rfm_segment": ("RFM segment at the start of the month", None),
+    "frequency_tier": ("frequency tier at the start of the month", None),
+    "cohort": ("quarter of the first purchase", "cohort"),
+    "first_category": ("category of the first purchase", "first_category"),
+    "first_channel": ("channel of the first purchase", "first_channel"),
+    "first_region": ("region of the first purchase", "first_region"),
+    "first_store": ("store of the first purchase", "first_store"),
+}
+
+
+def churn_by(
+    tx: pd.DataFrame,
+    end: Any,
+    threshold_days: int,
+    by: str,
+    *,
+    attributes: pd.DataFrame | None = None,
+    frequency_tiers: Mapping[str, int] | None = None,
+    segmentation: Any = None,
+    language: str = "en",
+    months: int = 12,
+    min_group_size: int = 30,
+    max_groups: int = 12,
+    occasion: str = "customer_day",
+) -> pd.DataFrame:
+    """Average monthly churn rate over the last ``months`` complete months, by one dimension.
+
+    ``by`` is a key of :data:`BREAKDOWNS`. A dimension the client's data do not
+    have (e.g. no channel column) gives an empty table with the same columns,
+    which the chart and the sentence report as "not in this client's data".
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`churn_breakdown` output.
+    """
+    if by not in BREAKDOWNS:
+        raise AnalysisError(f"unknown churn breakdown {by!r}; use one of {', '.join(BREAKDOWNS)}")
+    column = BREAKDOWNS[by][1]
+    if column is not None and (attributes is None or column not in attributes.columns):
+        return pd.DataFrame(columns=["group", "months", "customer_months", "mean_active", "churned", "churn_rate",
+                                     "churned_revenue", "reactivated"])
+    if by == "rfm_segment":
+        trend = monthly_churn_by_rfm(tx, end, threshold_days, segmentation, months=months, language=language,
+                                     occasion=occasion)
+    else:
+        trend = monthly_churn(tx, end, threshold_days, by=by if column is None else column, attributes=attributes,
+                              frequency_tiers=frequency_tiers, occasion=occasion)
+    return churn_breakdown(trend, end, months=months, min_group_size=min_group_size, max_groups=max_groups)
+
+
+def recent_months(trend: pd.DataFrame, months: int = 13) -> pd.DataFrame:
+    """The last ``months`` months of the overall trend, newest first, for a table."""
+    data = trend[trend["group"] == "all"].sort_values("month", ascending=False).head(months)
+    out = data.assign(month=data["month"].dt.strftime("%Y-%m"))
+    return out[["month", "active_start", "churned", "churn_rate", "churned_revenue", "reactivated", "new", "complete"]]
 
 
 # ---------------------------------------------------------------------------
@@ -726,22 +894,22 @@ def model_based_churn(
 
 def definition_check(
     tx: pd.DataFrame,
-    cutoff: Any,
-    threshold_days: int,
-    window_days: int,
-    model_scores: pd.DataFrame | None = None,
+    definition: ChurnDefinition,
     *,
+    model: bool = True,
+    occasion: str = "customer_day",
     customer_col: str = "customer_id",
+    order_col: str = "order_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
 ) -> pd.DataFrame:
-    """How well each definition, applied at a past cutoff, foretells no purchase in the next N days.
+    """How well each definition, applied N days before the end, foretold no purchase in those N days.
 
-    Every customer who bought before ``cutoff`` is flagged by the inactivity rule
-    (days since the last occasion > θ) and, when ``model_scores`` (from
-    :func:`model_based_churn` fitted on data before the cutoff) are given, by the
-    model rule (P(no purchase in N days) ≥ 0.5); the outcome is no occasion in
-    ``[cutoff, cutoff + N days)``.
+    At the cutoff ``definition.end`` − N days, every customer who bought before
+    it is flagged by the inactivity rule (θ re-estimated from the data before
+    the cutoff, unless fixed) and, with ``model``, by the model rule (BG/NBD
+    fitted before the cutoff, P(no purchase in N days) ≥ 0.5). The outcome is no
+    occasion in ``[cutoff, end)``.
 
     Returns
     -------
@@ -750,21 +918,30 @@ def definition_check(
         ``precision`` (flagged who did not buy ÷ flagged), ``recall`` (non-buyers
         flagged ÷ non-buyers) and ``base_rate`` (non-buyers ÷ customers).
     """
-    cutoff = _end(cutoff)
-    status = customer_status(tx, cutoff, threshold_days, customer_col=customer_col, date_col=date_col,
-                             amount_col=amount_col)
+    window = definition.window_days
+    cutoff = definition.end - pd.Timedelta(days=window)
+    cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
+    fixed = definition.threshold_days if definition.source == "fixed" else None
+    theta = _threshold_at(tx, cutoff, fixed, definition.quantile, definition.horizon_days, occasion, cols)
+    status = customer_status(tx, cutoff, theta, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     ids = status["customer_id"]
-    label = churn_labels(tx, ids, cutoff, window_days, customer_col=customer_col, date_col=date_col).to_numpy()
-    rules = {f"inactivity: more than {threshold_days} days without a purchase": (status["status"] == "churned").to_numpy()}
-    if model_scores is not None:
-        p = model_scores.set_index("customer_id")["p_no_purchase"].reindex(ids).to_numpy()
-        rules[f"BG/NBD: P(no purchase in {window_days} days) ≥ 0.5"] = np.nan_to_num(p, nan=0.0) >= 0.5
+    label = churn_labels(tx, ids, cutoff, window, customer_col=customer_col, date_col=date_col).to_numpy()
+    rules = {f"inactivity: more than {theta} days without a purchase": (status["status"] == "churned").to_numpy()}
+    if model:
+        try:
+            scores, _ = model_based_churn(tx, cutoff, window, customer_col=customer_col, date_col=date_col,
+                                          amount_col=amount_col)
+            p = scores.set_index("customer_id")["p_no_purchase"].reindex(ids).to_numpy()
+            rules[f"BG/NBD: P(no purchase in {window} days) ≥ 50%"] = np.nan_to_num(p, nan=0.0) >= 0.5
+        except AnalysisError:  # shown without the model row
+            pass
     rows = []
     for name, flag in rules.items():  # two rules
         tp = int((flag & label).sum())
         rows.append(
             {
                 "definition": name,
+                "cutoff": cutoff.date().isoformat(),
                 "customers": int(len(flag)),
                 "flagged": int(flag.sum()),
                 "flagged_share": float(flag.mean()) if len(flag) else math.nan,
@@ -1069,6 +1246,7 @@ class EarlyWarningResult:
     scores: pd.DataFrame
     features: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    choice_margin: float = 0.005
 
     def metric(self, model: str, name: str) -> float:
         row = self.comparison.set_index("model")
@@ -1360,7 +1538,7 @@ def _early_warning(
         train_cutoff=train_cutoff, test_cutoff=test_cutoff, end=end, window_days=int(window_days), thresholds=thetas,
         population=population, sizes=sizes, comparison=comparison, validation=validation, chosen=chosen,
         test_scores=test_scores, calibration=calibration, lift=lift, importance=importance, curves=curves,
-        scores=end_scores, features=features, notes=notes,
+        scores=end_scores, features=features, notes=notes, choice_margin=choice_margin,
     )  # fmt: skip
 
 
@@ -1428,6 +1606,12 @@ def _top_groups(spells: pd.DataFrame, by: str, min_group_size: int, max_groups: 
     return groups.where(groups.isin(keep), "other")
 
 
+def _group_order(groups: pd.Series) -> list[str]:
+    """Largest group first, ``other`` last."""
+    counts = groups.value_counts(sort=True)
+    return [g for g in counts.index if g != "other"] + (["other"] if "other" in counts.index else [])
+
+
 def survival_curves(
     spells: pd.DataFrame,
     by: str | None = None,
@@ -1451,10 +1635,13 @@ def survival_curves(
     """
     from lifelines import KaplanMeierFitter
 
+    if by is not None and by not in spells.columns:
+        return pd.DataFrame(columns=["group", "days", "survival", "ci_low", "ci_high", "at_risk"])
     groups = pd.Series("all", index=spells.index) if by is None else _top_groups(spells, by, min_group_size, max_groups)
     timeline = np.arange(0, max_days + 1, dtype=float)
     frames = []
-    for name, part in spells.groupby(groups, sort=True):  # one fit per group (a handful)
+    order = _group_order(groups)
+    for name, part in sorted(spells.groupby(groups, sort=False), key=lambda kv: order.index(kv[0])):  # a handful
         agg = part.groupby(["duration", "event"]).size().reset_index(name="n")
         kmf = KaplanMeierFitter()
         kmf.fit(agg["duration"], agg["event"], weights=agg["n"], timeline=timeline)
@@ -1490,19 +1677,21 @@ def survival_at(
     -------
     pandas.DataFrame
         ``group``, ``spells``, ``returned`` (closed spells), ``median_days``
-        (Kaplan–Meier median; ``inf`` when never reached) and ``S(t)`` per horizon
+        (Kaplan–Meier median; NaN when not reached by the longest horizon) and ``S(t)`` per horizon
         (NaN when no spell of the group was followed that long).
     """
+    if by is not None and by not in spells.columns:
+        return pd.DataFrame(columns=["group", "spells", "returned", "median_days", *[f"S({h})" for h in horizons]])
     curves = survival_curves(spells, by, max_days=max(horizons), min_group_size=min_group_size, max_groups=max_groups)
     groups = pd.Series("all", index=spells.index) if by is None else _top_groups(spells, by, min_group_size, max_groups)
     g = spells.groupby(groups, sort=True)
     out = pd.DataFrame({"spells": g.size(), "returned": g["event"].sum()})
     wide = curves[curves["days"].isin(list(horizons))].pivot(index="group", columns="days", values="survival")
     below = curves[curves["survival"] <= 0.5].groupby("group")["days"].min()
-    out["median_days"] = below.reindex(out.index).astype(float).fillna(np.inf)
+    out["median_days"] = below.reindex(out.index).astype(float)
     for h in horizons:
         out[f"S({h})"] = wide[h].reindex(out.index) if h in wide.columns else np.nan
-    out = out.rename_axis("group").reset_index()
+    out = out.reindex(_group_order(groups)).rename_axis("group").reset_index()
     out["spells"] = out["spells"].astype(np.int64)
     out["returned"] = out["returned"].astype(np.int64)
     return out
@@ -1520,6 +1709,8 @@ def logrank_test(
     """
     from lifelines.statistics import multivariate_logrank_test
 
+    if by not in spells.columns:
+        return {"by": by, "groups": 0, "test_statistic": math.nan, "degrees_of_freedom": 0, "p_value": math.nan}
     groups = _top_groups(spells, by, min_group_size, max_groups)
     if groups.nunique() < 2:
         return {"by": by, "groups": int(groups.nunique()), "test_statistic": math.nan, "degrees_of_freedom": 0,
@@ -1670,6 +1861,20 @@ def at_risk_list(
                 "value_band", "days_since_last", "occasions", "spend_365d", "action"]]
 
 
+def at_risk_preview(at_risk: pd.DataFrame, n: int = 15) -> pd.DataFrame:
+    """The top ``n`` customers of the at-risk list with the columns the report shows (IDs are masked by ``ctx.show_table``)."""
+    cols = ["rank", "customer_id", "p_churn", "value", "value_at_risk", "frequency_tier", "value_band",
+            "days_since_last", "occasions"]
+    return at_risk.loc[at_risk["at_risk"], cols].head(n).reset_index(drop=True)
+
+
+def lift_table(warning: EarlyWarningResult, model: str | None = None) -> pd.DataFrame:
+    """Churners, churn rate, lift and cumulative gain by decile of one score (default: the chosen model)."""
+    name = model or warning.chosen
+    out = warning.lift[warning.lift["model"] == name].drop(columns="model").reset_index(drop=True)
+    return out[["decile", "customers", "churners", "churn_rate", "lift", "cumulative_share", "cumulative_gain"]]
+
+
 def at_risk_summary(at_risk: pd.DataFrame) -> pd.DataFrame:
     """At-risk customers and value at risk by frequency tier and value band (aggregates only, no IDs).
 
@@ -1806,6 +2011,8 @@ def describe_trend(trend: pd.DataFrame, period: Any) -> str:
 
 def describe_breakdown(breakdown: pd.DataFrame, what: str) -> str:
     """Highest and lowest monthly churn rate among the groups of a breakdown."""
+    if breakdown.empty:
+        return f"This client's data have no {what}, so there is no breakdown by it."
     groups = breakdown[(breakdown["group"] != "all") & (breakdown["group"] != "other")]
     if len(groups) < 2:
         return f"Only one {what} group is large enough to compare."
@@ -1842,6 +2049,40 @@ def describe_model(warning: EarlyWarningResult) -> str:
     )
 
 
+def describe_choice(warning: EarlyWarningResult) -> str:
+    """Which model was chosen and why, plus the notes of the run (e.g. why the tier is not a feature)."""
+    auc = warning.validation.set_index("model")["validation_roc_auc"]
+    other = "logistic" if warning.chosen == "gradient_boosting" else "gradient_boosting"
+    text = (
+        f"The {MODEL_LABELS[warning.chosen]} was chosen before looking at the test cutoff: validation ROC AUC "
+        f"{auc[warning.chosen]:.3f} against {auc[other]:.3f} for the {MODEL_LABELS[other]} (gradient boosting must win "
+        f"by more than {warning.choice_margin:g} to be preferred to the simpler model). It was then refitted on the test cutoff, the latest "
+        f"fully observed window, to score the {len(warning.scores):,} "
+        f"{'active ' if warning.population == 'active' else ''}customers at {(warning.end - pd.Timedelta(days=1)).date()}."
+    )
+    return " ".join([text, *warning.notes])
+
+
+def survival_formats(horizons: Sequence[int]) -> dict[str, str]:
+    """Formats of :func:`survival_at` columns for ``ctx.show_table``: S(t) in percent, whole days."""
+    return {"median_days": "{:,.0f}", **{f"S({h})": "{:.1%}" for h in horizons}}
+
+
+def metrics_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
+    """The ``churn`` metrics as a two-column ``metric``/``value`` table (nested keys joined with a dot)."""
+    rows = []
+    for key, value in metrics.items():
+        items = value.items() if isinstance(value, Mapping) else [(None, value)]
+        for sub, v in items:
+            name = key if sub is None else f"{key}.{sub}"
+            if isinstance(v, float):
+                text = f"{v:.1%}" if "rate" in name else f"{v:,.3f}" if ("auc" in name or "brier" in name) else f"{v:,.2f}"
+            else:
+                text = "–" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+            rows.append({"metric": name, "value": text})
+    return pd.DataFrame(rows)
+
+
 def describe_survival(table: pd.DataFrame, horizons: Sequence[int]) -> str:
     """S(t) of all spells at the horizons."""
     row = table[table["group"] == "all"]
@@ -1854,6 +2095,8 @@ def describe_survival(table: pd.DataFrame, horizons: Sequence[int]) -> str:
 
 def describe_logrank(result: Mapping[str, Any], what: str) -> str:
     """The log-rank test in one sentence."""
+    if result.get("groups", 0) == 0:
+        return f"This client's data have no {what}, so there are no curves by it."
     if not np.isfinite(result.get("p_value", math.nan)):
         return f"Only one {what} group: no log-rank test."
     p = result["p_value"]

@@ -34,6 +34,13 @@ _MODEL_NAMES = {
 }
 
 
+def _note(ax: Axes, text: str, title: str) -> Axes:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=NEUTRAL)
+    ax.set_axis_off()
+    ax.set_title(title)
+    return ax
+
+
 def _overall(trend: pd.DataFrame, months: int | None) -> pd.DataFrame:
     data = trend[trend["group"] == "all"].sort_values("month")
     return data.tail(months) if months else data
@@ -52,6 +59,7 @@ def plot_churn_trend(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
     """
     ax = get_ax(ax, (9, 3.6))
     data = _overall(trend, months)
+    data = data[data["active_start"] > 0]
     full = data[data["complete"]]
     ax.plot(full["month"], full["churn_rate"], color=BAD, marker="o", ms=4, lw=2, label="churn rate")
     part = data[~data["complete"] & data["churn_rate"].notna()]
@@ -64,7 +72,7 @@ def plot_churn_trend(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
                     textcoords="offset points", color=BAD, fontweight="bold")
         mean = float(full["churned"].sum() / max(full["active_start"].sum(), 1))
         ax.axhline(mean, color=NEUTRAL, ls="--", lw=1, label=f"average {mean:.1%}")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_ylim(bottom=0)
     ax.set_ylabel("churned ÷ active at month start")
     ax.set_xlabel("")
@@ -107,7 +115,9 @@ def plot_churn_breakdown(breakdown: pd.DataFrame, *, ax: Axes | None = None, tit
     """Horizontal bars of the average monthly churn rate per group, with the overall rate."""
     data = breakdown[breakdown["group"] != "all"]
     total = breakdown.loc[breakdown["group"] == "all", "churn_rate"]
-    ax = get_ax(ax, (9, max(2.4, 0.36 * len(data) + 1.2)))
+    ax = get_ax(ax, (9, max(2.4, 0.36 * len(data) + 1.2) if len(data) else 1.4))
+    if data.empty:
+        return _note(ax, "Not in this client's data.", title)
     data = data.iloc[::-1]
     ax.barh(data["group"].astype(str), data["churn_rate"], color=ACCENT)
     for y, (v, n) in enumerate(zip(data["churn_rate"], data["mean_active"])):
@@ -116,7 +126,7 @@ def plot_churn_breakdown(breakdown: pd.DataFrame, *, ax: Axes | None = None, tit
     if len(total) and pd.notna(total.iloc[0]):
         ax.axvline(float(total.iloc[0]), color=BAD, ls="--", lw=1.2, label=f"all customers {float(total.iloc[0]):.1%}")
         ax.legend(loc="lower right", fontsize=9, frameon=False)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     top = float(np.nanmax(data["churn_rate"].to_numpy(dtype=float))) if len(data) else 0.1
     ax.set_xlim(0, max(top, 0.01) * 1.45)
     ax.set_xlabel(xlabel)
@@ -205,7 +215,9 @@ def plot_importance(importance: pd.DataFrame, *, top: int = 12, ax: Axes | None 
 def plot_survival(curves: pd.DataFrame, *, horizons: Sequence[int] = (30, 90, 180, 365), ax: Axes | None = None,
                   title: str = "Share not yet back after a purchase (Kaplan–Meier)") -> Axes:
     """Kaplan–Meier curves of the days to the next purchase, one line per group, horizons marked."""
-    ax = get_ax(ax, (9, 4.4))
+    ax = get_ax(ax, (9, 4.4) if len(curves) else (9, 1.4))
+    if curves.empty:
+        return _note(ax, "Not in this client's data.", title)
     groups = list(dict.fromkeys(curves["group"]))
     palette = sns.color_palette("tab10", n_colors=max(len(groups), 1))
     for color, name in zip(palette, groups):
