@@ -101,3 +101,42 @@ def test_customer_base_counts_first_purchases_cumulatively():
                        "order_date": pd.to_datetime(["2026-08-03", "2026-10-01", "2026-09-09", "2026-10-31 23:59", "2026-11-02"], format="ISO8601")})
     base = ov.customer_base(tx, P, months=2).set_index("month")["customers"]
     assert (base["2026-08"], base["2026-09"], base["2026-10"]) == (1, 2, 3)  # d is after the period
+
+
+@pytest.mark.render
+def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
+    """Render 2026-05..2026-10 of a tiny client with the cleaning and overview notebooks.
+
+    First purchases: May 2, Jun 1, Jul 0, Aug 3, Sep 1, Oct 2 -> customers to date 2, 3, 3, 6, 7, 9;
+    each month's previous-month figure is the month before's, never a later one.
+    """
+    import shutil
+    from pathlib import Path
+
+    from repurchase.render import render_reports
+
+    root = Path(__file__).resolve().parents[1]
+    firsts = {"2026-05": ["a", "b"], "2026-06": ["c"], "2026-07": [], "2026-08": ["d", "e", "f"], "2026-09": ["g"],
+              "2026-10": ["h", "i"]}
+    lines = ["cust,day,paid"]
+    for month, custs in firsts.items():
+        lines += [f"{c},{month}-10,{10 + k}" for k, c in enumerate(custs)]
+        lines += [f"a,{month}-20,5"]  # a buys every month
+    (tmp_path / "tx.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "params").mkdir()
+    p = tmp_path / "params" / "tiny.yaml"
+    p.write_text("client: tiny\ntitle: Tiny\nsources:\n  transactions:\n    path: tx.csv\n"
+                 "    columns: {customer_id: cust, order_date: day, amount: paid}\n", encoding="utf-8")
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    for name in ("01_cleaning.ipynb", "07_overview.ipynb"):
+        shutil.copy(root / "notebooks" / name, nbs / name)
+    out = tmp_path / "reports"
+    outcomes = render_reports([p], "2026-05..2026-10", jobs=2, out=out, notebooks_dir=nbs)
+    assert [o.ok for o in outcomes] == [True] * 6, [o.error for o in outcomes]
+    got = {}
+    for month in firsts:
+        m = json.loads((out / "tiny" / month / "metrics.json").read_text(encoding="utf-8"))["overview"]
+        got[month] = (m["customers"], m["customers_prev_period"])
+    assert got == {"2026-05": (2, 0), "2026-06": (3, 2), "2026-07": (3, 3), "2026-08": (6, 3), "2026-09": (7, 6),
+                   "2026-10": (9, 7)}

@@ -173,3 +173,48 @@ def test_cli_errors_are_short_and_name_the_fix(tmp_path, capsys, command, edit, 
     assert "Traceback" not in text
     assert re.search(expected, text, re.S), text
     assert "broken" in text  # names the params file or the data file of that client
+
+
+# ---------------------------------------------------------------------------
+# privacy: stakeholder reports carry no raw customer ID, e-mail or phone number
+
+_TOKEN = __import__("re").compile(r"[A-Za-z0-9_]{5,}")
+_EMAIL = __import__("re").compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_PHONE = __import__("re").compile(r"(?<!\d)1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_DATA_URI = __import__("re").compile(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _source_ids(demo_data: Path) -> set[str]:
+    import pandas as pd
+
+    ids: set[str] = set()
+    for path, col, enc in ((demo_data / "online" / "transactions.csv", "member_id", "utf-8"),
+                           (demo_data / "online" / "customers.csv", "member_id", "utf-8"),
+                           (demo_data / "stores" / "transactions.csv", "会员ID", "gbk")):
+        raw = pd.read_csv(path, usecols=[col], dtype=str, encoding=enc)[col].dropna().str.strip()
+        ids |= set(raw) | set(raw.str.upper()) | set(raw.str.lower())
+    return {i for i in ids if len(i) >= 5}
+
+
+def test_demo_reports_leak_no_customer_ids_emails_or_phones(rendered, demo_data):
+    ids = _source_ids(demo_data)
+    assert len(ids) > 30_000  # the check really has the IDs to look for
+    problems = []
+    for o in rendered["outcomes"]:
+        if not o.client.startswith("demo-"):
+            continue
+        for page in o.report_dir.glob("*.html"):
+            text = _DATA_URI.sub("", page.read_text(encoding="utf-8"))
+            leaked = set(_TOKEN.findall(text)) & ids
+            if leaked:
+                problems.append(f"{page.name}: customer IDs {sorted(leaked)[:3]}")
+            for name, pattern in (("e-mail", _EMAIL), ("phone", _PHONE)):
+                found = pattern.findall(text)
+                if found:
+                    problems.append(f"{page.name}: {name} {found[:3]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_privacy_scan_would_catch_a_leak():
+    text = "<td>C0010423</td><td>gluo1973@163.com</td><td>137-2623-1193</td>"
+    assert set(_TOKEN.findall(text)) & {"C0010423"} and _EMAIL.findall(text) and _PHONE.findall(text)

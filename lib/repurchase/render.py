@@ -20,7 +20,7 @@ import shutil
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -308,6 +308,11 @@ def _render_job(args: tuple) -> RenderOutcome:
                              error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
 
 
+def _render_client(tasks: list[tuple]) -> list[RenderOutcome]:
+    """One client's periods, oldest first, so each month's overview can read the months before it."""
+    return [_finish(_render_job(t)) for t in tasks]
+
+
 # ---------------------------------------------------------------------------
 # batch
 
@@ -329,7 +334,9 @@ def render_reports(
     period
         ``latest``, ``YYYY-MM`` or ``YYYY-MM..YYYY-MM``; each file's own ``period`` when None.
     jobs
-        Parallel worker processes (one process pool; each job runs one client-period).
+        Parallel worker processes (one process pool). Clients render in parallel;
+        the periods of one client render in order, oldest first, so that a
+        month's overview can read the months rendered before it.
     out
         The reports folder.
     notebooks_dir
@@ -338,10 +345,10 @@ def render_reports(
     Returns
     -------
     list of RenderOutcome
-        One per client-period, in submission order.
+        One per client-period: clients in the order given, periods oldest first.
     """
     out = Path(out)
-    tasks = []
+    clients: list[list[tuple]] = []
     outcomes: list[RenderOutcome] = []
     for p in params_paths:
         p = Path(p)
@@ -351,22 +358,23 @@ def render_reports(
             try:
                 spec = load_params(p).period
             except RepurchaseError as exc:
-                outcomes.append(RenderOutcome(client=p.stem, period="?", ok=False, error=str(exc)))
+                outcomes.append(_finish(RenderOutcome(client=p.stem, period="?", ok=False, error=_with_file(exc, p))))
                 continue
-        for label in expand_periods(spec):
-            tasks.append((str(p), label, str(out), str(nb_dir)))
-    _say(f"rendering {len(tasks)} report(s) with {jobs} worker(s)")
-    if jobs <= 1 or len(tasks) <= 1:
-        for t in tasks:
-            outcomes.append(_finish(_render_job(t)))
+        clients.append([(str(p), label, str(out), str(nb_dir)) for label in sorted(expand_periods(spec))])
+    n = sum(len(c) for c in clients)
+    workers = max(1, min(jobs, len(clients)))
+    _say(f"rendering {n} report(s) of {len(clients)} client(s) with {workers} worker(s)")
+    if workers == 1:
+        for tasks in clients:
+            outcomes += _render_client(tasks)
     else:
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = [pool.submit(_render_job, t) for t in tasks]
-            for fut in as_completed(futures):
-                outcomes.append(_finish(fut.result()))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_render_client, tasks) for tasks in clients]
+            for fut in futures:  # progress is printed by the workers as each report ends
+                outcomes += fut.result()
     from .index import write_index
 
     write_index(out)
