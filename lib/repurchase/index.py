@@ -50,6 +50,18 @@ def _fmt(value: object, fmt: str) -> str:
         return str(value)
 
 
+def _trend_row(reports: list[dict], kpis: list[tuple[str, str, str]], lang: str) -> str:
+    """A row of sparklines: each KPI across the rendered periods, oldest to newest."""
+    from .overview import sparkline_svg
+
+    ordered = sorted(reports, key=lambda m: str(m.get("period", "")))
+    cells = []
+    for sec, key, _ in kpis:
+        series = [(r.get(sec) or {}).get(key) for r in ordered]
+        cells.append(f'<td class="spark">{sparkline_svg([None if v is None else float(v) for v in series], width=90, height=22)}</td>')
+    return f'<tr class="trend"><td>{html.escape(i18n.t("index.trend", lang))}</td>{"".join(cells)}<td></td></tr>'
+
+
 def collect_reports(out: Path) -> dict[str, list[dict]]:
     """Metrics of every rendered report, by client, newest period first."""
     clients: dict[str, list[dict]] = {}
@@ -80,7 +92,7 @@ def write_index(out: Path) -> Path:
         lang = lang if lang in i18n.LANGUAGES else "en"
         kpis = [k for k in HEADLINE_KPIS if any(k[1] in (r.get(k[0]) or {}) for r in reports)]
         head = "".join(f"<th>{html.escape(i18n.t(f'kpi.{key}', lang))}</th>" for _, key, _ in kpis)
-        rows = []
+        rows = [_trend_row(reports, kpis, lang)] if len(reports) > 1 else []
         for r in reports:
             links = " · ".join(
                 f'<a href="{html.escape(href)}">{html.escape(name)}</a>' for name, href in r["_pages"]
@@ -114,6 +126,7 @@ td {{ border-bottom: 1px solid #e9ecef; padding: 6px 10px; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 td.period {{ font-weight: 600; white-space: nowrap; }}
 td.links a {{ color: #2a9d8f; }}
+tr.trend td {{ background: #f6f8fa; color: #6c757d; font-size: 12px; }}
 </style></head>
 <body><h1>{html.escape(title)}</h1>
 <p>{intro}</p>
