@@ -1613,7 +1613,7 @@ def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 
     times = curve["time"].to_numpy()
     parts = []
     for d in days:
-        if times.max() < d and curve["at_risk"].iloc[-1] > 0 and d > times.max():
+        if d > times.max():  # not followed that long
             continue
         idx = np.searchsorted(times, d, side="right") - 1
         share = 0.0 if idx < 0 else float(curve["repurchased"].iloc[idx])
