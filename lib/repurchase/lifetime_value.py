@@ -1811,6 +1811,12 @@ def customer_lifetime_value(
         sp_draws = spend_fit.draw(draws, rng)
         valid = sp_draws["q"] > 1
         n_valid = int(valid.sum())
+        if n_valid < max(10, draws // 2):
+            raise AnalysisError(
+                f"only {n_valid} of {draws} bootstrap draws of Gamma-Gamma have q > 1 (a finite mean spend): the "
+                "spend model is too uncertain for intervals. Cap outlier orders in cleaning, or set "
+                "lifetime_value.bootstrap_draws: 0 to report CLV without intervals."
+            )
         if n_valid < draws:
             sp_draws = {k: v[valid] for k, v in sp_draws.items()}
             tp_draws = {k: v[valid] for k, v in tp_draws.items()}
