@@ -561,8 +561,8 @@ def test_cdnow_monthly_repurchase_rate_1997(cdnow_tx, cdnow_days):
         row = monthly.loc[pd.Timestamp(f"{label}-01")]
         assert (row["buyers"], row["repeat_buyers"]) == (buyers, repeaters)
         assert row["repurchase_rate_customers"] == pytest.approx(repeaters / buyers)
-    # 3,842 rows share a day with another row of the same customer (methods.md): 6,919 rows -> 6,696 occasions
-    assert len(cdnow_tx) == 6919 and len(occ) == 6696
+    # 400 rows of the sample share a day with another row of the same customer: 6,919 rows -> 6,696 occasions
+    assert len(cdnow_tx) == 6919 and len(occ) == 6696 and occ.loc[occ["lines"] > 1, "lines"].sum() == 400
 
 
 def test_cdnow_naive_gaps_and_km_median(cdnow_tx, cdnow_days):
@@ -597,11 +597,14 @@ def test_cdnow_naive_gaps_and_km_median(cdnow_tx, cdnow_days):
 
 
 def test_cdnow_master_matches_the_notes():
-    """methods.md: naive gaps mean 72, median 34, p90 200, p95 283; '160 days' is the naive p90 up to 1997-12-31."""
+    """methods.md's CDNOW figures are CDNOW_master: naive gaps mean 72, median 34, p90 200, p95 283, 3,842 rows on
+    shared days; its "KM p90 = 160 days with a 1997-12-31 cutoff" is the naive p90 of closed gaps up to that day:
+    with open gaps censored, the Kaplan-Meier p90 does not exist."""
     raw = pd.read_csv(_cdnow_file("CDNOW_master.txt"), sep=r"\s+", dtype={"customer_id": str, "date": str})
     tx = pd.DataFrame({"customer_id": raw["customer_id"], "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
                        "amount": raw["dollar_value"].astype(float)})
     occ = rp.purchase_occasions(tx)
+    assert occ.loc[occ["lines"] > 1, "lines"].sum() == 3842  # "3,842 rows fall on days with more than one row"
     naive = rp.naive_gap_stats(occ)
     assert round(naive["mean"]) == 72 and (naive["q50"], naive["q90"], naive["q95"]) == (34.0, 200.0, 283.0)
     cut = pd.Timestamp("1998-01-01")
