@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repurchase import i18n
 from repurchase import segments as sg
 from repurchase.errors import AnalysisError, DataError, ParamsError
 from repurchase.params import SegmentationSettings, load_params
@@ -200,11 +201,31 @@ def test_cn8_recency_direction_and_ties_at_centre():
     assert sg.assign_segments(rfm, sg.CN8).tolist() == ["一般发展", "一般挽留", "重要保持"]
 
 
-def test_every_builtin_segment_has_text():
+def test_every_builtin_segment_and_tier_has_text_in_both_catalogs():
     for scheme in sg.BUILTIN_SCHEMES.values():
         for seg in scheme.segments:
-            assert set(sg.SEGMENT_ACTIONS[seg]) == {"en", "zh"}
-            assert set(sg.SEGMENT_LABELS[seg]) == {"en", "zh"}
+            code = sg.SEGMENT_CODES[seg]
+            for lang in i18n.LANGUAGES:
+                assert i18n.has(f"segments.name.{code}", lang) and i18n.has(f"segments.action.{code}", lang)
+    for code in sg.FREQUENCY_CODES.values():
+        assert i18n.has(f"segments.freq.{code}", "zh") and i18n.has(f"segments.freq_action.{code}", "zh")
+    for code in sg.TIER_CODES.values():
+        assert i18n.has(f"segments.tier.{code}", "zh")
+
+
+def test_labels_and_actions_in_the_report_language():
+    assert sg.segment_label("Champions") == "Champions"
+    assert sg.segment_label("Champions", "zh") == "冠军客户"
+    assert sg.segment_label("重要价值", "en") == "重要价值 (important value)"
+    assert sg.segment_label("My own", "zh") == "My own"  # a custom segment keeps its name
+    assert sg.segment_label(sg.NEW, "zh") == "（新客户）"
+    assert sg.recommended_action("At Risk", "en").startswith("Personal win-back before they lapse")
+    assert sg.recommended_action("At Risk", "zh").startswith("流失前一对一挽回")
+    assert sg.recommended_action("one-time", "zh") == "促成第二次购买：新客引导、限时复购券。"
+    assert sg.recommended_action("At Risk", "zh", {"At Risk": "打电话"}) == "打电话"  # params win
+    assert sg.recommended_action("Mine", "zh") == "（未设置建议动作：请在参数中添加 segmentation.actions.Mine）"
+    assert sg.frequency_tier_label("high", "en") == "high-frequency"
+    assert sg.member_tier_label("gold", "zh") == "黄金会员" and sg.member_tier_label("VIP", "zh") == "VIP"
 
 
 def test_rule_table_problems():
@@ -328,9 +349,10 @@ def test_segment_summary_fixture():
     assert t.loc["Champions", "share"] == pytest.approx(1 / 5)
     assert t.loc["Champions", "revenue_share"] == pytest.approx(180 / 815)  # total 180+20+600+10+5 = 815
     assert t.loc["Lost", "customers"] == 0 and t.loc["Lost", "revenue_share"] == 0
-    assert t.loc["Champions", "action"] == sg.SEGMENT_ACTIONS["Champions"]["en"]
+    assert t.loc["Champions", "action"] == "Reward them: early access to new products, VIP perks, ask for reviews and referrals."
     zh = sg.segment_summary(rfm, sg.RFM11, language="zh", actions={"Loyal": "打电话"}).set_index("segment")
-    assert zh.loc["Champions", "action"] == sg.SEGMENT_ACTIONS["Champions"]["zh"]
+    assert zh.loc["Champions", "action"] == "重点奖励：新品抢先体验、VIP 专属权益，邀请评价和推荐新客。"
+    assert zh.loc["Champions", "label"] == "冠军客户"
     assert zh.loc["Loyal", "action"] == "打电话"
 
 
@@ -344,7 +366,9 @@ def test_frequency_tiers():
     assert t["customers"].tolist() == [2, 2, 1]
     # revenue 140, 50, 10 of 200
     assert t["revenue_share"].tolist() == pytest.approx([0.7, 0.25, 0.05])
-    assert t.loc["one-time", "treatment"] == sg.FREQUENCY_ACTIONS["one-time"]["en"]
+    assert t.loc["one-time", "treatment"] == sg.recommended_action("one-time", "en")
+    assert t["occasions"].tolist() == ["≥ 4", "≥ 2", "1"]
+    assert t["label"].tolist() == ["high-frequency", "occasional", "one-time"]
 
 
 # ---------------------------------------------------------------------------
@@ -469,7 +493,7 @@ def test_run_segmentation_fixture_end_to_end():
     export = sg.segment_export(res)
     assert export.columns[:10].tolist() == ["customer_id", "last_purchase", "recency_days", "frequency", "monetary",
                                             "spend", "R", "F", "M", "segment"]
-    assert export.set_index("customer_id").loc["A", "recommended_action"] == sg.SEGMENT_ACTIONS["Champions"]["en"]
+    assert export.set_index("customer_id").loc["A", "recommended_action"] == sg.recommended_action("Champions", "en")
     assert "2 of 3 customers (66.7%) kept their segment; 2 were new" in sg.describe_migration(res)
 
 
@@ -485,13 +509,37 @@ def test_report_tables_and_sentences_fixture():
         "Champions, the first segment of the rule table, are 20.0% of customers (1) and bring 22.1% of revenue. "
         "Loyal bring the most revenue: 73.6% from 20.0% of customers."
     )
-    assert res.segment_table().columns.tolist() == [
-        "segment", "customers", "share", "revenue share", "mean recency (days)", "mean frequency", "mean monetary",
-        "recommended action",
-    ]
-    assert res.tier_table()["tier"].tolist() == ["normal", "gold", "diamond"]
+    # report tables: every header has a catalog entry (col.*), shown as before in English
+    headers = i18n.translate_columns(res.segment_table(), "en").columns.tolist()
+    assert headers == ["segment", "customers", "share", "revenue share", "mean recency (days)", "mean frequency",
+                       "mean monetary", "recommended action"]
+    for table in (res.frequency_table(), res.threshold_table(), res.tier_table(), res.upgrade_table(), res.flow_table(),
+                  res.scheme.table()):
+        assert all(i18n.has(f"col.{c}") for c in table.columns), table.columns
+    assert res.tier_table()["seg_tier"].tolist() == ["normal", "gold", "diamond"]
     assert res.scheme.table().iloc[0].tolist() == ["Champions", "55, 54, 45"]
     assert sg.CN8.table().iloc[1].tolist() == ["重要发展 (important to develop)", "R high, F low, M high"]
+    # flows: Potential Loyalist -> Need Attention, 1 of 1 (D); the only move between two segments
+    assert res.flow_table().iloc[0].tolist() == ["Potential Loyalist", "Need Attention", 1, 1.0]
+
+
+def test_report_in_chinese():
+    res = sg.run_segmentation(make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500]), language="zh")
+    # same numbers as the English sentence above
+    assert sg.describe_segments(res) == (
+        "规则表的第一个客群是冠军客户：占客户的 20.0%（1 位），贡献 22.1% 的销售额。"
+        "忠诚客户贡献的销售额最多：以 20.0% 的客户贡献了 73.6% 的销售额。"
+    )
+    assert sg.describe_segments(res, "en").startswith("Champions, the first segment")  # lang overrides the result's
+    # 2 of 3 previous customers stayed; A and B are new
+    assert sg.describe_migration(res).startswith("上期已评分的 3 位客户中，2 位（66.7%）保持原客群；新增 2 位。")
+    assert sg.CN8.table("zh").iloc[1].tolist() == ["重要发展客户", "R 高, F 低, M 高"]
+    assert res.tier_table()["seg_tier"].tolist() == ["普通会员", "黄金会员", "钻石会员"]
+    assert res.threshold_table()["seg_set_from"].tolist() == ["参数"] * 3
+    assert res.frequency_table()["seg_frequency_tier"].tolist() == ["高频客户", "偶尔复购客户", "一次性客户"]
+    assert i18n.translate_columns(res.segment_table(), "zh").columns[0] == "客群"
+    assert res.labels[sg.NEW] == "（新客户）"
+    assert res.scheme.describe("zh").startswith("R 分 × FM 分网格上的 11 个客群")
 
 
 def test_plots_draw_from_a_result():
@@ -517,6 +565,19 @@ def test_plots_draw_from_a_result():
         ax = plots.plot_migration(res.migration, labels={"Champions": "冠军客户"})
         assert ax.get_ylabel() == "previous period"
         assert "冠军客户" in [t.get_text() for t in ax.get_xticklabels()]
+        # Chinese: titles, axes, legends and tier names from the zh catalog
+        ax = plots.plot_migration(res.migration, labels=res.labels, lang="zh")
+        assert ax.get_title() == "客群迁移：上期（行）到本期（列）" and ax.get_ylabel() == "上期"
+        ax = plots.plot_rf_scatter(res.customers, res.scheme.segments, max_points=3, lang="zh")
+        assert ax.get_title() == "最近一次消费与购买次数（按客群着色）（从 5 位中随机抽样 3 位）"
+        ax = plots.plot_member_tiers(res.tiers, lang="zh")
+        # normal: 1 repeater (E) of 3 buyers -> 33%
+        assert [t.get_text() for t in ax.get_yticklabels()][0] == "普通会员（复购率 33%）"
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["客户数占比", "近 12 个月消费额占比"]
+        ax = plots.plot_frequency_tiers(res.frequency, lang="zh")
+        assert [t.get_text() for t in ax.get_yticklabels()][0] == "高频客户（≥ 4 次）"
+        ax = plots.plot_rule_grid(sg.CN8.grid("zh"), sg.CN8.segments, labels={s: sg.segment_label(s, "zh") for s in sg.CN8.segments}, lang="zh")
+        assert ax.get_title() == "客群规则表" and "R 高, F 高" in [t.get_text() for t in ax.get_yticklabels()]
         plt.close("all")
 
 
@@ -546,9 +607,14 @@ def test_tier_thresholds_with_too_few_buyers():
 
 def test_describe_tiers_states_the_points_assumption():
     res = sg.run_segmentation(make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500]))
-    # outstanding points: A 3.6 + B 0.2 + C 18 + D 0.1 + E 0.05 = 21.95; diamond = C: 1 of 5, 600 of 815 spend
+    # outstanding points: A 3.6 + B 0.2 + C 18 + D 0.1 + E 0.05 = 21.95 (shown 22), liability 21.95 x 1 = ¥21.95;
+    # diamond = C: 1 of 5, 600 of 815 spend
     assert sg.describe_tiers(res, "CNY") == (
         "Tiers are simulated from rolling-12-month spend (thresholds set from params). The top tier, diamond, holds "
-        "20.0% of customers and 73.6% of the last 12 months' spend. Points outstanding: 22, a liability of CNY 22 "
+        "20.0% of customers and 73.6% of the last 12 months' spend. Points outstanding: 22, a liability of ¥21.95 "
         "at 1 per point, assuming no point was redeemed (no redemption data) and points expire after 12 months."
+    )
+    assert sg.describe_tiers(res, "CNY", "zh") == (
+        "会员等级按滚动 12 个月消费额模拟（门槛来自参数）。最高等级钻石会员占客户的 20.0%，贡献近 12 个月消费额的 73.6%。"
+        "未使用积分：22，按每分 1 计，积分负债为 ¥21.95；假设积分均未兑换（没有兑换数据），且积分在 12 个月后过期。"
     )

@@ -20,6 +20,10 @@ Definitions (stated in the report, tested in ``tests/test_segments.py``):
   computed exactly as ``(F + M + 1) // 2``. (Python's ``round`` rounds halves to
   even, which would send 2.5 down and 3.5 up.)
 
+Every text the report shows (segment names, actions, tier names, table headers,
+sentences, chart labels) comes from the message catalog
+(``resources/i18n/<lang>/segments.yaml``) in the report language.
+
 Segment schemes are *data*: a rule table maps each cell of a grid to one
 segment. Built in: ``rfm11`` (11 segments on R x FM, 5 bins) and ``cn8`` (the
 Chinese 8 classes on a high/low split of R, F and M against their mean or
@@ -37,6 +41,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .errors import AnalysisError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,13 +51,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "BUILTIN_SCHEMES",
     "CN8",
-    "FREQUENCY_ACTIONS",
+    "FREQUENCY_CODES",
     "NEW",
     "NOT_SCORED",
     "ONE_TIME",
     "RFM11",
-    "SEGMENT_ACTIONS",
-    "SEGMENT_LABELS",
+    "SEGMENT_CODES",
+    "TIER_CODES",
     "SegmentScheme",
     "SegmentationResult",
     "assign_segments",
@@ -65,8 +70,10 @@ __all__ = [
     "describe_upgrades",
     "frequency_summary",
     "fm_score",
+    "frequency_tier_label",
     "frequency_tiers",
     "get_scheme",
+    "member_tier_label",
     "member_tiers",
     "migration_matrix",
     "recommended_action",
@@ -76,6 +83,7 @@ __all__ = [
     "run_segmentation",
     "score",
     "segment_export",
+    "segment_label",
     "segment_summary",
     "segmentation_metrics",
     "tier_summary",
@@ -108,7 +116,8 @@ class SegmentScheme:
         Values per axis: the score bins (1..levels), or ``None`` for a high/low
         split (codes use 1 = low, 2 = high).
     description
-        One line for the report.
+        One line for the report, replacing the catalog's (``segments.scheme_desc.<name>``
+        for a built-in scheme, ``segments.scheme_desc_custom`` otherwise); empty by default.
     """
 
     name: str
@@ -130,27 +139,40 @@ class SegmentScheme:
         """Integer cell code (e.g. 54) -> segment."""
         return {int(code): seg for seg, codes in self.rules.items() for code in codes}
 
+    def describe(self, language: str = "en") -> str:
+        """One line on how the scheme works, in the report language."""
+        if self.description:
+            return self.description
+        if self.name in BUILTIN_SCHEMES:
+            return i18n.t(f"segments.scheme_desc.{self.name}", language)
+        return i18n.t("segments.scheme_desc_custom", language, name=self.name)
+
     def table(self, language: str = "en") -> pd.DataFrame:
-        """The rule table: ``segment`` (display name) and its ``cells`` (high/low spelled out for split schemes)."""
+        """The rule table for the report: ``seg_segment`` (display name) and its ``seg_cells``.
+
+        Score schemes list the cell codes (``55, 54, 45``); split schemes spell
+        out high/low per axis in ``language`` (``R high, F low, M high``).
+        """
+        high, low = i18n.t("segments.high", language), i18n.t("segments.low", language)
+        sep = i18n.t("segments.sep", language)
         rows = []
         for seg, codes in self.rules.items():
             if self.is_split:
-                cells = "; ".join(
-                    ", ".join(f"{a} {'high' if d == '2' else 'low'}" for a, d in zip(self.axes, code)) for code in codes
-                )
+                cells = sep.join(", ".join(f"{a} {high if d == '2' else low}" for a, d in zip(self.axes, code)) for code in codes)
             else:
                 cells = ", ".join(codes)
-            rows.append({"segment": segment_label(seg, language), "cells": cells})
+            rows.append({"seg_segment": segment_label(seg, language), "seg_cells": cells})
         return pd.DataFrame(rows)
 
-    def grid(self) -> pd.DataFrame:
+    def grid(self, language: str = "en") -> pd.DataFrame:
         """The rule table as a grid of segment names.
 
         Two axes: rows R (high to low) x columns FM. Three axes: rows R, F x
-        columns M. Split schemes label the levels ``high`` / ``low``.
+        columns M. Split schemes label the levels high / low in ``language``.
         """
         levels = [2, 1] if self.is_split else list(range(self.levels, 0, -1))  # type: ignore[arg-type]
-        name = (lambda v: "high" if v == 2 else "low") if self.is_split else str
+        high, low = i18n.t("segments.high", language), i18n.t("segments.low", language)
+        name = (lambda v: high if v == 2 else low) if self.is_split else str
         cmap = self.cell_map()
         *row_axes, col_axis = self.axes
         rows = []
@@ -180,7 +202,6 @@ RFM11 = SegmentScheme(
     },
     axes=("R", "FM"),
     levels=5,
-    description="11 segments on the R score x FM = round-half-up((F + M) / 2), quintile scores",
 )
 
 CN8 = SegmentScheme(
@@ -197,148 +218,80 @@ CN8 = SegmentScheme(
     },
     axes=("R", "F", "M"),
     levels=None,
-    description="Chinese 8 classes: R, F and M each high or low against their centre (R high = more recent)",
 )
 
 BUILTIN_SCHEMES: dict[str, SegmentScheme] = {"rfm11": RFM11, "cn8": CN8}
 
-SEGMENT_LABELS: dict[str, dict[str, str]] = {
-    "Champions": {"en": "Champions", "zh": "冠军客户"},
-    "Loyal": {"en": "Loyal", "zh": "忠诚客户"},
-    "Potential Loyalist": {"en": "Potential Loyalist", "zh": "潜在忠诚客户"},
-    "New": {"en": "New", "zh": "新客户"},
-    "Promising": {"en": "Promising", "zh": "有潜力客户"},
-    "Need Attention": {"en": "Need Attention", "zh": "需要关注"},
-    "About to Sleep": {"en": "About to Sleep", "zh": "即将沉睡"},
-    "At Risk": {"en": "At Risk", "zh": "流失风险"},
-    "Can't Lose Them": {"en": "Can't Lose Them", "zh": "不能失去"},
-    "Hibernating": {"en": "Hibernating", "zh": "休眠客户"},
-    "Lost": {"en": "Lost", "zh": "已流失"},
-    "重要价值": {"en": "重要价值 (important value)", "zh": "重要价值客户"},
-    "重要发展": {"en": "重要发展 (important to develop)", "zh": "重要发展客户"},
-    "重要保持": {"en": "重要保持 (important to keep)", "zh": "重要保持客户"},
-    "重要挽留": {"en": "重要挽留 (important to win back)", "zh": "重要挽留客户"},
-    "一般价值": {"en": "一般价值 (general value)", "zh": "一般价值客户"},
-    "一般发展": {"en": "一般发展 (general, to develop)", "zh": "一般发展客户"},
-    "一般保持": {"en": "一般保持 (general, to keep)", "zh": "一般保持客户"},
-    "一般挽留": {"en": "一般挽留 (general, to win back)", "zh": "一般挽留客户"},
+#: Segment -> catalog code of its name (``segments.name.<code>``) and action (``segments.action.<code>``);
+#: the text lives in ``resources/i18n/<lang>/segments.yaml``. Custom segments keep their own name.
+SEGMENT_CODES: dict[str, str] = {
+    "Champions": "champions",
+    "Loyal": "loyal",
+    "Potential Loyalist": "potential_loyalist",
+    "New": "new",
+    "Promising": "promising",
+    "Need Attention": "need_attention",
+    "About to Sleep": "about_to_sleep",
+    "At Risk": "at_risk",
+    "Can't Lose Them": "cant_lose_them",
+    "Hibernating": "hibernating",
+    "Lost": "lost",
+    "重要价值": "important_value",
+    "重要发展": "important_develop",
+    "重要保持": "important_retain",
+    "重要挽留": "important_winback",
+    "一般价值": "general_value",
+    "一般发展": "general_develop",
+    "一般保持": "general_retain",
+    "一般挽留": "general_winback",
 }
 
-#: Recommended action per segment, per report language (reused by the overview report).
-SEGMENT_ACTIONS: dict[str, dict[str, str]] = {
-    "Champions": {
-        "en": "Reward them: early access to new products, VIP perks, ask for reviews and referrals.",
-        "zh": "重点奖励：新品抢先体验、VIP 专属权益，邀请评价和推荐新客。",
-    },
-    "Loyal": {
-        "en": "Upsell higher-value products, invite to the membership programme, ask for reviews.",
-        "zh": "向上销售高价值商品，邀请加入会员计划，邀请评价。",
-    },
-    "Potential Loyalist": {
-        "en": "Offer membership or points, recommend related products to build a buying habit.",
-        "zh": "推荐会员和积分计划，推荐相关商品，培养购买习惯。",
-    },
-    "New": {
-        "en": "Onboard toward the second purchase: welcome series, second-order coupon, usage tips.",
-        "zh": "新客引导至第二次购买：欢迎系列、复购券、使用指南。",
-    },
-    "Promising": {
-        "en": "Build awareness: samples or trials, a time-limited offer on a second category.",
-        "zh": "提升认知：试用装、限时优惠，引导尝试第二个品类。",
-    },
-    "Need Attention": {
-        "en": "Reactivate with time-limited offers and recommendations based on past purchases.",
-        "zh": "基于历史购买做个性化推荐，配合限时优惠重新激活。",
-    },
-    "About to Sleep": {
-        "en": "Reconnect before they lapse: popular products and a modest discount.",
-        "zh": "沉睡前重新触达：推荐热门商品，提供适度折扣。",
-    },
-    "At Risk": {
-        "en": "Personal win-back before they lapse: tailored messages or calls, renewal offers.",
-        "zh": "流失前一对一挽回：个性化短信或电话回访，专属续购优惠。",
-    },
-    "Can't Lose Them": {
-        "en": "Personal win-back now: best offers and new products, ask what went wrong.",
-        "zh": "立即一对一挽回：最优惠方案和新品推荐，了解不满原因。",
-    },
-    "Hibernating": {
-        "en": "Low-cost reactivation with relevant offers, or let go.",
-        "zh": "低成本唤醒，推送相关优惠，否则放弃。",
-    },
-    "Lost": {
-        "en": "At most one low-cost reactivation campaign; otherwise let go.",
-        "zh": "最多一次低成本召回，否则放弃，不再投入。",
-    },
-    "重要价值": {
-        "en": "Keep them: VIP service, exclusive perks, early access.",
-        "zh": "重点维护：VIP 服务、专属权益、新品优先体验。",
-    },
-    "重要发展": {
-        "en": "Raise frequency: membership and points, bundles, replenishment reminders.",
-        "zh": "提升购买频次：会员积分激励、组合套餐、复购提醒。",
-    },
-    "重要保持": {
-        "en": "Reach out before they lapse: personal contact and tailored offers.",
-        "zh": "主动联系防止流失：一对一回访、定制优惠。",
-    },
-    "重要挽留": {
-        "en": "Win back: find out why they left, targeted win-back offer.",
-        "zh": "重点挽留：了解流失原因，针对性召回优惠。",
-    },
-    "一般价值": {
-        "en": "Raise basket size: cross-sell, bundles, spend-and-save thresholds.",
-        "zh": "提升客单价：交叉销售、组合购买、满减活动。",
-    },
-    "一般发展": {
-        "en": "Nurture: onboarding and second-purchase coupons.",
-        "zh": "培育：新客引导、复购券。",
-    },
-    "一般保持": {
-        "en": "Light-touch reminders and everyday promotions.",
-        "zh": "低成本提醒，日常促销触达。",
-    },
-    "一般挽留": {
-        "en": "Low-cost mass reactivation, or let go.",
-        "zh": "低成本批量召回，或放弃。",
-    },
-}
+#: Default frequency tier -> catalog code (``segments.freq.<code>``, ``segments.freq_action.<code>``).
+FREQUENCY_CODES: dict[str, str] = {"high": "high", "occasional": "occasional", ONE_TIME: "one_time"}
 
-#: Recommended treatment per frequency tier (keys: the default tier names and one-time).
-FREQUENCY_ACTIONS: dict[str, dict[str, str]] = {
-    "high": {
-        "en": "Protect and reward: loyalty perks, early access, referral asks; no blanket discounts.",
-        "zh": "维护和奖励：会员权益、新品优先、邀请推荐；避免无差别打折。",
-    },
-    "occasional": {
-        "en": "Build the habit: replenishment reminders, points multipliers on the next order, cross-sell.",
-        "zh": "培养习惯：补货提醒、下单多倍积分、交叉销售。",
-    },
-    ONE_TIME: {
-        "en": "Second-purchase push: onboarding series and a time-limited second-order coupon.",
-        "zh": "促成第二次购买：新客引导、限时复购券。",
-    },
-}
+#: Default member tier -> catalog code (``segments.tier.<code>``).
+TIER_CODES: dict[str, str] = {"normal": "normal", "gold": "gold", "diamond": "diamond"}
+
+#: Rows and columns of the migration matrix that are not segments -> catalog key.
+_MIGRATION_KEYS = {NEW: "segments.migration_new", NOT_SCORED: "segments.migration_not_scored"}
 
 
 def segment_label(segment: str, language: str = "en") -> str:
-    """Display name of a segment in the report language (the key itself when unknown)."""
-    return SEGMENT_LABELS.get(segment, {}).get(language, segment)
+    """Display name of a segment in the report language (the name itself for a custom segment)."""
+    code = SEGMENT_CODES.get(segment)
+    if code is not None:
+        return i18n.t(f"segments.name.{code}", language)
+    if segment in _MIGRATION_KEYS:
+        return i18n.t(_MIGRATION_KEYS[segment], language)
+    return segment
 
+
+def frequency_tier_label(tier: str, language: str = "en") -> str:
+    """Display name of a frequency tier (the params name itself for a tier of your own)."""
+    code = FREQUENCY_CODES.get(tier)
+    return i18n.t(f"segments.freq.{code}", language) if code else tier
+
+
+def member_tier_label(tier: str, language: str = "en") -> str:
+    """Display name of a member tier (the params name itself for a tier of your own)."""
+    code = TIER_CODES.get(tier)
+    return i18n.t(f"segments.tier.{code}", language) if code else tier
 
 
 def recommended_action(key: str, language: str = "en", overrides: Mapping[str, str] | None = None) -> str:
     """The recommended action for a segment or frequency tier.
 
     ``overrides`` (``segmentation.actions`` in params) win; then the built-in
-    text in ``language``; an unknown key gets a note naming the params field.
+    text in ``language`` (``segments.action.<code>`` / ``segments.freq_action.<code>``
+    in the catalog); an unknown key gets a note naming the params field.
     """
     if overrides and key in overrides:
         return overrides[key]
-    for table in (SEGMENT_ACTIONS, FREQUENCY_ACTIONS):
-        if key in table:
-            return table[key].get(language, table[key]["en"])
-    return f"(no action set: add segmentation.actions.{key} to the params)"
+    if key in SEGMENT_CODES:
+        return i18n.t(f"segments.action.{SEGMENT_CODES[key]}", language)
+    if key in FREQUENCY_CODES:
+        return i18n.t(f"segments.freq_action.{FREQUENCY_CODES[key]}", language)
+    return i18n.t("segments.no_action", language, key=key)
 
 
 def _codes(values: Iterable) -> list[str]:
@@ -435,7 +388,6 @@ def get_scheme(name: str, custom_schemes: Mapping[str, Mapping[str, Sequence]] |
         rules=rules,
         axes=("R", "FM") if width == 2 else ("R", "F", "M"),
         levels=bins,
-        description=f"custom rule table from params (segmentation.custom_schemes.{name})",
     )
 
 
@@ -665,11 +617,12 @@ def frequency_summary(
     Returns
     -------
     pandas.DataFrame
-        ``tier``, ``occasions`` (the rule), ``customers``, ``share``, ``revenue``,
+        ``tier``, ``label`` (display name in ``language``), ``occasions`` (the
+        rule, e.g. ``≥ 4``), ``customers``, ``share``, ``revenue``,
         ``revenue_share``, ``mean_frequency``, ``treatment``.
     """
     ordered = sorted(thresholds.items(), key=lambda kv: -kv[1])
-    rule = [f">= {v}" for _, v in ordered] + ["1"]
+    rule = [f"≥ {v}" for _, v in ordered] + ["1"]
     g = rfm.groupby("frequency_tier", observed=False)
     out = pd.DataFrame({"customers": g.size(), "revenue": g["spend"].sum(), "mean_frequency": g["frequency"].mean()})
     out = out.rename_axis("tier").reset_index()
@@ -680,6 +633,7 @@ def frequency_summary(
     out.insert(5, "revenue_share", out["revenue"] / total if total > 0 else np.nan)
     out["treatment"] = [recommended_action(str(t), language, actions) for t in out["tier"]]
     out["tier"] = out["tier"].astype(str)
+    out.insert(1, "label", [frequency_tier_label(t, language) for t in out["tier"]])
     return out
 
 
@@ -880,7 +834,7 @@ def member_tiers(
     return out.reset_index(), table
 
 
-def tier_summary(tiers: pd.DataFrame, *, point_value: float = 1.0) -> pd.DataFrame:
+def tier_summary(tiers: pd.DataFrame, *, point_value: float = 1.0, language: str = "en") -> pd.DataFrame:
     """Distribution, spend, repurchase and points per member tier.
 
     Repurchase rate = customers with >= 2 occasions in the last 12 months ÷
@@ -890,9 +844,10 @@ def tier_summary(tiers: pd.DataFrame, *, point_value: float = 1.0) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        ``tier``, ``customers``, ``share``, ``spend_12m``, ``revenue_share``,
-        ``spend_per_customer``, ``buyers_12m``, ``repurchase_rate``,
-        ``points_per_100``, ``points_period``, ``points_outstanding``, ``liability``.
+        ``tier``, ``label`` (display name in ``language``), ``customers``,
+        ``share``, ``spend_12m``, ``revenue_share``, ``spend_per_customer``,
+        ``buyers_12m``, ``repurchase_rate``, ``points_per_100``,
+        ``points_period``, ``points_outstanding``, ``liability``.
     """
     t = tiers.assign(buyer=tiers["occasions_12m"] >= 1, repeat=tiers["occasions_12m"] >= 2)
     g = t.groupby("tier", observed=False)
@@ -917,6 +872,7 @@ def tier_summary(tiers: pd.DataFrame, *, point_value: float = 1.0) -> pd.DataFra
     out.insert(7, "repurchase_rate", out["repeaters_12m"] / out["buyers_12m"].where(out["buyers_12m"] > 0))
     out = out.drop(columns="repeaters_12m")
     out["liability"] = out["points_outstanding"] * point_value
+    out.insert(1, "label", [member_tier_label(t, language) for t in out["tier"]])
     return out
 
 
@@ -1030,9 +986,15 @@ class SegmentationResult:
         return self.migration.div(totals.where(totals > 0), axis=0)
 
     @property
+    def language(self) -> str:
+        """The report language given to :func:`run_segmentation`."""
+        return self.settings.get("language", "en")
+
+    @property
     def labels(self) -> dict[str, str]:
-        """Segment -> display name in the report language."""
-        return {seg: segment_label(seg, self.settings.get("language", "en")) for seg in self.scheme.segments}
+        """Segment -> display name in the report language (also the ``(new)`` and ``(not scored)`` rows)."""
+        lang = self.language
+        return {seg: segment_label(seg, lang) for seg in [*self.scheme.segments, NEW, NOT_SCORED]}
 
     def flows(self, n: int = 5) -> pd.DataFrame:
         """The ``n`` biggest moves between segments (see :func:`biggest_flows`), with display names."""
@@ -1041,20 +1003,63 @@ class SegmentationResult:
             out[col] = out[col].map(lambda s: self.labels.get(s, s))
         return out
 
-    def tier_table(self) -> pd.DataFrame:
-        """The member-tier table for the report (short column names)."""
-        return self.tiers[["tier", "customers", "share", "spend_12m", "revenue_share", "spend_per_customer",
-                           "repurchase_rate", "points_period", "points_outstanding", "liability"]].rename(columns={
-            "spend_12m": "12-month spend", "revenue_share": "spend share", "spend_per_customer": "spend per customer",
-            "repurchase_rate": "repurchase rate", "points_period": "points issued (month)",
-            "points_outstanding": "points outstanding"})
+    # -- tables for the report: headers are ``col.seg_*`` catalog keys, values in the report language
 
     def segment_table(self) -> pd.DataFrame:
-        """The segment table for the report: display name, size, revenue, mean R/F/M and the action."""
-        t = self.summary.drop(columns=["segment", "revenue"]).rename(columns={"label": "segment"})
-        return t.rename(columns={"mean_recency_days": "mean recency (days)", "mean_frequency": "mean frequency",
-                                 "mean_monetary": "mean monetary", "revenue_share": "revenue share",
-                                 "action": "recommended action"})
+        """The segment table: display name, size, revenue share, mean R/F/M and the action."""
+        t = self.summary
+        return pd.DataFrame({
+            "seg_segment": t["label"], "seg_customers": t["customers"], "share": t["share"],
+            "seg_revenue_share": t["revenue_share"], "seg_mean_recency": t["mean_recency_days"],
+            "seg_mean_frequency": t["mean_frequency"], "seg_mean_monetary": t["mean_monetary"], "seg_action": t["action"],
+        })
+
+    def frequency_table(self) -> pd.DataFrame:
+        """The frequency-tier table: tier, its rule, size, revenue, mean frequency and treatment."""
+        f = self.frequency
+        return pd.DataFrame({
+            "seg_frequency_tier": f["label"], "seg_occasions": f["occasions"], "seg_customers": f["customers"],
+            "share": f["share"], "seg_revenue": f["revenue"], "seg_revenue_share": f["revenue_share"],
+            "seg_mean_frequency": f["mean_frequency"], "seg_treatment": f["treatment"],
+        })
+
+    def threshold_table(self) -> pd.DataFrame:
+        """Tier thresholds and earning rates; a threshold that cannot be reached (infinite) is blank."""
+        t = self.thresholds
+        return pd.DataFrame({
+            "seg_tier": [member_tier_label(x, self.language) for x in t["tier"]],
+            "seg_threshold": t["threshold"].where(np.isfinite(t["threshold"])),
+            "seg_points_per_100": t["points_per_100"],
+            "seg_set_from": [i18n.t(f"segments.set_from.{x}", self.language) for x in t["set_from"]],
+        })
+
+    def tier_table(self) -> pd.DataFrame:
+        """The member-tier table: distribution, 12-month spend, repurchase and points per tier."""
+        t = self.tiers
+        return pd.DataFrame({
+            "seg_tier": t["label"], "seg_customers": t["customers"], "share": t["share"],
+            "seg_spend_12m": t["spend_12m"], "seg_spend_share": t["revenue_share"],
+            "seg_spend_per_customer": t["spend_per_customer"], "seg_repurchase_rate": t["repurchase_rate"],
+            "seg_points_issued": t["points_period"], "seg_points_outstanding": t["points_outstanding"],
+            "seg_liability": t["liability"],
+        })
+
+    def upgrade_table(self) -> pd.DataFrame:
+        """Customers close to the next tier (``customer_id`` is masked by ``ctx.show_table``), closest first."""
+        u = self.upgrades
+        lang = self.language
+        return pd.DataFrame({
+            "customer_id": u["customer_id"],
+            "seg_tier": [member_tier_label(x, lang) for x in u["tier"]],
+            "seg_next_tier": [member_tier_label(x, lang) for x in u["next_tier"]],
+            "seg_spend_12m": u["spend_12m"], "seg_spend_to_next": u["spend_to_next_tier"],
+        })
+
+    def flow_table(self, n: int = 5) -> pd.DataFrame:
+        """The ``n`` biggest moves between segments, with display names."""
+        f = self.flows(n)
+        return pd.DataFrame({"seg_from": f["from_segment"], "seg_to": f["to_segment"], "seg_customers": f["customers"],
+                             "seg_share_of_from": f["share_of_from"]})
 
 
 def _rfm_with_segments(tx: pd.DataFrame, as_of: pd.Timestamp, scheme: SegmentScheme, s: "SegmentationSettings",
@@ -1089,7 +1094,7 @@ def run_segmentation(
     occasion
         ``customer_day`` or ``order`` (``params.repurchase.occasion``).
     language
-        Report language of the actions.
+        Report language of the names, actions, tables and sentences.
     """
     s = settings
     scheme = get_scheme(s.scheme, s.custom_schemes, s.rfm_bins)
@@ -1135,7 +1140,7 @@ def run_segmentation(
         scheme=scheme,
         summary=segment_summary(rfm, scheme, language=language, actions=s.actions),
         frequency=frequency_summary(rfm, s.frequency_tiers, language=language, actions=s.actions),
-        tiers=tier_summary(tiers, point_value=s.point_value),
+        tiers=tier_summary(tiers, point_value=s.point_value, language=language),
         thresholds=table,
         upgrades=upgrades,
         migration=migration,
@@ -1216,109 +1221,122 @@ def segmentation_metrics(result: SegmentationResult) -> dict:
     }
 
 
-def _money(x: float, currency: str = "") -> str:
-    return f"{currency} {x:,.0f}".strip()
+def _money(x: float, currency: str = "", lang: str = "en") -> str:
+    """An amount with the currency symbol (``¥1.2万`` / ``¥12.3K``), or a plain number without a currency."""
+    return i18n.format_money(x, currency, lang) if currency else i18n.format_number(x, lang)
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
+def _pct(x: float | None) -> str:
+    return i18n.format_percent(x if x is not None and np.isfinite(x) else None)
 
 
-def describe_settings(result: SegmentationResult) -> str:
-    """How the scores were computed, in one paragraph (for the definitions section)."""
+def _lang(result: SegmentationResult, lang: str | None) -> str:
+    return lang or result.language
+
+
+def describe_settings(result: SegmentationResult, lang: str | None = None) -> str:
+    """How the scores were computed, in one paragraph (for the definitions section).
+
+    ``lang`` is the report language; the result's own language when omitted.
+    """
+    lang = _lang(result, lang)
     s = result.settings
-    window = "all history" if not s["reference_months"] else f"the last {s['reference_months']} months"
-    occ = "distinct customer-days" if s["occasion"] == "customer_day" else "orders"
-    mon = "total spend" if s["monetary"] == "total" else "average spend per occasion"
-    return (
-        f"Scored as of {s['as_of']} on {window}: {len(result.customers):,} customers, occasions are {occ}, "
-        f"M is {mon}, {s['bins']} score bins; scheme {s['scheme']} ({result.scheme.description})."
+    window = (i18n.t("segments.window_months", lang, months=s["reference_months"]) if s["reference_months"]
+              else i18n.t("segments.window_all", lang))
+    occ = i18n.t("segments.occasion_customer_day" if s["occasion"] == "customer_day" else "segments.occasion_order", lang)
+    mon = i18n.t("segments.monetary_total" if s["monetary"] == "total" else "segments.monetary_average", lang)
+    return i18n.t(
+        "segments.describe_settings", lang, as_of=s["as_of"], window=window, customers=f"{len(result.customers):,}",
+        occasion=occ, monetary=mon, bins=s["bins"], scheme=s["scheme"], description=result.scheme.describe(lang),
     )
 
 
-def describe_segments(result: SegmentationResult) -> str:
+def describe_segments(result: SegmentationResult, lang: str | None = None) -> str:
     """The first (best) segment's weight, and the largest segments by customers and by revenue."""
+    lang = _lang(result, lang)
     t = result.summary[result.summary["customers"] > 0]
     if t.empty:
-        return "No customer was scored."
+        return i18n.t("segments.describe_none", lang)
+    names = {seg: segment_label(seg, lang) for seg in result.summary["segment"]}
     first = result.summary.iloc[0]
     big = t.loc[t["customers"].idxmax()]
     rich = t.loc[t["revenue"].idxmax()]
-    parts = [
-        f"{first['label']}, the first segment of the rule table, are {_pct(first['share'])} of customers "
-        f"({int(first['customers']):,}) and bring {_pct(first['revenue_share'])} of revenue."
-    ]
+    text = i18n.t("segments.describe_first", lang, name=names[first["segment"]], share=_pct(first["share"]),
+                  customers=f"{int(first['customers']):,}", revenue_share=_pct(first["revenue_share"]))
     if big["segment"] != first["segment"]:
-        parts.append(f"The largest segment is {big['label']}: {int(big['customers']):,} customers ({_pct(big['share'])}), "
-                     f"{_pct(big['revenue_share'])} of revenue.")
+        text += i18n.t("segments.describe_largest", lang, name=names[big["segment"]], customers=f"{int(big['customers']):,}",
+                       share=_pct(big["share"]), revenue_share=_pct(big["revenue_share"]))
     if rich["segment"] != first["segment"]:
-        parts.append(f"{rich['label']} bring the most revenue: {_pct(rich['revenue_share'])} from "
-                     f"{_pct(rich['share'])} of customers.")
-    return " ".join(parts)
+        text += i18n.t("segments.describe_richest", lang, name=names[rich["segment"]],
+                       revenue_share=_pct(rich["revenue_share"]), share=_pct(rich["share"]))
+    return text
 
 
-def describe_frequency(result: SegmentationResult) -> str:
+def describe_frequency(result: SegmentationResult, lang: str | None = None) -> str:
     """Share of customers and revenue of the highest and the one-time tier."""
+    lang = _lang(result, lang)
     f = result.frequency
     top, low = f.iloc[0], f.iloc[-1]
-    return (
-        f"The {top['tier']} tier ({top['occasions']} occasions) holds {_pct(top['share'])} of customers and brings "
-        f"{_pct(top['revenue_share'])} of revenue; one-time buyers are {_pct(low['share'])} of customers with "
-        f"{_pct(low['revenue_share'])} of revenue."
+    return i18n.t(
+        "segments.describe_frequency", lang, tier=frequency_tier_label(top["tier"], lang), occasions=top["occasions"],
+        share=_pct(top["share"]), revenue_share=_pct(top["revenue_share"]), low=frequency_tier_label(low["tier"], lang),
+        low_share=_pct(low["share"]), low_revenue_share=_pct(low["revenue_share"]),
     )
 
 
-def describe_tiers(result: SegmentationResult, currency: str = "") -> str:
+def describe_tiers(result: SegmentationResult, currency: str = "", lang: str | None = None) -> str:
     """Tier source, distribution of the top tier, points outstanding and liability."""
+    lang = _lang(result, lang)
     s, t = result.settings, result.tiers
-    how = (
-        "recorded in the customers source (the thresholds listed only measure the spend to the next tier)"
-        if s["tier_source"] == "customers"
-        else f"simulated from rolling-12-month {'spend' if s['tier_basis'] == 'spend' else 'base points'} "
-        f"(thresholds set from {result.thresholds['set_from'].iloc[0]})"
-    )
+    if s["tier_source"] == "customers":
+        how = i18n.t("segments.tiers_recorded", lang)
+    else:
+        basis = i18n.t("segments.basis_spend" if s["tier_basis"] == "spend" else "segments.basis_points", lang)
+        set_from = i18n.t(f"segments.set_from.{result.thresholds['set_from'].iloc[0]}", lang)
+        how = i18n.t("segments.tiers_simulated", lang, basis=basis, set_from=set_from)
     top = t.iloc[-1]
-    return (
-        f"Tiers are {how}. The top tier, {top['tier']}, holds {_pct(top['share'])} of customers and "
-        f"{_pct(top['revenue_share'])} of the last 12 months' spend. Points outstanding: "
-        f"{t['points_outstanding'].sum():,.0f}, a liability of {_money(t['liability'].sum(), currency)} "
-        f"at {s['point_value']:g} per point, assuming no point was redeemed (no redemption data) and points expire "
-        f"after 12 months."
+    return i18n.t(
+        "segments.describe_tiers", lang, how=how, tier=member_tier_label(top["tier"], lang), share=_pct(top["share"]),
+        revenue_share=_pct(top["revenue_share"]), points=f"{t['points_outstanding'].sum():,.0f}",
+        liability=_money(t["liability"].sum(), currency, lang), point_value=f"{s['point_value']:g}",
     )
 
 
-def describe_upgrades(result: SegmentationResult, currency: str = "") -> str:
+def describe_upgrades(result: SegmentationResult, currency: str = "", lang: str | None = None) -> str:
     """How many customers are close to the next tier, and the median spend they need."""
+    lang = _lang(result, lang)
     u = result.upgrades
-    within = result.settings["upgrade_within"]
+    within = i18n.format_percent(result.settings["upgrade_within"], 0)
     if u.empty:
-        return f"No customer is within {within:.0%} of the next tier's threshold."
+        return i18n.t("segments.upgrades_none", lang, within=within)
     first = u.groupby("next_tier", sort=False).agg(n=("customer_id", "size"), gap=("spend_to_next_tier", "median"))
-    parts = [f"{int(r['n']):,} to {k} (median {_money(r['gap'], currency)} more)" for k, r in first.iterrows()]
+    parts = [i18n.t("segments.upgrades_part", lang, n=f"{int(r['n']):,}", tier=member_tier_label(k, lang),
+                    gap=_money(r["gap"], currency, lang)) for k, r in first.iterrows()]
     already = int(((result.customers["spend_to_next_tier"] == 0)).sum())
     extra = (
-        f" {already:,} customers already spend enough for a higher tier than the one recorded: the programme's own "
-        "rules differ from these thresholds." if already and result.settings["tier_source"] == "customers" else ""
+        i18n.t("segments.upgrades_already", lang, n=f"{already:,}")
+        if already and result.settings["tier_source"] == "customers" else ""
     )
-    return (
-        f"{len(u):,} customers are within {within:.0%} of the next tier's threshold: {'; '.join(parts)}.{extra}"
-    )
+    return i18n.t("segments.describe_upgrades", lang, n=f"{len(u):,}", within=within,
+                  parts=i18n.t("segments.sep", lang).join(parts), extra=extra)
 
 
-def describe_migration(result: SegmentationResult) -> str:
+def describe_migration(result: SegmentationResult, lang: str | None = None) -> str:
     """Who stayed, the biggest flows, and where the top segment went."""
+    lang = _lang(result, lang)
     m = result.migration
     segs = result.scheme.segments
     old = m.drop(index=NEW, errors="ignore")
     previous = int(old.to_numpy().sum())
     if previous == 0:
-        return "No customer was scored at the end of the previous period, so there is no migration to show."
+        return i18n.t("segments.migration_none", lang)
     stayed = int(np.trace(m.reindex(index=segs, columns=segs).to_numpy()))
     flows = biggest_flows(m, 3)
-    names = result.labels
+    names = {seg: segment_label(seg, lang) for seg in [*segs, NEW, NOT_SCORED]}
     parts = [
-        f"{names.get(r['from_segment'], r['from_segment'])} → {names.get(r['to_segment'], r['to_segment'])}: {int(r['customers']):,} "
-        f"({_pct(r['share_of_from'])} of {names.get(r['from_segment'], r['from_segment'])})"
+        i18n.t("segments.migration_flow", lang, source=names.get(r["from_segment"], r["from_segment"]),
+               target=names.get(r["to_segment"], r["to_segment"]), n=f"{int(r['customers']):,}",
+               share=_pct(r["share_of_from"]))
         for _, r in flows.iterrows()
     ]
     top = segs[0]
@@ -1327,12 +1345,9 @@ def describe_migration(result: SegmentationResult) -> str:
     if n_top:
         row = m.loc[top].drop(top)
         dest = row.idxmax()
-        top_text = (
-            f" Of {n_top:,} {names[top]} at the previous period end, {int(m.loc[top, top]):,} stayed and "
-            f"{int(row.sum()):,} moved, most to {names.get(dest, dest)} ({int(row.max()):,})."
-        )
+        top_text = i18n.t("segments.migration_top", lang, n=f"{n_top:,}", name=names[top], stayed=f"{int(m.loc[top, top]):,}",
+                          moved=f"{int(row.sum()):,}", dest=names.get(dest, dest), dest_n=f"{int(row.max()):,}")
     new = int(m.loc[NEW].sum()) if NEW in m.index else 0
-    return (
-        f"{stayed:,} of {previous:,} customers ({_pct(stayed / previous)}) kept their segment; {new:,} were new. "
-        f"Biggest moves: {'; '.join(parts) if parts else 'none'}.{top_text}"
-    )
+    moves = i18n.t("segments.sep", lang).join(parts) if parts else i18n.t("segments.migration_no_flows", lang)
+    return i18n.t("segments.describe_migration", lang, stayed=f"{stayed:,}", previous=f"{previous:,}",
+                  share=_pct(stayed / previous), new=f"{new:,}", moves=moves, top=top_text)

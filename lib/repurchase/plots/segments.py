@@ -10,6 +10,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
+from .. import i18n
+from ..segments import frequency_tier_label, member_tier_label
 from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax  # noqa: F401
 
 __all__ = [
@@ -30,10 +32,10 @@ def _segment_colors(segments: list[str]) -> dict[str, tuple]:
 
 
 def _share_bars(ax: Axes, labels: list[str], customers: pd.Series, revenue: pd.Series, counts: pd.Series,
-                revenue_label: str) -> None:
+                revenue_label: str, lang: str = "en") -> None:
     y = np.arange(len(labels))
     h = 0.38
-    ax.barh(y - h / 2, customers, height=h, color=NEUTRAL, label="share of customers")
+    ax.barh(y - h / 2, customers, height=h, color=NEUTRAL, label=i18n.t("segments.plot.share_customers", lang))
     ax.barh(y + h / 2, revenue.fillna(0), height=h, color=ACCENT, label=revenue_label)
     for yi, c, n, r in zip(y, customers, counts, revenue.fillna(0)):
         ax.text(c, yi - h / 2, f" {c:.1%} ({int(n):,})", va="center", fontsize=8)
@@ -46,25 +48,29 @@ def _share_bars(ax: Axes, labels: list[str], customers: pd.Series, revenue: pd.S
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
-def plot_segment_sizes(summary: pd.DataFrame, *, ax: Axes | None = None,
-                       title: str = "Segments: share of customers and of revenue") -> Axes:
+def plot_segment_sizes(summary: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                       lang: str = "en") -> Axes:
     """Paired bars per segment: share of customers (grey) and of revenue (dark).
 
     Parameters
     ----------
     summary
-        :func:`repurchase.segments.segment_summary` output.
+        :func:`repurchase.segments.segment_summary` output (its ``label`` names the bars).
+    title
+        Chart title; the catalog's in ``lang`` when omitted.
+    lang
+        Report language of the title and legend.
     """
     ax = get_ax(ax, (9, max(3.0, 0.5 * len(summary) + 1)))
     _share_bars(ax, list(summary["label"]), summary["share"], summary["revenue_share"], summary["customers"],
-                "share of revenue")
-    ax.set_title(title)
+                i18n.t("segments.plot.share_revenue", lang), lang)
+    ax.set_title(title or i18n.t("segments.plot.sizes_title", lang))
     return ax
 
 
 def plot_rf_scatter(customers: pd.DataFrame, segments: list[str] | None = None, *, labels: Mapping[str, str] | None = None,
-                    max_points: int = 4000, seed: int = 0, ax: Axes | None = None,
-                    title: str = "Recency vs frequency, coloured by segment") -> Axes:
+                    max_points: int = 4000, seed: int = 0, ax: Axes | None = None, title: str | None = None,
+                    lang: str = "en") -> Axes:
     """Scatter of recency (days) against frequency (occasions, log scale), one colour per segment.
 
     Parameters
@@ -79,6 +85,10 @@ def plot_rf_scatter(customers: pd.DataFrame, segments: list[str] | None = None, 
         A random sample of this many customers is drawn when there are more
         (fixed ``seed``); the title says so. Frequencies are jittered so equal
         values don't overlap.
+    title
+        Chart title; the catalog's in ``lang`` when omitted.
+    lang
+        Report language of the title and axis labels.
     """
     ax = get_ax(ax, (9, 5.5))
     seg = customers["segment"]
@@ -104,27 +114,31 @@ def plot_rf_scatter(customers: pd.DataFrame, segments: list[str] | None = None, 
                    alpha=0.6, color=colors[name], label=(labels or {}).get(name, name), linewidths=0)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
-    ax.set_xlabel("recency: days since the last purchase (left = recent)")
-    ax.set_ylabel("frequency: occasions (log scale, jittered)")
+    ax.set_xlabel(i18n.t("segments.plot.scatter_xlabel", lang))
+    ax.set_ylabel(i18n.t("segments.plot.scatter_ylabel", lang))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, markerscale=1.5)
-    note = f" (random sample of {max_points:,} of {len(customers):,})" if sampled else ""
-    ax.set_title(title + note)
+    note = (i18n.t("segments.plot.scatter_sample", lang, n=f"{max_points:,}", total=f"{len(customers):,}")
+            if sampled else "")
+    ax.set_title((title or i18n.t("segments.plot.scatter_title", lang)) + note)
     return ax
 
 
 def plot_rule_grid(grid: pd.DataFrame, segments: list[str], *, labels: Mapping[str, str] | None = None,
-                   ax: Axes | None = None, title: str = "Segment rule table") -> Axes:
+                   ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
     """The rule table as a coloured grid with the segment name in each cell.
 
     Parameters
     ----------
     grid
-        :meth:`repurchase.segments.SegmentScheme.grid` output: the row-axis
-        columns first, then one column per level of the last axis.
+        :meth:`repurchase.segments.SegmentScheme.grid` output (in the report
+        language): the row-axis columns first, then one column per level of
+        the last axis.
     segments
         The scheme's segments (colours).
     labels
         Segment -> display name written in the cells.
+    title
+        Chart title; the catalog's in ``lang`` when omitted.
     """
     value_cols = [c for c in grid.columns if " " in str(c)]
     row_cols = [c for c in grid.columns if c not in value_cols]
@@ -140,40 +154,52 @@ def plot_rule_grid(grid: pd.DataFrame, segments: list[str], *, labels: Mapping[s
                 linewidths=1, linecolor="white", annot=text, fmt="", annot_kws={"fontsize": 8, "color": "black"},
                 xticklabels=value_cols, yticklabels=list(row_labels))
     ax.tick_params(axis="y", rotation=0)
-    ax.set_title(title)
+    ax.set_title(title or i18n.t("segments.plot.grid_title", lang))
     return ax
 
 
-def plot_frequency_tiers(frequency: pd.DataFrame, *, ax: Axes | None = None,
-                         title: str = "Frequency tiers: share of customers and of revenue") -> Axes:
-    """Paired bars per frequency tier (:func:`repurchase.segments.frequency_summary` output)."""
+def plot_frequency_tiers(frequency: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                         lang: str = "en") -> Axes:
+    """Paired bars per frequency tier (:func:`repurchase.segments.frequency_summary` output).
+
+    Tier names, title and legend are in ``lang``; a tier of your own keeps its params name.
+    """
     ax = get_ax(ax, (9, 2.8))
-    labels = [f"{t} ({o})" for t, o in zip(frequency["tier"], frequency["occasions"])]
-    _share_bars(ax, labels, frequency["share"], frequency["revenue_share"], frequency["customers"], "share of revenue")
-    ax.set_title(title)
+    labels = [i18n.t("segments.plot.frequency_label", lang, tier=frequency_tier_label(t, lang), occasions=o)
+              for t, o in zip(frequency["tier"], frequency["occasions"])]
+    _share_bars(ax, labels, frequency["share"], frequency["revenue_share"], frequency["customers"],
+                i18n.t("segments.plot.share_revenue", lang), lang)
+    ax.set_title(title or i18n.t("segments.plot.frequency_title", lang))
     return ax
 
 
-def plot_member_tiers(tiers: pd.DataFrame, *, ax: Axes | None = None,
-                      title: str = "Member tiers: share of customers and of 12-month spend") -> Axes:
+def plot_member_tiers(tiers: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                      lang: str = "en") -> Axes:
     """Paired bars per member tier, with each tier's repurchase rate in its label.
 
     Parameters
     ----------
     tiers
         :func:`repurchase.segments.tier_summary` output.
+    title
+        Chart title; the catalog's in ``lang`` when omitted.
+    lang
+        Report language of the tier names, title and legend.
     """
     ax = get_ax(ax, (9, 2.8))
+    names = [member_tier_label(t, lang) for t in tiers["tier"]]
     labels = [
-        f"{t} (repurchase {r:.0%})" if pd.notna(r) else f"{t}" for t, r in zip(tiers["tier"], tiers["repurchase_rate"])
+        i18n.t("segments.plot.tier_repurchase", lang, tier=t, rate=f"{r:.0%}") if pd.notna(r) else t
+        for t, r in zip(names, tiers["repurchase_rate"])
     ]
-    _share_bars(ax, labels, tiers["share"], tiers["revenue_share"], tiers["customers"], "share of 12-month spend")
-    ax.set_title(title)
+    _share_bars(ax, labels, tiers["share"], tiers["revenue_share"], tiers["customers"],
+                i18n.t("segments.plot.share_spend_12m", lang), lang)
+    ax.set_title(title or i18n.t("segments.plot.tiers_title", lang))
     return ax
 
 
 def plot_migration(counts: pd.DataFrame, *, labels: Mapping[str, str] | None = None, ax: Axes | None = None,
-                   title: str = "Segment migration: previous period (rows) to this period (columns)") -> Axes:
+                   title: str | None = None, lang: str = "en") -> Axes:
     """Heatmap of the migration matrix: colour = row percentage, text = count and row %.
 
     Parameters
@@ -181,7 +207,12 @@ def plot_migration(counts: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     counts
         :func:`repurchase.segments.migration_matrix` output.
     labels
-        Segment -> display name for the axes.
+        Segment -> display name for the axes (e.g. ``SegmentationResult.labels``,
+        which names the ``(new)`` and ``(not scored)`` rows too).
+    title
+        Chart title; the catalog's in ``lang`` when omitted.
+    lang
+        Report language of the title, axis and colour-bar labels.
     """
     names = labels or {}
     counts = counts.rename(index=lambda v: names.get(v, v), columns=lambda v: names.get(v, v))
@@ -196,12 +227,12 @@ def plot_migration(counts: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     )
     sns.heatmap(share.fillna(0), ax=ax, cmap=sns.light_palette(ACCENT, as_cmap=True), vmin=0, vmax=1, annot=text,
                 fmt="", annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white",
-                cbar_kws={"label": "share of the previous segment", "format": "{x:.0%}"})
-    ax.set_xlabel("this period")
-    ax.set_ylabel("previous period")
+                cbar_kws={"label": i18n.t("segments.plot.migration_cbar", lang), "format": "{x:.0%}"})
+    ax.set_xlabel(i18n.t("segments.plot.migration_xlabel", lang))
+    ax.set_ylabel(i18n.t("segments.plot.migration_ylabel", lang))
     ax.tick_params(axis="x", rotation=35)
     for lab in ax.get_xticklabels():
         lab.set_ha("right")
-    ax.set_title(title)
+    ax.set_title(title or i18n.t("segments.plot.migration_title", lang))
     return ax
 
