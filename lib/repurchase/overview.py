@@ -86,7 +86,7 @@ def _value(metrics: Mapping[str, Any], section: str, key: str) -> float | None:
 
 
 def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd.DataFrame, period: Period,
-              months: int = 12) -> pd.DataFrame:
+              months: int = 12, series: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
     """One row per KPI: value, previous month, same month last year, change, and a 12-month series.
 
     Parameters
@@ -99,6 +99,9 @@ def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd
         :func:`customer_base` output.
     period
         The report month.
+    series
+        Monthly values by KPI and ``YYYY-MM`` computed from the data (e.g. the churn
+        rate of each month); used for the sparkline before reports of past months.
 
     Returns
     -------
@@ -117,25 +120,28 @@ def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd
     merged["overview"]["customers_prev_period"] = base_map.get(period.previous.label)
     merged["overview"]["customers_prev_year"] = base_map.get(period.year_ago.label)
     trend = {row["month"]: row for row in (merged.get("repurchase") or {}).get("trend") or []}
+    extra = series or {}
     rows = []
     for kpi, section, key, unit, better, trend_key in KPI_SPECS:
         value = _value(merged, section, key)
         prev = _value(merged, section, f"{key}_prev_period")
         year = _value(merged, section, f"{key}_prev_year")
-        series: list[float | None] = []
+        line: list[float | None] = []
         for label in labels:
             if label == period.label:
-                series.append(value)
+                line.append(value)
             elif kpi == "customers":
-                series.append(base_map.get(label))
+                line.append(base_map.get(label))
             elif trend_key and label in trend:
-                series.append(trend[label].get(trend_key))
+                line.append(trend[label].get(trend_key))
+            elif label in extra.get(kpi, {}):
+                line.append(_num(extra[kpi][label]))
             else:
-                series.append(_value(history.get(label) or {}, section, key))
-        if prev is None and len(series) >= 2:
-            prev = series[-2]
+                line.append(_value(history.get(label) or {}, section, key))
+        if prev is None and len(line) >= 2:
+            prev = line[-2]
         rows.append({"kpi": kpi, "unit": unit, "better": better, "value": value, "prev_period": prev,
-                     "prev_year": year, "series": series})
+                     "prev_year": year, "series": line})
     cards = pd.DataFrame(rows)
     for which in ("prev", "year"):
         ref = cards["prev_period" if which == "prev" else "prev_year"]
@@ -302,7 +308,8 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
                                 low=i18n.format_money(ltv.get("clv_total_low"), currency, lang),
                                 high=i18n.format_money(ltv.get("clv_total_high"), currency, lang)))
     sat = metrics.get("satisfaction") or {}
-    if sat.get("nps") is not None:
+    named = set(known.head(3)["kpi"]) if len(known) else set()
+    if sat.get("nps") is not None and "nps" not in named:
         sentences.append(i18n.t("overview.narr.nps", lang, nps=f"{sat['nps']:+.1f}",
                                 low=f"{sat.get('nps_low', float('nan')):+.1f}",
                                 high=f"{sat.get('nps_high', float('nan')):+.1f}", n=f"{int(sat.get('responses') or 0):,}"))
@@ -401,7 +408,8 @@ def build_overview(ctx: Any) -> Overview:
     metrics = read_metrics(ctx.output_dir)
     history = read_history(Path(ctx.output_dir).parent, period)
     tx = ctx.transactions()
-    cards = kpi_cards(metrics, history, customer_base(tx, period), period)
+    cards = kpi_cards(metrics, history, customer_base(tx, period), period,
+                      series=monthly_series(tx, ctx.surveys(), metrics, period, ctx.params.repurchase.occasion))
     sentences = narrative(cards, metrics, ctx.currency, lang)
     seg = segments.run_segmentation(tx, period, ctx.params.segmentation, customers=ctx.customers(),
                                     occasion=ctx.params.repurchase.occasion, language=lang)
@@ -411,6 +419,25 @@ def build_overview(ctx: Any) -> Overview:
     files = [f"{nb.stem}.html" for nb in find_notebooks(repo_root(ctx.params) / "notebooks")]
     return Overview(metrics=metrics, history=history, cards=cards, sentences=sentences, plan=plan,
                     links=report_links(files, lang))
+
+
+def monthly_series(tx: pd.DataFrame, surveys: pd.DataFrame | None, metrics: Mapping[str, dict], period: Period,
+                   occasion: str = "customer_day") -> dict[str, dict[str, float]]:
+    """Churn rate and NPS of each month from the data, for the sparklines (``{kpi: {YYYY-MM: value}}``).
+
+    The churn rate uses the threshold the churn report recorded; NPS the
+    responses of each month. Missing analyses give no series.
+    """
+    from . import churn, satisfaction
+
+    out: dict[str, dict[str, float]] = {}
+    threshold = (metrics.get("churn") or {}).get("threshold_days")
+    if threshold:
+        trend = churn.monthly_churn(tx, period.end, int(threshold), occasion=occasion)
+        out["churn_rate"] = dict(zip(pd.to_datetime(trend["month"]).dt.strftime("%Y-%m"), trend["churn_rate"]))
+    scores = satisfaction.scores_by_month(surveys)
+    out["nps"] = dict(zip(scores["month"], scores["nps"]))
+    return out
 
 
 def narrative_html(sentences: list[str]) -> HTMLBlock:
