@@ -592,3 +592,16 @@ def test_report_helpers_handle_missing_sources(cdnow, cdnow_result):
         res.split.describe(),
     ):
         assert isinstance(text, str) and len(text) > 40
+
+
+def test_log_hyp2f1_falls_back_to_euler_transform_where_the_series_overflows():
+    from scipy import special
+
+    a, b, c, z = np.array([150.0, 0.5]), 160.0, np.array([100.0, 1.7]), np.array([0.99, 0.3])
+    assert np.isinf(special.hyp2f1(150.0, 160.0, 100.0, 0.99))
+    # Euler: 2F1(a, b; c; z) = (1 − z)^(c − a − b) 2F1(c − a, c − b; c; z)
+    euler = math.log(special.hyp2f1(-50.0, -60.0, 100.0, 0.99)) + (100 - 310) * math.log(0.01)
+    got = lv._log_hyp2f1(a, b, c, z)
+    assert got[0] == pytest.approx(euler, rel=1e-12)
+    assert got[1] == pytest.approx(math.log(special.hyp2f1(0.5, 160.0, 1.7, 0.3)), rel=1e-12)
+    assert lv._log_hyp2f1(150.0, 160.0, 100.0, 0.99) == pytest.approx(euler, rel=1e-12)

@@ -545,11 +545,17 @@ def _p(params: Mapping[str, Any], names: Sequence[str]) -> list[np.ndarray]:
 
 
 def _log_hyp2f1(a: Any, b: Any, c: Any, z: Any) -> np.ndarray:
-    """log 2F1(a, b; c; z) for 0 <= z < 1, falling back to Euler's transform on overflow."""
+    """log 2F1(a, b; c; z) for 0 <= z < 1, falling back to Euler's transform where it overflows."""
     with np.errstate(all="ignore"):
         direct = np.log(special.hyp2f1(a, b, c, z))
-        alt = np.log(special.hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
-    return np.where(np.isfinite(direct), direct, alt)
+        bad = ~np.isfinite(direct)
+        if np.any(bad):
+            a, b, c, z = (np.broadcast_to(v, direct.shape)[bad] for v in (a, b, c, z))
+            direct = np.array(direct, copy=True) if np.ndim(direct) else np.atleast_1d(direct)
+            direct[np.atleast_1d(bad)] = np.log(special.hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
+            if not np.ndim(bad):
+                direct = direct[0]
+    return direct
 
 
 def _pareto_log_a0(r: Any, alpha: Any, s: Any, beta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
@@ -1683,6 +1689,13 @@ class ClvResult:
         return text + ". " + self.discount.describe()
 
 
+def _month_labels(dates: pd.Series) -> np.ndarray:
+    """``YYYY-MM`` of each date (vectorized: one string per distinct month, not per row)."""
+    months = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    unique, inverse = np.unique(months, return_inverse=True)
+    return np.datetime_as_string(unique, unit="M").astype(object)[inverse.ravel()]
+
+
 def _discounted_purchases(
     model: str,
     params: Mapping[str, Any],
@@ -1791,7 +1804,8 @@ def customer_lifetime_value(
     spend = expected_spend(spend_fit.params, x_all, m_all)
     clv = margin * disc_u[row] * spend
     out = summary.copy()
-    out["cohort"] = out["first_purchase"].dt.strftime("%Y-%m") if "first_purchase" in out else None
+    if "first_purchase" in out:
+        out["cohort"] = _month_labels(out["first_purchase"])
     out["expected_purchases"] = purchases_u[row]
     out["p_alive"] = probability_alive(model, tp, x, tx, T)[row]
     out["p_buy_again"] = probability_buy_again(model, tp, horizon, x, tx, T)[row]
