@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repurchase import i18n
 from repurchase import satisfaction as sat
 from repurchase.errors import AnalysisError
 from repurchase.params import SatisfactionSettings
@@ -157,6 +158,10 @@ def test_frequency_tier_labels_follow_the_params_tiers():
     s = sat.frequency_tier(pd.Series([0, 1, 2, 4, 5, 9]), {"loyal": 5, "regular": 2})
     assert s.astype(str).tolist() == ["none before (0)", "one-time (1)", "regular (2–4)", "regular (2–4)",
                                       "loyal (5+)", "loyal (5+)"]
+    # Chinese: the default tier names are translated, names from the params are kept as written
+    zh = sat.frequency_tier(pd.Series([0, 1, 2, 4]), None, "zh")
+    assert zh.astype(str).tolist() == ["此前未购（0 次）", "单次（1 次）", "中频（2–3 次）", "高频（4+ 次）"]
+    assert str(sat.frequency_tier(pd.Series([3]), {"loyal": 5, "regular": 2}, "zh").iloc[0]) == "regular（2–4 次）"
 
 
 def test_repurchase_counts_only_fully_observed_responses(tiny_history):
@@ -184,11 +189,12 @@ def test_group_difference_crude_and_standardized_by_hand():
     # weights: low 150/300 = .5, high .5; difference = .5 * (.2 - .3) + .5 * (.6 - .8) = -.15
     # SE = sqrt(.25 * (.04^2 + .06^2) + .25 * (.07^2 + .04^2)) = sqrt(.25 * .0052 + .25 * .0065) = .054083
     d = sat.group_difference(rates, stratum_col="stratum").iloc[0]
+    assert (d["method"], d["a"], d["b"]) == ("standardized", "detractor", "promoter")
     assert d["difference"] == pytest.approx(-0.15)
     assert d["se"] == pytest.approx(0.054083, abs=1e-6)
     assert (d["observed"], d["strata"]) == (300, 2)
     crude = sat.group_difference(rates[rates["stratum"] == "low"]).iloc[0]
-    assert crude["difference"] == pytest.approx(-0.1)
+    assert crude["method"] == "crude" and crude["difference"] == pytest.approx(-0.1)
     assert crude["se"] == pytest.approx(math.sqrt(0.04**2 + 0.06**2))
 
 
@@ -276,6 +282,12 @@ def test_key_drivers_quadrants_and_collinearity_warning():
     assert not few.available and "only 10 responses" in few.reason
     none = sat.key_drivers(frame[["nps"]])
     assert "no aspect ratings" in none.reason
+
+    # Chinese: reason and warning in Chinese, aspects named by their labels
+    zh = sat.key_drivers(frame, labels={"quality": "商品质量", "quality_copy": "质量（复核）", "price": "价格"}, lang="zh")
+    assert zh.table.set_index("aspect").loc["price", "label"] == "价格"
+    assert "共线性" in zh.warning and "商品质量 与 质量（复核）" in zh.warning
+    assert sat.key_drivers(frame.head(10), lang="zh").reason.startswith("只有 10 份问卷")
 
 
 # ---------------------------------------------------------------------------
@@ -399,6 +411,8 @@ def test_coverage_response_rate_and_not_representative_warning():
     # occasions: respondents 3, 5 (mean 4, var 2); non-respondents 1, 1 (var 0): SMD = 3 / sqrt((2 + 0) / 2) = 3
     assert comp.loc["prior_occasions", "smd"] == pytest.approx(3.0)
     assert not cov.representative and "not representative" in cov.warning
+    zh = sat.coverage(sv, tx, t("2026-10-01"), t("2026-11-01"), lang="zh").warning
+    assert zh.startswith("作答者不具代表性") and "购买次数：4.00 对 1.00" in zh
     tab = cov.table.set_index("group")
     assert tab.loc["respondents", "prior_spend"] == 40.0 and tab.loc["non-respondents", "customers"] == 2
 
@@ -407,8 +421,8 @@ def test_coverage_response_rate_and_not_representative_warning():
 # the report object
 
 
-def _ctx(surveys, tx=None, customers=None, period="2026-10"):
-    params = SimpleNamespace(satisfaction=SatisfactionSettings(), segmentation=None, title="Test client", language="en")
+def _ctx(surveys, tx=None, customers=None, period="2026-10", language="en"):
+    params = SimpleNamespace(satisfaction=SatisfactionSettings(), segmentation=None, title="Test client", language=language)
     return SimpleNamespace(params=params, period=Period.from_label(period), surveys=lambda: surveys,
                            transactions=lambda: tx, customers=lambda: customers,
                            show_table=lambda frame, **kw: show_table(frame, **kw))
@@ -439,7 +453,7 @@ def test_no_survey_source_gives_empty_report_and_null_metrics():
     assert plt.get_fignums() == before  # nothing left to show
 
 
-def test_small_client_report_end_to_end_and_metrics():
+def _small_client():
     rng = np.random.default_rng(11)
     n = 300
     ids = [f"K{i:04d}" for i in range(n)]
@@ -457,6 +471,11 @@ def test_small_client_report_end_to_end_and_metrics():
                        "comment": rng.choice(["太慢了", "很好", "ok", HOSTILE[0]], n)})
     sv["nps"] = np.clip(np.round(sv["aspect_a"] * 1.6 + rng.normal(size=n)), 0, 10)
     sv = sv[sv["response_date"] < pd.Timestamp("2026-11-01")].reset_index(drop=True)
+    return sv, tx
+
+
+def test_small_client_report_end_to_end_and_metrics():
+    sv, tx = _small_client()
     rep = sat.build_report(_ctx(sv, tx))
     assert rep.available
     m = rep.metrics()
@@ -474,7 +493,7 @@ def test_small_client_report_end_to_end_and_metrics():
 
     w = rep.settings["repurchase_window_days"]
     for fn, data, kw in ((plots.plot_nps_trend, rep.by_month, {}), (plots.plot_csat_trend, rep.by_month, {}),
-                         (plots.plot_nps_breakdown, rep.breakdowns, {"dimension_labels": sat.DIMENSION_LABELS}),
+                         (plots.plot_nps_breakdown, rep.breakdowns, {}),
                          (plots.plot_repurchase_by_group, rep.repurchase, {"window_days": w}),
                          (plots.plot_time_to_next_purchase, rep.km, {"window_days": w}),
                          (plots.plot_repurchase_by_frequency, rep.stratified, {}),
@@ -483,6 +502,79 @@ def test_small_client_report_end_to_end_and_metrics():
         ax = fn(data, **kw)
         assert isinstance(ax, matplotlib.axes.Axes) and plt.fignum_exists(ax.figure.number) and ax.has_data()
         plt.close(ax.figure)
+
+
+#: abbreviations a Chinese report keeps (single letters such as n, r, p, z are not counted as words)
+ALLOWED_LATIN = {"NPS", "CSAT", "CES", "VIF", "SMD"}
+
+
+def _english(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_LATIN
+
+
+def test_chinese_report_has_no_english_in_sentences_tables_and_charts():
+    sv, tx = _small_client()
+    rep = sat.build_report(_ctx(sv, tx, language="zh"))
+    assert rep.available and rep.lang == "zh"
+    for f in ("describe_availability", "describe_scores", "describe_trend", "describe_breakdowns", "describe_link",
+              "describe_loyalty", "describe_drivers", "describe_coverage"):
+        text = repr(getattr(rep, f)())
+        assert not _english(text), f"{f}: {text}"
+    assert repr(rep.describe_comments()).startswith("贬损者最有代表性的用词")  # the words themselves come from the data
+    assert "2026年10月" in repr(rep.describe_scores())
+    assert sat.format_window("2026-08..2026-10", "zh") == "2026年8月至2026年10月"
+    assert sat.format_window("2026-08..2026-10", "en") == "Aug 2026 to Oct 2026"
+    for name in rep._TABLES:
+        frame = rep.frame(name)
+        headers = " ".join(map(str, i18n.translate_columns(frame, "zh").columns))
+        assert not _english(headers + rep.caption(name)), f"{name}: {headers} / {rep.caption(name)}"
+    groups = set(rep.frame("repurchase")["sat_nps_group"])
+    assert groups == {"贬损者", "被动者", "推荐者"}
+    assert set(rep.frame("drivers")["sat_quadrant"]) <= {"优先改进", "继续保持", "维持现状", "次要关注"}
+    assert rep.frame("effect")["sat_comparison"].tolist() == ["贬损者 − 推荐者，整体", "贬损者 − 推荐者，购买频次层内（标准化）"]
+    codes = " ".join(rep.frame("stratified")["sat_frequency_tier"].astype(str)) + " ".join(rep.frame("by_month")["sat_month"])
+    assert not _english(codes)
+    from repurchase import plots
+
+    w = rep.settings["repurchase_window_days"]
+    for fn, data, kw in ((plots.plot_nps_trend, rep.by_month, {}), (plots.plot_csat_trend, rep.by_month, {}),
+                         (plots.plot_nps_breakdown, rep.breakdowns, {}),
+                         (plots.plot_repurchase_by_group, rep.repurchase, {"window_days": w}),
+                         (plots.plot_time_to_next_purchase, rep.km, {"window_days": w}),
+                         (plots.plot_repurchase_by_frequency, rep.stratified, {}),
+                         (plots.plot_importance_performance, rep.drivers.table, {}),
+                         (plots.plot_distinguishing_terms, rep.distinguishing, {})):
+        ax = fn(data, lang="zh", **kw)
+        legend = ax.get_legend()
+        texts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts),
+                 *([t.get_text() for t in legend.get_texts()] if legend else [])]
+        if fn is not plots.plot_nps_breakdown:  # its tick labels are channel names from the data
+            texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        if fn is plots.plot_distinguishing_terms:  # ... and these are the comments' words
+            texts = texts[:-len(ax.get_yticklabels())]
+        assert not _english(" ".join(texts)), f"{fn.__name__}: {texts}"
+        plt.close(ax.figure)
+    assert "贬损者" in plots.plot_repurchase_by_group(rep.repurchase, lang="zh").get_xticklabels()[0].get_text()
+    plt.close("all")
+
+
+def test_chinese_report_without_surveys():
+    rep = sat.build_report(_ctx(None, language="zh"))
+    assert repr(rep.describe_availability()).startswith("**没有问卷数据：**Test client 没有问卷数据源")
+    assert repr(rep.describe_link()) == "该客户不适用：没有问卷数据（见报告开头的说明）。"
+    assert _plot_no_data_text("zh") == "无数据"
+
+
+def _plot_no_data_text(lang):
+    from repurchase import plots
+
+    fig, ax = plt.subplots()
+    plots.plot_nps_trend(sat.scores_by_month(None), ax=ax, lang=lang)
+    text = ax.texts[0].get_text()
+    plt.close(fig)
+    return text
 
 
 # ---------------------------------------------------------------------------

@@ -44,6 +44,14 @@ Response rate
     customers who answered in the period ÷ customers who bought or answered in
     the period (there is no invitation list, so buyers are the base).
 
+Report language
+---------------
+Every text the report shows comes from the message catalog
+(``resources/i18n/<lang>/satisfaction.yaml``): functions that produce text take
+``lang`` ("en" or "zh"). Codes stay in the tables (``detractor``, ``fix first``
+…); :class:`SatisfactionReport` translates them for display. Comments, category
+and store names from the data are shown as they are.
+
 Importing this module imports neither jieba nor lifelines; both are imported
 lazily where needed.
 """
@@ -63,6 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import i18n
 from .errors import AnalysisError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,7 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CHURN_COLUMNS",
-    "DIMENSION_LABELS",
+    "DIMENSIONS",
     "NPS_GROUPS",
     "REPURCHASE_COLUMNS",
     "SCORE_COLUMNS",
@@ -78,12 +87,15 @@ __all__ = [
     "CoverageResult",
     "KeyDrivers",
     "SatisfactionReport",
+    "aspect_labels",
     "build_report",
     "churn_after_response",
     "coverage",
+    "dimension_label",
     "distinguishing_terms",
     "enrich_responses",
     "first_responses",
+    "format_window",
     "frequency_tier",
     "group_difference",
     "key_drivers",
@@ -91,9 +103,11 @@ __all__ = [
     "log_odds_terms",
     "nps_breakdowns",
     "nps_group",
+    "nps_group_label",
     "nps_interval",
     "period_scores",
     "proportion_interval",
+    "quadrant_label",
     "relative_weights",
     "repurchase_after_response",
     "sample_comments",
@@ -108,15 +122,8 @@ __all__ = [
 
 #: NPS groups, worst first
 NPS_GROUPS = ("detractor", "passive", "promoter")
-#: how breakdown dimensions are named in the report
-DIMENSION_LABELS = {
-    "frequency_tier": "segment (prior purchase frequency)",
-    "channel": "channel",
-    "region": "region",
-    "store": "store",
-    "tier": "member tier",
-    "acquisition_channel": "acquisition channel",
-}
+#: breakdown dimensions, in report order (named by :func:`dimension_label`)
+DIMENSIONS = ("frequency_tier", "channel", "region", "store", "tier", "acquisition_channel")
 #: two-sided 95% normal quantile
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -143,6 +150,30 @@ def nps_group(scores: pd.Series) -> pd.Series:
     s = pd.to_numeric(scores, errors="coerce")
     codes = np.select([s >= 9, s >= 7, s >= 0], [2, 1, 0], default=-1)
     return pd.Series(pd.Categorical.from_codes(codes, categories=list(NPS_GROUPS), ordered=True), index=scores.index)
+
+
+def nps_group_label(group: Any, lang: str = "en", *, plural: bool = False) -> str:
+    """An NPS group code (``detractor`` …) in the report language: detractor / 贬损者; ``plural`` gives detractors."""
+    code = str(group)
+    if code not in NPS_GROUPS:
+        return code
+    return i18n.t(f"satisfaction.groups.{code}" if plural else f"satisfaction.group.{code}", lang)
+
+
+def dimension_label(dimension: str, lang: str = "en") -> str:
+    """How a breakdown dimension (``channel``, ``tier`` …) is named in the report language."""
+    return i18n.t(f"satisfaction.dim.{dimension}", lang) if dimension in DIMENSIONS else str(dimension)
+
+
+def format_window(label: str, lang: str = "en") -> str:
+    """A scored window's label (``2026-10`` or ``2026-08..2026-10``) as month names in the report language."""
+    if not label:
+        return ""
+    parts = str(label).split("..")
+    if len(parts) == 1:
+        return i18n.format_month(parts[0], lang)
+    return i18n.t("satisfaction.month_range", lang, first=i18n.format_month(parts[0], lang),
+                  last=i18n.format_month(parts[1], lang))
 
 
 def nps_interval(promoters: Any, detractors: Any, n: Any, z: float = Z95) -> tuple[Any, Any, Any, Any]:
@@ -353,7 +384,7 @@ def score_change(scores: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
 # responses joined to behaviour
 
 
-def frequency_tier(occasions: pd.Series, tiers: Mapping[str, int] | None = None) -> pd.Series:
+def frequency_tier(occasions: pd.Series, tiers: Mapping[str, int] | None = None, lang: str = "en") -> pd.Series:
     """Label purchase counts with frequency tiers.
 
     Parameters
@@ -364,6 +395,10 @@ def frequency_tier(occasions: pd.Series, tiers: Mapping[str, int] | None = None)
         ``{name: minimum occasions}``, default ``{"high": 4, "occasional": 2}``;
         1 occasion is ``one-time (1)`` and 0 is ``none before (0)``. Labels
         carry their range, e.g. ``occasional (2–3)``, ``high (4+)``.
+    lang
+        Report language of the labels (中频（2–3 次） in Chinese). The default
+        tier names ``high`` and ``occasional`` are translated; names set in the
+        params are kept as written.
 
     Returns
     -------
@@ -374,7 +409,15 @@ def frequency_tier(occasions: pd.Series, tiers: Mapping[str, int] | None = None)
     ordered = sorted(tiers.items(), key=lambda kv: kv[1])  # ascending minimum
     upper = [lo - 1 for _, lo in ordered[1:]] + [None]
     ranges = [f"{lo}+" if hi is None else (f"{lo}" if hi == lo else f"{lo}–{hi}") for (_, lo), hi in zip(ordered, upper)]
-    labels = ["none before (0)", "one-time (1)", *[f"{name} ({r})" for (name, _), r in zip(ordered, ranges)]]
+
+    def label(name: str, span: str) -> str:
+        return i18n.t("satisfaction.freq_label", lang, name=name, range=span)
+
+    def tier_name(name: str) -> str:
+        return i18n.t(f"satisfaction.freq.{name}", lang) if name in ("high", "occasional") else name
+
+    labels = [label(i18n.t("satisfaction.freq.none", lang), "0"), label(i18n.t("satisfaction.freq.one_time", lang), "1"),
+              *[label(tier_name(name), r) for (name, _), r in zip(ordered, ranges)]]
     occ = pd.to_numeric(occasions, errors="coerce").fillna(0).to_numpy()
     codes = np.where(occ >= 1, 1, 0)
     for i, (_, lo) in enumerate(ordered):
@@ -395,6 +438,7 @@ def enrich_responses(
     nps_col: str = "nps",
     context_cols: Sequence[str] = ("channel", "region", "store"),
     customer_cols: Sequence[str] = ("tier", "acquisition_channel"),
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Join every survey response to the customer's purchases before and after it.
 
@@ -414,6 +458,8 @@ def enrich_responses(
         carries the column itself.
     customer_cols
         Customer columns copied when present.
+    lang
+        Language of the ``frequency_tier`` labels.
 
     Returns
     -------
@@ -470,7 +516,7 @@ def enrich_responses(
     r["last_purchase"] = lines[date_col]
     for c in ctx_cols:
         r[c] = lines[c]
-    r["frequency_tier"] = frequency_tier(r["prior_occasions"], frequency_tiers)
+    r["frequency_tier"] = frequency_tier(r["prior_occasions"], frequency_tiers, lang)
     r["next_purchase"] = nxt.set_index("_rid")["_next"].reindex(r.index)
     r["days_to_next"] = (r["next_purchase"] - r[response_col]).dt.total_seconds() / 86400.0
     if customers is not None and not customers.empty:
@@ -494,17 +540,18 @@ def first_responses(enriched: pd.DataFrame, *, customer_col: str = "customer_id"
 
 def nps_breakdowns(
     responses: pd.DataFrame | None,
-    dimensions: Sequence[str] = ("frequency_tier", "channel", "region", "store", "tier", "acquisition_channel"),
+    dimensions: Sequence[str] = DIMENSIONS,
     *,
     min_n: int = 30,
     max_groups: int = 12,
+    other_label: str = "other",
     z: float = Z95,
 ) -> pd.DataFrame:
     """NPS and CSAT by segment, channel, region, store or tier, with n and intervals.
 
     Groups with fewer than ``min_n`` NPS answers are flagged (``small_n``) and
     not ranked. Per dimension the ``max_groups`` largest groups are kept (the
-    rest are summed into ``other``).
+    rest are summed into one group named ``other_label``, in the report language).
 
     Returns
     -------
@@ -529,8 +576,8 @@ def nps_breakdowns(
             cats = list(sizes.index)
             if len(sizes) > max_groups:
                 cats = cats[: max_groups - 1]
-                values = values.where(values.isin(cats) | values.isna(), "other")
-                cats.append("other")
+                values = values.where(values.isin(cats) | values.isna(), other_label)
+                cats.append(other_label)
         values = pd.Categorical(values, categories=cats, ordered=True)
         table = score_table(responses.assign(group=values), "group", z=z)
         table.insert(0, "dimension", dim)
@@ -641,13 +688,16 @@ def group_difference(
     Returns
     -------
     DataFrame
-        One row: ``comparison``, ``difference``, ``se``, ``low``, ``high``,
-        ``p_value``, ``observed`` (responses used), ``strata`` (used).
+        One row: ``comparison`` (e.g. ``detractor − promoter, crude``),
+        ``method`` (``crude`` or ``standardized``), ``a``, ``b``,
+        ``difference``, ``se``, ``low``, ``high``, ``p_value``, ``observed``
+        (responses used), ``strata`` (used).
     """
-    cols = ["comparison", "difference", "se", "low", "high", "p_value", "observed", "strata"]
+    cols = ["comparison", "method", "a", "b", "difference", "se", "low", "high", "p_value", "observed", "strata"]
     label = f"{a} − {b}" + (f", standardized over {stratum_col}" if stratum_col else ", crude")
+    ident = {"comparison": label, "method": "standardized" if stratum_col else "crude", "a": a, "b": b}
     if rates is None or rates.empty:
-        return pd.DataFrame([{c: np.nan for c in cols} | {"comparison": label}])[cols]
+        return pd.DataFrame([{c: np.nan for c in cols} | ident])[cols]
     keys = [stratum_col] if stratum_col else []
     frame = rates.assign(_g=rates[group_col].astype(str))
     ra = frame[frame["_g"] == a].set_index(keys) if keys else frame[frame["_g"] == a]
@@ -657,14 +707,14 @@ def group_difference(
     joined = ra[["rate", "rate_se", "observed"]].join(rb[["rate", "rate_se", "observed"]], lsuffix="_a", rsuffix="_b", how="inner")
     joined = joined[(joined["observed_a"] > 0) & (joined["observed_b"] > 0)]
     if joined.empty:
-        return pd.DataFrame([{c: np.nan for c in cols} | {"comparison": label, "observed": 0, "strata": 0}])[cols]
+        return pd.DataFrame([{c: np.nan for c in cols} | ident | {"observed": 0, "strata": 0}])[cols]
     n = joined["observed_a"] + joined["observed_b"]
     w = n / n.sum()
     diff = float((w * (joined["rate_a"] - joined["rate_b"])).sum())
     se = float(np.sqrt((w**2 * (joined["rate_se_a"] ** 2 + joined["rate_se_b"] ** 2)).sum()))
     p = float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else np.nan
-    return pd.DataFrame([{"comparison": label, "difference": diff, "se": se, "low": diff - z * se,
-                          "high": diff + z * se, "p_value": p, "observed": int(n.sum()), "strata": int(len(joined))}])
+    return pd.DataFrame([ident | {"difference": diff, "se": se, "low": diff - z * se, "high": diff + z * se,
+                                  "p_value": p, "observed": int(n.sum()), "strata": int(len(joined))}])[cols]
 
 
 def time_to_next_purchase(
@@ -776,9 +826,10 @@ class KeyDrivers:
     Attributes
     ----------
     table
-        ``aspect``, ``weight`` (share of variance explained), ``share`` (of R²),
-        ``correlation`` with the target, ``mean_rating``, ``top2_share``
-        (share of 4–5), ``vif``, ``quadrant``; most important first.
+        ``aspect``, ``label`` (how the report names it), ``weight`` (share of
+        variance explained), ``share`` (of R²), ``correlation`` with the
+        target, ``mean_rating``, ``top2_share`` (share of 4–5), ``vif``,
+        ``quadrant``; most important first.
     r2
         R² of the target on all aspects (= the sum of the weights).
     n
@@ -793,7 +844,9 @@ class KeyDrivers:
     vif_warn
         VIF above which the collinearity warning is given.
     reason
-        Why there is no result (empty when there is one).
+        Why there is no result, in ``lang`` (empty when there is one).
+    lang
+        Language of ``reason`` and :attr:`warning`.
     """
 
     table: pd.DataFrame
@@ -804,6 +857,7 @@ class KeyDrivers:
     max_vif: float = float("nan")
     vif_warn: float = 5.0
     reason: str = ""
+    lang: str = "en"
 
     @property
     def available(self) -> bool:
@@ -811,16 +865,18 @@ class KeyDrivers:
 
     @property
     def warning(self) -> str:
-        """A plain-language collinearity warning, or an empty string."""
+        """A plain-language collinearity warning in ``lang``, or an empty string."""
         if not self.available or (self.collinear.empty and not self.max_vif > self.vif_warn):
             return ""
-        pairs = ", ".join(f"{a} and {b} (r = {r:.2f})" for a, b, r in self.collinear.itertuples(index=False))
-        which = f" Strongly correlated: {pairs}." if pairs else ""
-        return (f"The aspect ratings are strongly collinear (largest VIF {self.max_vif:.1f}).{which} Their split of R² "
-                "is uncertain: read the weights of these aspects together, not one against the other.")
+        names = dict(zip(self.table["aspect"], self.table["label"])) if "label" in self.table else {}
+        pairs = i18n.t("satisfaction.list_sep", self.lang).join(
+            i18n.t("satisfaction.warn.pair", self.lang, a=names.get(a, a), b=names.get(b, b), r=f"{r:.2f}")
+            for a, b, r in self.collinear.itertuples(index=False))
+        which = i18n.t("satisfaction.warn.pairs", self.lang, pairs=pairs) if pairs else ""
+        return i18n.t("satisfaction.warn.collinear", self.lang, vif=f"{self.max_vif:.1f}", which=which)
 
 
-_DRIVER_COLUMNS = ["aspect", "weight", "share", "correlation", "mean_rating", "top2_share", "vif", "quadrant"]
+_DRIVER_COLUMNS = ["aspect", "label", "weight", "share", "correlation", "mean_rating", "top2_share", "vif", "quadrant"]
 
 
 def key_drivers(
@@ -831,6 +887,8 @@ def key_drivers(
     min_responses: int = 30,
     collinear_r: float = 0.8,
     vif_warn: float = 5.0,
+    labels: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> KeyDrivers:
     """Johnson's relative weights of the aspect ratings on the overall score, with an importance–performance view.
 
@@ -847,6 +905,11 @@ def key_drivers(
     collinear_r, vif_warn
         Pairs with |r| above ``collinear_r``, or a VIF above ``vif_warn``,
         trigger the collinearity warning.
+    labels
+        ``{aspect: name shown in the report}`` (aspect without the
+        ``aspect_`` prefix); default the aspect itself.
+    lang
+        Language of ``reason`` and the warning.
 
     Returns
     -------
@@ -856,21 +919,25 @@ def key_drivers(
         ``maintain`` (less important, rated high) or ``low priority``.
     """
     empty = _empty(_DRIVER_COLUMNS)
+    target_name = target.upper()
     if surveys is None or surveys.empty:
-        return KeyDrivers(empty, target=target, reason="no survey responses")
+        return KeyDrivers(empty, target=target, reason=i18n.t("satisfaction.reason.no_responses", lang), lang=lang)
     cols = list(aspect_cols) if aspect_cols is not None else [c for c in surveys.columns if c.startswith("aspect_")]
     if not cols:
-        return KeyDrivers(empty, target=target, reason="the survey has no aspect ratings (map aspect_<name> columns in params)")
+        return KeyDrivers(empty, target=target, reason=i18n.t("satisfaction.reason.no_aspects", lang), lang=lang)
     if target not in surveys:
-        return KeyDrivers(empty, target=target, reason=f"the survey has no {target} column")
+        return KeyDrivers(empty, target=target, reason=i18n.t("satisfaction.reason.no_target", lang, target=target_name),
+                          lang=lang)
     data = pd.concat([surveys[cols].apply(pd.to_numeric, errors="coerce"), pd.to_numeric(surveys[target], errors="coerce")], axis=1).dropna()
     if len(data) < max(min_responses, len(cols) + 2):
-        return KeyDrivers(empty, n=len(data), target=target,
-                          reason=f"only {len(data)} responses rate every aspect and give a {target} score (need {max(min_responses, len(cols) + 2)})")
+        return KeyDrivers(empty, n=len(data), target=target, lang=lang,
+                          reason=i18n.t("satisfaction.reason.few_complete", lang, n=f"{len(data):,}", target=target_name,
+                                        need=f"{max(min_responses, len(cols) + 2):,}"))
     flat = [c for c in cols if data[c].nunique() < 2]
     cols = [c for c in cols if c not in flat]
     if not cols:
-        return KeyDrivers(empty, n=len(data), target=target, reason="every aspect has the same rating in every response")
+        return KeyDrivers(empty, n=len(data), target=target, reason=i18n.t("satisfaction.reason.flat_aspects", lang),
+                          lang=lang)
     weights = relative_weights(data[cols], data[target])
     r2 = float(weights.sum())
     corr = data[cols].corr().to_numpy()
@@ -878,6 +945,7 @@ def key_drivers(
     names = [c.removeprefix("aspect_") for c in cols]
     table = pd.DataFrame({
         "aspect": names,
+        "label": [str((labels or {}).get(n, n)) for n in names],
         "weight": weights.to_numpy(),
         "share": weights.to_numpy() / r2 if r2 > 0 else np.nan,
         "correlation": data[cols].corrwith(data[target]).to_numpy(),
@@ -893,7 +961,7 @@ def key_drivers(
     pairs = pd.DataFrame({"aspect_a": np.array(names)[iu[0]], "aspect_b": np.array(names)[iu[1]], "r": corr[iu]})
     collinear = pairs[pairs["r"].abs() > collinear_r].reset_index(drop=True)
     return KeyDrivers(table.sort_values("weight", ascending=False).reset_index(drop=True), r2=r2, n=len(data),
-                      target=target, collinear=collinear, max_vif=float(np.max(vif)), vif_warn=vif_warn)
+                      target=target, collinear=collinear, max_vif=float(np.max(vif)), vif_warn=vif_warn, lang=lang)
 
 
 # ---------------------------------------------------------------------------
@@ -1163,6 +1231,8 @@ class CoverageResult:
         False when any |SMD| exceeds the threshold.
     threshold
         The |SMD| threshold.
+    lang
+        Language of :attr:`warning`.
     """
 
     table: pd.DataFrame
@@ -1172,17 +1242,18 @@ class CoverageResult:
     response_rate: float
     representative: bool
     threshold: float
+    lang: str = "en"
 
     @property
     def warning(self) -> str:
-        """A plain warning when respondents are not representative, else an empty string."""
+        """A plain warning in ``lang`` when respondents are not representative, else an empty string."""
         if self.representative or self.comparison.empty:
             return ""
         worst = self.comparison.loc[self.comparison["smd"].abs().idxmax()]
-        direction = "more" if worst["smd"] > 0 else "less"
-        return (f"Respondents are not representative: before the period they bought {direction} than non-respondents "
-                f"({worst['measure']}: {worst['respondents']:,.2f} vs {worst['non_respondents']:,.2f}). "
-                "Scores describe the customers who answer, not all buyers; treat the overall score with care.")
+        direction = i18n.t("satisfaction.warn.more" if worst["smd"] > 0 else "satisfaction.warn.less", self.lang)
+        measure = i18n.t(f"satisfaction.measure.{worst['measure']}", self.lang)
+        return i18n.t("satisfaction.warn.not_representative", self.lang, direction=direction, measure=measure,
+                      a=f"{worst['respondents']:,.2f}", b=f"{worst['non_respondents']:,.2f}")
 
 
 def coverage(
@@ -1197,6 +1268,7 @@ def coverage(
     response_col: str = "response_date",
     date_col: str = "order_date",
     amount_col: str = "amount",
+    lang: str = "en",
 ) -> CoverageResult:
     """Response rate in a period and respondents vs non-respondents in prior spend and frequency.
 
@@ -1205,11 +1277,12 @@ def coverage(
     occasions (distinct days) and spend. Respondents are not representative when
     the standardized mean difference ``(m₁ − m₀) / sqrt((s₁² + s₀²) / 2)`` of
     either measure exceeds ``smd_threshold`` in absolute value (0.2 is a small
-    effect in Cohen's terms).
+    effect in Cohen's terms). ``lang`` is the language of the warning.
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end_exclusive)
     empty = CoverageResult(_empty(["group", "customers", "share", "prior_occasions", "prior_spend", "no_prior_purchase"]),
-                           _empty(["measure", "respondents", "non_respondents", "smd"]), 0, 0, float("nan"), True, smd_threshold)
+                           _empty(["measure", "respondents", "non_respondents", "smd"]), 0, 0, float("nan"), True,
+                           smd_threshold, lang)
     if surveys is None or transactions is None:
         return empty
     dates = transactions[date_col]
@@ -1244,7 +1317,7 @@ def coverage(
     comparison = pd.DataFrame(rows, columns=["measure", "respondents", "non_respondents", "smd"])
     representative = bool((comparison["smd"].abs() <= smd_threshold).all())
     return CoverageResult(table, comparison, int(len(base)), int(is_resp.sum()), float(is_resp.sum() / len(base)),
-                          representative, smd_threshold)
+                          representative, smd_threshold, lang)
 
 
 # ---------------------------------------------------------------------------
@@ -1257,10 +1330,27 @@ def _blank() -> "SafeMarkdown":
     return SafeMarkdown("", "")
 
 
-def _not_available() -> "SafeMarkdown":
+def _say(key: str, lang: str, /, **values: Any) -> "SafeMarkdown":
+    """A report sentence from the catalog: the template is trusted, ``values`` are escaped."""
     from .report import say
 
-    return say("Not available for this client: there is no survey data (see the note at the top).")
+    return say(i18n.t(key, lang), **values)
+
+
+def _not_available(lang: str = "en") -> "SafeMarkdown":
+    return _say("satisfaction.describe.not_available", lang)
+
+
+#: driver quadrant code -> catalog key
+_QUADRANT_KEYS = {"fix first": "satisfaction.quadrant.fix_first", "keep up": "satisfaction.quadrant.keep_up",
+                  "maintain": "satisfaction.quadrant.maintain", "low priority": "satisfaction.quadrant.low_priority"}
+#: coverage group code -> catalog key
+_COVERAGE_KEYS = {"respondents": "satisfaction.cov.respondents", "non-respondents": "satisfaction.cov.non_respondents"}
+
+
+def quadrant_label(code: str, lang: str = "en") -> str:
+    """A driver quadrant code (``fix first`` …) in the report language."""
+    return i18n.t(_QUADRANT_KEYS[code], lang) if code in _QUADRANT_KEYS else str(code)
 
 
 @dataclass
@@ -1277,7 +1367,10 @@ class SatisfactionReport:
     available
         True when there are survey responses to analyse.
     reason
-        Why not (empty when available).
+        Why not, in ``lang`` (empty when available).
+    lang
+        Report language of every sentence, table header, caption and code
+        shown (``en`` or ``zh``).
     scores
         :func:`period_scores` with the response rate of each window.
     change
@@ -1306,6 +1399,7 @@ class SatisfactionReport:
 
     available: bool
     reason: str = ""
+    lang: str = "en"
     period_label: str = ""
     analysis_label: str = ""
     scores: pd.DataFrame = field(default_factory=lambda: _empty(SCORE_COLUMNS))
@@ -1315,7 +1409,7 @@ class SatisfactionReport:
     repurchase: pd.DataFrame = field(default_factory=lambda: _empty(["nps_group", *REPURCHASE_COLUMNS]))
     churn: pd.DataFrame = field(default_factory=lambda: _empty(["nps_group", *CHURN_COLUMNS]))
     stratified: pd.DataFrame = field(default_factory=lambda: _empty(["frequency_tier", "nps_group", *REPURCHASE_COLUMNS]))
-    effect: pd.DataFrame = field(default_factory=lambda: _empty(["comparison", "difference", "low", "high"]))
+    effect: pd.DataFrame = field(default_factory=lambda: _empty(["comparison", "method", "difference", "low", "high"]))
     km: pd.DataFrame = field(default_factory=lambda: _empty(["group", "days", "repurchased", "low", "high"]))
     drivers: KeyDrivers = field(default_factory=lambda: KeyDrivers(_empty(_DRIVER_COLUMNS), reason="no survey responses"))
     top_terms: pd.DataFrame = field(default_factory=lambda: _empty(["group", "rank", "term", "comments", "share"]))
@@ -1328,242 +1422,266 @@ class SatisfactionReport:
 
     # -- tables ---------------------------------------------------------------
 
+    #: name -> ({column: display column, translated through col.<display>}, {column: format});
+    #: the caption is satisfaction.caption.<name>
     _TABLES = {
-        "scores": (["label", "responses", "nps_n", "nps", "nps_low", "nps_high", "csat_n", "csat", "csat_low", "csat_high",
-                    "ces", "response_rate"],
+        "scores": ({"label": "sat_period", "responses": "sat_responses", "nps_n": "sat_nps_n", "nps": "sat_nps",
+                    "nps_low": "sat_nps_low", "nps_high": "sat_nps_high", "csat_n": "sat_csat_n", "csat": "sat_csat",
+                    "csat_low": "sat_csat_low", "csat_high": "sat_csat_high", "ces": "sat_ces",
+                    "response_rate": "sat_response_rate"},
                    {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "csat_low": "{:.1%}",
-                    "csat_high": "{:.1%}", "ces": "{:.2f}", "response_rate": "{:.1%}"},
-                   "NPS (points) and CSAT (share of 4–5) with 95% intervals; CES is the mean on 1–7"),
-        "change": (["metric", "this", "previous", "difference", "low", "high", "p_value", "n_this", "n_previous"],
+                    "csat_high": "{:.1%}", "ces": "{:.2f}", "response_rate": "{:.1%}"}),
+        "change": ({"metric": "sat_metric", "this": "sat_this", "previous": "sat_previous", "difference": "sat_difference",
+                    "low": "sat_low", "high": "sat_high", "p_value": "sat_p_value", "n_this": "sat_n_this",
+                    "n_previous": "sat_n_previous"},
                    {"this": "{:.1f}", "previous": "{:.1f}", "difference": "{:+.1f}", "low": "{:+.1f}", "high": "{:+.1f}",
-                    "p_value": "{:.3f}"},
-                   "This period against the previous one (NPS in points, CSAT as a share); interval of the difference"),
-        "by_month": (["month", "nps_n", "nps", "nps_low", "nps_high", "csat", "ces"],
-                     {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "ces": "{:.2f}"},
-                     "Scores by month of response (last 12 months)"),
-        "breakdowns": (["dimension", "group", "nps_n", "nps", "nps_low", "nps_high", "csat", "small_n", "rank"],
-                       {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "rank": "{:.0f}"},
-                       "NPS by group with 95% intervals; small groups are flagged and not ranked"),
-        "repurchase": (["nps_group", "responses", "observed", "repurchased", "rate", "rate_low", "rate_high"],
-                       {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"},
-                       "Repurchase within the window after the first response, by NPS group (95% Wilson interval)"),
-        "churn": (["nps_group", "observed", "churned", "churn_rate", "churn_low", "churn_high"],
-                  {"churn_rate": "{:.1%}", "churn_low": "{:.1%}", "churn_high": "{:.1%}"},
-                  "No purchase within the churn window after the first response, by NPS group"),
-        "stratified": (["frequency_tier", "nps_group", "observed", "repurchased", "rate", "rate_low", "rate_high"],
-                       {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"},
-                       "Repurchase by prior purchase frequency and NPS group"),
-        "effect": (["comparison", "difference", "low", "high", "p_value", "observed", "strata"],
-                   {"difference": "{:+.1%}", "low": "{:+.1%}", "high": "{:+.1%}", "p_value": "{:.3g}"},
-                   "Detractors minus promoters: difference in repurchase rate, crude and within frequency tiers"),
-        "drivers": (["aspect", "weight", "share", "correlation", "mean_rating", "top2_share", "vif", "quadrant"],
+                    "p_value": "{:.3f}"}),
+        "by_month": ({"month": "sat_month", "nps_n": "sat_nps_n", "nps": "sat_nps", "nps_low": "sat_nps_low",
+                      "nps_high": "sat_nps_high", "csat": "sat_csat", "ces": "sat_ces"},
+                     {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "ces": "{:.2f}"}),
+        "breakdowns": ({"dimension": "sat_dimension", "group": "sat_group", "nps_n": "sat_nps_n", "nps": "sat_nps",
+                        "nps_low": "sat_nps_low", "nps_high": "sat_nps_high", "csat": "sat_csat", "small_n": "sat_note",
+                        "rank": "sat_rank"},
+                       {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "rank": "{:.0f}"}),
+        "repurchase": ({"nps_group": "sat_nps_group", "responses": "sat_first_responses", "observed": "sat_observed",
+                        "repurchased": "sat_repurchased", "rate": "sat_rate", "rate_low": "sat_low", "rate_high": "sat_high"},
+                       {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"}),
+        "churn": ({"nps_group": "sat_nps_group", "observed": "sat_observed", "churned": "sat_churned",
+                   "churn_rate": "sat_churn_rate", "churn_low": "sat_low", "churn_high": "sat_high"},
+                  {"churn_rate": "{:.1%}", "churn_low": "{:.1%}", "churn_high": "{:.1%}"}),
+        "stratified": ({"frequency_tier": "sat_frequency_tier", "nps_group": "sat_nps_group", "observed": "sat_observed",
+                        "repurchased": "sat_repurchased", "rate": "sat_rate", "rate_low": "sat_low", "rate_high": "sat_high"},
+                       {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"}),
+        "effect": ({"comparison": "sat_comparison", "difference": "sat_difference", "low": "sat_low", "high": "sat_high",
+                    "p_value": "sat_p_value", "observed": "sat_observed", "strata": "sat_strata"},
+                   {"difference": "{:+.1%}", "low": "{:+.1%}", "high": "{:+.1%}", "p_value": "{:.3g}"}),
+        "drivers": ({"label": "sat_aspect", "weight": "sat_weight", "share": "sat_share_r2",
+                     "correlation": "sat_correlation", "mean_rating": "sat_mean_rating", "top2_share": "sat_top2_share",
+                     "vif": "sat_vif", "quadrant": "sat_quadrant"},
                     {"weight": "{:.3f}", "share": "{:.1%}", "correlation": "{:.2f}", "mean_rating": "{:.2f}",
-                     "top2_share": "{:.1%}", "vif": "{:.2f}"},
-                    "Relative weights (sum = R²), share of R², and how each aspect is rated"),
-        "top_terms": (["group", "rank", "term", "comments", "share"], {"share": "{:.1%}"},
-                      "Most used words per NPS group (share of the group's comments using the word)"),
-        "distinguishing": (["leans", "term", "count_a", "count_b", "z"], {"z": "{:+.2f}"},
-                           "Words that distinguish detractors from promoters (weighted log-odds z-score)"),
-        "samples": (["nps_group", "nps", "month", "comment"], {"nps": "{:.0f}"}, "Sample comments, as written"),
-        "coverage": (["group", "customers", "share", "prior_occasions", "prior_spend", "no_prior_purchase"],
-                     {"share": "{:.1%}", "prior_occasions": "{:.2f}", "prior_spend": "{:,.0f}", "no_prior_purchase": "{:.1%}"},
-                     "Respondents and non-respondents of the period: purchases in the year before it"),
+                     "top2_share": "{:.1%}", "vif": "{:.2f}"}),
+        "top_terms": ({"group": "sat_nps_group", "rank": "sat_rank", "term": "sat_term", "comments": "sat_comments",
+                       "share": "sat_comment_share"},
+                      {"share": "{:.1%}"}),
+        "distinguishing": ({"leans": "sat_leans", "term": "sat_term", "count_a": "count_a", "count_b": "count_b",
+                            "z": "sat_z"},
+                           {"z": "{:+.2f}"}),
+        "samples": ({"nps_group": "sat_nps_group", "nps": "sat_nps_answer", "month": "sat_month", "comment": "sat_comment"},
+                    {"nps": "{:.0f}"}),
+        "coverage": ({"group": "sat_customer_group", "customers": "sat_customers", "share": "sat_customer_share",
+                      "prior_occasions": "sat_prior_occasions", "prior_spend": "sat_prior_spend",
+                      "no_prior_purchase": "sat_no_prior_purchase"},
+                     {"share": "{:.1%}", "prior_occasions": "{:.2f}", "prior_spend": "{:,.0f}", "no_prior_purchase": "{:.1%}"}),
     }
 
+    def _source(self, name: str) -> pd.DataFrame:
+        if name == "drivers":
+            return self.drivers.table
+        if name == "coverage":
+            return self.coverage.table if self.coverage is not None else _empty([])
+        if name == "by_month":
+            return self.by_month.tail(12)
+        return getattr(self, name)
+
     def frame(self, name: str) -> pd.DataFrame:
-        """The table called ``name`` (see :meth:`table`) with its display columns."""
+        """The table called ``name`` (see :meth:`table`) as displayed: codes in the report language,
+        columns renamed to their display names (``sat_*``, translated by ``col.sat_*`` when shown)."""
         if name not in self._TABLES:
             raise AnalysisError(f"unknown satisfaction table {name!r}; use one of {', '.join(self._TABLES)}")
-        if name == "drivers":
-            data = self.drivers.table
-        elif name == "coverage":
-            data = self.coverage.table if self.coverage is not None else _empty([])
-        elif name == "by_month":
-            data = self.by_month.tail(12)
-        else:
-            data = getattr(self, name)
-        if name == "breakdowns" and not data.empty:
-            data = data.assign(dimension=data["dimension"].map(lambda d: DIMENSION_LABELS.get(d, d)),
-                               small_n=data["small_n"].map({True: "too few to rank", False: ""}))
-        if name == "change" and not data.empty:  # CSAT in percentage points next to NPS points
-            scale = np.where(data["metric"] == "csat", 100.0, 1.0)
-            data = data.assign(metric=data["metric"].map({"nps": "NPS (points)", "csat": "CSAT (% of 4–5)"}),
-                               **{c: data[c] * scale for c in ("this", "previous", "difference", "low", "high")})
-        if name == "distinguishing" and not data.empty:
+        lang = self.lang
+        data = self._source(name)
+        columns = self._TABLES[name][0]
+        if not data.empty:
+            data = data.copy()
+            for col in ("nps_group", "group", "leans"):
+                if col in data.columns and name != "breakdowns" and name != "coverage":
+                    data[col] = data[col].astype(object).map(lambda g: nps_group_label(g, lang) if pd.notna(g) else g)
+            if "month" in data.columns:
+                data["month"] = data["month"].map(lambda m: i18n.format_month(m, lang) if isinstance(m, str) else m)
+            if name == "scores":
+                data["label"] = data["label"].map(lambda v: format_window(v, lang))
+            elif name == "change":  # CSAT in percentage points next to NPS points
+                scale = np.where(data["metric"] == "csat", 100.0, 1.0)
+                data = data.assign(metric=data["metric"].map(lambda m: i18n.t(f"satisfaction.metric.{m}", lang)),
+                                   **{c: data[c] * scale for c in ("this", "previous", "difference", "low", "high")})
+            elif name == "breakdowns":
+                data["dimension"] = data["dimension"].map(lambda d: dimension_label(d, lang))
+                data["small_n"] = data["small_n"].map(lambda v: i18n.t("satisfaction.small_n", lang) if v else "")
+            elif name == "effect":
+                data["comparison"] = [
+                    i18n.t(f"satisfaction.effect.{m}", lang, a=nps_group_label(a, lang, plural=True),
+                           b=nps_group_label(b, lang, plural=True))
+                    for m, a, b in zip(data["method"], data["a"], data["b"])]
+            elif name == "drivers":
+                data["quadrant"] = data["quadrant"].map(lambda q: quadrant_label(q, lang))
+            elif name == "coverage":
+                data["group"] = data["group"].map(lambda g: i18n.t(_COVERAGE_KEYS[g], lang) if g in _COVERAGE_KEYS else g)
+        out = data[[c for c in columns if c in data.columns]].rename(columns=columns)
+        if name == "distinguishing":
             a, b = self.settings.get("compare", ("detractor", "promoter"))
-            data = data.rename(columns={"count_a": f"uses by {a}s", "count_b": f"uses by {b}s"})
-            return data
-        cols = [c for c in self._TABLES[name][0] if c in data.columns]
-        return data[cols]
+            out = out.rename(columns={
+                "count_a": i18n.t("satisfaction.uses_by", lang, group=nps_group_label(a, lang, plural=True)),
+                "count_b": i18n.t("satisfaction.uses_by", lang, group=nps_group_label(b, lang, plural=True))})
+        return out
+
+    def caption(self, name: str) -> str:
+        """The caption of table ``name`` in the report language."""
+        s = self.settings
+        return i18n.t(f"satisfaction.caption.{name}", self.lang, days=s.get("repurchase_window_days", ""),
+                      churn_days=s.get("churn_window_days", ""))
 
     def table(self, name: str, caption: str | None = None) -> Any:
-        """Display the table ``name`` through ``ctx.show_table`` (escaped, IDs masked); blank when unavailable."""
+        """Display the table ``name`` through ``ctx.show_table`` (escaped, IDs masked, headers in the report
+        language); blank when unavailable."""
         data = self.frame(name)
         if not self.available or data.empty:
             return _blank()
-        _, formats, default_caption = self._TABLES[name]
-        return self._ctx.show_table(data, formats=formats, caption=caption or default_caption)
+        columns, formats = self._TABLES[name]
+        return self._ctx.show_table(data, formats={columns[k]: v for k, v in formats.items()},
+                                    caption=caption or self.caption(name))
 
     # -- sentences ------------------------------------------------------------
 
     def describe_availability(self) -> "SafeMarkdown":
         """One sentence: what survey data there is, or why there is none."""
-        from .report import say
-
         if not self.available:
-            return say("**No survey data:** {reason}, so this report only explains its method. To analyse satisfaction, add "
-                       "a surveys source to the params file (sources.surveys with customer_id, response_date and nps or csat).",
-                       reason=self.reason)
+            return _say("satisfaction.describe.no_survey", self.lang, reason=self.reason)
         s = self.settings
-        return say("{n:,} survey responses from {c:,} customers up to {end}. Scores cover {label}; breakdowns, key "
-                   "drivers and comments pool {alabel}; the link to repurchase uses each customer's first response.",
-                   n=s["responses_total"], c=s["respondents_total"], end=s["period_end"], label=self.period_label,
-                   alabel=self.analysis_label)
+        return _say("satisfaction.describe.availability", self.lang, n=s["responses_total"], c=s["respondents_total"],
+                    end=s["period_end"], label=format_window(self.period_label, self.lang), alabel=self.analysis_label)
 
     def describe_scores(self) -> "SafeMarkdown":
         """NPS and CSAT of the period with intervals, and the change from the previous one."""
-        from .report import say
-
+        lang = self.lang
         if not self.available:
-            return _not_available()
+            return _not_available(lang)
         cur = self.scores.iloc[0]
         ch = self.change.set_index("metric")
+        label = format_window(self.period_label, lang)
         if not cur["nps_n"] > 0:
-            return say("No survey response with an NPS answer in {label}.", label=self.period_label)
+            return _say("satisfaction.describe.scores_none", lang, label=label)
         nps = ch.loc["nps"]
-        sig = "a significant change" if nps["p_value"] < 0.05 else "within the noise of the sample (not significant)"
-        return say("In {label} NPS was **{nps:+.1f}** (95% interval {lo:+.1f} to {hi:+.1f}, n = {n:,}) and CSAT "
-                   "**{csat:.1%}**. Against the previous period NPS moved {d:+.1f} points ({dlo:+.1f} to {dhi:+.1f}), "
-                   "{sig}.", label=self.period_label, nps=cur["nps"], lo=cur["nps_low"], hi=cur["nps_high"],
-                   n=int(cur["nps_n"]), csat=cur["csat"], d=nps["difference"], dlo=nps["low"], dhi=nps["high"], sig=sig)
+        sig = i18n.t("satisfaction.describe.significant" if nps["p_value"] < 0.05 else "satisfaction.describe.not_significant",
+                     lang)
+        return _say("satisfaction.describe.scores", lang, label=label, nps=cur["nps"], lo=cur["nps_low"],
+                    hi=cur["nps_high"], n=int(cur["nps_n"]), csat=cur["csat"], d=nps["difference"], dlo=nps["low"],
+                    dhi=nps["high"], sig=sig)
 
     def describe_trend(self) -> "SafeMarkdown":
         """NPS over the last 12 months pooled, and the range of the monthly values."""
-        from .report import say
-
+        lang = self.lang
         if not self.available:
-            return _not_available()
+            return _not_available(lang)
         last = self.by_month.tail(12)
         last = last[last["nps_n"] > 0]
         if last.empty:
-            return say("No NPS answer in the last 12 months.")
+            return _say("satisfaction.describe.trend_none", lang)
         nps, _, low, high = nps_interval(last["promoters"].sum(), last["detractors"].sum(), last["nps_n"].sum())
         lo_row, hi_row = last.loc[last["nps"].idxmin()], last.loc[last["nps"].idxmax()]
-        overlap = ("overlap, so the spread is within chance" if hi_row["nps_low"] <= lo_row["nps_high"] else
-                   "do not overlap; still, the best and worst of many months are the likeliest to differ by chance")
-        return say("Pooling the last {k} months, NPS was **{nps:+.1f}** ({low:+.1f} to {high:+.1f}, n = {n:,}). "
-                   "Monthly values ranged from {lo:+.1f} ({lom}) to {hi:+.1f} ({him}); the intervals of these two months {overlap}.",
-                   k=len(last), nps=float(nps), low=float(low), high=float(high), n=int(last["nps_n"].sum()),
-                   lo=lo_row["nps"], lom=str(lo_row["month"]), hi=hi_row["nps"], him=str(hi_row["month"]), overlap=overlap)
+        overlap = i18n.t("satisfaction.describe.trend_overlap" if hi_row["nps_low"] <= lo_row["nps_high"]
+                         else "satisfaction.describe.trend_no_overlap", lang)
+        return _say("satisfaction.describe.trend", lang, k=len(last), nps=float(nps), low=float(low), high=float(high),
+                    n=int(last["nps_n"].sum()), lo=lo_row["nps"], lom=i18n.format_month(str(lo_row["month"]), lang),
+                    hi=hi_row["nps"], him=i18n.format_month(str(hi_row["month"]), lang), overlap=overlap)
 
     def describe_loyalty(self) -> "SafeMarkdown":
         """Whether detractors buy less than promoters within each prior-frequency tier."""
-        from .report import say
-
+        lang = self.lang
         if not self.available:
-            return _not_available()
+            return _not_available(lang)
         st = self.stratified.assign(_g=self.stratified["nps_group"].astype(str), _s=self.stratified["frequency_tier"].astype(str))
         wide = st.pivot_table(index="_s", columns="_g", values=["rate", "observed"], aggfunc="first", observed=True)
         m = self.settings["min_group_size"]
         if wide.empty or not {"detractor", "promoter"} <= set(wide.columns.get_level_values(1)):
-            return say("Too few responses to compare detractors and promoters within purchase-frequency tiers.")
+            return _say("satisfaction.describe.loyalty_few", lang)
         ok = (wide[("observed", "detractor")] >= m) & (wide[("observed", "promoter")] >= m)
         lower = int((wide.loc[ok, ("rate", "detractor")] < wide.loc[ok, ("rate", "promoter")]).sum())
         crude, adj = self.effect.iloc[0], self.effect.iloc[1]
         kept = adj["difference"] / crude["difference"] if crude["difference"] else float("nan")
-        return say("In {lower} of {k} purchase-frequency tiers with at least {m} detractors and {m} promoters, detractors "
-                   "bought again less often. Holding prior frequency equal, the gap is {adj:+.1%} ({alo:+.1%} to {ahi:+.1%}) "
-                   "against {crude:+.1%} overall: about {kept:.0%} of the gap is not explained by loyalty before the survey.",
-                   lower=lower, k=int(ok.sum()), m=m, adj=adj["difference"], alo=adj["low"], ahi=adj["high"],
-                   crude=crude["difference"], kept=kept)
+        return _say("satisfaction.describe.loyalty", lang, lower=lower, k=int(ok.sum()), m=m, adj=adj["difference"],
+                    alo=adj["low"], ahi=adj["high"], crude=crude["difference"], kept=kept)
 
     def describe_breakdowns(self) -> "SafeMarkdown":
         """Which groups were flagged as too small, and the best and worst ranked group per dimension."""
-        from .report import say
-
+        lang = self.lang
         if not self.available:
-            return _not_available()
+            return _not_available(lang)
         if self.breakdowns.empty:
-            return say("No segment, channel, region or tier is available to break the score down.")
+            return _say("satisfaction.describe.breakdowns_none", lang)
         b = self.breakdowns
         small = int(b["small_n"].sum())
         if not (~b["small_n"]).any():
-            return say("Every group has fewer than {m} answers: none is ranked.", m=self.settings["min_group_size"])
-        return say("{g} groups across {d} dimensions. Groups with fewer than {m} answers, not ranked: {small}. Where "
-                   "intervals overlap, the groups are not reliably different.", g=len(b), d=b["dimension"].nunique(),
-                   small=small, m=self.settings["min_group_size"])
+            return _say("satisfaction.describe.breakdowns_all_small", lang, m=self.settings["min_group_size"])
+        return _say("satisfaction.describe.breakdowns", lang, g=len(b), d=b["dimension"].nunique(), small=small,
+                    m=self.settings["min_group_size"])
 
     def describe_link(self) -> "SafeMarkdown":
         """Repurchase rate of detractors vs promoters, crude and within frequency tiers."""
-        from .report import say
-
+        lang = self.lang
         if not self.available:
-            return _not_available()
+            return _not_available(lang)
         rates = self.repurchase.set_index(self.repurchase["nps_group"].astype(str))
         if not {"detractor", "promoter"} <= set(rates.index) or rates.loc[["detractor", "promoter"], "observed"].min() == 0:
-            return say("Too few responses with {d} days of follow-up to compare detractors and promoters.",
-                       d=self.settings["repurchase_window_days"])
+            return _say("satisfaction.describe.link_few", lang, d=self.settings["repurchase_window_days"])
         det, pro = rates.loc["detractor"], rates.loc["promoter"]
         crude, adj = self.effect.iloc[0], self.effect.iloc[1]
-        return say("Within {d} days of their first response, **{dr:.1%}** of detractors bought again ({dlo:.1%}–{dhi:.1%}, "
-                   "n = {dn:,}) against **{pr:.1%}** of promoters ({plo:.1%}–{phi:.1%}, n = {pn:,}): a difference of "
-                   "{diff:+.1%} ({lo:+.1%} to {hi:+.1%}). Comparing customers with the same purchase frequency before the "
-                   "survey, the difference is {adiff:+.1%} ({alo:+.1%} to {ahi:+.1%}).",
-                   d=self.settings["repurchase_window_days"], dr=det["rate"], dlo=det["rate_low"], dhi=det["rate_high"],
-                   dn=int(det["observed"]), pr=pro["rate"], plo=pro["rate_low"], phi=pro["rate_high"], pn=int(pro["observed"]),
-                   diff=crude["difference"], lo=crude["low"], hi=crude["high"], adiff=adj["difference"], alo=adj["low"],
-                   ahi=adj["high"])
+        return _say("satisfaction.describe.link", lang,
+                    d=self.settings["repurchase_window_days"], dr=det["rate"], dlo=det["rate_low"], dhi=det["rate_high"],
+                    dn=int(det["observed"]), pr=pro["rate"], plo=pro["rate_low"], phi=pro["rate_high"], pn=int(pro["observed"]),
+                    diff=crude["difference"], lo=crude["low"], hi=crude["high"], adiff=adj["difference"], alo=adj["low"],
+                    ahi=adj["high"])
 
     def describe_drivers(self) -> "SafeMarkdown":
         """R², the most important aspect and what to fix first; the collinearity warning."""
         from .report import say
 
+        lang = self.lang
         if not self.available:
-            return _not_available()
+            return _not_available(lang)
         d = self.drivers
         if not d.available:
-            return say("Key drivers not computed: {reason}.", reason=d.reason)
+            return _say("satisfaction.describe.drivers_none", lang, reason=d.reason)
         top = d.table.iloc[0]
-        fix = d.table.loc[d.table["quadrant"] == "fix first", "aspect"].tolist()
-        fix_text = ", ".join(fix) if fix else "none (every important aspect is rated above average)"
-        text = ("The aspects explain **{r2:.0%}** of the variance of the {target} score (R², n = {n:,}). **{top}** carries "
-                "the largest share ({share:.0%} of R²). Fix first (important and rated below average): {fix}.")
-        values = dict(r2=d.r2, target=d.target.upper(), n=d.n, top=str(top["aspect"]), share=top["share"], fix=fix_text)
+        fix = d.table.loc[d.table["quadrant"] == "fix first", "label"].tolist()
+        fix_text = i18n.t("satisfaction.list_sep", lang).join(fix) if fix else i18n.t("satisfaction.describe.fix_none", lang)
+        text = i18n.t("satisfaction.describe.drivers", lang)
+        values = dict(r2=d.r2, target=d.target.upper(), n=d.n, top=str(top["label"]), share=top["share"], fix=fix_text)
         if d.warning:
-            text += " **Warning:** {warning}"
+            text += i18n.t("satisfaction.describe.warning", lang)
             values["warning"] = d.warning
         return say(text, **values)
 
     def describe_comments(self) -> "SafeMarkdown":
         """The words that most distinguish detractors and promoters."""
-        from .report import say
-
+        lang = self.lang
         if not self.available:
-            return _not_available()
+            return _not_available(lang)
         dist = self.distinguishing
         if dist.empty:
-            return say("Too few comments to compare the words of detractors and promoters.")
+            return _say("satisfaction.describe.comments_few", lang)
+        sep, none = i18n.t("satisfaction.list_sep", lang), i18n.t("satisfaction.describe.none", lang)
         det = dist.loc[dist["leans"] == "detractor", "term"].head(5).tolist()
         pro = dist.loc[dist["leans"] == "promoter", "term"].head(5).tolist()
-        return say("Detractors write most distinctively about: **{det}**. Promoters: **{pro}**.",
-                   det=", ".join(det) or "(none)", pro=", ".join(pro) or "(none)")
+        return _say("satisfaction.describe.comments", lang, det=sep.join(det) or none, pro=sep.join(pro) or none)
 
     def describe_coverage(self) -> "SafeMarkdown":
         """Response rate and, when respondents are not representative, a plain warning."""
         from .report import say
 
+        lang = self.lang
         if not self.available or self.coverage is None:
-            return _not_available()
+            return _not_available(lang)
         cov = self.coverage
+        label = format_window(self.period_label, lang)
         if cov.base == 0:
-            return say("Nobody bought or answered in {label}: no response rate.", label=self.period_label)
-        text = "{r:,} of {b:,} customers who bought or answered in {label} responded: a response rate of **{rate:.1%}**."
-        values = dict(r=cov.respondents, b=cov.base, label=self.period_label, rate=cov.response_rate)
+            return _say("satisfaction.describe.coverage_none", lang, label=label)
+        text = i18n.t("satisfaction.describe.coverage", lang)
+        values = dict(r=cov.respondents, b=cov.base, label=label, rate=cov.response_rate)
         if cov.warning:
-            text += " **Warning:** {warning}"
+            text += i18n.t("satisfaction.describe.warning", lang)
             values["warning"] = cov.warning
         else:
-            text += " Respondents bought about as often and as much as non-respondents before the period (|SMD| ≤ {t})."
+            text += i18n.t("satisfaction.describe.coverage_ok", lang)
             values["t"] = cov.threshold
         return say(text, **values)
 
@@ -1600,6 +1718,26 @@ def satisfaction_metrics(report: SatisfactionReport) -> dict:
     return out
 
 
+def aspect_labels(params: Any, lang: str = "en") -> dict[str, str]:
+    """How each aspect rating is named in the report: ``{aspect: name}``.
+
+    Aspects are mapped in the params as ``aspect_<english name>: <column in the
+    export>``. English reports show the English name (``product_quality`` as
+    ``product quality``); Chinese reports show the export's column name (商品质量),
+    which is the client's own name for it.
+    """
+    sources = getattr(params, "sources", None)
+    spec = getattr(sources, "surveys", None)
+    columns = dict(getattr(spec, "columns", None) or {})
+    out = {}
+    for canonical, source in columns.items():
+        if not str(canonical).startswith("aspect_"):
+            continue
+        name = str(canonical).removeprefix("aspect_")
+        out[name] = str(source) if lang == "zh" and isinstance(source, str) and source.strip() else name.replace("_", " ")
+    return out
+
+
 def build_report(ctx: "ReportContext") -> SatisfactionReport:
     """Run the whole satisfaction analysis for a report context.
 
@@ -1625,11 +1763,13 @@ def build_report(ctx: "ReportContext") -> SatisfactionReport:
         "driver_target": s.driver_target, "compare": ("detractor", "promoter"),
         "period_end": ctx.period.end.date().isoformat(),
     }
+    lang = ctx.params.language
     surveys = ctx.surveys()
     if surveys is None:
-        return SatisfactionReport(False, reason=f"{ctx.params.title} has no surveys source", settings=settings, _ctx=ctx)
+        return SatisfactionReport(False, reason=i18n.t("satisfaction.reason.no_source", lang, title=ctx.params.title),
+                                  lang=lang, settings=settings, _ctx=ctx)
     if surveys.empty:
-        return SatisfactionReport(False, reason="the surveys source has no usable response before the period end",
+        return SatisfactionReport(False, reason=i18n.t("satisfaction.reason.no_usable", lang), lang=lang,
                                   settings=settings, _ctx=ctx)
     tx = ctx.transactions()
     end = ctx.period.end_exclusive
@@ -1637,13 +1777,13 @@ def build_report(ctx: "ReportContext") -> SatisfactionReport:
 
     scores = period_scores(surveys, ctx.period, months=s.score_months)
     cov_now = coverage(surveys, tx, scores.loc[0, "start"], scores.loc[0, "end_exclusive"],
-                       lookback_days=s.coverage_lookback_days, smd_threshold=s.representative_smd)
+                       lookback_days=s.coverage_lookback_days, smd_threshold=s.representative_smd, lang=lang)
     cov_prev = coverage(surveys, tx, scores.loc[1, "start"], scores.loc[1, "end_exclusive"],
-                        lookback_days=s.coverage_lookback_days, smd_threshold=s.representative_smd)
+                        lookback_days=s.coverage_lookback_days, smd_threshold=s.representative_smd, lang=lang)
     scores["response_rate"] = [cov_now.response_rate, cov_prev.response_rate]
     a_start, _, a_label = _window(ctx.period, s.analysis_months)
 
-    enriched = enrich_responses(surveys, tx, ctx.customers(), frequency_tiers=tiers)
+    enriched = enrich_responses(surveys, tx, ctx.customers(), frequency_tiers=tiers, lang=lang)
     recent = enriched[enriched["response_date"] >= a_start]
     firsts = first_responses(enriched)
     repurchase = repurchase_after_response(firsts, end, s.repurchase_window_days)
@@ -1653,20 +1793,26 @@ def build_report(ctx: "ReportContext") -> SatisfactionReport:
                         group_difference(stratified, stratum_col="frequency_tier")], ignore_index=True)
     tokens = tokenize_comments(recent["comment"]) if "comment" in recent else tokenize_comments(None)
     groups = recent["nps_group"].astype(object)
+    if s.analysis_months > 1:
+        analysis_label = i18n.t("satisfaction.analysis_window", lang, n=s.analysis_months, range=format_window(a_label, lang))
+    else:
+        analysis_label = format_window(a_label, lang)
     return SatisfactionReport(
         True,
+        lang=lang,
         period_label=str(scores.loc[0, "label"]),
-        analysis_label=f"the {s.analysis_months} months {a_label}" if s.analysis_months > 1 else a_label,
+        analysis_label=analysis_label,
         scores=scores,
         change=score_change(scores),
         by_month=scores_by_month(surveys),
-        breakdowns=nps_breakdowns(recent, min_n=s.min_group_size),
+        breakdowns=nps_breakdowns(recent, min_n=s.min_group_size, other_label=i18n.t("satisfaction.other", lang)),
         repurchase=repurchase,
         churn=churn_after_response(firsts, end, s.churn_window_days),
         stratified=stratified,
         effect=effect,
         km=time_to_next_purchase(firsts, end, max_days=max(365, s.repurchase_window_days)),
-        drivers=key_drivers(recent, target=s.driver_target, min_responses=s.min_group_size),
+        drivers=key_drivers(recent, target=s.driver_target, min_responses=s.min_group_size,
+                            labels=aspect_labels(ctx.params, lang), lang=lang),
         top_terms=top_terms(tokens, groups, n=s.comment_terms),
         distinguishing=distinguishing_terms(tokens, groups, n=s.comment_terms, prior_scale=s.log_odds_prior_scale),
         samples=sample_comments(recent, s.sample_comments),
