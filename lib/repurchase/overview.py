@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import i18n
 from .periods import Period
+from .report import RichHTML as HTMLBlock
 
 #: (kpi, metrics section, metrics key, unit, better direction, trend key in repurchase.trend)
 KPI_SPECS: tuple[tuple[str, str, str, str, int, str | None], ...] = (
@@ -220,20 +221,6 @@ def sparkline_svg(series: list[float | None], width: int = 120, height: int = 28
     return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
             f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}"/>'
             f'<circle cx="{px[-1]:.1f}" cy="{py[-1]:.1f}" r="2.4" fill="{color}"/></svg>')
-
-
-@dataclass
-class HTMLBlock:
-    """Rich-display wrapper for HTML built here from escaped values."""
-
-    html: str
-    text: str = ""
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return self.text or "(html)"
 
 
 _CARD_CSS = """<style>

@@ -243,10 +243,10 @@ def open_report(params_path: str | Path, period: str = "latest", output_dir: str
 # safe display
 
 
-class HTMLTable:
-    """Rich-display wrapper: an escaped HTML table (also plain text for the console)."""
+class RichHTML:
+    """Rich-display wrapper for HTML built from escaped values (plain text for the console)."""
 
-    def __init__(self, html_text: str, text: str):
+    def __init__(self, html_text: str, text: str = ""):
         self._html = html_text
         self._text = text
 
@@ -254,7 +254,11 @@ class HTMLTable:
         return self._html
 
     def __repr__(self) -> str:
-        return self._text
+        return self._text or "(html)"
+
+
+#: an escaped HTML table, and a sentence whose values came from data
+HTMLTable = SafeMarkdown = RichHTML
 
 
 def _format_value(value: Any, fmt: str | None) -> str:
@@ -317,20 +321,6 @@ def show_table(
     more = f'<p class="table-note">{html.escape(more_label.format(n=f"{cut:,}"))}</p>' if cut > 0 else ""
     table = f'<table class="rp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>{more}'
     return HTMLTable(table, shown.to_string(index=False))
-
-
-class SafeMarkdown:
-    """Rich-display wrapper for a sentence whose values came from data (escaped)."""
-
-    def __init__(self, html_text: str, text: str):
-        self._html = html_text
-        self._text = text
-
-    def _repr_html_(self) -> str:
-        return self._html
-
-    def __repr__(self) -> str:
-        return self._text
 
 
 def say(template: str, /, **values: Any) -> SafeMarkdown:
