@@ -433,6 +433,14 @@ def test_churn_plots_return_axes():
     plt.close("all")
 
 
+def test_training_sample_is_capped_and_said():
+    tx = _cdnow()
+    w = churn.early_warning(tx, pd.Timestamp("1998-07-01"), window_days=90, max_train_rows=300)
+    # 604 training customers (see the CDNOW backtest) -> a stratified sample of 300
+    assert w.sizes.set_index("set").loc["training", "customers"] == 604
+    assert any("sample of 300 of the 604" in n for n in w.notes)
+
+
 def test_backtest_needs_enough_history():
     tx = _tx(RATE_ROWS)
     with pytest.raises(AnalysisError, match="label_window_days lower"):

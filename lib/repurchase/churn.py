@@ -759,7 +759,8 @@ def monthly_churn_by_rfm(
                                  reference_months=segmentation.reference_months, occasion=occasion,
                                  customer_col=customer_col, date_col=date_col, amount_col=amount_col, order_col=order_col)
             labels = seg.assign_segments(rfm, scheme, split=segmentation.cn8_split).astype(str)
-            names = pd.Series([seg.segment_label(x, language) for x in labels], index=rfm["customer_id"])
+            shown = {x: seg.segment_label(x, language) for x in labels.unique()}  # one per segment
+            names = pd.Series(labels.map(shown).to_numpy(), index=rfm["customer_id"])
             group = names.reindex(g.ids).fillna(seg.NOT_SCORED).to_numpy(dtype=object)
         else:
             group = np.full(n_cust, seg.NOT_SCORED, dtype=object)
@@ -957,19 +958,16 @@ def definition_check(
 # early-warning features and labels
 
 
-def _mix(rows: pd.DataFrame, customers: pd.Index, col: str, values: Sequence[str], amount_col: str, customer_col: str,
-         prefix: str) -> pd.DataFrame:
-    """Share of each customer's spend in each of ``values`` (others left out)."""
-    if not len(values):
-        return pd.DataFrame(index=customers)
-    v = rows[col].astype(object).where(rows[col].isin(values))
-    spend = rows[amount_col].where(v.notna(), 0.0)
-    table = spend.groupby([rows[customer_col], v.fillna("")], sort=False).sum().unstack(fill_value=0.0)
-    table = table.reindex(index=customers, columns=list(values), fill_value=0.0)
-    total = rows.groupby(customer_col, sort=False)[amount_col].sum().reindex(customers)
-    shares = table.div(total.where(total > 0), axis=0)
-    shares.columns = [f"{prefix}{c}" for c in values]
-    return shares
+def _mix(values: pd.Series, line_code: np.ndarray, amount: np.ndarray, total: np.ndarray, ids: pd.Index,
+         keep: Sequence[str], prefix: str) -> pd.DataFrame:
+    """Share of each customer's spend (``total``) in each of ``keep`` (other values left out)."""
+    out = pd.DataFrame(index=ids)
+    text = np.where(values.notna().to_numpy(), values.astype(str).to_numpy(dtype=object), None)
+    for j, name in enumerate(keep):  # a few columns (at most 8)
+        hit = text == name
+        spent = np.bincount(line_code[hit], weights=amount[hit], minlength=len(ids))
+        out[f"{prefix}{name}"] = _safe_div(spent, np.where(total > 0, total, np.nan))
+    return out
 
 
 def _top_values(rows: pd.DataFrame, col: str, amount_col: str, top: int = _MIX_TOP) -> list[str]:
@@ -1043,52 +1041,65 @@ def churn_features(
     d0 = _day1(cutoff) - 1  # last day observed
     occ = purchase_occasions(rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
                              amount_col=amount_col, refund_col=refund_col)
+    # integer customer codes against the sorted IDs; occasions sorted by customer, then day
+    codes, uniques = pd.factorize(occ["customer_id"], sort=True)
+    ids = pd.Index(uniques, name="customer_id")
     day = _day(occ["occasion_date"])
+    order = np.lexsort((day, codes))
+    codes, day = codes[order], day[order]
+    amount = occ["amount"].to_numpy(dtype=float)[order]
+    k = len(ids)
+    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    ends = np.r_[starts[1:], len(codes)] - 1
+    n = np.bincount(codes, minlength=k).astype(float)
+    spend = np.bincount(codes, weights=amount, minlength=k)
     age = d0 - day
-    by = occ.groupby("customer_id", sort=True)
-    ids = pd.Index(by.size().index, name="customer_id")
-    first = by["occasion_date"].min()
-    last = by["occasion_date"].max()
-    n = by.size().astype(float)
-    spend = by["amount"].sum()
-    amount = occ["amount"]
+
+    def per(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=k)
+
+    gap = np.r_[np.nan, np.diff(day).astype(float)]
+    gap[starts] = np.nan  # no gap before a customer's first occasion
+    has_gap = ~np.isnan(gap)
+    g0 = np.where(has_gap, gap, 0.0)
+    n_gaps = n - 1
+    gap_mean = _safe_div(per(g0), n_gaps)
     X = pd.DataFrame(index=ids)
-    X["recency_days"] = (d0 - _day(last)).astype(float)
+    X["recency_days"] = (d0 - day[ends]).astype(float)
     X["frequency"] = n
-    X["tenure_days"] = (d0 - _day(first)).astype(float)
+    X["tenure_days"] = (d0 - day[starts]).astype(float)
     X["spend_total"] = spend
     X["spend_per_occasion"] = spend / n
-    gaps = occ["days_since_prev"]
-    X["gap_mean"] = gaps.groupby(occ["customer_id"], sort=True).mean()
-    X["gap_std"] = gaps.groupby(occ["customer_id"], sort=True).std(ddof=0)
-    X["gap_last"] = gaps.groupby(occ["customer_id"], sort=True).last()
-    X["gap_max"] = gaps.groupby(occ["customer_id"], sort=True).max()
+    X["gap_mean"] = gap_mean
+    X["gap_std"] = np.sqrt(np.maximum(_safe_div(per(g0**2), n_gaps) - gap_mean**2, 0.0))
+    X["gap_last"] = np.where(n > 1, gap[ends], np.nan)
+    X["gap_max"] = np.where(n > 1, np.maximum.reduceat(np.where(has_gap, gap, -1.0), starts), np.nan)
     X["overdue_ratio"] = _safe_div(X["recency_days"], X["gap_mean"])
-    windows = pd.DataFrame(
-        {
-            "customer_id": occ["customer_id"],
-            "occasions_90d": (age < 90).astype(float),
-            "occasions_365d": (age < 365).astype(float),
-            "spend_90d": amount.where(age < 90, 0.0),
-            "spend_prev_90d": amount.where((age >= 90) & (age < 180), 0.0),
-            "spend_365d": amount.where(age < 365, 0.0),
-        }
-    ).groupby("customer_id", sort=True).sum()
-    X = X.join(windows)
+    X["occasions_90d"] = per((age < 90).astype(float))
+    X["occasions_365d"] = per((age < 365).astype(float))
+    X["spend_90d"] = per(np.where(age < 90, amount, 0.0))
+    X["spend_prev_90d"] = per(np.where((age >= 90) & (age < 180), amount, 0.0))
+    X["spend_365d"] = per(np.where(age < 365, amount, 0.0))
     X["spend_trend"] = np.nan_to_num(_safe_div(X["spend_90d"] - X["spend_prev_90d"], X["spend_90d"] + X["spend_prev_90d"]))
+    # order lines: category and channel mix, refunds
+    line_code = ids.get_indexer(rows[customer_col])
+    line_amount = rows[amount_col].to_numpy(dtype=float)
+    line_total = np.bincount(line_code, weights=line_amount, minlength=k)
     if category_col in rows.columns:
-        X["n_categories"] = rows.groupby(customer_col, sort=True)[category_col].nunique().reindex(ids).astype(float)
+        cat_codes, _ = pd.factorize(rows[category_col])
+        known = cat_codes >= 0
+        pairs = np.unique(line_code[known].astype(np.int64) * (cat_codes.max() + 1) + cat_codes[known])
+        X["n_categories"] = np.bincount(pairs // (cat_codes.max() + 1), minlength=k).astype(float)
         cats = list(categories) if categories is not None else _top_values(rows, category_col, amount_col)
-        X = X.join(_mix(rows, ids, category_col, cats, amount_col, customer_col, "cat_"))
+        X = X.join(_mix(rows[category_col], line_code, line_amount, line_total, ids, cats, "cat_"))
     if channel_col in rows.columns:
         chans = list(channels) if channels is not None else _top_values(rows, channel_col, amount_col)
-        X = X.join(_mix(rows, ids, channel_col, chans, amount_col, customer_col, "chn_"))
+        X = X.join(_mix(rows[channel_col], line_code, line_amount, line_total, ids, chans, "chn_"))
     if refund_col in rows.columns:
-        refund = rows[refund_col].astype(float)
-        per = pd.DataFrame({"r": refund, "g": rows[amount_col] + refund, "k": (refund > 0).astype(float)})
-        agg = per.groupby(rows[customer_col], sort=True).sum().reindex(ids)
-        X["refund_share"] = np.nan_to_num(_safe_div(agg["r"], agg["g"]))
-        X["refunded_lines"] = agg["k"]
+        refund = rows[refund_col].to_numpy(dtype=float)
+        refunded = np.bincount(line_code, weights=refund, minlength=k)
+        X["refund_share"] = np.nan_to_num(_safe_div(refunded, line_total + refunded))
+        X["refunded_lines"] = np.bincount(line_code, weights=(refund > 0).astype(float), minlength=k)
     if customers is not None and customer_col in customers.columns:
         X = X.join(_customer_features(customers, ids, cutoff, d0, customer_col, tier_date_col, tier_order))
     if surveys is not None and customer_col in surveys.columns and "response_date" in surveys.columns:
@@ -1298,6 +1309,14 @@ def _curve_points(label: np.ndarray, scores: Mapping[str, np.ndarray], points: i
     return pd.concat(frames, ignore_index=True)
 
 
+def _cap(X: pd.DataFrame, y: np.ndarray, rows: int, random_state: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """At most ``rows`` training rows: a stratified random sample (seeded) when there are more."""
+    if len(X) <= rows:
+        return X, y
+    X_s, _, y_s, _ = train_test_split(X, y, train_size=rows, stratify=y, random_state=random_state)
+    return X_s, y_s
+
+
 def _threshold_at(tx: pd.DataFrame, cutoff: pd.Timestamp, fixed: int | None, quantile: float, horizon: int | None,
                   occasion: str, cols: dict) -> int:
     if fixed is not None:
@@ -1329,6 +1348,7 @@ def early_warning(
     importance_repeats: int = 3,
     importance_rows: int = 5000,
     choice_margin: float = 0.005,
+    max_train_rows: int = 200_000,
     occasion: str = "customer_day",
     customer_col: str = "customer_id",
     order_col: str = "order_id",
@@ -1373,6 +1393,10 @@ def early_warning(
         Seed of the models, the validation split and the permutation importance.
     choice_margin
         How much better (validation ROC AUC) gradient boosting must be to be chosen.
+    max_train_rows
+        The models learn on at most this many customers (a stratified, seeded
+        sample), which keeps very large clients to seconds; the test set and the
+        scoring always use every customer.
     importance_repeats, importance_rows
         Shuffles per feature in the permutation importance (test set, ROC AUC),
         on at most this many test rows (a random sample, seeded).
@@ -1398,7 +1422,7 @@ def early_warning(
             threshold_quantile=threshold_quantile, threshold_horizon_days=threshold_horizon_days,
             population=population, customers=customers, surveys=surveys, tier_date_col=tier_date_col,
             random_state=random_state, importance_repeats=importance_repeats, importance_rows=importance_rows,
-            choice_margin=choice_margin, occasion=occasion,
+            choice_margin=choice_margin, max_train_rows=max_train_rows, occasion=occasion,
             customer_col=customer_col, order_col=order_col, date_col=date_col, amount_col=amount_col,
         )  # fmt: skip
 
@@ -1419,6 +1443,7 @@ def _early_warning(
     importance_repeats: int,
     importance_rows: int,
     choice_margin: float,
+    max_train_rows: int,
     occasion: str,
     customer_col: str,
     order_col: str,
@@ -1463,6 +1488,7 @@ def _early_warning(
     X_test = X_test.reindex(columns=features)
     X_end = X_end.reindex(columns=features)
     ytr, yte = y_train.to_numpy(), y_test.to_numpy()
+    X_train, ytr = _cap(X_train, ytr, max_train_rows, random_state)
     # choose on a validation split of the training cutoff
     X_fit, X_val, y_fit, y_val = train_test_split(X_train, ytr, test_size=0.25, stratify=ytr, random_state=random_state)
     validation_rows = []
@@ -1517,7 +1543,7 @@ def _early_warning(
     test_scores = pd.DataFrame({"customer_id": X_test.index, "churned": yte, **scores})
     # final model on the latest fully observed window, scoring the active customers at the end
     final = _models(random_state)[chosen]
-    final.fit(X_test, yte)
+    final.fit(*_cap(X_test, yte, max_train_rows, random_state))
     p_end = final.predict_proba(X_end)[:, 1] if len(X_end) else np.array([])
     end_scores = pd.DataFrame({"customer_id": X_end.index, "p_churn": p_end})
     end_scores = end_scores.join(X_end[["recency_days", "frequency", "spend_365d", "spend_total"]].reset_index(drop=True))
@@ -1526,11 +1552,14 @@ def _early_warning(
             "set": ["training", "test", "scoring"],
             "cutoff": [train_cutoff, test_cutoff, end],
             "threshold_days": [thetas["train"], thetas["test"], thetas["end"]],
-            "customers": [len(X_train), len(X_test), len(X_end)],
-            "churners": [int(ytr.sum()), int(yte.sum()), np.nan],
-            "base_rate": [float(ytr.mean()), base_rate, np.nan],
+            "customers": [len(y_train), len(X_test), len(X_end)],
+            "churners": [int(y_train.sum()), int(yte.sum()), np.nan],
+            "base_rate": [float(y_train.mean()), base_rate, np.nan],
         }
     )
+    if len(y_train) > max_train_rows:
+        notes.append(f"The models learned on a stratified random sample of {max_train_rows:,} of the "
+                     f"{len(y_train):,} training customers.")
     if customers is not None and "tier" in customers.columns and not tier_date_col:
         notes.append("Member tier is not used: the customers file records today's tier without a date, so it may "
                      "reflect spending after the cutoff.")
