@@ -433,6 +433,19 @@ def test_churn_plots_return_axes():
     plt.close("all")
 
 
+def test_the_sentence_says_so_when_recency_wins():
+    import dataclasses
+
+    w = churn.early_warning(_cdnow(), pd.Timestamp("1998-07-01"), window_days=90)
+    table = w.comparison.set_index("model")
+    table.loc["recency", "roc_auc"] = table.loc[w.chosen, "roc_auc"] + 0.05
+    lost = dataclasses.replace(w, comparison=table.reset_index())
+    assert "The recency-only baseline beats the" in churn.describe_model(lost)
+    table.loc["recency", "roc_auc"] = table.loc[w.chosen, "roc_auc"] - 0.001
+    tied = dataclasses.replace(w, comparison=table.reset_index())
+    assert "rank customers about equally well" in churn.describe_model(tied)
+
+
 def test_training_sample_is_capped_and_said():
     tx = _cdnow()
     w = churn.early_warning(tx, pd.Timestamp("1998-07-01"), window_days=90, max_train_rows=300)
