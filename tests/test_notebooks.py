@@ -47,3 +47,13 @@ def test_cells_hold_no_logic(path):
         banned = (ast.For, ast.While, ast.FunctionDef, ast.ClassDef, ast.If, ast.With, ast.Try, ast.Lambda, ast.ListComp, ast.DictComp)
         bad = [type(n).__name__ for n in ast.walk(tree) if isinstance(n, banned)]
         assert not bad, f"{path.name}: move {bad} into lib/repurchase:\n{cell.source}"
+
+
+def test_a_notebook_runs_with_its_default_parameters(tmp_path, demo_data):
+    """As in JupyterLab: no injected values, run from the notebooks folder, side files to build/interactive/."""
+    out = tmp_path / "01_cleaning.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "01_cleaning.ipynb"), str(out), kernel_name="python3",
+                        cwd=str(ROOT / "notebooks"), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    assert not [c for c in nb.cells if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.outputs)]
+    assert (ROOT / "build" / "interactive" / "demo-online" / "2026-10" / "metrics" / "cleaning.json").exists()

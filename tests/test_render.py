@@ -218,3 +218,30 @@ def test_demo_reports_leak_no_customer_ids_emails_or_phones(rendered, demo_data)
 def test_privacy_scan_would_catch_a_leak():
     text = "<td>C0010423</td><td>gluo1973@163.com</td><td>137-2623-1193</td>"
     assert set(_TOKEN.findall(text)) & {"C0010423"} and _EMAIL.findall(text) and _PHONE.findall(text)
+
+
+# ---------------------------------------------------------------------------
+# language: the Chinese client's reports are in Chinese
+
+_LATIN_WORD = __import__("re").compile(r"\b[A-Za-z]{4,}\b")
+#: Latin words a Chinese report may keep: abbreviations, model and method names
+_ALLOWED_LATIN = {"NPS", "CSAT", "CLV", "RFM", "CRM", "VIP", "AUC", "ROC", "Brier", "Gamma", "Pareto", "Kaplan",
+                  "Meier", "Johnson", "Wilson", "jieba", "lifetimes", "Noto", "Sans", "CNY", "Shapley"}
+
+
+def test_chinese_client_headings_and_tables_are_in_chinese(rendered):
+    import html as html_lib
+    import re
+
+    (stores,) = [o for o in rendered["outcomes"] if o.client == "demo-stores"]
+    problems = []
+    for page in sorted(stores.report_dir.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        parts = re.findall(r"<h[1-3][^>]*>(.*?)</h[1-3]>", text, re.S) + re.findall(r"<th>(.*?)</th>", text, re.S)
+        parts += re.findall(r'<p class="rp-say">(.*?)</p>', text, re.S)
+        for part in parts:
+            plain = html_lib.unescape(re.sub(r"<[^>]+>", "", part))
+            words = {w for w in _LATIN_WORD.findall(plain) if w not in _ALLOWED_LATIN and not w.isupper()}
+            if words:
+                problems.append(f"{page.name}: {plain.strip()[:80]!r} has {sorted(words)[:4]}")
+    assert not problems, "\n".join(problems[:30])
