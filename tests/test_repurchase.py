@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -238,16 +239,24 @@ def test_headline_with_comparisons(occ):
     assert math.isnan(h.loc["buyback_rate", "prev_period"]) and math.isnan(h.loc["buyback_rate", "change_prev"])
     # N-day: 2024-03-31 - 30 days = 03-01, not a month end -> latest fully observed month is 2024-02 (rate 1/2)
     assert h.loc["n_day_repurchase_30", "value"] == pytest.approx(0.5)
-    assert h.loc["n_day_repurchase_30", "basis"] == "first-time buyers of 2024-02"
+    assert h.loc["n_day_repurchase_30", ["basis", "basis_kind"]].tolist() == ["2024-02", "first_time_buyers"]
     # 60 days: 03-31 - 60 = 01-31, a month end -> 2024-01, which has no first-time buyers
-    assert h.loc["n_day_repurchase_60", "basis"] == "first-time buyers of 2024-01"
+    assert h.loc["n_day_repurchase_60", "basis"] == "2024-01"
     assert math.isnan(h.loc["n_day_repurchase_60", "value"])
     # Kaplan-Meier median gap as of 2024-03-31: 49 days (see test_km_by_hand)
     assert h.loc["median_days_between_purchases", "value"] == 49.0
     shown = rp.format_headline(h.reset_index(), "CNY").set_index("KPI")
-    assert shown.loc["Average order value · 客单价", "this month"] == "CNY 65.00"
-    assert shown.loc["Repurchase rate (customers) · 复购率（按人）", "change"] == "+50.0 pp"
+    # AOV in March: 260 revenue / 4 orders = 65
+    assert shown.loc["Average order value", "this month"] == "¥65"
+    assert shown.loc["Repurchase rate (customers)", "change"] == "+50.0 pp"
+    assert shown.loc["30-day repurchase of first-time buyers", "describes"] == "first-time buyers of Feb 2024"
     assert "4 customers bought (1 new, 2 returning, 1 reactivated)" in rp.describe_headline(h.reset_index())
+    # the same table and sentence in Chinese: headers, names, units and months from the zh catalog
+    zh = rp.format_headline(h.reset_index(), "CNY", "zh").set_index("指标")
+    assert zh.loc["客单价", "本月"] == "¥65" and zh.loc["复购率（按人）", "较上月变化"] == "+50.0 个百分点"
+    assert zh.loc["30天复购率（新客）", "对应范围"] == "2024年2月的新客"
+    assert zh.loc["购买周期", "本月"] == "49 天"
+    assert rp.describe_headline(h.reset_index(), "CNY", "zh").startswith("2024年3月共有 4 位客户购买（新客 1、老客 2、回流客 1）")
 
 
 def test_metrics_have_every_key_and_a_trend(occ):
@@ -401,7 +410,8 @@ def test_cohort_notes(occ):
     later = rp.cohort_notes(occ, pd.Timestamp("2024-05-01"))
     assert later["partial_last_month"]  # April ends without data
     text = rp.describe_cohorts(rp.cohort_table(occ, END), notes)
-    assert "2023-03 to 2023-09" in text
+    assert "cohorts Mar 2023 to Sep 2023" in text
+    assert "2023年3月至2023年9月的批次" in rp.describe_cohorts(rp.cohort_table(occ, END), notes, "zh")
 
 
 # ---------------------------------------------------------------------------
@@ -510,6 +520,18 @@ def test_glossary_covers_every_headline_kpi_in_two_languages():
     assert set(rp.KPI_UNITS) <= keys | {"n_day_repurchase"}
     reactivated = table.set_index("term").loc["Reactivated buyers"]
     assert "after 120 or more days" in reactivated["definition"] and "120 天" in reactivated["定义"]
+    # GLOSSARY comes from the catalogs: its Chinese definition is the zh template
+    entry = next(g for g in rp.GLOSSARY if g["key"] == "occasion")
+    assert entry["zh"] == "购买次数口径" and "{occasion}" in entry["definition_zh"]
+    # a report's table: the term in the report language, its name in the other, the definition in the report language
+    zh = rp.glossary(RepurchaseSettings(occasion="order"), lang="zh").set_index("术语")
+    assert list(zh.columns) == ["英文名称", "定义"]
+    assert zh.loc["购买次数口径", "英文名称"] == "Purchase occasion"
+    assert zh.loc["购买次数口径", "定义"].startswith("一次购买：每个订单记为一次。")
+    en = rp.glossary(keys=["lift", "support"], lang="en")
+    assert en.columns.tolist() == ["term", "中文", "definition"] and en["term"].tolist() == ["Lift", "Support"]
+    with pytest.raises(AnalysisError, match="no glossary entry 'churn'"):
+        rp.glossary(keys=["churn"])
 
 
 # ---------------------------------------------------------------------------
@@ -660,8 +682,12 @@ def test_demo_consumable_first_customers_repeat_more(client):
 def test_describe_settings_and_drivers(in_period):
     text = rp.describe_settings(RepurchaseSettings(reactivation_gap_days=90, repeat_orders="all_of_repeaters", n_day_windows=[7, 30]))
     assert "after 90 days" in text and "all_of_repeaters" in text and "N = 7, 30 days" in text
-    assert "category and product_name" in rp.describe_drivers_available(in_period)
-    assert "no category or product_name" in rp.describe_drivers_available(in_period.drop(columns=["category", "product_name"]))
+    zh = rp.describe_settings(RepurchaseSettings(reactivation_gap_days=90, n_day_windows=[7, 30]), "zh")
+    assert "满 90 天后再次购买记为回流客" in zh and "N = 7、30 天" in zh
+    assert "category and product columns" in rp.describe_drivers_available(in_period)
+    missing = rp.describe_drivers_available(in_period.drop(columns=["category", "product_name"]))
+    assert "no category or product column" in missing and "(category, product_name)" in missing
+    assert "品类和商品字段" in rp.describe_drivers_available(in_period, lang="zh")
 
 
 def test_top_groups_are_kept_and_the_rest_pooled(in_period, occ):
@@ -710,5 +736,77 @@ def test_repurchase_plots_return_axes_and_leave_unobservable_cells_blank(tx, occ
     heat = plots.plot_cohort_heatmap(rp.cohort_matrix(cohorts), left_censored=["2024-02"])
     assert [t.get_text() for t in heat.texts] == ["100%", "50%", "100%"]
     assert np.ma.getmaskarray(heat.collections[0].get_array()).ravel().tolist() == [False, False, False, True]
-    assert [t.get_text() for t in heat.get_yticklabels()] == ["2024-02 *", "2024-03"]
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["Feb 2024 *", "Mar 2024"]
     plt.close("all")
+    # in Chinese every title, axis label, legend entry and annotation is Chinese: no Latin word is left but the
+    # method names and symbols (Kaplan–Meier, log2, N, n, t, p90 inside numbers); data values sit on tick labels only
+    allowed = re.compile(r"Kaplan–Meier|log2|(?<![A-Za-z])[Nnt](?![A-Za-z])|[^A-Za-z]")
+    cjk = plots.register_cjk_font()  # Chinese glyphs for these charts only (rc_context), as the reports get them
+    with matplotlib.rc_context({"font.sans-serif": [cjk, "DejaVu Sans"] if cjk else ["DejaVu Sans"]}):
+        zh_axes = [fn(*args, lang="zh") for fn, args in calls]
+    for (fn, _), ax in zip(calls, zh_axes):
+        shown = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+        legend = ax.get_legend()
+        shown += [t.get_text() for t in legend.get_texts()] if legend else []
+        assert re.search(r"[\u4e00-\u9fff]", ax.get_title()), fn.__name__
+        left = [text for text in shown if allowed.sub("", text)]
+        assert left == [], f"{fn.__name__}: English left in {left}"
+        plt.close(ax.figure)
+    heat = plots.plot_cohort_heatmap(rp.cohort_matrix(cohorts), left_censored=["2024-02"], lang="zh")
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["2024年2月 *", "2024年3月"]
+    assert heat.get_title() == "各获客批次再次购买的客户比例（按首购后月数）"
+    plt.close("all")
+
+
+# ---------------------------------------------------------------------------
+# report language
+
+
+def _latin_left(text: str, data_values: set[str]) -> list[str]:
+    """Latin words in a Chinese text, except data values, method names and params keys (repurchase.occasion …)."""
+    words = re.findall(r"[A-Za-z][A-Za-z_.\-]*", text)
+    allowed = {"Kaplan–Meier", "Kaplan", "Meier", "Wilson", "KM", "N", "n", "A", "B", "log2", "customer_day", "order", "net",
+               "exclude", "beyond_first", "all_of_repeaters"}
+    return [w for w in words if w not in allowed and w not in data_values
+            and not w.startswith(("repurchase.", "cleaning.", "sources."))]
+
+
+def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
+    from repurchase.params import CleaningSettings
+
+    data_values = set(tx["category"]) | set(tx["product_name"]) | {"Phone X"} | {"X"}
+    s = RepurchaseSettings(n_day_windows=[30, 60])
+    monthly = rp.monthly_kpis(occ, END)
+    cycle = rp.purchase_cycle(tx, END, by="category", min_gaps=1)
+    groups = rp.repurchase_by_first_group(in_period, occ, END, window_days=30, min_customers=1, top=1)
+    rules = rp.bought_together(in_period, "category", min_support=0.1)
+    refunds = rp.refund_rates(in_period, "category", min_lines=1)
+    texts = [
+        rp.describe_occasion(s, CleaningSettings(refunds="net"), "zh"),
+        rp.describe_occasion(RepurchaseSettings(occasion="order"), CleaningSettings(refunds="exclude"), "zh"),
+        rp.describe_settings(s, "zh"),
+        rp.describe_headline(rp.headline_kpis(occ, PERIOD, s, monthly), "CNY", "zh"),
+        rp.describe_time_to_second(rp.time_to_second_purchase(occ, END), lang="zh"),
+        rp.describe_cycle(cycle, rp.naive_gap_stats(occ, END), 365, "zh"),
+        rp.describe_cohorts(rp.cohort_table(occ, END), rp.cohort_notes(occ, pd.Timestamp("2024-05-01")), "zh"),
+        rp.describe_drivers_available(in_period.drop(columns="product_name"), lang="zh"),
+        rp.describe_first_groups(groups, "category", 30, "zh"),
+        rp.describe_pairs(rules, "category", "zh"),
+        rp.describe_refunds(refunds, "category", "zh"),
+        rp.describe_buyer_products(rp.products_by_buyer_type(in_period, occ, END, by="category", window_days=30), lang="zh"),
+        rp.describe_first_groups(groups.iloc[0:0], "category", 30, "zh"),
+    ]
+    tables = [
+        rp.format_headline(rp.headline_kpis(occ, PERIOD, s, monthly), "CNY", "zh"),
+        rp.format_cycle(cycle, "category", "zh"), rp.format_first_groups(groups, "category", "zh"), rp.format_pairs(rules, "zh"),
+        rp.format_refunds(refunds, "category", "CNY", "zh"), rp.glossary(s, lang="zh").drop(columns="英文名称"),
+    ]
+    for table in tables:
+        texts += [" ".join(map(str, table.columns))] + [" ".join(map(str, row)) for row in table.itertuples(index=False)]
+    left = {text: _latin_left(text, data_values) for text in texts}
+    assert {k: v for k, v in left.items() if v} == {}
+    # the pooled group and the overall row are translated, data values kept
+    assert rp.format_first_groups(groups, "category", "zh")["品类"].tolist() == ["Coffee", "（其他）"]
+    assert rp.format_cycle(cycle, "category", "zh")["品类"].iloc[0] == "全部"
+    # money in the locale's format: Coffee carries the fixture's only refund, 10 (line A4)
+    assert rp.format_refunds(refunds, "category", "CNY", "zh").iloc[0]["退款金额"] == "¥10"

@@ -6,7 +6,7 @@ take cleaned transactions (one row per order line, see
 from them, plus the exclusive end of the observation (``period.end_exclusive``),
 and return tidy DataFrames. All work is vectorised: no loop runs per customer.
 
-Definitions (also in :data:`GLOSSARY`, which the reports print):
+Definitions (also in :data:`GLOSSARY`, which the reports print through :func:`glossary`):
 
 * **Purchase occasion.** A distinct customer-day (default, ``occasion:
   customer_day``) or one order (``occasion: order``). Refunds follow the cleaning
@@ -30,6 +30,10 @@ Definitions (also in :data:`GLOSSARY`, which the reports print):
 * **Purchase cycle.** Days between consecutive occasions, estimated by
   Kaplan–Meier with each customer's open last gap (from the last occasion to the
   end of the data) censored.
+
+Text shown in a report (sentences, table headers, KPI names, the glossary) comes
+from the message catalog (``resources/i18n/<lang>/repurchase.yaml``): the
+``describe_*`` and ``format_*`` functions and :func:`glossary` take ``lang``.
 """
 
 from __future__ import annotations
@@ -40,11 +44,13 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .errors import AnalysisError, DataError
 from .params import CleaningSettings, RepurchaseSettings
 
 __all__ = [
     "GLOSSARY",
+    "GLOSSARY_KEYS",
     "KPI_UNITS",
     "assign_occasions",
     "bought_together",
@@ -63,9 +69,14 @@ __all__ = [
     "describe_settings",
     "describe_time_to_second",
     "first_purchase_groups",
+    "format_cycle",
+    "format_first_groups",
     "format_headline",
+    "format_pairs",
+    "format_refunds",
     "gap_durations",
     "glossary",
+    "group_label",
     "headline_kpis",
     "kaplan_meier",
     "km_quantiles",
@@ -106,6 +117,29 @@ def _month_index(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 def _month_start(index: np.ndarray | Sequence[int]) -> pd.DatetimeIndex:
     idx = np.asarray(index, dtype="int64")
     return pd.to_datetime({"year": idx // 12, "month": idx % 12 + 1, "day": np.ones_like(idx)})
+
+
+#: codes the library puts in ``group`` columns, shown through the catalog
+_GROUP_KEYS = {"all": "repurchase.group_all", "(other)": "repurchase.group_other", "(unknown)": "repurchase.group_unknown"}
+
+
+def group_label(value, lang: str = "en") -> str:
+    """A value of a ``group`` column as shown: ``all``, ``(other)`` and ``(unknown)`` in ``lang``, data values as they are."""
+    key = _GROUP_KEYS.get(value) if isinstance(value, str) else None
+    return i18n.t(key, lang) if key else str(value)
+
+
+def _column_name(col: str, lang: str) -> str:
+    """A transaction column's display name (``col.<column>`` in the catalog), or the column itself."""
+    return i18n.t(f"col.{col}", lang) if i18n.has(f"col.{col}", lang) else col
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}%}" if value is not None and np.isfinite(value) else "–"
+
+
+def _whole(value: float) -> str:
+    return f"{value:,.0f}" if value is not None and np.isfinite(value) else "–"
 
 
 def _require(tx: pd.DataFrame, cols: Iterable[str], what: str) -> None:
@@ -347,32 +381,21 @@ def _until(occ: pd.DataFrame, end: pd.Timestamp | None) -> tuple[pd.DataFrame, p
     return occ, end
 
 
-def describe_occasion(settings: RepurchaseSettings, cleaning: CleaningSettings | None = None) -> str:
-    """How purchase occasions and refunds are counted, in one paragraph for the report."""
+def describe_occasion(settings: RepurchaseSettings, cleaning: CleaningSettings | None = None, lang: str = "en") -> str:
+    """How purchase occasions and refunds are counted, in one paragraph for the report (in ``lang``)."""
     cleaning = cleaning or CleaningSettings()
-    if settings.occasion == "customer_day":
-        occ = ("A purchase occasion is a distinct customer-day: all orders a customer places on one calendar day "
-               "count as one purchase (repurchase.occasion: customer_day).")
-    else:
-        occ = ("A purchase occasion is one order: two orders on the same day count as two purchases "
-               "(repurchase.occasion: order).")
-    if cleaning.refunds == "net":
-        ref = ("Refunds are netted (cleaning.refunds: net): revenue is net of refunds, and a fully refunded order line "
-               "is not a purchase, so an occasion whose lines were all refunded does not count.")
-    else:
-        ref = ("Refunded order lines are dropped with their refunds (cleaning.refunds: exclude), so they count "
-               "neither as purchases nor as revenue.")
-    return f"{occ} {ref}"
+    occ = i18n.t("repurchase.occasion_customer_day" if settings.occasion == "customer_day" else "repurchase.occasion_order", lang)
+    ref = i18n.t("repurchase.refunds_net" if cleaning.refunds == "net" else "repurchase.refunds_exclude", lang)
+    return occ + i18n.t("repurchase.sentence_sep", lang) + ref
 
 
-def describe_settings(settings: RepurchaseSettings) -> str:
-    """This client's values of the settings that enter the KPI definitions."""
-    repeat = ("a buyer's occasions beyond the first in the month" if settings.repeat_orders == "beyond_first"
-              else "every occasion of buyers with 2 or more in the month")
-    windows = ", ".join(str(n) for n in settings.n_day_windows) or "none"
-    return (f"Settings for this client: a returning buyer counts as reactivated after {settings.reactivation_gap_days} "
-            f"days without a purchase (repurchase.reactivation_gap_days); 复购率 by order counts {repeat} as repeats "
-            f"(repurchase.repeat_orders: {settings.repeat_orders}); N-day repurchase uses N = {windows} days.")
+def describe_settings(settings: RepurchaseSettings, lang: str = "en") -> str:
+    """This client's values of the settings that enter the KPI definitions (in ``lang``)."""
+    repeat = i18n.t("repurchase.repeat_beyond_first" if settings.repeat_orders == "beyond_first"
+                    else "repurchase.repeat_all_of_repeaters", lang)
+    windows = i18n.t("repurchase.list_sep", lang).join(str(n) for n in settings.n_day_windows) or i18n.t("repurchase.none", lang)
+    return i18n.t("repurchase.settings", lang, gap=settings.reactivation_gap_days, repeat=repeat,
+                  repeat_orders=settings.repeat_orders, windows=windows)
 
 
 # ---------------------------------------------------------------------------
@@ -951,11 +974,13 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
         One row per KPI: ``kpi``, ``unit``, ``value``, ``prev_period``, ``prev_year``,
         ``change_prev`` and ``change_year`` (the difference for rates, in
         share points; the relative change otherwise; NaN when either side is
-        undefined or ``inf``) and ``basis`` (the month the value describes). A
-        Kaplan–Meier median that is never reached is ``inf``. The N-day rows (``n_day_repurchase_30`` …) describe the
-        latest acquisition month whose first-time buyers were all observed for N
-        days; ``median_days_between_purchases`` is the Kaplan–Meier median gap as
-        of each month's end.
+        undefined or ``inf``), ``basis`` (the month the value describes, ``YYYY-MM``)
+        and ``basis_kind`` (``month``; ``first_time_buyers``: the N-day rows
+        (``n_day_repurchase_30`` …) describe the first-time buyers of the latest
+        acquisition month whose first-time buyers were all observed for N days;
+        ``gaps_up_to``: ``median_days_between_purchases`` is the Kaplan–Meier median
+        gap of all gaps up to the month's end). A Kaplan–Meier median that is never
+        reached is ``inf``.
     """
     settings = settings or RepurchaseSettings()
     end = period.end_exclusive
@@ -968,7 +993,7 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
     for kpi in _MONTHLY_HEADLINE:
         vals = [float(by_month[kpi].get(m, np.nan)) for m in months]
         rows.append({"kpi": kpi, "unit": KPI_UNITS[kpi], "value": vals[0], "prev_period": vals[1], "prev_year": vals[2],
-                     "basis": period.label})
+                     "basis": period.label, "basis_kind": "month"})
     last = _last_day(end)
     nday = n_day_repurchase(occ, end, settings.n_day_windows)
     for n in settings.n_day_windows:
@@ -977,11 +1002,11 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
         when = _month_start([idx, idx - 1, idx - 12])
         vals = [float(table.get(m, np.nan)) for m in when]
         rows.append({"kpi": f"n_day_repurchase_{n}", "unit": "rate", "value": vals[0], "prev_period": vals[1],
-                     "prev_year": vals[2], "basis": f"first-time buyers of {when[0]:%Y-%m}"})
+                     "prev_year": vals[2], "basis": f"{when[0]:%Y-%m}", "basis_kind": "first_time_buyers"})
     ends = [end, period.previous.end_exclusive, period.year_ago.end_exclusive]
     vals = [_km_median_until(occ, e) for e in ends]
     rows.append({"kpi": "median_days_between_purchases", "unit": "days", "value": vals[0], "prev_period": vals[1],
-                 "prev_year": vals[2], "basis": f"all gaps up to {period.label}"})
+                 "prev_year": vals[2], "basis": period.label, "basis_kind": "gaps_up_to"})
     out = pd.DataFrame(rows)
     rate = out["unit"] == "rate"
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -989,80 +1014,97 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
             both = np.isfinite(out["value"]) & np.isfinite(out[ref])  # "not reached" (inf) has no change
             rel = out["value"] / out[ref].where(out[ref] != 0) - 1
             out[col] = np.where(both, np.where(rate, out["value"] - out[ref], rel), np.nan)
-    return out[["kpi", "unit", "value", "prev_period", "prev_year", "change_prev", "change_year", "basis"]]
+    return out[["kpi", "unit", "value", "prev_period", "prev_year", "change_prev", "change_year", "basis", "basis_kind"]]
 
 
-def _kpi_name(kpi: str) -> str:
-    entry = _GLOSSARY_BY_KEY.get(kpi)
-    if entry is not None:
-        return f"{entry['en']} · {entry['zh']}"
+def _kpi_name(kpi: str, lang: str = "en") -> str:
+    """A headline KPI's name in ``lang`` (the glossary term)."""
+    if i18n.has(f"repurchase.term.{kpi}", lang):
+        return i18n.t(f"repurchase.term.{kpi}", lang)
     if kpi.startswith("n_day_repurchase_"):
-        n = kpi.rsplit("_", 1)[1]
-        return f"{n}-day repurchase of first-time buyers · {n}天复购率"
+        return i18n.t("repurchase.kpi_n_day", lang, n=kpi.rsplit("_", 1)[1])
     return kpi
 
 
-def _fmt(value: float, unit: str, currency: str = "") -> str:
+def _fmt(value: float, unit: str, currency: str = "", lang: str = "en") -> str:
     if value is None or not np.isfinite(value):
-        return "–" if value is None or np.isnan(value) else "not reached"
+        return "–" if value is None or np.isnan(value) else i18n.t("repurchase.not_reached", lang)
     if unit == "rate":
         return f"{value:.1%}"
     if unit == "money":
-        return f"{currency} {value:,.2f}".strip()
+        return i18n.format_money(value, currency, lang) if currency else i18n.format_number(value, lang)
     if unit == "days":
-        return f"{value:,.0f} days"
+        return i18n.t("repurchase.days", lang, n=f"{value:,.0f}")
     return f"{value:,.0f}"
 
 
-def _fmt_change(value: float, unit: str) -> str:
+def _fmt_change(value: float, unit: str, lang: str = "en") -> str:
     if value is None or not np.isfinite(value):
         return "–"
     if unit == "rate":
-        return f"{value * 100:+.1f} pp"
+        return i18n.t("repurchase.pp", lang, value=f"{value * 100:+.1f}")
     return f"{value:+.1%}"
 
 
-def format_headline(headline: pd.DataFrame, currency: str = "") -> pd.DataFrame:
-    """The headline table as display text: names in English and Chinese, units, changes.
+def _basis(label: str, kind: str, lang: str) -> str:
+    month = i18n.format_month(label, lang)
+    if kind == "first_time_buyers":
+        return i18n.t("repurchase.basis_first_time_buyers", lang, month=month)
+    if kind == "gaps_up_to":
+        return i18n.t("repurchase.basis_gaps_up_to", lang, month=month)
+    return month
 
-    Rates change in percentage points (pp); everything else in percent.
+
+def _headers(frame: pd.DataFrame, lang: str, names: dict[str, str]) -> pd.DataFrame:
+    """Rename display columns to their ``repurchase.col.<name>`` text, or to a name already given."""
+    return frame.rename(columns={c: names.get(c) or i18n.t(f"repurchase.col.{c}", lang) for c in frame.columns})
+
+
+def format_headline(headline: pd.DataFrame, currency: str = "", lang: str = "en") -> pd.DataFrame:
+    """The headline table as display text in ``lang``: KPI names, values with units, changes, the month described.
+
+    Rates change in percentage points; everything else in percent. Money is
+    written with :func:`repurchase.i18n.format_money` (e.g. ¥1.2万 in Chinese).
     """
     units = headline["unit"].tolist()
-    return pd.DataFrame(
+    kinds = headline["basis_kind"] if "basis_kind" in headline else pd.Series("month", index=headline.index)
+    table = pd.DataFrame(
         {
-            "KPI": [_kpi_name(k) for k in headline["kpi"]],
-            "this month": [_fmt(v, u, currency) for v, u in zip(headline["value"], units)],
-            "previous month": [_fmt(v, u, currency) for v, u in zip(headline["prev_period"], units)],
-            "change": [_fmt_change(v, u) for v, u in zip(headline["change_prev"], units)],
-            "same month last year": [_fmt(v, u, currency) for v, u in zip(headline["prev_year"], units)],
-            "change vs last year": [_fmt_change(v, u) for v, u in zip(headline["change_year"], units)],
-            "describes": headline["basis"].tolist(),
+            "kpi": [_kpi_name(k, lang) for k in headline["kpi"]],
+            "this_month": [_fmt(v, u, currency, lang) for v, u in zip(headline["value"], units)],
+            "previous_month": [_fmt(v, u, currency, lang) for v, u in zip(headline["prev_period"], units)],
+            "change": [_fmt_change(v, u, lang) for v, u in zip(headline["change_prev"], units)],
+            "same_month_last_year": [_fmt(v, u, currency, lang) for v, u in zip(headline["prev_year"], units)],
+            "change_year": [_fmt_change(v, u, lang) for v, u in zip(headline["change_year"], units)],
+            "describes": [_basis(b, k, lang) for b, k in zip(headline["basis"], kinds)],
         }
     )
+    return _headers(table, lang, {})
 
 
-def describe_headline(headline: pd.DataFrame, currency: str = "") -> str:
-    """Two plain-language sentences on the month's buyers and 复购率."""
+def describe_headline(headline: pd.DataFrame, currency: str = "", lang: str = "en") -> str:
+    """Two plain-language sentences on the month's buyers and 复购率, in ``lang``."""
     h = headline.set_index("kpi")
 
     def v(k: str, col: str = "value") -> float:
         return float(h.loc[k, col]) if k in h.index else math.nan
 
-    text = (
-        f"In {h.loc['buyers', 'basis']}, {_fmt(v('buyers'), 'count')} customers bought "
-        f"({_fmt(v('new_buyers'), 'count')} new, {_fmt(v('returning_buyers'), 'count')} returning, "
-        f"{_fmt(v('reactivated_buyers'), 'count')} reactivated), spending {_fmt(v('revenue'), 'money', currency)}. "
-        f"复购率 by customer was {_fmt(v('repurchase_rate_customers'), 'rate')}"
+    text = i18n.t(
+        "repurchase.headline", lang, month=i18n.format_month(h.loc["buyers", "basis"], lang),
+        buyers=_fmt(v("buyers"), "count"), new=_fmt(v("new_buyers"), "count"),
+        returning=_fmt(v("returning_buyers"), "count"), reactivated=_fmt(v("reactivated_buyers"), "count"),
+        revenue=_fmt(v("revenue"), "money", currency, lang), rate=_fmt(v("repurchase_rate_customers"), "rate"),
     )
     chg = v("repurchase_rate_customers", "change_prev")
     if np.isfinite(chg):
-        text += f" ({_fmt_change(chg, 'rate')} on the previous month"
+        text += i18n.t("repurchase.headline_change", lang, change=_fmt_change(chg, "rate", lang))
         chg_y = v("repurchase_rate_customers", "change_year")
-        text += f", {_fmt_change(chg_y, 'rate')} on a year earlier)" if np.isfinite(chg_y) else ")"
+        text += (i18n.t("repurchase.headline_change_year", lang, change=_fmt_change(chg_y, "rate", lang))
+                 if np.isfinite(chg_y) else i18n.t("repurchase.headline_close", lang))
     bb = v("buyback_rate")
     if np.isfinite(bb):
-        text += f", and {_fmt(bb, 'rate')} of the previous month's buyers bought again this month (回购率)"
-    return text + "."
+        text += i18n.t("repurchase.headline_buyback", lang, rate=_fmt(bb, "rate"))
+    return text + i18n.t("repurchase.sentence_end", lang)
 
 
 # ---------------------------------------------------------------------------
@@ -1166,32 +1208,27 @@ def cohort_notes(occ: pd.DataFrame, end: pd.Timestamp, *, reactivation_gap_days:
     }
 
 
-def describe_cohorts(cohorts: pd.DataFrame, notes: dict) -> str:
-    """Plain-language reading of the retention heatmap, with its caveats."""
+def describe_cohorts(cohorts: pd.DataFrame, notes: dict, lang: str = "en") -> str:
+    """Plain-language reading of the retention heatmap, with its caveats, in ``lang``."""
     if cohorts.empty:
-        return "There are no acquisition cohorts in this window."
+        return i18n.t("repurchase.cohorts_none", lang)
     at = {}
     for age in (1, 3, 12):
         vals = cohorts[(cohorts["age"] == age) & cohorts["observable"]]
         if len(vals):
             w = vals["cohort_size"].sum()
             at[age] = float((vals["active"].sum()) / w) if w else math.nan
-    parts = []
-    if 1 in at:
-        parts.append(f"On average {at[1]:.1%} of a cohort buys again in the month after acquisition")
-    if 3 in at:
-        parts.append(f"{at[3]:.1%} in month 3")
-    if 12 in at:
-        parts.append(f"{at[12]:.1%} in month 12")
-    text = (", ".join(parts) + " (weighted by cohort size).") if parts else "No cohort is old enough to show retention yet."
+    keys = {1: "repurchase.cohorts_month1", 3: "repurchase.cohorts_month3", 12: "repurchase.cohorts_month12"}
+    parts = [i18n.t(keys[age], lang, rate=_pct(at[age])) for age in (1, 3, 12) if age in at]
+    text = (i18n.t("repurchase.cohorts_weighted", lang, parts=i18n.t("repurchase.clause_sep", lang).join(parts)) if parts
+            else i18n.t("repurchase.cohorts_too_young", lang))
     if notes.get("left_censored"):
         lc = notes["left_censored"]
-        text += (f" The data start on {notes['data_start']:%Y-%m-%d}: cohorts {lc[0]} to {lc[-1]} (marked *) may include "
-                 "customers who had bought before the data begin, so their sizes are inflated and their retention is "
-                 "not comparable.")
+        text += i18n.t("repurchase.cohorts_left_censored", lang, start=f"{notes['data_start']:%Y-%m-%d}",
+                       first=i18n.format_month(lc[0], lang), last=i18n.format_month(lc[-1], lang))
     if notes.get("partial_last_month"):
-        text += (f" The data stop on {notes['data_end']:%Y-%m-%d}, before the end of {notes['end_month']}: the last "
-                 "column of each cohort is incomplete.")
+        text += i18n.t("repurchase.cohorts_partial", lang, end=f"{notes['data_end']:%Y-%m-%d}",
+                       month=i18n.format_month(notes["end_month"], lang))
     return text
 
 
@@ -1303,35 +1340,40 @@ def repurchase_by_first_group(
     return per[cols].astype({"customers": "int64", "repeaters": "int64"})
 
 
-def describe_drivers_available(tx: pd.DataFrame, columns: Sequence[str] = ("category", "product_name")) -> str:
-    """Which of the columns the driver analyses need this client's data have."""
+def describe_drivers_available(tx: pd.DataFrame, columns: Sequence[str] = ("category", "product_name"),
+                               lang: str = "en") -> str:
+    """Which of the columns the driver analyses need this client's data have, in ``lang``."""
     present = [c for c in columns if c in tx.columns and tx[c].notna().any()]
     missing = [c for c in columns if c not in present]
+    both, either = i18n.t("repurchase.and", lang), i18n.t("repurchase.or", lang)
+
+    def names(cols: list[str], sep: str) -> str:
+        return sep.join(_column_name(c, lang) for c in cols)
+
     if not missing:
-        return f"The analyses below use the {' and '.join(present)} columns of the transactions."
+        return i18n.t("repurchase.drivers_all", lang, columns=names(present, both))
     if not present:
-        return (f"This client's data have no {' or '.join(missing)} column, so the analyses of this section cannot run "
-                "and their charts stay empty. Map the columns in sources.transactions.columns to fill them.")
-    return (f"The analyses below use the {' and '.join(present)} column; the data have no {' or '.join(missing)} "
-            "column, so the charts that need it stay empty.")
+        return i18n.t("repurchase.drivers_none", lang, columns=names(missing, either), codes=", ".join(missing))
+    return i18n.t("repurchase.drivers_some", lang, present=names(present, both), missing=names(missing, either))
 
 
-def describe_first_groups(table: pd.DataFrame, by: str = "category", window_days: int = 90) -> str:
-    """Which first purchases bring customers back, in one or two sentences."""
+def describe_first_groups(table: pd.DataFrame, by: str = "category", window_days: int = 90, lang: str = "en") -> str:
+    """Which first purchases bring customers back, in one or two sentences in ``lang``."""
+    name = _column_name(by, lang)
     if table.empty:
-        return f"This client's data has no {by} column, so repurchase by first {by} cannot be shown."
+        return i18n.t("repurchase.first_groups_missing", lang, by=name)
     ranked = table[table["group"] != "(other)"]
     overall = table["repeaters"].sum() / max(table["customers"].sum(), 1)
     if ranked.empty:
-        return f"No {by} has enough first-time buyers to compare."
+        return i18n.t("repurchase.first_groups_few", lang, by=name)
     top, low = ranked.iloc[0], ranked.iloc[-1]
-    text = (f"Across all first purchases, {overall:.1%} of customers bought again within {window_days} days. "
-            f"Customers whose first purchase was {top['group']} came back most often ({top['rate']:.1%}, "
-            f"95% interval {top['ci_low']:.1%}–{top['ci_high']:.1%}, n = {int(top['customers']):,})")
+    text = i18n.t("repurchase.first_groups", lang, overall=_pct(overall), window=window_days,
+                  group=group_label(top["group"], lang), rate=_pct(top["rate"]), low=_pct(top["ci_low"]),
+                  high=_pct(top["ci_high"]), n=f"{int(top['customers']):,}")
     if len(ranked) > 1:
-        text += (f"; those who started with {low['group']} least often ({low['rate']:.1%}, "
-                 f"{low['ci_low']:.1%}–{low['ci_high']:.1%}, n = {int(low['customers']):,})")
-    return text + "."
+        text += i18n.t("repurchase.first_groups_low", lang, group=group_label(low["group"], lang), rate=_pct(low["rate"]),
+                       low=_pct(low["ci_low"]), high=_pct(low["ci_high"]), n=f"{int(low['customers']):,}")
+    return text + i18n.t("repurchase.sentence_end", lang)
 
 
 def bought_together(
@@ -1397,14 +1439,13 @@ def bought_together(
     return out.head(top) if top is not None else out
 
 
-def describe_pairs(rules: pd.DataFrame, by: str = "category") -> str:
-    """The strongest pair bought together, in one sentence."""
+def describe_pairs(rules: pd.DataFrame, by: str = "category", lang: str = "en") -> str:
+    """The strongest pair bought together, in one sentence in ``lang``."""
     if rules.empty:
-        return f"No pair of {by} values reaches the minimum support, or the data have no {by} column."
+        return i18n.t("repurchase.pairs_none", lang, by=_column_name(by, lang))
     r = rules.iloc[0]
-    return (f"The strongest link: customers who bought {r['antecedent']} also bought {r['consequent']} "
-            f"{r['lift']:.2f} times as often as an average customer (lift); {r['confidence']:.1%} of {r['antecedent']} "
-            f"buyers bought {r['consequent']} (confidence), {r['support']:.1%} of all customers bought both (support).")
+    return i18n.t("repurchase.pairs", lang, a=str(r["antecedent"]), b=str(r["consequent"]), lift=f"{r['lift']:.2f}",
+                  confidence=_pct(r["confidence"]), support=_pct(r["support"]))
 
 
 def refunded_lines(result, settings: CleaningSettings | None = None) -> pd.DataFrame:
@@ -1500,14 +1541,14 @@ def refund_rates(
     return per[cols].astype({"lines": "int64", "refunded_lines": "int64"})
 
 
-def describe_refunds(table: pd.DataFrame, by: str = "category") -> str:
-    """Overall refund rate and the group with the highest one."""
+def describe_refunds(table: pd.DataFrame, by: str = "category", lang: str = "en") -> str:
+    """Overall refund rate and the group with the highest one, in ``lang``."""
     if table.empty:
-        return f"This client's data has no {by} column, so refund rates by {by} cannot be shown."
+        return i18n.t("repurchase.refunds_missing", lang, by=_column_name(by, lang))
     overall = table["refunds"].sum() / max(table["sales"].sum(), 1e-9)
     top = table.iloc[0]
-    return (f"{overall:.1%} of sales were refunded. The highest refund rate is {top['group']} at {top['refund_rate']:.1%} "
-            f"of its sales ({top['line_refund_rate']:.1%} of its order lines).")
+    return i18n.t("repurchase.refunds", lang, overall=_pct(overall), group=group_label(top["group"], lang),
+                  rate=_pct(top["refund_rate"]), line_rate=_pct(top["line_refund_rate"]))
 
 
 def products_by_buyer_type(
@@ -1575,41 +1616,35 @@ def products_by_buyer_type(
     return per[cols].reset_index(drop=True)
 
 
-def describe_buyer_products(table: pd.DataFrame, by: str = "product_name") -> str:
-    """The product most over-represented among repeat buyers, in one sentence."""
+def describe_buyer_products(table: pd.DataFrame, by: str = "product_name", lang: str = "en") -> str:
+    """The product most over-represented among repeat buyers, in one sentence in ``lang``."""
     if table.empty:
-        return f"This client's data has no {by} column, so products cannot be compared by buyer type."
+        return i18n.t("repurchase.buyer_products_missing", lang, by=_column_name(by, lang))
     wide = table.pivot_table(index="group", columns="buyer_type", values="revenue_share", aggfunc="first").fillna(0.0)
     if not {"repeat", "one-time"} <= set(wide.columns):
-        return "All eligible customers are of one buyer type, so there is nothing to compare."
+        return i18n.t("repurchase.buyer_products_one_type", lang)
     diff = (wide["repeat"] - wide["one-time"]).sort_values()
     up, down = diff.index[-1], diff.index[0]
-    return (f"{up} takes {wide.loc[up, 'repeat']:.1%} of repeat buyers' spend against {wide.loc[up, 'one-time']:.1%} "
-            f"of one-time buyers'; {down} is the reverse ({wide.loc[down, 'repeat']:.1%} against "
-            f"{wide.loc[down, 'one-time']:.1%}).")
+    return i18n.t("repurchase.buyer_products", lang, up=group_label(up, lang), down=group_label(down, lang),
+                  up_repeat=_pct(wide.loc[up, "repeat"]), up_once=_pct(wide.loc[up, "one-time"]),
+                  down_repeat=_pct(wide.loc[down, "repeat"]), down_once=_pct(wide.loc[down, "one-time"]))
 
 
-def describe_cycle(cycle: pd.DataFrame, naive: dict, horizon_days: int = 365) -> str:
-    """Plain-language reading of the purchase cycle, with the expected next-purchase window."""
+def describe_cycle(cycle: pd.DataFrame, naive: dict, horizon_days: int = 365, lang: str = "en") -> str:
+    """Plain-language reading of the purchase cycle, with the expected next-purchase window, in ``lang``."""
     row = cycle[cycle["group"] == "all"].iloc[0]
     med = row["km_median"]
-    med_txt = (f"half of all purchases are followed by another within {med:,.0f} days" if np.isfinite(med)
-               else "fewer than half of all purchases are ever followed by another")
-    return (
-        f"Counting every customer's open last gap, {med_txt} (Kaplan–Meier median; the naive median of closed gaps, "
-        f"{naive.get('q50', math.nan):,.0f} days, is biased short). {row['returned_by_horizon']:.1%} of purchases are "
-        f"followed by another within {horizon_days} days; among those, half come back within "
-        f"{row['window_median']:,.0f} days and 90% within {row['window_p90']:,.0f} days. "
-        f"**Expected next purchase: {row['window_median']:,.0f}–{row['window_p90']:,.0f} days after the last one**; "
-        f"a customer silent for longer than {row['window_p90']:,.0f} days is past the usual cycle (the churn report's "
-        "default threshold)."
-    )
+    med_txt = (i18n.t("repurchase.cycle_median", lang, days=f"{med:,.0f}") if np.isfinite(med)
+               else i18n.t("repurchase.cycle_no_median", lang))
+    return i18n.t("repurchase.cycle", lang, median=med_txt, naive=_whole(naive.get("q50", math.nan)),
+                  share=_pct(row["returned_by_horizon"]), horizon=horizon_days, low=_whole(row["window_median"]),
+                  high=_whole(row["window_p90"]))
 
 
-def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 365)) -> str:
-    """Share of first-time buyers who made a second purchase by 30, 90 and 365 days (Kaplan–Meier)."""
+def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 365), lang: str = "en") -> str:
+    """Share of first-time buyers who made a second purchase by 30, 90 and 365 days (Kaplan–Meier), in ``lang``."""
     if curve.empty:
-        return "No first-time buyers to follow."
+        return i18n.t("repurchase.second_none", lang)
     times = curve["time"].to_numpy()
     parts = []
     for d in days:
@@ -1617,99 +1652,61 @@ def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 
             continue
         idx = np.searchsorted(times, d, side="right") - 1
         share = 0.0 if idx < 0 else float(curve["repurchased"].iloc[idx])
-        parts.append(f"{share:.1%} by day {d}")
+        parts.append(i18n.t("repurchase.second_part", lang, share=_pct(share), day=d))
     if not parts:
-        return "The data are too short to follow first-time buyers."
-    return ("Of first-time buyers, " + ", ".join(parts) + " had made a second purchase (Kaplan–Meier, customers "
-            "not yet seen again censored at the end of the data).")
+        return i18n.t("repurchase.second_short", lang)
+    return i18n.t("repurchase.second", lang, parts=i18n.t("repurchase.clause_sep", lang).join(parts))
 
 
 # ---------------------------------------------------------------------------
 # glossary and metrics
 
-#: Every KPI of the repurchase report: key, English and Chinese names, definitions.
-#: Placeholders: {gap} (reactivation gap days), {horizon} (cycle horizon days),
-#: {occasion} (the occasion in use), {window} (the first-purchase window).
-GLOSSARY: tuple[dict[str, str], ...] = (
-    {"key": "occasion", "en": "Purchase occasion", "zh": "购买次数口径",
-     "definition_en": "One purchase: {occasion}. Fully refunded order lines are not purchases.",
-     "definition_zh": "一次购买：{occasion_zh}。全额退款的订单行不计为购买。"},
-    {"key": "buyers", "en": "Buyers", "zh": "购买人数",
-     "definition_en": "Customers with at least one purchase occasion in the month.",
-     "definition_zh": "当月至少有一次购买的客户数。"},
-    {"key": "new_buyers", "en": "New buyers", "zh": "新客",
-     "definition_en": "Buyers whose first purchase in the data falls in the month.",
-     "definition_zh": "首次购买（数据中最早一次）发生在当月的购买人数。"},
-    {"key": "returning_buyers", "en": "Returning buyers", "zh": "老客",
-     "definition_en": "Buyers who had bought before, most recently less than {gap} days before their first purchase of the month.",
-     "definition_zh": "此前买过、且距上次购买不足 {gap} 天的购买人数。"},
-    {"key": "reactivated_buyers", "en": "Reactivated buyers", "zh": "回流客",
-     "definition_en": "Buyers back after {gap} or more days without a purchase. New + returning + reactivated = buyers.",
-     "definition_zh": "间隔 {gap} 天及以上后再次购买的人数。新客 + 老客 + 回流客 = 购买人数。"},
-    {"key": "orders", "en": "Orders", "zh": "订单数",
-     "definition_en": "Distinct orders in the month (in data without order numbers, each row is an order).",
-     "definition_zh": "当月不同订单的数量（无订单号的数据中每行为一单）。"},
-    {"key": "occasions", "en": "Purchase occasions", "zh": "购买次数",
-     "definition_en": "Purchase occasions in the month.",
-     "definition_zh": "当月购买次数。"},
-    {"key": "revenue", "en": "Revenue", "zh": "销售额",
-     "definition_en": "Amount paid in the month, net of refunds.",
-     "definition_zh": "当月实付金额，扣除退款。"},
-    {"key": "aov", "en": "Average order value", "zh": "客单价",
-     "definition_en": "Revenue ÷ orders.",
-     "definition_zh": "销售额 ÷ 订单数。"},
-    {"key": "revenue_per_buyer", "en": "Revenue per buyer", "zh": "人均消费",
-     "definition_en": "Revenue ÷ buyers.",
-     "definition_zh": "销售额 ÷ 购买人数。"},
-    {"key": "repurchase_rate_customers", "en": "Repurchase rate (customers)", "zh": "复购率（按人）",
-     "definition_en": "Buyers with 2 or more purchase occasions in the month ÷ buyers.",
-     "definition_zh": "当月购买 2 次及以上的人数 ÷ 购买人数。"},
-    {"key": "repurchase_rate_orders", "en": "Repurchase rate (orders)", "zh": "复购率（按次）",
-     "definition_en": "Repeat purchase occasions ÷ all purchase occasions in the month; {repeat_orders}.",
-     "definition_zh": "当月重复购买次数 ÷ 总购买次数；{repeat_orders_zh}。"},
-    {"key": "buyback_rate", "en": "Buy-back rate", "zh": "回购率",
-     "definition_en": "Buyers of the previous month who also buy this month ÷ buyers of the previous month (no value for the first month of data).",
-     "definition_zh": "上月购买且本月再次购买的人数 ÷ 上月购买人数（数据首月无值）。"},
-    {"key": "n_day_repurchase", "en": "N-day repurchase", "zh": "N天复购率",
-     "definition_en": "First-time buyers with another purchase within N days of their first ÷ first-time buyers, counting only those observed for the full N days. The headline describes the latest month whose first-time buyers were all observed for N days.",
-     "definition_zh": "首购后 N 天内再次购买的新客 ÷ 新客，只计已完整观察 N 天的客户。标题数值取新客均已观察满 N 天的最近一个月。"},
-    {"key": "median_days_to_second_purchase", "en": "Time to second purchase", "zh": "首次复购间隔",
-     "definition_en": "Median days from the first to the second purchase, among customers whose second purchase fell in the month.",
-     "definition_zh": "第二次购买发生在当月的客户，从首购到第二次购买的天数中位数。"},
-    {"key": "median_days_between_purchases", "en": "Purchase cycle", "zh": "购买周期",
-     "definition_en": "Kaplan–Meier median of the days between consecutive purchase occasions, with each customer's open last gap (last purchase to the end of the data) censored; \"not reached\" when fewer than half of purchases are ever followed by another.",
-     "definition_zh": "相邻两次购买间隔天数的 Kaplan–Meier 中位数，每位客户最后一次购买至数据截止的间隔作为删失处理。"},
-    {"key": "expected_window", "en": "Expected next purchase", "zh": "预期回购窗口",
-     "definition_en": "Kaplan–Meier median to 90th percentile of the days to the next purchase, among purchases followed by another within {horizon} days. Past the upper end, a customer is overdue.",
-     "definition_zh": "在 {horizon} 天内发生下一次购买的情况下，距下次购买天数的 Kaplan–Meier 中位数至 90 分位数。超过上限即视为逾期未回购。"},
-    {"key": "retention", "en": "Cohort retention", "zh": "留存率",
-     "definition_en": "Customers of an acquisition cohort (month of first purchase) who buy in a later month ÷ cohort size. Months not yet observable are blank.",
-     "definition_zh": "同一获客月（首购月份）的客户在之后某月购买的人数 ÷ 该批客户数。尚无法观察的月份留空。"},
-    {"key": "cum_revenue_per_customer", "en": "Cumulative revenue per acquired customer", "zh": "累计人均贡献",
-     "definition_en": "Revenue of a cohort from its first month up to a given month ÷ cohort size.",
-     "definition_zh": "某获客批次从首购月到某月的累计销售额 ÷ 该批客户数。"},
-    {"key": "first_purchase_repurchase", "en": "Repurchase by first purchase", "zh": "首购品类复购率",
-     "definition_en": "Customers who bought again within {window} days ÷ customers, by the category or product of their first purchase (the one with the largest amount), counting customers observed for {window} days; 95% Wilson intervals.",
-     "definition_zh": "按首购品类或商品（金额最大者）分组，{window} 天内再次购买的客户 ÷ 客户数，只计已观察满 {window} 天的客户；附 95% Wilson 区间。"},
-    {"key": "support", "en": "Support", "zh": "支持度",
-     "definition_en": "Share of customers who bought both A and B (across all their orders).",
-     "definition_zh": "同时买过 A 和 B 的客户占全部客户的比例（跨订单）。"},
-    {"key": "confidence", "en": "Confidence", "zh": "置信度",
-     "definition_en": "Share of A's buyers who also bought B.",
-     "definition_zh": "买过 A 的客户中也买过 B 的比例。"},
-    {"key": "lift", "en": "Lift", "zh": "提升度",
-     "definition_en": "Confidence ÷ share of all customers who bought B; above 1, A's buyers buy B more than average.",
-     "definition_zh": "置信度 ÷ 买过 B 的客户比例；大于 1 表示 A 的买家更常买 B。"},
-    {"key": "refund_rate", "en": "Refund rate", "zh": "退款率",
-     "definition_en": "Refunded amount ÷ sales before refunds; the line refund rate is refunded order lines ÷ order lines.",
-     "definition_zh": "退款金额 ÷ 退款前销售额；按行计为有退款的订单行 ÷ 订单行。"},
+#: Every figure of the repurchase report, in glossary order. Its name and definition
+#: are catalog entries ``repurchase.term.<key>`` and ``repurchase.def.<key>``.
+#: Placeholders of the definitions: {gap} (reactivation gap days), {horizon} (cycle
+#: horizon days), {occasion} (the occasion in use), {repeat_orders} (the repeat rule),
+#: {window} (the first-purchase window).
+GLOSSARY_KEYS: tuple[str, ...] = (
+    "occasion", "buyers", "new_buyers", "returning_buyers", "reactivated_buyers", "orders", "occasions", "revenue",
+    "aov", "revenue_per_buyer", "repurchase_rate_customers", "repurchase_rate_orders", "buyback_rate",
+    "n_day_repurchase", "median_days_to_second_purchase", "median_days_between_purchases", "expected_window",
+    "retention", "cum_revenue_per_customer", "first_purchase_repurchase", "support", "confidence", "lift",
+    "refund_rate",
 )
-_GLOSSARY_BY_KEY = {g["key"]: g for g in GLOSSARY}
+
+
+def _glossary_entries() -> tuple[dict[str, str], ...]:
+    """:data:`GLOSSARY` read from the catalogs: key, en, zh, definition_en, definition_zh (templates)."""
+    en, zh = i18n.catalog("en"), i18n.catalog("zh")
+    return tuple(
+        {"key": k, "en": en[f"repurchase.term.{k}"], "zh": zh[f"repurchase.term.{k}"],
+         "definition_en": en[f"repurchase.def.{k}"], "definition_zh": zh[f"repurchase.def.{k}"]}
+        for k in GLOSSARY_KEYS
+    )
+
+
+def __getattr__(name: str):
+    # GLOSSARY is built from the message catalogs when first used, not on import
+    if name == "GLOSSARY":
+        return _glossary_entries()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _glossary_values(s: RepurchaseSettings, window: int, lang: str) -> dict:
+    return {
+        "gap": s.reactivation_gap_days,
+        "horizon": s.cycle_horizon_days,
+        "window": window,
+        "occasion": i18n.t("repurchase.glossary_occasion_customer_day" if s.occasion == "customer_day"
+                           else "repurchase.glossary_occasion_order", lang),
+        "repeat_orders": i18n.t("repurchase.glossary_repeat_beyond_first" if s.repeat_orders == "beyond_first"
+                                else "repurchase.glossary_repeat_all_of_repeaters", lang),
+    }
 
 
 def glossary(settings: RepurchaseSettings | None = None, *, window_days: int | None = None,
-             keys: Sequence[str] | None = None) -> pd.DataFrame:
-    """The glossary as a table: ``term``, ``中文``, ``definition`` (English) and ``定义`` (Chinese).
+             keys: Sequence[str] | None = None, lang: str | None = None) -> pd.DataFrame:
+    """The glossary as a table, from the message catalogs.
 
     Parameters
     ----------
@@ -1718,27 +1715,111 @@ def glossary(settings: RepurchaseSettings | None = None, *, window_days: int | N
     window_days
         The first-purchase window (default: the largest N-day window).
     keys
-        Only these entries, in this order (default: all).
+        Only these entries (see :data:`GLOSSARY_KEYS`), in this order (default: all).
+    lang
+        ``None``: both languages, columns ``term``, ``中文``, ``definition`` (English)
+        and ``定义`` (Chinese). ``"en"`` or ``"zh"``: the table of a report in that
+        language: the term, its name in the other language and the definition, with
+        headers in ``lang``.
     """
     s = settings or RepurchaseSettings()
     window = window_days if window_days is not None else max(s.n_day_windows or [90])
-    values = {
-        "gap": s.reactivation_gap_days,
-        "horizon": s.cycle_horizon_days,
-        "window": window,
-        "occasion": "all orders of one customer on one calendar day" if s.occasion == "customer_day" else "one order",
-        "occasion_zh": "同一客户同一天的全部订单记为一次" if s.occasion == "customer_day" else "每个订单记为一次",
-        "repeat_orders": ("a buyer's occasions beyond the first count as repeats" if s.repeat_orders == "beyond_first"
-                          else "all occasions of buyers with 2 or more count as repeats"),
-        "repeat_orders_zh": "每位买家首次之后的购买计为重复" if s.repeat_orders == "beyond_first" else "购买 2 次及以上买家的全部购买计为重复",
-    }
-    entries = GLOSSARY if keys is None else tuple(_GLOSSARY_BY_KEY[k] for k in keys)
+    chosen = GLOSSARY_KEYS if keys is None else tuple(keys)
+    unknown = [k for k in chosen if k not in GLOSSARY_KEYS]
+    if unknown:
+        raise AnalysisError(f"no glossary entry {', '.join(map(repr, unknown))}; use keys from GLOSSARY_KEYS")
+
+    def column(kind: str, language: str, values: dict | None = None) -> list[str]:
+        return [i18n.t(f"repurchase.{kind}.{k}", language, **(values or {})) for k in chosen]
+
+    if lang is None:
+        return pd.DataFrame({
+            "term": column("term", "en"),
+            "中文": column("term", "zh"),
+            "definition": column("def", "en", _glossary_values(s, window, "en")),
+            "定义": column("def", "zh", _glossary_values(s, window, "zh")),
+        })
+    other = "zh" if lang == "en" else "en"
     return pd.DataFrame({
-        "term": [g["en"] for g in entries],
-        "中文": [g["zh"] for g in entries],
-        "definition": [g["definition_en"].format(**values) for g in entries],
-        "定义": [g["definition_zh"].format(**values) for g in entries],
+        i18n.t("repurchase.col.term", lang): column("term", lang),
+        i18n.t("repurchase.col.other_name", lang): column("term", other),
+        i18n.t("repurchase.col.definition", lang): column("def", lang, _glossary_values(s, window, lang)),
     })
+
+
+# ---------------------------------------------------------------------------
+# tables for the report: display text in the report language
+
+
+def _text(values: pd.Series, fmt) -> list[str]:
+    return ["" if pd.isna(v) else fmt(v) for v in values]
+
+
+def _days(value: float, lang: str) -> str:
+    return f"{value:,.0f}" if np.isfinite(value) else i18n.t("repurchase.not_reached", lang)
+
+
+def format_cycle(cycle: pd.DataFrame, by: str = "category", lang: str = "en") -> pd.DataFrame:
+    """:func:`purchase_cycle` as display text in ``lang`` (days; never-reached medians say so)."""
+    def days(value: float) -> str:
+        return "" if pd.isna(value) else _days(value, lang)
+
+    table = pd.DataFrame({
+        "group": [group_label(g, lang) for g in cycle["group"]],
+        "gaps": _text(cycle["gaps"], lambda v: f"{v:,.0f}"),
+        "returned": _text(cycle["returned"], lambda v: f"{v:,.0f}"),
+        "km_median": [days(v) for v in cycle["km_median"]],
+        "km_p90": [days(v) for v in cycle["km_p90"]],
+        "returned_by_horizon": _text(cycle["returned_by_horizon"], _pct),
+        "window_median": [days(v) for v in cycle["window_median"]],
+        "window_p90": [days(v) for v in cycle["window_p90"]],
+        "naive_median": [days(v) for v in cycle["naive_median"]],
+        "naive_p90": [days(v) for v in cycle["naive_p90"]],
+    })
+    return _headers(table, lang, {"group": _column_name(by, lang)})
+
+
+def format_first_groups(table: pd.DataFrame, by: str = "category", lang: str = "en") -> pd.DataFrame:
+    """:func:`repurchase_by_first_group` as display text in ``lang``."""
+    out = pd.DataFrame({
+        "group": [group_label(g, lang) for g in table["group"]],
+        "customers": _text(table["customers"], lambda v: f"{v:,.0f}"),
+        "repeaters": _text(table["repeaters"], lambda v: f"{v:,.0f}"),
+        "rate": _text(table["rate"], _pct),
+        "ci_low": _text(table["ci_low"], _pct),
+        "ci_high": _text(table["ci_high"], _pct),
+    })
+    return _headers(out, lang, {"group": _column_name(by, lang)})
+
+
+def format_pairs(rules: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """:func:`bought_together` as display text in ``lang``."""
+    out = pd.DataFrame({
+        "antecedent": rules["antecedent"].astype(str).tolist(),
+        "consequent": rules["consequent"].astype(str).tolist(),
+        "customers_both": _text(rules["customers_both"], lambda v: f"{v:,.0f}"),
+        "support": _text(rules["support"], lambda v: _pct(v, 2)),
+        "confidence": _text(rules["confidence"], _pct),
+        "lift": _text(rules["lift"], lambda v: f"{v:.2f}"),
+    })
+    return _headers(out, lang, {})
+
+
+def format_refunds(table: pd.DataFrame, by: str = "category", currency: str = "", lang: str = "en") -> pd.DataFrame:
+    """:func:`refund_rates` as display text in ``lang`` (money with :func:`repurchase.i18n.format_money`)."""
+    def money(value: float) -> str:
+        return _fmt(value, "money", currency, lang)
+
+    out = pd.DataFrame({
+        "group": [group_label(g, lang) for g in table["group"]],
+        "lines": _text(table["lines"], lambda v: f"{v:,.0f}"),
+        "refunded_lines": _text(table["refunded_lines"], lambda v: f"{v:,.0f}"),
+        "line_refund_rate": _text(table["line_refund_rate"], _pct),
+        "sales": _text(table["sales"], money),
+        "refunds": _text(table["refunds"], money),
+        "refund_rate": _text(table["refund_rate"], _pct),
+    })
+    return _headers(out, lang, {"group": _column_name(by, lang)})
 
 
 def repurchase_metrics(headline: pd.DataFrame, monthly: pd.DataFrame, period, *,
