@@ -35,6 +35,19 @@ def _sig3(value: float) -> float:
     return float(f"{value:.3g}")
 
 
+#: Latin words a Chinese report keeps: model and metric names, parameter letters, codes
+_KEEP = {"BG", "NBD", "Pareto", "MBG", "Gamma", "CLV", "CAC", "MAE", "RMSE", "AUC", "AIC", "BIC", "USD", "CNY", "lifetime_value", "model",
+         "margin", "bgnbd", "inf", "nan",
+         "acquisition_channel", "acquisition_cost"}  # field names of the customers source
+
+
+def _english_words(text: str) -> list[str]:
+    """Latin words of three letters or more that are not model names, metric acronyms or codes."""
+    import re
+
+    return [w for w in re.findall(r"[A-Za-z_]{3,}", text) if w not in _KEEP]
+
+
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
     """CDNOW_sample as cleaned transactions (the file ships in the lifetimes wheel)."""
@@ -355,6 +368,9 @@ def test_convergence_failure_is_retried_with_a_penalizer_and_reported(cdnow_cal,
     assert fit.retried and fit.penalizer == 1e-3
     assert "precision loss" in fit.retry_reason
     assert "refitted with penalizer 0.001" in fit.describe()
+    # in Chinese the optimiser's English message is replaced by the catalog's reason
+    assert "首次拟合失败（优化器未能收敛），已加惩罚项 0.001 重新拟合" in fit.describe("zh")
+    assert not _english_words(fit.describe("zh"))
     assert capsys.readouterr().out == ""  # lifetimes' print of the optimiser result is captured
     # a small penalizer barely moves the estimates
     assert fit.params["r"] == pytest.approx(0.243, rel=0.05)
@@ -374,6 +390,8 @@ def test_convergence_failure_twice_raises(cdnow_cal, monkeypatch):
         lv.fit_model(cdnow_cal, "bgnbd")
     fits = lv.fit_transaction_models(cdnow_cal, ("bgnbd", "pareto_nbd"))
     assert "bgnbd" in fits.failures and list(fits) == ["pareto_nbd"]
+    assert "BG/NBD failed: BG/NBD did not converge" in fits.describe()[-1]
+    assert fits.describe("zh")[-1] == "BG/NBD 拟合失败：即使加惩罚项重试也未能收敛。"
     with pytest.raises(AnalysisError, match="not fitted"):
         lv.select_model(lv.compare_models(cdnow_cal, fits), "bgnbd")
 
@@ -576,7 +594,7 @@ def test_report_helpers_handle_missing_sources(cdnow, cdnow_result):
     table, text = lv.group_report(res.clv, "channel", groups)
     assert table.empty and "no channel column" in text
     table, text = lv.group_report(res.clv, "cohort")
-    assert len(table) == 3 and "1997-0" in text
+    assert len(table) == 3 and "Jan 1997" in text  # cohorts read as month names
     table, text = lv.cac_report(res.clv, None)
     assert table.empty and "CLV:CAC is not shown" in text
     top = lv.top_customers(res.clv, 5)
@@ -605,3 +623,111 @@ def test_log_hyp2f1_falls_back_to_euler_transform_where_the_series_overflows():
     assert got[0] == pytest.approx(euler, rel=1e-12)
     assert got[1] == pytest.approx(math.log(special.hyp2f1(0.5, 160.0, 1.7, 0.3)), rel=1e-12)
     assert lv._log_hyp2f1(150.0, 160.0, 100.0, 0.99) == pytest.approx(euler, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- report language
+
+
+def test_chinese_report_text_has_no_english(cdnow, cdnow_result):
+    res = cdnow_result
+    fit = res.fits[res.choice.model]
+    tracking = lv.tracking_data(cdnow, fit, res.split)
+    groups = lv.customer_groups(cdnow, ["channel"])
+    texts = {
+        "split": res.split.describe("zh"),
+        "fits": res.describe_fits("calibration", "zh"),
+        "full_fits": res.describe_fits("full", "zh"),
+        "choice": res.choice.describe("zh"),
+        "tracking": lv.describe_tracking(tracking, fit, "zh"),
+        "frequency": lv.describe_holdout_by_frequency(lv.holdout_by_frequency(res.calibration, res.fits), "zh"),
+        "histogram": lv.describe_period_transactions(lv.period_transactions(res.calibration, fit), "zh"),
+        "concentration": lv.describe_concentration(lv.value_concentration(res.clv, lang="zh"), "zh"),
+        "spend": lv.describe_spend(res.full_spend_fit, res.spend_check, "CNY", "zh"),
+        "clv": res.clv.describe("zh", "CNY"),
+        "cohorts": lv.group_report(res.clv, "cohort", lang="zh")[1],
+        "no_channel": lv.group_report(res.clv, "channel", groups, lang="zh")[1],
+        "heuristic": lv.heuristic_clv(cdnow, res.clv, period_end=HOLDOUT_END, currency="CNY", lang="zh")[1],
+        "no_cac": lv.cac_report(res.clv, None, lang="zh")[1],
+    }
+    for name, text in texts.items():
+        assert not _english_words(text), f"{name}: {text}"
+    assert texts["split"].startswith("校准期：1997-01-01 至 1997-09-30；验证期：1997-10-01 至 1998-06-30")
+    assert "在验证期的客户级误差最低" in texts["choice"]
+    assert "1997年1月" in texts["cohorts"] and "首购同期群" in texts["cohorts"]
+    # the total is money in the Chinese style: ¥ and 万 from ten thousand on
+    total = res.clv.total("clv")[0]
+    assert f"合计 ¥{total / 1e4:,.1f}万" in texts["clv"]
+    # numbers are the same in both languages
+    assert "年折现率 10.0% 折合每月" in texts["clv"] and "0.7974%" in texts["clv"]
+
+
+def test_english_sentences_keep_their_wording(cdnow_result):
+    res = cdnow_result
+    assert res.split.describe() == (
+        "Calibration: 1997-01-01 to 1997-09-30; holdout: 1997-10-01 to 1998-06-30 (39.0 weeks; set in params)."
+    )
+    assert lv.holdout_split("2025-06-30").describe().endswith("(26.0 weeks; default: the last 26 weeks are the holdout).")
+    # money in sentences: $ and K from ten thousand on (English)
+    total = res.clv.total("clv")[0]
+    assert f"total ${total / 1e3:,.1f}K (90% interval $" in res.clv.describe("en", "USD")
+    assert res.choice.describe("en") == res.choice.reason
+
+
+def test_report_tables_in_chinese(cdnow, cdnow_result):
+    from repurchase import i18n
+
+    res = cdnow_result
+    comparison = lv.display_table(res.comparison, "zh")
+    assert list(comparison["ltv_model"]) == ["BG/NBD", "Pareto/NBD", "MBG/NBD", "历史速率基准", "仅按最近购买基准"]
+    # retried: 是/否 for the models, blank for the baselines
+    assert list(comparison["ltv_retried"].iloc[:3]) == ["否", "否", "否"] and comparison["ltv_retried"].iloc[3:].isna().all()
+    # numbers untouched
+    assert comparison["ltv_mae"].equals(res.comparison["mae"])
+    params = lv.display_table(res.parameters(), "zh")
+    assert set(params["ltv_fit"]) == {"校准期", "截至期末的全部数据"} and "α" in set(params["ltv_parameter"])
+    totals = lv.display_table(res.clv.totals, "zh")
+    assert list(totals["ltv_quantity"]) == ["客户终身价值（CLV）", "预期购买次数"]
+    conc = lv.display_table(lv.value_concentration(res.clv), "zh")
+    assert list(conc["ltv_top"]) == ["前 1%", "前 5%", "前 20%"]
+    cohorts = lv.display_table(lv.clv_by_group(res.clv, "cohort"), "zh")
+    assert list(cohorts["ltv_cohort"]) == ["1997年1月", "1997年2月", "1997年3月"]
+    heuristic, _ = lv.heuristic_clv(cdnow, res.clv, period_end=HOLDOUT_END, lang="zh")
+    assert heuristic["quantity"].iloc[-1] == "模型 CLV，未来 12 个月，全部客户的均值"
+    overview = lv.summary_overview(res.summary, "zh")
+    assert overview["item"].iloc[4] == "客龄 T（中位数，周）"
+    # every header of every shown table has a Chinese name
+    ids = res.clv.customers["customer_id"]
+    customers = pd.DataFrame({"customer_id": ids, "acquisition_channel": "search", "acquisition_cost": 10.0})
+    for table in (comparison, params, totals, conc, cohorts, lv.display_table(heuristic, "zh"),
+                  lv.display_table(lv.top_customers(res.clv, 3), "zh"),
+                  lv.display_table(lv.cac_report(res.clv, customers, lang="zh")[0], "zh")):
+        headers = i18n.translate_columns(table, "zh").columns
+        assert not [h for h in headers if _english_words(h)], list(headers)
+    cac = lv.display_table(lv.clv_to_cac(res.clv, customers), "zh")
+    assert list(cac["ltv_basis"]) == ["收入"] and cac["ltv_meets_3x"].iloc[0] in ("是", "否")
+
+
+def test_chart_text_in_chinese(cdnow, cdnow_result):
+    from repurchase import plots
+
+    res = cdnow_result
+    fit = res.fits[res.choice.model]
+    with plt.rc_context():  # the report style (CJK font) only inside this test
+        plots.use_report_style()
+        ax = plots.plot_tracking(lv.tracking_data(cdnow, fit, res.split), cumulative=True, lang="zh")
+        assert ax.get_title() == "累计复购次数" and ax.get_ylabel() == "累计复购次数"
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["实际", "模型"]
+        assert " 验证期 →" in [t.get_text() for t in ax.texts]
+        plt.close(ax.figure)
+        ax = plots.plot_period_transactions(lv.period_transactions(res.calibration, fit), lang="zh")
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["实际", fit.label]
+        plt.close(ax.figure)
+        ax = plots.plot_value_concentration(res.clv.customers, lang="zh")
+        assert ax.get_title() == "未来价值有多集中？" and ax.texts[0].get_text().startswith("  前 1%：")
+        plt.close(ax.figure)
+        ax = plots.plot_clv_distribution(res.clv.customers, currency="CNY", lang="zh")
+        assert ax.get_xlabel().startswith("CLV（CNY，对数刻度）") and ax.texts[0].get_text().startswith(" 中位数 ")
+        plt.close(ax.figure)
+        ax = plots.plot_p_alive_matrix(lv.p_alive_matrix(fit, res.calibration), lang="zh")
+        assert ax.get_title() == "按复购次数与购买跨度看活跃概率"
+        plt.close(ax.figure)

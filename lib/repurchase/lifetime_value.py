@@ -32,6 +32,12 @@ time unit
 Model formulas are implemented here in vectorized numpy (they broadcast over
 bootstrap draws) and are tested against the lifetimes methods at the estimates.
 
+Report language: functions and methods that produce text a report shows take
+``lang`` (``en`` or ``zh``) and read it from the ``lifetime_value`` catalog
+(``resources/i18n/<lang>/lifetime_value.yaml``); :func:`display_table` gives a
+table its ``col.ltv_*`` headers and words in the report language. Codes, numbers,
+metrics and exports stay the same in every language.
+
 Importing this module does not import lifetimes (which changes a pandas option
 and warning filters when imported); it is imported lazily, and every call into it
 restores the global state afterwards.
@@ -52,6 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from . import i18n
 from .errors import AnalysisError
 
 __all__ = [
@@ -82,6 +89,7 @@ __all__ = [
     "describe_period_transactions",
     "describe_spend",
     "describe_tracking",
+    "display_table",
     "expected_purchases",
     "fit_model",
     "fit_spend",
@@ -91,6 +99,7 @@ __all__ = [
     "holdout_by_frequency",
     "holdout_split",
     "lifetime_value_metrics",
+    "model_label",
     "monthly_discount_rate",
     "p_alive_matrix",
     "period_transactions",
@@ -129,6 +138,24 @@ MODEL_LABELS: dict[str, str] = {
     "recency_only": "recency-only baseline",
 }
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+
+
+def model_label(model: str, lang: str = "en") -> str:
+    """A model's name in the report language (``bgnbd`` -> BG/NBD, ``run_rate`` -> run-rate baseline / 历史速率基准)."""
+    key = f"lifetime_value.model.{model}"
+    return i18n.t(key, lang) if model in MODEL_LABELS else str(model)
+
+
+def _sep(lang: str) -> str:
+    """What joins two sentences: a space in English, nothing in Chinese."""
+    return i18n.t("lifetime_value.sentence_sep", lang)
+
+
+def _money(value: float, currency: str, lang: str) -> str:
+    """An amount in a sentence: ¥1.2万 / ¥12.3K with a currency, else a compact number."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    return i18n.format_money(value, currency, lang) if currency else i18n.format_number(value, lang)
 
 
 # --------------------------------------------------------------------------- lifetimes, isolated
@@ -460,25 +487,40 @@ class HoldoutSplit:
     calibration_end, holdout_end
         Last days of calibration and holdout.
     source
-        Where the dates came from, in words.
+        Where the dates came from, in English words.
+    default_weeks
+        The default holdout length in weeks when the params set no
+        ``calibration_end``; None when they did.
     """
 
     calibration_start: pd.Timestamp | None
     calibration_end: pd.Timestamp
     holdout_end: pd.Timestamp
     source: str
+    default_weeks: int | None = None
 
     @property
     def holdout_weeks(self) -> float:
         return (self.holdout_end - self.calibration_end).days / 7
 
-    def describe(self) -> str:
-        start = "the first purchase" if self.calibration_start is None else f"{self.calibration_start.date()}"
-        return (
-            f"Calibration: {start} to {self.calibration_end.date()}; holdout: "
-            f"{(self.calibration_end + pd.Timedelta(days=1)).date()} to {self.holdout_end.date()} "
-            f"({self.holdout_weeks:.1f} weeks; {self.source})."
+    def source_text(self, lang: str = "en") -> str:
+        """Where the dates came from, in the report language."""
+        if self.default_weeks is None:
+            return i18n.t("lifetime_value.split_params", lang)
+        return i18n.t("lifetime_value.split_default", lang, weeks=self.default_weeks)
+
+    def describe(self, lang: str = "en") -> str:
+        """The calibration and holdout dates in one sentence, in ``lang``."""
+        start = (
+            i18n.t("lifetime_value.split_from_first", lang)
+            if self.calibration_start is None
+            else f"{self.calibration_start.date()}"
         )
+        return i18n.t(
+            "lifetime_value.split", lang, start=start, calibration_end=self.calibration_end.date(),
+            holdout_start=(self.calibration_end + pd.Timedelta(days=1)).date(), holdout_end=self.holdout_end.date(),
+            weeks=f"{self.holdout_weeks:.1f}", source=self.source_text(lang),
+        )  # fmt: skip
 
 
 def holdout_split(
@@ -519,10 +561,12 @@ def holdout_split(
         )
     if calibration_end is None:
         c_end = h_end - pd.Timedelta(weeks=holdout_weeks)
-        source = f"default: the last {holdout_weeks} weeks are the holdout"
+        default_weeks: int | None = int(holdout_weeks)
+        source = i18n.t("lifetime_value.split_default", "en", weeks=default_weeks)
     else:
         c_end = pd.Timestamp(calibration_end).normalize()
-        source = "set in params"
+        default_weeks = None
+        source = i18n.t("lifetime_value.split_params", "en")
     c_start = None if calibration_start is None else pd.Timestamp(calibration_start).normalize()
     if c_end >= h_end:
         raise AnalysisError(
@@ -534,7 +578,7 @@ def holdout_split(
             f"calibration_start {c_start.date()} is not before calibration_end {c_end.date()}; fix the dates "
             "in the lifetime_value section of the params file."
         )
-    return HoldoutSplit(c_start, c_end, h_end, source)
+    return HoldoutSplit(c_start, c_end, h_end, source, default_weeks)
 
 
 # --------------------------------------------------------------------------- model formulas (vectorized)
@@ -803,11 +847,16 @@ class FitResult:
     penalizer
         L2 penalizer of the final fit (0 = plain maximum likelihood).
     retried, retry_reason
-        Whether the first fit failed and was redone with a penalizer, and why.
+        Whether the first fit failed and was redone with a penalizer, and why
+        (in English, with the optimiser's own message when there is one).
     time_unit
         Unit of recency and T (``W``, ``D`` or ``M``).
     notes
-        Other warnings about the fit.
+        Other warnings about the fit, as (catalog key, values); :meth:`note_texts`
+        gives them in a report language.
+    retry_code
+        Why the first fit failed, as a code (``optimiser``, ``not_positive``,
+        ``not_finite``, ``singular``, ``not_maximum``).
     """
 
     model: str
@@ -821,11 +870,16 @@ class FitResult:
     retried: bool = False
     retry_reason: str | None = None
     time_unit: str = "W"
-    notes: tuple[str, ...] = ()
+    notes: tuple[tuple[str, dict[str, str]], ...] = ()
+    retry_code: str | None = None
 
     @property
     def label(self) -> str:
         return MODEL_LABELS.get(self.model, self.model)
+
+    def note_texts(self, lang: str = "en") -> list[str]:
+        """The warnings about the fit, in ``lang``."""
+        return [i18n.t(key, lang, **values) for key, values in self.notes]
 
     @property
     def n_params(self) -> int:
@@ -860,24 +914,24 @@ class FitResult:
             }
         )
 
-    def describe(self) -> str:
-        """How the fit went, in one sentence."""
-        head = (
-            f"{self.label} fitted on {self.n_customers:,} customers "
-            f"({self.n_unique:,} distinct rows, weighted); log-likelihood {self.log_likelihood:,.1f}"
-        )
+    def describe(self, lang: str = "en") -> str:
+        """How the fit went, in one sentence in ``lang``."""
+        text = i18n.t(
+            "lifetime_value.fit.head", lang, model=model_label(self.model, lang), customers=f"{self.n_customers:,}",
+            rows=f"{self.n_unique:,}", ll=f"{self.log_likelihood:,.1f}",
+        )  # fmt: skip
         if self.retried:
-            head += (
-                f". The first fit failed ({self.retry_reason}); it was refitted with penalizer "
-                f"{self.penalizer:g}, which shrinks the parameters slightly"
-            )
+            # English keeps the optimiser's own words; other languages name the reason from the catalog
+            reason = self.retry_reason if lang == "en" or not self.retry_code else _failure_text(self.retry_code, lang)
+            text += i18n.t("lifetime_value.fit.retried", lang, reason=reason, penalizer=f"{self.penalizer:g}")
         elif self.penalizer > 0:
-            head += f", penalizer {self.penalizer:g} (set in params)"
+            text += i18n.t("lifetime_value.fit.penalized", lang, penalizer=f"{self.penalizer:g}")
         else:
-            head += ", converged without a penalty"
-        text = head + "."
-        if self.notes:
-            text += " " + " ".join(self.notes)
+            text += i18n.t("lifetime_value.fit.converged", lang)
+        text += i18n.t("lifetime_value.sentence_end", lang)
+        notes = self.note_texts(lang)
+        if notes:
+            text += _sep(lang) + _sep(lang).join(notes)
         return text
 
     def draw(self, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -1013,24 +1067,36 @@ def _fit_once(
     except AnalysisError:
         raise
     except Exception as exc:  # ConvergenceError, LinAlgError, FloatingPointError …
-        raise _FitFailure(_optimiser_message(printed.getvalue(), exc)) from exc
+        raise _FitFailure("optimiser", _optimiser_message(printed.getvalue(), exc)) from exc
     params = {n: float(fitter.params_[n]) for n in names}
     if not all(np.isfinite(v) and v > 0 for v in params.values()):
-        raise _FitFailure("the estimates are not finite positive numbers")
+        raise _FitFailure("not_positive")
     if not np.all(np.isfinite(hess)):
-        raise _FitFailure("the likelihood is not finite at the estimates")
+        raise _FitFailure("not_finite")
     try:
         cov = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
-        raise _FitFailure("the information matrix is singular (a flat likelihood)") from None
+        raise _FitFailure("singular") from None
     cov = 0.5 * (cov + cov.T)
     if not np.all(np.linalg.eigvalsh(cov) > 0):
-        raise _FitFailure("the estimates are not at a proper maximum (information matrix not positive definite)")
+        raise _FitFailure("not_maximum")
     return params, cov
 
 
 class _FitFailure(Exception):
-    """A fit that failed or ended somewhere useless; the message says why."""
+    """A fit that failed or ended somewhere useless; the message says why, ``code`` names it."""
+
+    def __init__(self, code: str, message: str | None = None):
+        super().__init__(message or _failure_text(code, "en"))
+        self.code = code
+
+
+#: why a fit failed: codes of the catalog texts ``lifetime_value.fail.<code>``
+FAILURE_CODES = ("optimiser", "not_positive", "not_finite", "singular", "not_maximum")
+
+
+def _failure_text(code: str, lang: str) -> str:
+    return i18n.t(f"lifetime_value.fail.{code}", lang) if code in FAILURE_CODES else code
 
 
 def fit_model(
@@ -1077,7 +1143,7 @@ def fit_model(
     f_col, r_col, t_col, m_col = _rfm_columns(summary)
     unit = time_unit or summary.attrs.get("time_unit", "W")
     x = summary[f_col].to_numpy(dtype=float)
-    notes: list[str] = []
+    notes: list[tuple[str, dict[str, str]]] = []
     if model == "gamma_gamma":
         if m_col not in summary.columns:
             raise AnalysisError(f"the summary lacks {m_col!r}; build it with amounts (amount_col).")
@@ -1090,7 +1156,7 @@ def fit_model(
             )
         n_zero = int(((x > 0) & (m <= 0)).sum())
         if n_zero:
-            notes.append(f"{n_zero} repeat customers with a zero mean spend were left out of the spend fit.")
+            notes.append(("lifetime_value.note.zero_spend", {"n": f"{n_zero:,}"}))
         columns = [x[keep], m[keep]]
     else:
         tx = summary[r_col].to_numpy(dtype=float)
@@ -1102,11 +1168,11 @@ def fit_model(
         data, weights, _ = _weighted_unique(columns)
     else:
         data, weights = columns, np.ones(n)
-    retried, reason = False, None
+    retried, reason, code = False, None, None
     try:
         params, cov = _fit_once(model, data, weights, penalizer)
     except _FitFailure as first:
-        retried, reason = True, str(first)
+        retried, reason, code = True, str(first), first.code
         penalizer = max(retry_penalizer, 10 * penalizer)
         try:
             params, cov = _fit_once(model, data, weights, penalizer)
@@ -1119,14 +1185,11 @@ def fit_model(
     if model == "gamma_gamma":
         ll = float((weights * _row_loglik(model, params, data[0], data[1], None)).sum())
         if params["q"] <= 1:
-            notes.append(
-                f"q = {params['q']:.2f} ≤ 1: the fitted spend distribution has no finite mean, so expected spend "
-                "is undefined; look for outlier orders (bulk or B2B buyers) and cap or remove them in cleaning."
-            )
+            notes.append(("lifetime_value.note.q_le_1", {"q": f"{params['q']:.2f}"}))
     else:
         ll = float((weights * _row_loglik(model, params, *data)).sum())
         if model in ("bgnbd", "mbgnbd") and params["a"] <= 1 and params["b"] < 1:
-            notes.append("a ≤ 1 and b < 1: the dropout probabilities are U-shaped; read predictions with care.")
+            notes.append(("lifetime_value.note.u_shaped", {}))
     se = {name: params[name] * math.sqrt(cov[i, i]) for i, name in enumerate(PARAM_NAMES[model])}
     return FitResult(
         model=model,
@@ -1141,6 +1204,7 @@ def fit_model(
         retry_reason=reason,
         time_unit=unit,
         notes=tuple(notes),
+        retry_code=code,
     )
 
 
@@ -1167,10 +1231,15 @@ class ModelFits:
         """All parameters with standard errors (tidy)."""
         return pd.concat([f.table() for f in self.fits.values()], ignore_index=True)
 
-    def describe(self) -> list[str]:
-        """One sentence per model, failures included."""
-        lines = [f.describe() for f in self.fits.values()]
-        lines += [f"{MODEL_LABELS.get(m, m)} failed: {why}" for m, why in self.failures.items()]
+    def describe(self, lang: str = "en") -> list[str]:
+        """One sentence per model in ``lang``, failures included."""
+        lines = [f.describe(lang) for f in self.fits.values()]
+        # English keeps the full error; other languages say what happened (it is always a failed retry)
+        lines += [
+            i18n.t("lifetime_value.fit.failed", lang, model=model_label(m, lang),
+                   why=why if lang == "en" else i18n.t("lifetime_value.fail.twice", lang))
+            for m, why in self.failures.items()
+        ]  # fmt: skip
         return lines
 
 
@@ -1311,14 +1380,57 @@ def compare_models(calibration: pd.DataFrame, fits: ModelFits | Mapping[str, Fit
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The model used for predictions, and why."""
+    """The model used for predictions, and why.
+
+    Attributes
+    ----------
+    model
+        The chosen model.
+    reason
+        Why, in English (:meth:`describe` gives it in a report language).
+    requested
+        ``lifetime_value.model`` in params (``auto`` or a model name).
+    comparison
+        The holdout comparison the choice was made from.
+    """
 
     model: str
     reason: str
+    requested: str = "auto"
+    comparison: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
         return MODEL_LABELS.get(self.model, self.model)
+
+    def describe(self, lang: str = "en") -> str:
+        """Why this model was chosen, in ``lang``."""
+        if self.comparison is None:
+            return self.reason
+        models = self.comparison[self.comparison["model"].isin(TRANSACTION_MODELS)].set_index("model")
+        return _choice_reason(models, self.model, self.requested, lang)
+
+
+def _choice_reason(models: pd.DataFrame, chosen: str, requested: str, lang: str) -> str:
+    best = str(models["mae"].idxmin())
+    row = models.loc[chosen]
+    total = i18n.t(
+        "lifetime_value.choice.total", lang, predicted=f"{row['holdout_predicted']:,.0f}",
+        actual=f"{row['holdout_actual']:,.0f}", error=f"{row['holdout_error_pct']:+.1f}%",
+    )  # fmt: skip
+    if requested != "auto":
+        extra = "" if chosen == best else i18n.t("lifetime_value.choice.extra", lang, model=model_label(best, lang))
+        return i18n.t(
+            "lifetime_value.choice.requested", lang, model=model_label(chosen, lang), code=chosen, total=total,
+            mae=f"{models.at[chosen, 'mae']:.3f}", extra=extra,
+        )  # fmt: skip
+    others = i18n.t("lifetime_value.list_sep", lang).join(
+        f"{model_label(m, lang)} {models.at[m, 'mae']:.3f}" for m in models.index if m != best
+    )
+    return i18n.t(
+        "lifetime_value.choice.auto", lang, model=model_label(best, lang), mae=f"{models.at[best, 'mae']:.3f}",
+        others=i18n.t("lifetime_value.choice.others", lang, others=others) if others else "", total=total,
+    )  # fmt: skip
 
 
 def select_model(comparison: pd.DataFrame, requested: str = "auto") -> ModelChoice:
@@ -1331,6 +1443,11 @@ def select_model(comparison: pd.DataFrame, requested: str = "auto") -> ModelChoi
     requested
         ``auto`` or a model name (``lifetime_value.model`` in params).
 
+    Returns
+    -------
+    ModelChoice
+        The model, and why (``describe(lang)`` in a report language).
+
     Raises
     ------
     AnalysisError
@@ -1339,36 +1456,13 @@ def select_model(comparison: pd.DataFrame, requested: str = "auto") -> ModelChoi
     models = comparison[comparison["model"].isin(TRANSACTION_MODELS)].set_index("model")
     if models.empty:
         raise AnalysisError("no fitted purchase model to choose from.")
-    best = str(models["mae"].idxmin())
-    others = ", ".join(
-        f"{models.at[m, 'label']} {models.at[m, 'mae']:.3f}" for m in models.index if m != best
-    )
-
-    def _total(m: str) -> str:
-        row = models.loc[m]
-        return (
-            f"it predicts {row['holdout_predicted']:,.0f} holdout purchases against {row['holdout_actual']:,.0f} "
-            f"actual ({row['holdout_error_pct']:+.1f}%)"
+    if requested != "auto" and requested not in models.index:
+        raise AnalysisError(
+            f"lifetime_value.model is {requested!r} but that model was not fitted (or failed); "
+            f"set model: auto or one of {', '.join(models.index)}."
         )
-
-    if requested != "auto":
-        if requested not in models.index:
-            raise AnalysisError(
-                f"lifetime_value.model is {requested!r} but that model was not fitted (or failed); "
-                f"set model: auto or one of {', '.join(models.index)}."
-            )
-        extra = "" if requested == best else f"; the lowest holdout error would be {models.at[best, 'label']}"
-        return ModelChoice(
-            requested,
-            f"{MODEL_LABELS[requested]} is set in params (lifetime_value.model: {requested}); {_total(requested)}"
-            f" and its customer-level holdout MAE is {models.at[requested, 'mae']:.3f}{extra}.",
-        )
-    reason = (
-        f"{models.at[best, 'label']} has the lowest customer-level holdout error (MAE {models.at[best, 'mae']:.3f}"
-        + (f" vs {others}" if others else "")
-        + f"); {_total(best)}."
-    )
-    return ModelChoice(best, reason)
+    chosen = str(models["mae"].idxmin()) if requested == "auto" else requested
+    return ModelChoice(chosen, _choice_reason(models, chosen, requested, "en"), requested, comparison)
 
 
 def holdout_by_frequency(
@@ -1547,6 +1641,12 @@ class SpendCheck:
     warn: bool
     message: str
 
+    def describe(self, lang: str = "en") -> str:
+        """The check in one sentence, in ``lang`` (``message`` is the English one)."""
+        key = "lifetime_value.spend_correlated" if self.warn else "lifetime_value.spend_independent"
+        return i18n.t(key, lang, r=f"{self.correlation:.2f}", threshold=f"{self.threshold:g}",
+                      n=f"{self.n_customers:,}")  # fmt: skip
+
 
 def spend_independence(summary: pd.DataFrame, *, threshold: float = 0.3) -> SpendCheck:
     """Pearson correlation of frequency and monetary value among repeat customers with positive spend.
@@ -1562,18 +1662,8 @@ def spend_independence(summary: pd.DataFrame, *, threshold: float = 0.3) -> Spen
     n = int(keep.sum())
     r = float(np.corrcoef(x[keep], m[keep])[0, 1]) if n > 2 and np.std(m[keep]) > 0 else float("nan")
     warn = bool(np.isfinite(r) and abs(r) > threshold)
-    if warn:
-        msg = (
-            f"Frequency and mean spend are correlated (r = {r:.2f}, |r| > {threshold}) among {n:,} repeat "
-            "customers: Gamma-Gamma assumes they are independent, so its spend estimates are biased; read CLV "
-            "by frequency group with care."
-        )
-    else:
-        msg = (
-            f"Frequency and mean spend are nearly uncorrelated (r = {r:.2f}, |r| ≤ {threshold}) among {n:,} "
-            "repeat customers, as Gamma-Gamma assumes."
-        )
-    return SpendCheck(r, n, threshold, warn, msg)
+    check = SpendCheck(r, n, threshold, warn, "")
+    return SpendCheck(r, n, threshold, warn, check.describe("en"))
 
 
 def spend_distribution(summary: pd.DataFrame, spend_fit: FitResult, *, bins: int = 40) -> pd.DataFrame:
@@ -1629,12 +1719,12 @@ class DiscountRate:
     annual: float
     monthly: float
 
-    def describe(self) -> str:
-        return (
-            f"An annual discount rate of {self.annual:.1%} is (1 + {self.annual:g})^(1/12) − 1 = "
-            f"{self.monthly:.4%} a month; purchases expected in month m of the horizon are divided by "
-            f"(1 + {self.monthly:.6f})^m."
-        )
+    def describe(self, lang: str = "en") -> str:
+        """The conversion in one sentence, in ``lang``."""
+        return i18n.t(
+            "lifetime_value.discount", lang, annual=f"{self.annual:.1%}", annual_raw=f"{self.annual:g}",
+            monthly=f"{self.monthly:.4%}", monthly_raw=f"{self.monthly:.6f}",
+        )  # fmt: skip
 
 
 def monthly_discount_rate(annual: float) -> DiscountRate:
@@ -1673,20 +1763,24 @@ class ClvResult:
         row = self.totals.set_index("quantity").loc[quantity]
         return float(row["estimate"]), float(row["low"]), float(row["high"])
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en", currency: str = "") -> str:
+        """The total CLV with its interval and the discounting, in ``lang`` (amounts in ``currency``)."""
         est, lo, hi = self.total("clv")
-        basis = "gross margin" if self.margin < 1 else "revenue"
-        text = (
-            f"{MODEL_LABELS[self.model]} + Gamma-Gamma CLV over {self.horizon_months:g} months on {basis}"
-            f"{f' ({self.margin:.0%} margin)' if self.margin < 1 else ''}: total {est:,.0f}"
+        basis = (
+            i18n.t("lifetime_value.clv_basis_margin", lang, margin=f"{self.margin:.0%}")
+            if self.margin < 1
+            else i18n.t("lifetime_value.clv_basis_revenue", lang)
         )
+        text = i18n.t(
+            "lifetime_value.clv_total", lang, model=model_label(self.model, lang), months=f"{self.horizon_months:g}",
+            basis=basis, total=_money(est, currency, lang),
+        )  # fmt: skip
         if self.draws:
-            text += (
-                f" ({self.interval_level:.0%} interval {lo:,.0f} – {hi:,.0f} from {self.draws} parametric bootstrap "
-                "draws of the fitted parameters; the interval covers parameter uncertainty, not the luck of "
-                "individual customers)"
-            )
-        return text + ". " + self.discount.describe()
+            text += i18n.t(
+                "lifetime_value.clv_interval", lang, level=f"{self.interval_level:.0%}", low=_money(lo, currency, lang),
+                high=_money(hi, currency, lang), draws=f"{self.draws:,}",
+            )  # fmt: skip
+        return text + i18n.t("lifetime_value.sentence_end", lang) + _sep(lang) + self.discount.describe(lang)
 
 
 def _month_labels(dates: pd.Series) -> np.ndarray:
@@ -1889,14 +1983,20 @@ def customer_lifetime_value(
 # --------------------------------------------------------------------------- reading the results
 
 
-def value_concentration(clv: pd.DataFrame | ClvResult, shares: Sequence[float] = (0.01, 0.05, 0.2)) -> pd.DataFrame:
+def _top_label(share: float, lang: str) -> str:
+    return i18n.t("lifetime_value.top_label", lang, share=f"{share:.0%}")
+
+
+def value_concentration(
+    clv: pd.DataFrame | ClvResult, shares: Sequence[float] = (0.01, 0.05, 0.2), lang: str = "en"
+) -> pd.DataFrame:
     """Share of the total future value held by the top customers.
 
     Returns
     -------
     pandas.DataFrame
-        ``top`` (label), ``top_share`` (fraction of customers), ``customers``,
-        ``clv`` (their total) and ``share_of_clv``.
+        ``top`` (label in ``lang``: top 1% / 前 1%), ``top_share`` (fraction of
+        customers), ``customers``, ``clv`` (their total) and ``share_of_clv``.
     """
     frame = clv.customers if isinstance(clv, ClvResult) else clv
     values = np.sort(frame["clv"].to_numpy(float))[::-1]
@@ -1907,7 +2007,7 @@ def value_concentration(clv: pd.DataFrame | ClvResult, shares: Sequence[float] =
         top = values[:n].sum()
         rows.append(
             {
-                "top": f"top {share:.0%}",
+                "top": _top_label(share, lang),
                 "top_share": share,
                 "customers": n,
                 "clv": float(top),
@@ -2002,6 +2102,8 @@ def heuristic_clv(
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
+    currency: str = "",
+    lang: str = "en",
 ) -> tuple[pd.DataFrame, str]:
     """The textbook CLV (AOV × purchases per year × expected lifespan × margin) next to the model's.
 
@@ -2021,6 +2123,9 @@ def heuristic_clv(
 
     The model CLV is averaged over the last window's buyers (the heuristic's base)
     and over all customers.
+
+    ``currency`` and ``lang`` set how amounts and words read in the sentence and
+    the ``quantity`` labels.
 
     Returns
     -------
@@ -2063,48 +2168,36 @@ def heuristic_clv(
     active_ids = occ.ids.take(buyers_last)
     model_active = float(frame.loc[frame[customer_col].isin(active_ids), "clv"].mean())
     model_all = float(frame["clv"].mean())
+    months = f"{horizon_months:g}"
     rows = [
-        ("window (months; buyers of the last window vs the one before)", float(window)),
-        ("AOV (revenue per purchase occasion, last window)", aov),
-        ("purchases per active customer per year", per_year),
-        ("annual retention (previous-window buyers who bought again, annualised)", retention),
-        ("annual churn", churn),
-        ("expected lifespan, years (1 ÷ churn)", lifespan),
+        ("window", float(window)),
+        ("aov", aov),
+        ("per_year", per_year),
+        ("retention", retention),
+        ("churn", churn),
+        ("lifespan", lifespan),
         ("margin", margin),
-        ("heuristic CLV, lifetime (undiscounted)", h_life),
-        (f"heuristic CLV, next {horizon_months:g} months", h_horizon),
-        (f"model CLV, next {horizon_months:g} months, mean over the last window's buyers", model_active),
-        (f"model CLV, next {horizon_months:g} months, mean over all customers", model_all),
+        ("heuristic_lifetime", h_life),
+        ("heuristic_horizon", h_horizon),
+        ("model_active", model_active),
+        ("model_all", model_all),
     ]
-    table = pd.DataFrame(rows, columns=["quantity", "value"])
-    note = (
-        f" (Churn was measured over {window}-month windows, shorter than a year because the data are short; "
-        "short windows count slow buyers as lost.)"
-        if window < 12
-        else ""
-    )
+    table = pd.DataFrame(
+        {"quantity": [i18n.t(f"lifetime_value.heuristic.{code}", lang, months=months) for code, _ in rows],
+         "value": [value for _, value in rows]}
+    )  # fmt: skip
+    note = i18n.t("lifetime_value.heuristic_short_window", lang, window=window) if window < 12 else ""
     if not np.isfinite(h_horizon) or not np.isfinite(model_active):
-        reading = "The heuristic needs two windows of history to measure churn; only the model CLV is available."
+        reading = i18n.t("lifetime_value.heuristic_unavailable", lang)
     else:
         ratio = h_horizon / model_active if model_active > 0 else float("inf")
+        values = {"heuristic": _money(h_horizon, currency, lang), "model": _money(model_active, currency, lang)}
         if 0.8 <= ratio <= 1.25:
-            reading = (
-                f"The heuristic ({h_horizon:,.2f}) and the model ({model_active:,.2f}) agree within 25% for the "
-                "recent buyers: the average customer behaves like the average the heuristic assumes."
-            )
+            reading = i18n.t("lifetime_value.heuristic_agrees", lang, **values)
         elif ratio > 1.25:
-            reading = (
-                f"The heuristic ({h_horizon:,.2f}) is {ratio:.1f}× the model ({model_active:,.2f}). The heuristic "
-                "gives every recent buyer the average purchase rate and one flat churn rate; the model sees that "
-                "many recent buyers bought only once and are likely gone, and it discounts future purchases. "
-                "Trust the model for budgets: the heuristic overstates value when one-time buyers dominate."
-            )
+            reading = i18n.t("lifetime_value.heuristic_higher", lang, ratio=f"{ratio:.1f}", **values)
         else:
-            reading = (
-                f"The heuristic ({h_horizon:,.2f}) is only {ratio:.2f}× the model ({model_active:,.2f}). The "
-                "heuristic counts every customer who skipped a window as lost, while the model expects slow "
-                "buyers with a long purchase cycle to come back; check the purchase cycle before trusting either."
-            )
+            reading = i18n.t("lifetime_value.heuristic_lower", lang, ratio=f"{ratio:.2f}", **values)
         reading += note
     return table, reading
 
@@ -2173,24 +2266,24 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def summary_overview(summary: pd.DataFrame) -> pd.DataFrame:
-    """The customer summary in a few lines (``item``, ``value`` as display strings)."""
+def summary_overview(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The customer summary in a few lines (``item`` in ``lang``, ``value`` as display strings)."""
     f_col, r_col, t_col, m_col = _rfm_columns(summary)
-    unit = {"W": "weeks", "D": "days", "M": "months"}.get(summary.attrs.get("time_unit", "W"), "weeks")
+    unit_code = summary.attrs.get("time_unit", "W")
+    unit = i18n.t(f"lifetime_value.unit.{unit_code if unit_code in UNIT_DAYS else 'W'}", lang)
     x = summary[f_col]
     repeat = x > 0
     rows = [
         ("customers", f"{len(summary):,}"),
-        ("repeat customers (≥ 1 repeat purchase occasion)", f"{int(repeat.sum()):,} ({repeat.mean():.1%})"),
-        ("repeat purchase occasions", f"{int(x.sum()):,}"),
-        ("repeat purchases per repeat customer (mean)", f"{x[repeat].mean():.2f}" if repeat.any() else "–"),
-        (f"T, customer age (median, {unit})", f"{summary[t_col].median():.1f}"),
-        (f"recency among repeat customers (median, {unit})", f"{summary.loc[repeat, r_col].median():.1f}"
-         if repeat.any() else "–"),
-        ("mean value of a repeat occasion (repeat customers)", f"{summary.loc[repeat, m_col].mean():,.2f}"
-         if repeat.any() and m_col in summary else "–"),
+        ("repeat_customers", f"{int(repeat.sum()):,} ({repeat.mean():.1%})"),
+        ("repeat_occasions", f"{int(x.sum()):,}"),
+        ("repeat_per_customer", f"{x[repeat].mean():.2f}" if repeat.any() else "–"),
+        ("median_T", f"{summary[t_col].median():.1f}"),
+        ("median_recency", f"{summary.loc[repeat, r_col].median():.1f}" if repeat.any() else "–"),
+        ("mean_repeat_value", f"{summary.loc[repeat, m_col].mean():,.2f}" if repeat.any() and m_col in summary else "–"),
     ]  # fmt: skip
-    return pd.DataFrame(rows, columns=["item", "value"])
+    items = [i18n.t(f"lifetime_value.overview.{code}", lang, unit=unit) for code, _ in rows]
+    return pd.DataFrame({"item": items, "value": [value for _, value in rows]})
 
 
 def clv_export(clv: ClvResult, *, customer_col: str = "customer_id") -> pd.DataFrame:
@@ -2211,6 +2304,25 @@ def top_customers(clv: ClvResult, n: int = 10, *, customer_col: str = "customer_
     return frame[[c for c in cols if c in frame.columns]].nlargest(n, "clv").reset_index(drop=True)
 
 
+def _group_name(by: str, lang: str) -> str:
+    """How a grouping is named in a sentence: cohort / 首购同期群, channel / 渠道 …"""
+    code = "segment" if by == "segment_label" else by
+    return i18n.t(f"lifetime_value.group.{code}", lang) if code in GROUPS else str(by)
+
+
+def _group_value(value: Any, by: str, lang: str) -> str:
+    """A group in the report language: cohorts as month names, the missing group as (none) / （无）."""
+    if value == "(none)":
+        return i18n.t("lifetime_value.none", lang)
+    if by == "cohort" and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
+        return i18n.format_month(value, lang)
+    return str(value)
+
+
+#: groupings the report names in words (``lifetime_value.group.<name>``)
+GROUPS = ("cohort", "channel", "region", "store", "segment")
+
+
 def group_report(
     clv: ClvResult,
     by: str,
@@ -2218,27 +2330,32 @@ def group_report(
     *,
     label: str | None = None,
     customer_col: str = "customer_id",
+    currency: str = "",
+    lang: str = "en",
 ) -> tuple[pd.DataFrame, str]:
     """:func:`clv_by_group` plus a one-line reading; an empty table and a note when the column is absent.
 
-    ``label`` names the grouping in the sentence (default: ``by``).
+    ``label`` names the grouping in the sentence (default: ``by``); ``cohort``,
+    ``channel``, ``region``, ``store`` and ``segment`` are named in ``lang``.
+    Amounts in the sentence are in ``currency``.
     """
     frame = clv.customers
-    name = label or by
+    name = _group_name(label or by, lang)
     available = by in frame.columns or (groups is not None and by in groups.columns)
     if not available:
-        return pd.DataFrame(columns=[by, "customers", "clv_total", "clv_mean", "share_of_clv"]), (
-            f"The data have no {name} column, so CLV by {name} is not shown."
+        return pd.DataFrame(columns=[by, "customers", "clv_total", "clv_mean", "share_of_clv"]), i18n.t(
+            "lifetime_value.group_missing", lang, name=name
         )
     table = clv_by_group(clv, by, groups, customer_col=customer_col)
     ranked = table.sort_values("clv_mean", ascending=False)
     top, low = ranked.iloc[0], ranked.iloc[-1]
-    text = (
-        f"{len(table)} {name} groups. The highest average CLV is {top[by]} ({top['clv_mean']:,.2f} per customer, "
-        f"{top['share_of_clv']:.0%} of the total); the lowest is {low[by]} ({low['clv_mean']:,.2f})."
-    )
+    text = i18n.t(
+        "lifetime_value.group_reading", lang, n=f"{len(table):,}", name=name, top=_group_value(top[by], by, lang),
+        mean=_money(top["clv_mean"], currency, lang), share=f"{top['share_of_clv']:.0%}",
+        low=_group_value(low[by], by, lang), low_mean=_money(low["clv_mean"], currency, lang),
+    )  # fmt: skip
     if by == "cohort":
-        text += " Older cohorts have had more time to lapse, so lower values there are expected."
+        text += _sep(lang) + i18n.t("lifetime_value.group_cohort_note", lang)
     return table, text
 
 
@@ -2249,95 +2366,149 @@ def cac_report(
     channel_col: str = "acquisition_channel",
     cost_col: str = "acquisition_cost",
     customer_col: str = "customer_id",
+    lang: str = "en",
 ) -> tuple[pd.DataFrame, str]:
-    """:func:`clv_to_cac` plus a reading; an empty table and a note without acquisition costs."""
+    """:func:`clv_to_cac` plus a reading in ``lang``; an empty table and a note without acquisition costs."""
     if customers is None or channel_col not in customers.columns or cost_col not in customers.columns:
-        return pd.DataFrame(columns=[channel_col, "customers", "cac_mean", "clv_mean", "clv_to_cac"]), (
-            f"The customers source has no {channel_col} and {cost_col} columns, so CLV:CAC is not shown."
+        return pd.DataFrame(columns=[channel_col, "customers", "cac_mean", "clv_mean", "clv_to_cac"]), i18n.t(
+            "lifetime_value.cac_missing", lang, channel_col=channel_col, cost_col=cost_col
         )
     table = clv_to_cac(clv, customers, channel_col=channel_col, cost_col=cost_col, customer_col=customer_col)
     paid = table[table["cac_mean"] > 0]
     basis = (
-        f"on {clv.margin:.0%} gross margin"
+        i18n.t("lifetime_value.cac_basis_margin", lang, margin=f"{clv.margin:.0%}")
         if clv.margin < 1
-        else "on revenue (set lifetime_value.margin to judge it on margin, as the 3× bar assumes)"
+        else i18n.t("lifetime_value.cac_basis_revenue", lang)
     )
     if paid.empty:
-        return table, f"No channel has a positive acquisition cost, so CLV:CAC is undefined; values are {basis}."
-    meets = int(paid["meets_3x"].sum())
+        return table, i18n.t("lifetime_value.cac_unpaid", lang, basis=basis)
     best, worst = paid.iloc[0], paid.iloc[-1]
-    text = (
-        f"{meets} of {len(paid)} paid channels reach CLV:CAC ≥ 3 (value so far plus the next "
-        f"{clv.horizon_months:g} months, {basis}). Best: {best[channel_col]} at {best['clv_to_cac']:.1f}×; "
-        f"weakest: {worst[channel_col]} at {worst['clv_to_cac']:.1f}×. Customers who never bought count with "
-        "value 0."
-    )
+    text = i18n.t(
+        "lifetime_value.cac_reading", lang, meets=f"{int(paid['meets_3x'].sum()):,}", paid=f"{len(paid):,}",
+        months=f"{clv.horizon_months:g}", basis=basis, best=_group_value(best[channel_col], channel_col, lang),
+        best_ratio=f"{best['clv_to_cac']:.1f}", worst=_group_value(worst[channel_col], channel_col, lang),
+        worst_ratio=f"{worst['clv_to_cac']:.1f}",
+    )  # fmt: skip
     return table, text
 
 
-def describe_tracking(tracking: pd.DataFrame, fit: FitResult) -> str:
-    """How closely the model tracks cumulative repeat purchases in the holdout."""
+def describe_tracking(tracking: pd.DataFrame, fit: FitResult, lang: str = "en") -> str:
+    """How closely the model tracks cumulative repeat purchases in the holdout, in ``lang``."""
     hold = tracking[tracking["period"] == "holdout"]
     cal = tracking[tracking["period"] == "calibration"]
+    model = model_label(fit.model, lang)
     if hold.empty or cal.empty:
-        return f"{fit.label} tracking: no holdout weeks to compare."
+        return i18n.t("lifetime_value.tracking_empty", lang, model=model)
     a0, p0 = cal["actual_cumulative"].iloc[-1], cal["predicted_cumulative"].iloc[-1]
     actual = hold["actual_cumulative"].iloc[-1] - a0
     predicted = hold["predicted_cumulative"].iloc[-1] - p0
     gap = predicted / actual - 1 if actual else float("nan")
-    return (
-        f"Over the holdout, the calibration customers made {actual:,.0f} repeat purchases; {fit.label}, fitted "
-        f"before the holdout, expected {predicted:,.0f} ({gap:+.1%}). Week-to-week swings around the dashed line "
-        "are seasonality and promotions, which the model does not know about; the cumulative line is what "
-        "matters for planning."
-    )
+    return i18n.t("lifetime_value.tracking_reading", lang, actual=f"{actual:,.0f}", model=model,
+                  predicted=f"{predicted:,.0f}", gap=f"{gap:+.1%}")  # fmt: skip
 
 
-def describe_period_transactions(hist: pd.DataFrame) -> str:
-    """Largest gap between actual and expected customers per repeat-purchase count."""
+def describe_period_transactions(hist: pd.DataFrame, lang: str = "en") -> str:
+    """Largest gap between actual and expected customers per repeat-purchase count, in ``lang``."""
     wide = hist.pivot(index="bin", columns="source", values="customers")
     model = [c for c in wide.columns if c != "actual"][0]
     gap = (wide[model] - wide["actual"]) / wide["actual"].sum()
     worst = gap.abs().idxmax()
-    return (
-        f"{model} reproduces how many customers made 0, 1, 2 … repeat purchases; the largest gap is at {worst} "
-        f"({abs(gap[worst]):.1%} of customers). Gaps of a few percent are normal; a systematic shortfall in the "
-        "tail means the model underrates heavy buyers."
-    )
+    return i18n.t("lifetime_value.histogram_reading", lang, model=model, bin=worst, gap=f"{abs(gap[worst]):.1%}")
 
 
-def describe_holdout_by_frequency(data: pd.DataFrame) -> str:
-    """Reading of the conditional-expectation plot."""
+def describe_holdout_by_frequency(data: pd.DataFrame, lang: str = "en") -> str:
+    """Reading of the conditional-expectation plot, in ``lang``."""
     wide = data.pivot(index="frequency_cal", columns="source", values="purchases")
     models = [c for c in wide.columns if c != "actual"]
     mae = {m: float((wide[m] - wide["actual"]).abs().mean()) for m in models}
     best = min(mae, key=mae.get)
-    return (
-        "Customers who bought more often in calibration bought more in the holdout, and the models predict that "
-        f"gradient from calibration data alone. {best} is closest across the groups (mean gap "
-        f"{mae[best]:.2f} purchases per customer)."
-    )
+    return i18n.t("lifetime_value.frequency_reading", lang, model=best, gap=f"{mae[best]:.2f}")
 
 
-def describe_concentration(concentration: pd.DataFrame) -> str:
-    """Reading of the top-customer shares."""
-    parts = [f"the {row.top} hold {row.share_of_clv:.0%}" for row in concentration.itertuples()]
-    return (
-        "Of the expected future value, " + ", ".join(parts) + ". The more concentrated the value, the more a "
-        "retention programme for the top group is worth."
-    )
+def describe_concentration(concentration: pd.DataFrame, lang: str = "en") -> str:
+    """Reading of the top-customer shares, in ``lang``."""
+    parts = [
+        i18n.t("lifetime_value.concentration_part", lang, top=_top_label(row.top_share, lang),
+               share=f"{row.share_of_clv:.0%}")
+        for row in concentration.itertuples()
+    ]  # fmt: skip
+    return i18n.t("lifetime_value.concentration_reading", lang, parts=i18n.t("lifetime_value.list_sep", lang).join(parts))
 
 
-def describe_spend(spend_fit: FitResult, check: SpendCheck, currency: str = "") -> str:
-    """Gamma-Gamma in one sentence, with the independence check."""
+def describe_spend(spend_fit: FitResult, check: SpendCheck, currency: str = "", lang: str = "en") -> str:
+    """Gamma-Gamma in one sentence, with the independence check, in ``lang`` (mean spend in ``currency``)."""
     p, q, v = (spend_fit.params[k] for k in ("p", "q", "v"))
     mean = v * p / (q - 1) if q > 1 else float("inf")
-    cur = f" {currency}" if currency else ""
-    return (
-        f"Gamma-Gamma on {spend_fit.n_customers:,} repeat customers: the average customer spends about "
-        f"{mean:,.2f}{cur} per purchase (p = {p:.2f}, q = {q:.2f}, v = {v:.2f}); a customer's own average counts "
-        "more the more purchases it rests on. " + check.message
-    )
+    return i18n.t(
+        "lifetime_value.spend_reading", lang, customers=f"{spend_fit.n_customers:,}", mean=_money(mean, currency, lang),
+        p=f"{p:.2f}", q=f"{q:.2f}", v=f"{v:.2f}", check=check.describe(lang),
+    )  # fmt: skip
+
+
+#: report columns and their header keys (``col.ltv_*`` in the lifetime_value catalog); the
+#: group columns channel, region, store and customer_id keep the shared headers
+DISPLAY_COLUMNS: dict[str, str] = {
+    "model": "ltv_model", "label": "ltv_model", "parameter": "ltv_parameter", "estimate": "ltv_estimate",
+    "std_error": "ltv_std_error", "ci95_low": "ltv_ci95_low", "ci95_high": "ltv_ci95_high", "fit": "ltv_fit",
+    "n_params": "ltv_n_params", "log_likelihood": "ltv_log_likelihood", "aic": "ltv_aic", "bic": "ltv_bic",
+    "holdout_actual": "ltv_holdout_actual", "holdout_predicted": "ltv_holdout_predicted",
+    "holdout_error_pct": "ltv_holdout_error_pct", "mae": "ltv_mae", "rmse": "ltv_rmse",
+    "auc_buy_again": "ltv_auc_buy_again", "penalizer": "ltv_penalizer", "retried": "ltv_retried",
+    "quantity": "ltv_quantity", "low": "ltv_low", "high": "ltv_high", "frequency": "ltv_frequency",
+    "recency": "ltv_recency", "T": "ltv_T", "expected_purchases": "ltv_expected_purchases",
+    "p_alive": "ltv_p_alive", "p_buy_again": "ltv_p_buy_again", "expected_spend": "ltv_expected_spend",
+    "clv": "ltv_clv", "clv_low": "ltv_clv_low", "clv_high": "ltv_clv_high", "top": "ltv_top",
+    "top_share": "ltv_top_share", "customers": "ltv_customers", "share_of_clv": "ltv_share_of_clv",
+    "cohort": "ltv_cohort", "segment_label": "ltv_segment", "clv_total": "ltv_clv_total", "clv_mean": "ltv_clv_mean",
+    "clv_median": "ltv_clv_median", "p_buy_again_mean": "ltv_p_buy_again_mean",
+    "acquisition_channel": "ltv_acquisition_channel", "buyers": "ltv_buyers", "cac_mean": "ltv_cac_mean",
+    "past_value_mean": "ltv_past_value_mean", "value_mean": "ltv_value_mean", "clv_to_cac": "ltv_clv_to_cac",
+    "future_to_cac": "ltv_future_to_cac", "meets_3x": "ltv_meets_3x", "basis": "ltv_basis",
+}  # fmt: skip
+_FIT_CODES = {"calibration": "calibration", "all data to period end": "full"}
+_PARAMETER_SYMBOLS = {"alpha": "α", "beta": "β"}
+
+
+def display_table(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A table of this module as the report shows it: headers ``ltv_*`` and words in ``lang``.
+
+    Columns named in :data:`DISPLAY_COLUMNS` are renamed to their ``ltv_*`` header
+    (``ctx.show_table`` translates them through ``col.ltv_*``; format keys use the
+    new names). Values: model codes become model names, parameter names α/β,
+    fits, quantities and bases words, yes/no for flags, cohorts month names, the
+    missing group (none) / （无）, and top-share labels follow ``top_share``.
+    Numbers are untouched.
+    """
+    out = frame.copy()
+
+    def t(key: str) -> str:
+        return i18n.t(key, lang)
+
+    if "model" in out and "label" in out:  # the comparison: codes name the models
+        out = out.drop(columns="label")
+    if "model" in out:
+        out["model"] = [model_label(m, lang) if m in MODEL_LABELS else m for m in out["model"]]
+    if "parameter" in out:
+        out["parameter"] = out["parameter"].map(lambda p: _PARAMETER_SYMBOLS.get(p, p))
+    if "fit" in out:
+        out["fit"] = [t(f"lifetime_value.fit_name.{_FIT_CODES[f]}") if f in _FIT_CODES else f for f in out["fit"]]
+    if "quantity" in out:
+        codes = ("clv", "expected_purchases")
+        out["quantity"] = [t(f"lifetime_value.quantity.{q}") if q in codes else q for q in out["quantity"]]
+    if "basis" in out:
+        out["basis"] = [t(f"lifetime_value.basis.{b}") if b in ("margin", "revenue") else b for b in out["basis"]]
+    for flag in ("retried", "meets_3x"):
+        if flag in out:
+            out[flag] = [
+                (t("lifetime_value.yes") if v else t("lifetime_value.no")) if isinstance(v, (bool, np.bool_)) else v
+                for v in out[flag].astype(object)
+            ]
+    if "top" in out and "top_share" in out:
+        out["top"] = [_top_label(s, lang) for s in out["top_share"]]
+    for by in ("cohort", "channel", "region", "store", "segment_label", "acquisition_channel"):
+        if by in out:
+            out[by] = [_group_value(v, by, lang) for v in out[by]]
+    return out.rename(columns=DISPLAY_COLUMNS)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -2498,6 +2669,17 @@ class LifetimeValueResult:
     def full_fit(self) -> FitResult:
         """The refit of the chosen model."""
         return self.full_fits[self.choice.model]
+
+    def describe_fits(self, which: Literal["calibration", "full"] = "calibration", lang: str = "en") -> str:
+        """How every fit went (transaction models, then Gamma-Gamma), in ``lang``.
+
+        ``calibration``: the fits validated on the holdout; ``full``: the refits on
+        all data to the period end, which make the predictions.
+        """
+        if which not in ("calibration", "full"):
+            raise AnalysisError(f"which is {which!r}; use 'calibration' or 'full'.")
+        fits, spend = (self.fits, self.spend_fit) if which == "calibration" else (self.full_fits, self.full_spend_fit)
+        return _sep(lang).join([*fits.describe(lang), spend.describe(lang)])
 
     def parameters(self) -> pd.DataFrame:
         """Calibration and full-data parameters with standard errors, side by side (tidy)."""

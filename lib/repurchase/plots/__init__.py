@@ -14,3 +14,4 @@ from .segments import *  # noqa: F401,F403
 from .satisfaction import *  # noqa: F401,F403
 from .churn import *  # noqa: F401,F403
 from .repurchase import *  # noqa: F401,F403
+from .lifetime_value import *  # noqa: F401,F403

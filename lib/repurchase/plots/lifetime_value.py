@@ -2,7 +2,9 @@
 
 Each function takes the tidy frame built by :mod:`repurchase.lifetime_value`
 (named in its docstring), draws on ``ax`` (a new figure when omitted) and returns
-the ``Axes``. Nothing here changes global matplotlib or seaborn state.
+the ``Axes``. Titles, labels and legends are in ``lang`` (``en`` or ``zh``, from
+the ``lifetime_value.plot.*`` catalog entries). Nothing here changes global
+matplotlib or seaborn state.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from .. import i18n
 from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
@@ -27,8 +30,22 @@ __all__ = [
 _PALETTE = [ACCENT, BAD, GOOD, "#e9c46a", "#6d597a"]
 
 
+def _t(key: str, lang: str, **values: object) -> str:
+    return i18n.t(f"lifetime_value.plot.{key}", lang, **values)
+
+
+def _source(source: str, lang: str) -> str:
+    """A ``source`` value as a legend entry: actual / observed in ``lang``, model names as they are."""
+    return _t(source, lang) if source in ("actual", "observed") else str(source)
+
+
 def plot_tracking(
-    tracking: pd.DataFrame, *, cumulative: bool = False, ax: Axes | None = None, title: str | None = None
+    tracking: pd.DataFrame,
+    *,
+    cumulative: bool = False,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Weekly repeat purchases, actual vs predicted, with the calibration end marked.
 
@@ -42,21 +59,23 @@ def plot_tracking(
     ax = get_ax(ax, (9, 4))
     suffix = "_cumulative" if cumulative else ""
     dates = pd.to_datetime(tracking["week_start"])
-    ax.plot(dates, tracking[f"actual{suffix}"], color=ACCENT, lw=1.6, label="actual")
-    ax.plot(dates, tracking[f"predicted{suffix}"], color=BAD, lw=1.6, ls="--", label="model")
+    ax.plot(dates, tracking[f"actual{suffix}"], color=ACCENT, lw=1.6, label=_t("actual", lang))
+    ax.plot(dates, tracking[f"predicted{suffix}"], color=BAD, lw=1.6, ls="--", label=_t("model", lang))
     holdout = tracking.loc[tracking["period"] == "holdout", "week_start"]
     if len(holdout):
         start = pd.Timestamp(holdout.iloc[0])
         ax.axvline(start, color=NEUTRAL, ls=":", lw=1.2)
-        ax.text(start, ax.get_ylim()[1] * 0.95, " holdout →", color=NEUTRAL, va="top")
-    ax.set_ylabel("repeat purchases" + (" (cumulative)" if cumulative else " per week"))
+        ax.text(start, ax.get_ylim()[1] * 0.95, _t("holdout_marker", lang), color=NEUTRAL, va="top")
+    ax.set_ylabel(_t("tracking_cumulative_ylabel" if cumulative else "tracking_weekly_ylabel", lang))
     ax.set_xlabel("")
     ax.legend(loc="upper left")
-    ax.set_title(title or ("Cumulative repeat purchases" if cumulative else "Weekly repeat purchases"))
+    ax.set_title(title or _t("tracking_cumulative_title" if cumulative else "tracking_weekly_title", lang))
     return ax
 
 
-def plot_holdout_by_frequency(data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_holdout_by_frequency(
+    data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Mean holdout purchases by calibration frequency, actual vs each model.
 
     Parameters
@@ -78,16 +97,18 @@ def plot_holdout_by_frequency(data: pd.DataFrame, *, ax: Axes | None = None, tit
             lw=2.2 if source == "actual" else 1.4,
             ls="-" if source == "actual" else "--",
             color=palette[source],
-            label=source,
+            label=_source(source, lang),
         )
-    ax.set_xlabel("repeat purchases in calibration")
-    ax.set_ylabel("mean purchases in holdout")
+    ax.set_xlabel(_t("frequency_xlabel", lang))
+    ax.set_ylabel(_t("frequency_ylabel", lang))
     ax.legend()
-    ax.set_title(title or "Holdout purchases by calibration frequency")
+    ax.set_title(title or _t("frequency_title", lang))
     return ax
 
 
-def plot_period_transactions(data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_period_transactions(
+    data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Customers by number of repeat purchases: actual vs the model's expectation.
 
     Parameters
@@ -98,17 +119,23 @@ def plot_period_transactions(data: pd.DataFrame, *, ax: Axes | None = None, titl
     ax = get_ax(ax, (8, 4))
     order = data.drop_duplicates("frequency").sort_values("frequency")["bin"].tolist()
     sources = list(dict.fromkeys(data["source"]))
-    palette = {s: (ACCENT if s == "actual" else BAD) for s in sources}
-    sns.barplot(data=data, x="bin", y="customers", hue="source", order=order, palette=palette, ax=ax)
-    ax.set_xlabel("repeat purchases")
-    ax.set_ylabel("customers")
+    palette = {_source(s, lang): (ACCENT if s == "actual" else BAD) for s in sources}
+    shown = data.assign(source=[_source(s, lang) for s in data["source"]])
+    sns.barplot(data=shown, x="bin", y="customers", hue="source", order=order, palette=palette, ax=ax)
+    ax.set_xlabel(_t("repeat_purchases", lang))
+    ax.set_ylabel(_t("customers", lang))
     ax.legend(title="")
-    ax.set_title(title or "Customers by number of repeat purchases")
+    ax.set_title(title or _t("histogram_title", lang))
     return ax
 
 
 def plot_p_alive_matrix(
-    matrix: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, label: str = "P(alive)"
+    matrix: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    label: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Heatmap of P(alive) (or another probability) by frequency and recency.
 
@@ -116,8 +143,11 @@ def plot_p_alive_matrix(
     ----------
     matrix
         :func:`repurchase.lifetime_value.p_alive_matrix` output.
+    label
+        Name of the probability; default P(alive) in ``lang``.
     """
     ax = get_ax(ax, (9, 4.5))
+    label = label or _t("p_alive", lang)
     grid = matrix.pivot(index="frequency", columns="recency", values="value").sort_index(ascending=False)
     x_step = max(1, grid.shape[1] // 12)
     y_step = max(1, grid.shape[0] // 10)
@@ -133,14 +163,14 @@ def plot_p_alive_matrix(
     )
     ax.set_xticklabels([f"{float(t.get_text()):g}" for t in ax.get_xticklabels()], rotation=0)
     ax.tick_params(axis="y", rotation=0)
-    ax.set_xlabel("recency (time from first to last purchase)")
-    ax.set_ylabel("repeat purchases")
-    ax.set_title(title or f"{label} by frequency and recency")
+    ax.set_xlabel(_t("p_alive_xlabel", lang))
+    ax.set_ylabel(_t("repeat_purchases", lang))
+    ax.set_title(title or _t("p_alive_title", lang, label=label))
     return ax
 
 
 def plot_clv_distribution(
-    clv: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, currency: str = ""
+    clv: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, currency: str = "", lang: str = "en"
 ) -> Axes:
     """Histogram of customer CLV (log scale), with the median and mean marked.
 
@@ -161,17 +191,20 @@ def plot_clv_distribution(
         top = ax.get_ylim()[1]
         for stat, name, color, height in ((median, "median", BAD, 0.92), (mean, "mean", GOOD, 0.82)):
             ax.axvline(stat, color=color, ls="--")
-            ax.text(stat, top * height, f" {name} {stat:,.1f}", color=color)
-    label = f"CLV {currency}".strip() + " (log scale)"
+            ax.text(stat, top * height, _t(name, lang, value=f"{stat:,.1f}"), color=color,
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+    label = _t("clv_xlabel", lang, currency=currency) if currency else _t("clv_xlabel_plain", lang)
     if hidden:
-        label += f"; {hidden:,} customers below {floor:,.3g} not shown"
+        label += _t("clv_hidden", lang, n=f"{hidden:,}", floor=f"{floor:,.3g}")
     ax.set_xlabel(label)
-    ax.set_ylabel("customers")
-    ax.set_title(title or "Distribution of customer lifetime value")
+    ax.set_ylabel(_t("customers", lang))
+    ax.set_title(title or _t("clv_title", lang))
     return ax
 
 
-def plot_value_concentration(clv: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_value_concentration(
+    clv: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Cumulative share of future value against the share of customers, best first.
 
     Parameters
@@ -190,16 +223,20 @@ def plot_value_concentration(clv: pd.DataFrame, *, ax: Axes | None = None, title
         k = max(1, int(np.ceil(cut * len(values)))) - 1
         if len(values):
             ax.plot(share_customers[k], share_value[k], "o", color=BAD)
-            ax.text(share_customers[k], share_value[k], f"  top {cut:.0%}: {share_value[k]:.0%}", va="top")
-    ax.set_xlabel("share of customers (highest CLV first)")
-    ax.set_ylabel("share of future value")
+            top = i18n.t("lifetime_value.top_label", lang, share=f"{cut:.0%}")
+            ax.text(share_customers[k], share_value[k], _t("concentration_point", lang, top=top,
+                                                          share=f"{share_value[k]:.0%}"), va="top")  # fmt: skip
+    ax.set_xlabel(_t("concentration_xlabel", lang))
+    ax.set_ylabel(_t("concentration_ylabel", lang))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_title(title or "How concentrated is future value?")
+    ax.set_title(title or _t("concentration_title", lang))
     return ax
 
 
-def plot_spend_fit(spend: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, currency: str = "") -> Axes:
+def plot_spend_fit(
+    spend: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, currency: str = "", lang: str = "en"
+) -> Axes:
     """Observed distribution of mean spend per repeat purchase vs the fitted Gamma-Gamma.
 
     Parameters
@@ -217,12 +254,12 @@ def plot_spend_fit(spend: pd.DataFrame, *, ax: Axes | None = None, title: str | 
             width=float(observed["bin_width"].iloc[0]) * 0.95,
             color=NEUTRAL,
             alpha=0.7,
-            label="observed",
+            label=_t("observed", lang),
         )
     if len(fitted):
         ax.plot(fitted["monetary_value"], fitted["density"], color=BAD, lw=2, label=str(fitted["source"].iloc[0]))
-    ax.set_xlabel(f"mean spend per repeat purchase {currency}".strip())
-    ax.set_ylabel("density")
+    ax.set_xlabel(_t("spend_xlabel", lang, currency=currency) if currency else _t("spend_xlabel_plain", lang))
+    ax.set_ylabel(_t("density", lang))
     ax.legend()
-    ax.set_title(title or "Spend per purchase: observed vs fitted")
+    ax.set_title(title or _t("spend_title", lang))
     return ax
