@@ -185,7 +185,8 @@ def test_churn_by_rfm_segment_matches_the_totals():
     assert churned_mar["churned_revenue"].tolist() == [70.0]  # R: 30 + 40
     # a dimension the data do not have: an empty table and a sentence saying so
     empty = churn.churn_by(tx, RATE_END, 30, "first_channel", attributes=churn.first_purchase_attributes(tx))
-    assert empty.empty and "no channel" in churn.describe_breakdown(empty, "channel")
+    assert empty.empty and "no first channel" in churn.describe_breakdown(empty, "first_channel")
+    assert churn.describe_breakdown(empty, "first_channel", "zh") == "该客户的数据中没有首购渠道，因此无法按其细分。"
     with pytest.raises(AnalysisError, match="unknown churn breakdown 'colour'"):
         churn.churn_by(tx, RATE_END, 30, "colour")
 
@@ -211,6 +212,52 @@ def test_first_purchase_attributes():
     # A's first line is day 1 (z); B's category is missing; B bought on Feb 10 -> 2026Q1
     assert got.loc["A", "first_category"] == "z" and got.loc["B", "first_category"] == "(unknown)"
     assert got["cohort"].tolist() == ["2026Q1", "2026Q1"] and got.loc["B", "first_channel"] == "web"
+
+
+def test_chinese_sentences_tables_and_charts():
+    tx = _tx(RATE_ROWS)
+    trend = churn.monthly_churn(tx, RATE_END, 30)
+    march = type("P", (), {"start": pd.Timestamp("2026-03-01")})()
+    # March: 2 active at the start (R, S), R churned (spent 30 + 40), Q came back; February is incomplete
+    assert churn.describe_trend(trend, march, "zh", "CNY") == (
+        "2026年3月，月初 2 位活跃客户中有 1 位流失：流失率 50.0%。他们在最近一年共消费 ¥70。本月有 1 位已流失的客户回流。"
+    )
+    assert churn.describe_trend(trend, march).startswith("In Mar 2026, 1 of 2 customers active")
+    shown = churn.report_table(churn.recent_months(trend), "zh")
+    assert list(shown.columns) == ["churn_month", "churn_active_start", "churn_churned", "churn_churn_rate",
+                                   "churn_churned_revenue", "churn_reactivated", "churn_new", "churn_complete"]
+    assert shown["churn_month"].tolist() == ["2026年4月", "2026年3月", "2026年2月", "2026年1月"]
+    assert shown["churn_complete"].tolist() == ["是", "是", "否", "否"]
+    fixed = churn.churn_threshold(tx, pd.Timestamp("2026-04-01"), threshold_days=30, window_days=31)
+    assert fixed.describe("zh") == "客户超过 30 天未购买即视为流失（在参数中固定设置，churn.threshold_days）。"
+    check = churn.definition_check(tx, fixed, model=False, language="zh")
+    assert check["definition"].tolist() == ["不活跃规则：超过 30 天未购买"]
+    # breakdown by tier over March and April: occasional R (Mar), Q and S (Apr): 3 customer-months; one-time S (Mar):
+    # 1 customer-month, 0.5 a month < min_group_size 1 -> pooled as other
+    by_tier = churn.churn_by(tx, RATE_END, 30, "frequency_tier", frequency_tiers=TIERS, min_group_size=1)
+    ax = plots.plot_churn_breakdown(by_tier, by="frequency_tier", lang="zh")
+    assert ax.get_title() == "按购买频次层级的月流失率（取月初层级）" and ax.get_xlabel() == "平均月流失率"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["其他", "偶尔复购客户"]  # drawn bottom-up
+    assert churn.describe_breakdown(by_tier, "frequency_tier", "zh") == "只有一个购买频次层级分组的人数足以比较。"
+    assert plots.plot_churn_trend(trend, lang="zh").get_title() == "月流失率"
+    plt.close("all")
+    # survival of the CYCLE customers: S(10) = 6/7, S(30) = 15/28, S(60) = 5/14, nobody followed 90 days
+    spells = churn.survival_inputs(_tx(CYCLE), CYCLE_END, frequency_tiers=TIERS)
+    table = churn.survival_at(spells, None, horizons=(10, 30, 60, 90), min_group_size=1)
+    assert churn.describe_survival(table, (10, 30, 60, 90), "zh") == (
+        "一次购买之后，尚未再次购买的客户占比：10 天后 86%，30 天后 54%，60 天后 36%。"
+    )
+    shown = churn.report_table(table, "zh")
+    assert list(shown.columns) == ["churn_group", "churn_spells", "churn_returned", "churn_median_days", "10天未回购",
+                                   "30天未回购", "60天未回购", "90天未回购"]
+    assert shown["churn_group"].tolist() == ["全部"]
+    assert set(churn.survival_formats((10, 30), "zh")) == {"churn_median_days", "10天未回购", "30天未回购"}
+    test = churn.logrank_test(spells, "frequency_tier", min_group_size=1)
+    assert churn.describe_logrank(test, "zh").startswith("3 个购买频次层级分组的对数秩检验：χ² = ")
+    assert churn.group_label("2024Q3", "cohort", "zh") == "2024年第3季度"
+    assert churn.group_label("(unknown)", "first_category", "zh") == "（未知）"
+    value, _, note = churn.customer_value(tx, RATE_END, basis="annual_spend", language="zh")
+    assert note == "价值 = 近 365 天消费额（churn.value_basis: annual_spend）。"
 
 
 # ---------------------------------------------------------------------------
@@ -398,6 +445,17 @@ def test_backtest_on_cdnow_reports_every_score_honestly():
     assert m["at_risk_customers"] == int(at_risk["at_risk"].sum())
     assert m["value_at_risk"] == pytest.approx(at_risk.loc[at_risk["at_risk"], "value_at_risk"].sum())
     assert m["threshold_days"] == definition.threshold_days and m["value_basis"] == "annual_spend"
+    # in Chinese: the tables keep their numbers, headers become col.churn_* keys, codes become words
+    shown = churn.report_table(w.comparison, "zh")
+    assert list(shown.columns) == ["churn_model", "churn_roc_auc", "churn_pr_auc", "churn_base_rate", "churn_brier",
+                                   "churn_top_decile_lift"]
+    assert set(shown["churn_model"]) == {"梯度提升", "逻辑回归", "仅按 R（基准）", "BG/NBD N 天内不购买概率"}
+    assert shown["churn_roc_auc"].tolist() == w.comparison["roc_auc"].tolist()
+    assert churn.report_table(w.sizes, "zh")["churn_set"].tolist() == ["训练", "测试", "打分"]
+    assert churn.describe_choice(w, "zh").startswith("在查看测试截止日之前就选定了")
+    table = churn.metrics_table(m, "zh").set_index("metric")["value"]
+    assert table["θ 的来源"] == "购买间隔的 Kaplan–Meier 分位数" and table["价值口径"] == "近 365 天消费额"
+    assert table["所选模型：名称"] in ("梯度提升", "逻辑回归") and table["报告月流失率"] == f"{m['churn_rate']:.1%}"
 
 
 def test_churn_plots_return_axes():
@@ -430,6 +488,18 @@ def test_churn_plots_return_axes():
     assert len(ax.get_lines()) == len(w.comparison) + 1
     ax2 = plots.plot_survival(churn.survival_curves(spells, "frequency_tier"))
     assert [t.get_text() for t in ax2.get_legend().get_texts()] == ["high", "one-time", "occasional"]
+    # Chinese charts: titles, labels, legends, tier and score names from the catalog
+    zh = plots.plot_survival(churn.survival_curves(spells, "frequency_tier"), by="frequency_tier", lang="zh")
+    assert zh.get_title() == "尚未回购的比例，按购买时的购买频次层级"
+    assert [t.get_text() for t in zh.get_legend().get_texts()] == ["高频客户", "一次性客户", "偶尔复购客户"]
+    zh = plots.plot_value_at_risk(summary, currency="CNY", lang="zh")
+    assert zh.get_xlabel() == "Σ 流失概率 × 价值 (¥)" and zh.get_title() == "按购买频次层级和价值档的预期风险价值"
+    assert {t.get_text() for t in zh.get_legend().get_texts()} <= {"高价值", "中价值", "低价值"}
+    zh = plots.plot_model_curves(w.curves, w.comparison, kind="pr", lang="zh")
+    assert zh.get_title() == "精确率–召回率曲线（测试截止日）"
+    assert any(t.get_text().startswith("仅按 R (") for t in zh.get_legend().get_texts())
+    zh = plots.plot_importance(w.importance, lang="zh")
+    assert "距最近一次购买的天数" in [t.get_text() for t in zh.get_yticklabels()]
     plt.close("all")
 
 
@@ -444,6 +514,8 @@ def test_the_sentence_says_so_when_recency_wins():
     table.loc["recency", "roc_auc"] = table.loc[w.chosen, "roc_auc"] - 0.001
     tied = dataclasses.replace(w, comparison=table.reset_index())
     assert "rank customers about equally well" in churn.describe_model(tied)
+    assert "仅按 R 的基准优于" in churn.describe_model(lost, "zh")
+    assert "排序效果相当" in churn.describe_model(tied, "zh")
 
 
 def test_training_sample_is_capped_and_said():
@@ -451,7 +523,8 @@ def test_training_sample_is_capped_and_said():
     w = churn.early_warning(tx, pd.Timestamp("1998-07-01"), window_days=90, max_train_rows=300)
     # 604 training customers (see the CDNOW backtest) -> a stratified sample of 300
     assert w.sizes.set_index("set").loc["training", "customers"] == 604
-    assert any("sample of 300 of the 604" in n for n in w.notes)
+    assert any("sample of 300 of the 604" in n for n in w.note_texts())
+    assert any("分层随机抽取的 300 位" in n for n in w.note_texts("zh"))
 
 
 def test_backtest_needs_enough_history():
@@ -496,7 +569,7 @@ def test_at_risk_list_ranks_by_probability_times_value():
     # b: 6 occasions -> high tier -> loyal; c: 2 -> occasional -> developing; a: one-time
     roles = out.set_index("customer_id")["role"].to_dict()
     assert (roles["b"], roles["c"], roles["a"]) == ("loyal", "developing", "one-time")
-    assert out.set_index("customer_id").loc["b", "action"] == churn.ACTIONS[("loyal", "high")]["zh"]
+    assert out.set_index("customer_id").loc["b", "action"] == "本周由专属客服或店长一对一联系；赠送VIP感谢礼，不打折。"
     summary = churn.at_risk_summary(out)
     assert summary["active"].sum() == 5 and summary["at_risk"].sum() == 4
     assert summary["value_at_risk"].sum() == pytest.approx(180 + 50 + 9 + 0)  # at-risk customers only
@@ -506,7 +579,11 @@ def test_at_risk_list_ranks_by_probability_times_value():
 
 def test_actions_exist_in_both_languages_and_errors_are_clear():
     assert set(churn.ACTIONS) == {(r, b) for r in churn.ROLES for b in churn.VALUE_BANDS}
-    assert all(text["en"] and text["zh"] for text in churn.ACTIONS.values())
+    texts = {lang: {churn.retention_action(r, b, lang) for r, b in churn.ACTIONS} for lang in ("en", "zh")}
+    assert len(texts["en"]) == len(texts["zh"]) == 9  # nine different texts per language
+    assert churn.retention_action("one-time", "low", "en").startswith("Low-cost automated second-purchase nudge")
+    assert churn.retention_action("one-time", "low", "zh") == "低成本自动化复购提醒，不投入激励费用。"
+    assert churn.retention_action("loyal", "high", "zh", {"loyal/high": "亲自致电"}) == "亲自致电"
     with pytest.raises(AnalysisError, match="no retention action for 'vip/high'"):
         churn.retention_action("vip", "high")
     with pytest.raises(AnalysisError, match="value_basis must be auto, clv or annual_spend"):

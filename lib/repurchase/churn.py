@@ -38,6 +38,16 @@ Model-based churn
 Early-warning label
     no occasion in the N days from the cutoff ``[cutoff, cutoff + N days)``;
     features use only rows dated before the cutoff.
+
+Report language
+---------------
+Every text the report shows comes from the catalog
+(``resources/i18n/<lang>/churn.yaml``): the ``describe_*`` sentences,
+:func:`metrics_table`, the retention actions (:data:`ACTIONS` holds their keys)
+and the names of scores, features, groups and value bands take ``lang`` (or
+``language``, where the function already had it). The data stay in codes
+(``high``, ``gradient_boosting`` …); :func:`report_table` turns a table into
+words and ``col.churn_*`` headers for ``ctx.show_table``.
 """
 
 from __future__ import annotations
@@ -58,14 +68,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from . import i18n
 from .errors import AnalysisError, DataError
 from .repurchase import gap_durations, purchase_cycle_threshold, purchase_occasions
 
 __all__ = [
     "ACTIONS",
     "BREAKDOWNS",
-    "FEATURE_LABELS",
-    "MODEL_LABELS",
+    "MODELS",
     "ROLES",
     "VALUE_BANDS",
     "ChurnDefinition",
@@ -92,21 +102,26 @@ __all__ = [
     "describe_survival",
     "describe_trend",
     "early_warning",
+    "feature_label",
     "first_purchase_attributes",
     "frequency_role",
+    "group_label",
     "lift_table",
     "logrank_test",
     "metrics_table",
     "model_based_churn",
+    "model_label",
     "monthly_churn",
     "monthly_churn_by_rfm",
     "rate_for_month",
     "recent_months",
+    "report_table",
     "retention_action",
     "survival_at",
     "survival_curves",
     "survival_formats",
     "survival_inputs",
+    "value_band_label",
 ]
 
 #: Customer roles behind the retention actions: the highest frequency tier, the
@@ -115,83 +130,44 @@ ROLES: tuple[str, ...] = ("loyal", "developing", "one-time")
 #: Value bands of active customers, highest first.
 VALUE_BANDS: tuple[str, ...] = ("high", "mid", "low")
 
-#: Recommended retention action per (role, value band), in English and Chinese.
-ACTIONS: dict[tuple[str, str], dict[str, str]] = {
-    ("loyal", "high"): {
-        "en": "Personal outreach by an account manager or store manager this week; a VIP thank-you gift, no discount.",
-        "zh": "本周由专属客服或店长一对一联系；赠送VIP感谢礼，不打折。",
-    },
-    ("loyal", "mid"): {
-        "en": "Loyalty reminder: points and tier benefits about to lapse, plus early access to new items.",
-        "zh": "会员关怀：提醒积分和等级权益即将失效，并提供新品优先购。",
-    },
-    ("loyal", "low"): {
-        "en": "Replenishment reminder timed to their usual cycle, with a small points bonus.",
-        "zh": "按其惯常购买周期推送补货提醒，附少量积分奖励。",
-    },
-    ("developing", "high"): {
-        "en": "Personal recommendation from their favourite categories with a spend-threshold coupon (满减).",
-        "zh": "基于常购品类的个性化推荐，配满减券。",
-    },
-    ("developing", "mid"): {
-        "en": "Replenishment or cross-sell reminder with a modest coupon valid for 14 days.",
-        "zh": "补货或交叉销售提醒，附14天内有效的小额优惠券。",
-    },
-    ("developing", "low"): {
-        "en": "Automated reminder (SMS, app or WeChat push) only; no paid incentive.",
-        "zh": "仅自动化提醒（短信、App或公众号推送），不投入付费激励。",
-    },
-    ("one-time", "high"): {
-        "en": "Follow up on the first order (satisfaction check, usage tips) and offer a second-order coupon.",
-        "zh": "首单回访（满意度、使用指导），并发放第二单优惠券。",
-    },
-    ("one-time", "mid"): {
-        "en": "Time-limited second-purchase coupon featuring products related to the first order.",
-        "zh": "限时复购券，推荐与首单相关的商品。",
-    },
-    ("one-time", "low"): {
-        "en": "Low-cost automated second-purchase nudge; do not spend on incentives.",
-        "zh": "低成本自动化复购提醒，不投入激励费用。",
-    },
+#: Recommended retention action per (role, value band): its catalog key (text in
+#: ``resources/i18n/<lang>/churn.yaml``; ``churn.actions`` in params replaces any).
+ACTIONS: dict[tuple[str, str], str] = {
+    ("loyal", "high"): "churn.action.loyal_high",
+    ("loyal", "mid"): "churn.action.loyal_mid",
+    ("loyal", "low"): "churn.action.loyal_low",
+    ("developing", "high"): "churn.action.developing_high",
+    ("developing", "mid"): "churn.action.developing_mid",
+    ("developing", "low"): "churn.action.developing_low",
+    ("one-time", "high"): "churn.action.one_time_high",
+    ("one-time", "mid"): "churn.action.one_time_mid",
+    ("one-time", "low"): "churn.action.one_time_low",
 }
 
-#: Display names of the scores compared in the backtest.
-MODEL_LABELS: dict[str, str] = {
-    "gradient_boosting": "gradient boosting",
-    "logistic": "logistic regression",
-    "recency": "recency only (baseline)",
-    "bgnbd": "BG/NBD P(no purchase in N days)",
-}
+#: The scores compared in the backtest (named by :func:`model_label`).
+MODELS: tuple[str, ...] = ("gradient_boosting", "logistic", "recency", "bgnbd")
 
-#: What each early-warning feature measures (shown next to the importances).
-FEATURE_LABELS: dict[str, str] = {
-    "recency_days": "days since the last purchase",
-    "frequency": "purchase occasions so far",
-    "tenure_days": "days since the first purchase",
-    "spend_total": "total spend",
-    "spend_per_occasion": "spend per occasion",
-    "gap_mean": "mean days between purchases",
-    "gap_std": "spread of the days between purchases",
-    "gap_last": "days between the last two purchases",
-    "gap_max": "longest gap between purchases",
-    "overdue_ratio": "days since the last purchase ÷ mean gap",
-    "occasions_90d": "occasions in the last 90 days",
-    "occasions_365d": "occasions in the last 365 days",
-    "spend_90d": "spend in the last 90 days",
-    "spend_prev_90d": "spend 91–180 days before",
-    "spend_365d": "spend in the last 365 days",
-    "spend_trend": "spend trend: (last 90 − previous 90) ÷ (sum)",
-    "n_categories": "distinct categories bought",
-    "refund_share": "share of gross spend refunded",
-    "refunded_lines": "refunded order lines",
-    "days_since_signup": "days since sign-up",
-    "survey_responses": "survey responses before the cutoff",
-    "last_nps": "last NPS score before the cutoff",
-    "last_csat": "last CSAT score before the cutoff",
-    "days_since_survey": "days since the last survey response",
-    "tier_rank": "member tier (dated before the cutoff)",
-    "bgnbd_p_no_purchase": "BG/NBD P(no purchase in N days), fitted before the cutoff",
-}
+
+def model_label(model: str, lang: str = "en", *, short: bool = False) -> str:
+    """Display name of a backtest score (``gradient_boosting`` …) in the report language; ``short`` for chart legends."""
+    if model not in MODELS:
+        return str(model)
+    return i18n.t(f"churn.model_short.{model}" if short else f"churn.model.{model}", lang)
+
+
+def feature_label(name: str, lang: str = "en") -> str:
+    """What an early-warning feature measures, in the report language (the name itself when unknown).
+
+    ``cat_<category>``, ``chn_<channel>`` and ``acq_<channel>`` name the category,
+    channel or acquisition channel from the data.
+    """
+    if i18n.has(f"churn.feature.{name}", lang):
+        return i18n.t(f"churn.feature.{name}", lang)
+    for prefix, key in (("cat_", "churn.feature_cat"), ("chn_", "churn.feature_chn"), ("acq_", "churn.feature_acq")):
+        if name.startswith(prefix):
+            return i18n.t(key, lang, name=name[len(prefix):])
+    return name
+
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 _NEVER = np.iinfo(np.int64).max // 4  # "no next occasion"
@@ -289,9 +265,9 @@ class ChurnDefinition:
     window_days: int
     end: pd.Timestamp
 
-    def describe(self) -> str:
-        """The inactivity definition in one sentence."""
-        return describe_definition(self)
+    def describe(self, lang: str = "en") -> str:
+        """The inactivity definition in one sentence, in the report language."""
+        return describe_definition(self, lang)
 
 
 def churn_threshold(
@@ -898,6 +874,7 @@ def definition_check(
     definition: ChurnDefinition,
     *,
     model: bool = True,
+    language: str = "en",
     occasion: str = "customer_day",
     customer_col: str = "customer_id",
     order_col: str = "order_id",
@@ -912,10 +889,15 @@ def definition_check(
     fitted before the cutoff, P(no purchase in N days) ≥ 0.5). The outcome is no
     occasion in ``[cutoff, end)``.
 
+    Parameters
+    ----------
+    language
+        Report language of the rule names in ``definition``.
+
     Returns
     -------
     pandas.DataFrame
-        ``definition``, ``customers``, ``flagged``, ``flagged_share``,
+        ``definition`` (the rule in words), ``cutoff``, ``customers``, ``flagged``, ``flagged_share``,
         ``precision`` (flagged who did not buy ÷ flagged), ``recall`` (non-buyers
         flagged ÷ non-buyers) and ``base_rate`` (non-buyers ÷ customers).
     """
@@ -927,13 +909,13 @@ def definition_check(
     status = customer_status(tx, cutoff, theta, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     ids = status["customer_id"]
     label = churn_labels(tx, ids, cutoff, window, customer_col=customer_col, date_col=date_col).to_numpy()
-    rules = {f"inactivity: more than {theta} days without a purchase": (status["status"] == "churned").to_numpy()}
+    rules = {i18n.t("churn.rule_inactivity", language, days=theta): (status["status"] == "churned").to_numpy()}
     if model:
         try:
             scores, _ = model_based_churn(tx, cutoff, window, customer_col=customer_col, date_col=date_col,
                                           amount_col=amount_col)
             p = scores.set_index("customer_id")["p_no_purchase"].reindex(ids).to_numpy()
-            rules[f"BG/NBD: P(no purchase in {window} days) ≥ 50%"] = np.nan_to_num(p, nan=0.0) >= 0.5
+            rules[i18n.t("churn.rule_bgnbd", language, days=window)] = np.nan_to_num(p, nan=0.0) >= 0.5
         except AnalysisError:  # shown without the model row
             pass
     rows = []
@@ -1028,7 +1010,7 @@ def churn_features(
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer ID (sorted), float columns: see :data:`FEATURE_LABELS`;
+        Indexed by customer ID (sorted), float columns: see :func:`feature_label`;
         ``cat_<category>`` and ``chn_<channel>`` are shares of spend;
         ``acq_<channel>`` flags the acquisition channel of customers signed up
         before the cutoff.
@@ -1237,6 +1219,9 @@ class EarlyWarningResult:
         Per active customer at the end: ``customer_id``, ``p_churn`` (the chosen
         model refitted on the test cutoff, the latest fully observed window) and
         the features used by the at-risk list.
+    notes
+        What the reader should know about the run, as ``(catalog key, values)``
+        pairs; :meth:`note_texts` gives the sentences in a report language.
     """
 
     train_cutoff: pd.Timestamp
@@ -1256,12 +1241,16 @@ class EarlyWarningResult:
     curves: pd.DataFrame
     scores: pd.DataFrame
     features: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     choice_margin: float = 0.005
 
     def metric(self, model: str, name: str) -> float:
         row = self.comparison.set_index("model")
         return float(row.loc[model, name]) if model in row.index else math.nan
+
+    def note_texts(self, lang: str = "en") -> list[str]:
+        """The notes of the run as sentences in ``lang``."""
+        return [i18n.t(key, lang, **values) for key, values in self.notes]
 
 
 def _lift_table(label: np.ndarray, scores: Mapping[str, np.ndarray], deciles: int = 10) -> pd.DataFrame:
@@ -1494,7 +1483,7 @@ def _early_warning(
     validation_rows = []
     for name, model in _models(random_state).items():  # two candidates
         model.fit(X_fit, y_fit)
-        validation_rows.append({"model": name, "label": MODEL_LABELS[name],
+        validation_rows.append({"model": name, "label": model_label(name),
                                 "validation_roc_auc": roc_auc_score(y_val, model.predict_proba(X_val)[:, 1])})
     validation = pd.DataFrame(validation_rows)
     auc = validation.set_index("model")["validation_roc_auc"]
@@ -1507,8 +1496,7 @@ def _early_warning(
     notes = []
     bg = X_test["bgnbd_p_no_purchase"].to_numpy()
     if np.isnan(bg).all():
-        notes.append("The BG/NBD could not be fitted on the data before the test cutoff, so it is left out of the "
-                     "comparison and the models run without it.")
+        notes.append(("churn.note_no_bgnbd", {}))
     else:
         probs["bgnbd"] = np.nan_to_num(bg, nan=float(np.nanmean(bg)))
     scores = {**probs, "recency": X_test["recency_days"].to_numpy()}
@@ -1519,7 +1507,7 @@ def _early_warning(
         [
             {
                 "model": name,
-                "label": MODEL_LABELS[name],
+                "label": model_label(name),
                 "roc_auc": roc_auc_score(yte, s),
                 "pr_auc": average_precision_score(yte, s),
                 "base_rate": base_rate,
@@ -1537,7 +1525,7 @@ def _early_warning(
     importance = pd.DataFrame(
         {"feature": features, "importance": perm.importances_mean, "std": perm.importances_std}
     ).sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
-    importance["description"] = [_feature_label(f) for f in importance["feature"]]
+    importance["description"] = [feature_label(f) for f in importance["feature"]]
     calibration = _calibration_table(yte, {k: v for k, v in probs.items() if k in (chosen, "bgnbd")})
     curves = _curve_points(yte, scores)
     test_scores = pd.DataFrame({"customer_id": X_test.index, "churned": yte, **scores})
@@ -1558,27 +1546,15 @@ def _early_warning(
         }
     )
     if len(y_train) > max_train_rows:
-        notes.append(f"The models learned on a stratified random sample of {max_train_rows:,} of the "
-                     f"{len(y_train):,} training customers.")
+        notes.append(("churn.note_sample", {"rows": f"{max_train_rows:,}", "total": f"{len(y_train):,}"}))
     if customers is not None and "tier" in customers.columns and not tier_date_col:
-        notes.append("Member tier is not used: the customers file records today's tier without a date, so it may "
-                     "reflect spending after the cutoff.")
+        notes.append(("churn.note_tier", {}))
     return EarlyWarningResult(
         train_cutoff=train_cutoff, test_cutoff=test_cutoff, end=end, window_days=int(window_days), thresholds=thetas,
         population=population, sizes=sizes, comparison=comparison, validation=validation, chosen=chosen,
         test_scores=test_scores, calibration=calibration, lift=lift, importance=importance, curves=curves,
         scores=end_scores, features=features, notes=notes, choice_margin=choice_margin,
     )  # fmt: skip
-
-
-def _feature_label(name: str) -> str:
-    if name in FEATURE_LABELS:
-        return FEATURE_LABELS[name]
-    for prefix, text in (("cat_", "share of spend in category "), ("chn_", "share of spend in channel "),
-                         ("acq_", "acquired through ")):
-        if name.startswith(prefix):
-            return text + name[len(prefix):]
-    return name
 
 
 # ---------------------------------------------------------------------------
@@ -1766,6 +1742,7 @@ def customer_value(
     *,
     basis: str = "auto",
     lifetime_value: Any = None,
+    language: str = "en",
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
@@ -1778,11 +1755,20 @@ def customer_value(
     fitted on all data before ``end``. With ``basis="auto"`` a fit that fails
     falls back to annual spend, and the note says why.
 
+    Parameters
+    ----------
+    basis
+        ``auto``, ``clv`` or ``annual_spend`` (``churn.value_basis``).
+    lifetime_value
+        ``params.lifetime_value`` (horizon, discount rate, margin); defaults when None.
+    language
+        Report language of the note.
+
     Returns
     -------
     (pandas.Series, str, str)
         Value indexed by customer ID; the basis used (``clv`` or ``annual_spend``);
-        a sentence for the report.
+        a sentence for the report, in ``language``.
     """
     end = _end(end)
     if basis not in ("auto", "clv", "annual_spend"):
@@ -1790,7 +1776,7 @@ def customer_value(
     status = customer_status(tx, end, 1, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     annual = status.set_index("customer_id")["spend_365d"]
     if basis == "annual_spend":
-        return annual, "annual_spend", "Value = spend in the last 365 days (churn.value_basis: annual_spend)."
+        return annual, "annual_spend", i18n.t("churn.value_annual", language)
     try:
         from . import lifetime_value as lv
 
@@ -1809,24 +1795,23 @@ def customer_value(
     except (AnalysisError, ImportError) as exc:
         if basis == "clv":
             raise AnalysisError(f"churn.value_basis is clv but the lifetime value could not be fitted: {exc}") from None
-        return annual, "annual_spend", (
-            f"Value = spend in the last 365 days: the lifetime value could not be fitted ({exc})."
-        )
+        return annual, "annual_spend", i18n.t("churn.value_fallback", language, reason=str(exc))
     value = clv.customers.set_index(customer_col)["clv"].astype(float)
-    return value, "clv", (
-        f"Value = predicted CLV over the next {horizon} months (BG/NBD + Gamma-Gamma, see the lifetime-value report)."
-    )
+    return value, "clv", i18n.t("churn.value_clv", language, months=horizon)
 
 
 def retention_action(role: str, band: str, language: str = "en", overrides: Mapping[str, str] | None = None) -> str:
-    """The recommended retention action for a role and value band (``churn.actions`` overrides win)."""
+    """The recommended retention action for a role and value band (``churn.actions`` overrides win).
+
+    The built-in texts are the catalog entries of :data:`ACTIONS`
+    (``churn.action.<role>_<band>``) in ``language``.
+    """
     key = f"{role}/{band}"
     if overrides and key in overrides:
         return overrides[key]
     if (role, band) not in ACTIONS:
         raise AnalysisError(f"no retention action for {key!r}; roles: {', '.join(ROLES)}; bands: {', '.join(VALUE_BANDS)}")
-    text = ACTIONS[(role, band)]
-    return text.get(language, text["en"])
+    return i18n.t(ACTIONS[(role, band)], language)
 
 
 def at_risk_list(
@@ -1984,169 +1969,272 @@ def churn_metrics(
     }
 
 
-def describe_definition(definition: ChurnDefinition) -> str:
-    """The inactivity rule in use, with where θ came from."""
+def _pct(value: float, digits: int = 1) -> str:
+    return i18n.format_percent(value, digits)
+
+
+def _month(value: Any, lang: str) -> str:
+    return i18n.format_month(f"{pd.Timestamp(value):%Y-%m}", lang)
+
+
+def describe_definition(definition: ChurnDefinition, lang: str = "en") -> str:
+    """The inactivity rule in use, with where θ came from, in the report language."""
     d = definition
     if d.source == "fixed":
-        head = f"A customer has churned after more than {d.threshold_days} days without a purchase (fixed in the params, churn.threshold_days)."
-    else:
-        within = (f" among the gaps that close within {d.horizon_days} days" if d.horizon_days else "")
-        head = (
-            f"A customer has churned after more than {d.threshold_days} days without a purchase: the "
-            f"{d.quantile:.0%} point of the days between purchases{within}, estimated by Kaplan–Meier with every "
-            f"customer's open last gap censored at {(d.end - pd.Timedelta(days=1)).date()}."
-        )
-    return head
+        return i18n.t("churn.definition_fixed", lang, days=d.threshold_days)
+    within = i18n.t("churn.definition_within", lang, days=d.horizon_days) if d.horizon_days else ""
+    return i18n.t("churn.definition_km", lang, days=d.threshold_days, quantile=f"{d.quantile:.0%}", within=within,
+                  date=(d.end - pd.Timedelta(days=1)).date().isoformat())
 
 
-def describe_model_based(scores: pd.DataFrame, status: pd.DataFrame, window_days: int) -> str:
+def describe_model_based(scores: pd.DataFrame, status: pd.DataFrame, window_days: int, lang: str = "en") -> str:
     """Model-based churn at the period end, next to the inactivity rule."""
     merged = status.merge(scores[["customer_id", "p_no_purchase", "p_alive"]], on="customer_id", how="left")
     active = merged[merged["status"] == "active"]
-    return (
-        f"Of {len(active):,} active customers, the BG/NBD expects {active['p_no_purchase'].sum():,.0f} "
-        f"({active['p_no_purchase'].mean():.1%}) to make no purchase in the next {window_days} days; "
-        f"{(active['p_no_purchase'] >= 0.5).mean():.1%} have a probability of at least 50%. For comparison, raw "
-        f"P(alive) averages {active['p_alive'].mean():.1%} and is exactly 100% for every one-time buyer."
-    )
+    return i18n.t(
+        "churn.model_based", lang, active=f"{len(active):,}", expected=f"{active['p_no_purchase'].sum():,.0f}",
+        share=_pct(active["p_no_purchase"].mean()), days=window_days, likely=_pct((active["p_no_purchase"] >= 0.5).mean()),
+        p_alive=_pct(active["p_alive"].mean()),
+    )  # fmt: skip
 
 
-def describe_trend(trend: pd.DataFrame, period: Any) -> str:
-    """The report month's churn rate against the previous month and a year ago."""
+def describe_trend(trend: pd.DataFrame, period: Any, lang: str = "en", currency: str = "CNY") -> str:
+    """The report month's churn rate against the previous month and a year ago (money in ``currency``)."""
     start = pd.Timestamp(period.start)
     now = rate_for_month(trend, start)
     prev = rate_for_month(trend, start - pd.DateOffset(months=1))
     year = rate_for_month(trend, start - pd.DateOffset(months=12))
     row = trend[(trend["month"] == start) & (trend["group"] == "all")]
     if now is None or row.empty:
-        return f"The churn rate of {start:%Y-%m} cannot be computed: the data do not reach back far enough before it."
+        return i18n.t("churn.trend_unavailable", lang, month=_month(start, lang))
     r = row.iloc[0]
-    text = (
-        f"In {start:%Y-%m}, {int(r['churned']):,} of {int(r['active_start']):,} customers active at the start of the "
-        f"month churned: a churn rate of {now:.1%}"
-    )
     parts = []
     if prev is not None:
-        parts.append(f"{prev:.1%} the month before")
+        parts.append(i18n.t("churn.trend_prev", lang, rate=_pct(prev)))
     if year is not None:
-        parts.append(f"{year:.1%} a year earlier")
-    text += f" ({'; '.join(parts)})" if parts else ""
-    text += (
-        f". They had spent {r['churned_revenue']:,.0f} in their last year. "
-        f"{int(r['reactivated']):,} churned customers came back this month."
-    )
-    return text
+        parts.append(i18n.t("churn.trend_year", lang, rate=_pct(year)))
+    compare = i18n.t("churn.trend_compare", lang, parts=i18n.t("churn.sep", lang).join(parts)) if parts else ""
+    return i18n.t(
+        "churn.trend_main", lang, month=_month(start, lang), churned=f"{int(r['churned']):,}",
+        active=f"{int(r['active_start']):,}", rate=_pct(now), compare=compare,
+        revenue=i18n.format_money(float(r["churned_revenue"]), currency, lang), reactivated=f"{int(r['reactivated']):,}",
+    )  # fmt: skip
 
 
-def describe_breakdown(breakdown: pd.DataFrame, what: str) -> str:
-    """Highest and lowest monthly churn rate among the groups of a breakdown."""
+def _dimension(by: str, lang: str) -> str:
+    return i18n.t(f"churn.by.{by}", lang) if by in BREAKDOWNS else str(by)
+
+
+def group_label(group: Any, by: str | None = None, lang: str = "en") -> str:
+    """A group of a breakdown or survival table in the report language.
+
+    ``all``, ``other`` and ``(unknown)`` come from the catalog; with ``by`` the
+    default frequency-tier names, RFM segment codes and cohorts (``2024Q1``) are
+    translated too. Names from the data (categories, stores …) stay as they are.
+    """
+    from .segments import frequency_tier_label, segment_label
+
+    g = str(group)
+    if g in ("all", "other"):
+        return i18n.t(f"churn.group.{g}", lang)
+    if g == "(unknown)":
+        return i18n.t("churn.group.unknown", lang)
+    if by == "frequency_tier":
+        return frequency_tier_label(g, lang)
+    if by == "rfm_segment":
+        return segment_label(g, lang)
+    if by == "cohort" and len(g) == 6 and g[:4].isdigit() and g[4] == "Q":
+        return i18n.t("churn.cohort", lang, year=g[:4], quarter=g[5])
+    return g
+
+
+def value_band_label(band: str, lang: str = "en") -> str:
+    """A value band (``high``, ``mid``, ``low``) in the report language."""
+    return i18n.t(f"churn.band.{band}", lang) if band in VALUE_BANDS else str(band)
+
+
+def describe_breakdown(breakdown: pd.DataFrame, by: str, lang: str = "en") -> str:
+    """Highest and lowest monthly churn rate among the groups of a breakdown (``by``: a key of :data:`BREAKDOWNS`)."""
+    what = _dimension(by, lang)
     if breakdown.empty:
-        return f"This client's data have no {what}, so there is no breakdown by it."
+        return i18n.t("churn.breakdown_none", lang, what=what)
     groups = breakdown[(breakdown["group"] != "all") & (breakdown["group"] != "other")]
     if len(groups) < 2:
-        return f"Only one {what} group is large enough to compare."
+        return i18n.t("churn.breakdown_one", lang, what=what)
     hi = groups.iloc[0]
     lo = groups.iloc[-1]
     total = breakdown[breakdown["group"] == "all"].iloc[0]
-    return (
-        f"By {what}, monthly churn is highest for {hi['group']} ({hi['churn_rate']:.1%}) and lowest for "
-        f"{lo['group']} ({lo['churn_rate']:.1%}), against {total['churn_rate']:.1%} overall "
-        f"(average over the last {int(total['months'])} complete months)."
-    )
+    return i18n.t(
+        "churn.breakdown_main", lang, what=what, high=group_label(hi["group"], by, lang), high_rate=_pct(hi["churn_rate"]),
+        low=group_label(lo["group"], by, lang), low_rate=_pct(lo["churn_rate"]), overall=_pct(total["churn_rate"]),
+        months=int(total["months"]),
+    )  # fmt: skip
 
 
-def describe_model(warning: EarlyWarningResult) -> str:
+def _population_word(warning: EarlyWarningResult, lang: str) -> str:
+    return i18n.t("churn.population_active" if warning.population == "active" else "churn.population_all", lang)
+
+
+def _auc(value: float) -> str:
+    return f"{value:.3f}" if np.isfinite(value) else "–"
+
+
+def describe_model(warning: EarlyWarningResult, lang: str = "en") -> str:
     """The backtest result in plain words, whoever wins."""
     c = warning.chosen
     auc = warning.metric(c, "roc_auc")
     rec = warning.metric("recency", "roc_auc")
-    bg = warning.metric("bgnbd", "roc_auc")
-    base = warning.metric(c, "base_rate")
-    pr = warning.metric(c, "pr_auc")
+    values = {"model": model_label(c, lang), "auc": _auc(auc), "recency": _auc(rec)}
     if auc > rec + 0.005:
-        verdict = f"The {MODEL_LABELS[c]} beats the recency-only baseline ({auc:.3f} vs {rec:.3f} ROC AUC)"
+        verdict = i18n.t("churn.verdict_model", lang, **values)
     elif auc < rec - 0.005:
-        verdict = (f"The recency-only baseline beats the {MODEL_LABELS[c]} ({rec:.3f} vs {auc:.3f} ROC AUC): days since "
-                   "the last purchase carries almost all the signal here, and the extra features overfit")
+        verdict = i18n.t("churn.verdict_recency", lang, **values)
     else:
-        verdict = f"The {MODEL_LABELS[c]} and the recency-only baseline rank customers about equally well ({auc:.3f} vs {rec:.3f} ROC AUC)"
-    return (
-        f"{verdict}; the BG/NBD score reaches {bg:.3f}. Tested on the {len(warning.test_scores):,} "
-        f"{'active ' if warning.population == 'active' else ''}customers of {warning.test_cutoff.date()}, "
-        f"{base:.1%} of whom made no purchase in the next {warning.window_days} days (the base rate); the PR AUC of "
-        f"{pr:.3f} compares with that base rate, which is what a random ranking scores."
-    )
+        verdict = i18n.t("churn.verdict_tie", lang, **values)
+    return i18n.t(
+        "churn.describe_model", lang, verdict=verdict, bgnbd=_auc(warning.metric("bgnbd", "roc_auc")),
+        customers=f"{len(warning.test_scores):,}", population=_population_word(warning, lang),
+        cutoff=warning.test_cutoff.date().isoformat(), base_rate=_pct(warning.metric(c, "base_rate")),
+        days=warning.window_days, pr_auc=_auc(warning.metric(c, "pr_auc")),
+    )  # fmt: skip
 
 
-def describe_choice(warning: EarlyWarningResult) -> str:
+def describe_choice(warning: EarlyWarningResult, lang: str = "en") -> str:
     """Which model was chosen and why, plus the notes of the run (e.g. why the tier is not a feature)."""
     auc = warning.validation.set_index("model")["validation_roc_auc"]
     other = "logistic" if warning.chosen == "gradient_boosting" else "gradient_boosting"
-    text = (
-        f"The {MODEL_LABELS[warning.chosen]} was chosen before looking at the test cutoff: validation ROC AUC "
-        f"{auc[warning.chosen]:.3f} against {auc[other]:.3f} for the {MODEL_LABELS[other]} (gradient boosting must win "
-        f"by more than {warning.choice_margin:g} to be preferred to the simpler model). It was then refitted on the test cutoff, the latest "
-        f"fully observed window, to score the {len(warning.scores):,} "
-        f"{'active ' if warning.population == 'active' else ''}customers at {(warning.end - pd.Timedelta(days=1)).date()}."
-    )
-    return " ".join([text, *warning.notes])
+    text = i18n.t(
+        "churn.describe_choice", lang, model=model_label(warning.chosen, lang), auc=_auc(auc[warning.chosen]),
+        other_auc=_auc(auc[other]), other=model_label(other, lang), margin=f"{warning.choice_margin:g}",
+        customers=f"{len(warning.scores):,}", population=_population_word(warning, lang),
+        date=(warning.end - pd.Timedelta(days=1)).date().isoformat(),
+    )  # fmt: skip
+    return i18n.t("churn.sentence_sep", lang).join([text, *warning.note_texts(lang)])
 
 
-def survival_formats(horizons: Sequence[int]) -> dict[str, str]:
-    """Formats of :func:`survival_at` columns for ``ctx.show_table``: S(t) in percent, whole days."""
-    return {"median_days": "{:,.0f}", **{f"S({h})": "{:.1%}" for h in horizons}}
+def _survival_header(horizon: int, lang: str) -> str:
+    return i18n.t("churn.col_survival", lang, days=horizon)
 
 
-def metrics_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
-    """The ``churn`` metrics as a two-column ``metric``/``value`` table (nested keys joined with a dot)."""
+def survival_formats(horizons: Sequence[int], lang: str = "en") -> dict[str, str]:
+    """Formats of a :func:`survival_at` table shown through :func:`report_table`: S(t) in percent, whole days."""
+    return {"churn_median_days": "{:,.0f}", **{_survival_header(h, lang): "{:.1%}" for h in horizons}}
+
+
+def report_table(frame: pd.DataFrame, lang: str = "en", *, by: str | None = None) -> pd.DataFrame:
+    """A churn table ready for ``ctx.show_table``: codes in words, headers as ``col.churn_*`` catalog keys.
+
+    Columns with a ``col.churn_<name>`` catalog entry are renamed ``churn_<name>``
+    (``ctx.show_table`` then shows the entry; ``customer_id`` keeps its name so
+    that it is masked); ``S(t)`` columns get their header in ``lang``. Codes are
+    translated: ``group`` (with ``by``, see :func:`group_label`),
+    ``frequency_tier``, ``value_band``, ``model`` (the English ``label`` column
+    is dropped), ``set`` and ``complete``; months and dates are written out.
+    The numbers are not changed.
+    """
+    from .segments import frequency_tier_label
+
+    out = frame.copy()
+    if "model" in out.columns:
+        out = out.drop(columns=[c for c in ("label",) if c in out.columns])
+    coders = {
+        "group": lambda v: group_label(v, by, lang),
+        "frequency_tier": lambda v: frequency_tier_label(str(v), lang),
+        "value_band": lambda v: value_band_label(str(v), lang),
+        "model": lambda v: model_label(str(v), lang),
+        "set": lambda v: i18n.t(f"churn.set.{v}", lang) if v in ("training", "test", "scoring") else str(v),
+        "complete": lambda v: i18n.t("churn.complete_yes" if bool(v) else "churn.complete_no", lang),
+    }
+    for col, code in coders.items():
+        if col in out.columns:
+            out[col] = out[col].map(code)
+    if "month" in out.columns:
+        out["month"] = out["month"].map(lambda v: _month(v, lang))
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    names = {}
+    for col in out.columns:
+        if isinstance(col, str) and col.startswith("S(") and col.endswith(")") and col[2:-1].isdigit():
+            names[col] = _survival_header(int(col[2:-1]), lang)
+        elif i18n.has(f"col.churn_{col}", lang):
+            names[col] = f"churn_{col}"
+    return out.rename(columns=names)
+
+
+def _metric_text(name: str, value: Any, lang: str) -> str:
+    """A value of the metrics table: codes in words, rates in percent, AUCs with three decimals."""
+    if isinstance(value, str):
+        if name == "threshold_source" and i18n.has(f"churn.source.{value}", lang):
+            return i18n.t(f"churn.source.{value}", lang)
+        if name == "value_basis" and i18n.has(f"churn.basis.{value}", lang):
+            return i18n.t(f"churn.basis.{value}", lang)
+        if name == "model.name":
+            return model_label(value, lang)
+        return value
+    if isinstance(value, float):
+        return f"{value:.1%}" if "rate" in name else f"{value:,.3f}" if ("auc" in name or "brier" in name) else f"{value:,.2f}"
+    return "–" if value is None else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _metric_label(key: str, sub: str | None, lang: str) -> str:
+    def one(k: str) -> str:
+        return i18n.t(f"churn.metric.{k}", lang) if i18n.has(f"churn.metric.{k}", lang) else k
+
+    return one(key) if sub is None else i18n.t("churn.metric_nested", lang, parent=one(key), child=one(sub))
+
+
+def metrics_table(metrics: Mapping[str, Any], lang: str = "en") -> pd.DataFrame:
+    """The ``churn`` metrics as a two-column ``metric``/``value`` table, labelled in the report language.
+
+    Nested keys (``model.roc_auc``) read "chosen model: ROC AUC"; codes such as
+    the threshold source and the value basis are written out.
+    """
     rows = []
     for key, value in metrics.items():
         items = value.items() if isinstance(value, Mapping) else [(None, value)]
         for sub, v in items:
             name = key if sub is None else f"{key}.{sub}"
-            if isinstance(v, float):
-                text = f"{v:.1%}" if "rate" in name else f"{v:,.3f}" if ("auc" in name or "brier" in name) else f"{v:,.2f}"
-            else:
-                text = "–" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
-            rows.append({"metric": name, "value": text})
+            rows.append({"metric": _metric_label(key, sub, lang), "value": _metric_text(name, v, lang)})
     return pd.DataFrame(rows)
 
 
-def describe_survival(table: pd.DataFrame, horizons: Sequence[int]) -> str:
+def describe_survival(table: pd.DataFrame, horizons: Sequence[int], lang: str = "en") -> str:
     """S(t) of all spells at the horizons."""
     row = table[table["group"] == "all"]
     if row.empty:
         row = table
     r = row.iloc[0]
-    parts = [f"{r[f'S({h})']:.0%} after {h} days" for h in horizons if pd.notna(r.get(f"S({h})"))]
-    return "After a purchase, the share of customers who have not bought again is " + ", ".join(parts) + "."
+    parts = [i18n.t("churn.survival_part", lang, share=_pct(r[f"S({h})"], 0), days=h)
+             for h in horizons if pd.notna(r.get(f"S({h})"))]
+    return i18n.t("churn.describe_survival", lang, parts=i18n.t("churn.list_sep", lang).join(parts))
 
 
-def describe_logrank(result: Mapping[str, Any], what: str) -> str:
-    """The log-rank test in one sentence."""
+def describe_logrank(result: Mapping[str, Any], lang: str = "en") -> str:
+    """The log-rank test of :func:`logrank_test` in one sentence (the dimension is ``result["by"]``)."""
+    what = _dimension(str(result.get("by", "")), lang)
     if result.get("groups", 0) == 0:
-        return f"This client's data have no {what}, so there are no curves by it."
+        return i18n.t("churn.logrank_none", lang, what=what)
     if not np.isfinite(result.get("p_value", math.nan)):
-        return f"Only one {what} group: no log-rank test."
+        return i18n.t("churn.logrank_one", lang, what=what)
     p = result["p_value"]
-    verdict = "differ" if p < 0.05 else "do not differ detectably"
-    shown = "< 0.001" if p < 0.001 else f"{p:.3f}"
-    return (
-        f"Log-rank test across {result['groups']} {what} groups: χ² = {result['test_statistic']:,.1f} on "
-        f"{result['degrees_of_freedom']} degrees of freedom, p {shown if p < 0.001 else '= ' + shown}: the curves {verdict}."
-    )
+    verdict = i18n.t("churn.logrank_differ" if p < 0.05 else "churn.logrank_same", lang)
+    return i18n.t(
+        "churn.logrank_main", lang, groups=result["groups"], what=what, statistic=f"{result['test_statistic']:,.1f}",
+        dof=result["degrees_of_freedom"], p="< 0.001" if p < 0.001 else f"= {p:.3f}", verdict=verdict,
+    )  # fmt: skip
 
 
-def describe_at_risk(at_risk: pd.DataFrame, basis_note: str, currency: str = "") -> str:
-    """How many active customers are at risk and how much value they carry."""
+def describe_at_risk(at_risk: pd.DataFrame, basis_note: str, currency: str = "CNY", lang: str = "en") -> str:
+    """How many active customers are at risk and how much value they carry (``basis_note`` from :func:`customer_value`)."""
     flagged = at_risk[at_risk["at_risk"]]
     top = flagged.head(max(1, len(flagged) // 10))
-    share = top["value_at_risk"].sum() / flagged["value_at_risk"].sum() if flagged["value_at_risk"].sum() > 0 else math.nan
-    cur = f" {currency}" if currency else ""
-    text = (
-        f"{len(flagged):,} of {len(at_risk):,} active customers ({len(flagged) / max(len(at_risk), 1):.1%}) are at risk, "
-        f"carrying an expected value at risk of {flagged['value_at_risk'].sum():,.0f}{cur}. "
-    )
+    total = flagged["value_at_risk"].sum()
+    share = top["value_at_risk"].sum() / total if total > 0 else math.nan
+    text = i18n.t(
+        "churn.describe_at_risk", lang, flagged=f"{len(flagged):,}", active=f"{len(at_risk):,}",
+        share=_pct(len(flagged) / max(len(at_risk), 1)), value=i18n.format_money(float(total), currency, lang),
+    )  # fmt: skip
     if np.isfinite(share):
-        text += f"The top 10% of them by value at risk hold {share:.0%} of it. "
+        text += i18n.t("churn.describe_at_risk_top", lang, share=_pct(share, 0))
     return text + basis_note
