@@ -85,3 +85,10 @@ def test_format_month_and_percent():
     assert i18n.format_month("2026-10", "zh") == "2026年10月"
     assert i18n.format_month("2026-10", "en") == "Oct 2026"
     assert i18n.format_percent(0.2345) == "23.4%"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_markdown_cell_has_a_catalog_key(path):
+    nb = nbformat.read(path, as_version=4)
+    missing = [c.source[:40] for c in nb.cells if c.cell_type == "markdown" and not c.metadata.get("i18n")]
+    assert missing == [], f"{path.name}: markdown without metadata.i18n: {missing}"
