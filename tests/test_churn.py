@@ -1,4 +1,4 @@
-"""Churn analysis: threshold with censoring, churn-rate definition, survival inputs, leakage, backtest, at-risk list.
+"""Churn analysis: threshold with censoring, churn-rate definition, survival inputs, leakage (refunds too), backtest, at-risk list.
 
 Fixtures are tiny and computed by hand in the comments. Dates are written as
 offsets from 2026-01-01 where that keeps the arithmetic readable.
@@ -21,6 +21,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from repurchase import churn, plots
+from repurchase.cleaning import clean_transactions
 from repurchase.errors import AnalysisError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -392,6 +393,164 @@ def test_labels_read_only_the_label_window():
 
 
 # ---------------------------------------------------------------------------
+# refunds: each cutoff of the backtest sees the data as they were known that day
+
+# The simulated purchases as a RAW table (before cleaning), with refund rows 1-45 days after 8 % of the
+# lines (half of them full, half 30 %), plus three hand-made customers around the test cutoff 2026-03-01
+# (END 2026-04-30, N = 60 days: test cutoff = END - 60 = 2026-03-01, training cutoff 2025-12-31):
+#   A: line a1 of 100 on Feb 10, refunded 10 on Feb 20 (before the cutoff) and 40 on Mar 10 (after)
+#   B: b0 of 20 on Jan 15; b1 of 50 on Feb 20, refunded in full on Mar 5 (after the cutoff)
+#   E: e1 of 30 on Feb 25 (their only purchase), refunded in full on Mar 3 (after the cutoff)
+BT_END = pd.Timestamp("2026-04-30")
+BT_TEST, BT_TRAIN = pd.Timestamp("2026-03-01"), pd.Timestamp("2025-12-31")
+HAND_ROWS = [  # customer, order, date, amount, status
+    ("A", "a1", "2026-02-10 11:00:00", 100.0, "paid"), ("A", "a1", "2026-02-20 09:00:00", -10.0, "refund"),
+    ("A", "a1", "2026-03-10 09:00:00", -40.0, "refund"), ("B", "b0", "2026-01-15 12:00:00", 20.0, "paid"),
+    ("B", "b1", "2026-02-20 12:00:00", 50.0, "paid"), ("B", "b1", "2026-03-05 12:00:00", -50.0, "refund"),
+    ("E", "e1", "2026-02-25 15:00:00", 30.0, "paid"), ("E", "e1", "2026-03-03 15:00:00", -30.0, "refund"),
+]
+
+
+def _raw_with_refunds() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    tx, customers, surveys = _simulated()
+    rng = np.random.default_rng(8)
+    paid = pd.DataFrame({"customer_id": tx["customer_id"], "order_id": tx["order_id"], "order_date": tx["order_date"],
+                         "amount": tx["amount"], "status": "paid", "category": tx["category"], "channel": tx["channel"]})
+    pick = rng.random(len(paid)) < 0.08
+    full = rng.random(len(paid)) < 0.5
+    refunds = paid[pick].assign(status="refund")
+    refunds["order_date"] += pd.to_timedelta(rng.integers(1, 46, len(refunds)), "D")
+    refunds["amount"] = -np.where(full[pick], refunds["amount"], (refunds["amount"] * 0.3).round(2))
+    hand = pd.DataFrame(HAND_ROWS, columns=["customer_id", "order_id", "order_date", "amount", "status"])
+    raw = pd.concat([paid.assign(order_date=paid["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")),
+                     refunds.assign(order_date=refunds["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")),
+                     hand.assign(category="tea", channel="app")], ignore_index=True)
+    raw["raw_row"] = np.arange(2, len(raw) + 2)
+    return raw, customers, surveys
+
+
+def _as_of(raw: pd.DataFrame):
+    """What ReportContext.transactions_as_of does, without the cache: clean the raw rows up to the cutoff."""
+    return lambda cutoff: clean_transactions(raw, period_end_exclusive=cutoff).clean
+
+
+def _sets(raw, customers, surveys, as_of=True):
+    tx = clean_transactions(raw, period_end_exclusive=BT_END).clean  # the report period's transactions
+    return churn.backtest_sets(tx, BT_END, window_days=60, as_of=_as_of(raw) if as_of else None,
+                               customers=customers, surveys=surveys)
+
+
+def _after(raw: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
+    return pd.to_datetime(raw["order_date"]) >= cutoff
+
+
+def test_backtest_features_are_those_of_the_raw_data_known_at_each_cutoff():
+    raw, customers, surveys = _raw_with_refunds()
+    sets = _sets(raw, customers, surveys)
+    assert (sets.train_cutoff, sets.test_cutoff) == (BT_TRAIN, BT_TEST)
+    # by hand at the test cutoff (last observed day Feb 28): the later refunds are not known yet
+    X = sets.features["test"]
+    assert (X.loc["A", "spend_total"], X.loc["A", "refund_share"], X.loc["A", "refunded_lines"]) == (90, 0.1, 1)  # 100 - 10
+    assert (X.loc["B", "frequency"], X.loc["B", "recency_days"], X.loc["B", "spend_total"]) == (2, 8, 70)  # Feb 28 - 20
+    assert (X.loc["E", "frequency"], X.loc["E", "recency_days"], X.loc["E", "spend_total"]) == (1, 3, 30)
+    # the bug this guards against: features from the period's cleaning see the later refunds
+    old = _sets(raw, customers, surveys, as_of=False).features["test"]
+    assert (old.loc["A", "spend_total"], old.loc["A", "refund_share"]) == (50, 0.5)  # 100 - 10 - 40; 50 of 100
+    assert (old.loc["B", "frequency"], old.loc["B", "recency_days"]) == (1, 44)  # b1 gone: last purchase Jan 15
+    assert "E" not in old.index  # the only line refunded in full after the cutoff
+    # 1. each cutoff's features, theta and population = those of the raw data with every row from the cutoff on deleted
+    for name, cut in (("train", BT_TRAIN), ("test", BT_TEST)):
+        got = sets.features[name]
+        known = clean_transactions(raw[~_after(raw, cut)]).clean
+        theta = churn.churn_threshold(known, cut, quantile=0.9, horizon_days=365).threshold_days
+        expected = churn.churn_features(known, cut, customers=customers, surveys=surveys, bgnbd_window_days=60,
+                                        categories=[c[4:] for c in got.columns if c.startswith("cat_")],
+                                        channels=[c[4:] for c in got.columns if c.startswith("chn_")])
+        assert sets.thresholds[name] == theta
+        pd.testing.assert_frame_equal(got, expected.loc[expected["recency_days"] <= theta, got.columns])
+    # 2. changing or deleting raw rows dated from a cutoff on leaves that cutoff's matrix unchanged; the training
+    #    labels are read as known at the end of their window (the test cutoff), so they do not move either
+    for name, cut in (("train", BT_TRAIN), ("test", BT_TEST)):
+        after = _after(raw, cut)
+        assert after.sum() > 500 and (raw.loc[after, "status"] == "refund").sum() > 30
+        changed = raw.copy()
+        changed.loc[after, "amount"] *= 10  # purchases and refunds ten times larger
+        changed.loc[after, "category"] = "new-category"
+        # every line of the 60 days before the cutoff refunded in full 3 days after it (for the test cutoff, that
+        # is the training label window: read from the period's cleaning, those buyers would all become churners)
+        late = raw[~after & (raw["status"] == "paid") & _after(raw, cut - pd.Timedelta(days=60))]
+        late = late.assign(order_date=(cut + pd.Timedelta(days=3)).strftime("%Y-%m-%d"), status="refund",
+                           amount=-late["amount"], raw_row=np.arange(90_000, 90_000 + len(late)))
+        newcomers = raw[after].assign(customer_id="NEW-" + raw.loc[after, "customer_id"], raw_row=lambda f: f["raw_row"] + 100_000)
+        changed = pd.concat([changed.drop(changed.index[after.to_numpy()][::3]), late, newcomers], ignore_index=True)
+        deleted = raw[~after]
+        for other in (changed, deleted):
+            pd.testing.assert_frame_equal(_sets(other, customers, surveys).features[name], sets.features[name])
+        if name == "test":
+            moved = _sets(changed, customers, surveys)
+            assert moved.thresholds["test"] == sets.thresholds["test"] and moved.thresholds["train"] == sets.thresholds["train"]
+            pd.testing.assert_frame_equal(moved.features["train"], sets.features["train"])
+            pd.testing.assert_series_equal(moved.labels["train"], sets.labels["train"])
+            # ... whereas the period's cleaning lets the same changes reach the test features
+            assert not _sets(changed, customers, surveys, as_of=False).features["test"].equals(sets.features["test"])
+    # 3. the model learns and is tested on exactly these sets
+    w = churn.early_warning(clean_transactions(raw, period_end_exclusive=BT_END).clean, BT_END, window_days=60,
+                            as_of=_as_of(raw), customers=customers, surveys=surveys, importance_repeats=1)
+    scores = w.test_scores.set_index("customer_id")
+    pd.testing.assert_index_equal(scores.index, sets.features["test"].index)
+    np.testing.assert_array_equal(scores["recency"], sets.features["test"]["recency_days"])
+    np.testing.assert_array_equal(scores["churned"], sets.labels["test"])
+    assert w.sizes["customers"].tolist() == [len(sets.labels["train"]), len(sets.labels["test"]), len(sets.features["end"])]
+
+
+def test_as_of_must_cut_at_the_cutoff_and_the_definition_check_uses_it():
+    raw, customers, surveys = _raw_with_refunds()
+    tx = clean_transactions(raw, period_end_exclusive=BT_END).clean
+    with pytest.raises(AnalysisError, match="rows dated on or after the cutoff"):
+        churn.early_warning(tx, BT_END, window_days=60, as_of=lambda cutoff: tx)
+    # the definition check (cutoff END - N = the test cutoff) counts E, whose only line was refunded later
+    definition = churn.churn_threshold(tx, BT_END, window_days=60)
+    known = clean_transactions(raw[~_after(raw, BT_TEST)]).clean
+    check = churn.definition_check(tx, definition, as_of=_as_of(raw), model=False).iloc[0]
+    old = churn.definition_check(tx, definition, model=False).iloc[0]
+    assert check["customers"] == known["customer_id"].nunique() == old["customers"] + 1
+    assert check["definition"] == churn.i18n.t("churn.rule_inactivity", "en", days=churn.churn_threshold(
+        known, BT_TEST, window_days=60).threshold_days)
+
+
+def test_report_context_cleans_the_raw_source_as_of_a_cutoff(tmp_path):
+    from repurchase.report import open_report
+
+    (tmp_path / "params").mkdir()
+    src = tmp_path / "tx.csv"
+    head = "c,o,d,a,s\n"
+    before = ("A,O1,2026-01-10,100,paid\nA,O1,2026-01-12,-10,refund\nB,O2,2026-01-15,50,paid\n"
+              "B,O3,2026-01-20,20,paid\n")
+    after = "A,O1,2026-02-20,-40,refund\nB,O2,2026-02-05,-50,refund\nC,O4,2026-02-10,30,paid\n"
+    src.write_text(head + before + after, encoding="utf-8")
+    p = tmp_path / "params" / "t.yaml"
+    p.write_text("client: t\ntitle: T\nsources:\n  transactions:\n    path: tx.csv\n"
+                 "    columns: {customer_id: c, order_id: o, order_date: d, amount: a, status: s}\n")
+    ctx = open_report(p, period="2026-02", output_dir=tmp_path / "o")
+    cut = pd.Timestamp("2026-02-01")
+    seen = ctx.transactions_as_of(cut)
+    # as known on Feb 1: O1 = 100 - 10 (the Feb 20 refund not yet), O2 whole; at the period end O1 = 50, O2 gone
+    assert seen[["order_id", "amount", "refund_amount"]].values.tolist() == [["O1", 90, 10], ["O2", 50, 0], ["O3", 20, 0]]
+    assert ctx.transactions()[["order_id", "amount"]].values.tolist() == [["O1", 50], ["O3", 20], ["O4", 30]]
+    assert (tmp_path / "data" / "cache" / "t" / "asof-2026-02-01" / "transactions" / "clean.parquet").exists()
+    assert ctx.transactions_as_of(cut) is seen  # cached in the context
+    assert ctx.transactions_as_of(ctx.period.end_exclusive) is ctx.transactions()
+    # rows from the cutoff on changed or deleted: the same table (the stale disk cache is rebuilt)
+    src.write_text(head + before + "A,O1,2026-02-02,-90,refund\n", encoding="utf-8")
+    again = open_report(p, period="2026-02", output_dir=tmp_path / "o").transactions_as_of(cut)
+    pd.testing.assert_frame_equal(again, seen)
+    with pytest.raises(AnalysisError, match="on or before the period end 2026-03-01"):
+        ctx.transactions_as_of(pd.Timestamp("2026-03-02"))
+    with pytest.raises(AnalysisError, match="day boundary"):
+        ctx.transactions_as_of(pd.Timestamp("2026-02-01 12:00"))
+
+
+# ---------------------------------------------------------------------------
 # the backtest, the at-risk list and the metrics
 
 
@@ -540,8 +699,8 @@ def test_model_beats_recency_baseline_on_demo_data(client):
     from repurchase.report import open_report
 
     ctx = open_report(ROOT / "params" / f"{client}.yaml")
-    w = churn.early_warning(ctx.transactions(), ctx.period.end_exclusive, customers=ctx.customers(),
-                            surveys=ctx.surveys())
+    w = churn.early_warning(ctx.transactions(), ctx.period.end_exclusive, as_of=ctx.transactions_as_of,
+                            customers=ctx.customers(), surveys=ctx.surveys())
     model, recency = w.metric(w.chosen, "roc_auc"), w.metric("recency", "roc_auc")
     assert model > recency + 0.03, f"{client}: model {model:.3f} vs recency {recency:.3f}"
     assert w.metric(w.chosen, "pr_auc") > w.metric(w.chosen, "base_rate")

@@ -38,6 +38,14 @@ Model-based churn
 Early-warning label
     no occasion in the N days from the cutoff ``[cutoff, cutoff + N days)``;
     features use only rows dated before the cutoff.
+Data as known at a cutoff
+    Cleaning nets each refund into its order line and drops lines refunded in
+    full, so a table cleaned up to the period end already holds refunds dated
+    after a cutoff inside the period. With ``as_of`` (e.g.
+    ``ReportContext.transactions_as_of``) the backtest reads, at each cutoff,
+    the transactions cleaned with that cutoff as their end: features, θ and the
+    population see only refunds dated before the cutoff; a label is read from
+    the data as known at the end of its label window.
 
 Report language
 ---------------
@@ -54,7 +62,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -78,11 +86,14 @@ __all__ = [
     "MODELS",
     "ROLES",
     "VALUE_BANDS",
+    "AsOf",
+    "BacktestSets",
     "ChurnDefinition",
     "EarlyWarningResult",
     "at_risk_list",
     "at_risk_preview",
     "at_risk_summary",
+    "backtest_sets",
     "churn_breakdown",
     "churn_by",
     "churn_features",
@@ -146,6 +157,10 @@ ACTIONS: dict[tuple[str, str], str] = {
 
 #: The scores compared in the backtest (named by :func:`model_label`).
 MODELS: tuple[str, ...] = ("gradient_boosting", "logistic", "recency", "bgnbd")
+
+#: ``as_of(cutoff)``: the cleaned transactions as they were known at a cutoff, i.e.
+#: cleaned with ``period_end_exclusive = cutoff`` (``ReportContext.transactions_as_of``).
+AsOf = Callable[[pd.Timestamp], pd.DataFrame]
 
 
 def model_label(model: str, lang: str = "en", *, short: bool = False) -> str:
@@ -219,6 +234,32 @@ def _require(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
 
 def _before(tx: pd.DataFrame, end: pd.Timestamp, date_col: str) -> pd.DataFrame:
     return tx.loc[tx[date_col] < end]
+
+
+def _known_at(tx: pd.DataFrame, end: pd.Timestamp, as_of: AsOf | None, cols: Sequence[str],
+              date_col: str) -> Callable[[pd.Timestamp], pd.DataFrame]:
+    """``at(cutoff)``: the transactions as known at a cutoff, each cutoff fetched once.
+
+    ``tx`` is the data as known at ``end``; without ``as_of`` every cutoff reads it.
+    """
+    known: dict[pd.Timestamp, pd.DataFrame] = {end: tx}
+
+    def at(cutoff: pd.Timestamp) -> pd.DataFrame:
+        if as_of is None:
+            return tx
+        if cutoff not in known:
+            frame = as_of(cutoff)
+            _require(frame, cols, f"as_of({cutoff.date()})")
+            late = int((frame[date_col] >= cutoff).sum())
+            if late:
+                raise AnalysisError(
+                    f"as_of({cutoff.date()}) returned {late:,} rows dated on or after the cutoff; it must return the "
+                    "transactions cleaned with period_end_exclusive = cutoff (ReportContext.transactions_as_of)"
+                )
+            known[cutoff] = frame
+        return known[cutoff]
+
+    return at
 
 
 def _occasions(tx: pd.DataFrame, end: pd.Timestamp, occasion: str, customer_col: str, order_col: str, date_col: str,
@@ -874,6 +915,7 @@ def definition_check(
     definition: ChurnDefinition,
     *,
     model: bool = True,
+    as_of: AsOf | None = None,
     language: str = "en",
     occasion: str = "customer_day",
     customer_col: str = "customer_id",
@@ -891,6 +933,12 @@ def definition_check(
 
     Parameters
     ----------
+    tx
+        Cleaned transactions up to ``definition.end``.
+    as_of
+        The transactions as known at a cutoff (see :func:`early_warning`): the
+        rules then see only refunds dated before the cutoff. None reads ``tx``,
+        in which later refunds are already netted (no extra cost).
     language
         Report language of the rule names in ``definition``.
 
@@ -905,14 +953,15 @@ def definition_check(
     cutoff = definition.end - pd.Timedelta(days=window)
     cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
     fixed = definition.threshold_days if definition.source == "fixed" else None
-    theta = _threshold_at(tx, cutoff, fixed, definition.quantile, definition.horizon_days, occasion, cols)
-    status = customer_status(tx, cutoff, theta, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    known = _known_at(tx, _end(definition.end), as_of, [customer_col, date_col, amount_col], date_col)(cutoff)
+    theta = _threshold_at(known, cutoff, fixed, definition.quantile, definition.horizon_days, occasion, cols)
+    status = customer_status(known, cutoff, theta, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     ids = status["customer_id"]
     label = churn_labels(tx, ids, cutoff, window, customer_col=customer_col, date_col=date_col).to_numpy()
     rules = {i18n.t("churn.rule_inactivity", language, days=theta): (status["status"] == "churned").to_numpy()}
     if model:
         try:
-            scores, _ = model_based_churn(tx, cutoff, window, customer_col=customer_col, date_col=date_col,
+            scores, _ = model_based_churn(known, cutoff, window, customer_col=customer_col, date_col=date_col,
                                           amount_col=amount_col)
             p = scores.set_index("customer_id")["p_no_purchase"].reindex(ids).to_numpy()
             rules[i18n.t("churn.rule_bgnbd", language, days=window)] = np.nan_to_num(p, nan=0.0) >= 0.5
@@ -1321,11 +1370,107 @@ def _population(X: pd.DataFrame, theta: int, population: str) -> pd.DataFrame:
     return X.loc[X["recency_days"] <= theta]
 
 
+@dataclass
+class BacktestSets:
+    """The customers, feature matrices and labels at the cutoffs of the backtest.
+
+    Attributes
+    ----------
+    train_cutoff, test_cutoff, end
+        The three cutoffs (see :func:`early_warning`).
+    window_days
+        N.
+    thresholds
+        θ at each cutoff (``train``, ``test``, ``end``), from the data known then.
+    features
+        ``train``, ``test``, ``end``: :func:`churn_features` of the population at
+        that cutoff, computed from the data known then.
+    labels
+        ``train``, ``test``: :func:`churn_labels`, indexed like the features, read
+        from the data known at the end of the label window.
+    """
+
+    train_cutoff: pd.Timestamp
+    test_cutoff: pd.Timestamp
+    end: pd.Timestamp
+    window_days: int
+    thresholds: dict[str, int]
+    features: dict[str, pd.DataFrame]
+    labels: dict[str, pd.Series]
+
+
+def backtest_sets(
+    tx: pd.DataFrame,
+    end: Any,
+    *,
+    window_days: int = 90,
+    as_of: AsOf | None = None,
+    threshold_days: int | None = None,
+    threshold_quantile: float = 0.9,
+    threshold_horizon_days: int | None = 365,
+    population: str = "active",
+    customers: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    tier_date_col: str | None = None,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> BacktestSets:
+    """The feature matrices and labels that :func:`early_warning` learns, is tested and scores on.
+
+    At the training and test cutoffs the features, θ, the population and the
+    category and channel columns come from ``as_of(cutoff)``: the data as they
+    were known that day. A label is read from the data as known at the end of
+    its label window: the training labels from ``as_of(test cutoff)``, the test
+    labels from ``tx`` (its window ends at ``end``). The scoring set at ``end``
+    uses ``tx``. Parameters as in :func:`early_warning`.
+
+    Raises
+    ------
+    AnalysisError
+        When the data do not reach back three label windows before ``end``, or
+        ``as_of`` returns rows dated on or after its cutoff.
+    """
+    end = _end(end)
+    cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
+    test_cutoff = end - pd.Timedelta(days=int(window_days))
+    train_cutoff = test_cutoff - pd.Timedelta(days=int(window_days))
+    first = tx[date_col].min()
+    if pd.isna(first) or first >= train_cutoff - pd.Timedelta(days=int(window_days)):
+        raise AnalysisError(
+            f"the early-warning backtest needs purchases from before {(train_cutoff - pd.Timedelta(days=window_days)).date()} "
+            f"(three label windows of {window_days} days before the period end); set churn.label_window_days lower "
+            "or use a later period"
+        )
+    at = _known_at(tx, end, as_of, [customer_col, date_col, amount_col], date_col)
+    rows = _before(at(train_cutoff), train_cutoff, date_col)
+    categories = _top_values(rows, "category", amount_col)
+    channels = _top_values(rows, "channel", amount_col)
+    feat_kw = dict(customers=customers, surveys=surveys, categories=categories, channels=channels,
+                   tier_date_col=tier_date_col, bgnbd_window_days=window_days, occasion=occasion, **cols)
+    thetas: dict[str, int] = {}
+    features: dict[str, pd.DataFrame] = {}
+    labels: dict[str, pd.Series] = {}
+    for name, cut in (("train", train_cutoff), ("test", test_cutoff), ("end", end)):  # three cutoffs
+        known = at(cut)
+        thetas[name] = _threshold_at(known, cut, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols)
+        features[name] = _population(churn_features(known, cut, **feat_kw), thetas[name], population)
+        if name != "end":
+            stop = cut + pd.Timedelta(days=int(window_days))
+            labels[name] = churn_labels(at(stop), features[name].index, cut, window_days, customer_col=customer_col,
+                                        date_col=date_col)
+    return BacktestSets(train_cutoff=train_cutoff, test_cutoff=test_cutoff, end=end, window_days=int(window_days),
+                        thresholds=thetas, features=features, labels=labels)
+
+
 def early_warning(
     tx: pd.DataFrame,
     end: Any,
     *,
     window_days: int = 90,
+    as_of: AsOf | None = None,
     threshold_days: int | None = None,
     threshold_quantile: float = 0.9,
     threshold_horizon_days: int | None = 365,
@@ -1363,6 +1508,10 @@ def early_warning(
       P(no purchase in N days) (fitted on the data before the test cutoff).
     * Scoring: the chosen model is refitted on the test cutoff (the latest fully
       observed label window) and scores the active customers at ``end``.
+    * Data as known at each cutoff: with ``as_of``, the features, θ and the
+      population at the training and test cutoffs come from ``as_of(cutoff)``,
+      and a label from the data as known at the end of its window (see
+      :func:`backtest_sets`).
 
     Parameters
     ----------
@@ -1372,6 +1521,16 @@ def early_warning(
         Exclusive end of the observation (``period.end_exclusive``).
     window_days
         N (``churn.label_window_days``).
+    as_of
+        ``as_of(cutoff)`` returns the transactions as they were known at a cutoff,
+        i.e. the raw data cleaned with ``period_end_exclusive = cutoff``; in a
+        notebook ``ctx.transactions_as_of``. Without it (None) every cutoff reads
+        ``tx``, whose cleaning already netted refunds dated after the cutoff into
+        earlier lines and dropped lines refunded in full after it: the features
+        and the training labels then see those later refunds, which flatters the
+        backtest whenever refunds are recorded. With it, the cost is two more
+        cleanings of the raw source (the training and test cutoffs; cached on
+        disk by ``ctx.transactions_as_of``) and two more cleaned tables in memory.
     threshold_days, threshold_quantile, threshold_horizon_days
         θ, as in :func:`churn_threshold`.
     population
@@ -1406,66 +1565,37 @@ def early_warning(
     times slower, not faster.
     """
     with threadpool_limits(limits=1):
-        return _early_warning(
-            tx, _end(end), window_days=window_days, threshold_days=threshold_days,
+        sets = backtest_sets(
+            tx, end, window_days=window_days, as_of=as_of, threshold_days=threshold_days,
             threshold_quantile=threshold_quantile, threshold_horizon_days=threshold_horizon_days,
             population=population, customers=customers, surveys=surveys, tier_date_col=tier_date_col,
+            occasion=occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
+            amount_col=amount_col,
+        )  # fmt: skip
+        return _early_warning(
+            sets, population=population, customers=customers, tier_date_col=tier_date_col,
             random_state=random_state, importance_repeats=importance_repeats, importance_rows=importance_rows,
-            choice_margin=choice_margin, max_train_rows=max_train_rows, occasion=occasion,
-            customer_col=customer_col, order_col=order_col, date_col=date_col, amount_col=amount_col,
+            choice_margin=choice_margin, max_train_rows=max_train_rows,
         )  # fmt: skip
 
 
 def _early_warning(
-    tx: pd.DataFrame,
-    end: pd.Timestamp,
+    sets: BacktestSets,
     *,
-    window_days: int,
-    threshold_days: int | None,
-    threshold_quantile: float,
-    threshold_horizon_days: int | None,
     population: str,
     customers: pd.DataFrame | None,
-    surveys: pd.DataFrame | None,
     tier_date_col: str | None,
     random_state: int,
     importance_repeats: int,
     importance_rows: int,
     choice_margin: float,
     max_train_rows: int,
-    occasion: str,
-    customer_col: str,
-    order_col: str,
-    date_col: str,
-    amount_col: str,
 ) -> EarlyWarningResult:
-    cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
-    test_cutoff = end - pd.Timedelta(days=int(window_days))
-    train_cutoff = test_cutoff - pd.Timedelta(days=int(window_days))
-    first = tx[date_col].min()
-    if pd.isna(first) or first >= train_cutoff - pd.Timedelta(days=int(window_days)):
-        raise AnalysisError(
-            f"the early-warning backtest needs purchases from before {(train_cutoff - pd.Timedelta(days=window_days)).date()} "
-            f"(three label windows of {window_days} days before the period end); set churn.label_window_days lower "
-            "or use a later period"
-        )
-    rows = _before(tx, train_cutoff, date_col)
-    categories = _top_values(rows, "category", amount_col)
-    channels = _top_values(rows, "channel", amount_col)
-    feat_kw = dict(customers=customers, surveys=surveys, categories=categories, channels=channels,
-                   tier_date_col=tier_date_col, bgnbd_window_days=window_days, occasion=occasion, **cols)
-    thetas: dict[str, int] = {}
-    sets: dict[str, tuple[pd.DataFrame]] = {}
-    labels: dict[str, pd.Series] = {}
-    for name, cut in (("train", train_cutoff), ("test", test_cutoff), ("end", end)):  # three cutoffs
-        thetas[name] = _threshold_at(tx, cut, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols)
-        X = _population(churn_features(tx, cut, **feat_kw), thetas[name], population)
-        sets[name] = (X,)
-        if name != "end":
-            labels[name] = churn_labels(tx, X.index, cut, window_days, customer_col=customer_col, date_col=date_col)
-    X_train, y_train = sets["train"][0], labels["train"]
-    X_test, y_test = sets["test"][0], labels["test"]
-    X_end = sets["end"][0]
+    train_cutoff, test_cutoff, end, window_days = sets.train_cutoff, sets.test_cutoff, sets.end, sets.window_days
+    thetas = sets.thresholds
+    X_train, y_train = sets.features["train"], sets.labels["train"]
+    X_test, y_test = sets.features["test"], sets.labels["test"]
+    X_end = sets.features["end"]
     for name, y in (("training", y_train), ("test", y_test)):
         if y.nunique() < 2 or min(int(y.sum()), int((~y).sum())) < 10:
             raise AnalysisError(

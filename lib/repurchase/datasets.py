@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import cleaning, io
 from .cleaning import CleaningResult
+from .errors import AnalysisError
 from .params import Params, SourceSpec, find_repo_root
 from .periods import Period, latest_complete_month
 
@@ -97,11 +98,10 @@ def _read_cache(target: Path, key: str) -> CleaningResult | None:
     return CleaningResult(source=meta["source"], fix_counts=meta["fix_counts"], rules=rules, **frames)
 
 
-def _clean(params: Params, role: str, period: Period | None) -> CleaningResult:
+def _clean(params: Params, role: str, end: pd.Timestamp | None) -> CleaningResult:
     spec = getattr(params.sources, role)
     raw = io.read_source(spec, role)
     where = str(spec.path or spec.url)
-    end = period.end_exclusive if period is not None else None
     if role == "transactions":
         return cleaning.clean_transactions(
             raw,
@@ -138,13 +138,51 @@ def load_cleaning(params: Params, period: Period | None, role: str = "transactio
     if getattr(params.sources, role) is None:
         return None
     label = period.label if period is not None else "all"
+    return _cached_cleaning(params, role, label, period.end_exclusive if period is not None else None, refresh)
+
+
+def load_cleaning_as_of(params: Params, cutoff: pd.Timestamp, role: str = "transactions", *,
+                        refresh: bool = False) -> CleaningResult | None:
+    """The cleaning result of a source as it was known at ``cutoff``, from the cache when fresh.
+
+    Exactly the cleaning of a report period ending at ``cutoff``: rows on or after
+    it are excluded before refunds are matched, so a refund dated later is not
+    netted yet and an order line refunded in full later is still there. Used by
+    backtests whose cutoffs lie inside the report period. Cached like
+    :func:`load_cleaning` under the label ``asof-YYYY-MM-DD``.
+
+    Parameters
+    ----------
+    params
+        The client's params.
+    cutoff
+        A day boundary (00:00): rows dated on or after it are excluded.
+    role
+        ``transactions``, ``customers`` or ``surveys``.
+    refresh
+        Rebuild even when the cache is fresh.
+
+    Raises
+    ------
+    AnalysisError
+        When ``cutoff`` is not a day boundary.
+    """
+    if getattr(params.sources, role) is None:
+        return None
+    cut = pd.Timestamp(cutoff)
+    if pd.isna(cut) or cut != cut.normalize():
+        raise AnalysisError(f"a cleaning as of a cutoff needs a day boundary (00:00), got {cutoff}; pass e.g. 2026-08-02")
+    return _cached_cleaning(params, role, f"asof-{cut.date().isoformat()}", cut, refresh)
+
+
+def _cached_cleaning(params: Params, role: str, label: str, end: pd.Timestamp | None, refresh: bool) -> CleaningResult:
     key = fingerprint(params, role, label)
     target = cache_dir(params, role, label)
     if not refresh:
         cached = _read_cache(target, key)
         if cached is not None:
             return cached
-    result = _clean(params, role, period)
+    result = _clean(params, role, end)
     _write_cache(result, key, target)
     return result
 

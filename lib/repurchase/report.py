@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import datasets, i18n
 from .cleaning import CleaningResult
+from .errors import AnalysisError
 from .params import Params, load_params
 from .periods import Period
 from .privacy import mask_ids
@@ -108,6 +109,40 @@ class ReportContext:
     def transactions(self) -> pd.DataFrame:
         """Cleaned transactions up to the period end, one row per order line."""
         return self.cleaning("transactions").clean  # type: ignore[union-attr]
+
+    def transactions_as_of(self, cutoff: pd.Timestamp) -> pd.DataFrame:
+        """Cleaned transactions as they were known at ``cutoff``, for backtests inside the period.
+
+        The raw source cleaned again with ``period_end_exclusive = cutoff``, as for
+        a report period ending that day: rows on or after the cutoff are excluded
+        before refunds are matched, so a refund dated later is not netted yet and
+        an order line refunded in full later is still a purchase. Pass it as
+        ``churn.early_warning(..., as_of=ctx.transactions_as_of)``.
+
+        Parameters
+        ----------
+        cutoff
+            A day boundary (00:00) on or before ``period.end_exclusive``; at the
+            period end this is :meth:`transactions`.
+
+        Notes
+        -----
+        Each new cutoff costs one read and cleaning of the raw source; the result
+        is cached on disk (``data/cache/<client>/asof-YYYY-MM-DD/``, see
+        :func:`repurchase.datasets.load_cleaning_as_of`) and in this context.
+        """
+        cut = pd.Timestamp(cutoff)
+        if pd.isna(cut) or cut > self.period.end_exclusive:
+            raise AnalysisError(
+                f"transactions as of {cutoff}: the cutoff must lie on or before the period end "
+                f"{self.period.end_exclusive.date()}; use a later period to look further"
+            )
+        if cut == self.period.end_exclusive:
+            return self.transactions()
+        key = ("transactions", "as_of", cut)
+        if key not in self._cache:
+            self._cache[key] = datasets.load_cleaning_as_of(self.params, cut, "transactions")
+        return self._cache[key].clean
 
     def customers(self) -> pd.DataFrame | None:
         """Cleaned customers, or None when the client has no customers source."""
