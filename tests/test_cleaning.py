@@ -207,3 +207,28 @@ def test_the_column_usual_date_format_is_not_a_repair():
     dates, nonstd = parse_dates(pd.Series(["2026/3/5 14:22", "2026/3/6 09:00", "2026/12/31 23:59", "2026-03-05"]))
     assert nonstd.tolist() == [False, False, False, True]
     assert dates[2] == pd.Timestamp("2026-12-31 23:59")
+
+
+
+@pytest.mark.parametrize(
+    "values,hint",
+    [(["26/01/2025", "27/01/2025", "28/01/2025"], "set cleaning.day_first: true"),
+     (["45123", "45124", "45130"], "Excel serial day numbers"),
+     (["1767225600", "1767312000", "1767398400"], "Unix timestamps"),
+     (["05.01.2026 x"] * 3, "date_format")],
+)
+def test_unreadable_dates_get_the_likely_fix(values, hint):
+    raw = _raw([("A", f"O{k}", "P", v, "1", "paid") for k, v in enumerate(values)])
+    with pytest.raises(DataError, match=hint):
+        clean_transactions(raw, source="tx.csv")
+
+
+
+def test_refund_matches_the_line_by_product_name_without_product_ids():
+    raw = pd.DataFrame({"customer_id": ["A"] * 3, "order_id": ["O1"] * 3, "product_name": ["茶叶", "茶具", "茶叶"],
+                        "order_date": ["2026-01-01", "2026-01-01", "2026-01-03"], "amount": ["60", "40", "-60"],
+                        "status": ["paid", "paid", "refund"], "raw_row": [1, 2, 3]})
+    r = clean_transactions(raw)
+    # the 茶叶 line is fully refunded; the 茶具 line is untouched (not 60 spread 60:40 over both)
+    assert r.outcome.set_index("raw_row").loc[[1, 3], "reason"].tolist() == ["fully_refunded", "refund_netted"]
+    assert r.clean["product_name"].tolist() == ["茶具"] and r.clean["amount"].tolist() == [40.0]

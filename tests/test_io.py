@@ -110,3 +110,25 @@ def test_missing_file(tmp_path):
     spec = SourceSpec(path=tmp_path / "gone.csv", columns=COLS)
     with pytest.raises(SourceError, match="gone.csv: file not found"):
         read_source(spec)
+
+
+def test_database_files_resolve_against_the_repository(tmp_path):
+    import duckdb
+    import sqlite3
+
+    from repurchase import load_params
+
+    (tmp_path / "params").mkdir()
+    (tmp_path / "data").mkdir()
+    with duckdb.connect(str(tmp_path / "data" / "shop.duckdb")) as con:
+        con.execute("create table o as select 'A' as c, date '2026-01-02' as d, 3.0 as a")
+    with sqlite3.connect(tmp_path / "data" / "shop.db") as con:
+        con.execute("create table o (c text, d text, a real)")
+        con.execute("insert into o values ('B', '2026-01-03', 4.0)")
+    cols = "    query: select * from o\n    columns: {customer_id: c, order_date: d, amount: a}\n"
+    for name, where, expected in (("u1", "url: data/shop.duckdb", "A"), ("u2", "url: sqlite:///data/shop.db", "B"),
+                                  ("u3", "path: data/shop.duckdb", "A"), ("u4", "path: data/shop.db", "B")):
+        p = tmp_path / "params" / f"{name}.yaml"
+        p.write_text(f"client: {name}\ntitle: T\nsources:\n  transactions:\n    {where}\n{cols}", encoding="utf-8")
+        spec = load_params(p).sources.transactions  # run from any working directory
+        assert read_source(spec)["customer_id"].tolist() == [expected], where

@@ -225,6 +225,20 @@ def parse_dates(values: pd.Series, date_format: str | None = None, day_first: bo
     return out, non_standard
 
 
+def date_fix_hint(unread: pd.Series, column: str = "sources.transactions.columns.order_date",
+                  source_key: str = "sources.transactions") -> str:
+    """The likely fix for dates that could not be read, judged from the values themselves."""
+    text = unread.astype("string").str.strip().dropna()
+    text = text[text != ""]
+    if len(text) and text.str.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}").mean() > 0.5:
+        return f"they look like day/month/year: set cleaning.day_first: true, or {source_key}.date_format (e.g. %d/%m/%Y)"
+    if len(text) and text.str.match(r"^\d{5}(\.\d+)?$").mean() > 0.5:
+        return "they look like Excel serial day numbers: export the column as dates (YYYY-MM-DD) or save the file as .xlsx"
+    if len(text) and text.str.match(r"^\d{10}(\d{3})?$").mean() > 0.5:
+        return "they look like Unix timestamps: export the column as dates (YYYY-MM-DD)"
+    return f"check {column}, or set {source_key}.date_format (e.g. %Y%m%d or %d.%m.%Y)"
+
+
 def _check_share(bad: pd.Series, considered: pd.Series, raw: pd.Series, what: str, source: str, fix: str) -> None:
     n = int(considered.sum())
     if n == 0:
@@ -311,10 +325,7 @@ def clean_transactions(
     fixes["id_normalized"] = cust.notna() & (cust != raw_cust).fillna(True)
 
     dates, nonstd = parse_dates(raw["order_date"], date_format, settings.day_first)
-    _check_share(
-        dates.isna(), alive(), raw["order_date"], "order_date", source,
-        "check sources.transactions.columns.order_date, or set sources.transactions.date_format (e.g. %Y%m%d)",
-    )
+    _check_share(dates.isna(), alive(), raw["order_date"], "order_date", source, date_fix_hint(raw["order_date"][dates.isna()]))
     exclude(dates.isna(), "unparseable_date")
     fixes["date_format_normalized"] = nonstd
 
@@ -344,6 +355,9 @@ def clean_transactions(
     else:
         order = "row-" + raw["raw_row"].astype("string")
     product = normalize_ids(raw["product_id"], settings.id_case) if "product_id" in raw else None
+    # refunds match an order line by product ID, or by product name when the export has no IDs
+    line_key = product if product is not None else (
+        normalize_ids(raw["product_name"], "keep") if "product_name" in raw else None)
 
     refund_amount = pd.Series(0.0, index=idx)
     net_amount = amounts.copy()
@@ -351,7 +365,7 @@ def clean_transactions(
     purchase_rows = alive() & ~is_refund
     if refund_rows.any():
         net_amount, refund_amount, matched = _apply_refunds(
-            order, product, amounts, refund_rows, purchase_rows, settings.refunds
+            order, line_key, amounts, refund_rows, purchase_rows, settings.refunds
         )
         exclude(refund_rows & ~matched, "refund_unmatched")
         if settings.refunds == "net":

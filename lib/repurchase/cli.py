@@ -23,16 +23,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from . import datasets
     from .params import load_params
 
+    from .periods import expand_periods
+
     failed = 0
     for p in args.params:
         try:
             params = load_params(p)
-            period = datasets.resolve_period(params, args.period)
-            result = datasets.load_cleaning(params, period)
-            for role in ("customers", "surveys"):
-                datasets.load_cleaning(params, period, role)
-            print(f"ok: {p}: client {params.client}, period {period.label}, "
-                  f"{result.raw_rows:,} rows read, {len(result.clean):,} usable")
+            for label in expand_periods(args.period or params.period):
+                period = datasets.resolve_period(params, label)
+                result = datasets.load_cleaning(params, period)
+                for role in ("customers", "surveys"):
+                    datasets.load_cleaning(params, period, role)
+                print(f"ok: {p}: client {params.client}, period {period.label}, "
+                      f"{result.raw_rows:,} rows read, {len(result.clean):,} usable")
         except RepurchaseError as exc:
             failed += 1
             print(f"error: {with_params_file(exc, p)}", file=sys.stderr)
@@ -68,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check params files and their sources")
     v.add_argument("params", nargs="+")
-    v.add_argument("--period", default=None)
+    v.add_argument("--period", default=None, help="YYYY-MM, YYYY-MM..YYYY-MM or latest (default: each file's period)")
     v.set_defaults(func=_cmd_validate)
 
     d = sub.add_parser("demo-data", help="write the demo data under data/demo/")

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from . import cleaning, io
 from .cleaning import CleaningResult
 from .errors import AnalysisError
 from .params import Params, SourceSpec, find_repo_root
+from .errors import PeriodError
 from .periods import Period, latest_complete_month
 
 _CODE_FILES = (cleaning.__file__, io.__file__)
@@ -35,9 +37,22 @@ def repo_root(params: Params) -> Path:
     return find_repo_root(Path(params.source_file).parent)
 
 
+#: set by a render for its notebooks' kernels, so that a database source is read once per render
+RUN_ID_ENV = "REPURCHASE_RUN_ID"
+_PROCESS_RUN = f"process-{os.getpid()}-{time.time_ns()}"
+
+
 def _source_stamp(spec: SourceSpec) -> dict:
+    """What identifies a source's content: a file's size and modification time.
+
+    A database can change without a file to look at, so its data is reused only
+    within one render (the ``REPURCHASE_RUN_ID`` the render sets) or, outside a
+    render, within one process.
+    """
     stamp: dict = {"spec": spec.model_dump(mode="json")}
-    if spec.path is not None and Path(spec.path).exists():
+    if spec.format == "sql":
+        stamp["run"] = os.environ.get(RUN_ID_ENV) or _PROCESS_RUN
+    elif spec.path is not None and Path(spec.path).exists():
         st = Path(spec.path).stat()
         stamp["file"] = [str(spec.path), st.st_size, st.st_mtime_ns]
     return stamp
@@ -192,10 +207,22 @@ def resolve_period(params: Params, period: str | None = None) -> Period:
 
     ``latest`` looks at the cleaned transactions (dates after the export date
     excluded) and :func:`repurchase.periods.latest_complete_month`.
+
+    Raises
+    ------
+    PeriodError
+        For a month that starts after the last transaction (nothing to report).
     """
     spec = period or params.period
-    if spec != "latest":
-        return Period.from_label(spec)
     everything = load_cleaning(params, None)
     last = everything.clean["order_date"].max() if len(everything.clean) else pd.NaT  # type: ignore[union-attr]
-    return latest_complete_month(last, params.sources.transactions.exported_at)
+    if spec == "latest":
+        return latest_complete_month(last, params.sources.transactions.exported_at)
+    resolved = Period.from_label(spec)
+    if pd.notna(last) and resolved.start > last:
+        latest = latest_complete_month(last, params.sources.transactions.exported_at)
+        raise PeriodError(
+            f"period {resolved.label} starts after the last transaction ({last:%Y-%m-%d}); "
+            f"the latest complete month is {latest.label}"
+        )
+    return resolved

@@ -42,3 +42,7 @@ class DataError(RepurchaseError):
 
 class AnalysisError(RepurchaseError):
     """An analysis cannot run on the data given (e.g. too few customers to fit)."""
+
+
+class PeriodError(RepurchaseError):
+    """A report period is malformed or outside the data."""

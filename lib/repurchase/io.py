@@ -87,7 +87,7 @@ def read_source(spec: SourceSpec, role: str = "transactions") -> pd.DataFrame:
     mapping = dict(spec.columns)
     if spec.format == "sql":
         frame = _read_sql(spec, role)
-        where = spec.url or "sql"
+        where = str(spec.url or spec.path)
     else:
         path = Path(spec.path)  # type: ignore[arg-type]
         where = str(path)
@@ -208,13 +208,21 @@ def _read_parquet(path: Path, spec: SourceSpec, role: str, mapping: dict) -> pd.
 
 
 def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
-    url = str(spec.url)
+    """Run the source's query on a DuckDB file, a SQLite file or any SQLAlchemy URL.
+
+    The database is ``url``, or ``path`` when a database file is given as a path
+    (``.duckdb`` opens with DuckDB, other files as SQLite).
+    """
+    url = str(spec.url) if spec.url is not None else str(spec.path)
+    if spec.url is None and not url.endswith(".duckdb"):
+        url = f"sqlite:///{url}"
+    field = "url" if spec.url is not None else "path"
     if url.endswith(".duckdb") or url.startswith("duckdb:///") and not url.startswith("duckdb:///:"):
         import duckdb
 
         file = url.removeprefix("duckdb:///")
         if not Path(file).exists():
-            raise SourceError(f"{file}: DuckDB file not found (sources.{role}.url)")
+            raise SourceError(f"{file}: DuckDB file not found (sources.{role}.{field})")
         try:
             with duckdb.connect(file, read_only=True) as con:
                 return con.execute(spec.query).df()
@@ -227,4 +235,4 @@ def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
         with engine.connect() as con:
             return pd.read_sql(sqlalchemy.text(spec.query), con)
     except Exception as exc:
-        raise SourceError(f"{url}: query failed ({type(exc).__name__}: {exc}); check sources.{role}.url and query") from None
+        raise SourceError(f"{url}: query failed ({type(exc).__name__}: {exc}); check sources.{role}.{field} and query") from None

@@ -521,6 +521,22 @@ def resolve_data_path(path: Path | str, root: Path) -> Path:
     return p if p.is_absolute() else (root / p)
 
 
+def resolve_database_url(url: str, root: Path) -> str:
+    """Make a database file named in ``url`` absolute, relative to ``root`` like ``path``.
+
+    ``shop.duckdb`` and ``data/x.db`` (plain files), ``sqlite:///data/x.db`` and
+    ``duckdb:///data/x.duckdb`` (relative after three slashes) are resolved;
+    absolute paths and server URLs (``postgresql://…``) are left alone.
+    """
+    if "://" not in url:
+        p = Path(url).expanduser()
+        return str(p if p.is_absolute() else root / p)
+    scheme, _, rest = url.partition(":///")
+    if rest and scheme in ("sqlite", "duckdb") and not rest.startswith(("/", ":")):
+        return f"{scheme}:///{root / rest}"
+    return url
+
+
 def _field_names_at(model: type[BaseModel], loc: tuple) -> list[str]:
     """Valid keys of the params section at ``loc`` (for 'did you mean')."""
     current: Any = model
@@ -606,6 +622,8 @@ def load_params(path: str | Path) -> Params:
     problems = []
     for role in ("transactions", "customers", "surveys"):
         spec = getattr(params.sources, role)
+        if spec is not None and spec.url is not None:
+            spec.url = resolve_database_url(spec.url, root)
         if spec is None or spec.path is None:
             continue
         resolved = resolve_data_path(spec.path, root)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import DataError, ParamsError
+from .errors import DataError, PeriodError
 
 _RANGE_RE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
 
@@ -43,7 +43,7 @@ class Period:
         try:
             start = pd.Timestamp(f"{label}-01")
         except ValueError:
-            raise ParamsError("period", [f"{label!r} is not a month; use YYYY-MM, e.g. 2026-10"]) from None
+            raise PeriodError(f"period {label!r} is not a month; use YYYY-MM (e.g. 2026-10), YYYY-MM..YYYY-MM or latest") from None
         return cls(label=start.strftime("%Y-%m"), start=start, end_exclusive=start + pd.offsets.MonthBegin(1))
 
     def shift(self, months: int) -> "Period":
@@ -82,7 +82,7 @@ def expand_periods(spec: str) -> list[str]:
         return [spec]
     first, last = Period.from_label(m.group(1)), Period.from_label(m.group(2))
     if last.start < first.start:
-        raise ParamsError("--period", [f"range {spec!r} ends before it starts; write FIRST..LAST"])
+        raise PeriodError(f"period range {spec!r} ends before it starts; write FIRST..LAST, e.g. 2026-05..2026-10")
     labels, p = [], first
     while p.start <= last.start:
         labels.append(p.label)

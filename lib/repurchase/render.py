@@ -239,6 +239,10 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
         return RenderOutcome(client=client, period=period, ok=False, error=_with_file(exc, params_path),
                              seconds=time.perf_counter() - start)
 
+    # a database source is read once per render: every notebook's kernel inherits this id
+    from .datasets import RUN_ID_ENV
+
+    os.environ[RUN_ID_ENV] = f"render-{params.client}-{label}-{os.getpid()}-{time.time_ns()}"
     final = out / params.client / label
     staging = out / params.client / f".{label}.staging-{os.getpid()}"
     failed_dir = out / params.client / "_failed" / label
@@ -274,6 +278,7 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
         _merge_metrics(staging, params, label)
         _swap_in(staging, final)
         shutil.rmtree(failed_dir, ignore_errors=True)
+        _remove_if_empty(failed_dir.parent)
     except RepurchaseError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         return RenderOutcome(client=params.client, period=label, ok=False, error=_with_file(exc, params_path),
@@ -283,6 +288,14 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
         raise
     return RenderOutcome(client=params.client, period=label, ok=True, report_dir=final, html_files=html_files,
                          seconds=time.perf_counter() - start)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` when nothing is left in it (e.g. ``_failed/`` after a good re-render)."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _with_file(exc: Exception, params_path: Path) -> str:
