@@ -140,3 +140,10 @@ def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
         got[month] = (m["customers"], m["customers_prev_period"])
     assert got == {"2026-05": (2, 0), "2026-06": (3, 2), "2026-07": (3, 3), "2026-08": (6, 3), "2026-09": (7, 6),
                    "2026-10": (9, 7)}
+
+
+def test_clv_sentence_states_the_interval_level_in_use():
+    metrics = {"lifetime_value": {"clv_total": 9.1e6, "clv_total_low": 9.0e6, "clv_total_high": 9.2e6, "horizon_months": 12}}
+    cards = ov.kpi_cards(metrics, {}, _base(), P)
+    en = ov.narrative(cards, metrics, "CNY", "en", interval_level=0.8)
+    assert "The customer base is expected to bring ¥9.1M over the next 12 months (80% interval ¥9.0M to ¥9.2M)." in en

@@ -12,19 +12,20 @@ import re
 from pathlib import Path
 
 from . import i18n
+from .overview import format_value, sparkline_svg
 from .report import write_text_atomic
 
-#: (section, key, format) of the KPIs shown when a report recorded them; labels are ``kpi.<key>``
+#: (section, key, unit) of the KPIs shown when a report recorded them; labels are ``kpi.<key>``;
+#: monthly figures of the report month, money in the client's currency
 HEADLINE_KPIS: tuple[tuple[str, str, str], ...] = (
-    ("cleaning", "customers", "{:,.0f}"),
-    ("cleaning", "revenue", "{:,.0f}"),
-    ("repurchase", "buyers", "{:,.0f}"),
-    ("repurchase", "repurchase_rate_customers", "{:.1%}"),
-    ("repurchase", "buyback_rate", "{:.1%}"),
-    ("churn", "churn_rate", "{:.1%}"),
-    ("lifetime_value", "clv_total", "{:,.0f}"),
-    ("satisfaction", "nps", "{:+.1f}"),
-    ("cleaning", "excluded_rows", "{:,.0f}"),
+    ("overview", "customers", "count"),
+    ("repurchase", "buyers", "count"),
+    ("repurchase", "revenue", "money"),
+    ("repurchase", "repurchase_rate_customers", "rate"),
+    ("repurchase", "buyback_rate", "rate"),
+    ("churn", "churn_rate", "rate"),
+    ("lifetime_value", "clv_total", "money"),
+    ("satisfaction", "nps", "score"),
 )
 
 
@@ -41,19 +42,8 @@ def _page_title(page: Path) -> str:
     return html.unescape(m.group(1)).split(" · ")[-1].strip()
 
 
-def _fmt(value: object, fmt: str) -> str:
-    if value is None:
-        return "–"
-    try:
-        return fmt.format(value)
-    except (ValueError, TypeError):
-        return str(value)
-
-
 def _trend_row(reports: list[dict], kpis: list[tuple[str, str, str]], lang: str) -> str:
     """A row of sparklines: each KPI across the rendered periods, oldest to newest."""
-    from .overview import sparkline_svg
-
     ordered = sorted(reports, key=lambda m: str(m.get("period", "")))
     cells = []
     for sec, key, _ in kpis:
@@ -98,7 +88,8 @@ def write_index(out: Path) -> Path:
                 f'<a href="{html.escape(href)}">{html.escape(name)}</a>' for name, href in r["_pages"]
             )
             cells = "".join(
-                f'<td class="num">{html.escape(_fmt((r.get(sec) or {}).get(key), fmt))}</td>' for sec, key, fmt in kpis
+                f'<td class="num">{html.escape(format_value((r.get(sec) or {}).get(key), unit, r.get("currency", "CNY"), lang))}</td>'
+                for sec, key, unit in kpis
             )
             period = str(r.get("period", ""))
             rows.append(

@@ -258,12 +258,14 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
 # narrative
 
 
-def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, lang: str, max_sentences: int = 6) -> list[str]:
+def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, lang: str, max_sentences: int = 6,
+              interval_level: float = 0.9) -> list[str]:
     """3-6 sentences naming the most notable changes with their numbers, in ``lang``.
 
     The KPIs with the largest changes against last month come first (rates and
     scores in points; counts and money relative, with 1 point ~ 5% so the two
-    compare); then who is at risk and what the base is worth when known.
+    compare); then who is at risk and what the base is worth when known, with
+    the CLV interval at ``interval_level`` (``lifetime_value.interval_level``).
     """
     sentences: list[str] = []
     known = cards[[_num(v) is not None and _num(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]].copy()
@@ -291,6 +293,7 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
     ltv = metrics.get("lifetime_value") or {}
     if ltv.get("clv_total") is not None:
         sentences.append(i18n.t("overview.narr.clv", lang, months=ltv.get("horizon_months", 12),
+                                level=f"{interval_level:.0%}",
                                 value=i18n.format_money(ltv["clv_total"], currency, lang),
                                 low=i18n.format_money(ltv.get("clv_total_low"), currency, lang),
                                 high=i18n.format_money(ltv.get("clv_total_high"), currency, lang)))
@@ -397,7 +400,7 @@ def build_overview(ctx: Any) -> Overview:
     tx = ctx.transactions()
     cards = kpi_cards(metrics, history, customer_base(tx, period), period,
                       series=monthly_series(tx, ctx.surveys(), metrics, period, ctx.params.repurchase.occasion))
-    sentences = narrative(cards, metrics, ctx.currency, lang)
+    sentences = narrative(cards, metrics, ctx.currency, lang, interval_level=ctx.params.lifetime_value.interval_level)
     seg = segments.run_segmentation(tx, period, ctx.params.segmentation, customers=ctx.customers(),
                                     occasion=ctx.params.repurchase.occasion, language=lang)
     overrides = ctx.params.segmentation.actions

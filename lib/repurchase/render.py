@@ -165,7 +165,8 @@ def _notebook_title(nb_path: Path, lang: str = "en") -> str:
 
 def _merge_metrics(staging: Path, params: Params, period: str) -> dict:
     merged: dict = {"client": params.client, "title": params.title, "language": params.language,
-                    "period": period, "generated_at": dt.datetime.now().isoformat(timespec="seconds")}
+                    "currency": params.currency, "period": period,
+                    "generated_at": dt.datetime.now().isoformat(timespec="seconds")}
     for f in sorted((staging / "metrics").glob("*.json")):
         merged[f.stem] = json.loads(f.read_text(encoding="utf-8"))
     write_text_atomic(staging / "metrics.json", json.dumps(to_jsonable(merged), ensure_ascii=False, indent=2))
