@@ -132,3 +132,9 @@ def test_database_files_resolve_against_the_repository(tmp_path):
         p.write_text(f"client: {name}\ntitle: T\nsources:\n  transactions:\n    {where}\n{cols}", encoding="utf-8")
         spec = load_params(p).sources.transactions  # run from any working directory
         assert read_source(spec)["customer_id"].tolist() == [expected], where
+
+
+def test_wrong_delimiter_is_named(tmp_path):
+    spec = SourceSpec(path=_csv(tmp_path, "utf-8", sep="\t"), columns=COLS)  # tab file read as comma-separated
+    with pytest.raises(SourceError, match=r"the header was read as one column .*set sources.transactions.delimiter: tab"):
+        read_source(spec)

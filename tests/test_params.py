@@ -96,3 +96,15 @@ def test_repo_params_files_validate(demo_data):
     for p in sorted((Path(__file__).resolve().parents[1] / "params").glob("*.yaml")):
         params = load_params(p)
         assert params.client == p.stem  # the slug matches the file name
+
+
+def test_column_problems_are_one_line_each(tmp_path):
+    text = GOOD.replace("customer_id: cust, ", "customer: cust, ")
+    with pytest.raises(ParamsError) as e:
+        load_params(_write(tmp_path, text))
+    assert e.value.problems == [
+        "sources.transactions.columns lacks customer_id: map each to the column of your file",
+        "sources.transactions.columns has unknown canonical name 'customer' (did you mean 'customer_id'?); "
+        "allowed: customer_id, order_date, amount, order_id, quantity, product_id, product_name, category, channel, "
+        "region, store, status",
+    ]

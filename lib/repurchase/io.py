@@ -59,6 +59,11 @@ def _missing_columns_error(role: str, where: str, spec: SourceSpec, found: list,
         lines.append(f"sources.{role}.columns.{canonical}: column {col!r} not found{hint}")
     shown = ", ".join(str(f) for f in found[:40]) + (" …" if len(found) > 40 else "")
     msg = f"{where}: " + "; ".join(lines) + f". Columns found: {shown}. Fix the mapping in the params file."
+    seps = {"\t": "tab", ";": "semicolon", ",": "comma"}
+    wide = [name for sep, name in seps.items() if len(found) == 1 and sep in str(found[0])]
+    if wide:  # the whole header read as one column: the file uses another delimiter
+        msg = (f"{where}: the header was read as one column ({str(found[0])[:60]!r}); "
+               f"set sources.{role}.delimiter: {wide[0]}")
     return SourceError(msg)
 
 

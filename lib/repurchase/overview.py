@@ -276,6 +276,8 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
         for c in known.head(3).itertuples(index=False):
             series = [v for v in c.series if v is not None]
             extreme = ""
+            if c.kpi == "customers":  # a running total is always at its highest: nothing to say
+                series = []
             if len(series) >= 6 and c.value == max(series):
                 extreme = i18n.t("overview.narr.highest", lang, n=len(series))
             elif len(series) >= 6 and c.value == min(series):

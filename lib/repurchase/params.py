@@ -162,7 +162,7 @@ class Sources(StrictModel):
                     f"allowed: {', '.join(required + optional)}"
                 )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # one line per problem (see _describe)
         return self
 
 
@@ -324,7 +324,7 @@ class SegmentationSettings(StrictModel):
             problems.append("frequency_tiers: give each tier a distinct minimum of at least 2 occasions "
                             "(customers below the lowest are one-time), e.g. {high: 4, occasional: 2}")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # one line per problem (see _describe)
         return self
 
 
@@ -411,7 +411,7 @@ class ChurnSettings(StrictModel):
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.append(f"actions: unknown key {k!r}{hint}; use role/band, e.g. loyal/high")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # one line per problem (see _describe)
         return self
 
 
@@ -572,6 +572,8 @@ def _describe(err: dict) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
+    if "\n" in msg:  # a section validator listing several problems, each naming its own field
+        return "\n".join(msg.splitlines())
     if kind == "literal_error":
         msg = f"got {err.get('input')!r}; {msg.lower()}"
     elif kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
@@ -616,7 +618,7 @@ def load_params(path: str | Path) -> Params:
     try:
         params = Params.model_validate(raw)
     except ValidationError as exc:
-        raise ParamsError(path, [_describe(e) for e in exc.errors()]) from None
+        raise ParamsError(path, [line for e in exc.errors() for line in _describe(e).splitlines()]) from None
 
     root = find_repo_root(path.parent)
     problems = []
