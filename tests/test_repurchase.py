@@ -810,3 +810,18 @@ def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
     assert rp.format_cycle(cycle, "category", "zh")["品类"].iloc[0] == "全部"
     # money in the locale's format: Coffee carries the fixture's only refund, 10 (line A4)
     assert rp.format_refunds(refunds, "category", "CNY", "zh").iloc[0]["退款金额"] == "¥10"
+
+
+def test_cohort_note_counts_the_export_date_as_observed():
+    occ = rp.purchase_occasions(pd.DataFrame({
+        "customer_id": ["a", "b"], "order_id": ["1", "2"],
+        "order_date": pd.to_datetime(["2026-10-02", "2026-10-29"]), "amount": [5.0, 6.0]}))
+    end = pd.Timestamp("2026-11-01")
+    assert rp.cohort_notes(occ, end)["partial_last_month"] is True  # data stop on the 29th
+    assert rp.cohort_notes(occ, end, exported_at=pd.Timestamp("2026-10-31").date())["partial_last_month"] is False
+
+
+def test_weak_strongest_pair_is_called_weak():
+    rules = pd.DataFrame({"antecedent": ["茶叶"], "consequent": ["茶具"], "lift": [1.01], "confidence": [0.2], "support": [0.05]})
+    assert rp.describe_pairs(rules, lang="en").startswith("No pair stands out: the strongest, 茶叶 with 茶具")
+    assert rp.describe_pairs(rules.assign(lift=1.6), lang="en").startswith("The strongest link")

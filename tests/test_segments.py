@@ -218,7 +218,7 @@ def test_labels_and_actions_in_the_report_language():
     assert sg.segment_label("Champions", "zh") == "冠军客户"
     assert sg.segment_label("重要价值", "en") == "重要价值 (important value)"
     assert sg.segment_label("My own", "zh") == "My own"  # a custom segment keeps its name
-    assert sg.segment_label(sg.NEW, "zh") == "（新客户）"
+    assert sg.segment_label(sg.NEW, "zh") == "（本月新增）"
     assert sg.recommended_action("At Risk", "en").startswith("Personal win-back before they lapse")
     assert sg.recommended_action("At Risk", "zh").startswith("流失前一对一挽回")
     assert sg.recommended_action("one-time", "zh") == "促成第二次购买：新客引导、限时复购券。"
@@ -320,8 +320,8 @@ def test_params_invalid_rule_table_gives_clear_error(tmp_path):
     )
     with pytest.raises(
         ParamsError,
-        match=r"segmentation: custom_schemes\.two: 1 of the 4 cells \(R x FM, scores 1\.\.2\) belong to no segment: 12; "
-        r"add each to exactly one segment; custom_schemes\.two: cells listed more than once: 21 \(Active, Lapsed\)",
+        match=r"segmentation\.custom_schemes\.two: 1 of the 4 cells \(R x FM, scores 1\.\.2\) belong to no segment: 12; "
+        r"add each to exactly one segment\n  - segmentation\.custom_schemes\.two: cells listed more than once: 21 \(Active, Lapsed\)",
     ):
         load_params(p)
 
@@ -538,7 +538,7 @@ def test_report_in_chinese():
     assert res.threshold_table()["seg_set_from"].tolist() == ["参数"] * 3
     assert res.frequency_table()["seg_frequency_tier"].tolist() == ["高频客户", "偶尔复购客户", "一次性客户"]
     assert i18n.translate_columns(res.segment_table(), "zh").columns[0] == "客群"
-    assert res.labels[sg.NEW] == "（新客户）"
+    assert res.labels[sg.NEW] == "（本月新增）"
     assert res.scheme.describe("zh").startswith("R 分 × FM 分网格上的 11 个客群")
 
 

@@ -572,8 +572,8 @@ def _describe(err: dict) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    if "\n" in msg:  # a section validator listing several problems, each naming its own field
-        return "\n".join(msg.splitlines())
+    if "\n" in msg:  # a section validator listing several problems, one per line
+        return "\n".join(line if line.startswith(where) else f"{where}.{line}" for line in msg.splitlines())
     if kind == "literal_error":
         msg = f"got {err.get('input')!r}; {msg.lower()}"
     elif kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:

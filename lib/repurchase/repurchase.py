@@ -38,6 +38,8 @@ from the message catalog (``resources/i18n/<lang>/repurchase.yaml``): the
 
 from __future__ import annotations
 
+import datetime as dt
+
 import math
 from typing import Iterable, Sequence
 
@@ -1181,14 +1183,17 @@ def cohort_matrix(cohorts: pd.DataFrame, value: str = "retention") -> pd.DataFra
     return wide
 
 
-def cohort_notes(occ: pd.DataFrame, end: pd.Timestamp, *, reactivation_gap_days: int = 180) -> dict:
+def cohort_notes(occ: pd.DataFrame, end: pd.Timestamp, *, reactivation_gap_days: int = 180,
+                 exported_at: "dt.date | None" = None) -> dict:
     """What to keep in mind when reading the cohort charts.
 
     Returns
     -------
     dict
         ``data_start`` and ``data_end`` (first and last occasion days),
-        ``partial_last_month`` (the data stop before the last day of the end month),
+        ``partial_last_month`` (the data stop before the last day of the end month;
+        with ``exported_at``, the source's export date counts as the data end, so a
+        quiet last day or two is not read as missing data),
         ``left_censored`` (cohort labels starting less than
         ``reactivation_gap_days`` after the data start: their "new" customers may
         have bought before the data begins) and ``end_month``.
@@ -1199,10 +1204,11 @@ def cohort_notes(occ: pd.DataFrame, end: pd.Timestamp, *, reactivation_gap_days:
     data_end = occ["occasion_date"].max()
     months = pd.date_range(start.to_period("M").to_timestamp(), last, freq="MS")
     left = [m.strftime("%Y-%m") for m in months if m < start + pd.Timedelta(days=reactivation_gap_days)]
+    observed_to = max(data_end, pd.Timestamp(exported_at)) if exported_at is not None else data_end
     return {
         "data_start": start,
         "data_end": data_end,
-        "partial_last_month": bool(data_end < last),
+        "partial_last_month": bool(observed_to < last),
         "left_censored": left,
         "end_month": last.strftime("%Y-%m"),
     }
@@ -1439,12 +1445,17 @@ def bought_together(
     return out.head(top) if top is not None else out
 
 
+#: below this lift the strongest pair is hardly more than chance, and the sentence says so
+WEAK_LIFT = 1.1
+
+
 def describe_pairs(rules: pd.DataFrame, by: str = "category", lang: str = "en") -> str:
     """The strongest pair bought together, in one sentence in ``lang``."""
     if rules.empty:
         return i18n.t("repurchase.pairs_none", lang, by=_column_name(by, lang))
     r = rules.iloc[0]
-    return i18n.t("repurchase.pairs", lang, a=str(r["antecedent"]), b=str(r["consequent"]), lift=f"{r['lift']:.2f}",
+    key = "repurchase.pairs" if r["lift"] >= WEAK_LIFT else "repurchase.pairs_weak"
+    return i18n.t(key, lang, a=str(r["antecedent"]), b=str(r["consequent"]), lift=f"{r['lift']:.2f}",
                   confidence=_pct(r["confidence"]), support=_pct(r["support"]))
 
 
