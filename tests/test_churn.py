@@ -541,7 +541,8 @@ def test_report_context_cleans_the_raw_source_as_of_a_cutoff(tmp_path):
     assert ctx.transactions_as_of(cut) is seen  # cached in the context
     assert ctx.transactions_as_of(ctx.period.end_exclusive) is ctx.transactions()
     # rows from the cutoff on changed or deleted: the same table (the stale disk cache is rebuilt)
-    src.write_text(head + before + "A,O1,2026-02-02,-90,refund\n", encoding="utf-8")
+    # (C's purchase keeps the period 2026-02 inside the data: a period after the last transaction is refused)
+    src.write_text(head + before + "A,O1,2026-02-02,-90,refund\nC,O4,2026-02-12,35,paid\n", encoding="utf-8")
     again = open_report(p, period="2026-02", output_dir=tmp_path / "o").transactions_as_of(cut)
     pd.testing.assert_frame_equal(again, seen)
     with pytest.raises(AnalysisError, match="on or before the period end 2026-03-01"):
@@ -686,10 +687,220 @@ def test_training_sample_is_capped_and_said():
     assert any("分层随机抽取的 300 位" in n for n in w.note_texts("zh"))
 
 
-def test_backtest_needs_enough_history():
+def test_too_short_a_history_gives_a_report_without_a_model():
     tx = _tx(RATE_ROWS)
-    with pytest.raises(AnalysisError, match="label_window_days lower"):
-        churn.early_warning(tx, RATE_END, window_days=90)
+    # N = 90: test cutoff May 1 - 90 = Jan 31, training cutoff Nov 2 2025; the training features need purchases before
+    # Nov 2 - 90 days = Aug 4 2025, but the data start on Jan 5 2026
+    with pytest.raises(churn.NotEnoughData, match="label_window_days lower") as err:
+        churn.backtest_sets(tx, RATE_END, window_days=90)
+    assert err.value.unavailable.code == "history_too_short"
+    w = churn.early_warning(tx, RATE_END, window_days=90, threshold_days=60)
+    assert w.unavailable.code == "history_too_short" and w.chosen is None
+    assert w.comparison.empty and w.lift.empty and w.sizes.empty and churn.lift_table(w).empty
+    # (May 1 - Jan 5 10:00) = 115.6 days; 3 N < 115.6 for N <= 38; Jan 5 + 3 x 90 + 1 days = Oct 3
+    text = churn.describe_model(w)
+    assert "needs purchases from 270 days before the period end (before 2025-08-04)" in text
+    assert "the data start on 2026-01-05" in text and "to 38 days or fewer" in text and "2026-10-03" in text
+    assert churn.describe_model(w, "zh").startswith("无法回测流失预警模型") and churn.describe_choice(w) == ""
+    # no churn probability: the active customers on Apr 30 with theta = 60 are Q (last Mar 10: 51 days) and S (Apr 20:
+    # 10 days); at risk after more than 60 / 2 = 30 days: Q. Values (spend in the last year): Q 70 + 50 = 120, S 30
+    assert w.scores["customer_id"].tolist() == ["Q", "S"] and w.scores["p_churn"].isna().all()
+    value, basis, note = churn.customer_value(tx, RATE_END, basis="annual_spend")
+    with pytest.raises(AnalysisError, match="pass threshold_days"):
+        churn.at_risk_list(w.scores, value, frequency_tiers=TIERS)
+    at_risk = churn.at_risk_list(w.scores, value, frequency_tiers=TIERS, threshold_days=60)
+    assert at_risk[["rank", "customer_id", "at_risk", "value"]].values.tolist() == [[1, "Q", True, 120.0], [2, "S", False, 30.0]]
+    assert at_risk["value_at_risk"].isna().all()
+    assert list(churn.at_risk_preview(at_risk).columns) == ["rank", "customer_id", "value", "frequency_tier", "value_band",
+                                                            "days_since_last", "occasions"]
+    summary = churn.at_risk_summary(at_risk)
+    assert summary["value"].sum() == 120.0 and "value_at_risk" not in summary and summary["at_risk"].sum() == 1
+    assert churn.describe_at_risk(at_risk, note, "USD").startswith(
+        "Without a churn model, 1 of 2 active customers (50.0%) are at risk by the days since their last purchase")
+    assert churn.describe_at_risk(at_risk, note, "CNY", "zh").startswith("没有流失模型")
+    ax = plots.plot_value_at_risk(summary, currency="USD")
+    assert ax.get_title() == "Value of the at-risk customers by frequency tier and value band"
+    for fn, args in ((plots.plot_model_curves, (w.curves, w.comparison)), (plots.plot_calibration, (w.calibration,)),
+                     (plots.plot_gains, (w.lift,)), (plots.plot_importance, (w.importance,))):
+        assert fn(*args, lang="zh").texts[0].get_text() == "没有模型，暂不可用（见上文）。"
+    plt.close("all")
+    # metrics: nulls with the reason, only here
+    definition = churn.churn_threshold(tx, RATE_END, threshold_days=60)
+    trend = churn.monthly_churn(tx, RATE_END, 60)
+    march = type("P", (), {"start": pd.Timestamp("2026-04-01")})()
+    m = churn.churn_metrics(trend, march, definition, w, at_risk, basis)
+    assert m["model"] == {"name": None, "roc_auc": None, "pr_auc": None, "base_rate": None, "brier": None,
+                          "status": "unavailable", "reason": "history_too_short"}
+    assert (m["value_at_risk"], m["value_at_risk_status"], m["value_at_risk_reason"]) == (None, "unavailable", "history_too_short")
+    assert (m["at_risk_customers"], m["at_risk_rule"], m["test_cutoff"]) == (1, "recency", None)
+    table = churn.metrics_table(m, "zh").set_index("metric")["value"]
+    assert table["所选模型：状态"] == "暂不可用" and table["所选模型：原因"] == "历史数据不足三个标签窗口"
+
+
+def test_too_few_churners_gives_a_report_without_a_model():
+    # 15 customers buy every 10 days through 2025 and 2026: nobody ever goes 30 days without a purchase, so the
+    # training cutoff (END - 60 days) has 0 churners and 15 buyers
+    rows = [(f"K{c:02d}", d, 10 + c) for c in range(15) for d in range(-365, 119, 10)]
+    tx = _tx(rows)
+    end = pd.Timestamp("2026-05-01")
+    w = churn.early_warning(tx, end, window_days=30, threshold_days=45)
+    assert w.unavailable.code == "too_few_churners"
+    assert w.sizes[["set", "customers", "churners"]].values.tolist()[:2] == [["training", 15, 0], ["test", 15, 0]]
+    assert churn.describe_model(w).startswith(
+        "The early-warning model could not be fitted: at the training cutoff (2026-03-02), 0 of 15 customers made no "
+        "purchase in the next 30 days and 15 did; the model needs at least 10 of each.")
+    assert "在训练截止日（2026-03-02），15 位客户中有 0 位" in churn.describe_model(w, "zh")
+    assert len(w.scores) == 15 and w.scores["p_churn"].isna().all()
+
+
+class _Ctx:
+    """What churn.show needs of a ReportContext."""
+
+    def __init__(self, language: str = "en"):
+        self.language = language
+
+    def show_table(self, frame, **kwargs):
+        return ("table", len(frame))
+
+
+def test_short_history_trend_breakdowns_and_check_say_why():
+    # 2 months: Aug 3 - Sep 28 2026; theta 30: a month is complete once Aug 3 + 31 days = Sep 3 lies before its start,
+    # so neither August nor September is; the first complete month is October
+    rows = [(f"C{c:02d}", f"2026-08-{3 + c:02d}", 10 * (c + 1)) for c in range(20)]
+    rows += [(f"C{c:02d}", f"2026-09-{8 + c:02d}", 5.0) for c in range(0, 20, 2)]
+    tx = _tx(rows, category=["tea"] * 20 + ["toys"] * 10)
+    end = pd.Timestamp("2026-10-01")
+    trend = churn.monthly_churn(tx, end, 30)
+    assert trend["month"].dt.month.unique().tolist() == [8, 9] and not trend["complete"].any()
+    why = churn.unavailable(trend)
+    assert (why.code, why.values["days"], why.values["first"], why.values["month"]) == ("no_complete_month", 31, "2026-08-03", "2026-10")
+    period = type("P", (), {"start": pd.Timestamp("2026-09-01")})()
+    assert "The first month that can be measured is Oct 2026" in churn.describe_trend(trend, period)
+    assert "第一个可以衡量的月份是2026年10月" in churn.describe_trend(trend, period, "zh")
+    assert churn.recent_months(trend).empty and churn.show(_Ctx(), churn.recent_months(trend)) is None
+    assert plots.plot_churn_trend(trend).texts[0].get_text() == "No month with a complete base yet (see above)."
+    assert plots.plot_churned_revenue(trend, lang="zh").get_title() == "流失客户的销售额"
+    # less than one full month of data (end Aug 21): an empty trend that says the same
+    short = churn.monthly_churn(tx, pd.Timestamp("2026-08-21"), 30)
+    assert short.empty and churn.unavailable(short).code == "no_complete_month"
+    # breakdowns: no complete month in the last 12
+    attributes = churn.first_purchase_attributes(tx)
+    for by in ("frequency_tier", "first_category", "rfm_segment"):
+        table = churn.churn_by(tx, end, 30, by, attributes=attributes, frequency_tiers=TIERS)
+        assert table.empty and churn.unavailable(table).code == "breakdown_no_complete_month"
+    assert churn.describe_breakdown(table, "rfm_segment") == (
+        "No breakdown by RFM segment: none of the last 12 months has a complete base yet (see Churn over time above).")
+    assert plots.plot_churn_breakdown(table, by="rfm_segment").texts[0].get_text() == "No month with a complete base yet (see above)."
+    plt.close("all")
+    # the definitions are checked N = 90 days before the end (Jul 3), before the first purchase
+    definition = churn.churn_threshold(tx, end, threshold_days=30)
+    check = churn.definition_check(tx, definition)
+    assert check.empty and churn.unavailable(check).code == "check_no_history"
+    said = churn.show(_Ctx(), churn.report_table(check))
+    assert "on 2026-07-03, but the data start on 2026-08-03" in repr(said)
+    assert "数据从 2026-08-03 才开始" in repr(churn.show(_Ctx("zh"), churn.report_table(check, "zh")))
+    assert churn.show(_Ctx(), "") is None and churn.show(_Ctx(), pd.DataFrame({"a": [1]})) == ("table", 1)
+    # trend metrics: null with the reason
+    w = churn.early_warning(tx, end, window_days=90, threshold_days=30)
+    at_risk = churn.at_risk_list(w.scores, churn.customer_value(tx, end, basis="annual_spend")[0], frequency_tiers=TIERS,
+                                 threshold_days=30)
+    m = churn.churn_metrics(trend, period, definition, w, at_risk, "annual_spend")
+    assert (m["churn_rate"], m["churn_rate_status"], m["churn_rate_reason"]) == (None, "unavailable", "no_complete_month")
+
+
+def test_breakdown_pools_every_small_group_and_says_when_none_is_left():
+    tx = _tx(RATE_ROWS)
+    by_tier = churn.monthly_churn(tx, RATE_END, 30, by="frequency_tier", frequency_tiers=TIERS)
+    # Mar + Apr: occasional 3 customer-months (1.5 a month), one-time 1 (0.5): both below 5 -> all in other
+    table = churn.churn_breakdown(by_tier, RATE_END, min_group_size=5)
+    assert table["group"].tolist() == ["other", "all"]
+    assert table["customer_months"].tolist() == [4, 4] and table["churned"].tolist() == [2, 2]
+    assert churn.unavailable(table).code == "breakdown_too_few"
+    assert churn.describe_breakdown(table, "frequency_tier") == (
+        "No breakdown by frequency tier: every group has fewer than 5 active customers a month (churn.min_group_size), "
+        "too few to compare; together they churn 50.0% a month.")
+    ax = plots.plot_churn_breakdown(table, by="frequency_tier", lang="zh")
+    assert ax.texts[0].get_text() == "各分组人数都太少，不予显示（见下文）。"
+    plt.close("all")
+    # one group large enough: the small one is pooled, nothing is flagged
+    table = churn.churn_breakdown(by_tier, RATE_END, min_group_size=1)
+    assert table["group"].tolist() == ["occasional", "other", "all"] and churn.unavailable(table) is None
+
+
+def test_threshold_falls_back_to_the_label_window_and_says_why():
+    tx = _tx(CYCLE)
+    # the unconditional 90 % quantile does not exist (S stays at 5/14): theta = N = 45 days, with the reason
+    d = churn.churn_threshold(tx, CYCLE_END, quantile=0.9, horizon_days=None, window_days=45, fallback=True)
+    assert (d.threshold_days, d.source, d.unavailable.code) == (45, "default", "threshold_not_estimable")
+    assert d.describe() == (
+        "A customer has churned after more than 45 days without a purchase. θ could not be estimated from the purchase "
+        "gaps: too few customers have bought again since the data began (2026-01-01) to read the 90% point of the days "
+        "between purchases. θ is therefore set to the label window N = 45 days (churn.label_window_days); set "
+        "churn.threshold_days to the number of days after which your customers count as lost.")
+    assert d.describe("zh").startswith("客户超过 45 天未购买即视为流失。无法根据购买间隔估计 θ")
+    empty = churn.churn_threshold(tx, D0, window_days=30, fallback=True)  # nothing before Jan 1
+    assert (empty.threshold_days, empty.unavailable.code) == (30, "threshold_no_purchases")
+    # estimated from 95 days of data (Jan 1 - Apr 5), less than a year: a caution, theta unchanged
+    km = churn.churn_threshold(tx, CYCLE_END, quantile=0.5, horizon_days=None)
+    assert km.threshold_days == 40 and km.history_days == 95
+    assert "Caution: θ was estimated from only 95 days of purchases (less than 365)" in km.describe()
+    assert "This is θ at the period end" in km.describe()
+    # every reason has its sentence in both languages
+    assert all(churn.i18n.has(f"churn.unavailable.{code}", lang) for code in churn.UNAVAILABLE_CODES for lang in ("en", "zh"))
+
+
+def test_a_bgnbd_that_cannot_be_fitted_is_said_not_raised(monkeypatch):
+    from repurchase import lifetime_value
+
+    def fail(*args, **kwargs):
+        raise AnalysisError("BG/NBD did not converge")
+
+    monkeypatch.setattr(lifetime_value, "fit_model", fail)
+    tx = _tx(RATE_ROWS)
+    with pytest.raises(AnalysisError, match="did not converge"):
+        churn.model_based_churn(tx, RATE_END, 90)
+    scores, fit = churn.model_based_churn(tx, RATE_END, 90, fallback=True)
+    assert fit is None and scores.empty and churn.unavailable(scores).code == "bgnbd_not_fitted"
+    status = churn.customer_status(tx, RATE_END, 30)
+    assert churn.describe_model_based(scores, status, 90).startswith("The model-based definition is not available")
+    assert churn.describe_model_based(scores, status, 90, "zh").startswith("模型流失定义暂不可用")
+
+
+def test_weak_or_small_backtests_are_flagged():
+    import dataclasses
+
+    w = churn.early_warning(_cdnow(), pd.Timestamp("1998-07-01"), window_days=90)
+    # CDNOW: the logistic regression beats recency by more than 0.02 (0.731 vs 0.677) on 605 test customers, 395 of
+    # whom churned: no caution
+    assert len(w.test_scores) >= 200 and w.test_scores["churned"].sum() >= 30
+    assert w.metric(w.chosen, "roc_auc") > w.metric("recency", "roc_auc") + 0.02 and churn.model_caution(w) == ""
+    # the review's case: 80 test customers, 12 churners, ROC AUC 0.62 against 0.61 for recency
+    table = w.comparison.set_index("model")
+    table.loc[w.chosen, "roc_auc"], table.loc["recency", "roc_auc"] = 0.62, 0.61
+    small = w.test_scores.head(80).assign(churned=[True] * 12 + [False] * 68)
+    weak = dataclasses.replace(w, comparison=table.reset_index(), test_scores=small)
+    text = churn.describe_model(weak)
+    assert "**Caution:** the logistic regression ranks customers hardly better than the days since the last purchase " \
+           "(0.620 vs 0.610 ROC AUC)" in text
+    assert "**Caution:** the test cutoff has only 80 customers and 12 churners (fewer than 200 customers or 30 churners)" in text
+    zh = churn.describe_model(weak, "zh")
+    assert "**注意：**逻辑回归对客户的排序几乎不比距最近一次购买的天数更好" in zh and "测试截止日只有 80 位客户、12 位流失客户" in zh
+    # below the baseline counts as weak too; a large margin on a large set does not
+    table.loc[w.chosen, "roc_auc"] = 0.55
+    assert "hardly better" in churn.model_caution(dataclasses.replace(w, comparison=table.reset_index()))
+
+
+def test_the_export_flags_the_at_risk_customers_and_rounds():
+    scores = pd.DataFrame({"customer_id": ["a", "b", "c"], "p_churn": [0.123456, 0.987654, 0.55555],
+                           "recency_days": [5, 50, 20], "frequency": [2, 1, 3], "spend_365d": [10.0 / 3, 7.0, 2.0 / 3]})
+    value = pd.Series({"a": 1000 / 3, "b": 20.0, "c": 100 / 7})
+    out = churn.at_risk_export(churn.at_risk_list(scores, value, frequency_tiers=TIERS))
+    # at risk (p >= 0.5): b (0.988 x 20 = 19.75), c (0.556 x 14.29 = 7.94); then a (0.123 x 333.3 = 41.15), not at risk
+    assert list(out.columns[:4]) == ["rank", "customer_id", "at_risk", "p_churn"]
+    assert out[["rank", "customer_id", "at_risk"]].values.tolist() == [[1, "b", True], [2, "c", True], [3, "a", False]]
+    assert out["p_churn"].tolist() == [0.9877, 0.5556, 0.1235]
+    assert out["value"].tolist() == [20.0, 14.29, 333.33] and out["value_at_risk"].tolist() == [19.75, 7.94, 41.15]
+    assert out["spend_365d"].tolist() == [7.0, 0.67, 3.33]
 
 
 @pytest.mark.parametrize("client", ["demo-online", "demo-stores"])
@@ -718,13 +929,21 @@ def test_at_risk_list_ranks_by_probability_times_value():
     )
     value = pd.Series({"a": 10.0, "b": 1000.0, "c": 300.0, "d": 100.0})  # e has no value: 0
     out = churn.at_risk_list(scores, value, frequency_tiers=TIERS, band_shares=(0.2, 0.6), language="zh")
-    # value at risk: a 9, b 200, c 180, d 50, e 0
-    assert out["customer_id"].tolist() == ["b", "c", "d", "a", "e"]
-    assert out["value_at_risk"].tolist() == pytest.approx([200, 180, 50, 9, 0])
+    # value at risk: a 9, b 200, c 180, d 50, e 0; b (p 0.2 < 0.5) is not at risk: the at-risk customers come first
+    assert out["customer_id"].tolist() == ["c", "d", "a", "e", "b"]
+    assert out["value_at_risk"].tolist() == pytest.approx([180, 50, 9, 0, 200])
     assert out["rank"].tolist() == [1, 2, 3, 4, 5]
     # bands by value among 5: top ceil(0.2*5)=1 high (b), up to ceil(0.6*5)=3 mid (c, d), rest low
     assert out.set_index("customer_id")["value_band"].to_dict() == {"b": "high", "c": "mid", "d": "mid", "a": "low", "e": "low"}
-    assert out["at_risk"].tolist() == [False, True, True, True, True]
+    assert out["at_risk"].tolist() == [True, True, True, True, False]
+    # the top of the list shown in the report: at-risk customers only, ranked 1, 2, ... without gaps
+    preview = churn.at_risk_preview(out)
+    assert preview["customer_id"].tolist() == ["c", "d", "a", "e"] and preview["rank"].tolist() == [1, 2, 3, 4]
+    assert churn.at_risk_preview(out, n=2)["rank"].tolist() == [1, 2]
+    # money with its currency: 300 -> $300, 50 -> $50; ¥ in Chinese
+    shown = churn.report_table(preview, "en", currency="USD")
+    assert shown["churn_value"].tolist()[:2] == ["$300", "$100"] and shown["churn_value_at_risk"].tolist()[:2] == ["$180", "$50"]
+    assert churn.report_table(preview, "zh", currency="CNY")["churn_value"].iloc[0] == "¥300"
     # b: 6 occasions -> high tier -> loyal; c: 2 -> occasional -> developing; a: one-time
     roles = out.set_index("customer_id")["role"].to_dict()
     assert (roles["b"], roles["c"], roles["a"]) == ("loyal", "developing", "one-time")
@@ -763,3 +982,65 @@ def test_churn_settings_validate():
         ChurnSettings(actions={"loyal/hihg": "x"})
     with pytest.raises(ValueError, match="two increasing shares"):
         ChurnSettings(value_band_shares=[0.5, 0.2])
+
+
+# ---------------------------------------------------------------------------
+# a new client with 20 customers and two months of data: the notebook runs and says what it cannot estimate
+
+
+def _tiny_client(root: Path, extra: str = "") -> Path:
+    """20 customers buying once on Aug 3-22 2026, the even ones again on Sep 8-26: a params file in ``root/params``."""
+    lines = ["c,o,d,a"]
+    lines += [f"C{c:02d},O{c}a,2026-08-{3 + c:02d} 10:00,{10 * (c + 1)}" for c in range(20)]
+    lines += [f"C{c:02d},O{c}b,2026-09-{8 + c:02d} 11:00,5" for c in range(0, 20, 2)]
+    (root / "params").mkdir(parents=True)
+    (root / "tx.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = root / "params" / "tiny.yaml"
+    path.write_text("client: tiny\ntitle: Tiny\nsources:\n  transactions:\n    path: tx.csv\n"
+                    "    columns: {customer_id: c, order_id: o, order_date: d, amount: a}\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("extra", ["", "period: 2026-09\nchurn:\n  threshold_days: 30\n  label_window_days: 20\n"],
+                         ids=["defaults", "fixed-threshold"])
+def test_the_notebook_cells_run_for_a_tiny_new_client(tmp_path, extra):
+    import json
+
+    import nbformat
+
+    params = _tiny_client(tmp_path, extra)
+    nb = nbformat.read(ROOT / "notebooks" / "05_churn.ipynb", as_version=4)
+    out = tmp_path / "out"
+    space: dict = {}
+    with matplotlib.rc_context():  # the notebook sets the report style
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            source = cell.source
+            if "parameters" in cell.metadata.get("tags", []):
+                source = f"params_path = {str(params)!r}\nperiod = 'latest'\noutput_dir = {str(out)!r}"
+            exec(compile(source, "05_churn", "exec"), space)  # raises on the first failing cell
+    plt.close("all")
+    metrics = json.loads((out / "metrics" / "churn.json").read_text(encoding="utf-8"))
+    assert metrics["model"]["status"] == "unavailable" and metrics["model"]["roc_auc"] is None
+    assert metrics["churn_rate_status"] == "unavailable" and metrics["at_risk_rule"] == "recency"
+    export = pd.read_csv(out / "exports" / "at_risk.csv", encoding="utf-8-sig")
+    assert export.columns[:3].tolist() == ["rank", "customer_id", "at_risk"] and len(export) == metrics["active_customers"]
+    assert export["rank"].tolist() == list(range(1, len(export) + 1))
+    assert export["at_risk"].sum() == metrics["at_risk_customers"] and export["at_risk"].is_monotonic_decreasing
+
+
+def test_the_churn_report_renders_for_a_tiny_new_client(tmp_path):
+    import shutil
+
+    from repurchase.render import render_reports
+
+    params = _tiny_client(tmp_path, "language: zh\n")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("01_cleaning.ipynb", "05_churn.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
+    [outcome] = render_reports([params], notebooks_dir=notebooks, out=tmp_path / "reports")
+    assert outcome.ok, outcome.error
+    page = (outcome.report_dir / "05_churn.html").read_text(encoding="utf-8")
+    assert "无法回测流失预警模型" in page and "暂时无法衡量流失趋势" in page and "没有流失模型" in page

@@ -47,6 +47,32 @@ Data as known at a cutoff
     population see only refunds dated before the cutoff; a label is read from
     the data as known at the end of its label window.
 
+Short or small data
+-------------------
+A new client (two months of history, twenty customers) must still get a
+report. Where the data cannot support a part of the analysis, the functions
+return a result that says so instead of raising: an :class:`Unavailable`
+(what, why, what the user can do, in the report language) on the result
+(:func:`unavailable` reads it), with the dependent tables empty.
+
+* θ: :func:`churn_threshold` with ``fallback=True`` uses N days when the
+  Kaplan–Meier quantile cannot be read, and cautions when it was read from less
+  than a year of data;
+* the monthly trend and the breakdowns: no month with a complete base;
+  groups that are all smaller than ``min_group_size`` are pooled and reported
+  as too few to show;
+* the definition check: no purchase before its cutoff;
+* the early-warning model: no purchase three label windows before the end, or
+  fewer than :data:`MIN_CLASS` churners or buyers at a cutoff. The at-risk list
+  is then built without a model (at risk after more than half of θ without a
+  purchase, ranked by value);
+* a model that barely beats recency, or a small test set, is flagged by
+  :func:`model_caution`.
+
+The notebook shows each part through :func:`show` (a table, a sentence, or
+nothing) and the charts draw a slim note instead, so its cells need no branches;
+:func:`churn_metrics` records null values with a status and a reason.
+
 Report language
 ---------------
 Every text the report shows comes from the catalog
@@ -83,13 +109,23 @@ from .repurchase import gap_durations, purchase_cycle_threshold, purchase_occasi
 __all__ = [
     "ACTIONS",
     "BREAKDOWNS",
+    "MIN_CLASS",
     "MODELS",
+    "MONEY_COLUMNS",
+    "RECENCY_AT_RISK_SHARE",
     "ROLES",
+    "SMALL_TEST_CHURNERS",
+    "SMALL_TEST_CUSTOMERS",
+    "UNAVAILABLE_CODES",
     "VALUE_BANDS",
+    "WEAK_MARGIN",
     "AsOf",
     "BacktestSets",
     "ChurnDefinition",
     "EarlyWarningResult",
+    "NotEnoughData",
+    "Unavailable",
+    "at_risk_export",
     "at_risk_list",
     "at_risk_preview",
     "at_risk_summary",
@@ -121,6 +157,7 @@ __all__ = [
     "logrank_test",
     "metrics_table",
     "model_based_churn",
+    "model_caution",
     "model_label",
     "monthly_churn",
     "monthly_churn_by_rfm",
@@ -128,10 +165,12 @@ __all__ = [
     "recent_months",
     "report_table",
     "retention_action",
+    "show",
     "survival_at",
     "survival_curves",
     "survival_formats",
     "survival_inputs",
+    "unavailable",
     "value_band_label",
 ]
 
@@ -271,6 +310,105 @@ def _occasions(tx: pd.DataFrame, end: pd.Timestamp, occasion: str, customer_col:
                               amount_col=amount_col)
 
 
+# ---------------------------------------------------------------------------
+# what the data cannot support
+
+_UNAVAILABLE = "churn_unavailable"  # DataFrame.attrs key of an :class:`Unavailable`
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A part of the analysis the data cannot support yet: what, why, and what the user can do.
+
+    Short or small data (a new client, two months of history, twenty customers)
+    must not stop the report: the functions of this module then return a result
+    that carries an ``Unavailable`` (an attribute of a result object, or
+    ``frame.attrs["churn_unavailable"]`` of a table; :func:`unavailable` reads
+    both) and the notebook shows its sentence instead of what is missing
+    (:func:`show`).
+
+    Attributes
+    ----------
+    code
+        The reason; the sentence is the catalog entry ``churn.unavailable.<code>``.
+    values
+        Its placeholders: numbers and ISO dates; ``month`` (``YYYY-MM``) is written
+        out and ``set`` (``training``, ``test``) named in the report language.
+    """
+
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str = "en", **extra: Any) -> str:
+        """What could not be estimated, why, and what the user can do, in ``lang`` (``extra``: more placeholders)."""
+        values = {**self.values, **extra}
+        if "month" in values:
+            values["month"] = _month(values["month"], lang)
+        if values.get("set") in ("training", "test"):
+            values["set"] = i18n.t(f"churn.set.{values['set']}", lang)
+        return i18n.t(f"churn.unavailable.{self.code}", lang, **values)
+
+    def metrics(self) -> dict[str, str]:
+        """``{"status": "unavailable", "reason": code}`` for metrics.json."""
+        return {"status": "unavailable", "reason": self.code}
+
+
+#: the reasons of :class:`Unavailable` (catalog ``churn.unavailable.<code>``)
+UNAVAILABLE_CODES: tuple[str, ...] = (
+    "threshold_no_purchases", "threshold_not_estimable", "bgnbd_not_fitted", "check_no_history", "no_complete_month",
+    "breakdown_no_complete_month", "breakdown_too_few", "history_too_short", "too_few_churners",
+)
+
+
+class NotEnoughData(AnalysisError):
+    """The data are too short or too small for one part of the analysis (see :class:`Unavailable`)."""
+
+    def __init__(self, message: str, unavailable: Unavailable):
+        super().__init__(message)
+        self.unavailable = unavailable
+
+
+def _mark(frame: pd.DataFrame, why: Unavailable | None) -> pd.DataFrame:
+    if why is not None:
+        frame.attrs[_UNAVAILABLE] = why
+    return frame
+
+
+def unavailable(result: Any) -> Unavailable | None:
+    """Why a result of this module could not be computed, or None when it could.
+
+    Reads :attr:`EarlyWarningResult.unavailable`, :attr:`ChurnDefinition.unavailable`
+    or, for a table, ``frame.attrs["churn_unavailable"]``.
+    """
+    if isinstance(result, pd.DataFrame):
+        return result.attrs.get(_UNAVAILABLE)
+    return getattr(result, "unavailable", None)
+
+
+def show(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
+    """Display a table or a sentence of the churn report, or nothing.
+
+    * a table that carries an :class:`Unavailable`: its sentence (what, why, what
+      to do) in the report language;
+    * an empty table, an empty sentence or None: nothing (None, so the cell shows
+      no output);
+    * otherwise ``ctx.show_table(item, **kwargs)``, or ``say`` for a sentence.
+
+    This lets the notebook run the same cells whatever the data support, without
+    branches.
+    """
+    from .report import say
+
+    if item is None:
+        return None
+    if isinstance(item, str):
+        return say("{text}", text=item) if item else None
+    why = unavailable(item)
+    if why is not None:
+        return say("{text}", text=why.text(ctx.language))
+    return ctx.show_table(item, **kwargs) if len(item) else None
+
+
 def _safe_div(num: Any, den: Any) -> np.ndarray:
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
@@ -290,13 +428,19 @@ class ChurnDefinition:
     threshold_days
         θ: a customer has churned after more than θ days without a purchase.
     source
-        ``fixed`` (from params) or ``kaplan_meier``.
+        ``fixed`` (from params), ``kaplan_meier``, or ``default`` (θ could not be
+        estimated and is N, see ``unavailable``).
     quantile, horizon_days
         The Kaplan–Meier quantile and the horizon it was read within.
     window_days
         N, the horizon of the model-based definition and the early-warning label.
     end
         Exclusive end of the observation.
+    unavailable
+        With ``source="default"``: why the Kaplan–Meier θ could not be estimated.
+    history_days
+        With ``source="kaplan_meier"``: the days of purchases θ was estimated from
+        (first purchase to the last observed day).
     """
 
     threshold_days: int
@@ -305,6 +449,8 @@ class ChurnDefinition:
     horizon_days: int | None
     window_days: int
     end: pd.Timestamp
+    unavailable: Unavailable | None = None
+    history_days: int | None = None
 
     def describe(self, lang: str = "en") -> str:
         """The inactivity definition in one sentence, in the report language."""
@@ -319,6 +465,7 @@ def churn_threshold(
     quantile: float = 0.9,
     horizon_days: int | None = 365,
     window_days: int = 90,
+    fallback: bool = False,
     occasion: str = "customer_day",
     customer_col: str = "customer_id",
     order_col: str = "order_id",
@@ -342,6 +489,12 @@ def churn_threshold(
         whole days.
     window_days
         N of the model-based definition (recorded in the result).
+    fallback
+        When θ cannot be estimated (no purchase before ``end``, nobody has bought
+        twice yet, or too few customers came back to read the quantile): with
+        True, θ = ``window_days`` (source ``default``, the reason in
+        ``unavailable``, stated by :meth:`ChurnDefinition.describe`); with False,
+        raise.
 
     Returns
     -------
@@ -353,13 +506,24 @@ def churn_threshold(
             raise AnalysisError(f"churn.threshold_days must be at least 1, got {threshold_days}")
         return ChurnDefinition(int(threshold_days), "fixed", quantile, horizon_days, int(window_days), end)
     rows = _before(tx, end, date_col)
-    if rows.empty:
-        raise AnalysisError(f"no purchases before {end.date()}: cannot estimate the churn threshold; check the period")
-    value = purchase_cycle_threshold(
-        rows, quantile, end=end, occasion=occasion, horizon_days=horizon_days, customer_col=customer_col,
-        order_col=order_col, date_col=date_col, amount_col=amount_col,
-    )  # fmt: skip
-    return ChurnDefinition(int(math.ceil(value)), "kaplan_meier", quantile, horizon_days, int(window_days), end)
+    try:
+        if rows.empty:
+            raise AnalysisError(f"no purchases before {end.date()}: cannot estimate the churn threshold; check the period")
+        value = purchase_cycle_threshold(
+            rows, quantile, end=end, occasion=occasion, horizon_days=horizon_days, customer_col=customer_col,
+            order_col=order_col, date_col=date_col, amount_col=amount_col,
+        )  # fmt: skip
+    except AnalysisError:
+        if not fallback:
+            raise
+        code = "threshold_no_purchases" if rows.empty else "threshold_not_estimable"
+        first = "" if rows.empty else rows[date_col].min().date().isoformat()
+        why = Unavailable(code, {"date": end.date().isoformat(), "first": first, "quantile": f"{quantile:.0%}",
+                                 "days": int(window_days)})
+        return ChurnDefinition(int(window_days), "default", quantile, horizon_days, int(window_days), end, why)
+    history = int((end - pd.Timedelta(days=1) - rows[date_col].min().normalize()).days)
+    return ChurnDefinition(int(math.ceil(value)), "kaplan_meier", quantile, horizon_days, int(window_days), end,
+                           history_days=history)
 
 
 def customer_status(
@@ -563,7 +727,9 @@ def monthly_churn(
         ``churned``, ``churn_rate``, ``reactivated``, ``new``, ``churned_revenue``
         and ``complete`` (False while the month's look-back, θ + 1 days before it,
         starts before the data: customers who bought before the data are missing
-        from the base, so the rate is biased).
+        from the base, so the rate is biased). When no month is complete (or the
+        data hold less than one full month, and the table is empty) the table
+        carries an :class:`Unavailable` (``no_complete_month``, see :func:`unavailable`).
     """
     end = _end(end)
     theta = int(threshold_days)
@@ -576,8 +742,18 @@ def monthly_churn(
     m_last = int(_month_of_day(np.array([g.last_day]))[0])
     if int(_month_start_day(np.array([m_last + 1]))[0]) - 1 != g.last_day:
         m_last -= 1  # the last month is not fully observed
-    if m_last < m_first:
-        raise AnalysisError("the data cover less than one full month; monthly churn needs at least one")
+    cols = ["month", "group", "active_start", "churned", "churn_rate", "reactivated", "new", "churned_revenue", "complete"]
+    # the first month whose look-back (θ + 1 days before it) lies inside the data
+    ready_day = g.first_day + theta + 1
+    m_ready = int(_month_of_day(np.array([ready_day]))[0])
+    m_ready += int(int(_month_start_day(np.array([m_ready]))[0]) < ready_day)
+    why = Unavailable("no_complete_month", {
+        "days": theta + 1, "first": str(np.datetime64(g.first_day, "D")),
+        "month": str(np.datetime64(m_ready, "M")),
+    })  # fmt: skip
+    if m_last < m_first:  # not one full month of data: nothing to count yet
+        empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(cols, _TREND_DTYPES)})
+        return _mark(empty, why)
     n_months = m_last - m_first + 1
     L, N = g.start, g.nxt
     C = L + theta + 1  # first day on which the customer counts as churned
@@ -625,8 +801,11 @@ def monthly_churn(
         }
     )
     frame["churn_rate"] = _safe_div(frame["churned"], frame["active_start"])
-    cols = ["month", "group", "active_start", "churned", "churn_rate", "reactivated", "new", "churned_revenue", "complete"]
-    return frame[cols].sort_values(["group", "month"], kind="stable").reset_index(drop=True)
+    out = frame[cols].sort_values(["group", "month"], kind="stable").reset_index(drop=True)
+    return _mark(out, None if complete.any() else why)
+
+
+_TREND_DTYPES = ("datetime64[ns]", object, np.int64, np.int64, float, np.int64, np.int64, float, bool)
 
 
 def rate_for_month(trend: pd.DataFrame, month: Any, group: str = "all") -> float | None:
@@ -657,7 +836,9 @@ def churn_breakdown(
     months
         How many of the last months to pool.
     min_group_size
-        Groups with a mean monthly base below this are pooled into ``other``.
+        Groups with a mean monthly base below this are pooled into ``other``,
+        always: when every group is that small, only ``other`` and ``all`` are
+        left and the table carries an :class:`Unavailable` (``breakdown_too_few``).
     max_groups
         At most this many groups (the largest by base) are shown; the rest join ``other``.
 
@@ -668,28 +849,28 @@ def churn_breakdown(
         ``mean_active`` (per month), ``churned``, ``churn_rate`` (Σ churned ÷ Σ
         active_start: the average monthly churn rate), ``churned_revenue``,
         ``reactivated``; groups sorted by churn rate, then ``other`` and the total
-        ``all``. Groups with no customer at risk in the window are left out.
+        ``all``. Groups with no customer at risk in the window are left out. When
+        none of the months is complete, an empty table with an
+        :class:`Unavailable` (``breakdown_no_complete_month``).
     """
+    cols = ["group", "months", "customer_months", "mean_active", "churned", "churn_rate", "churned_revenue", "reactivated"]
     last = pd.Timestamp(end).to_period("M").to_timestamp() - pd.DateOffset(months=1)
     first = last - pd.DateOffset(months=months - 1)
     window = trend[(trend["month"] >= first) & (trend["month"] <= last) & trend["complete"]]
-    if window.empty:
-        raise AnalysisError(
-            f"no complete month between {first:%Y-%m} and {last:%Y-%m}: the data do not reach back θ days before them; "
-            "set churn.threshold_days lower or use a later period"
-        )
+    if window.empty:  # the history does not reach back θ days before any of the months
+        empty = pd.DataFrame({c: pd.Series(dtype=object if c == "group" else float) for c in cols})
+        return _mark(empty, Unavailable("breakdown_no_complete_month", {"months": int(months)}))
     n_months = window["month"].nunique()
     agg = window.groupby("group", sort=True)[["active_start", "churned", "churned_revenue", "reactivated"]].sum()
     agg = agg[agg["active_start"] > 0]
     big = agg.sort_values("active_start", ascending=False, kind="stable").index[:max_groups]
     small = (agg["active_start"] / n_months < min_group_size) | ~agg.index.isin(big)
-    other = agg[small].sum().to_frame("other").T if small.sum() > 0 and (~small).sum() > 0 else None
-    if other is not None:
-        agg = agg[~small]
-    out = agg.rename_axis("group").reset_index()
+    other = agg[small].sum().to_frame("other").T if small.any() else None  # every small group, always
+    named = agg[~small]
+    out = named.rename_axis("group").reset_index()
     out["_rate"] = _safe_div(out["churned"], out["active_start"])
     out = out.sort_values("_rate", ascending=False, kind="stable").drop(columns="_rate")
-    total = agg.sum().to_frame("all").T if other is None else pd.concat([agg, other]).sum().to_frame("all").T
+    total = agg.sum().to_frame("all").T
     tail = [other, total] if other is not None else [total]
     out = pd.concat([out, *[t.rename_axis("group").reset_index() for t in tail]], ignore_index=True)
     out = out.rename(columns={"active_start": "customer_months"})
@@ -698,8 +879,8 @@ def churn_breakdown(
     out["churn_rate"] = _safe_div(out["churned"], out["customer_months"])
     for c in ("customer_months", "churned", "reactivated"):
         out[c] = out[c].astype(np.int64)
-    return out[["group", "months", "customer_months", "mean_active", "churned", "churn_rate", "churned_revenue",
-                "reactivated"]]
+    too_few = Unavailable("breakdown_too_few", {"size": int(min_group_size)}) if named.empty else None
+    return _mark(out[cols].reset_index(drop=True), too_few)
 
 
 def monthly_churn_by_rfm(
@@ -854,9 +1035,12 @@ def churn_by(
 
 
 def recent_months(trend: pd.DataFrame, months: int = 13) -> pd.DataFrame:
-    """The last ``months`` months of the overall trend, newest first, for a table."""
+    """The last ``months`` months of the overall trend, newest first, for a table (empty when none is complete)."""
     data = trend[trend["group"] == "all"].sort_values("month", ascending=False).head(months)
+    if not data["complete"].any():  # no month to read yet (describe_trend says why): an empty table
+        data = data.iloc[:0]
     out = data.assign(month=data["month"].dt.strftime("%Y-%m"))
+    out.attrs.clear()
     return out[["month", "active_start", "churned", "churn_rate", "churned_revenue", "reactivated", "new", "complete"]]
 
 
@@ -869,6 +1053,7 @@ def model_based_churn(
     end: Any,
     window_days: int,
     *,
+    fallback: bool = False,
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
@@ -880,6 +1065,13 @@ def model_based_churn(
     then P(no purchase in (T, T + t]) = 1 − P(alive) · [1 − ((α+T)/(α+T+t))^(r+x)]
     with t = ``window_days`` / 7 (:func:`repurchase.lifetime_value.probability_buy_again`).
 
+    Parameters
+    ----------
+    fallback
+        When the BG/NBD cannot be fitted (too few customers or repeat purchases):
+        with True, return an empty table that carries an :class:`Unavailable`
+        (``bgnbd_not_fitted``) and None for the fit; with False, raise.
+
     Returns
     -------
     (pandas.DataFrame, FitResult)
@@ -890,9 +1082,18 @@ def model_based_churn(
 
     end = _end(end)
     rows = _before(tx, end, date_col)
-    summary = lv.customer_summary(rows, observation_end=end - pd.Timedelta(days=1), time_unit="W",
-                                  customer_col=customer_col, date_col=date_col, amount_col=amount_col)
-    fit = lv.fit_model(summary, "bgnbd")
+    try:
+        if rows.empty:
+            raise AnalysisError(f"no purchases before {end.date()}: the BG/NBD cannot be fitted")
+        summary = lv.customer_summary(rows, observation_end=end - pd.Timedelta(days=1), time_unit="W",
+                                      customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+        fit = lv.fit_model(summary, "bgnbd")
+    except AnalysisError:
+        if not fallback:
+            raise
+        cols = ["customer_id", "frequency", "recency", "T", "p_alive", "p_buy_again", "p_no_purchase"]
+        empty = pd.DataFrame({c: pd.Series(dtype=object if c == "customer_id" else float) for c in cols})
+        return _mark(empty, Unavailable("bgnbd_not_fitted", {"days": int(window_days)})), None
     x, tx_, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     p_alive = lv.probability_alive("bgnbd", fit.params, x, tx_, T)
     p_buy = lv.probability_buy_again("bgnbd", fit.params, window_days / 7.0, x, tx_, T)
@@ -947,14 +1148,24 @@ def definition_check(
     pandas.DataFrame
         ``definition`` (the rule in words), ``cutoff``, ``customers``, ``flagged``, ``flagged_share``,
         ``precision`` (flagged who did not buy ÷ flagged), ``recall`` (non-buyers
-        flagged ÷ non-buyers) and ``base_rate`` (non-buyers ÷ customers).
+        flagged ÷ non-buyers) and ``base_rate`` (non-buyers ÷ customers). When
+        nobody bought before the cutoff, an empty table that carries an
+        :class:`Unavailable` (``check_no_history``).
     """
     window = definition.window_days
     cutoff = definition.end - pd.Timedelta(days=window)
     cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
     fixed = definition.threshold_days if definition.source == "fixed" else None
+    first = tx[date_col].min()
+    if pd.isna(first) or first >= cutoff:  # the data start after the cutoff: nothing to check yet
+        names = ["definition", "cutoff", "customers", "flagged", "flagged_share", "precision", "recall", "base_rate"]
+        empty = pd.DataFrame({c: pd.Series(dtype=object if c in ("definition", "cutoff") else float) for c in names})
+        first_day = "" if pd.isna(first) else first.date().isoformat()
+        return _mark(empty, Unavailable("check_no_history", {"days": int(window), "cutoff": cutoff.date().isoformat(),
+                                                            "first": first_day}))
     known = _known_at(tx, _end(definition.end), as_of, [customer_col, date_col, amount_col], date_col)(cutoff)
-    theta = _threshold_at(known, cutoff, fixed, definition.quantile, definition.horizon_days, occasion, cols)
+    theta = _threshold_at(known, cutoff, fixed, definition.quantile, definition.horizon_days, occasion, cols,
+                          window=window)
     status = customer_status(known, cutoff, theta, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     ids = status["customer_id"]
     label = churn_labels(tx, ids, cutoff, window, customer_col=customer_col, date_col=date_col).to_numpy()
@@ -1259,7 +1470,7 @@ class EarlyWarningResult:
         gradient boosting is better by more than a margin), so the test set plays
         no part in it.
     chosen
-        ``gradient_boosting`` or ``logistic``.
+        ``gradient_boosting`` or ``logistic``; None when there is no model.
     test_scores
         Per test customer: ``customer_id``, ``churned`` and one column per score.
     calibration, lift, importance, curves
@@ -1271,6 +1482,9 @@ class EarlyWarningResult:
     notes
         What the reader should know about the run, as ``(catalog key, values)``
         pairs; :meth:`note_texts` gives the sentences in a report language.
+    unavailable
+        None, or why there is no model (the data are too short or too small):
+        the backtest tables are then empty and ``p_churn`` is missing.
     """
 
     train_cutoff: pd.Timestamp
@@ -1282,7 +1496,7 @@ class EarlyWarningResult:
     sizes: pd.DataFrame
     comparison: pd.DataFrame
     validation: pd.DataFrame
-    chosen: str
+    chosen: str | None
     test_scores: pd.DataFrame
     calibration: pd.DataFrame
     lift: pd.DataFrame
@@ -1292,6 +1506,7 @@ class EarlyWarningResult:
     features: list[str] = field(default_factory=list)
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     choice_margin: float = 0.005
+    unavailable: Unavailable | None = None
 
     def metric(self, model: str, name: str) -> float:
         row = self.comparison.set_index("model")
@@ -1356,10 +1571,12 @@ def _cap(X: pd.DataFrame, y: np.ndarray, rows: int, random_state: int) -> tuple[
 
 
 def _threshold_at(tx: pd.DataFrame, cutoff: pd.Timestamp, fixed: int | None, quantile: float, horizon: int | None,
-                  occasion: str, cols: dict) -> int:
+                  occasion: str, cols: dict, *, window: int) -> int:
+    """θ at a cutoff from the data known then: fixed, the Kaplan–Meier quantile, or N when it cannot be estimated."""
     if fixed is not None:
         return int(fixed)
-    return churn_threshold(tx, cutoff, quantile=quantile, horizon_days=horizon, occasion=occasion, **cols).threshold_days
+    return churn_threshold(tx, cutoff, quantile=quantile, horizon_days=horizon, window_days=window, fallback=True,
+                           occasion=occasion, **cols).threshold_days
 
 
 def _population(X: pd.DataFrame, theta: int, population: str) -> pd.DataFrame:
@@ -1429,21 +1646,31 @@ def backtest_sets(
 
     Raises
     ------
+    NotEnoughData
+        When the data do not reach back three label windows before ``end``
+        (its ``unavailable`` says why, for :func:`early_warning`).
     AnalysisError
-        When the data do not reach back three label windows before ``end``, or
-        ``as_of`` returns rows dated on or after its cutoff.
+        When ``as_of`` returns rows dated on or after its cutoff.
     """
     end = _end(end)
     cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
     test_cutoff = end - pd.Timedelta(days=int(window_days))
     train_cutoff = test_cutoff - pd.Timedelta(days=int(window_days))
     first = tx[date_col].min()
-    if pd.isna(first) or first >= train_cutoff - pd.Timedelta(days=int(window_days)):
-        raise AnalysisError(
-            f"the early-warning backtest needs purchases from before {(train_cutoff - pd.Timedelta(days=window_days)).date()} "
+    need = train_cutoff - pd.Timedelta(days=int(window_days))
+    if pd.isna(first) or first >= need:
+        span = (end - first) / pd.Timedelta(days=1) if pd.notna(first) else 0.0
+        why = Unavailable("history_too_short", {
+            "days": int(window_days), "need": 3 * int(window_days), "date": need.date().isoformat(),
+            "first": "" if pd.isna(first) else first.date().isoformat(),
+            "suggest": max(1, math.ceil(span / 3) - 1),
+            "ready": "" if pd.isna(first)
+            else (first.normalize() + pd.Timedelta(days=3 * int(window_days) + 1)).date().isoformat(),
+        })  # fmt: skip
+        raise NotEnoughData(
+            f"the early-warning backtest needs purchases from before {need.date()} "
             f"(three label windows of {window_days} days before the period end); set churn.label_window_days lower "
-            "or use a later period"
-        )
+            "or use a later period", why)
     at = _known_at(tx, end, as_of, [customer_col, date_col, amount_col], date_col)
     rows = _before(at(train_cutoff), train_cutoff, date_col)
     categories = _top_values(rows, "category", amount_col)
@@ -1455,7 +1682,8 @@ def backtest_sets(
     labels: dict[str, pd.Series] = {}
     for name, cut in (("train", train_cutoff), ("test", test_cutoff), ("end", end)):  # three cutoffs
         known = at(cut)
-        thetas[name] = _threshold_at(known, cut, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols)
+        thetas[name] = _threshold_at(known, cut, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols,
+                                     window=int(window_days))
         features[name] = _population(churn_features(known, cut, **feat_kw), thetas[name], population)
         if name != "end":
             stop = cut + pd.Timedelta(days=int(window_days))
@@ -1552,11 +1780,17 @@ def early_warning(
     Returns
     -------
     EarlyWarningResult
+        When the data are too short (no purchase three label windows before
+        ``end``) or too small (fewer than 10 churners or 10 buyers at a cutoff)
+        for a model, a result without one: its ``unavailable`` says why and what
+        to do, the backtest tables are empty, ``chosen`` is None and ``scores``
+        holds the active customers at ``end`` with ``p_churn`` missing (the
+        at-risk list then ranks them by value and recency).
 
     Raises
     ------
     AnalysisError
-        When the data do not reach back two label windows, or a set has a single class.
+        When ``as_of`` returns rows dated on or after its cutoff.
 
     Notes
     -----
@@ -1564,19 +1798,95 @@ def early_warning(
     shared 2-core machine OpenMP's spinning threads made gradient boosting ten
     times slower, not faster.
     """
+    cols = {"customer_col": customer_col, "order_col": order_col, "date_col": date_col, "amount_col": amount_col}
+    sets = None
     with threadpool_limits(limits=1):
-        sets = backtest_sets(
-            tx, end, window_days=window_days, as_of=as_of, threshold_days=threshold_days,
-            threshold_quantile=threshold_quantile, threshold_horizon_days=threshold_horizon_days,
-            population=population, customers=customers, surveys=surveys, tier_date_col=tier_date_col,
-            occasion=occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
-            amount_col=amount_col,
-        )  # fmt: skip
-        return _early_warning(
-            sets, population=population, customers=customers, tier_date_col=tier_date_col,
-            random_state=random_state, importance_repeats=importance_repeats, importance_rows=importance_rows,
-            choice_margin=choice_margin, max_train_rows=max_train_rows,
-        )  # fmt: skip
+        try:
+            sets = backtest_sets(
+                tx, end, window_days=window_days, as_of=as_of, threshold_days=threshold_days,
+                threshold_quantile=threshold_quantile, threshold_horizon_days=threshold_horizon_days,
+                population=population, customers=customers, surveys=surveys, tier_date_col=tier_date_col,
+                occasion=occasion, **cols,
+            )  # fmt: skip
+            return _early_warning(
+                sets, population=population, customers=customers, tier_date_col=tier_date_col,
+                random_state=random_state, importance_repeats=importance_repeats, importance_rows=importance_rows,
+                choice_margin=choice_margin, max_train_rows=max_train_rows,
+            )  # fmt: skip
+        except NotEnoughData as exc:  # the report goes on without a model: the list is ranked by value and recency
+            return _without_model(
+                tx, end, exc.unavailable, sets, window_days=int(window_days), threshold_days=threshold_days,
+                threshold_quantile=threshold_quantile, threshold_horizon_days=threshold_horizon_days,
+                population=population, choice_margin=choice_margin, occasion=occasion, cols=cols,
+            )  # fmt: skip
+
+
+#: the fewest churners and buyers a cutoff needs for the early-warning model
+MIN_CLASS = 10
+
+
+def _sizes(sets: BacktestSets) -> pd.DataFrame:
+    """Customers, churners, base rate and θ at each cutoff of the backtest."""
+    y_train, y_test = sets.labels["train"], sets.labels["test"]
+    return pd.DataFrame(
+        {
+            "set": ["training", "test", "scoring"],
+            "cutoff": [sets.train_cutoff, sets.test_cutoff, sets.end],
+            "threshold_days": [sets.thresholds["train"], sets.thresholds["test"], sets.thresholds["end"]],
+            "customers": [len(y_train), len(y_test), len(sets.features["end"])],
+            "churners": [int(y_train.sum()), int(y_test.sum()), np.nan],
+            "base_rate": [float(y_train.mean()) if len(y_train) else np.nan,
+                          float(y_test.mean()) if len(y_test) else np.nan, np.nan],
+        }
+    )
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object if c in ("model", "label", "curve", "feature", "description", "set",
+                                                            "customer_id") else float) for c in columns})
+
+
+def _without_model(
+    tx: pd.DataFrame,
+    end: Any,
+    why: Unavailable,
+    sets: BacktestSets | None,
+    *,
+    window_days: int,
+    threshold_days: int | None,
+    threshold_quantile: float,
+    threshold_horizon_days: int | None,
+    population: str,
+    choice_margin: float,
+    occasion: str,
+    cols: dict,
+) -> EarlyWarningResult:
+    """The result of :func:`early_warning` when the data cannot support a model: no scores, only the customers."""
+    end = _end(end)
+    test_cutoff = end - pd.Timedelta(days=window_days)
+    train_cutoff = test_cutoff - pd.Timedelta(days=window_days)
+    if sets is not None:  # the sets exist but hold too few churners or buyers
+        thetas, X_end, sizes = dict(sets.thresholds), sets.features["end"], _sizes(sets)
+    else:
+        theta = _threshold_at(tx, end, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols,
+                              window=window_days)
+        thetas = {"end": theta}
+        X_end = _population(churn_features(tx, end, occasion=occasion, **cols), theta, population)
+        sizes = _empty(["set", "cutoff", "threshold_days", "customers", "churners", "base_rate"])
+    scores = pd.DataFrame({"customer_id": X_end.index, "p_churn": np.nan})
+    scores = scores.join(X_end[["recency_days", "frequency", "spend_365d", "spend_total"]].reset_index(drop=True))
+    return EarlyWarningResult(
+        train_cutoff=train_cutoff, test_cutoff=test_cutoff, end=end, window_days=window_days, thresholds=thetas,
+        population=population, sizes=sizes,
+        comparison=_empty(["model", "label", "roc_auc", "pr_auc", "base_rate", "brier", "top_decile_lift"]),
+        validation=_empty(["model", "label", "validation_roc_auc"]), chosen=None,
+        test_scores=_empty(["customer_id", "churned"]),
+        calibration=_empty(["model", "bin", "customers", "mean_predicted", "observed"]),
+        lift=_empty(["model", "decile", "customers", "churners", "churn_rate", "lift", "cumulative_gain",
+                     "cumulative_share"]),
+        importance=_empty(["feature", "importance", "std", "description"]),
+        curves=_empty(["model", "curve", "x", "y"]), scores=scores, unavailable=why, choice_margin=choice_margin,
+    )  # fmt: skip
 
 
 def _early_warning(
@@ -1596,13 +1906,16 @@ def _early_warning(
     X_train, y_train = sets.features["train"], sets.labels["train"]
     X_test, y_test = sets.features["test"], sets.labels["test"]
     X_end = sets.features["end"]
-    for name, y in (("training", y_train), ("test", y_test)):
-        if y.nunique() < 2 or min(int(y.sum()), int((~y).sum())) < 10:
-            raise AnalysisError(
+    for name, y, cut in (("training", y_train, train_cutoff), ("test", y_test, test_cutoff)):
+        if y.nunique() < 2 or min(int(y.sum()), int((~y).sum())) < MIN_CLASS:
+            why = Unavailable("too_few_churners", {
+                "set": name, "date": cut.date().isoformat(), "customers": f"{len(y):,}", "churners": f"{int(y.sum()):,}",
+                "buyers": f"{int((~y).sum()):,}", "min": MIN_CLASS, "days": int(window_days),
+            })  # fmt: skip
+            raise NotEnoughData(
                 f"the {name} cutoff has {int(y.sum())} churners and {int((~y).sum())} buyers among {len(y)} customers; "
-                "the model needs at least 10 of each. Set churn.label_window_days to another value or "
-                "churn.population: all."
-            )
+                f"the model needs at least {MIN_CLASS} of each. Set churn.label_window_days to another value or "
+                "churn.population: all.", why)
     features = list(X_train.columns)
     X_test = X_test.reindex(columns=features)
     X_end = X_end.reindex(columns=features)
@@ -1665,16 +1978,7 @@ def _early_warning(
     p_end = final.predict_proba(X_end)[:, 1] if len(X_end) else np.array([])
     end_scores = pd.DataFrame({"customer_id": X_end.index, "p_churn": p_end})
     end_scores = end_scores.join(X_end[["recency_days", "frequency", "spend_365d", "spend_total"]].reset_index(drop=True))
-    sizes = pd.DataFrame(
-        {
-            "set": ["training", "test", "scoring"],
-            "cutoff": [train_cutoff, test_cutoff, end],
-            "threshold_days": [thetas["train"], thetas["test"], thetas["end"]],
-            "customers": [len(y_train), len(X_test), len(X_end)],
-            "churners": [int(y_train.sum()), int(yte.sum()), np.nan],
-            "base_rate": [float(y_train.mean()), base_rate, np.nan],
-        }
-    )
+    sizes = _sizes(sets)
     if len(y_train) > max_train_rows:
         notes.append(("churn.note_sample", {"rows": f"{max_train_rows:,}", "total": f"{len(y_train):,}"}))
     if customers is not None and "tier" in customers.columns and not tier_date_col:
@@ -1944,6 +2248,10 @@ def retention_action(role: str, band: str, language: str = "en", overrides: Mapp
     return i18n.t(ACTIONS[(role, band)], language)
 
 
+#: without churn probabilities (no model), an active customer is at risk after this share of θ without a purchase
+RECENCY_AT_RISK_SHARE = 0.5
+
+
 def at_risk_list(
     scores: pd.DataFrame,
     value: pd.Series,
@@ -1951,10 +2259,18 @@ def at_risk_list(
     frequency_tiers: Mapping[str, int],
     at_risk_probability: float = 0.5,
     band_shares: Sequence[float] = (0.2, 0.5),
+    threshold_days: int | None = None,
     language: str = "en",
     actions: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Active customers ranked by expected value at risk = churn probability × value, with an action.
+
+    Without churn probabilities (``p_churn`` missing: :func:`early_warning` had
+    too little data for a model) the list is ranked without a model: a customer
+    is at risk after more than half of θ (``threshold_days`` ×
+    :data:`RECENCY_AT_RISK_SHARE`) without a purchase, ``value_at_risk`` is
+    missing, and customers are ranked by value, then by days since the last
+    purchase.
 
     Parameters
     ----------
@@ -1970,13 +2286,17 @@ def at_risk_list(
     band_shares
         Cumulative shares of active customers by value: the top 20 % are ``high``,
         up to 50 % ``mid``, the rest ``low`` (ties share a band by rank order).
+    threshold_days
+        θ at the period end; needed only without churn probabilities.
     language, actions
         Report language of the action text and ``churn.actions`` overrides.
 
     Returns
     -------
     pandas.DataFrame
-        Every scored customer, highest value at risk first: ``rank``,
+        Every scored customer, the at-risk customers first, each part highest
+        value at risk first (without a model: highest value first): ``rank``
+        (1, 2, … in that order, so the at-risk customers hold ranks 1 … k),
         ``customer_id``, ``p_churn``, ``value``, ``value_at_risk``, ``at_risk``,
         ``frequency_tier``, ``role``, ``value_band``, ``days_since_last``,
         ``occasions``, ``spend_365d`` and ``action``.
@@ -1986,7 +2306,14 @@ def at_risk_list(
     out = scores[["customer_id", "p_churn", "recency_days", "frequency", "spend_365d"]].copy()
     out["value"] = value.reindex(out["customer_id"]).fillna(0.0).to_numpy(dtype=float)
     out["value_at_risk"] = out["p_churn"] * out["value"]
-    out["at_risk"] = out["p_churn"] >= at_risk_probability
+    modelled = _has_model(out)
+    if modelled:
+        out["at_risk"] = out["p_churn"] >= at_risk_probability
+    elif len(out) and threshold_days is None:
+        raise AnalysisError("the scores have no churn probability (no model): pass threshold_days (θ at the period end) "
+                            "to flag at-risk customers by the days since their last purchase")
+    else:
+        out["at_risk"] = out["recency_days"] > RECENCY_AT_RISK_SHARE * float(threshold_days or 0)
     out["frequency_tier"] = tiers_of(out["frequency"], frequency_tiers).astype(str).to_numpy()
     out["role"] = frequency_role(out["frequency_tier"], frequency_tiers).to_numpy()
     n = len(out)
@@ -1999,17 +2326,48 @@ def at_risk_list(
     out = out.rename(columns={"recency_days": "days_since_last", "frequency": "occasions"})
     out["days_since_last"] = out["days_since_last"].astype(np.int64)
     out["occasions"] = out["occasions"].astype(np.int64)
-    out = out.sort_values(["value_at_risk", "p_churn"], ascending=False, kind="stable").reset_index(drop=True)
+    order = ["at_risk", "value_at_risk", "p_churn"] if modelled else ["at_risk", "value", "days_since_last"]
+    out = out.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, n + 1))
     return out[["rank", "customer_id", "p_churn", "value", "value_at_risk", "at_risk", "frequency_tier", "role",
                 "value_band", "days_since_last", "occasions", "spend_365d", "action"]]
 
 
+def _has_model(at_risk: pd.DataFrame) -> bool:
+    """Whether a list or scores carry churn probabilities (an early-warning model was fitted)."""
+    return bool(at_risk["p_churn"].notna().any())
+
+
 def at_risk_preview(at_risk: pd.DataFrame, n: int = 15) -> pd.DataFrame:
-    """The top ``n`` customers of the at-risk list with the columns the report shows (IDs are masked by ``ctx.show_table``)."""
+    """The top ``n`` at-risk customers with the columns the report shows (IDs are masked by ``ctx.show_table``).
+
+    ``rank`` counts the at-risk customers only (1 … n); without a model the
+    churn probability and the value at risk are left out.
+    """
     cols = ["rank", "customer_id", "p_churn", "value", "value_at_risk", "frequency_tier", "value_band",
             "days_since_last", "occasions"]
-    return at_risk.loc[at_risk["at_risk"], cols].head(n).reset_index(drop=True)
+    if not _has_model(at_risk):
+        cols = [c for c in cols if c not in ("p_churn", "value_at_risk")]
+    out = at_risk.loc[at_risk["at_risk"], cols].head(n).reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out
+
+
+def at_risk_export(at_risk: pd.DataFrame) -> pd.DataFrame:
+    """The at-risk list as written to ``exports/at_risk.csv`` (real IDs, for the CRM team).
+
+    Every active customer, with the ``at_risk`` flag (True/False) next to the ID:
+    the at-risk customers come first (ranks 1 … k), then the other active
+    customers. Money (``value``, ``value_at_risk``, ``spend_365d``) is rounded to
+    2 decimals, the churn probability to 4.
+    """
+    cols = ["rank", "customer_id", "at_risk", "p_churn", "value", "value_at_risk", "frequency_tier", "role",
+            "value_band", "days_since_last", "occasions", "spend_365d", "action"]
+    out = at_risk[cols].copy()
+    for c in ("value", "value_at_risk", "spend_365d"):
+        out[c] = out[c].astype(float).round(2)
+    out["p_churn"] = out["p_churn"].astype(float).round(4)
+    return out.reset_index(drop=True)
 
 
 def lift_table(warning: EarlyWarningResult, model: str | None = None) -> pd.DataFrame:
@@ -2028,11 +2386,22 @@ def at_risk_summary(at_risk: pd.DataFrame) -> pd.DataFrame:
         ``frequency_tier``, ``value_band``, ``active`` (scored customers),
         ``at_risk``, ``mean_p_churn`` (of the at-risk customers),
         ``value_at_risk`` (Σ p_churn × value over the at-risk customers) and
-        ``action``; highest value at risk first.
+        ``action``; highest value at risk first. Without churn probabilities
+        (no model): ``value`` (Σ value of the at-risk customers) instead of
+        ``mean_p_churn`` and ``value_at_risk``, highest first.
     """
-    flagged = at_risk["value_at_risk"].where(at_risk["at_risk"], 0.0)
-    p = at_risk["p_churn"].where(at_risk["at_risk"])
-    frame = at_risk.assign(_v=flagged, _p=p, _n=at_risk["at_risk"].astype(np.int64))
+    if not _has_model(at_risk):  # no churn probability: the value of the at-risk customers
+        frame = at_risk.sort_values(["value", "days_since_last"], ascending=False, kind="stable")
+        frame = frame.assign(_v=frame["value"].where(frame["at_risk"], 0.0), _n=frame["at_risk"].astype(np.int64))
+        g = frame.groupby(["frequency_tier", "value_band"], sort=False)
+        out = pd.DataFrame({"active": g.size(), "at_risk": g["_n"].sum(), "value": g["_v"].sum(),
+                            "action": g["action"].first()}).reset_index()
+        return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    # by value at risk over every active customer (the at-risk ones first in the list does not matter here)
+    frame = at_risk.sort_values(["value_at_risk", "p_churn"], ascending=False, kind="stable")
+    flagged = frame["value_at_risk"].where(frame["at_risk"], 0.0)
+    p = frame["p_churn"].where(frame["at_risk"])
+    frame = frame.assign(_v=flagged, _p=p, _n=frame["at_risk"].astype(np.int64))
     g = frame.groupby(["frequency_tier", "value_band"], sort=False)
     out = pd.DataFrame(
         {
@@ -2067,6 +2436,14 @@ def churn_metrics(
     ``value_basis``, ``model`` (``name``, ``roc_auc``, ``pr_auc``, ``base_rate``,
     ``brier`` on the test cutoff), ``baseline_recency_roc_auc``,
     ``bgnbd_roc_auc``, ``test_cutoff``.
+
+    What the data could not support is recorded as null with its reason (the
+    codes of :class:`Unavailable`), and these keys appear only then:
+    ``churn_rate_status`` and ``churn_rate_reason`` (no complete month);
+    ``threshold_reason`` (θ set to N, ``threshold_source`` ``default``);
+    ``model.status`` and ``model.reason``, ``value_at_risk_status`` and
+    ``value_at_risk_reason`` and ``at_risk_rule`` (``recency``: no model, the
+    at-risk customers flagged by the days since their last purchase).
     """
     start = pd.Timestamp(period.start)
     chosen = warning.chosen
@@ -2075,16 +2452,31 @@ def churn_metrics(
         return float(v) if v is not None and np.isfinite(v) else None
 
     flagged = at_risk[at_risk["at_risk"]]
-    return {
+    out: dict[str, Any] = {
         "churn_rate": rate_for_month(trend, start),
         "churn_rate_prev_period": rate_for_month(trend, start - pd.DateOffset(months=1)),
         "churn_rate_prev_year": rate_for_month(trend, start - pd.DateOffset(months=12)),
+    }
+    no_trend = unavailable(trend)
+    if no_trend is not None:
+        out.update({"churn_rate_status": "unavailable", "churn_rate_reason": no_trend.code})
+    out.update({
         "threshold_days": int(definition.threshold_days),
         "threshold_source": definition.source,
+    })  # fmt: skip
+    if definition.unavailable is not None:
+        out["threshold_reason"] = definition.unavailable.code
+    no_model = warning.unavailable
+    out.update({
         "label_window_days": int(definition.window_days),
         "active_customers": int(len(at_risk)),
         "at_risk_customers": int(len(flagged)),
-        "value_at_risk": float(flagged["value_at_risk"].sum()),
+        "value_at_risk": float(flagged["value_at_risk"].sum()) if no_model is None else None,
+    })  # fmt: skip
+    if no_model is not None:
+        out.update({"value_at_risk_status": "unavailable", "value_at_risk_reason": no_model.code,
+                    "at_risk_rule": "recency"})
+    out.update({
         "value_basis": value_basis,
         "model": {
             "name": chosen,
@@ -2092,11 +2484,13 @@ def churn_metrics(
             "pr_auc": _num(warning.metric(chosen, "pr_auc")),
             "base_rate": _num(warning.metric(chosen, "base_rate")),
             "brier": _num(warning.metric(chosen, "brier")),
+            **({} if no_model is None else no_model.metrics()),
         },
         "baseline_recency_roc_auc": _num(warning.metric("recency", "roc_auc")),
         "bgnbd_roc_auc": _num(warning.metric("bgnbd", "roc_auc")),
-        "test_cutoff": warning.test_cutoff.date().isoformat(),
-    }
+        "test_cutoff": warning.test_cutoff.date().isoformat() if no_model is None else None,
+    })  # fmt: skip
+    return out
 
 
 def _pct(value: float, digits: int = 1) -> str:
@@ -2112,13 +2506,24 @@ def describe_definition(definition: ChurnDefinition, lang: str = "en") -> str:
     d = definition
     if d.source == "fixed":
         return i18n.t("churn.definition_fixed", lang, days=d.threshold_days)
+    if d.source == "default":
+        reason = d.unavailable.text(lang) if d.unavailable is not None else ""
+        return i18n.t("churn.definition_default", lang, days=d.threshold_days, reason=reason)
     within = i18n.t("churn.definition_within", lang, days=d.horizon_days) if d.horizon_days else ""
-    return i18n.t("churn.definition_km", lang, days=d.threshold_days, quantile=f"{d.quantile:.0%}", within=within,
+    text = i18n.t("churn.definition_km", lang, days=d.threshold_days, quantile=f"{d.quantile:.0%}", within=within,
                   date=(d.end - pd.Timedelta(days=1)).date().isoformat())
+    span = d.horizon_days or 365
+    if d.history_days is not None and d.history_days < span:  # gaps longer than the data cannot be seen yet
+        short = i18n.t("churn.definition_short", lang, history=f"{d.history_days:,}", span=span)
+        text += i18n.t("churn.sentence_sep", lang) + short
+    return text
 
 
 def describe_model_based(scores: pd.DataFrame, status: pd.DataFrame, window_days: int, lang: str = "en") -> str:
-    """Model-based churn at the period end, next to the inactivity rule."""
+    """Model-based churn at the period end, next to the inactivity rule (or why the BG/NBD could not be fitted)."""
+    why = unavailable(scores)
+    if why is not None:
+        return why.text(lang)
     merged = status.merge(scores[["customer_id", "p_no_purchase", "p_alive"]], on="customer_id", how="left")
     active = merged[merged["status"] == "active"]
     return i18n.t(
@@ -2129,7 +2534,13 @@ def describe_model_based(scores: pd.DataFrame, status: pd.DataFrame, window_days
 
 
 def describe_trend(trend: pd.DataFrame, period: Any, lang: str = "en", currency: str = "CNY") -> str:
-    """The report month's churn rate against the previous month and a year ago (money in ``currency``)."""
+    """The report month's churn rate against the previous month and a year ago (money in ``currency``).
+
+    When no month has a complete base yet: why, and from which month the rate can be read.
+    """
+    why = unavailable(trend)
+    if why is not None:
+        return why.text(lang)
     start = pd.Timestamp(period.start)
     now = rate_for_month(trend, start)
     prev = rate_for_month(trend, start - pd.DateOffset(months=1))
@@ -2186,6 +2597,10 @@ def value_band_label(band: str, lang: str = "en") -> str:
 def describe_breakdown(breakdown: pd.DataFrame, by: str, lang: str = "en") -> str:
     """Highest and lowest monthly churn rate among the groups of a breakdown (``by``: a key of :data:`BREAKDOWNS`)."""
     what = _dimension(by, lang)
+    why = unavailable(breakdown)
+    if why is not None:
+        total = breakdown.loc[breakdown["group"] == "all", "churn_rate"]
+        return why.text(lang, what=what, overall=_pct(float(total.iloc[0])) if len(total) else "–")
     if breakdown.empty:
         return i18n.t("churn.breakdown_none", lang, what=what)
     groups = breakdown[(breakdown["group"] != "all") & (breakdown["group"] != "other")]
@@ -2209,8 +2624,45 @@ def _auc(value: float) -> str:
     return f"{value:.3f}" if np.isfinite(value) else "–"
 
 
+#: the chosen model is called weak when its test ROC AUC is not above the recency baseline's by more than this
+WEAK_MARGIN = 0.02
+#: a test set with fewer customers or churners than this gives rough AUCs
+SMALL_TEST_CUSTOMERS, SMALL_TEST_CHURNERS = 200, 30
+
+
+def model_caution(warning: EarlyWarningResult, lang: str = "en", *, margin: float = WEAK_MARGIN,
+                  min_customers: int = SMALL_TEST_CUSTOMERS, min_churners: int = SMALL_TEST_CHURNERS) -> str:
+    """A warning when the backtest gives little reason to trust the model ("" when there is none).
+
+    * weak: the chosen model's test ROC AUC is at most ``margin`` above the
+      recency-only baseline's, or below it;
+    * small: the test cutoff has fewer than ``min_customers`` customers or
+      ``min_churners`` churners, so every AUC of the table could move a lot on
+      another month.
+    """
+    if warning.unavailable is not None or warning.chosen is None:
+        return ""
+    c = warning.chosen
+    auc, rec = warning.metric(c, "roc_auc"), warning.metric("recency", "roc_auc")
+    customers = len(warning.test_scores)
+    churners = int(np.asarray(warning.test_scores["churned"], dtype=bool).sum())
+    parts = []
+    if np.isfinite(auc) and np.isfinite(rec) and auc <= rec + margin:
+        parts.append(i18n.t("churn.caution_weak", lang, model=model_label(c, lang), auc=_auc(auc), recency=_auc(rec)))
+    if customers < min_customers or churners < min_churners:
+        parts.append(i18n.t("churn.caution_small", lang, customers=f"{customers:,}", churners=f"{churners:,}",
+                            min_customers=min_customers, min_churners=min_churners))
+    return i18n.t("churn.sentence_sep", lang).join(parts)
+
+
 def describe_model(warning: EarlyWarningResult, lang: str = "en") -> str:
-    """The backtest result in plain words, whoever wins."""
+    """The backtest result in plain words, whoever wins, with a warning when the model is weak or the test small.
+
+    Without a model (:attr:`EarlyWarningResult.unavailable`): why, what the user
+    can do, and how the at-risk list is ranked instead.
+    """
+    if warning.unavailable is not None:
+        return warning.unavailable.text(lang)
     c = warning.chosen
     auc = warning.metric(c, "roc_auc")
     rec = warning.metric("recency", "roc_auc")
@@ -2221,16 +2673,23 @@ def describe_model(warning: EarlyWarningResult, lang: str = "en") -> str:
         verdict = i18n.t("churn.verdict_recency", lang, **values)
     else:
         verdict = i18n.t("churn.verdict_tie", lang, **values)
-    return i18n.t(
+    text = i18n.t(
         "churn.describe_model", lang, verdict=verdict, bgnbd=_auc(warning.metric("bgnbd", "roc_auc")),
         customers=f"{len(warning.test_scores):,}", population=_population_word(warning, lang),
         cutoff=warning.test_cutoff.date().isoformat(), base_rate=_pct(warning.metric(c, "base_rate")),
         days=warning.window_days, pr_auc=_auc(warning.metric(c, "pr_auc")),
     )  # fmt: skip
+    caution = model_caution(warning, lang)
+    return text + i18n.t("churn.sentence_sep", lang) + caution if caution else text
 
 
 def describe_choice(warning: EarlyWarningResult, lang: str = "en") -> str:
-    """Which model was chosen and why, plus the notes of the run (e.g. why the tier is not a feature)."""
+    """Which model was chosen and why, plus the notes of the run (e.g. why the tier is not a feature).
+
+    "" without a model (:func:`describe_model` says why).
+    """
+    if warning.unavailable is not None:
+        return ""
     auc = warning.validation.set_index("model")["validation_roc_auc"]
     other = "logistic" if warning.chosen == "gradient_boosting" else "gradient_boosting"
     text = i18n.t(
@@ -2251,7 +2710,12 @@ def survival_formats(horizons: Sequence[int], lang: str = "en") -> dict[str, str
     return {"churn_median_days": "{:,.0f}", **{_survival_header(h, lang): "{:.1%}" for h in horizons}}
 
 
-def report_table(frame: pd.DataFrame, lang: str = "en", *, by: str | None = None) -> pd.DataFrame:
+#: money columns of the churn tables, written with the currency by :func:`report_table`
+MONEY_COLUMNS: tuple[str, ...] = ("value", "value_at_risk", "churned_revenue", "spend_365d")
+
+
+def report_table(frame: pd.DataFrame, lang: str = "en", *, by: str | None = None,
+                 currency: str | None = None) -> pd.DataFrame:
     """A churn table ready for ``ctx.show_table``: codes in words, headers as ``col.churn_*`` catalog keys.
 
     Columns with a ``col.churn_<name>`` catalog entry are renamed ``churn_<name>``
@@ -2260,11 +2724,17 @@ def report_table(frame: pd.DataFrame, lang: str = "en", *, by: str | None = None
     translated: ``group`` (with ``by``, see :func:`group_label`),
     ``frequency_tier``, ``value_band``, ``model`` (the English ``label`` column
     is dropped), ``set`` and ``complete``; months and dates are written out.
-    The numbers are not changed.
+    With ``currency``, the money columns (:data:`MONEY_COLUMNS`) are written with
+    it by :func:`repurchase.i18n.format_money` (e.g. $1,234 or ¥1.2万); other
+    numbers are not changed. A table's :class:`Unavailable` is kept.
     """
     from .segments import frequency_tier_label
 
     out = frame.copy()
+    if currency:
+        for col in MONEY_COLUMNS:
+            if col in out.columns:
+                out[col] = [i18n.format_money(float(v), currency, lang) if pd.notna(v) else "" for v in out[col]]
     if "model" in out.columns:
         out = out.drop(columns=[c for c in ("label",) if c in out.columns])
     coders = {
@@ -2297,6 +2767,12 @@ def _metric_text(name: str, value: Any, lang: str) -> str:
     if isinstance(value, str):
         if name == "threshold_source" and i18n.has(f"churn.source.{value}", lang):
             return i18n.t(f"churn.source.{value}", lang)
+        if name.endswith("status") and i18n.has(f"churn.status.{value}", lang):
+            return i18n.t(f"churn.status.{value}", lang)
+        if name.endswith("reason") and i18n.has(f"churn.reason.{value}", lang):
+            return i18n.t(f"churn.reason.{value}", lang)
+        if name == "at_risk_rule" and i18n.has(f"churn.at_risk_rule.{value}", lang):
+            return i18n.t(f"churn.at_risk_rule.{value}", lang)
         if name == "value_basis" and i18n.has(f"churn.basis.{value}", lang):
             return i18n.t(f"churn.basis.{value}", lang)
         if name == "model.name":
@@ -2330,13 +2806,15 @@ def metrics_table(metrics: Mapping[str, Any], lang: str = "en") -> pd.DataFrame:
 
 
 def describe_survival(table: pd.DataFrame, horizons: Sequence[int], lang: str = "en") -> str:
-    """S(t) of all spells at the horizons."""
+    """S(t) of all spells at the horizons (or that the history is too short to read any)."""
     row = table[table["group"] == "all"]
     if row.empty:
         row = table
     r = row.iloc[0]
     parts = [i18n.t("churn.survival_part", lang, share=_pct(r[f"S({h})"], 0), days=h)
              for h in horizons if pd.notna(r.get(f"S({h})"))]
+    if not parts:  # no spell followed as long as the shortest horizon yet
+        return i18n.t("churn.survival_too_short", lang, days=min(horizons))
     return i18n.t("churn.describe_survival", lang, parts=i18n.t("churn.list_sep", lang).join(parts))
 
 
@@ -2356,8 +2834,18 @@ def describe_logrank(result: Mapping[str, Any], lang: str = "en") -> str:
 
 
 def describe_at_risk(at_risk: pd.DataFrame, basis_note: str, currency: str = "CNY", lang: str = "en") -> str:
-    """How many active customers are at risk and how much value they carry (``basis_note`` from :func:`customer_value`)."""
+    """How many active customers are at risk and how much value they carry (``basis_note`` from :func:`customer_value`).
+
+    Without a model: how the at-risk customers were flagged (days since the last
+    purchase) and ranked (by value), and the value they hold.
+    """
     flagged = at_risk[at_risk["at_risk"]]
+    if len(at_risk) and not _has_model(at_risk):
+        return i18n.t(
+            "churn.describe_at_risk_recency", lang, flagged=f"{len(flagged):,}", active=f"{len(at_risk):,}",
+            share=_pct(len(flagged) / max(len(at_risk), 1)), value=i18n.format_money(float(flagged["value"].sum()),
+                                                                                      currency, lang),
+        ) + basis_note  # fmt: skip
     top = flagged.head(max(1, len(flagged) // 10))
     total = flagged["value_at_risk"].sum()
     share = top["value_at_risk"].sum() / total if total > 0 else math.nan

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from .. import i18n
-from ..churn import feature_label, group_label, model_label, value_band_label
+from ..churn import feature_label, group_label, model_label, unavailable, value_band_label
 from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
@@ -58,6 +58,16 @@ def _note(ax: Axes, text: str, title: str) -> Axes:
     return ax
 
 
+def _missing(ax: Axes | None, key: str, title: str, lang: str) -> Axes:
+    """A slim panel with the title and why there is nothing to draw (``churn.plot.<key>``)."""
+    return _note(get_ax(ax, (9, 1.4)), _t(key, lang), title)
+
+
+def _no_month(trend: pd.DataFrame) -> bool:
+    """No month of the trend has a complete base (the history is shorter than θ + 1 days before every month)."""
+    return unavailable(trend) is not None or not bool(trend["complete"].any())
+
+
 def _overall(trend: pd.DataFrame, months: int | None) -> pd.DataFrame:
     data = trend[trend["group"] == "all"].sort_values("month")
     return data.tail(months) if months else data
@@ -77,7 +87,11 @@ def plot_churn_trend(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
         Chart title; the catalog's in ``lang`` when omitted.
     lang
         Report language of the chart text.
+
+    When no month has a complete base yet, a slim panel says so instead.
     """
+    if _no_month(trend):
+        return _missing(ax, "no_complete_month", title or _t("trend_title", lang), lang)
     ax = get_ax(ax, (9, 3.6))
     data = _overall(trend, months)
     data = data[data["active_start"] > 0]
@@ -104,7 +118,9 @@ def plot_churn_trend(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
 
 def plot_churn_flows(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes | None = None,
                      title: str | None = None, lang: str = "en") -> Axes:
-    """Churned customers (down) and reactivated customers (up) per month."""
+    """Churned customers (down) and reactivated customers (up) per month (a note when no month is complete)."""
+    if _no_month(trend):
+        return _missing(ax, "no_complete_month", title or _t("flows_title", lang), lang)
     ax = get_ax(ax, (9, 3.4))
     data = _overall(trend, months)
     width = 20
@@ -120,7 +136,9 @@ def plot_churn_flows(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
 
 def plot_churned_revenue(trend: pd.DataFrame, *, months: int | None = 24, currency: str = "", ax: Axes | None = None,
                          title: str | None = None, lang: str = "en") -> Axes:
-    """Churned revenue per month: the churned customers' spend in their last 365 days."""
+    """Churned revenue per month: the churned customers' spend in their last 365 days (a note when no month is complete)."""
+    if _no_month(trend):
+        return _missing(ax, "no_complete_month", title or _t("revenue_title", lang), lang)
     ax = get_ax(ax, (9, 3.2))
     data = _overall(trend, months)
     colors = [BAD if c else NEUTRAL for c in data["complete"]]
@@ -149,6 +167,9 @@ def plot_churn_breakdown(breakdown: pd.DataFrame, *, by: str | None = None, ax: 
     """
     if title is None:
         title = _t(f"breakdown.{by}", lang) if i18n.has(f"churn.plot.breakdown.{by}", lang) else _t("breakdown_title", lang)
+    why = unavailable(breakdown)
+    if why is not None:  # no complete month, or every group too small to show
+        return _missing(ax, "too_few_groups" if why.code == "breakdown_too_few" else "no_complete_month", title, lang)
     data = breakdown[breakdown["group"] != "all"]
     total = breakdown.loc[breakdown["group"] == "all", "churn_rate"]
     ax = get_ax(ax, (9, max(2.4, 0.36 * len(data) + 1.2) if len(data) else 1.4))
@@ -173,7 +194,12 @@ def plot_churn_breakdown(breakdown: pd.DataFrame, *, by: str | None = None, ax: 
 
 def plot_model_curves(curves: pd.DataFrame, comparison: pd.DataFrame, *, kind: str = "roc", ax: Axes | None = None,
                       title: str | None = None, lang: str = "en") -> Axes:
-    """ROC (``kind="roc"``) or precision–recall (``kind="pr"``) curves of every score on the test cutoff."""
+    """ROC (``kind="roc"``) or precision–recall (``kind="pr"``) curves of every score on the test cutoff.
+
+    Without a model (empty tables) a slim panel says so instead; so do the other model charts.
+    """
+    if comparison.empty:
+        return _missing(ax, "no_model", title or _t("roc_title" if kind == "roc" else "pr_title", lang), lang)
     ax = get_ax(ax, (5.2, 4.6))
     metric = "roc_auc" if kind == "roc" else "pr_auc"
     values = comparison.set_index("model")[metric]
@@ -199,6 +225,8 @@ def plot_model_curves(curves: pd.DataFrame, comparison: pd.DataFrame, *, kind: s
 def plot_calibration(calibration: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
                      lang: str = "en") -> Axes:
     """Mean predicted probability against the observed churn share, by decile of the prediction."""
+    if calibration.empty:
+        return _missing(ax, "no_model", title or _t("calibration_title", lang), lang)
     ax = get_ax(ax, (5.2, 4.6))
     ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label=_t("perfect", lang))
     for model, part in calibration.groupby("model", sort=False):
@@ -217,6 +245,8 @@ def plot_calibration(calibration: pd.DataFrame, *, ax: Axes | None = None, title
 
 def plot_gains(lift: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
     """Share of all churners caught when contacting the top k deciles, per score."""
+    if lift.empty:
+        return _missing(ax, "no_model", title or _t("gains_title", lang), lang)
     ax = get_ax(ax, (5.2, 4.6))
     ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label=_t("random", lang))
     for model, part in lift.groupby("model", sort=False):
@@ -240,6 +270,8 @@ def plot_importance(importance: pd.DataFrame, *, top: int = 12, ax: Axes | None 
 
     Each bar is named by what the feature measures (:func:`repurchase.churn.feature_label`) in ``lang``.
     """
+    if importance.empty:
+        return _missing(ax, "no_model", title or _t("importance_title", lang), lang)
     data = importance.head(top).iloc[::-1]
     ax = get_ax(ax, (9, max(2.5, 0.34 * len(data) + 1)))
     labels = [feature_label(f, lang) for f in data["feature"]]
@@ -298,13 +330,16 @@ def plot_value_at_risk(summary: pd.DataFrame, *, currency: str = "", ax: Axes | 
     """Bars of the value at risk of the at-risk customers per frequency tier, split by value band.
 
     Tier and band names are shown in ``lang`` (the default tier names are translated).
+    Without a model (:func:`repurchase.churn.at_risk_summary` has ``value``
+    instead of ``value_at_risk``) the bars show the value of the at-risk customers.
     """
     from ..segments import frequency_tier_label
 
     ax = get_ax(ax, (9, 3.6))
+    col = "value_at_risk" if "value_at_risk" in summary.columns else "value"
     bands = [b for b in ("high", "mid", "low") if b in set(summary["value_band"])]
-    tiers = list(dict.fromkeys(summary.sort_values("value_at_risk", ascending=False)["frequency_tier"]))
-    table = summary.pivot_table(index="frequency_tier", columns="value_band", values="value_at_risk",
+    tiers = list(dict.fromkeys(summary.sort_values(col, ascending=False)["frequency_tier"]))
+    table = summary.pivot_table(index="frequency_tier", columns="value_band", values=col,
                                 aggfunc="sum", observed=True).reindex(index=tiers, columns=bands).fillna(0.0)
     colors = {"high": BAD, "mid": ACCENT, "low": NEUTRAL}
     left = np.zeros(len(table))
@@ -317,7 +352,9 @@ def plot_value_at_risk(summary: pd.DataFrame, *, currency: str = "", ax: Axes | 
     ax.invert_yaxis()
     ax.set_xlim(0, max(float(left.max()) if len(left) else 1.0, 1.0) * 1.18)
     ax.xaxis.set_major_formatter(lambda v, _: _tick(v, lang))
-    ax.set_xlabel(_t("risk_xlabel", lang, currency=_unit(currency)).strip())
-    ax.legend(loc="lower right", fontsize=9, frameon=False)
-    ax.set_title(title or _t("risk_title", lang))
+    risk = col == "value_at_risk"
+    ax.set_xlabel(_t("risk_xlabel" if risk else "value_xlabel", lang, currency=_unit(currency)).strip())
+    if bands:
+        ax.legend(loc="lower right", fontsize=9, frameon=False)
+    ax.set_title(title or _t("risk_title" if risk else "value_title", lang))
     return ax
