@@ -6,6 +6,7 @@ import importlib.metadata
 import json
 import math
 import warnings
+from pathlib import Path
 
 import matplotlib
 
@@ -598,7 +599,7 @@ def test_report_helpers_handle_missing_sources(cdnow, cdnow_result):
     table, text = lv.cac_report(res.clv, None)
     assert table.empty and "CLV:CAC is not shown" in text
     top = lv.top_customers(res.clv, 5)
-    assert len(top) == 5 and top["clv"].iloc[0] == export["clv"].iloc[0]
+    assert len(top) == 5 and round(top["clv"].iloc[0], 2) == export["clv"].iloc[0]  # the export rounds money to cents
     overview = lv.summary_overview(res.summary).set_index("item")["value"]
     assert overview["customers"] == "2,357"
     for text in (
@@ -731,3 +732,321 @@ def test_chart_text_in_chinese(cdnow, cdnow_result):
         ax = plots.plot_p_alive_matrix(lv.p_alive_matrix(fit, res.calibration), lang="zh")
         assert ax.get_title() == "按复购次数与购买跨度看活跃概率"
         plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- small or short data degrade gracefully
+
+
+def _tiny_client(repeaters: int = 4) -> pd.DataFrame:
+    """20 customers over two months (2026-09-01 .. 2026-10-31); the first ``repeaters`` buy once more 14 days later.
+
+    Customer i first buys on day 3·i (days 0 .. 57) for 20 + 10·i.
+    """
+    first = pd.Timestamp("2026-09-01")
+    rows = [(f"T{i:03d}", first + pd.Timedelta(days=3 * i), 20.0 + 10 * i) for i in range(20)]
+    rows += [(f"T{i:03d}", first + pd.Timedelta(days=3 * i + 14), 35.0) for i in range(repeaters)]
+    return pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"]).assign(
+        order_id=lambda d: [f"O{i}" for i in range(len(d))]
+    )
+
+
+def _uniform_client(seed: int = 0) -> pd.DataFrame:
+    """200 customers, 1 + Poisson(2) orders each on uniform days of a year, amounts uniform 20–800.
+
+    Spend varies as much within a customer as between customers, so Gamma-Gamma
+    ends at q ≈ 0.86 ≤ 1 (no finite mean spend) with this seed.
+    """
+    rng = np.random.default_rng(seed)
+    customer = np.repeat(np.arange(200), rng.poisson(2, 200) + 1)
+    day = rng.integers(0, 365, len(customer))
+    return pd.DataFrame({"customer_id": [f"U{c:03d}" for c in customer],
+                         "order_date": pd.Timestamp("2025-11-01") + pd.to_timedelta(day, "D"),
+                         "amount": rng.uniform(20, 800, len(customer))})  # fmt: skip
+
+
+def _every_report_call(res: lv.LifetimeValueResult, tx: pd.DataFrame, lang: str = "en") -> dict:
+    """Everything the notebook shows, called as the notebook calls it (no call may raise)."""
+    tracking = res.tracking_data(tx)
+    by_frequency = res.holdout_by_frequency()
+    histogram = res.period_transactions()
+    concentration = lv.value_concentration(res.clv, lang=lang)
+    return {
+        "status": res.describe_status(lang), "split": res.describe_split(lang), "overview": res.overview(lang),
+        "cal_fits": res.describe_fits("calibration", lang), "full_fits": res.describe_fits("full", lang),
+        "parameters": res.parameter_table(lang), "comparison": res.comparison_table(lang),
+        "choice": res.describe_choice(lang), "tracking": res.describe_tracking(tracking, lang),
+        "by_frequency": res.describe_holdout_by_frequency(by_frequency, lang),
+        "histogram": res.describe_period_transactions(histogram, lang), "p_alive": res.describe_p_alive(lang),
+        "p_alive_matrix": res.p_alive_matrix(), "spend": res.describe_spend("CNY", lang),
+        "spend_data": res.spend_distribution(), "clv": res.describe_clv(lang, "CNY"), "totals": res.clv_totals(lang),
+        "top": lv.display_table(lv.top_customers(res.clv, 10), lang), "concentration": concentration,
+        "concentration_text": lv.describe_concentration(concentration, lang), "groups": res.describe_groups(lang),
+        "cohorts": lv.group_report(res.clv, "cohort", lang=lang),
+        "heuristic": lv.heuristic_clv(tx, res.clv, period_end="2026-10-31", lang=lang),
+        "cac": lv.cac_report(res.clv, None, lang=lang), "export": lv.clv_export(res),
+        "metrics": json.loads(json.dumps(lv.lifetime_value_metrics(res))),
+        "frames": (tracking, by_frequency, histogram),
+    }  # fmt: skip
+
+
+def test_tiny_client_reports_no_clv_and_why():
+    """20 customers, 2 months, 4 repeat buyers: no model, no CLV; nothing raises and the report says why."""
+    tx = _tiny_client()
+    res = lv.run_lifetime_value(tx, LifetimeValueSettings(), period_end="2026-10-31")
+    assert res.status == "no_clv" and res.clv is None and res.model is None
+    # the root cause only: the shortened holdout and the calibration are moot without repeat buyers
+    assert res.reasons == ["few_repeaters"]
+    shown = _every_report_call(res, tx)
+    assert shown["status"] == (
+        "**No lifetime value for these data.** Only 4 of 20 customers have bought more than once (10 needed), so the "
+        "purchase models, P(alive) and CLV cannot be estimated. Wait for more history."
+    )
+    assert "see the note at the top" in shown["choice"] and "see the note at the top" in shown["clv"]
+    assert shown["parameters"].empty and shown["comparison"].empty and shown["totals"].empty
+    assert all(frame.empty for frame in shown["frames"]) and shown["p_alive_matrix"].empty
+    assert shown["cohorts"][0].empty and shown["cohorts"][1] == ""  # said once, by describe_groups
+    assert "see the note at the top" in shown["groups"] and "see the note at the top" in shown["cac"][1]
+    # 2 months: churn windows of 1 month measure nothing, so the heuristic is not available either
+    assert "not available for these data either" in shown["heuristic"][1]
+    m = shown["metrics"]
+    assert m["status"] == "no_clv" and m["reason"] == ["few_repeaters"]
+    assert m["clv_total"] is None and m["clv_total_low"] is None and m["selected_model"] is None
+    assert m["holdout"] == {"actual": None, "predicted": None} and m["models"]["gamma_gamma"] is None
+    assert m["customers"] == 20 and m["horizon_months"] == 12
+    export = shown["export"]
+    assert len(export) == 20 and list(export.columns) == ["customer_id", *lv.EXPORT_COLUMNS]
+    assert export["clv"].isna().all() and export["frequency"].sum() == 4
+    # in Chinese too
+    zh = res.describe_status("zh")
+    assert zh.startswith("**这些数据无法估计客户终身价值。**20 位客户中只有 4 位购买过不止一次")
+    assert not _english_words(zh)
+
+
+def test_short_history_with_a_small_holdout_does_not_raise():
+    """The reviewer's second case: holdout_weeks 4 on 2 months; 11 calibration customers, 4 repeat buyers.
+
+    Day 0 .. 2026-10-31 is 60 days; 4 weeks = 28 days ≤ half of 60, so the holdout is kept and the
+    calibration ends 2026-10-03 (customers i ≤ 10 have bought by then, T000 .. T003 twice).
+    """
+    res = lv.run_lifetime_value(_tiny_client(), LifetimeValueSettings(holdout_weeks=4), period_end="2026-10-31")
+    assert res.split.calibration_end == pd.Timestamp("2026-10-03") and res.split.requested_weeks is None
+    assert len(res.calibration) == 11 and (res.calibration["frequency_cal"] > 0).sum() == 4
+    assert res.status == "no_clv" and res.reasons == ["few_repeaters"]
+    text = res.describe_status() + res.describe_fits("calibration") + res.describe_fits("full")
+    assert "_" not in text.replace("lifetime_value", "")  # no private class names or codes in the report
+
+
+def test_holdout_longer_than_half_the_history_is_shortened_to_a_third():
+    # history 2026-09-01 .. 2026-10-31: 60 days; 26 weeks > 30 days → a third, int(60 / 3) = 20 days
+    split = lv.holdout_split("2026-10-31", holdout_weeks=26, history_start="2026-09-01")
+    assert split.calibration_end == pd.Timestamp("2026-10-11") and split.holdout_weeks == pytest.approx(20 / 7)
+    assert split.requested_weeks == 26 and split.history_weeks == pytest.approx(60 / 7)
+    assert "holdout_weeks 26 is more than half of the 8.6 weeks of history" in split.describe()
+    # 52 weeks of history: 26 weeks is exactly half, kept (the default runs unchanged)
+    kept = lv.holdout_split("2026-10-31", holdout_weeks=26, history_start=pd.Timestamp("2026-10-31") - pd.Timedelta(weeks=52))
+    assert kept.requested_weeks is None and kept.holdout_weeks == 26
+    # 20 days of history: a third is 6 days, under the 14 a holdout needs
+    with pytest.raises(lv.InsufficientData, match="too short for a holdout of at least 14 days"):
+        lv.holdout_split("2026-10-31", holdout_weeks=26, history_start="2026-10-11")
+    res = lv.run_lifetime_value(_tiny_client(repeaters=20), LifetimeValueSettings(bootstrap_draws=0),
+                                period_end="2026-10-31")  # fmt: skip
+    assert res.reasons[0] == "holdout_shortened" and res.split.calibration_end == pd.Timestamp("2026-10-11")
+    assert "shortened to 2.9 weeks" in res.describe_status()
+
+
+def test_uniform_spend_falls_back_to_the_observed_average():
+    """200 customers with uniform 20–800 lines: Gamma-Gamma q ≤ 1, so CLV uses each customer's own average spend."""
+    tx = _uniform_client()
+    res = lv.run_lifetime_value(tx, LifetimeValueSettings(), period_end="2026-10-31")
+    assert res.full_spend_fit.params["q"] <= 1
+    assert res.status == "fallback" and "spend_q_le_1" in res.reasons and res.clv is not None
+    c = res.clv.customers
+    assert res.clv.spend_basis == "observed"
+    # expected spend per purchase = total spend / purchase occasions (frequency + 1)
+    np.testing.assert_allclose(c["expected_spend"], c["total_value"] / (c["frequency"] + 1), rtol=1e-12)
+    assert np.isfinite(c["clv"]).all() and (c["clv"] > 0).all()
+    est, lo, hi = res.clv.total("clv")
+    assert est == pytest.approx(c["clv"].sum()) and lo < est < hi
+    shown = _every_report_call(res, tx)
+    assert "q = 0.86 ≤ 1" in shown["status"] and "own average spend per purchase" in shown["status"]
+    assert "own average spend per purchase" in shown["spend"] and "own average spend" in shown["clv"]
+    m = shown["metrics"]
+    assert m["status"] == "fallback" and "spend_q_le_1" in m["reason"] and m["clv_total"] == pytest.approx(est)
+    assert m["models_full"]["gamma_gamma"]["q"] <= 1  # the fit is recorded, and not used
+    assert set(m) == set(lv.lifetime_value_metrics(res)) and {"status", "reason"} <= set(m)
+    # called directly with the q ≤ 1 fit, the function still refuses, and names the way out
+    with pytest.raises(AnalysisError, match=r"q = 0\.\d+ ≤ 1 .*spend_fit=None"):
+        lv.customer_lifetime_value(res.summary, res.full_fit, res.full_spend_fit, draws=0)
+
+
+def test_observed_spend_clv_by_hand():
+    """spend_fit=None: CLV = margin × own mean spend per occasion × expected purchases (no discounting)."""
+    summary = pd.DataFrame({"customer_id": ["A", "B"], "frequency": [1.0, 0.0], "recency": [2.0, 0.0],
+                            "T": [4.0, 3.0], "monetary_value": [30.0, 0.0], "total_value": [40.0, 25.0]})  # fmt: skip
+    fit = lv.FitResult("bgnbd", {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}, {}, np.eye(4) * 0.01, 0.0, 2, 2)
+    clv = lv.customer_lifetime_value(summary, fit, None, horizon_months=6, discount_rate_annual=0.0, margin=0.5,
+                                     draws=0)  # fmt: skip
+    c = clv.customers.set_index("customer_id")
+    # A: (10 + 30) / 2 occasions = 20 per purchase; B: 25 from its one purchase
+    assert list(c["expected_spend"]) == [20.0, 25.0]
+    np.testing.assert_allclose(c["clv"], 0.5 * c["expected_spend"] * c["expected_purchases"], rtol=1e-12)
+    assert "own average spend per purchase" in clv.describe()
+
+
+def test_no_repeat_buyers_gives_no_clv():
+    one_timers = lv.simulate_transactions(300, seed=4).drop_duplicates("customer_id")
+    res = lv.run_lifetime_value(one_timers, LifetimeValueSettings())
+    assert res.status == "no_clv" and "few_repeaters" in res.reasons and res.clv is None
+    assert "Only 0 of 300 customers have bought more than once" in res.describe_status()
+    assert res.describe_spend() == "Only 0 repeat customers have a positive spend (10 needed for Gamma-Gamma)."
+    # the public class, not a private one, when the models are called directly
+    with pytest.raises(lv.InsufficientData, match="none of the 300 customers has a repeat purchase"):
+        lv.fit_model(lv.customer_summary(one_timers), "bgnbd")
+    empty = lv.run_lifetime_value(one_timers.iloc[:0], LifetimeValueSettings())
+    assert empty.status == "no_clv" and empty.reasons == ["no_transactions"]
+    assert lv.lifetime_value_metrics(empty)["customers"] == 0
+
+
+def test_dates_outside_the_data_skip_validation_and_say_so(cdnow):
+    """calibration_end before the first purchase: no holdout check, BG/NBD (the standard model) on all data."""
+    settings = LifetimeValueSettings(calibration_end="1996-06-30", holdout_end="1998-06-30", bootstrap_draws=0)
+    res = lv.run_lifetime_value(cdnow, settings, period_end="1998-06-30")
+    assert res.status == "fallback" and res.reasons == ["split_invalid"] and res.model == "bgnbd"
+    assert not res.validated and res.comparison.empty and res.clv is not None
+    assert "calibration_end 1996-06-30" in res.describe_status() and "1997-01-01 to 1998-06-30" in res.describe_status()
+    assert res.describe_choice().startswith("**Model used for predictions: BG/NBD.** BG/NBD is the standard model")
+    assert res.tracking_data(cdnow).empty and res.holdout_by_frequency().empty
+    histogram = res.period_transactions()  # without a holdout: all data and the refit
+    assert histogram.attrs["data"] == "full" and histogram.groupby("source")["customers"].sum()["actual"] == 2357
+    assert res.describe_period_transactions(histogram).startswith("Without a holdout, this check uses all data")
+    m = lv.lifetime_value_metrics(res)
+    assert m["holdout"] == {"actual": None, "predicted": None} and m["calibration_end"] is None
+    assert m["clv_total"] > 0 and m["reason"] == ["split_invalid"]
+    # empty tables draw nothing: the figure is closed, so the notebook cell stays blank
+    from repurchase.plots import lifetime_value as plv
+
+    open_before = plt.get_fignums()
+    plv.plot_tracking(res.tracking_data(cdnow))
+    plv.plot_holdout_by_frequency(res.holdout_by_frequency())
+    assert plt.get_fignums() == open_before
+
+
+def test_a_model_that_fails_is_replaced_and_reported(cdnow, monkeypatch):
+    """lifetime_value.model: pareto_nbd, but Pareto/NBD never converges: the holdout's best model is used."""
+    import lifetimes
+    from lifetimes.utils import ConvergenceError
+
+    def _never(self, *args, **kwargs):
+        raise ConvergenceError("The model did not converge.")
+
+    monkeypatch.setattr(lifetimes.ParetoNBDFitter, "_fit", _never)
+    settings = LifetimeValueSettings(calibration_start="1997-01-01", calibration_end=CAL_END, holdout_end=HOLDOUT_END,
+                                     model="pareto_nbd", bootstrap_draws=0)  # fmt: skip
+    res = lv.run_lifetime_value(cdnow, settings, period_end=HOLDOUT_END)
+    assert res.reasons == ["requested_failed"] and res.model in ("bgnbd", "mbgnbd") and res.validated
+    assert f"lifetime_value.model is Pareto/NBD, but it could not be fitted; {lv.model_label(res.model)}" in (
+        res.describe_status()
+    )
+    assert lv.lifetime_value_metrics(res)["selected_model"] == res.model
+
+
+def test_bgnbd_one_time_buyers_with_a_plus_b_below_one():
+    """a + b < 1 makes 2F1(r, b; a + b − 1; z) negative: the closed form holds, it must not become NaN.
+
+    Reference: Monte Carlo of E[(1 − e^{−λpt}) / p] with λ ~ Gamma(r, α + T), p ~ Beta(a, b)
+    (4M draws: 1.6743 ± 0.0004 for the first case; the closed form gives 1.67361).
+    """
+    params = {"r": 3.987, "alpha": 80.0, "a": 0.039, "b": 0.896}
+    value = lv.conditional_expected_purchases("bgnbd", params, 52.0, 0.0, 0.0, 40.0)
+    assert value == pytest.approx(1.67361, abs=1e-5)
+    # a one-time buyer aged T is a new customer with α + T (unconditional expectation)
+    shifted = {**params, "alpha": 120.0}
+    assert lv.expected_purchases("bgnbd", shifted, 52.0) == pytest.approx(value, rel=1e-12)
+    rng = np.random.default_rng(0)
+    n = 400_000
+    log_p = np.log(rng.gamma(params["a"] + 1, size=n)) + np.log(rng.random(n)) / params["a"]
+    log_p = log_p - np.logaddexp(log_p, np.log(rng.gamma(params["b"], size=n)))  # Beta(a, b) in log space
+    lam = rng.gamma(params["r"], 1 / 120.0, size=n)
+    p = np.exp(log_p)
+    draws = np.where(lam * p * 52 < 1e-12, lam * 52, -np.expm1(-lam * p * 52) / np.maximum(p, 1e-300))
+    assert abs(draws.mean() - value) < 4 * draws.std() / np.sqrt(n)
+
+
+def test_parameters_without_scientific_notation(cdnow_result):
+    assert lv.plain_number(825312.4) == "825,300"
+    assert lv.plain_number(6.2467) == "6.247" and lv.plain_number(0.2426, 3) == "0.243"
+    assert lv.plain_number(27354374.1) == "27,350,000" and lv.plain_number(999.96) == "1,000"
+    assert lv.plain_number(0.000012) == "< 0.0001" and lv.plain_number(0) == "0"
+    assert lv.plain_number(float("inf")) == "–" and lv.plain_number(float("nan")) == "–"
+    assert lv.plain_number(4.2e9) == "–"  # beyond a billion: not identified
+    table = cdnow_result.parameter_table()
+    cells = table[["ltv_estimate", "ltv_std_error", "ltv_ci95_low", "ltv_ci95_high"]].to_numpy().ravel()
+    assert not [c for c in cells if "e" in c.lower()]
+    bg = table[(table["ltv_model"] == "BG/NBD") & (table["ltv_fit"] == "calibration")].set_index("ltv_parameter")
+    assert bg.loc["r", "ltv_estimate"] == "0.2426" and bg.loc["α", "ltv_estimate"] == "4.414"
+
+
+def test_export_rounds_money_to_cents_and_probabilities_to_four_places(cdnow_result):
+    export = lv.clv_export(cdnow_result)
+    for col, places in (("clv", 2), ("clv_low", 2), ("expected_spend", 2), ("monetary_value", 2), ("past_value", 2),
+                        ("p_alive", 4), ("p_buy_again", 4), ("expected_purchases", 4)):  # fmt: skip
+        scaled = export[col].to_numpy() * 10**places
+        np.testing.assert_allclose(scaled, np.round(scaled), atol=1e-6, err_msg=col)
+    # same rows and order as the unrounded predictions
+    assert list(export["customer_id"]) == list(
+        cdnow_result.clv.customers.sort_values("clv", ascending=False)["customer_id"]
+    )
+
+
+@pytest.mark.render
+def test_notebook_renders_for_a_tiny_client_and_states_why(tmp_path):
+    """The lifetime-value notebook of a 20-customer, 2-month client renders and says why there is no CLV."""
+    import html as html_lib
+    import shutil
+
+    from repurchase.render import render_reports
+
+    root = Path(__file__).resolve().parents[1]
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    for name in ("01_cleaning.ipynb", "04_lifetime_value.ipynb"):
+        shutil.copy(root / "notebooks" / name, nbs / name)
+    _tiny_client().to_csv(tmp_path / "tx.csv", index=False)
+    params = tmp_path / "tiny.yaml"
+    params.write_text(f"""client: tiny
+title: Tiny client
+language: en
+currency: CNY
+period: 2026-10
+sources:
+  transactions:
+    path: {tmp_path / 'tx.csv'}
+    columns: {{customer_id: customer_id, order_id: order_id, order_date: order_date, amount: amount}}
+""", encoding="utf-8")
+    (outcome,) = render_reports([params], None, out=tmp_path / "reports", notebooks_dir=nbs)
+    assert outcome.ok, outcome.error
+    page = html_lib.unescape((outcome.report_dir / "04_lifetime_value.html").read_text(encoding="utf-8"))
+    assert "No lifetime value for these data." in page
+    assert "Only 4 of 20 customers have bought more than once (10 needed)" in page
+    assert "Traceback" not in page and 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no warning
+    metrics = json.loads((outcome.report_dir / "metrics.json").read_text(encoding="utf-8"))["lifetime_value"]
+    assert metrics["status"] == "no_clv" and metrics["clv_total"] is None
+    export = pd.read_csv(outcome.report_dir / "exports" / "clv.csv", encoding="utf-8-sig")
+    assert len(export) == 20 and export["clv"].isna().all()
+
+
+def test_every_notice_reads_in_chinese():
+    """What the data could not support is said in Chinese without English words (params keys aside)."""
+    import re
+
+    from repurchase import i18n
+
+    codes = [k.split(".")[-1] for k in i18n.catalog("zh") if k.startswith("lifetime_value.notice.")]
+    values = {"weeks": "2.6", "history": "7.9", "requested": "bgnbd", "model": "mbgnbd", "failed": "pareto_nbd",
+              "n": "4", "customers": "20", "min": "10", "q": "0.86", "valid": "12", "draws": "200",
+              "calibration_end": "2026-03-31", "holdout_end": "–", "first": "2026-09-01", "period_end": "2026-10-31"}
+    for code in codes:
+        text = lv.Notice(code, values, then="lifetime_value.spend_fallback").text("zh")
+        assert "{" not in text
+        words = _english_words(re.sub(r"\b[a-z_]+\.[a-z_]+\b|\b[a-z]+_[a-z_]+\b", "", text))
+        assert not words, (code, text)

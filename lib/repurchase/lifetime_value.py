@@ -14,6 +14,14 @@ here, vectorized:
 * :func:`compare_models` / :func:`select_model` validate on a holdout period.
 * :func:`customer_lifetime_value` predicts purchases, P(alive), P(buy again) and
   CLV with parametric-bootstrap intervals.
+* :func:`run_lifetime_value` runs it all and degrades gracefully on small or
+  short data: a holdout longer than half the history is shortened, validation
+  is skipped when it cannot be had, Gamma-Gamma without a finite mean spend is
+  replaced by each customer's observed average spend, and without a purchase
+  model there is no CLV. Each step not run as set is a :class:`Notice` (what,
+  why, what to do) that the report states at the top, and the result's methods
+  return the tables, sentences or empty frames the notebook shows, so its cells
+  need no branches (:func:`show` displays a table, a sentence or nothing).
 
 Definitions (stated in the report as well)
 ------------------------------------------
@@ -51,7 +59,7 @@ import math
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -70,9 +78,11 @@ __all__ = [
     "DiscountRate",
     "FitResult",
     "HoldoutSplit",
+    "InsufficientData",
     "LifetimeValueResult",
     "ModelChoice",
     "ModelFits",
+    "Notice",
     "SpendCheck",
     "calibration_holdout_summary",
     "cac_report",
@@ -107,6 +117,7 @@ __all__ = [
     "probability_buy_again",
     "run_lifetime_value",
     "select_model",
+    "show",
     "simulate_transactions",
     "spend_distribution",
     "spend_independence",
@@ -138,6 +149,17 @@ MODEL_LABELS: dict[str, str] = {
     "recency_only": "recency-only baseline",
 }
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+#: repeat customers a model needs: a purchase model, and Gamma-Gamma (repeat customers with a positive spend)
+MIN_REPEAT_CUSTOMERS = 10
+#: the holdout may take at most this share of the history (first purchase to holdout end) ...
+HOLDOUT_MAX_SHARE = 0.5
+#: ... a longer one is shortened to this share of it (whole days)
+HOLDOUT_SHORT_SHARE = 1 / 3
+#: a holdout shorter than this is no test: the models are then not validated
+MIN_HOLDOUT_DAYS = 14
+#: Nelder-Mead evaluations per Pareto/NBD optimisation; CDNOW and the demo clients need under 800, degenerate
+#: data can take 100,000 (minutes) without converging
+_PARETO_MAXFEV = 3000
 
 
 def model_label(model: str, lang: str = "en") -> str:
@@ -156,6 +178,25 @@ def _money(value: float, currency: str, lang: str) -> str:
     if value is None or not np.isfinite(value):
         return "–"
     return i18n.format_money(value, currency, lang) if currency else i18n.format_number(value, lang)
+
+
+class InsufficientData(AnalysisError):
+    """The data cannot support the step (too short, too few customers or repeat buyers): not a convergence problem.
+
+    :func:`run_lifetime_value` catches it and says in the report what was skipped and why.
+    """
+
+
+class _HistoryTooShort(InsufficientData):
+    """The history is too short for a holdout."""
+
+
+class _SpendUndefined(AnalysisError):
+    """Gamma-Gamma has no finite mean spend (q ≤ 1), or most bootstrap draws have none."""
+
+    def __init__(self, message: str, valid: int | None = None, draws: int | None = None):
+        super().__init__(message)
+        self.valid, self.draws = valid, draws
 
 
 # --------------------------------------------------------------------------- lifetimes, isolated
@@ -370,7 +411,7 @@ def customer_summary(
     unit = _unit_days(time_unit)
     occ = _occasions(transactions, customer_col, date_col, amount_col, start=start, end=observation_end)
     if len(occ.day) == 0:
-        raise AnalysisError(
+        raise InsufficientData(
             "no transactions fall in the summary window"
             + (f" {start} .. {observation_end}" if start is not None or observation_end is not None else "")
             + "; check the calibration dates in the params file (lifetime_value section)."
@@ -491,6 +532,11 @@ class HoldoutSplit:
     default_weeks
         The default holdout length in weeks when the params set no
         ``calibration_end``; None when they did.
+    requested_weeks
+        ``holdout_weeks`` as set, when it was more than half of the history and
+        the holdout was shortened to a third of it; None otherwise.
+    history_weeks
+        Weeks from the first purchase to the holdout end, when the holdout was shortened.
     """
 
     calibration_start: pd.Timestamp | None
@@ -498,6 +544,8 @@ class HoldoutSplit:
     holdout_end: pd.Timestamp
     source: str
     default_weeks: int | None = None
+    requested_weeks: float | None = None
+    history_weeks: float | None = None
 
     @property
     def holdout_weeks(self) -> float:
@@ -507,6 +555,9 @@ class HoldoutSplit:
         """Where the dates came from, in the report language."""
         if self.default_weeks is None:
             return i18n.t("lifetime_value.split_params", lang)
+        if self.requested_weeks is not None:
+            return i18n.t("lifetime_value.split_shortened", lang, requested=f"{self.requested_weeks:g}",
+                          history=f"{self.history_weeks:.1f}")  # fmt: skip
         return i18n.t("lifetime_value.split_default", lang, weeks=self.default_weeks)
 
     def describe(self, lang: str = "en") -> str:
@@ -530,6 +581,7 @@ def holdout_split(
     calibration_end: Any = None,
     holdout_end: Any = None,
     holdout_weeks: int = 26,
+    history_start: Any = None,
 ) -> HoldoutSplit:
     """Resolve the calibration/holdout dates.
 
@@ -542,6 +594,12 @@ def holdout_split(
     holdout_weeks
         Holdout length when ``calibration_end`` is not given: the holdout is the
         last ``holdout_weeks`` weeks before ``holdout_end``.
+    history_start
+        First purchase in the data (on or after ``calibration_start``). When
+        given and ``holdout_weeks`` is more than half of the history (first
+        purchase to ``holdout_end``), the holdout is shortened to a third of the
+        history (whole days), recorded in ``requested_weeks``. Without it the
+        holdout is never shortened.
 
     Returns
     -------
@@ -550,7 +608,9 @@ def holdout_split(
     Raises
     ------
     AnalysisError
-        When the dates are out of order or the holdout runs past the period end.
+        When the dates are out of order or the holdout runs past the period end;
+        :class:`InsufficientData` when a third of the history is shorter than
+        two weeks (too short for a holdout).
     """
     period_end = pd.Timestamp(period_end).normalize()
     h_end = period_end if holdout_end is None else pd.Timestamp(holdout_end).normalize()
@@ -559,15 +619,31 @@ def holdout_split(
             f"lifetime_value.holdout_end {h_end.date()} is after the period end {period_end.date()}: the holdout "
             "would not be fully observed. Set holdout_end on or before the period end, or report a later period."
         )
+    c_start = None if calibration_start is None else pd.Timestamp(calibration_start).normalize()
+    requested: float | None = None
+    history_weeks: float | None = None
     if calibration_end is None:
         c_end = h_end - pd.Timedelta(weeks=holdout_weeks)
         default_weeks: int | None = int(holdout_weeks)
+        if history_start is not None:
+            first = pd.Timestamp(history_start).normalize()
+            first = first if c_start is None else max(first, c_start)
+            history_days = (h_end - first).days
+            if holdout_weeks * 7 > HOLDOUT_MAX_SHARE * history_days:
+                days = int(history_days * HOLDOUT_SHORT_SHARE)
+                if days < MIN_HOLDOUT_DAYS:
+                    raise _HistoryTooShort(
+                        f"the history from {first.date()} to {h_end.date()} ({max(history_days, 0) / 7:.1f} weeks) is "
+                        f"too short for a holdout of at least {MIN_HOLDOUT_DAYS} days; the models cannot be validated "
+                        "until there is more history."
+                    )
+                c_end = h_end - pd.Timedelta(days=days)
+                requested, history_weeks = float(holdout_weeks), history_days / 7
         source = i18n.t("lifetime_value.split_default", "en", weeks=default_weeks)
     else:
         c_end = pd.Timestamp(calibration_end).normalize()
         default_weeks = None
         source = i18n.t("lifetime_value.split_params", "en")
-    c_start = None if calibration_start is None else pd.Timestamp(calibration_start).normalize()
     if c_end >= h_end:
         raise AnalysisError(
             f"calibration_end {c_end.date()} is not before holdout_end {h_end.date()}; "
@@ -578,7 +654,8 @@ def holdout_split(
             f"calibration_start {c_start.date()} is not before calibration_end {c_end.date()}; fix the dates "
             "in the lifetime_value section of the params file."
         )
-    return HoldoutSplit(c_start, c_end, h_end, source, default_weeks)
+    split = HoldoutSplit(c_start, c_end, h_end, source, default_weeks, requested, history_weeks)
+    return HoldoutSplit(c_start, c_end, h_end, split.source_text("en"), default_weeks, requested, history_weeks)
 
 
 # --------------------------------------------------------------------------- model formulas (vectorized)
@@ -590,16 +667,36 @@ def _p(params: Mapping[str, Any], names: Sequence[str]) -> list[np.ndarray]:
 
 def _log_hyp2f1(a: Any, b: Any, c: Any, z: Any) -> np.ndarray:
     """log 2F1(a, b; c; z) for 0 <= z < 1, falling back to Euler's transform where it overflows."""
+    return _signed_log_hyp2f1(a, b, c, z)[0]
+
+
+def _signed_log_hyp2f1(a: Any, b: Any, c: Any, z: Any) -> tuple[np.ndarray, np.ndarray]:
+    """log |2F1(a, b; c; z)| and the sign of 2F1, for 0 <= z < 1 (Euler's transform where it overflows).
+
+    2F1 is negative only for c < 0: BG/NBD one-time buyers when a + b < 1
+    (a strongly U-shaped dropout distribution), where the closed forms still hold.
+    """
     with np.errstate(all="ignore"):
-        direct = np.log(special.hyp2f1(a, b, c, z))
+        value = special.hyp2f1(a, b, c, z)
+        direct = np.log(np.abs(value))
+        sign = np.where(value < 0, -1.0, 1.0)
         bad = ~np.isfinite(direct)
         if np.any(bad):
             a, b, c, z = (np.broadcast_to(v, direct.shape)[bad] for v in (a, b, c, z))
             direct = np.array(direct, copy=True) if np.ndim(direct) else np.atleast_1d(direct)
-            direct[np.atleast_1d(bad)] = np.log(special.hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
+            sign = np.array(sign, copy=True) if np.ndim(sign) else np.atleast_1d(sign)
+            inner = special.hyp2f1(c - a, c - b, c, z)
+            direct[np.atleast_1d(bad)] = np.log(np.abs(inner)) + (c - a - b) * np.log1p(-z)
+            sign[np.atleast_1d(bad)] = np.where(inner < 0, -1.0, 1.0)
             if not np.ndim(bad):
-                direct = direct[0]
-    return direct
+                direct, sign = direct[0], sign[0]
+    return direct, sign
+
+
+def _one_minus(log_h: Any, sign: Any, log_k: Any) -> np.ndarray:
+    """1 − h·k from log |h|, the sign of h and log k (k > 0), accurate when h·k is close to 1."""
+    with np.errstate(all="ignore"):
+        return np.where(sign > 0, -np.expm1(log_h + log_k), 1.0 + np.exp(log_h + log_k))
 
 
 def _pareto_log_a0(r: Any, alpha: Any, s: Any, beta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
@@ -695,14 +792,14 @@ def conditional_expected_purchases(
             r, alpha, a, b = _p(params, PARAM_NAMES[model])
             z = t / (alpha + T + t)
             if model == "bgnbd":
-                log_h = _log_hyp2f1(r + x, b + x, a + b + x - 1, z)
+                log_h, sign = _signed_log_hyp2f1(r + x, b + x, a + b + x - 1, z)
                 first = (a + b + x - 1) / (a - 1)
                 denom = 1 + np.where(x > 0, a / (b + x - 1), 0.0) * ((alpha + T) / (alpha + tx)) ** (r + x)
             else:
-                log_h = _log_hyp2f1(r + x, b + x + 1, a + b + x, z)
+                log_h, sign = _signed_log_hyp2f1(r + x, b + x + 1, a + b + x, z)
                 first = (a + b + x) / (a - 1)
                 denom = 1 + (a / (b + x)) * ((alpha + T) / (alpha + tx)) ** (r + x)
-            second = -np.expm1(log_h + (r + x) * np.log((alpha + T) / (alpha + T + t)))
+            second = _one_minus(log_h, sign, (r + x) * np.log((alpha + T) / (alpha + T + t)))
             return first * second / denom
         if model == "pareto_nbd":
             r, alpha, s, beta = _p(params, PARAM_NAMES[model])
@@ -762,12 +859,12 @@ def expected_purchases(model: str, params: Mapping[str, Any], t: Any) -> np.ndar
     with np.errstate(all="ignore"):
         if model == "bgnbd":
             r, alpha, a, b = _p(params, PARAM_NAMES[model])
-            log_h = _log_hyp2f1(r, b, a + b - 1, t / (alpha + t))
-            return (a + b - 1) / (a - 1) * -np.expm1(log_h + r * np.log(alpha / (alpha + t)))
+            log_h, sign = _signed_log_hyp2f1(r, b, a + b - 1, t / (alpha + t))
+            return (a + b - 1) / (a - 1) * _one_minus(log_h, sign, r * np.log(alpha / (alpha + t)))
         if model == "mbgnbd":
             r, alpha, a, b = _p(params, PARAM_NAMES[model])
-            log_h = _log_hyp2f1(r, b + 1, a + b, t / (alpha + t))
-            return b / (a - 1) * -np.expm1(log_h + r * np.log(alpha / (alpha + t)))
+            log_h, sign = _signed_log_hyp2f1(r, b + 1, a + b, t / (alpha + t))
+            return b / (a - 1) * _one_minus(log_h, sign, r * np.log(alpha / (alpha + t)))
         if model == "pareto_nbd":
             r, alpha, s, beta = _p(params, PARAM_NAMES[model])
             log_y = np.log(beta / (beta + t))
@@ -902,15 +999,17 @@ class FitResult:
         names = list(self.params)
         est = np.array([self.params[n] for n in names])
         se = np.array([self.standard_errors[n] for n in names])
-        se_log = np.sqrt(np.diag(self.covariance_log))
+        with np.errstate(over="ignore"):  # a parameter the data do not bound: an infinite upper limit
+            se_log = np.sqrt(np.diag(self.covariance_log))
+            low, high = est * np.exp(-1.96 * se_log), est * np.exp(1.96 * se_log)
         return pd.DataFrame(
             {
                 "model": self.label,
                 "parameter": names,
                 "estimate": est,
                 "std_error": se,
-                "ci95_low": est * np.exp(-1.96 * se_log),
-                "ci95_high": est * np.exp(1.96 * se_log),
+                "ci95_low": low,
+                "ci95_high": high,
             }
         )
 
@@ -939,7 +1038,8 @@ class FitResult:
         names = list(self.params)
         mean = np.log([self.params[n] for n in names])
         z = rng.multivariate_normal(mean, self.covariance_log, size=draws, method="eigh")
-        return {n: np.exp(z[:, i]) for i, n in enumerate(names)}
+        with np.errstate(over="ignore"):  # parameters the data do not bound run off to infinity
+            return {n: np.exp(z[:, i]) for i, n in enumerate(names)}
 
 
 def _rfm_columns(summary: pd.DataFrame) -> tuple[str, str, str, str]:
@@ -953,13 +1053,9 @@ def _rfm_columns(summary: pd.DataFrame) -> tuple[str, str, str, str]:
     )
 
 
-class _DataProblem(AnalysisError):
-    """The summary itself is unusable: no model can be fitted (not a convergence problem)."""
-
-
 def _check_summary(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> None:
     if len(x) == 0:
-        raise _DataProblem("no customers to fit; check the calibration period and the data.")
+        raise InsufficientData("no customers to fit; check the calibration period and the data.")
     problems = []
     if np.any(~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(T)):
         problems.append("missing values in frequency, recency or T")
@@ -970,11 +1066,11 @@ def _check_summary(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> None:
     if np.any((x == 0) & (tx != 0)):
         problems.append("recency must be 0 for one-time buyers")
     if problems:
-        raise _DataProblem(
+        raise InsufficientData(
             "the summary is inconsistent (" + "; ".join(problems) + "); build it with customer_summary()."
         )
     if not np.any(x > 0):
-        raise _DataProblem(
+        raise InsufficientData(
             f"none of the {len(x):,} customers has a repeat purchase in the calibration period, so the "
             "purchase models cannot be fitted; use a longer calibration period (lifetime_value.calibration_end "
             "later, or holdout_weeks smaller)."
@@ -1043,13 +1139,16 @@ def _fit_once(
                 hess = np.asarray(fitter._hessian_, dtype=float) * total
             elif model == "pareto_nbd":
                 # deterministic start (lifetimes draws one at random), tight tolerance and
-                # one Nelder-Mead restart from the solution, as Nelder-Mead can stall
+                # one Nelder-Mead restart from the solution, as Nelder-Mead can stall; at most
+                # _PARETO_MAXFEV evaluations each, so degenerate data fail in seconds, not minutes
                 fitter = lt.ParetoNBDFitter(penalizer_coef=penalizer)
-                fitter.fit(*data, weights=weights, initial_params=np.ones(4), tol=1e-8, maxiter=20000)
+                fitter.fit(*data, weights=weights, initial_params=np.ones(4), tol=1e-8, maxiter=20000,
+                           maxfev=_PARETO_MAXFEV)
                 scale = fitter._scale
                 x0 = fitter.params_.to_numpy() * np.array([1.0, scale, 1.0, scale])
                 fitter = lt.ParetoNBDFitter(penalizer_coef=penalizer)
-                fitter.fit(*data, weights=weights, initial_params=x0, tol=1e-8, maxiter=20000)
+                fitter.fit(*data, weights=weights, initial_params=x0, tol=1e-8, maxiter=20000,
+                           maxfev=_PARETO_MAXFEV)
                 scale = fitter._scale
                 x, tx, T = data
                 mean_w = float(weights.mean())
@@ -1149,10 +1248,10 @@ def fit_model(
             raise AnalysisError(f"the summary lacks {m_col!r}; build it with amounts (amount_col).")
         m = summary[m_col].to_numpy(dtype=float)
         keep = (x > 0) & (m > 0)
-        if keep.sum() < 10:
-            raise AnalysisError(
+        if keep.sum() < MIN_REPEAT_CUSTOMERS:
+            raise InsufficientData(
                 f"only {int(keep.sum())} repeat customers have a positive spend; Gamma-Gamma needs more "
-                "(at least 10, ideally hundreds). Use a longer calibration period."
+                f"(at least {MIN_REPEAT_CUSTOMERS}, ideally hundreds). Use a longer calibration period."
             )
         n_zero = int(((x > 0) & (m <= 0)).sum())
         if n_zero:
@@ -1258,21 +1357,25 @@ def fit_transaction_models(
     AnalysisError
         When every model fails (the first failure's message is included).
     """
+    fits = _fit_models(summary, models, penalizer=penalizer, retry_penalizer=retry_penalizer, weighted=weighted)
+    if not fits.fits:
+        raise AnalysisError("no purchase model could be fitted: " + "; ".join(fits.failures.values()))
+    return fits
+
+
+def _fit_models(summary: pd.DataFrame, models: Sequence[str], **fit_kw: Any) -> ModelFits:
+    """Fit several transaction models; failures are recorded (possibly all of them), unusable data raise."""
     fits: dict[str, FitResult] = {}
     failures: dict[str, str] = {}
     for model in models:
         if model not in TRANSACTION_MODELS:
             raise AnalysisError(f"unknown transaction model {model!r}; use {', '.join(TRANSACTION_MODELS)}")
         try:
-            fits[model] = fit_model(
-                summary, model, penalizer=penalizer, retry_penalizer=retry_penalizer, weighted=weighted
-            )
-        except _DataProblem:
+            fits[model] = fit_model(summary, model, **fit_kw)
+        except InsufficientData:
             raise
         except AnalysisError as exc:
             failures[model] = str(exc)
-    if not fits:
-        raise AnalysisError("no purchase model could be fitted: " + "; ".join(failures.values()))
     return ModelFits(fits, failures)
 
 
@@ -1391,13 +1494,18 @@ class ModelChoice:
     requested
         ``lifetime_value.model`` in params (``auto`` or a model name).
     comparison
-        The holdout comparison the choice was made from.
+        The holdout comparison the choice was made from; None when the models
+        could not be validated on a holdout.
+    note
+        A :class:`Notice` added to the reason: why the model was taken without
+        a holdout check, or that the holdout's choice could not be refitted.
     """
 
     model: str
     reason: str
     requested: str = "auto"
     comparison: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    note: Notice | None = None
 
     @property
     def label(self) -> str:
@@ -1406,9 +1514,10 @@ class ModelChoice:
     def describe(self, lang: str = "en") -> str:
         """Why this model was chosen, in ``lang``."""
         if self.comparison is None:
-            return self.reason
+            return self.note.text(lang) if self.note is not None else self.reason
         models = self.comparison[self.comparison["model"].isin(TRANSACTION_MODELS)].set_index("model")
-        return _choice_reason(models, self.model, self.requested, lang)
+        text = _choice_reason(models, self.model, self.requested, lang)
+        return text if self.note is None else text + _sep(lang) + self.note.text(lang)
 
 
 def _choice_reason(models: pd.DataFrame, chosen: str, requested: str, lang: str) -> str:
@@ -1666,7 +1775,7 @@ def spend_independence(summary: pd.DataFrame, *, threshold: float = 0.3) -> Spen
     return SpendCheck(r, n, threshold, warn, check.describe("en"))
 
 
-def spend_distribution(summary: pd.DataFrame, spend_fit: FitResult, *, bins: int = 40) -> pd.DataFrame:
+def spend_distribution(summary: pd.DataFrame, spend_fit: FitResult | None, *, bins: int = 40) -> pd.DataFrame:
     """Observed vs fitted distribution of the mean spend per repeat occasion.
 
     The fitted density of a customer's mean spend z̄ given x repeat occasions is
@@ -1678,19 +1787,26 @@ def spend_distribution(summary: pd.DataFrame, spend_fit: FitResult, *, bins: int
     pandas.DataFrame
         Long format: ``source`` (``observed`` histogram density / ``Gamma-Gamma``),
         ``monetary_value`` (bin centre), ``density``, ``bin_width``. The range is
-        cut at the 99th percentile.
+        cut at the 99th percentile. Without ``spend_fit`` only the observed
+        histogram; without repeat customers with a positive spend, empty.
     """
     f_col, _, _, m_col = _rfm_columns(summary)
     x = summary[f_col].to_numpy(float)
     m = summary[m_col].to_numpy(float)
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]
+    if len(m) == 0:
+        return pd.DataFrame(columns=["source", "monetary_value", "density", "bin_width"])
     upper = float(np.quantile(m, 0.99))
     edges = np.linspace(0.0, upper, bins + 1)
     hist, _ = np.histogram(m, bins=edges)
     width = edges[1] - edges[0]
     centres = 0.5 * (edges[1:] + edges[:-1])
     observed = hist / (len(m) * width)
+    observed_frame = pd.DataFrame({"source": "observed", "monetary_value": centres, "density": observed,
+                                   "bin_width": width})  # fmt: skip
+    if spend_fit is None:
+        return observed_frame
     grid = np.linspace(width / 4, upper, 200)
     xs, counts = np.unique(x, return_counts=True)
     p, q, v = (spend_fit.params[k] for k in ("p", "q", "v"))
@@ -1702,7 +1818,7 @@ def spend_distribution(summary: pd.DataFrame, spend_fit: FitResult, *, bins: int
     fitted = (np.exp(log_f) * counts[:, None]).sum(axis=0) / counts.sum()
     return pd.concat(
         [
-            pd.DataFrame({"source": "observed", "monetary_value": centres, "density": observed, "bin_width": width}),
+            observed_frame,
             pd.DataFrame({"source": spend_fit.label, "monetary_value": grid, "density": fitted, "bin_width": np.nan}),
         ],
         ignore_index=True,
@@ -1747,6 +1863,9 @@ class ClvResult:
         and ``past_value`` (spend so far × margin).
     totals
         ``quantity`` (``clv``, ``expected_purchases``), ``estimate``, ``low``, ``high``.
+    spend_basis
+        ``gamma_gamma`` (expected spend from the Gamma-Gamma model) or
+        ``observed`` (each customer's own average spend per occasion so far).
     """
 
     customers: pd.DataFrame
@@ -1758,6 +1877,7 @@ class ClvResult:
     draws: int
     interval_level: float
     time_unit: str
+    spend_basis: str = "gamma_gamma"
 
     def total(self, quantity: str = "clv") -> tuple[float, float, float]:
         row = self.totals.set_index("quantity").loc[quantity]
@@ -1771,16 +1891,26 @@ class ClvResult:
             if self.margin < 1
             else i18n.t("lifetime_value.clv_basis_revenue", lang)
         )
+        key = "lifetime_value.clv_total" if self.spend_basis == "gamma_gamma" else "lifetime_value.clv_total_observed"
         text = i18n.t(
-            "lifetime_value.clv_total", lang, model=model_label(self.model, lang), months=f"{self.horizon_months:g}",
+            key, lang, model=model_label(self.model, lang), months=f"{self.horizon_months:g}",
             basis=basis, total=_money(est, currency, lang),
         )  # fmt: skip
-        if self.draws:
+        if self.draws and np.isfinite(lo) and np.isfinite(hi):
             text += i18n.t(
                 "lifetime_value.clv_interval", lang, level=f"{self.interval_level:.0%}", low=_money(lo, currency, lang),
                 high=_money(hi, currency, lang), draws=f"{self.draws:,}",
             )  # fmt: skip
+        elif self.draws:
+            text += i18n.t("lifetime_value.clv_interval_none", lang)
         return text + i18n.t("lifetime_value.sentence_end", lang) + _sep(lang) + self.discount.describe(lang)
+
+
+def _finite_quantiles(values: np.ndarray, levels: Sequence[float]) -> list[float]:
+    """Quantiles of bootstrap totals; NaN when a draw is not finite (the interval is then undefined)."""
+    if not np.all(np.isfinite(values)):
+        return [math.nan] * len(levels)
+    return np.quantile(values, levels).tolist()
 
 
 def _month_labels(dates: pd.Series) -> np.ndarray:
@@ -1816,7 +1946,7 @@ def _discounted_purchases(
 def customer_lifetime_value(
     summary: pd.DataFrame,
     transaction_fit: FitResult,
-    spend_fit: FitResult,
+    spend_fit: FitResult | None,
     *,
     horizon_months: float = 12,
     discount_rate_annual: float = 0.10,
@@ -1831,7 +1961,9 @@ def customer_lifetime_value(
 
     CLV = margin × E[spend per occasion] × Σ_m E[purchases in month m] / (1 + d_m)^m,
     with d_m = (1 + d_annual)^(1/12) − 1 and month m = (m − 1, m] × 30.4375 days.
-    E[spend] comes from Gamma-Gamma; E[purchases] from the transaction model,
+    E[spend] comes from Gamma-Gamma, or, with ``spend_fit=None``, is the
+    customer's own average spend per occasion so far (total value ÷ occasions,
+    no shrinkage to the population mean); E[purchases] from the transaction model,
     conditional on each customer's (x, t_x, T). Also: expected purchases in the
     horizon, P(alive) and P(buy again in the horizon) (see
     :func:`probability_buy_again`, meaningful for one-time buyers, whose BG/NBD
@@ -1842,14 +1974,20 @@ def customer_lifetime_value(
     independently); every customer's CLV and the totals are recomputed per draw,
     vectorized over draws (in chunks of at most ``memory_elements`` values), and
     the ``interval_level`` percentile interval is reported. It reflects parameter
-    uncertainty, not the randomness of an individual's purchases.
+    uncertainty, not the randomness of an individual's purchases. Draws that
+    overflow (a parameter the data do not bound) are left out; with fewer than
+    half of the draws usable, or a total that is not finite, the interval is
+    NaN (undefined) and :meth:`ClvResult.describe` says so.
 
     Parameters
     ----------
     summary
         From :func:`customer_summary` (to the period end).
     transaction_fit, spend_fit
-        Fits on that summary (transaction model and Gamma-Gamma).
+        Fits on that summary (transaction model and Gamma-Gamma). ``spend_fit``
+        None uses each customer's observed average spend (the fallback when
+        Gamma-Gamma cannot be fitted or has no finite mean); the interval then
+        covers the transaction model's uncertainty only.
     horizon_months
         Horizon in months (whole months).
     discount_rate_annual
@@ -1866,15 +2004,23 @@ def customer_lifetime_value(
     Returns
     -------
     ClvResult
+
+    Raises
+    ------
+    AnalysisError
+        For invalid settings, and when Gamma-Gamma has no finite mean spend
+        (q ≤ 1, or most bootstrap draws with q ≤ 1): pass ``spend_fit=None`` to
+        use the observed average spend instead.
     """
     if transaction_fit.model not in TRANSACTION_MODELS:
         raise AnalysisError(f"transaction_fit is {transaction_fit.model}; pass a BG/NBD, Pareto/NBD or MBG/NBD fit.")
-    if spend_fit.model != "gamma_gamma":
+    if spend_fit is not None and spend_fit.model != "gamma_gamma":
         raise AnalysisError(f"spend_fit is {spend_fit.model}; pass the Gamma-Gamma fit (fit_spend).")
-    if spend_fit.params["q"] <= 1:
-        raise AnalysisError(
+    if spend_fit is not None and spend_fit.params["q"] <= 1:
+        raise _SpendUndefined(
             f"Gamma-Gamma q = {spend_fit.params['q']:.2f} ≤ 1 means the fitted spend has no finite mean; remove or "
-            "cap outlier orders (bulk/B2B buyers) in cleaning and rerun."
+            "cap outlier orders (bulk/B2B buyers) in cleaning and rerun, or pass spend_fit=None to use each "
+            "customer's observed average spend."
         )
     if not 0 < margin <= 1:
         raise AnalysisError(f"margin {margin} must be in (0, 1], e.g. 0.35 for a 35% gross margin.")
@@ -1895,7 +2041,13 @@ def customer_lifetime_value(
     horizon = month_units * months
 
     purchases_u, disc_u = _discounted_purchases(model, tp, x, tx, T, month_units, months, discount.monthly)
-    spend = expected_spend(spend_fit.params, x_all, m_all)
+    if spend_fit is None:
+        total_col = "total_value_cal" if "total_value_cal" in summary else "total_value"
+        if total_col not in summary:
+            raise AnalysisError("the summary lacks total_value; build it with customer_summary() and amounts.")
+        spend = np.maximum(summary[total_col].to_numpy(float), 0.0) / (x_all + 1)
+    else:
+        spend = expected_spend(spend_fit.params, x_all, m_all)
     clv = margin * disc_u[row] * spend
     out = summary.copy()
     if "first_purchase" in out:
@@ -1916,54 +2068,75 @@ def customer_lifetime_value(
         lo_q, hi_q = (1 - interval_level) / 2, 1 - (1 - interval_level) / 2
         rng = np.random.default_rng(seed)
         tp_draws = transaction_fit.draw(draws, rng)
-        sp_draws = spend_fit.draw(draws, rng)
-        valid = sp_draws["q"] > 1
+        # a draw that overflows (a parameter the data do not bound runs off to infinity) is left out
+        valid = np.logical_and.reduce([np.isfinite(val) for val in tp_draws.values()])
+        if spend_fit is not None:
+            sp_draws = spend_fit.draw(draws, rng)
+            finite_mean = sp_draws["q"] > 1
+            n_finite = int(finite_mean.sum())
+            if n_finite < max(10, draws // 2):
+                raise _SpendUndefined(
+                    f"only {n_finite} of {draws} bootstrap draws of Gamma-Gamma have q > 1 (a finite mean spend): the "
+                    "spend model is too uncertain for intervals. Cap outlier orders in cleaning, set "
+                    "lifetime_value.bootstrap_draws: 0 to report CLV without intervals, or pass spend_fit=None to "
+                    "use each customer's observed average spend.",
+                    valid=n_finite, draws=draws,
+                )
+            valid &= finite_mean & np.logical_and.reduce([np.isfinite(val) for val in sp_draws.values()])
         n_valid = int(valid.sum())
-        if n_valid < max(10, draws // 2):
-            raise AnalysisError(
-                f"only {n_valid} of {draws} bootstrap draws of Gamma-Gamma have q > 1 (a finite mean spend): the "
-                "spend model is too uncertain for intervals. Cap outlier orders in cleaning, or set "
-                "lifetime_value.bootstrap_draws: 0 to report CLV without intervals."
-            )
         if n_valid < draws:
-            sp_draws = {k: v[valid] for k, v in sp_draws.items()}
-            tp_draws = {k: v[valid] for k, v in tp_draws.items()}
-        p, q, v = (sp_draws[k][:, None] for k in ("p", "q", "v"))
-        pop_mean = v * p / (q - 1)  # (D, 1)
-        order = np.argsort(row, kind="stable")  # customers grouped by distinct row
-        row_sorted = row[order]
-        bounds = np.searchsorted(row_sorted, np.arange(len(x) + 1))
-        chunk = max(1, memory_elements // max(1, n_valid * (months + 1)))
-        total_clv = np.zeros(n_valid)
-        total_purchases = np.zeros(n_valid)
-        clv_lo, clv_hi = np.empty(len(x_all)), np.empty(len(x_all))
-        pur_lo, pur_hi = np.empty(len(x)), np.empty(len(x))
-        td = {k: val[:, None] for k, val in tp_draws.items()}
-        for u0 in range(0, len(x), chunk):
-            u1 = min(len(x), u0 + chunk)
-            pur_d, disc_d = _discounted_purchases(
-                model, td, x[u0:u1], tx[u0:u1], T[u0:u1], month_units, months, discount.monthly
-            )  # (D, U_c)
-            pur_lo[u0:u1], pur_hi[u0:u1] = np.quantile(pur_d, [lo_q, hi_q], axis=0)
-            total_purchases += pur_d @ counts[u0:u1]
-            c0, c1 = bounds[u0], bounds[u1]
-            cust = order[c0:c1]
-            step = max(1, memory_elements // max(1, n_valid))
-            for k0 in range(0, len(cust), step):
-                idx = cust[k0 : k0 + step]
-                xi = x_all[idx][None, :]
-                weight = p * xi / (p * xi + q - 1)
-                spend_d = (1 - weight) * pop_mean + weight * m_all[idx][None, :]
-                clv_d = margin * disc_d[:, row[idx] - u0] * spend_d
-                total_clv += clv_d.sum(axis=1)
-                clv_lo[idx], clv_hi[idx] = np.quantile(clv_d, [lo_q, hi_q], axis=0)
-        out["expected_purchases_low"] = pur_lo[row]
-        out["expected_purchases_high"] = pur_hi[row]
-        out["clv_low"] = clv_lo
-        out["clv_high"] = clv_hi
-        totals["clv"][1:] = np.quantile(total_clv, [lo_q, hi_q]).tolist()
-        totals["expected_purchases"][1:] = np.quantile(total_purchases, [lo_q, hi_q]).tolist()
-        draws = n_valid
+            tp_draws = {k: val[valid] for k, val in tp_draws.items()}
+            if spend_fit is not None:
+                sp_draws = {k: val[valid] for k, val in sp_draws.items()}
+        if spend_fit is not None:
+            p, q, v = (sp_draws[k][:, None] for k in ("p", "q", "v"))
+            pop_mean = v * p / (q - 1)  # (D, 1)
+        if n_valid < max(10, draws // 2):  # too few usable draws: no interval (NaN), said in the report
+            for col in ("expected_purchases_low", "expected_purchases_high", "clv_low", "clv_high"):
+                out[col] = np.nan
+        else:
+            order = np.argsort(row, kind="stable")  # customers grouped by distinct row
+            row_sorted = row[order]
+            bounds = np.searchsorted(row_sorted, np.arange(len(x) + 1))
+            chunk = max(1, memory_elements // max(1, n_valid * (months + 1)))
+            total_clv = np.zeros(n_valid)
+            total_purchases = np.zeros(n_valid)
+            clv_lo, clv_hi = np.empty(len(x_all)), np.empty(len(x_all))
+            pur_lo, pur_hi = np.empty(len(x)), np.empty(len(x))
+            td = {k: val[:, None] for k, val in tp_draws.items()}
+            # parameters the data do not bound can draw values that overflow: their results are not finite,
+            # and an interval that includes them is reported as undefined (NaN), not as a number
+            with np.errstate(over="ignore", invalid="ignore"):
+                for u0 in range(0, len(x), chunk):
+                    u1 = min(len(x), u0 + chunk)
+                    pur_d, disc_d = _discounted_purchases(
+                        model, td, x[u0:u1], tx[u0:u1], T[u0:u1], month_units, months, discount.monthly
+                    )  # (D, U_c)
+                    pur_lo[u0:u1], pur_hi[u0:u1] = np.quantile(pur_d, [lo_q, hi_q], axis=0)
+                    total_purchases += pur_d @ counts[u0:u1]
+                    c0, c1 = bounds[u0], bounds[u1]
+                    cust = order[c0:c1]
+                    step = max(1, memory_elements // max(1, n_valid))
+                    for k0 in range(0, len(cust), step):
+                        idx = cust[k0 : k0 + step]
+                        if spend_fit is None:
+                            spend_d = spend[idx][None, :]
+                        else:
+                            xi = x_all[idx][None, :]
+                            weight = p * xi / (p * xi + q - 1)
+                            spend_d = (1 - weight) * pop_mean + weight * m_all[idx][None, :]
+                        clv_d = margin * disc_d[:, row[idx] - u0] * spend_d
+                        total_clv += clv_d.sum(axis=1)
+                        clv_lo[idx], clv_hi[idx] = np.quantile(clv_d, [lo_q, hi_q], axis=0)
+            for bound in (pur_lo, pur_hi, clv_lo, clv_hi):
+                bound[~np.isfinite(bound)] = np.nan
+            out["expected_purchases_low"] = pur_lo[row]
+            out["expected_purchases_high"] = pur_hi[row]
+            out["clv_low"] = clv_lo
+            out["clv_high"] = clv_hi
+            totals["clv"][1:] = _finite_quantiles(total_clv, [lo_q, hi_q])
+            totals["expected_purchases"][1:] = _finite_quantiles(total_purchases, [lo_q, hi_q])
+            draws = n_valid
     totals_frame = pd.DataFrame(
         [{"quantity": k, "estimate": v[0], "low": v[1], "high": v[2]} for k, v in totals.items()]
     )
@@ -1977,10 +2150,18 @@ def customer_lifetime_value(
         draws=draws,
         interval_level=interval_level,
         time_unit=transaction_fit.time_unit,
+        spend_basis="gamma_gamma" if spend_fit is not None else "observed",
     )
 
 
 # --------------------------------------------------------------------------- reading the results
+
+
+def _clv_frame(clv: pd.DataFrame | ClvResult | None) -> pd.DataFrame:
+    """Per-customer CLV rows of a ClvResult or a frame; an empty frame for None."""
+    if clv is None:
+        return pd.DataFrame(columns=["customer_id", "clv", "expected_purchases", "p_buy_again"])
+    return clv.customers if isinstance(clv, ClvResult) else clv
 
 
 def _top_label(share: float, lang: str) -> str:
@@ -1988,7 +2169,7 @@ def _top_label(share: float, lang: str) -> str:
 
 
 def value_concentration(
-    clv: pd.DataFrame | ClvResult, shares: Sequence[float] = (0.01, 0.05, 0.2), lang: str = "en"
+    clv: pd.DataFrame | ClvResult | None, shares: Sequence[float] = (0.01, 0.05, 0.2), lang: str = "en"
 ) -> pd.DataFrame:
     """Share of the total future value held by the top customers.
 
@@ -1996,9 +2177,12 @@ def value_concentration(
     -------
     pandas.DataFrame
         ``top`` (label in ``lang``: top 1% / 前 1%), ``top_share`` (fraction of
-        customers), ``customers``, ``clv`` (their total) and ``share_of_clv``.
+        customers), ``customers``, ``clv`` (their total) and ``share_of_clv``;
+        empty without a CLV (``clv`` None or no customers).
     """
-    frame = clv.customers if isinstance(clv, ClvResult) else clv
+    frame = _clv_frame(clv)
+    if frame.empty:
+        return pd.DataFrame(columns=["top", "top_share", "customers", "clv", "share_of_clv"])
     values = np.sort(frame["clv"].to_numpy(float))[::-1]
     total = values.sum()
     rows = []
@@ -2061,7 +2245,7 @@ def clv_by_group(
         ``share_of_clv``, ``expected_purchases``, ``p_buy_again_mean``, sorted by
         ``clv_total`` (cohorts chronologically).
     """
-    frame = clv.customers if isinstance(clv, ClvResult) else clv
+    frame = _clv_frame(clv)
     if by not in frame.columns:
         if groups is None or by not in groups.columns:
             raise AnalysisError(
@@ -2091,9 +2275,13 @@ def clv_by_group(
     return table[cols].reset_index(drop=True)
 
 
+#: shortest window (months) over which the heuristic measures churn
+_MIN_HEURISTIC_WINDOW = 3
+
+
 def heuristic_clv(
     transactions: pd.DataFrame,
-    clv: pd.DataFrame | ClvResult,
+    clv: pd.DataFrame | ClvResult | None,
     *,
     period_end: Any = None,
     margin: float = 1.0,
@@ -2112,6 +2300,8 @@ def heuristic_clv(
     to half the data span (whole months) when the data are shorter than two windows:
 
     * AOV = revenue ÷ occasions in the last window;
+    * windows shorter than 3 months do not measure churn (annualised, they are
+      noise): retention, lifespan and the heuristic CLV are then NaN;
     * purchases per year = occasions ÷ buyers in the last window, × 12 / window;
     * retention = share of the previous window's buyers who bought in the last one,
       annualised as retention^(12 / window); churn = 1 − annual retention;
@@ -2122,7 +2312,9 @@ def heuristic_clv(
       ρ the annual retention and H the horizon in years.
 
     The model CLV is averaged over the last window's buyers (the heuristic's base)
-    and over all customers.
+    and over all customers. Without a model CLV (``clv`` None) only the
+    heuristic rows are returned, and the reading says so; without transactions
+    the table is empty.
 
     ``currency`` and ``lang`` set how amounts and words read in the sentence and
     the ``quantity`` labels.
@@ -2132,13 +2324,14 @@ def heuristic_clv(
     (pandas.DataFrame, str)
         ``quantity``, ``value`` rows, and a plain-language reading of the gap.
     """
-    frame = clv.customers if isinstance(clv, ClvResult) else clv
+    frame = _clv_frame(clv)
     occ = _occasions(transactions, customer_col, date_col, amount_col, end=period_end)
     if len(occ.day) == 0:
-        raise AnalysisError("no transactions up to the period end; nothing to compare.")
+        return pd.DataFrame(columns=["quantity", "value"]), i18n.t("lifetime_value.heuristic_unavailable", lang)
     end_day = _to_day(period_end) if period_end is not None else int(occ.day.max())
     span_months = int((end_day - int(occ.day.min()) + 1) // DAYS_PER_MONTH)
     window = int(min(window_months, max(1, span_months // 2)))
+    measurable = window >= _MIN_HEURISTIC_WINDOW  # shorter windows, annualised, make churn noise
     w_days = int(round(window * DAYS_PER_MONTH))
     last = occ.day > end_day - w_days
     before = (occ.day > end_day - 2 * w_days) & ~last
@@ -2148,7 +2341,7 @@ def heuristic_clv(
     buyers_before = np.unique(occ.customer[before])
     aov = revenue / n_occ if n_occ else float("nan")
     per_year = n_occ / len(buyers_last) * 12 / window if len(buyers_last) else float("nan")
-    if len(buyers_before):
+    if len(buyers_before) and measurable:
         retention = float(np.isin(buyers_before, buyers_last).mean()) ** (12 / window)
     else:
         retention = float("nan")
@@ -2166,8 +2359,9 @@ def heuristic_clv(
     h_life = aov * per_year * lifespan * margin
     h_horizon = aov * per_year * active_years * margin
     active_ids = occ.ids.take(buyers_last)
-    model_active = float(frame.loc[frame[customer_col].isin(active_ids), "clv"].mean())
-    model_all = float(frame["clv"].mean())
+    has_model = not frame.empty
+    model_active = float(frame.loc[frame[customer_col].isin(active_ids), "clv"].mean()) if has_model else math.nan
+    model_all = float(frame["clv"].mean()) if has_model else math.nan
     months = f"{horizon_months:g}"
     rows = [
         ("window", float(window)),
@@ -2181,13 +2375,18 @@ def heuristic_clv(
         ("heuristic_horizon", h_horizon),
         ("model_active", model_active),
         ("model_all", model_all),
-    ]
+    ][: None if has_model else -2]
     table = pd.DataFrame(
         {"quantity": [i18n.t(f"lifetime_value.heuristic.{code}", lang, months=months) for code, _ in rows],
          "value": [value for _, value in rows]}
     )  # fmt: skip
     note = i18n.t("lifetime_value.heuristic_short_window", lang, window=window) if window < 12 else ""
-    if not np.isfinite(h_horizon) or not np.isfinite(model_active):
+    if not has_model and not np.isfinite(h_horizon):
+        reading = i18n.t("lifetime_value.heuristic_none", lang, months=_MIN_HEURISTIC_WINDOW)
+    elif not has_model:
+        reading = i18n.t("lifetime_value.heuristic_only", lang, heuristic=_money(h_horizon, currency, lang),
+                         months=months) + note  # fmt: skip
+    elif not np.isfinite(h_horizon) or not np.isfinite(model_active):
         reading = i18n.t("lifetime_value.heuristic_unavailable", lang)
     else:
         ratio = h_horizon / model_active if model_active > 0 else float("inf")
@@ -2275,10 +2474,10 @@ def summary_overview(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     repeat = x > 0
     rows = [
         ("customers", f"{len(summary):,}"),
-        ("repeat_customers", f"{int(repeat.sum()):,} ({repeat.mean():.1%})"),
+        ("repeat_customers", f"{int(repeat.sum()):,} ({repeat.mean():.1%})" if len(summary) else "0"),
         ("repeat_occasions", f"{int(x.sum()):,}"),
         ("repeat_per_customer", f"{x[repeat].mean():.2f}" if repeat.any() else "–"),
-        ("median_T", f"{summary[t_col].median():.1f}"),
+        ("median_T", f"{summary[t_col].median():.1f}" if len(summary) else "–"),
         ("median_recency", f"{summary.loc[repeat, r_col].median():.1f}" if repeat.any() else "–"),
         ("mean_repeat_value", f"{summary.loc[repeat, m_col].mean():,.2f}" if repeat.any() and m_col in summary else "–"),
     ]  # fmt: skip
@@ -2286,21 +2485,52 @@ def summary_overview(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame({"item": items, "value": [value for _, value in rows]})
 
 
-def clv_export(clv: ClvResult, *, customer_col: str = "customer_id") -> pd.DataFrame:
+#: decimals of the export: money to cents, probabilities, purchase counts and times to 4 places
+EXPORT_DECIMALS: dict[str, int] = {
+    "monetary_value": 2, "expected_spend": 2, "past_value": 2, "clv": 2, "clv_low": 2, "clv_high": 2,
+    "p_alive": 4, "p_buy_again": 4, "expected_purchases": 4, "expected_purchases_low": 4,
+    "expected_purchases_high": 4, "recency": 4, "T": 4,
+}  # fmt: skip
+
+
+def clv_export(clv: ClvResult | LifetimeValueResult | None, *, customer_col: str = "customer_id") -> pd.DataFrame:
     """Per-customer table for ``exports/clv.csv``: predictions, P(alive), P(buy again), CLV and its interval.
 
-    Sorted by CLV, highest first.
+    Sorted by CLV, highest first. Money is rounded to 2 decimals; probabilities,
+    expected purchases, recency and T to 4. Given a :class:`LifetimeValueResult`
+    without a CLV (no purchase model could be fitted), every customer of the
+    summary is listed with the same columns and empty predictions; given None,
+    the table is empty.
     """
-    frame = clv.customers
-    cols = [customer_col, *[c for c in EXPORT_COLUMNS if c in frame.columns]]
-    return frame[cols].sort_values("clv", ascending=False, ignore_index=True)
+    predictions = True
+    if isinstance(clv, LifetimeValueResult):
+        predictions = clv.clv is not None
+        frame = clv.clv.customers if predictions else clv.summary.copy()
+        if not predictions and "first_purchase" in frame and len(frame):
+            frame["cohort"] = _month_labels(frame["first_purchase"])
+    elif clv is None:
+        frame, predictions = pd.DataFrame(columns=[customer_col]), False
+    else:
+        frame = clv.customers
+    cols = [customer_col, *[c for c in EXPORT_COLUMNS if c in frame.columns or not predictions]]
+    if "clv" in frame:
+        frame = frame.sort_values("clv", ascending=False, ignore_index=True)
+    out = frame.reindex(columns=cols)
+    for col, decimals in EXPORT_DECIMALS.items():
+        if col in out and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].round(decimals)
+    return out
 
 
-def top_customers(clv: ClvResult, n: int = 10, *, customer_col: str = "customer_id") -> pd.DataFrame:
-    """The ``n`` customers with the highest CLV, with the columns a reader needs."""
+
+
+def top_customers(clv: ClvResult | None, n: int = 10, *, customer_col: str = "customer_id") -> pd.DataFrame:
+    """The ``n`` customers with the highest CLV, with the columns a reader needs (empty without a CLV)."""
     cols = [customer_col, "frequency", "recency", "T", "expected_purchases", "p_buy_again", "expected_spend", "clv",
             "clv_low", "clv_high"]  # fmt: skip
-    frame = clv.customers
+    frame = _clv_frame(clv)
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
     return frame[[c for c in cols if c in frame.columns]].nlargest(n, "clv").reset_index(drop=True)
 
 
@@ -2324,7 +2554,7 @@ GROUPS = ("cohort", "channel", "region", "store", "segment")
 
 
 def group_report(
-    clv: ClvResult,
+    clv: ClvResult | None,
     by: str,
     groups: pd.DataFrame | None = None,
     *,
@@ -2337,8 +2567,12 @@ def group_report(
 
     ``label`` names the grouping in the sentence (default: ``by``); ``cohort``,
     ``channel``, ``region``, ``store`` and ``segment`` are named in ``lang``.
-    Amounts in the sentence are in ``currency``.
+    Amounts in the sentence are in ``currency``. Without a CLV (``clv`` None)
+    the table is empty and the sentence too (the report says why once, see
+    :meth:`LifetimeValueResult.describe_groups`).
     """
+    if clv is None:
+        return pd.DataFrame(columns=[by, "customers", "clv_total", "clv_mean", "share_of_clv"]), ""
     frame = clv.customers
     name = _group_name(label or by, lang)
     available = by in frame.columns or (groups is not None and by in groups.columns)
@@ -2360,7 +2594,7 @@ def group_report(
 
 
 def cac_report(
-    clv: ClvResult,
+    clv: ClvResult | None,
     customers: pd.DataFrame | None,
     *,
     channel_col: str = "acquisition_channel",
@@ -2368,7 +2602,11 @@ def cac_report(
     customer_col: str = "customer_id",
     lang: str = "en",
 ) -> tuple[pd.DataFrame, str]:
-    """:func:`clv_to_cac` plus a reading in ``lang``; an empty table and a note without acquisition costs."""
+    """:func:`clv_to_cac` plus a reading in ``lang``; an empty table and a note without acquisition costs or CLV."""
+    if clv is None:
+        return pd.DataFrame(columns=[channel_col, "customers", "cac_mean", "clv_mean", "clv_to_cac"]), i18n.t(
+            "lifetime_value.skip.model", lang
+        )
     if customers is None or channel_col not in customers.columns or cost_col not in customers.columns:
         return pd.DataFrame(columns=[channel_col, "customers", "cac_mean", "clv_mean", "clv_to_cac"]), i18n.t(
             "lifetime_value.cac_missing", lang, channel_col=channel_col, cost_col=cost_col
@@ -2426,7 +2664,9 @@ def describe_holdout_by_frequency(data: pd.DataFrame, lang: str = "en") -> str:
 
 
 def describe_concentration(concentration: pd.DataFrame, lang: str = "en") -> str:
-    """Reading of the top-customer shares, in ``lang``."""
+    """Reading of the top-customer shares, in ``lang`` (that it is not available, for an empty table)."""
+    if concentration.empty:
+        return i18n.t("lifetime_value.skip.model", lang)
     parts = [
         i18n.t("lifetime_value.concentration_part", lang, top=_top_label(row.top_share, lang),
                share=f"{row.share_of_clv:.0%}")
@@ -2441,8 +2681,35 @@ def describe_spend(spend_fit: FitResult, check: SpendCheck, currency: str = "", 
     mean = v * p / (q - 1) if q > 1 else float("inf")
     return i18n.t(
         "lifetime_value.spend_reading", lang, customers=f"{spend_fit.n_customers:,}", mean=_money(mean, currency, lang),
-        p=f"{p:.2f}", q=f"{q:.2f}", v=f"{v:.2f}", check=check.describe(lang),
+        p=plain_number(p, 3), q=plain_number(q, 3), v=plain_number(v, 3), check=check.describe(lang),
     )  # fmt: skip
+
+
+def plain_number(value: Any, digits: int = 4) -> str:
+    """A number for a report without scientific notation: ``digits`` significant digits, thousands separated.
+
+    825312.4 → ``825,300``; 6.2467 → ``6.247``; 0.000012 → ``< 0.0001``; inf, NaN
+    or beyond a billion → ``–`` (not identified by the data: a parameter running
+    off to infinity, or an interval the data do not bound).
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(x) or abs(x) >= 1e9:
+        return "–"
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-4:
+        return "< 0.0001" if x > 0 else "> −0.0001"
+    magnitude = math.floor(math.log10(abs(x)))
+    if magnitude >= digits - 1:
+        return f"{round(x, digits - 1 - magnitude):,.0f}"
+    rounded = round(x, digits - 1 - magnitude)
+    if abs(rounded) >= 1000:  # 999.96 rounds to 1,000
+        return f"{rounded:,.0f}"
+    text = f"{rounded:.{digits - 1 - magnitude}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 #: report columns and their header keys (``col.ltv_*`` in the lifetime_value catalog); the
@@ -2629,20 +2896,80 @@ def simulate_transactions(
 # --------------------------------------------------------------------------- the whole analysis
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something the data could not support, stated in any report language.
+
+    Attributes
+    ----------
+    code
+        What happened (``few_repeaters``, ``holdout_shortened`` …). The catalog
+        text ``lifetime_value.notice.<code>`` says what could not be estimated,
+        why, and what the user can do.
+    values
+        The numbers and dates of the text; values under ``model``, ``failed``
+        and ``requested`` are model codes, named in the report language.
+    then
+        A catalog key appended to the text: the consequence (e.g. that CLV uses
+        the observed average spend instead).
+    """
+
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    then: str | None = None
+
+    def text(self, lang: str = "en") -> str:
+        """The notice in ``lang``."""
+        values = {k: model_label(v, lang) if k in _MODEL_VALUES else v for k, v in self.values.items()}
+        text = i18n.t(f"lifetime_value.notice.{self.code}", lang, **values)
+        return text if self.then is None else text + _sep(lang) + i18n.t(self.then, lang)
+
+
+_MODEL_VALUES = ("model", "failed", "requested")
+_COMPARISON_COLUMNS = [
+    "model", "label", "n_params", "log_likelihood", "aic", "bic", "holdout_actual", "holdout_predicted",
+    "holdout_error_pct", "mae", "rmse", "auc_buy_again", "penalizer", "retried",
+]  # fmt: skip
+
+
+def show(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
+    """Display a table or a sentence of the lifetime-value report, or nothing.
+
+    * None, an empty sentence or an empty table: nothing (None, so the cell shows
+      no output) — the report states once, at the top, what was skipped and why;
+    * a sentence: ``say`` (escaped; ``**bold**`` kept);
+    * a table: ``ctx.show_table(item, **kwargs)`` (IDs masked, headers in the
+      report language).
+
+    This lets the notebook run the same cells whatever the data support, without
+    branches.
+    """
+    from .report import say
+
+    if item is None:
+        return None
+    if isinstance(item, str):
+        return say("{text}", text=item) if item else None
+    return ctx.show_table(item, **kwargs) if len(item) else None
+
+
 @dataclass
 class LifetimeValueResult:
-    """Everything the lifetime-value report shows.
+    """Everything the lifetime-value report shows, and what the data could not support.
 
     Attributes
     ----------
     split
-        Calibration/holdout dates.
+        Calibration/holdout dates; None when the history is too short for a
+        holdout or the dates in params do not fit the data.
     calibration
-        Calibration/holdout summary.
+        Calibration/holdout summary (None without a split).
     fits, spend_fit
-        Calibration fits (transaction models, Gamma-Gamma).
+        Calibration fits (transaction models, Gamma-Gamma); empty / None when
+        the models could not be validated.
     comparison, choice
-        Holdout comparison and the model chosen for predictions.
+        Holdout comparison (empty without validation) and the model chosen for
+        predictions (None when no model could be fitted).
     summary
         Summary up to the period end.
     full_fits, full_spend_fit
@@ -2650,44 +2977,279 @@ class LifetimeValueResult:
     spend_check
         Frequency–spend correlation.
     clv
-        Predictions per customer and totals.
+        Predictions per customer and totals; None when no purchase model could
+        be fitted.
+    model
+        The transaction model used for predictions (None without one).
+    notices
+        What could not be estimated, why, what was done instead and what the
+        user can do (:meth:`describe_status`); empty when everything ran as set.
+    spend_notice, calibration_spend_notice
+        Why Gamma-Gamma is not used for CLV (full data) / was not fitted on the
+        calibration period; None when it was.
+    settings
+        The :class:`repurchase.params.LifetimeValueSettings` of the run.
     """
 
-    split: HoldoutSplit
-    calibration: pd.DataFrame
+    split: HoldoutSplit | None
+    calibration: pd.DataFrame | None
     fits: ModelFits
-    spend_fit: FitResult
+    spend_fit: FitResult | None
     comparison: pd.DataFrame
-    choice: ModelChoice
+    choice: ModelChoice | None
     summary: pd.DataFrame
     full_fits: ModelFits
-    full_spend_fit: FitResult
+    full_spend_fit: FitResult | None
     spend_check: SpendCheck
-    clv: ClvResult
+    clv: ClvResult | None
+    model: str | None = None
+    notices: tuple[Notice, ...] = ()
+    spend_notice: Notice | None = None
+    calibration_spend_notice: Notice | None = None
+    settings: Any = None
+
+    # -- state ------------------------------------------------------------------
 
     @property
-    def full_fit(self) -> FitResult:
-        """The refit of the chosen model."""
-        return self.full_fits[self.choice.model]
+    def status(self) -> str:
+        """``ok`` (everything as set), ``fallback`` (a CLV, with something skipped or replaced) or ``no_clv``."""
+        if not self.notices:
+            return "ok"
+        return "fallback" if self.clv is not None else "no_clv"
+
+    @property
+    def reasons(self) -> list[str]:
+        """The codes of the notices, e.g. ``["holdout_shortened", "spend_q_le_1"]``."""
+        return [n.code for n in self.notices]
+
+    @property
+    def validated(self) -> bool:
+        """True when the models were compared on a holdout."""
+        return bool(self.fits.fits) and not self.comparison.empty
+
+    @property
+    def full_fit(self) -> FitResult | None:
+        """The refit of the model used for predictions (None without one)."""
+        return self.full_fits.fits.get(self.model) if self.model else None
+
+    @property
+    def validated_fit(self) -> FitResult | None:
+        """The calibration fit of the model used for predictions (None without validation)."""
+        return self.fits.fits.get(self.model) if self.model and self.validated else None
+
+    def describe_status(self, lang: str = "en") -> str:
+        """What these data could not support, why, and what the user can do; empty when all ran as set."""
+        if not self.notices:
+            return ""
+        head = i18n.t("lifetime_value.status.no_clv" if self.clv is None else "lifetime_value.status.fallback", lang)
+        return f"**{head}**" + _sep(lang) + _sep(lang).join(n.text(lang) for n in self.notices)
+
+    # -- split and fits ---------------------------------------------------------
+
+    def describe_split(self, lang: str = "en") -> str:
+        """The calibration and holdout dates, or that there is no holdout check."""
+        skip = i18n.t("lifetime_value.skip.validation", lang)
+        if self.split is None:
+            return skip
+        return self.split.describe(lang) + ("" if self.validated else _sep(lang) + skip)
+
+    def overview(self, lang: str = "en") -> pd.DataFrame:
+        """The customer summary in a few lines (:func:`summary_overview`)."""
+        return summary_overview(self.summary, lang)
 
     def describe_fits(self, which: Literal["calibration", "full"] = "calibration", lang: str = "en") -> str:
         """How every fit went (transaction models, then Gamma-Gamma), in ``lang``.
 
         ``calibration``: the fits validated on the holdout; ``full``: the refits on
-        all data to the period end, which make the predictions.
+        all data to the period end, which make the predictions. Fits that were not
+        attempted say why.
         """
         if which not in ("calibration", "full"):
             raise AnalysisError(f"which is {which!r}; use 'calibration' or 'full'.")
-        fits, spend = (self.fits, self.spend_fit) if which == "calibration" else (self.full_fits, self.full_spend_fit)
-        return _sep(lang).join([*fits.describe(lang), spend.describe(lang)])
+        if which == "calibration":
+            fits, spend, notice, skip = self.fits, self.spend_fit, self.calibration_spend_notice, "validation"
+        else:
+            fits, spend, notice, skip = self.full_fits, self.full_spend_fit, self.spend_notice, "model"
+        if not fits.fits and not fits.failures:
+            return i18n.t(f"lifetime_value.skip.{skip}", lang)
+        lines = fits.describe(lang)
+        if spend is not None:
+            lines.append(spend.describe(lang))
+        elif notice is not None:
+            lines.append(notice.text(lang))
+        return _sep(lang).join(lines)
 
     def parameters(self) -> pd.DataFrame:
         """Calibration and full-data parameters with standard errors, side by side (tidy)."""
-        cal = pd.concat([self.fits.table(), self.spend_fit.table()], ignore_index=True).assign(fit="calibration")
-        full = pd.concat([self.full_fits.table(), self.full_spend_fit.table()], ignore_index=True).assign(
-            fit="all data to period end"
-        )
-        return pd.concat([cal, full], ignore_index=True)
+        parts = []
+        for fit_name, fits, spend in (("calibration", self.fits, self.spend_fit),
+                                      ("all data to period end", self.full_fits, self.full_spend_fit)):  # fmt: skip
+            tables = [f.table() for f in [*fits.fits.values(), spend] if f is not None]
+            if tables:
+                parts.append(pd.concat(tables, ignore_index=True).assign(fit=fit_name))
+        if not parts:
+            return pd.DataFrame(columns=["model", "parameter", "estimate", "std_error", "ci95_low", "ci95_high", "fit"])
+        return pd.concat(parts, ignore_index=True)
+
+    def parameter_table(self, lang: str = "en") -> pd.DataFrame:
+        """:meth:`parameters` as the report shows them: headers and names in ``lang``, numbers as text.
+
+        Numbers have no scientific notation (825,300, not 8.253e+05; see
+        :func:`plain_number`): 4 significant digits, 3 for standard errors;
+        intervals the data do not bound (infinite or undefined) read "–".
+        """
+        out = display_table(self.parameters(), lang)
+        for col, digits in (("ltv_estimate", 4), ("ltv_std_error", 3), ("ltv_ci95_low", 4), ("ltv_ci95_high", 4)):
+            out[col] = [plain_number(v, digits) for v in out[col]]
+        return out
+
+    def comparison_table(self, lang: str = "en") -> pd.DataFrame:
+        """The holdout comparison as the report shows it (empty without validation)."""
+        return display_table(self.comparison.drop(columns=["n_params", "rmse", "penalizer"]), lang)
+
+    def describe_choice(self, lang: str = "en") -> str:
+        """The model used for predictions and why, in ``lang``."""
+        if self.model is None or self.choice is None:
+            return i18n.t("lifetime_value.skip.model", lang)
+        head = i18n.t("lifetime_value.model_used", lang, model=model_label(self.model, lang))
+        return f"**{head}**" + _sep(lang) + self.choice.describe(lang)
+
+    # -- validation charts ------------------------------------------------------
+
+    def tracking_data(
+        self, transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "order_date"
+    ) -> pd.DataFrame:
+        """:func:`tracking_data` of the model used, or an empty table without validation."""
+        fit = self.validated_fit
+        if fit is None or self.split is None:
+            return pd.DataFrame(columns=["week", "week_start", "period", "actual", "predicted", "actual_cumulative",
+                                         "predicted_cumulative"])  # fmt: skip
+        return tracking_data(transactions, fit, self.split, customer_col=customer_col, date_col=date_col)
+
+    def describe_tracking(self, tracking: pd.DataFrame, lang: str = "en") -> str:
+        """:func:`describe_tracking`, or that there is no holdout check."""
+        fit = self.validated_fit
+        if fit is None or tracking.empty:
+            return i18n.t("lifetime_value.skip.validation", lang)
+        return describe_tracking(tracking, fit, lang)
+
+    def holdout_by_frequency(self, *, max_frequency: int = 7) -> pd.DataFrame:
+        """:func:`holdout_by_frequency` of every validated model (empty without validation)."""
+        if not self.validated or self.calibration is None:
+            return pd.DataFrame(columns=["frequency_cal", "bin", "customers", "source", "purchases"])
+        return holdout_by_frequency(self.calibration, self.fits, max_frequency=max_frequency)
+
+    def describe_holdout_by_frequency(self, data: pd.DataFrame, lang: str = "en") -> str:
+        """:func:`describe_holdout_by_frequency`, or that there is no holdout check."""
+        if data.empty:
+            return i18n.t("lifetime_value.skip.validation", lang)
+        return describe_holdout_by_frequency(data, lang)
+
+    def period_transactions(self, *, max_frequency: int = 7) -> pd.DataFrame:
+        """:func:`period_transactions` on the calibration period; on all data to the period end without a holdout.
+
+        ``attrs["data"]`` is ``calibration`` or ``full``; empty without a model.
+        """
+        fit, summary, data = self.validated_fit, self.calibration, "calibration"
+        if fit is None:
+            fit, summary, data = self.full_fit, self.summary, "full"
+        if fit is None or summary is None:
+            return pd.DataFrame(columns=["frequency", "bin", "source", "customers"])
+        table = period_transactions(summary, fit, max_frequency=max_frequency)
+        table.attrs["data"] = data
+        return table
+
+    def describe_period_transactions(self, hist: pd.DataFrame, lang: str = "en") -> str:
+        """:func:`describe_period_transactions`, saying when it reads all data (no holdout)."""
+        if hist.empty:
+            return i18n.t("lifetime_value.skip.model", lang)
+        text = describe_period_transactions(hist, lang)
+        if hist.attrs.get("data") == "full":
+            text = i18n.t("lifetime_value.histogram_full_data", lang) + _sep(lang) + text
+        return text
+
+    # -- P(alive), spend and CLV ------------------------------------------------
+
+    def p_alive_matrix(self, *, quantity: str = "p_alive") -> pd.DataFrame:
+        """:func:`p_alive_matrix` of the refit used for predictions (empty without a model)."""
+        if self.full_fit is None:
+            return pd.DataFrame(columns=["frequency", "recency", "value"])
+        return p_alive_matrix(self.full_fit, self.summary, quantity=quantity)
+
+    def describe_p_alive(self, lang: str = "en") -> str:
+        """Nothing when P(alive) is shown; that it is not available otherwise."""
+        return "" if self.full_fit is not None else i18n.t("lifetime_value.skip.model", lang)
+
+    def spend_distribution(self, *, bins: int = 40) -> pd.DataFrame:
+        """:func:`spend_distribution` on all data: the observed spread, with the Gamma-Gamma curve when fitted."""
+        return spend_distribution(self.summary, self.full_spend_fit, bins=bins)
+
+    def describe_spend(self, currency: str = "", lang: str = "en") -> str:
+        """Gamma-Gamma in one sentence with the independence check, or why it is not used, in ``lang``."""
+        if self.full_spend_fit is not None and self.spend_notice is None:
+            return describe_spend(self.full_spend_fit, self.spend_check, currency, lang)
+        parts = []
+        if self.spend_notice is not None:
+            then = self.clv is not None and self.clv.spend_basis == "observed"
+            parts.append(replace(self.spend_notice, then="lifetime_value.spend_fallback" if then else None).text(lang))
+        if self.spend_check.n_customers > 2 and np.isfinite(self.spend_check.correlation):
+            parts.append(self.spend_check.describe(lang))
+        return _sep(lang).join(parts)
+
+    def describe_clv(self, lang: str = "en", currency: str = "") -> str:
+        """:meth:`ClvResult.describe`, or that there is no CLV."""
+        if self.clv is None:
+            return i18n.t("lifetime_value.skip.model", lang)
+        return self.clv.describe(lang, currency)
+
+    def clv_totals(self, lang: str = "en") -> pd.DataFrame:
+        """CLV totals with their interval as the report shows them (empty without a CLV)."""
+        if self.clv is None:
+            return pd.DataFrame(columns=["ltv_quantity", "ltv_estimate", "ltv_low", "ltv_high"])
+        return display_table(self.clv.totals, lang)
+
+    def clv_customers(self) -> pd.DataFrame:
+        """Per-customer CLV (``ClvResult.customers``); an empty table without a CLV."""
+        return self.clv.customers if self.clv is not None else _clv_frame(None)
+
+    def describe_groups(self, lang: str = "en") -> str:
+        """Nothing when CLV by group is shown; that it is not available otherwise (said once for all groups)."""
+        return "" if self.clv is not None else i18n.t("lifetime_value.skip.model", lang)
+
+
+def _empty_summary(customer_col: str, time_unit: str, observation_end: Any) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            customer_col: pd.Series(dtype=object),
+            **{c: pd.Series(dtype=float) for c in ("frequency", "recency", "T", "monetary_value", "total_value")},
+            "first_purchase": pd.Series(dtype="datetime64[ns]"),
+            "last_purchase": pd.Series(dtype="datetime64[ns]"),
+        }
+    )
+    frame.attrs["time_unit"] = time_unit
+    frame.attrs["observation_end"] = None if observation_end is None or pd.isna(observation_end) else pd.Timestamp(
+        observation_end
+    )
+    return frame
+
+
+def _fit_spend_or_notice(summary: pd.DataFrame, fit_kw: Mapping[str, Any]) -> tuple[FitResult | None, Notice | None]:
+    """Gamma-Gamma on a summary, and why it cannot give the expected spend (None when it can)."""
+    try:
+        fit = fit_spend(summary, **fit_kw)
+    except InsufficientData:
+        f_col, _, _, m_col = _rfm_columns(summary)
+        n = int(((summary[f_col] > 0) & (summary[m_col] > 0)).sum())
+        return None, Notice("spend_few", {"n": f"{n:,}", "min": MIN_REPEAT_CUSTOMERS})
+    except AnalysisError:
+        return None, Notice("spend_failed")
+    if fit.params["q"] <= 1:
+        return fit, Notice("spend_q_le_1", {"q": f"{fit.params['q']:.2f}"})
+    return fit, None
+
+
+def _date(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else str(pd.Timestamp(value).date())
 
 
 def run_lifetime_value(
@@ -2700,12 +3262,28 @@ def run_lifetime_value(
     date_col: str = "order_date",
     amount_col: str = "amount",
 ) -> LifetimeValueResult:
-    """Run the lifetime-value analysis end to end.
+    """Run the lifetime-value analysis end to end, degrading gracefully where the data fall short.
 
     Steps: split → calibration summary → fit BG/NBD, Pareto/NBD, MBG/NBD and
     Gamma-Gamma → holdout comparison → choose the model (params, else lowest
     holdout MAE) → refit the models on all data to the period end → CLV with
     intervals.
+
+    When the data cannot support a step, the run goes on without it and records
+    a :class:`Notice` (what, why, what to do) instead of raising:
+
+    * ``holdout_weeks`` more than half of the history (first purchase to the
+      holdout end): the holdout is shortened to a third of the history; under
+      two weeks, or dates in params that do not fit the data, or fewer than
+      :data:`MIN_REPEAT_CUSTOMERS` repeat customers in calibration, or no model
+      fitting there: the models are not validated, and the model set in params,
+      else BG/NBD, makes the predictions;
+    * the model chosen on the holdout fails to refit on all data: the next best
+      one is used;
+    * fewer than :data:`MIN_REPEAT_CUSTOMERS` repeat customers, or no model that
+      fits even with the retry penalizer: no P(alive) and no CLV (``clv`` None);
+    * Gamma-Gamma not fitted, q ≤ 1 (no finite mean spend) or too uncertain for
+      the intervals: CLV uses each customer's observed average spend.
 
     Parameters
     ----------
@@ -2721,6 +3299,7 @@ def run_lifetime_value(
     Returns
     -------
     LifetimeValueResult
+        ``status`` is ``ok``, ``fallback`` or ``no_clv``; ``notices`` say why.
     """
     if settings is None:
         from .params import LifetimeValueSettings
@@ -2732,55 +3311,146 @@ def run_lifetime_value(
         period_end = transactions[date_col].max()
     if settings.model != "auto" and settings.model not in models:
         models = (*models, settings.model)
+    models = tuple(models)
     unit = settings.time_unit
-    split = holdout_split(
-        period_end,
-        calibration_start=settings.calibration_start,
-        calibration_end=settings.calibration_end,
-        holdout_end=settings.holdout_end,
-        holdout_weeks=settings.holdout_weeks,
-    )
     fit_kw = {"penalizer": settings.penalizer, "retry_penalizer": settings.retry_penalizer}
-    calibration = calibration_holdout_summary(
-        transactions, split.calibration_end, split.holdout_end, calibration_start=split.calibration_start,
-        time_unit=unit, amount_col=amount_col, **cols,
-    )  # fmt: skip
-    fits = fit_transaction_models(calibration, models, **fit_kw)
-    spend_fit = fit_spend(calibration, **fit_kw)
-    comparison = compare_models(calibration, fits)
-    choice = select_model(comparison, settings.model)
-    summary = customer_summary(
-        transactions, observation_end=period_end, start=split.calibration_start, time_unit=unit,
-        amount_col=amount_col, **cols,
-    )  # fmt: skip
-    full_fits = fit_transaction_models(summary, list(fits.fits), **fit_kw)
-    full_spend = fit_spend(summary, **fit_kw)
+    notices: list[Notice] = []
+    no_fits = ModelFits({})
+    empty_comparison = pd.DataFrame(columns=_COMPARISON_COLUMNS)
+    try:
+        if period_end is None or pd.isna(period_end):
+            raise InsufficientData("no transactions")
+        summary = customer_summary(
+            transactions, observation_end=period_end, start=settings.calibration_start, time_unit=unit,
+            amount_col=amount_col, **cols,
+        )  # fmt: skip
+    except InsufficientData:
+        summary = _empty_summary(customer_col, unit, period_end)
+        return LifetimeValueResult(
+            None, None, no_fits, None, empty_comparison, None, summary, no_fits, None, spend_independence(summary),
+            None, notices=(Notice("no_transactions"),), settings=settings,
+        )  # fmt: skip
+    first_purchase = summary["first_purchase"].min()
+    history = f"{(pd.Timestamp(period_end).normalize() - first_purchase).days / 7:.1f}"
+
+    # 1. the holdout: shortened when too long for the history, skipped when it cannot be had
+    split: HoldoutSplit | None = None
+    try:
+        split = holdout_split(
+            period_end, calibration_start=settings.calibration_start, calibration_end=settings.calibration_end,
+            holdout_end=settings.holdout_end, holdout_weeks=settings.holdout_weeks, history_start=first_purchase,
+        )  # fmt: skip
+    except _HistoryTooShort:
+        notices.append(Notice("history_too_short", {"weeks": history}))
+    except AnalysisError:  # dates in params that do not fit this period
+        notices.append(Notice("split_invalid", {
+            "calibration_end": _date(settings.calibration_end), "holdout_end": _date(settings.holdout_end),
+            "first": _date(first_purchase), "period_end": _date(period_end)}))  # fmt: skip
+    if split is not None and split.calibration_end < first_purchase:
+        notices.append(Notice("split_invalid", {
+            "calibration_end": _date(split.calibration_end), "holdout_end": _date(split.holdout_end),
+            "first": _date(first_purchase), "period_end": _date(period_end)}))  # fmt: skip
+        split = None
+    if split is not None and split.requested_weeks is not None:
+        notices.append(Notice("holdout_shortened", {
+            "requested": f"{split.requested_weeks:g}", "history": f"{split.history_weeks:.1f}",
+            "weeks": f"{split.holdout_weeks:.1f}"}))  # fmt: skip
+
+    # 2. validation on the holdout
+    calibration, fits, spend_fit, cal_spend_notice = None, no_fits, None, None
+    comparison, choice = empty_comparison, None
+    if split is not None:
+        calibration = calibration_holdout_summary(
+            transactions, split.calibration_end, split.holdout_end, calibration_start=split.calibration_start,
+            time_unit=unit, amount_col=amount_col, **cols,
+        )  # fmt: skip
+        repeaters = int((calibration["frequency_cal"] > 0).sum())
+        if repeaters < MIN_REPEAT_CUSTOMERS:
+            notices.append(Notice("calibration_few_repeaters", {
+                "n": f"{repeaters:,}", "customers": f"{len(calibration):,}", "min": MIN_REPEAT_CUSTOMERS}))  # fmt: skip
+        else:
+            fits = _fit_models(calibration, models, **fit_kw)
+            if not fits.fits:
+                notices.append(Notice("calibration_fit_failed"))
+            else:
+                spend_fit, cal_spend_notice = _fit_spend_or_notice(calibration, fit_kw)
+                comparison = compare_models(calibration, fits)
+                try:
+                    choice = select_model(comparison, settings.model)
+                except AnalysisError:  # the model set in params did not fit
+                    choice = select_model(comparison, "auto")
+                    notices.append(Notice("requested_failed", {"requested": settings.model, "model": choice.model}))
+
+    # 3. refits on all data to the period end, and the model used for predictions
+    full_fits = no_fits
+    repeaters = int((summary["frequency"] > 0).sum())
+    if repeaters < MIN_REPEAT_CUSTOMERS:
+        notices.append(Notice("few_repeaters", {
+            "n": f"{repeaters:,}", "customers": f"{len(summary):,}", "min": MIN_REPEAT_CUSTOMERS}))  # fmt: skip
+    else:
+        full_fits = _fit_models(summary, list(fits.fits) if fits.fits else list(models), **fit_kw)
+        if not full_fits.fits:
+            notices.append(Notice("fit_failed"))
+    model: str | None = None
+    if full_fits.fits and choice is not None:
+        ranked = comparison[comparison["model"].isin(TRANSACTION_MODELS)].sort_values("mae", kind="stable")
+        order = [choice.model, *[m for m in ranked["model"] if m != choice.model]]
+        model = next(m for m in order if m in full_fits.fits)
+        if model != choice.model:
+            note = Notice("refit_failed", {"failed": choice.model, "model": model})
+            notices.append(note)
+            choice = replace(choice, note=note)
+    elif full_fits.fits:
+        requested = settings.model
+        if requested != "auto" and requested in full_fits.fits:
+            model, code = requested, "choice_params"
+        elif "bgnbd" in full_fits.fits:
+            model, code = "bgnbd", "choice_standard"
+        else:
+            model, code = next(iter(full_fits.fits)), "choice_fallback"
+        if requested != "auto" and model != requested:
+            notices.append(Notice("requested_failed", {"requested": requested, "model": model}))
+        note = Notice(code, {"model": model})
+        choice = ModelChoice(model, note.text("en"), requested, None, note=note)
+
+    # 4. spend and CLV
+    full_spend, spend_notice = _fit_spend_or_notice(summary, fit_kw)
+    clv: ClvResult | None = None
+    if model is not None:
+        clv_kw = {
+            "horizon_months": settings.horizon_months, "discount_rate_annual": settings.discount_rate_annual,
+            "margin": settings.margin, "draws": settings.bootstrap_draws, "interval_level": settings.interval_level,
+            "seed": settings.random_seed, "customer_col": customer_col,
+        }  # fmt: skip
+        try:
+            clv = customer_lifetime_value(summary, full_fits[model], full_spend if spend_notice is None else None,
+                                          **clv_kw)  # fmt: skip
+        except _SpendUndefined as exc:  # most bootstrap draws of Gamma-Gamma have no finite mean
+            spend_notice = Notice("spend_uncertain", {"valid": f"{exc.valid:,}", "draws": f"{exc.draws:,}"})
+            clv = customer_lifetime_value(summary, full_fits[model], None, **clv_kw)
+        if spend_notice is not None:
+            notices.append(replace(spend_notice, then="lifetime_value.spend_fallback"))
+        if clv.draws and not np.all(np.isfinite(clv.total("clv")[1:])):
+            notices.append(Notice("interval_undefined"))
     spend_check = spend_independence(summary, threshold=settings.spend_correlation_warning)
-    clv = customer_lifetime_value(
-        summary,
-        full_fits[choice.model],
-        full_spend,
-        horizon_months=settings.horizon_months,
-        discount_rate_annual=settings.discount_rate_annual,
-        margin=settings.margin,
-        draws=settings.bootstrap_draws,
-        interval_level=settings.interval_level,
-        seed=settings.random_seed,
-        customer_col=customer_col,
-    )
+    if any(n.code == "few_repeaters" for n in notices):  # the root cause: the rest (holdout, calibration) is moot
+        notices = [n for n in notices if n.code not in ("holdout_shortened", "history_too_short", "split_invalid",
+                                                        "calibration_few_repeaters", "calibration_fit_failed")]
     return LifetimeValueResult(
-        split, calibration, fits, spend_fit, comparison, choice, summary, full_fits, full_spend, spend_check, clv
-    )
+        split, calibration, fits, spend_fit, comparison, choice, summary, full_fits, full_spend, spend_check, clv,
+        model=model, notices=tuple(notices), spend_notice=spend_notice, calibration_spend_notice=cal_spend_notice,
+        settings=settings,
+    )  # fmt: skip
 
 
-def _model_metrics(fits: ModelFits, spend_fit: FitResult) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
+def _model_metrics(fits: ModelFits, spend_fit: FitResult | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name in ("bgnbd", "pareto_nbd", "mbgnbd"):
         if name in fits.fits:
             fit = fits.fits[name]
             out[name] = {k: float(v) for k, v in fit.params.items()}
             out[name]["log_likelihood"] = float(fit.log_likelihood)
-    out["gamma_gamma"] = {k: float(v) for k, v in spend_fit.params.items()}
+    out["gamma_gamma"] = None if spend_fit is None else {k: float(v) for k, v in spend_fit.params.items()}
     return out
 
 
@@ -2795,30 +3465,44 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
     ``time_unit``, ``calibration_end``, ``holdout_end``, ``customers``,
     ``retried`` (models whose fit needed the retry penalizer) and
     ``spend_correlation``.
+
+    What the data could not support is null (a model that was not fitted, the
+    holdout figures without validation, CLV without a purchase model), and two
+    more keys say why: ``status`` (``fallback`` or ``no_clv``, see
+    :attr:`LifetimeValueResult.status`) and ``reason`` (the notice codes, e.g.
+    ``["history_too_short", "few_repeaters"]``). They are absent when everything
+    ran as set.
     """
-    row = result.comparison.set_index("model").loc[result.choice.model]
-    est, lo, hi = result.clv.total("clv")
 
     def _num(v: float) -> float | None:
-        return float(v) if np.isfinite(v) else None
+        return float(v) if v is not None and np.isfinite(v) else None
 
-    retried = sorted(
-        {f.model for f in [*result.fits.fits.values(), *result.full_fits.fits.values(), result.spend_fit,
-                           result.full_spend_fit] if f.retried}
-    )  # fmt: skip
-    return {
+    settings = result.settings
+    holdout: dict[str, float | None] = {"actual": None, "predicted": None}
+    if result.validated and result.model in set(result.comparison["model"]):
+        row = result.comparison.set_index("model").loc[result.model]
+        holdout = {"actual": float(row["holdout_actual"]), "predicted": float(row["holdout_predicted"])}
+    est, lo, hi = result.clv.total("clv") if result.clv is not None else (math.nan, math.nan, math.nan)
+    fits = [*result.fits.fits.values(), *result.full_fits.fits.values(), result.spend_fit, result.full_spend_fit]
+    retried = sorted({f.model for f in fits if f is not None and f.retried})
+    horizon = result.clv.horizon_months if result.clv is not None else getattr(settings, "horizon_months", math.nan)
+    metrics: dict[str, Any] = {
         "models": _model_metrics(result.fits, result.spend_fit),
         "models_full": _model_metrics(result.full_fits, result.full_spend_fit),
-        "selected_model": result.choice.model,
-        "holdout": {"actual": float(row["holdout_actual"]), "predicted": float(row["holdout_predicted"])},
-        "clv_total": float(est),
+        "selected_model": result.model,
+        "holdout": holdout,
+        "clv_total": _num(est),
         "clv_total_low": _num(lo),
         "clv_total_high": _num(hi),
-        "horizon_months": int(result.clv.horizon_months),
-        "time_unit": result.clv.time_unit,
-        "calibration_end": str(result.split.calibration_end.date()),
-        "holdout_end": str(result.split.holdout_end.date()),
+        "horizon_months": int(horizon) if np.isfinite(horizon) else None,
+        "time_unit": result.clv.time_unit if result.clv is not None else result.summary.attrs.get("time_unit"),
+        "calibration_end": str(result.split.calibration_end.date()) if result.split is not None else None,
+        "holdout_end": str(result.split.holdout_end.date()) if result.split is not None else None,
         "customers": int(len(result.summary)),
         "retried": retried,
         "spend_correlation": _num(result.spend_check.correlation),
     }
+    if result.status != "ok":
+        metrics["status"] = result.status
+        metrics["reason"] = result.reasons
+    return metrics

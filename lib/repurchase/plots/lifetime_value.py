@@ -5,10 +5,15 @@ Each function takes the tidy frame built by :mod:`repurchase.lifetime_value`
 the ``Axes``. Titles, labels and legends are in ``lang`` (``en`` or ``zh``, from
 the ``lifetime_value.plot.*`` catalog entries). Nothing here changes global
 matplotlib or seaborn state.
+
+When a frame is empty (the data could not support that part of the analysis:
+no holdout, no model, no CLV) and no ``ax`` was given, the new figure is closed
+again, so a notebook cell shows nothing; the report states the reason once.
 """
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -34,6 +39,16 @@ def _t(key: str, lang: str, **values: object) -> str:
     return i18n.t(f"lifetime_value.plot.{key}", lang, **values)
 
 
+def _start(data: pd.DataFrame | None, ax: Axes | None, figsize: tuple[float, float]) -> tuple[Axes, bool]:
+    """The axes to draw on, and whether there is anything to draw (a new figure is closed when there is not)."""
+    empty = data is None or len(data) == 0
+    if empty and ax is None:
+        new = get_ax(None, figsize)
+        plt.close(new.figure)  # nothing to show: keep the notebook output blank
+        return new, False
+    return get_ax(ax, figsize), not empty
+
+
 def _source(source: str, lang: str) -> str:
     """A ``source`` value as a legend entry: actual / observed in ``lang``, model names as they are."""
     return _t(source, lang) if source in ("actual", "observed") else str(source)
@@ -56,7 +71,9 @@ def plot_tracking(
     cumulative
         Cumulative totals instead of weekly counts.
     """
-    ax = get_ax(ax, (9, 4))
+    ax, drawable = _start(tracking, ax, (9, 4))
+    if not drawable:
+        return ax
     suffix = "_cumulative" if cumulative else ""
     dates = pd.to_datetime(tracking["week_start"])
     ax.plot(dates, tracking[f"actual{suffix}"], color=ACCENT, lw=1.6, label=_t("actual", lang))
@@ -83,7 +100,9 @@ def plot_holdout_by_frequency(
     data
         :func:`repurchase.lifetime_value.holdout_by_frequency` output.
     """
-    ax = get_ax(ax, (8, 4))
+    ax, drawable = _start(data, ax, (8, 4))
+    if not drawable:
+        return ax
     order = data.drop_duplicates("frequency_cal").sort_values("frequency_cal")["bin"].tolist()
     sources = list(dict.fromkeys(data["source"]))
     palette = {s: (ACCENT if s == "actual" else _PALETTE[1 + i % 4]) for i, s in enumerate(x for x in sources if x != "actual")}
@@ -116,7 +135,9 @@ def plot_period_transactions(
     data
         :func:`repurchase.lifetime_value.period_transactions` output.
     """
-    ax = get_ax(ax, (8, 4))
+    ax, drawable = _start(data, ax, (8, 4))
+    if not drawable:
+        return ax
     order = data.drop_duplicates("frequency").sort_values("frequency")["bin"].tolist()
     sources = list(dict.fromkeys(data["source"]))
     palette = {_source(s, lang): (ACCENT if s == "actual" else BAD) for s in sources}
@@ -146,7 +167,9 @@ def plot_p_alive_matrix(
     label
         Name of the probability; default P(alive) in ``lang``.
     """
-    ax = get_ax(ax, (9, 4.5))
+    ax, drawable = _start(matrix, ax, (9, 4.5))
+    if not drawable:
+        return ax
     label = label or _t("p_alive", lang)
     grid = matrix.pivot(index="frequency", columns="recency", values="value").sort_index(ascending=False)
     x_step = max(1, grid.shape[1] // 12)
@@ -179,7 +202,9 @@ def plot_clv_distribution(
     clv
         ``ClvResult.customers`` (column ``clv``).
     """
-    ax = get_ax(ax, (9, 4))
+    ax, drawable = _start(clv, ax, (9, 4))
+    if not drawable:
+        return ax
     values = clv["clv"].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     median, mean = (float(np.median(values)), float(values.mean())) if len(values) else (0.0, 0.0)
@@ -212,7 +237,9 @@ def plot_value_concentration(
     clv
         ``ClvResult.customers`` (column ``clv``).
     """
-    ax = get_ax(ax, (6, 4.5))
+    ax, drawable = _start(clv, ax, (6, 4.5))
+    if not drawable:
+        return ax
     values = np.sort(clv["clv"].to_numpy(dtype=float))[::-1]
     total = values.sum()
     share_customers = np.arange(1, len(values) + 1) / max(1, len(values))
@@ -244,7 +271,9 @@ def plot_spend_fit(
     spend
         :func:`repurchase.lifetime_value.spend_distribution` output.
     """
-    ax = get_ax(ax, (8, 4))
+    ax, drawable = _start(spend, ax, (8, 4))
+    if not drawable:
+        return ax
     observed = spend[spend["source"] == "observed"]
     fitted = spend[spend["source"] != "observed"]
     if len(observed):
