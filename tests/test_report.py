@@ -133,3 +133,16 @@ def test_a_period_after_the_data_is_refused(root):
     with pytest.raises(PeriodError, match=r"period 1998-07 starts after the last transaction \(1998-06-30\); the latest complete month is 1998-06"):
         datasets.resolve_period(params, "1998-07")
     assert datasets.resolve_period(params, "1997-03").label == "1997-03"
+
+
+def test_show_item_shows_tables_sentences_or_nothing():
+    from repurchase.report import show_item
+
+    class Ctx:
+        def show_table(self, frame, **kwargs):
+            return ("table", len(frame), kwargs)
+
+    assert show_item(Ctx(), None) is None and show_item(Ctx(), "") is None
+    assert show_item(Ctx(), pd.DataFrame({"a": []})) is None
+    assert show_item(Ctx(), pd.DataFrame({"a": [1, 2]}), caption="c") == ("table", 2, {"caption": "c"})
+    assert "&lt;b&gt;" in show_item(Ctx(), "<b>")._repr_html_()

@@ -397,16 +397,12 @@ def show(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
     This lets the notebook run the same cells whatever the data support, without
     branches.
     """
-    from .report import say
+    from .report import say, show_item
 
-    if item is None:
-        return None
-    if isinstance(item, str):
-        return say("{text}", text=item) if item else None
-    why = unavailable(item)
+    why = None if item is None or isinstance(item, str) else unavailable(item)
     if why is not None:
         return say("{text}", text=why.text(ctx.language))
-    return ctx.show_table(item, **kwargs) if len(item) else None
+    return show_item(ctx, item, **kwargs)
 
 
 def _safe_div(num: Any, den: Any) -> np.ndarray:

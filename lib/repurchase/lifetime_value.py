@@ -2942,15 +2942,11 @@ def show(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
       report language).
 
     This lets the notebook run the same cells whatever the data support, without
-    branches.
+    branches (see :func:`repurchase.report.show_item`).
     """
-    from .report import say
+    from .report import show_item
 
-    if item is None:
-        return None
-    if isinstance(item, str):
-        return say("{text}", text=item) if item else None
-    return ctx.show_table(item, **kwargs) if len(item) else None
+    return show_item(ctx, item, **kwargs)
 
 
 @dataclass

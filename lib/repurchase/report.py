@@ -358,6 +358,20 @@ def show_table(
     return HTMLTable(table, shown.to_string(index=False))
 
 
+def show_item(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
+    """Display a table or a sentence of a report, or nothing, so notebook cells need no branches.
+
+    * None, an empty sentence or an empty table: nothing (None: the cell shows no output);
+    * a sentence: :func:`say` (escaped; ``**bold**`` kept);
+    * a table: ``ctx.show_table(item, **kwargs)`` (IDs masked, headers in the report language).
+    """
+    if item is None:
+        return None
+    if isinstance(item, str):
+        return say("{text}", text=item) if item else None
+    return ctx.show_table(item, **kwargs) if len(item) else None
+
+
 def say(template: str, /, **values: Any) -> SafeMarkdown:
     """A sentence for the report: ``template`` is trusted, ``values`` are escaped.
 
