@@ -27,7 +27,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the pinned requirements (re-run when requirements.txt changes)
 
-$(DEMO_STAMP): $(STAMP) lib/repurchase/demo_data.py
+$(DEMO_STAMP): $(STAMP) $(wildcard lib/repurchase/demo/*.py)
 	$(PY) -m repurchase demo-data
 	@touch $(DEMO_STAMP)
 

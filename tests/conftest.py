@@ -23,7 +23,7 @@ def root() -> Path:
 def demo_data() -> Path:
     """The demo data under data/demo (written by `make test` / `make reports`; made here if missing)."""
     if not (DEMO_DIR / "online" / "transactions.csv").exists():
-        from repurchase.demo_data import write_demo_data
+        from repurchase.demo import write_demo_data
 
         write_demo_data(DEMO_DIR)
     return DEMO_DIR
@@ -32,7 +32,7 @@ def demo_data() -> Path:
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory, demo_data) -> dict:
     """Render every params/*.yaml once into a temporary reports folder (2 workers)."""
-    from repurchase.render import render_reports
+    from repurchase.publish.render import render_reports
 
     out = tmp_path_factory.mktemp("reports")
     outcomes = render_reports(ALL_PARAMS, None, jobs=2, out=out)

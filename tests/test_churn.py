@@ -22,7 +22,7 @@ from sklearn.metrics import roc_auc_score
 
 from repurchase import churn, plots
 from repurchase.cleaning import clean_transactions
-from repurchase.errors import AnalysisError
+from repurchase.core.errors import AnalysisError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -976,7 +976,7 @@ def test_annual_spend_value():
 
 
 def test_churn_settings_validate():
-    from repurchase.params import ChurnSettings
+    from repurchase.core.params import ChurnSettings
 
     with pytest.raises(ValueError, match="did you mean 'loyal/high'"):
         ChurnSettings(actions={"loyal/hihg": "x"})
@@ -1033,7 +1033,7 @@ def test_the_notebook_cells_run_for_a_tiny_new_client(tmp_path, extra):
 def test_the_churn_report_renders_for_a_tiny_new_client(tmp_path):
     import shutil
 
-    from repurchase.render import render_reports
+    from repurchase.publish.render import render_reports
 
     params = _tiny_client(tmp_path, "language: zh\n")
     notebooks = tmp_path / "notebooks"

@@ -19,7 +19,7 @@ from repurchase.cleaning import (
     parse_amounts,
     parse_dates,
 )
-from repurchase.params import CleaningSettings
+from repurchase.core.params import CleaningSettings
 
 
 def _raw(rows: list[tuple]) -> pd.DataFrame:

@@ -18,8 +18,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from repurchase.demo_data import HTML_JUNK_COMMENTS, MESSINESS_RATES, write_demo_data
-from repurchase.params import load_params
+from repurchase.demo import HTML_JUNK_COMMENTS, MESSINESS_RATES, write_demo_data
+from repurchase.core.params import load_params
 
 REPO = Path(__file__).resolve().parents[1]
 N_ONLINE = 4_000

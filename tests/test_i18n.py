@@ -9,7 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from repurchase import i18n
+from repurchase.core import i18n
+
+from repurchase.core import formatting
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -78,13 +80,13 @@ def test_localize_notebook_swaps_markdown():
      (2.5e6, "USD", "en", "$2.5M"), (999, "CNY", "en", "¥999"), (-12345, "CNY", "zh", "-¥1.2万"), (None, "CNY", "en", "–")],
 )
 def test_format_money(value, currency, lang, expected):
-    assert i18n.format_money(value, currency, lang) == expected
+    assert formatting.format_money(value, currency, lang) == expected
 
 
 def test_format_month_and_percent():
-    assert i18n.format_month("2026-10", "zh") == "2026年10月"
-    assert i18n.format_month("2026-10", "en") == "Oct 2026"
-    assert i18n.format_percent(0.2345) == "23.4%"
+    assert formatting.format_month("2026-10", "zh") == "2026年10月"
+    assert formatting.format_month("2026-10", "en") == "Oct 2026"
+    assert formatting.format_percent(0.2345) == "23.4%"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from repurchase import SourceError
-from repurchase.io import read_source, suggest_encoding
-from repurchase.params import SourceSpec
+from repurchase.cleaning.io import read_source, suggest_encoding
+from repurchase.core.params import SourceSpec
 
 ROWS = [("会员A", "2026-01-05", "\"￥1,200\""), ("会员B", "2026-02-01", "30")]
 COLS = {"customer_id": "会员ID", "order_date": "下单时间", "amount": "实付金额"}

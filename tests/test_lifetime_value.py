@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from repurchase import lifetime_value as lv
-from repurchase.errors import AnalysisError
-from repurchase.params import LifetimeValueSettings
+from repurchase.core.errors import AnalysisError
+from repurchase.core.params import LifetimeValueSettings
 
 CAL_END, HOLDOUT_END = "1997-09-30", "1998-06-30"
 
@@ -675,7 +675,7 @@ def test_english_sentences_keep_their_wording(cdnow_result):
 
 
 def test_report_tables_in_chinese(cdnow, cdnow_result):
-    from repurchase import i18n
+    from repurchase.core import i18n
 
     res = cdnow_result
     comparison = lv.display_table(res.comparison, "zh")
@@ -1004,7 +1004,7 @@ def test_notebook_renders_for_a_tiny_client_and_states_why(tmp_path):
     import html as html_lib
     import shutil
 
-    from repurchase.render import render_reports
+    from repurchase.publish.render import render_reports
 
     root = Path(__file__).resolve().parents[1]
     nbs = tmp_path / "notebooks"
@@ -1039,7 +1039,7 @@ def test_every_notice_reads_in_chinese():
     """What the data could not support is said in Chinese without English words (params keys aside)."""
     import re
 
-    from repurchase import i18n
+    from repurchase.core import i18n
 
     codes = [k.split(".")[-1] for k in i18n.catalog("zh") if k.startswith("lifetime_value.notice.")]
     values = {"weeks": "2.6", "history": "7.9", "requested": "bgnbd", "model": "mbgnbd", "failed": "pareto_nbd",

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from repurchase import overview as ov
-from repurchase.periods import Period
+from repurchase.publish import overview as ov
+from repurchase.core.periods import Period
 
 P = Period.from_label("2026-10")
 
@@ -113,7 +113,7 @@ def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
     import shutil
     from pathlib import Path
 
-    from repurchase.render import render_reports
+    from repurchase.publish.render import render_reports
 
     root = Path(__file__).resolve().parents[1]
     firsts = {"2026-05": ["a", "b"], "2026-06": ["c"], "2026-07": [], "2026-08": ["d", "e", "f"], "2026-09": ["g"],

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from repurchase import ParamsError, load_params
-from repurchase.params import Params
+from repurchase.core.params import Params
 
 GOOD = """
 client: acme

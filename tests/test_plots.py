@@ -44,7 +44,7 @@ def test_importing_plots_changes_no_global_state():
 
     # third-party imports (numpy, scipy, pyplot) add their own warning filters: import them first
     code = ("import matplotlib as mpl, pandas as pd, warnings, matplotlib.pyplot, seaborn, scipy.stats, nbformat; before=(dict(mpl.rcParams), len(warnings.filters), "
-            "pd.get_option('mode.chained_assignment')); import repurchase, repurchase.plots, repurchase.render, repurchase.cleaning, repurchase.datasets; "
+            "pd.get_option('mode.chained_assignment')); import repurchase, repurchase.plots, repurchase.publish.render, repurchase.cleaning, repurchase.cleaning.datasets; "
             "after=(dict(mpl.rcParams), len(warnings.filters), pd.get_option('mode.chained_assignment')); "
             "print(before == after)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

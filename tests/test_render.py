@@ -9,8 +9,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from repurchase.cli import main
-from repurchase.render import find_notebooks, render_reports
+from repurchase.publish.cli import main
+from repurchase.publish.render import find_notebooks, render_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = find_notebooks(ROOT / "notebooks")

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repurchase.errors import PeriodError
-from repurchase.periods import Period, expand_periods, latest_complete_month
-from repurchase.privacy import mask_ids
-from repurchase.report import open_report, say, show_table, to_jsonable
+from repurchase.core.errors import PeriodError
+from repurchase.core.periods import Period, expand_periods, latest_complete_month
+from repurchase.core.privacy import mask_ids
+from repurchase.core.files import to_jsonable
+from repurchase.report import open_report, say, show_table
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "</table>"]
 
@@ -108,7 +109,7 @@ def test_cache_is_rebuilt_when_the_source_changes(tmp_path):
 def test_database_source_is_reread_for_each_render(tmp_path, monkeypatch):
     import duckdb
 
-    from repurchase import datasets
+    from repurchase.cleaning import datasets
 
     (tmp_path / "params").mkdir()
     db = tmp_path / "shop.duckdb"
@@ -127,7 +128,8 @@ def test_database_source_is_reread_for_each_render(tmp_path, monkeypatch):
 
 
 def test_a_period_after_the_data_is_refused(root):
-    from repurchase import datasets, load_params
+    from repurchase import load_params
+    from repurchase.cleaning import datasets
 
     params = load_params(root / "params" / "cdnow.yaml")
     with pytest.raises(PeriodError, match=r"period 1998-07 starts after the last transaction \(1998-06-30\); the latest complete month is 1998-06"):

@@ -31,11 +31,11 @@ import pandas as pd
 import pytest
 
 import repurchase
-from repurchase import datasets
-from repurchase import repurchase as rp
-from repurchase.errors import AnalysisError
-from repurchase.params import RepurchaseSettings
-from repurchase.periods import Period
+from repurchase.cleaning import datasets
+from repurchase import kpis as rp
+from repurchase.core.errors import AnalysisError
+from repurchase.core.params import RepurchaseSettings
+from repurchase.core.periods import Period
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = Period.from_label("2024-03")
@@ -128,7 +128,7 @@ def test_occasion_errors(tx):
 
 
 def test_describe_occasion_states_refund_treatment():
-    from repurchase.params import CleaningSettings
+    from repurchase.core.params import CleaningSettings
 
     text = rp.describe_occasion(RepurchaseSettings(), CleaningSettings(refunds="net"))
     assert "distinct customer-day" in text and "netted" in text
@@ -641,7 +641,7 @@ def test_cdnow_master_matches_the_notes():
 
 def _demo_kinds() -> dict[str, str]:
     try:
-        from repurchase.demo_data import CATEGORIES
+        from repurchase.demo import CATEGORIES
     except ImportError:
         return {}
     kinds = {}
@@ -661,7 +661,7 @@ def test_demo_consumable_first_customers_repeat_more(client):
         pytest.skip(f"no demo data under {data_dir}: run `python -m repurchase demo-data` (make demo-data)")
     kinds = _demo_kinds()
     if not kinds:
-        pytest.skip("repurchase.demo_data.CATEGORIES does not expose category kinds")
+        pytest.skip("repurchase.demo.CATEGORIES does not expose category kinds")
     params = repurchase.load_params(params_path)
     period = datasets.resolve_period(params)
     tx = datasets.load_cleaning(params, period).clean
@@ -772,7 +772,7 @@ def _latin_left(text: str, data_values: set[str]) -> list[str]:
 
 
 def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
-    from repurchase.params import CleaningSettings
+    from repurchase.core.params import CleaningSettings
 
     data_values = set(tx["category"]) | set(tx["product_name"]) | {"Phone X"} | {"X"}
     s = RepurchaseSettings(n_day_windows=[30, 60])

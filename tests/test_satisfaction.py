@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repurchase import i18n
+from repurchase.core import i18n
 from repurchase import satisfaction as sat
-from repurchase.errors import AnalysisError
-from repurchase.params import SatisfactionSettings
-from repurchase.periods import Period
+from repurchase.core.errors import AnalysisError
+from repurchase.core.params import SatisfactionSettings
+from repurchase.core.periods import Period
 from repurchase.report import show_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -657,7 +657,7 @@ sources:
 def test_hostile_comments_render_as_literal_text_in_the_browser(tmp_path):
     import shutil
 
-    from repurchase.render import render_reports
+    from repurchase.publish.render import render_reports
 
     params = _hostile_client(tmp_path)
     nb_dir = tmp_path / "notebooks"

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repurchase import i18n
+from repurchase.core import i18n
 from repurchase import segments as sg
-from repurchase.errors import AnalysisError, DataError, ParamsError
-from repurchase.params import SegmentationSettings, load_params
-from repurchase.periods import Period
+from repurchase.core.errors import AnalysisError, DataError, ParamsError
+from repurchase.core.params import SegmentationSettings, load_params
+from repurchase.core.periods import Period
 
 # ---------------------------------------------------------------------------
 # fixture: five customers, report period 2024-01 (as of 2024-02-01, last day 2024-01-31)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import AnalysisError, DataError, ParamsError, RepurchaseError, SourceError
-from .params import Params, load_params
+from repurchase.core.errors import AnalysisError, DataError, ParamsError, RepurchaseError, SourceError
+from repurchase.core.params import Params, load_params
 
 __all__ = [
     "AnalysisError",

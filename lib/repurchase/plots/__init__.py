@@ -8,10 +8,10 @@ changes no global state; notebooks call :func:`use_report_style` explicitly.
 
 from __future__ import annotations
 
-from .style import *  # noqa: F401,F403
-from .cleaning import *  # noqa: F401,F403
-from .segments import *  # noqa: F401,F403
-from .satisfaction import *  # noqa: F401,F403
-from .churn import *  # noqa: F401,F403
-from .repurchase import *  # noqa: F401,F403
-from .lifetime_value import *  # noqa: F401,F403
+from repurchase.plots.style import *
+from repurchase.plots.cleaning import *
+from repurchase.plots.segments import *
+from repurchase.plots.satisfaction import *
+from repurchase.plots.churn import *
+from repurchase.plots.repurchase import *
+from repurchase.plots.lifetime_value import *

@@ -16,9 +16,11 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from .. import i18n
-from ..churn import feature_label, group_label, model_label, unavailable, value_band_label
-from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.churn import feature_label, group_label, model_label, unavailable, value_band_label
+from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
     "plot_calibration",
@@ -42,12 +44,12 @@ def _t(key: str, lang: str, **values) -> str:
 
 def _unit(currency: str) -> str:
     """The currency symbol in brackets for an axis label (¥ for CNY), or nothing."""
-    return f"({i18n.CURRENCY_SYMBOLS.get(currency.upper(), currency)})" if currency else ""
+    return f"({formatting.CURRENCY_SYMBOLS.get(currency.upper(), currency)})" if currency else ""
 
 
 def _tick(value: float, lang: str) -> str:
     """A compact axis tick: 2.5万 / 25K, without a trailing .0 (5万, not 5.0万)."""
-    text = i18n.format_number(value, lang, 1)
+    text = formatting.format_number(value, lang, 1)
     return re.sub(r"\.0(?=\D*$)", "", text) if not text[-1].isdigit() else text
 
 
@@ -333,7 +335,7 @@ def plot_value_at_risk(summary: pd.DataFrame, *, currency: str = "", ax: Axes | 
     Without a model (:func:`repurchase.churn.at_risk_summary` has ``value``
     instead of ``value_at_risk``) the bars show the value of the at-risk customers.
     """
-    from ..segments import frequency_tier_label
+    from repurchase.segments import frequency_tier_label
 
     ax = get_ax(ax, (9, 3.6))
     col = "value_at_risk" if "value_at_risk" in summary.columns else "value"
@@ -348,7 +350,7 @@ def plot_value_at_risk(summary: pd.DataFrame, *, currency: str = "", ax: Axes | 
                 label=_t("risk_band", lang, band=value_band_label(band, lang)))
         left += table[band].to_numpy()
     for y, v in enumerate(left):
-        ax.text(v, y, " " + i18n.format_number(v, lang), va="center", fontsize=9)
+        ax.text(v, y, " " + formatting.format_number(v, lang), va="center", fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, max(float(left.max()) if len(left) else 1.0, 1.0) * 1.18)
     ax.xaxis.set_major_formatter(lambda v, _: _tick(v, lang))

@@ -19,8 +19,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from .. import i18n
-from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+from repurchase.core import i18n
+from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
     "plot_clv_distribution",

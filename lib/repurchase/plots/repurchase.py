@@ -2,7 +2,7 @@
 
 Every chart takes ``lang`` (``en`` or ``zh``): titles, axis labels, legends and
 annotations come from the message catalog (``repurchase.plot.*``); months are
-written with :func:`repurchase.i18n.format_month`.
+written with :func:`repurchase.formatting.format_month`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .. import i18n
-from ..repurchase import group_label
-from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.kpis import group_label
+from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
     "plot_buyer_mix",
@@ -51,11 +53,11 @@ def _t(key: str, lang: str, **values) -> str:
 
 def _currency(currency: str) -> str:
     """`` (¥)`` after a money label, or nothing without a currency."""
-    return f" ({i18n.CURRENCY_SYMBOLS.get(currency.upper(), currency)})" if currency else ""
+    return f" ({formatting.CURRENCY_SYMBOLS.get(currency.upper(), currency)})" if currency else ""
 
 
 def _month(value, lang: str) -> str:
-    return i18n.format_month(pd.Timestamp(value).strftime("%Y-%m"), lang)
+    return formatting.format_month(pd.Timestamp(value).strftime("%Y-%m"), lang)
 
 
 def _empty(ax: Axes, message: str, title: str) -> Axes:
@@ -184,7 +186,7 @@ def plot_kpi_trend(monthly: pd.DataFrame, column: str = "revenue", *, months: in
         ax.plot(x, year_ago, ls="--", color=BAD, marker="o", ms=3, label=_t("same_month_last_year", lang))
         ax.legend(fontsize=8, loc="upper left", frameon=False)
     if currency:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: i18n.format_number(v, lang)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formatting.format_number(v, lang)))
     else:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     top = np.nanmax(np.r_[data[column].to_numpy(dtype=float), year_ago, 0.0])
@@ -386,7 +388,7 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, kind: str = "retention", left_c
     ax.grid(False)
     marked = set(left_censored or [])
     ax.set_yticks(np.arange(rows) + 0.5)
-    ax.set_yticklabels([i18n.format_month(c, lang) + (" *" if c in marked else "") for c in data.index],
+    ax.set_yticklabels([formatting.format_month(c, lang) + (" *" if c in marked else "") for c in data.index],
                        rotation=0, fontsize=8)
     ax.set_xlabel(_t("months_since_first", lang))
     ax.set_ylabel(_t("cohort_ylabel", lang))
@@ -413,7 +415,7 @@ def plot_cohort_revenue_curves(cohorts: pd.DataFrame, *, currency: str = "", max
     ax.plot(avg.index, avg["weighted"] / avg["size"], color=BAD, lw=3, label=_t("curves_average", lang))
     ax.set_xlabel(_t("months_since_first", lang))
     ax.set_ylabel(_t("curves_ylabel", lang, currency=_currency(currency)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: i18n.format_number(v, lang)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formatting.format_number(v, lang)))
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color=palette[0], lw=1))
     labels.append(_t("curves_cohorts", lang, first=_month(keep[0], lang), last=_month(keep[-1], lang)))

@@ -15,9 +15,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
-from .. import i18n
-from ..satisfaction import dimension_label, nps_group_label, quadrant_label
-from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+from repurchase.core import i18n
+from repurchase.satisfaction import dimension_label, nps_group_label, quadrant_label
+from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
     "GROUP_COLORS",

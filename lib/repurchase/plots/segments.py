@@ -10,9 +10,9 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
-from .. import i18n
-from ..segments import frequency_tier_label, member_tier_label
-from .style import ACCENT, BAD, GOOD, NEUTRAL, get_ax  # noqa: F401
+from repurchase.core import i18n
+from repurchase.segments import frequency_tier_label, member_tier_label
+from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
     "plot_frequency_tiers",

@@ -18,7 +18,6 @@ defined in one file only.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,15 +25,13 @@ from typing import Any, Iterable
 import pandas as pd
 import yaml
 
-from .errors import RepurchaseError
+from repurchase.core.errors import RepurchaseError
 
 LANGUAGES = ("en", "zh")
-CATALOG_DIR = Path(__file__).resolve().parent / "resources" / "i18n"
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "resources" / "i18n"
 #: keys built at run time from data values (``col.<column>``, ``rule.<rule>`` …);
 #: the catalog test checks that the part after the prefix occurs in the code
 DYNAMIC_PREFIXES = ("col.", "rule.", "rulename.", "outcome.", "metric.")
-CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class CatalogError(RepurchaseError):
@@ -110,48 +107,6 @@ def translate_values(values: pd.Series, prefix: str, lang: str) -> pd.Series:
     """Map codes (rule names, outcomes …) to their ``<prefix>.<code>`` text where one exists."""
     cat = catalog(lang)
     return values.map(lambda v: cat.get(f"{prefix}.{v}", v))
-
-
-# ---------------------------------------------------------------------------
-# locale formatting
-
-
-def format_number(value: float | int | None, lang: str = "en", digits: int = 1) -> str:
-    """Compact numbers: 12.3K / 4.5M in English, 1.2万 / 3.4亿 in Chinese."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    v = float(value)
-    a = abs(v)
-    # (from, divide by, unit): English keeps 1,234 whole and writes 12.3K from ten thousand on
-    units = ((1e8, 1e8, "亿"), (1e4, 1e4, "万")) if lang == "zh" else ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
-    for start, size, unit in units:
-        if a >= start:
-            return f"{v / size:,.{digits}f}{unit}"
-    return f"{v:,.0f}" if a >= 100 or v == int(v) else f"{v:,.{digits + 1}f}"
-
-
-def format_money(value: float | None, currency: str = "CNY", lang: str = "en", digits: int = 1) -> str:
-    """Money with its symbol and compact units, e.g. ¥1.2万 or ¥12.3K."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    symbol = CURRENCY_SYMBOLS.get(currency.upper(), currency + " ")
-    sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{format_number(abs(value), lang, digits)}"
-
-
-def format_percent(value: float | None, digits: int = 1) -> str:
-    """A share as a percentage, e.g. 0.234 -> 23.4%."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value * 100:.{digits}f}%"
-
-
-def format_month(label: str, lang: str = "en") -> str:
-    """``YYYY-MM`` as a month name: 2026年10月, or Oct 2026."""
-    year, month = label.split("-")[:2]
-    if lang == "zh":
-        return f"{int(year)}年{int(month)}月"
-    return f"{_MONTHS_EN[int(month) - 1]} {year}"
 
 
 # ---------------------------------------------------------------------------

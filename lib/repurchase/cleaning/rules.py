@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .errors import DataError
-from .params import CleaningSettings
+from repurchase.core import i18n
+from repurchase.core.errors import DataError
+from repurchase.core.params import CleaningSettings
 
 #: Every rule, in the order it runs: (rule, outcome, description)
 RULES: tuple[tuple[str, str, str], ...] = (

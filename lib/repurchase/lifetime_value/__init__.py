@@ -66,8 +66,10 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from . import i18n
-from .errors import AnalysisError
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.core.errors import AnalysisError
 
 __all__ = [
     "MODEL_LABELS",
@@ -177,7 +179,7 @@ def _money(value: float, currency: str, lang: str) -> str:
     """An amount in a sentence: ¥1.2万 / ¥12.3K with a currency, else a compact number."""
     if value is None or not np.isfinite(value):
         return "–"
-    return i18n.format_money(value, currency, lang) if currency else i18n.format_number(value, lang)
+    return formatting.format_money(value, currency, lang) if currency else formatting.format_number(value, lang)
 
 
 class InsufficientData(AnalysisError):
@@ -2545,7 +2547,7 @@ def _group_value(value: Any, by: str, lang: str) -> str:
     if value == "(none)":
         return i18n.t("lifetime_value.none", lang)
     if by == "cohort" and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
-        return i18n.format_month(value, lang)
+        return formatting.format_month(value, lang)
     return str(value)
 
 
@@ -2944,7 +2946,7 @@ def show(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
     This lets the notebook run the same cells whatever the data support, without
     branches (see :func:`repurchase.report.show_item`).
     """
-    from .report import show_item
+    from repurchase.report import show_item
 
     return show_item(ctx, item, **kwargs)
 
@@ -3298,7 +3300,7 @@ def run_lifetime_value(
         ``status`` is ``ok``, ``fallback`` or ``no_clv``; ``notices`` say why.
     """
     if settings is None:
-        from .params import LifetimeValueSettings
+        from repurchase.core.params import LifetimeValueSettings
 
         settings = LifetimeValueSettings()
     cols = {"customer_col": customer_col, "date_col": date_col}

@@ -11,9 +11,12 @@ import json
 import re
 from pathlib import Path
 
-from . import i18n
-from .overview import format_value, sparkline_svg
-from .report import write_text_atomic
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.core.formatting import format_value
+from repurchase.report.html import sparkline_svg
+from repurchase.core.files import write_text_atomic
 
 #: (section, key, unit) of the KPIs shown when a report recorded them; labels are ``kpi.<key>``;
 #: monthly figures of the report month, money in the client's currency
@@ -93,7 +96,7 @@ def write_index(out: Path) -> Path:
             )
             period = str(r.get("period", ""))
             rows.append(
-                f'<tr><td class="period">{html.escape(i18n.format_month(period, lang) if period else "")}</td>{cells}'
+                f'<tr><td class="period">{html.escape(formatting.format_month(period, lang) if period else "")}</td>{cells}'
                 f'<td class="links">{links}</td></tr>'
             )
         sections.append(

@@ -23,7 +23,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ParamsError
+from repurchase.core.errors import ParamsError
+from repurchase.core.schemes import BUILTIN_SCHEMES, rule_table_problems
+from repurchase.core.tiers import DEFAULT_FREQUENCY_TIERS
 
 #: Canonical transaction columns: required ones first.
 TRANSACTION_REQUIRED = ("customer_id", "order_date", "amount")
@@ -244,7 +246,7 @@ class SegmentationSettings(StrictModel):
         description="recommended action per segment or frequency tier (in the report language), replacing the default text",
     )
     frequency_tiers: dict[str, int] = Field(
-        default_factory=lambda: {"high": 4, "occasional": 2},
+        default_factory=lambda: dict(DEFAULT_FREQUENCY_TIERS),
         description="minimum occasions for each tier; everyone else is one-time",
     )
     tier_source: Literal["auto", "customers", "simulated"] = Field(
@@ -283,7 +285,7 @@ class SegmentationSettings(StrictModel):
 
     @model_validator(mode="after")
     def _check_segmentation(self) -> "SegmentationSettings":
-        from .segments import BUILTIN_SCHEMES, rule_table_problems  # lazy: the rule tables live with the analysis
+        from repurchase.segments import BUILTIN_SCHEMES, rule_table_problems
 
         problems: list[str] = []
         for name, rules in self.custom_schemes.items():

@@ -19,9 +19,13 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .periods import Period
-from .report import RichHTML as HTMLBlock
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.core.formatting import as_finite, format_change, format_value
+from repurchase.core.periods import Period
+from repurchase.report.html import sparkline_svg
+from repurchase.report import RichHTML as HTMLBlock
 
 #: (kpi, metrics section, metrics key, unit, better direction, trend key in repurchase.trend)
 KPI_SPECS: tuple[tuple[str, str, str, str, int, str | None], ...] = (
@@ -136,7 +140,7 @@ def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd
             elif trend_key and label in trend:
                 line.append(trend[label].get(trend_key))
             elif label in extra.get(kpi, {}):
-                line.append(_num(extra[kpi][label]))
+                line.append(as_finite(extra[kpi][label]))
             else:
                 line.append(_value(history.get(label) or {}, section, key))
         if prev is None and len(line) >= 2:
@@ -151,24 +155,13 @@ def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd
         cards[f"good_{which}"] = pd.Series([None if c is None or c == 0 else bool((c > 0) == (b > 0))
                                             for c, b in zip(changes, cards["better"])], dtype=object)
     for col in ("value", "prev_period", "prev_year"):
-        cards[col] = pd.Series([_num(v) for v in cards[col]], dtype=object)
+        cards[col] = pd.Series([as_finite(v) for v in cards[col]], dtype=object)
     return cards
-
-
-def _num(x: Any) -> float | None:
-    """A finite float, or None (for None, NaN and infinities)."""
-    if x is None:
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _change(value: float | None, ref: float | None, unit: str) -> float | None:
     """Points for rates (x100) and scores, relative change for counts and money."""
-    value, ref = _num(value), _num(ref)
+    value, ref = as_finite(value), as_finite(ref)
     if value is None or ref is None:
         return None
     if unit == "rate":
@@ -180,47 +173,6 @@ def _change(value: float | None, ref: float | None, unit: str) -> float | None:
 
 # ---------------------------------------------------------------------------
 # formatting
-
-
-def format_value(value: float | None, unit: str, currency: str, lang: str) -> str:
-    """A KPI value for a card: counts compact, money with symbol, rates in %, scores signed."""
-    value = _num(value)
-    if value is None:
-        return "–"
-    if unit == "money":
-        return i18n.format_money(value, currency, lang)
-    if unit == "rate":
-        return i18n.format_percent(value)
-    if unit == "score":
-        return f"{value:+.1f}"
-    return i18n.format_number(value, lang)
-
-
-def format_change(change: float | None, unit: str, lang: str) -> str:
-    """``▲ 2.1 pts`` / ``▼ 3.4%`` (points for rates and scores); ``–`` when unknown."""
-    change = _num(change)
-    if change is None:
-        return "–"
-    arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
-    if unit in ("rate", "score"):
-        return f"{arrow} {abs(change):.1f} {i18n.t('overview.points', lang)}"
-    return f"{arrow} {abs(change) * 100:.1f}%"
-
-
-def sparkline_svg(series: list[float | None], width: int = 120, height: int = 28, color: str = "#264653") -> str:
-    """A small inline SVG line of the series (gaps where None); empty when fewer than 2 values."""
-    pts = [(i, v) for i, v in enumerate(series) if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    if len(pts) < 2:
-        return ""
-    xs = np.array([p[0] for p in pts], dtype=float)
-    ys = np.array([p[1] for p in pts], dtype=float)
-    span = ys.max() - ys.min() or 1.0
-    px = 2 + xs / max(len(series) - 1, 1) * (width - 4)
-    py = height - 3 - (ys - ys.min()) / span * (height - 6)
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py))
-    return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
-            f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}"/>'
-            f'<circle cx="{px[-1]:.1f}" cy="{py[-1]:.1f}" r="2.4" fill="{color}"/></svg>')
 
 
 _CARD_CSS = """<style>
@@ -236,8 +188,8 @@ _CARD_CSS = """<style>
 
 def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) -> HTMLBlock:
     """KPI cards as HTML: value, change vs last month and last year (coloured by whether it is good), sparkline."""
-    prev_label = i18n.format_month(period.previous.label, lang)
-    year_label = i18n.format_month(period.year_ago.label, lang)
+    prev_label = formatting.format_month(period.previous.label, lang)
+    year_label = formatting.format_month(period.year_ago.label, lang)
     items = []
     for c in cards.itertuples(index=False):
         parts = []
@@ -268,7 +220,7 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
     the CLV interval at ``interval_level`` (``lifetime_value.interval_level``).
     """
     sentences: list[str] = []
-    known = cards[[_num(v) is not None and _num(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]].copy()
+    known = cards[[as_finite(v) is not None and as_finite(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]].copy()
     if len(known):
         change = known["change_prev"].astype(float).abs()
         weight = np.where(known["unit"].isin(["rate", "score"]), change, change * 20)
@@ -291,14 +243,14 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
     churn = metrics.get("churn") or {}
     if churn.get("at_risk_customers") is not None:
         sentences.append(i18n.t("overview.narr.at_risk", lang, n=f"{int(churn['at_risk_customers']):,}",
-                                value=i18n.format_money(churn.get("value_at_risk"), currency, lang)))
+                                value=formatting.format_money(churn.get("value_at_risk"), currency, lang)))
     ltv = metrics.get("lifetime_value") or {}
     if ltv.get("clv_total") is not None:
         sentences.append(i18n.t("overview.narr.clv", lang, months=ltv.get("horizon_months", 12),
                                 level=f"{interval_level:.0%}",
-                                value=i18n.format_money(ltv["clv_total"], currency, lang),
-                                low=i18n.format_money(ltv.get("clv_total_low"), currency, lang),
-                                high=i18n.format_money(ltv.get("clv_total_high"), currency, lang)))
+                                value=formatting.format_money(ltv["clv_total"], currency, lang),
+                                low=formatting.format_money(ltv.get("clv_total_low"), currency, lang),
+                                high=formatting.format_money(ltv.get("clv_total_high"), currency, lang)))
     sat = metrics.get("satisfaction") or {}
     named = set(known.head(3)["kpi"]) if len(known) else set()
     if sat.get("nps") is not None and "nps" not in named:
@@ -392,9 +344,9 @@ def build_overview(ctx: Any) -> Overview:
     ctx
         The :class:`repurchase.report.ReportContext` of the overview notebook.
     """
-    from . import segments
-    from .datasets import repo_root
-    from .render import find_notebooks
+    from repurchase import segments
+    from repurchase.cleaning.datasets import repo_root
+    from repurchase.publish.render import find_notebooks
 
     lang, period = ctx.language, ctx.period
     metrics = read_metrics(ctx.output_dir)
@@ -420,7 +372,8 @@ def monthly_series(tx: pd.DataFrame, surveys: pd.DataFrame | None, metrics: Mapp
     The churn rate uses the threshold the churn report recorded; NPS the
     responses of each month. Missing analyses give no series.
     """
-    from . import churn, satisfaction
+    from repurchase import churn
+    from repurchase import satisfaction
 
     out: dict[str, dict[str, float]] = {}
     threshold = (metrics.get("churn") or {}).get("threshold_days")

@@ -1,74 +1,38 @@
-"""What a notebook needs: the report context, safe tables and text, metrics and exports.
+"""The report context of a notebook: one client, one period, one output folder.
 
 A notebook starts with::
 
     ctx = open_report(params_path, period=period, output_dir=output_dir)
-    tx = ctx.transactions()
 
-and then calls analysis functions on ``tx``. Everything a notebook shows that
-comes from data goes through :func:`show_table` or :func:`say`, which escape
-HTML, and customer IDs through :meth:`ReportContext.mask_ids`.
+and then shows what the analyses computed (``ctx.show(...)``). Everything a
+notebook shows that comes from data goes through :mod:`repurchase.report.display`,
+which escapes HTML, and customer IDs through :meth:`ReportContext.mask_ids`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 import json
-import math
 import os
-import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from . import datasets, i18n
-from .cleaning import CleaningResult
-from .errors import AnalysisError
-from .params import Params, load_params
-from .periods import Period
-from .privacy import mask_ids
+from repurchase.cleaning import datasets
+from repurchase.cleaning.rules import CleaningResult
+from repurchase.core import formatting, i18n
+from repurchase.core.errors import AnalysisError
+from repurchase.core.files import to_jsonable, write_text_atomic
+from repurchase.core.params import Params, load_params
+from repurchase.core.periods import Period
+from repurchase.core.privacy import mask_ids
+from repurchase.report.display import HTMLTable, SafeMarkdown, say, show_item, show_table
+
+__all__ = ["ID_COLUMNS", "ReportContext", "default_output_dir", "open_report"]
 
 ID_COLUMNS = ("customer_id",)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas values to plain JSON types (NaN and NaT become None)."""
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, pd.Index, np.ndarray)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, pd.Series):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        f = float(value)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
-        return None if pd.isna(value) else value.isoformat()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -242,7 +206,7 @@ class ReportContext:
                 "item": [self.t("report.client"), self.t("report.period"), self.t("metric.first_date"), self.t("metric.last_date")],
                 "value": [
                     self.params.title,
-                    i18n.format_month(self.period.label, self.language),
+                    formatting.format_month(self.period.label, self.language),
                     "" if pd.isna(first) else first.date().isoformat(),
                     "" if pd.isna(last) else last.date().isoformat(),
                 ],
@@ -272,116 +236,3 @@ def open_report(params_path: str | Path, period: str = "latest", output_dir: str
     out = Path(output_dir) if output_dir else default_output_dir(params, resolved)
     out.mkdir(parents=True, exist_ok=True)
     return ReportContext(params=params, period=resolved, output_dir=out)
-
-
-# ---------------------------------------------------------------------------
-# safe display
-
-
-class RichHTML:
-    """Rich-display wrapper for HTML built from escaped values (plain text for the console)."""
-
-    def __init__(self, html_text: str, text: str = ""):
-        self._html = html_text
-        self._text = text
-
-    def _repr_html_(self) -> str:
-        return self._html
-
-    def __repr__(self) -> str:
-        return self._text or "(html)"
-
-
-#: an escaped HTML table, and a sentence whose values came from data
-HTMLTable = SafeMarkdown = RichHTML
-
-
-def _format_value(value: Any, fmt: str | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return ""
-    if fmt:
-        try:
-            return fmt.format(value)
-        except (ValueError, TypeError):
-            return str(value)
-    if isinstance(value, (float, np.floating)):
-        return f"{value:,.2f}"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M")
-    return str(value)
-
-
-def show_table(
-    frame: pd.DataFrame,
-    *,
-    formats: Mapping[str, str] | None = None,
-    caption: str | None = None,
-    max_rows: int = 60,
-    index: bool = False,
-    more_label: str = "{n} more rows not shown.",
-) -> HTMLTable:
-    """Display a DataFrame as an HTML table with every value escaped.
-
-    Parameters
-    ----------
-    frame
-        The table.
-    formats
-        ``{column: "{:.1%}"}`` format strings; numbers get thousands separators
-        by default.
-    caption
-        Optional caption (escaped).
-    max_rows
-        Rows shown; a note says how many were left out.
-    index
-        Show the index as the first column.
-    """
-    formats = dict(formats or {})
-    shown = frame.reset_index() if index else frame
-    cut = len(shown) - max_rows
-    shown = shown.head(max_rows)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
-    body_rows = []
-    numeric = {c: pd.api.types.is_numeric_dtype(shown[c]) for c in shown.columns}
-    cols = list(shown.columns)
-    for row in shown.itertuples(index=False, name=None):  # display only: at most max_rows rows
-        cells = "".join(
-            f'<td class="{"num" if numeric[c] else "txt"}">{html.escape(_format_value(v, formats.get(c)))}</td>'
-            for c, v in zip(cols, row)
-        )
-        body_rows.append(f"<tr>{cells}</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    more = f'<p class="table-note">{html.escape(more_label.format(n=f"{cut:,}"))}</p>' if cut > 0 else ""
-    table = f'<table class="rp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>{more}'
-    return HTMLTable(table, shown.to_string(index=False))
-
-
-def show_item(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
-    """Display a table or a sentence of a report, or nothing, so notebook cells need no branches.
-
-    * None, an empty sentence or an empty table: nothing (None: the cell shows no output);
-    * a sentence: :func:`say` (escaped; ``**bold**`` kept);
-    * a table: ``ctx.show_table(item, **kwargs)`` (IDs masked, headers in the report language).
-    """
-    if item is None:
-        return None
-    if isinstance(item, str):
-        return say("{text}", text=item) if item else None
-    return ctx.show_table(item, **kwargs) if len(item) else None
-
-
-def say(template: str, /, **values: Any) -> SafeMarkdown:
-    """A sentence for the report: ``template`` is trusted, ``values`` are escaped.
-
-    ``**text**`` in the template becomes bold. Example::
-
-        say("The top category is {cat} with {share:.1%} of revenue.", cat=name, share=0.31)
-    """
-    safe = {k: html.escape(v) if isinstance(v, str) else v for k, v in values.items()}
-    text = template.format(**values)
-    body = html.escape(template, quote=False).format(**safe)
-    parts = body.split("**")
-    body = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
-    return SafeMarkdown(f'<p class="rp-say">{body}</p>', text)

@@ -71,11 +71,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import i18n
-from .errors import AnalysisError
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.core.errors import AnalysisError
+from repurchase.core.tiers import DEFAULT_FREQUENCY_TIERS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .report import ReportContext, SafeMarkdown
+    from repurchase.report import ReportContext, SafeMarkdown
 
 __all__ = [
     "CHURN_COLUMNS",
@@ -171,9 +174,9 @@ def format_window(label: str, lang: str = "en") -> str:
         return ""
     parts = str(label).split("..")
     if len(parts) == 1:
-        return i18n.format_month(parts[0], lang)
-    return i18n.t("satisfaction.month_range", lang, first=i18n.format_month(parts[0], lang),
-                  last=i18n.format_month(parts[1], lang))
+        return formatting.format_month(parts[0], lang)
+    return i18n.t("satisfaction.month_range", lang, first=formatting.format_month(parts[0], lang),
+                  last=formatting.format_month(parts[1], lang))
 
 
 def nps_interval(promoters: Any, detractors: Any, n: Any, z: float = Z95) -> tuple[Any, Any, Any, Any]:
@@ -405,7 +408,7 @@ def frequency_tier(occasions: pd.Series, tiers: Mapping[str, int] | None = None,
     Series
         Ordered categorical, lowest tier first.
     """
-    tiers = dict(tiers or {"high": 4, "occasional": 2})
+    tiers = dict(tiers or DEFAULT_FREQUENCY_TIERS)
     ordered = sorted(tiers.items(), key=lambda kv: kv[1])  # ascending minimum
     upper = [lo - 1 for _, lo in ordered[1:]] + [None]
     ranges = [f"{lo}+" if hi is None else (f"{lo}" if hi == lo else f"{lo}–{hi}") for (_, lo), hi in zip(ordered, upper)]
@@ -1325,14 +1328,14 @@ def coverage(
 
 
 def _blank() -> "SafeMarkdown":
-    from .report import SafeMarkdown
+    from repurchase.report import SafeMarkdown
 
     return SafeMarkdown("", "")
 
 
 def _say(key: str, lang: str, /, **values: Any) -> "SafeMarkdown":
     """A report sentence from the catalog: the template is trusted, ``values`` are escaped."""
-    from .report import say
+    from repurchase.report import say
 
     return say(i18n.t(key, lang), **values)
 
@@ -1497,7 +1500,7 @@ class SatisfactionReport:
                 if col in data.columns and name != "breakdowns" and name != "coverage":
                     data[col] = data[col].astype(object).map(lambda g: nps_group_label(g, lang) if pd.notna(g) else g)
             if "month" in data.columns:
-                data["month"] = data["month"].map(lambda m: i18n.format_month(m, lang) if isinstance(m, str) else m)
+                data["month"] = data["month"].map(lambda m: formatting.format_month(m, lang) if isinstance(m, str) else m)
             if name == "scores":
                 data["label"] = data["label"].map(lambda v: format_window(v, lang))
             elif name == "change":  # CSAT in percentage points next to NPS points
@@ -1581,8 +1584,8 @@ class SatisfactionReport:
         overlap = i18n.t("satisfaction.describe.trend_overlap" if hi_row["nps_low"] <= lo_row["nps_high"]
                          else "satisfaction.describe.trend_no_overlap", lang)
         return _say("satisfaction.describe.trend", lang, k=len(last), nps=float(nps), low=float(low), high=float(high),
-                    n=int(last["nps_n"].sum()), lo=lo_row["nps"], lom=i18n.format_month(str(lo_row["month"]), lang),
-                    hi=hi_row["nps"], him=i18n.format_month(str(hi_row["month"]), lang), overlap=overlap)
+                    n=int(last["nps_n"].sum()), lo=lo_row["nps"], lom=formatting.format_month(str(lo_row["month"]), lang),
+                    hi=hi_row["nps"], him=formatting.format_month(str(hi_row["month"]), lang), overlap=overlap)
 
     def describe_loyalty(self) -> "SafeMarkdown":
         """Whether detractors buy less than promoters within each prior-frequency tier."""
@@ -1633,7 +1636,7 @@ class SatisfactionReport:
 
     def describe_drivers(self) -> "SafeMarkdown":
         """R², the most important aspect and what to fix first; the collinearity warning."""
-        from .report import say
+        from repurchase.report import say
 
         lang = self.lang
         if not self.available:
@@ -1666,7 +1669,7 @@ class SatisfactionReport:
 
     def describe_coverage(self) -> "SafeMarkdown":
         """Response rate and, when respondents are not representative, a plain warning."""
-        from .report import say
+        from repurchase.report import say
 
         lang = self.lang
         if not self.available or self.coverage is None:
@@ -1756,7 +1759,7 @@ def build_report(ctx: "ReportContext") -> SatisfactionReport:
     """
     s = ctx.params.satisfaction
     seg = getattr(ctx.params, "segmentation", None)
-    tiers = dict(getattr(seg, "frequency_tiers", None) or {"high": 4, "occasional": 2})
+    tiers = dict(getattr(seg, "frequency_tiers", None) or DEFAULT_FREQUENCY_TIERS)
     settings = {
         "repurchase_window_days": s.repurchase_window_days, "churn_window_days": s.churn_window_days,
         "min_group_size": s.min_group_size, "score_months": s.score_months, "analysis_months": s.analysis_months,

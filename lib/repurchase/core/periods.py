@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import DataError, PeriodError
+from repurchase.core.errors import DataError, PeriodError
 
 _RANGE_RE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
 

@@ -24,12 +24,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RepurchaseError
-from .params import Params, load_params
-from .periods import expand_periods
-from .report import to_jsonable, write_text_atomic
+from repurchase.core.errors import RepurchaseError, with_params_file
+from repurchase.core.params import Params, load_params
+from repurchase.core.periods import expand_periods
+from repurchase.core.files import to_jsonable, write_text_atomic
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 REMOVE_TAGS = ("parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell")
 
@@ -105,7 +105,7 @@ def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
     """
     import nbformat
 
-    from .i18n import localize_notebook
+    from repurchase.core.i18n import localize_notebook
 
     nb = localize_notebook(nbformat.read(executed, as_version=4), header.get("lang", "en"))
     for cell in nb.cells:
@@ -129,7 +129,8 @@ def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
 
 
 def _header(params: Params, period: str, nb_path: Path, data_range: str) -> dict:
-    from . import i18n
+    from repurchase.core import i18n
+    from repurchase.core import formatting
 
     lang = params.language
     return {
@@ -137,7 +138,7 @@ def _header(params: Params, period: str, nb_path: Path, data_range: str) -> dict
         "title": f"{params.title} · {_notebook_title(nb_path, lang)}",
         "meta": [
             (i18n.t("report.client", lang), params.title),
-            (i18n.t("report.period", lang), i18n.format_month(period, lang)),
+            (i18n.t("report.period", lang), formatting.format_month(period, lang)),
             (i18n.t("report.generated", lang), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
             (i18n.t("report.data_range", lang), data_range),
         ],
@@ -152,7 +153,7 @@ def _notebook_title(nb_path: Path, lang: str = "en") -> str:
     """The ``# Title`` of a notebook's first heading, in the report language."""
     import nbformat
 
-    from .i18n import localize_notebook
+    from repurchase.core.i18n import localize_notebook
 
     nb = localize_notebook(nbformat.read(nb_path, as_version=4), lang)
     for cell in nb.cells:
@@ -227,7 +228,7 @@ def _execute(nb: Path, out_nb: Path, parameters: dict, cwd: Path, timeout: int) 
 
 def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -> RenderOutcome:
     """Render every notebook for one client and period (see module docstring)."""
-    from . import datasets
+    from repurchase.cleaning import datasets
 
     start = time.perf_counter()
     client = Path(params_path).stem
@@ -241,7 +242,7 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
                              seconds=time.perf_counter() - start)
 
     # a database source is read once per render: every notebook's kernel inherits this id
-    from .datasets import RUN_ID_ENV
+    from repurchase.cleaning.datasets import RUN_ID_ENV
 
     os.environ[RUN_ID_ENV] = f"render-{params.client}-{label}-{os.getpid()}-{time.time_ns()}"
     final = out / params.client / label
@@ -300,8 +301,6 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _with_file(exc: Exception, params_path: Path) -> str:
-    from .cli import with_params_file
-
     return with_params_file(exc, params_path)
 
 
@@ -389,7 +388,7 @@ def render_reports(
             futures = [pool.submit(_render_client, tasks) for tasks in clients]
             for fut in futures:  # progress is printed by the workers as each report ends
                 outcomes += fut.result()
-    from .index import write_index
+    from repurchase.publish.index import write_index
 
     write_index(out)
     return outcomes
@@ -405,7 +404,7 @@ def _finish(outcome: RenderOutcome) -> RenderOutcome:
 
 
 def _default_notebooks_dir(params_path: Path) -> Path:
-    from .params import find_repo_root
+    from repurchase.core.params import find_repo_root
 
     return find_repo_root(params_path.resolve().parent) / "notebooks"
 

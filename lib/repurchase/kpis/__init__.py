@@ -46,9 +46,11 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .errors import AnalysisError, DataError
-from .params import CleaningSettings, RepurchaseSettings
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.core.errors import AnalysisError, DataError
+from repurchase.core.params import CleaningSettings, RepurchaseSettings
 
 __all__ = [
     "GLOSSARY",
@@ -1034,7 +1036,7 @@ def _fmt(value: float, unit: str, currency: str = "", lang: str = "en") -> str:
     if unit == "rate":
         return f"{value:.1%}"
     if unit == "money":
-        return i18n.format_money(value, currency, lang) if currency else i18n.format_number(value, lang)
+        return formatting.format_money(value, currency, lang) if currency else formatting.format_number(value, lang)
     if unit == "days":
         return i18n.t("repurchase.days", lang, n=f"{value:,.0f}")
     return f"{value:,.0f}"
@@ -1049,7 +1051,7 @@ def _fmt_change(value: float, unit: str, lang: str = "en") -> str:
 
 
 def _basis(label: str, kind: str, lang: str) -> str:
-    month = i18n.format_month(label, lang)
+    month = formatting.format_month(label, lang)
     if kind == "first_time_buyers":
         return i18n.t("repurchase.basis_first_time_buyers", lang, month=month)
     if kind == "gaps_up_to":
@@ -1066,7 +1068,7 @@ def format_headline(headline: pd.DataFrame, currency: str = "", lang: str = "en"
     """The headline table as display text in ``lang``: KPI names, values with units, changes, the month described.
 
     Rates change in percentage points; everything else in percent. Money is
-    written with :func:`repurchase.i18n.format_money` (e.g. ¥1.2万 in Chinese).
+    written with :func:`repurchase.formatting.format_money` (e.g. ¥1.2万 in Chinese).
     """
     units = headline["unit"].tolist()
     kinds = headline["basis_kind"] if "basis_kind" in headline else pd.Series("month", index=headline.index)
@@ -1092,7 +1094,7 @@ def describe_headline(headline: pd.DataFrame, currency: str = "", lang: str = "e
         return float(h.loc[k, col]) if k in h.index else math.nan
 
     text = i18n.t(
-        "repurchase.headline", lang, month=i18n.format_month(h.loc["buyers", "basis"], lang),
+        "repurchase.headline", lang, month=formatting.format_month(h.loc["buyers", "basis"], lang),
         buyers=_fmt(v("buyers"), "count"), new=_fmt(v("new_buyers"), "count"),
         returning=_fmt(v("returning_buyers"), "count"), reactivated=_fmt(v("reactivated_buyers"), "count"),
         revenue=_fmt(v("revenue"), "money", currency, lang), rate=_fmt(v("repurchase_rate_customers"), "rate"),
@@ -1231,10 +1233,10 @@ def describe_cohorts(cohorts: pd.DataFrame, notes: dict, lang: str = "en") -> st
     if notes.get("left_censored"):
         lc = notes["left_censored"]
         text += i18n.t("repurchase.cohorts_left_censored", lang, start=f"{notes['data_start']:%Y-%m-%d}",
-                       first=i18n.format_month(lc[0], lang), last=i18n.format_month(lc[-1], lang))
+                       first=formatting.format_month(lc[0], lang), last=formatting.format_month(lc[-1], lang))
     if notes.get("partial_last_month"):
         text += i18n.t("repurchase.cohorts_partial", lang, end=f"{notes['data_end']:%Y-%m-%d}",
-                       month=i18n.format_month(notes["end_month"], lang))
+                       month=formatting.format_month(notes["end_month"], lang))
     return text
 
 
@@ -1479,7 +1481,7 @@ def refunded_lines(result, settings: CleaningSettings | None = None) -> pd.DataF
         The canonical columns present (``order_id``, ``product_id``,
         ``product_name``, ``category`` …) and ``amount`` (the gross line amount).
     """
-    from .cleaning import normalize_ids, parse_amounts
+    from repurchase.cleaning import normalize_ids, parse_amounts
 
     settings = settings or CleaningSettings()
     q = result.quarantine
@@ -1817,7 +1819,7 @@ def format_pairs(rules: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 
 def format_refunds(table: pd.DataFrame, by: str = "category", currency: str = "", lang: str = "en") -> pd.DataFrame:
-    """:func:`refund_rates` as display text in ``lang`` (money with :func:`repurchase.i18n.format_money`)."""
+    """:func:`refund_rates` as display text in ``lang`` (money with :func:`repurchase.formatting.format_money`)."""
     def money(value: float) -> str:
         return _fmt(value, "money", currency, lang)
 

@@ -41,12 +41,27 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .errors import AnalysisError, DataError
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.core.errors import AnalysisError, DataError
+from repurchase.core.schemes import (
+    BUILTIN_SCHEMES,
+    CN8,
+    NEW,
+    NOT_SCORED,
+    RFM11,
+    SEGMENT_CODES,
+    SegmentScheme,
+    get_scheme,
+    rule_table_problems,
+    segment_label,
+)
+from repurchase.core.tiers import FREQUENCY_CODES, ONE_TIME, frequency_tier_label, frequency_tiers
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .params import SegmentationSettings
-    from .periods import Period
+    from repurchase.core.params import SegmentationSettings
+    from repurchase.core.periods import Period
 
 __all__ = [
     "BUILTIN_SCHEMES",
@@ -91,185 +106,9 @@ __all__ = [
     "upgrade_candidates",
 ]
 
-NEW = "(new)"
-NOT_SCORED = "(not scored)"
-ONE_TIME = "one-time"
-
-# ---------------------------------------------------------------------------
-# rule tables (data)
-
-
-@dataclass(frozen=True)
-class SegmentScheme:
-    """A segment rule table: every cell of a grid belongs to exactly one segment.
-
-    Attributes
-    ----------
-    name
-        ``rfm11``, ``cn8`` or a custom name.
-    rules
-        Segment -> cell codes, in display order. A code has one digit per axis,
-        e.g. ``"54"`` for R=5, FM=4.
-    axes
-        ``("R", "FM")`` or ``("R", "F", "M")``.
-    levels
-        Values per axis: the score bins (1..levels), or ``None`` for a high/low
-        split (codes use 1 = low, 2 = high).
-    description
-        One line for the report, replacing the catalog's (``segments.scheme_desc.<name>``
-        for a built-in scheme, ``segments.scheme_desc_custom`` otherwise); empty by default.
-    """
-
-    name: str
-    rules: Mapping[str, tuple[str, ...]]
-    axes: tuple[str, ...]
-    levels: int | None
-    description: str = ""
-
-    @property
-    def segments(self) -> list[str]:
-        return list(self.rules)
-
-    @property
-    def is_split(self) -> bool:
-        """True when the axes are high/low splits of the values, not scores."""
-        return self.levels is None
-
-    def cell_map(self) -> dict[int, str]:
-        """Integer cell code (e.g. 54) -> segment."""
-        return {int(code): seg for seg, codes in self.rules.items() for code in codes}
-
-    def describe(self, language: str = "en") -> str:
-        """One line on how the scheme works, in the report language."""
-        if self.description:
-            return self.description
-        if self.name in BUILTIN_SCHEMES:
-            return i18n.t(f"segments.scheme_desc.{self.name}", language)
-        return i18n.t("segments.scheme_desc_custom", language, name=self.name)
-
-    def table(self, language: str = "en") -> pd.DataFrame:
-        """The rule table for the report: ``seg_segment`` (display name) and its ``seg_cells``.
-
-        Score schemes list the cell codes (``55, 54, 45``); split schemes spell
-        out high/low per axis in ``language`` (``R high, F low, M high``).
-        """
-        high, low = i18n.t("segments.high", language), i18n.t("segments.low", language)
-        sep = i18n.t("segments.sep", language)
-        rows = []
-        for seg, codes in self.rules.items():
-            if self.is_split:
-                cells = sep.join(", ".join(f"{a} {high if d == '2' else low}" for a, d in zip(self.axes, code)) for code in codes)
-            else:
-                cells = ", ".join(codes)
-            rows.append({"seg_segment": segment_label(seg, language), "seg_cells": cells})
-        return pd.DataFrame(rows)
-
-    def grid(self, language: str = "en") -> pd.DataFrame:
-        """The rule table as a grid of segment names.
-
-        Two axes: rows R (high to low) x columns FM. Three axes: rows R, F x
-        columns M. Split schemes label the levels high / low in ``language``.
-        """
-        levels = [2, 1] if self.is_split else list(range(self.levels, 0, -1))  # type: ignore[arg-type]
-        high, low = i18n.t("segments.high", language), i18n.t("segments.low", language)
-        name = (lambda v: high if v == 2 else low) if self.is_split else str
-        cmap = self.cell_map()
-        *row_axes, col_axis = self.axes
-        rows = []
-        for combo in itertools.product(levels, repeat=len(row_axes)):
-            row = {a: name(v) for a, v in zip(row_axes, combo)}
-            prefix = int("".join(map(str, combo)))
-            for v in sorted(levels):
-                row[f"{col_axis} {name(v)}"] = cmap.get(prefix * 10 + v, "")
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-
-RFM11 = SegmentScheme(
-    name="rfm11",
-    rules={
-        "Champions": ("55", "54", "45"),
-        "Loyal": ("53", "44", "35", "34"),
-        "Potential Loyalist": ("52", "42", "33", "43"),
-        "New": ("51",),
-        "Promising": ("41", "31"),
-        "Need Attention": ("32", "23", "22"),
-        "About to Sleep": ("21",),
-        "At Risk": ("25", "24", "13"),
-        "Can't Lose Them": ("15", "14"),
-        "Hibernating": ("12",),
-        "Lost": ("11",),
-    },
-    axes=("R", "FM"),
-    levels=5,
-)
-
-CN8 = SegmentScheme(
-    name="cn8",
-    rules={
-        "重要价值": ("222",),
-        "重要发展": ("212",),
-        "重要保持": ("122",),
-        "重要挽留": ("112",),
-        "一般价值": ("221",),
-        "一般发展": ("211",),
-        "一般保持": ("121",),
-        "一般挽留": ("111",),
-    },
-    axes=("R", "F", "M"),
-    levels=None,
-)
-
-BUILTIN_SCHEMES: dict[str, SegmentScheme] = {"rfm11": RFM11, "cn8": CN8}
-
-#: Segment -> catalog code of its name (``segments.name.<code>``) and action (``segments.action.<code>``);
-#: the text lives in ``resources/i18n/<lang>/segments.yaml``. Custom segments keep their own name.
-SEGMENT_CODES: dict[str, str] = {
-    "Champions": "champions",
-    "Loyal": "loyal",
-    "Potential Loyalist": "potential_loyalist",
-    "New": "new",
-    "Promising": "promising",
-    "Need Attention": "need_attention",
-    "About to Sleep": "about_to_sleep",
-    "At Risk": "at_risk",
-    "Can't Lose Them": "cant_lose_them",
-    "Hibernating": "hibernating",
-    "Lost": "lost",
-    "重要价值": "important_value",
-    "重要发展": "important_develop",
-    "重要保持": "important_retain",
-    "重要挽留": "important_winback",
-    "一般价值": "general_value",
-    "一般发展": "general_develop",
-    "一般保持": "general_retain",
-    "一般挽留": "general_winback",
-}
-
-#: Default frequency tier -> catalog code (``segments.freq.<code>``, ``segments.freq_action.<code>``).
-FREQUENCY_CODES: dict[str, str] = {"high": "high", "occasional": "occasional", ONE_TIME: "one_time"}
 
 #: Default member tier -> catalog code (``segments.tier.<code>``).
 TIER_CODES: dict[str, str] = {"normal": "normal", "gold": "gold", "diamond": "diamond"}
-
-#: Rows and columns of the migration matrix that are not segments -> catalog key.
-_MIGRATION_KEYS = {NEW: "segments.migration_new", NOT_SCORED: "segments.migration_not_scored"}
-
-
-def segment_label(segment: str, language: str = "en") -> str:
-    """Display name of a segment in the report language (the name itself for a custom segment)."""
-    code = SEGMENT_CODES.get(segment)
-    if code is not None:
-        return i18n.t(f"segments.name.{code}", language)
-    if segment in _MIGRATION_KEYS:
-        return i18n.t(_MIGRATION_KEYS[segment], language)
-    return segment
-
-
-def frequency_tier_label(tier: str, language: str = "en") -> str:
-    """Display name of a frequency tier (the params name itself for a tier of your own)."""
-    code = FREQUENCY_CODES.get(tier)
-    return i18n.t(f"segments.freq.{code}", language) if code else tier
 
 
 def member_tier_label(tier: str, language: str = "en") -> str:
@@ -293,102 +132,6 @@ def recommended_action(key: str, language: str = "en", overrides: Mapping[str, s
         return i18n.t(f"segments.freq_action.{FREQUENCY_CODES[key]}", language)
     return i18n.t("segments.no_action", language, key=key)
 
-
-def _codes(values: Iterable) -> list[str]:
-    return [str(v).strip() for v in values]
-
-
-def rule_table_problems(rules: Mapping[str, Sequence], bins: int) -> list[str]:
-    """Check a custom rule table; return one line per problem (empty when valid).
-
-    Parameters
-    ----------
-    rules
-        Segment -> list of cell codes. A code is R then FM (``"54"``), or R, F
-        and M (``"543"``); every code has the same length.
-    bins
-        Score bins (``segmentation.rfm_bins``): each digit must be 1..bins.
-
-    Returns
-    -------
-    list of str
-        Problems, each with its fix; every cell of the grid must be listed under
-        exactly one segment.
-    """
-    if not rules:
-        return ["the table is empty; map each segment name to a list of score codes, e.g. Best: ['55', '54']"]
-    problems: list[str] = []
-    all_codes: list[tuple[str, str]] = []
-    for seg, codes in rules.items():
-        codes = _codes(codes if isinstance(codes, (list, tuple)) else [codes])
-        if not codes:
-            problems.append(f"segment {seg!r} has no codes; list its cells or remove it")
-        all_codes += [(c, seg) for c in codes]
-    lengths = {len(c) for c, _ in all_codes}
-    bad = [c for c, _ in all_codes if not c.isdigit() or any(not 1 <= int(d) <= bins for d in c)]
-    if bad:
-        problems.append(
-            f"codes {', '.join(map(repr, bad[:6]))} are not scores: each digit must be 1..{bins} (rfm_bins)"
-        )
-    if lengths - {2, 3} or len(lengths) > 1:
-        problems.append(
-            "write every code with the same number of digits: 2 for R and FM (e.g. '54'), or 3 for R, F and M (e.g. '543')"
-        )
-    if problems:
-        return problems
-    width = lengths.pop()
-    axes = "R x FM" if width == 2 else "R x F x M"
-    expected = {"".join(map(str, combo)) for combo in itertools.product(range(1, bins + 1), repeat=width)}
-    owners: dict[str, list[str]] = {}
-    for code, seg in all_codes:
-        owners.setdefault(code, []).append(seg)
-    missing = sorted(expected - set(owners))
-    twice = {c: s for c, s in owners.items() if len(s) > 1}
-    if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        problems.append(
-            f"{len(missing)} of the {len(expected)} cells ({axes}, scores 1..{bins}) belong to no segment: {shown}; "
-            "add each to exactly one segment"
-        )
-    if twice:
-        shown = "; ".join(f"{c} ({', '.join(s)})" for c, s in sorted(twice.items())[:10])
-        problems.append(f"cells listed more than once: {shown}; keep each cell in one segment")
-    return problems
-
-
-def get_scheme(name: str, custom_schemes: Mapping[str, Mapping[str, Sequence]] | None = None, bins: int = 5) -> SegmentScheme:
-    """A built-in scheme, or a validated custom rule table from params.
-
-    Raises
-    ------
-    AnalysisError
-        Unknown name, invalid custom table, or a built-in scheme used with other bins.
-    """
-    custom = dict(custom_schemes or {})
-    if name in BUILTIN_SCHEMES:
-        scheme = BUILTIN_SCHEMES[name]
-        if scheme.levels not in (None, bins):
-            raise AnalysisError(
-                f"segmentation.scheme {name} is defined on {scheme.levels} score bins; set segmentation.rfm_bins: "
-                f"{scheme.levels}, or use cn8 or a custom scheme"
-            )
-        return scheme
-    if name not in custom:
-        raise AnalysisError(
-            f"segmentation.scheme: unknown scheme {name!r}; use {', '.join([*BUILTIN_SCHEMES, *custom])} "
-            "or add a rule table under segmentation.custom_schemes"
-        )
-    problems = rule_table_problems(custom[name], bins)
-    if problems:
-        raise AnalysisError(f"segmentation.custom_schemes.{name}: " + "; ".join(problems))
-    rules = {seg: tuple(_codes(codes if isinstance(codes, (list, tuple)) else [codes])) for seg, codes in custom[name].items()}
-    width = len(next(iter(rules.values()))[0])
-    return SegmentScheme(
-        name=name,
-        rules=rules,
-        axes=("R", "FM") if width == 2 else ("R", "F", "M"),
-        levels=bins,
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -581,30 +324,6 @@ def segment_summary(
 # ---------------------------------------------------------------------------
 # frequency tiers
 
-
-def frequency_tiers(frequency: pd.Series, thresholds: Mapping[str, int]) -> pd.Series:
-    """High-frequency / occasional / one-time (or your own tiers) from occasions.
-
-    Parameters
-    ----------
-    frequency
-        Occasions per customer.
-    thresholds
-        Tier -> minimum occasions (>= 2); customers below every minimum are
-        ``one-time``.
-
-    Returns
-    -------
-    pandas.Series
-        Categorical, highest tier first.
-    """
-    ordered = sorted(thresholds.items(), key=lambda kv: -kv[1])
-    names = [k for k, _ in ordered] + [ONE_TIME]
-    mins = np.array([v for _, v in ordered], dtype=float)
-    # index of the first (highest) threshold met; len(mins) when none is met
-    met = frequency.to_numpy()[:, None] >= mins[None, :]
-    idx = np.where(met.any(axis=1), met.argmax(axis=1), len(mins))
-    return pd.Series(pd.Categorical.from_codes(idx, categories=names), index=frequency.index, name="frequency_tier")
 
 
 def frequency_summary(
@@ -1223,11 +942,11 @@ def segmentation_metrics(result: SegmentationResult) -> dict:
 
 def _money(x: float, currency: str = "", lang: str = "en") -> str:
     """An amount with the currency symbol (``¥1.2万`` / ``¥12.3K``), or a plain number without a currency."""
-    return i18n.format_money(x, currency, lang) if currency else i18n.format_number(x, lang)
+    return formatting.format_money(x, currency, lang) if currency else formatting.format_number(x, lang)
 
 
 def _pct(x: float | None) -> str:
-    return i18n.format_percent(x if x is not None and np.isfinite(x) else None)
+    return formatting.format_percent(x if x is not None and np.isfinite(x) else None)
 
 
 def _lang(result: SegmentationResult, lang: str | None) -> str:
@@ -1306,7 +1025,7 @@ def describe_upgrades(result: SegmentationResult, currency: str = "", lang: str 
     """How many customers are close to the next tier, and the median spend they need."""
     lang = _lang(result, lang)
     u = result.upgrades
-    within = i18n.format_percent(result.settings["upgrade_within"], 0)
+    within = formatting.format_percent(result.settings["upgrade_within"], 0)
     if u.empty:
         return i18n.t("segments.upgrades_none", lang, within=within)
     first = u.groupby("next_tier", sort=False).agg(n=("customer_id", "size"), gap=("spend_to_next_tier", "median"))

@@ -10,20 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import RepurchaseError
-
-
-def with_params_file(exc: Exception, params_path: str | Path) -> str:
-    """The error message, prefixed with the params file unless it already names it."""
-    msg = str(exc)
-    return msg if msg.startswith(str(params_path)) else f"{params_path}: {msg}"
+from repurchase.core.errors import RepurchaseError, with_params_file
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from . import datasets
-    from .params import load_params
+    from repurchase.cleaning import datasets
+    from repurchase.core.params import load_params
 
-    from .periods import expand_periods
+    from repurchase.core.periods import expand_periods
 
     failed = 0
     for p in args.params:
@@ -43,7 +37,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from .render import print_summary, render_reports
+    from repurchase.publish.render import print_summary, render_reports
 
     out = Path(args.out)
     outcomes = render_reports([Path(p) for p in args.params], args.period, jobs=args.jobs, out=out)
@@ -51,7 +45,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from .demo_data import write_demo_data
+    from repurchase.demo import write_demo_data
 
     kwargs = {"out_dir": Path(args.out)} if args.out else {}
     write_demo_data(**kwargs)

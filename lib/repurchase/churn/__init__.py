@@ -102,9 +102,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from . import i18n
-from .errors import AnalysisError, DataError
-from .repurchase import gap_durations, purchase_cycle_threshold, purchase_occasions
+from repurchase.core import i18n
+
+from repurchase.core import formatting
+from repurchase.core.errors import AnalysisError, DataError
+from repurchase.core.tiers import frequency_role, frequency_tiers
+from repurchase.kpis import gap_durations, purchase_cycle_threshold, purchase_occasions
 
 __all__ = [
     "ACTIONS",
@@ -397,7 +400,7 @@ def show(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
     This lets the notebook run the same cells whatever the data support, without
     branches.
     """
-    from .report import say, show_item
+    from repurchase.report import say, show_item
 
     why = None if item is None or isinstance(item, str) else unavailable(item)
     if why is not None:
@@ -599,21 +602,9 @@ def first_purchase_attributes(
     return out
 
 
-def frequency_role(tiers: pd.Series, thresholds: Mapping[str, int]) -> pd.Series:
-    """Map frequency tiers to the roles of the action table: loyal, developing, one-time.
-
-    The tier with the highest minimum is ``loyal``; tiers between it and
-    ``one-time`` are ``developing``.
-    """
-    top = max(thresholds.items(), key=lambda kv: kv[1])[0] if thresholds else None
-    t = tiers.astype(str)
-    role = np.where(t == "one-time", "one-time", np.where(t == str(top), "loyal", "developing"))
-    return pd.Series(role, index=tiers.index, name="role")
-
-
 def _tier_of_count(count: np.ndarray, thresholds: Mapping[str, int]) -> np.ndarray:
     """Frequency tier of occasion counts (highest tier met, else one-time), as object array."""
-    from .segments import frequency_tiers  # the tier rule lives with the segmentation
+    from repurchase.segments import frequency_tiers
 
     return frequency_tiers(pd.Series(count), thresholds).astype(str).to_numpy(dtype=object)
 
@@ -918,10 +909,10 @@ def monthly_churn_by_rfm(
         As :func:`monthly_churn` (``new`` is 0: a new customer has no segment at
         the start of the month).
     """
-    from . import segments as seg
+    from repurchase import segments as seg
 
     if segmentation is None:
-        from .params import SegmentationSettings
+        from repurchase.core.params import SegmentationSettings
 
         segmentation = SegmentationSettings()
     end = _end(end)
@@ -1074,7 +1065,7 @@ def model_based_churn(
         Per customer (sorted by ID): ``customer_id``, ``frequency``, ``recency``,
         ``T`` (weeks), ``p_alive``, ``p_buy_again`` and ``p_no_purchase``; and the fit.
     """
-    from . import lifetime_value as lv
+    from repurchase import lifetime_value as lv
 
     end = _end(end)
     rows = _before(tx, end, date_col)
@@ -2208,7 +2199,7 @@ def customer_value(
     if basis == "annual_spend":
         return annual, "annual_spend", i18n.t("churn.value_annual", language)
     try:
-        from . import lifetime_value as lv
+        from repurchase import lifetime_value as lv
 
         settings = lifetime_value
         horizon = int(getattr(settings, "horizon_months", 12))
@@ -2297,7 +2288,7 @@ def at_risk_list(
         ``frequency_tier``, ``role``, ``value_band``, ``days_since_last``,
         ``occasions``, ``spend_365d`` and ``action``.
     """
-    from .segments import frequency_tiers as tiers_of
+    from repurchase.segments import frequency_tiers as tiers_of
 
     out = scores[["customer_id", "p_churn", "recency_days", "frequency", "spend_365d"]].copy()
     out["value"] = value.reindex(out["customer_id"]).fillna(0.0).to_numpy(dtype=float)
@@ -2490,11 +2481,11 @@ def churn_metrics(
 
 
 def _pct(value: float, digits: int = 1) -> str:
-    return i18n.format_percent(value, digits)
+    return formatting.format_percent(value, digits)
 
 
 def _month(value: Any, lang: str) -> str:
-    return i18n.format_month(f"{pd.Timestamp(value):%Y-%m}", lang)
+    return formatting.format_month(f"{pd.Timestamp(value):%Y-%m}", lang)
 
 
 def describe_definition(definition: ChurnDefinition, lang: str = "en") -> str:
@@ -2554,7 +2545,7 @@ def describe_trend(trend: pd.DataFrame, period: Any, lang: str = "en", currency:
     return i18n.t(
         "churn.trend_main", lang, month=_month(start, lang), churned=f"{int(r['churned']):,}",
         active=f"{int(r['active_start']):,}", rate=_pct(now), compare=compare,
-        revenue=i18n.format_money(float(r["churned_revenue"]), currency, lang), reactivated=f"{int(r['reactivated']):,}",
+        revenue=formatting.format_money(float(r["churned_revenue"]), currency, lang), reactivated=f"{int(r['reactivated']):,}",
     )  # fmt: skip
 
 
@@ -2569,7 +2560,7 @@ def group_label(group: Any, by: str | None = None, lang: str = "en") -> str:
     default frequency-tier names, RFM segment codes and cohorts (``2024Q1``) are
     translated too. Names from the data (categories, stores …) stay as they are.
     """
-    from .segments import frequency_tier_label, segment_label
+    from repurchase.segments import frequency_tier_label, segment_label
 
     g = str(group)
     if g in ("all", "other"):
@@ -2721,16 +2712,16 @@ def report_table(frame: pd.DataFrame, lang: str = "en", *, by: str | None = None
     ``frequency_tier``, ``value_band``, ``model`` (the English ``label`` column
     is dropped), ``set`` and ``complete``; months and dates are written out.
     With ``currency``, the money columns (:data:`MONEY_COLUMNS`) are written with
-    it by :func:`repurchase.i18n.format_money` (e.g. $1,234 or ¥1.2万); other
+    it by :func:`repurchase.formatting.format_money` (e.g. $1,234 or ¥1.2万); other
     numbers are not changed. A table's :class:`Unavailable` is kept.
     """
-    from .segments import frequency_tier_label
+    from repurchase.segments import frequency_tier_label
 
     out = frame.copy()
     if currency:
         for col in MONEY_COLUMNS:
             if col in out.columns:
-                out[col] = [i18n.format_money(float(v), currency, lang) if pd.notna(v) else "" for v in out[col]]
+                out[col] = [formatting.format_money(float(v), currency, lang) if pd.notna(v) else "" for v in out[col]]
     if "model" in out.columns:
         out = out.drop(columns=[c for c in ("label",) if c in out.columns])
     coders = {
@@ -2839,7 +2830,7 @@ def describe_at_risk(at_risk: pd.DataFrame, basis_note: str, currency: str = "CN
     if len(at_risk) and not _has_model(at_risk):
         return i18n.t(
             "churn.describe_at_risk_recency", lang, flagged=f"{len(flagged):,}", active=f"{len(at_risk):,}",
-            share=_pct(len(flagged) / max(len(at_risk), 1)), value=i18n.format_money(float(flagged["value"].sum()),
+            share=_pct(len(flagged) / max(len(at_risk), 1)), value=formatting.format_money(float(flagged["value"].sum()),
                                                                                       currency, lang),
         ) + basis_note  # fmt: skip
     top = flagged.head(max(1, len(flagged) // 10))
@@ -2847,7 +2838,7 @@ def describe_at_risk(at_risk: pd.DataFrame, basis_note: str, currency: str = "CN
     share = top["value_at_risk"].sum() / total if total > 0 else math.nan
     text = i18n.t(
         "churn.describe_at_risk", lang, flagged=f"{len(flagged):,}", active=f"{len(at_risk):,}",
-        share=_pct(len(flagged) / max(len(at_risk), 1)), value=i18n.format_money(float(total), currency, lang),
+        share=_pct(len(flagged) / max(len(at_risk), 1)), value=formatting.format_money(float(total), currency, lang),
     )  # fmt: skip
     if np.isfinite(share):
         text += i18n.t("churn.describe_at_risk_top", lang, share=_pct(share, 0))

@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cleaning, io
-from .cleaning import CleaningResult
-from .errors import AnalysisError
-from .params import Params, SourceSpec, find_repo_root
-from .errors import PeriodError
-from .periods import Period, latest_complete_month
+from repurchase.cleaning import io, rules
+from repurchase.cleaning.rules import CleaningResult
+from repurchase.core.errors import AnalysisError, PeriodError
+from repurchase.core.params import Params, SourceSpec, find_repo_root
+from repurchase.core.periods import Period, latest_complete_month
 
-_CODE_FILES = (cleaning.__file__, io.__file__)
+_CODE_FILES = (rules.__file__, io.__file__)
 
 
 def repo_root(params: Params) -> Path:
@@ -118,7 +117,7 @@ def _clean(params: Params, role: str, end: pd.Timestamp | None) -> CleaningResul
     raw = io.read_source(spec, role)
     where = str(spec.path or spec.url)
     if role == "transactions":
-        return cleaning.clean_transactions(
+        return rules.clean_transactions(
             raw,
             params.cleaning,
             exported_at=spec.exported_at,
@@ -127,8 +126,8 @@ def _clean(params: Params, role: str, end: pd.Timestamp | None) -> CleaningResul
             source=where,
         )
     if role == "customers":
-        return cleaning.clean_customers(raw, params.cleaning, source=where)
-    return cleaning.clean_surveys(raw, params.cleaning, period_end_exclusive=end, source=where)
+        return rules.clean_customers(raw, params.cleaning, source=where)
+    return rules.clean_surveys(raw, params.cleaning, period_end_exclusive=end, source=where)
 
 
 def load_cleaning(params: Params, period: Period | None, role: str = "transactions", *, refresh: bool = False) -> CleaningResult | None:

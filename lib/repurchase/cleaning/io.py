@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SourceError
-from .params import DELIMITERS, SourceSpec
+from repurchase.core.errors import SourceError
+from repurchase.core.params import DELIMITERS, SourceSpec
 
 #: encodings tried, in order, when suggesting the right one
 _CANDIDATE_ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "big5", "utf-16")

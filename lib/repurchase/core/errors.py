@@ -46,3 +46,9 @@ class AnalysisError(RepurchaseError):
 
 class PeriodError(RepurchaseError):
     """A report period is malformed or outside the data."""
+
+
+def with_params_file(exc: Exception, params_path: object) -> str:
+    """The error message, prefixed with the params file unless it already names it."""
+    msg = str(exc)
+    return msg if msg.startswith(str(params_path)) else f"{params_path}: {msg}"

@@ -57,7 +57,7 @@ __all__ = [
     "write_demo_data",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 #: Where :func:`write_demo_data` writes by default (git-ignored).
 DEFAULT_OUT_DIR = REPO_ROOT / "data" / "demo"
 DEFAULT_SEED = 20261031
