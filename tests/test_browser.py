@@ -59,7 +59,9 @@ def open_page(browser, path: Path, shot: Path | None = None) -> dict:
     seen["broken_images"] = page.evaluate(
         "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 60))"
     )
-    seen["code_cells"] = page.evaluate("document.querySelectorAll('.jp-InputArea-editor, .jp-CodeMirrorEditor, .highlight, .jp-InputPrompt').length")
+    seen["code_cells"] = page.evaluate(
+        "document.querySelectorAll('.jp-InputArea-editor, .jp-CodeMirrorEditor, .highlight, .jp-InputPrompt').length"
+    )
     seen["text"] = page.evaluate("document.body.innerText")
     seen["scripts_ran"] = page.evaluate("window.__pwned === true")
     if shot is not None:
@@ -95,8 +97,10 @@ def test_every_report_opens_offline_cleanly(browser, rendered):
 def test_browser_test_catches_network_requests_and_scripts(browser, tmp_path):
     """The checks above can fail: a page with a remote script and a broken image is caught."""
     bad = tmp_path / "bad.html"
-    bad.write_text('<html><body><script src="https://cdn.example.org/x.js"></script><img src="missing.png">'
-                   "<script>window.__pwned = true; console.error('boom')</script></body></html>")
+    bad.write_text(
+        '<html><body><script src="https://cdn.example.org/x.js"></script><img src="missing.png">'
+        "<script>window.__pwned = true; console.error('boom')</script></body></html>"
+    )
     seen = open_page(browser, bad)
     assert seen["requests"] == ["https://cdn.example.org/x.js"]
     assert seen["broken_images"] and "boom" in seen["console"] and seen["scripts_ran"]

@@ -87,7 +87,9 @@ def test_threshold_errors_and_fixed_value():
 
 def test_survival_inputs_durations_and_event_flags():
     spells = churn.survival_inputs(_tx(CYCLE), CYCLE_END, frequency_tiers=TIERS)
-    got = spells.sort_values(["customer_id", "start"])[["customer_id", "occasion_no", "duration", "event", "frequency_tier"]]
+    got = spells.sort_values(["customer_id", "start"])[
+        ["customer_id", "occasion_no", "duration", "event", "frequency_tier"]
+    ]
     expected = pd.DataFrame(
         {
             "customer_id": ["A", "A", "A", "B", "B", "B", "C"],
@@ -131,8 +133,14 @@ def test_survival_at_and_logrank():
 #   Apr Q 50 + 70 = 120
 # complete months: the eve minus theta must not precede the first data day (Jan 5): Feb (Jan 1) no, Mar (Jan 29) yes
 RATE_ROWS = [
-    ("P", "2026-01-05", 100), ("Q", "2026-01-20", 50), ("Q", "2026-03-10", 70), ("R", "2026-01-25", 30),
-    ("R", "2026-02-27", 40), ("S", "2026-02-10", 10), ("S", "2026-03-05", 10), ("S", "2026-04-20", 10),
+    ("P", "2026-01-05", 100),
+    ("Q", "2026-01-20", 50),
+    ("Q", "2026-03-10", 70),
+    ("R", "2026-01-25", 30),
+    ("R", "2026-02-27", 40),
+    ("S", "2026-02-10", 10),
+    ("S", "2026-03-05", 10),
+    ("S", "2026-04-20", 10),
 ]
 RATE_END = pd.Timestamp("2026-05-01")
 
@@ -207,8 +215,11 @@ def test_customer_status_and_definition_check():
 
 
 def test_first_purchase_attributes():
-    tx = _tx([("A", 3, 5), ("A", 3, 50), ("A", 1, 9), ("B", 40, 7)],
-             category=["x", "y", "z", None], channel=["web", "app", "app", "web"])
+    tx = _tx(
+        [("A", 3, 5), ("A", 3, 50), ("A", 1, 9), ("B", 40, 7)],
+        category=["x", "y", "z", None],
+        channel=["web", "app", "app", "web"],
+    )
     got = churn.first_purchase_attributes(tx)
     # A's first line is day 1 (z); B's category is missing; B bought on Feb 10 -> 2026Q1
     assert got.loc["A", "first_category"] == "z" and got.loc["B", "first_category"] == "(unknown)"
@@ -225,8 +236,16 @@ def test_chinese_sentences_tables_and_charts():
     )
     assert churn.describe_trend(trend, march).startswith("In Mar 2026, 1 of 2 customers active")
     shown = churn.report_table(churn.recent_months(trend), "zh")
-    assert list(shown.columns) == ["churn_month", "churn_active_start", "churn_churned", "churn_churn_rate",
-                                   "churn_churned_revenue", "churn_reactivated", "churn_new", "churn_complete"]
+    assert list(shown.columns) == [
+        "churn_month",
+        "churn_active_start",
+        "churn_churned",
+        "churn_churn_rate",
+        "churn_churned_revenue",
+        "churn_reactivated",
+        "churn_new",
+        "churn_complete",
+    ]
     assert shown["churn_month"].tolist() == ["2026年4月", "2026年3月", "2026年2月", "2026年1月"]
     assert shown["churn_complete"].tolist() == ["是", "是", "否", "否"]
     fixed = churn.churn_threshold(tx, pd.Timestamp("2026-04-01"), threshold_days=30, window_days=31)
@@ -249,8 +268,16 @@ def test_chinese_sentences_tables_and_charts():
         "一次购买之后，尚未再次购买的客户占比：10 天后 86%，30 天后 54%，60 天后 36%。"
     )
     shown = churn.report_table(table, "zh")
-    assert list(shown.columns) == ["churn_group", "churn_spells", "churn_returned", "churn_median_days", "10天未回购",
-                                   "30天未回购", "60天未回购", "90天未回购"]
+    assert list(shown.columns) == [
+        "churn_group",
+        "churn_spells",
+        "churn_returned",
+        "churn_median_days",
+        "10天未回购",
+        "30天未回购",
+        "60天未回购",
+        "90天未回购",
+    ]
     assert shown["churn_group"].tolist() == ["全部"]
     assert set(churn.survival_formats((10, 30), "zh")) == {"churn_median_days", "10天未回购", "30天未回购"}
     test = churn.logrank_test(spells, "frequency_tier", min_group_size=1)
@@ -278,7 +305,9 @@ def _simulated(n: int = 400, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame,
         {
             "customer_id": [f"K{c:04d}" for c in cust],
             "order_id": [f"o{i}" for i in range(len(cust))],
-            "order_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(day, "D") + pd.to_timedelta(rng.integers(0, 86400, len(cust)), "s"),
+            "order_date": pd.Timestamp("2025-01-01")
+            + pd.to_timedelta(day, "D")
+            + pd.to_timedelta(rng.integers(0, 86400, len(cust)), "s"),
             "amount": rng.gamma(2.0, 40.0, len(cust)).round(2),
             "refund_amount": np.where(rng.random(len(cust)) < 0.05, 5.0, 0.0),
             "category": rng.choice(["tea", "snacks", "home", "toys"], len(cust)),
@@ -318,8 +347,9 @@ def test_features_ignore_everything_from_the_cutoff_on():
     after = tx["order_date"] >= CUTOFF
     assert after.sum() > 100 and len(base) > 300
     # 1. delete every transaction, survey and sign-up dated from the cutoff on
-    deleted = _features(tx[~after], customers[customers["signup_date"] < CUTOFF],
-                        surveys[surveys["response_date"] < CUTOFF])
+    deleted = _features(
+        tx[~after], customers[customers["signup_date"] < CUTOFF], surveys[surveys["response_date"] < CUTOFF]
+    )
     # 2. change them: amounts x 10, other categories and channels, new customers, other scores
     changed = tx.copy()
     changed.loc[after, "amount"] *= 10
@@ -339,7 +369,9 @@ def test_features_ignore_everything_from_the_cutoff_on():
     assert "tier_rank" not in base.columns
     dated = customers.assign(tier_date=CUTOFF - pd.Timedelta(days=1))
     dated.loc[dated.index[:10], "tier_date"] = CUTOFF  # recorded on the cutoff day: unknown at the cutoff
-    with_tier = churn.churn_features(tx, CUTOFF, customers=dated, tier_date_col="tier_date", tier_order=["normal", "gold"])
+    with_tier = churn.churn_features(
+        tx, CUTOFF, customers=dated, tier_date_col="tier_date", tier_order=["normal", "gold"]
+    )
     ranks = with_tier["tier_rank"]
     assert ranks.reindex(dated["customer_id"].iloc[:10]).isna().all()
     assert set(ranks.dropna().unique()) <= {0.0, 1.0} and ranks.notna().sum() > 300
@@ -404,27 +436,45 @@ def test_labels_read_only_the_label_window():
 BT_END = pd.Timestamp("2026-04-30")
 BT_TEST, BT_TRAIN = pd.Timestamp("2026-03-01"), pd.Timestamp("2025-12-31")
 HAND_ROWS = [  # customer, order, date, amount, status
-    ("A", "a1", "2026-02-10 11:00:00", 100.0, "paid"), ("A", "a1", "2026-02-20 09:00:00", -10.0, "refund"),
-    ("A", "a1", "2026-03-10 09:00:00", -40.0, "refund"), ("B", "b0", "2026-01-15 12:00:00", 20.0, "paid"),
-    ("B", "b1", "2026-02-20 12:00:00", 50.0, "paid"), ("B", "b1", "2026-03-05 12:00:00", -50.0, "refund"),
-    ("E", "e1", "2026-02-25 15:00:00", 30.0, "paid"), ("E", "e1", "2026-03-03 15:00:00", -30.0, "refund"),
+    ("A", "a1", "2026-02-10 11:00:00", 100.0, "paid"),
+    ("A", "a1", "2026-02-20 09:00:00", -10.0, "refund"),
+    ("A", "a1", "2026-03-10 09:00:00", -40.0, "refund"),
+    ("B", "b0", "2026-01-15 12:00:00", 20.0, "paid"),
+    ("B", "b1", "2026-02-20 12:00:00", 50.0, "paid"),
+    ("B", "b1", "2026-03-05 12:00:00", -50.0, "refund"),
+    ("E", "e1", "2026-02-25 15:00:00", 30.0, "paid"),
+    ("E", "e1", "2026-03-03 15:00:00", -30.0, "refund"),
 ]
 
 
 def _raw_with_refunds() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     tx, customers, surveys = _simulated()
     rng = np.random.default_rng(8)
-    paid = pd.DataFrame({"customer_id": tx["customer_id"], "order_id": tx["order_id"], "order_date": tx["order_date"],
-                         "amount": tx["amount"], "status": "paid", "category": tx["category"], "channel": tx["channel"]})
+    paid = pd.DataFrame(
+        {
+            "customer_id": tx["customer_id"],
+            "order_id": tx["order_id"],
+            "order_date": tx["order_date"],
+            "amount": tx["amount"],
+            "status": "paid",
+            "category": tx["category"],
+            "channel": tx["channel"],
+        }
+    )
     pick = rng.random(len(paid)) < 0.08
     full = rng.random(len(paid)) < 0.5
     refunds = paid[pick].assign(status="refund")
     refunds["order_date"] += pd.to_timedelta(rng.integers(1, 46, len(refunds)), "D")
     refunds["amount"] = -np.where(full[pick], refunds["amount"], (refunds["amount"] * 0.3).round(2))
     hand = pd.DataFrame(HAND_ROWS, columns=["customer_id", "order_id", "order_date", "amount", "status"])
-    raw = pd.concat([paid.assign(order_date=paid["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")),
-                     refunds.assign(order_date=refunds["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")),
-                     hand.assign(category="tea", channel="app")], ignore_index=True)
+    raw = pd.concat(
+        [
+            paid.assign(order_date=paid["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")),
+            refunds.assign(order_date=refunds["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")),
+            hand.assign(category="tea", channel="app"),
+        ],
+        ignore_index=True,
+    )
     raw["raw_row"] = np.arange(2, len(raw) + 2)
     return raw, customers, surveys
 
@@ -436,8 +486,9 @@ def _as_of(raw: pd.DataFrame):
 
 def _sets(raw, customers, surveys, as_of=True):
     tx = clean_transactions(raw, period_end_exclusive=BT_END).clean  # the report period's transactions
-    return churn.backtest_sets(tx, BT_END, window_days=60, as_of=_as_of(raw) if as_of else None,
-                               customers=customers, surveys=surveys)
+    return churn.backtest_sets(
+        tx, BT_END, window_days=60, as_of=_as_of(raw) if as_of else None, customers=customers, surveys=surveys
+    )
 
 
 def _after(raw: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
@@ -450,7 +501,11 @@ def test_backtest_features_are_those_of_the_raw_data_known_at_each_cutoff():
     assert (sets.train_cutoff, sets.test_cutoff) == (BT_TRAIN, BT_TEST)
     # by hand at the test cutoff (last observed day Feb 28): the later refunds are not known yet
     X = sets.features["test"]
-    assert (X.loc["A", "spend_total"], X.loc["A", "refund_share"], X.loc["A", "refunded_lines"]) == (90, 0.1, 1)  # 100 - 10
+    assert (X.loc["A", "spend_total"], X.loc["A", "refund_share"], X.loc["A", "refunded_lines"]) == (
+        90,
+        0.1,
+        1,
+    )  # 100 - 10
     assert (X.loc["B", "frequency"], X.loc["B", "recency_days"], X.loc["B", "spend_total"]) == (2, 8, 70)  # Feb 28 - 20
     assert (X.loc["E", "frequency"], X.loc["E", "recency_days"], X.loc["E", "spend_total"]) == (1, 3, 30)
     # the bug this guards against: features from the period's cleaning see the later refunds
@@ -463,9 +518,15 @@ def test_backtest_features_are_those_of_the_raw_data_known_at_each_cutoff():
         got = sets.features[name]
         known = clean_transactions(raw[~_after(raw, cut)]).clean
         theta = churn.churn_threshold(known, cut, quantile=0.9, horizon_days=365).threshold_days
-        expected = churn.churn_features(known, cut, customers=customers, surveys=surveys, bgnbd_window_days=60,
-                                        categories=[c[4:] for c in got.columns if c.startswith("cat_")],
-                                        channels=[c[4:] for c in got.columns if c.startswith("chn_")])
+        expected = churn.churn_features(
+            known,
+            cut,
+            customers=customers,
+            surveys=surveys,
+            bgnbd_window_days=60,
+            categories=[c[4:] for c in got.columns if c.startswith("cat_")],
+            channels=[c[4:] for c in got.columns if c.startswith("chn_")],
+        )
         assert sets.thresholds[name] == theta
         pd.testing.assert_frame_equal(got, expected.loc[expected["recency_days"] <= theta, got.columns])
     # 2. changing or deleting raw rows dated from a cutoff on leaves that cutoff's matrix unchanged; the training
@@ -479,28 +540,48 @@ def test_backtest_features_are_those_of_the_raw_data_known_at_each_cutoff():
         # every line of the 60 days before the cutoff refunded in full 3 days after it (for the test cutoff, that
         # is the training label window: read from the period's cleaning, those buyers would all become churners)
         late = raw[~after & (raw["status"] == "paid") & _after(raw, cut - pd.Timedelta(days=60))]
-        late = late.assign(order_date=(cut + pd.Timedelta(days=3)).strftime("%Y-%m-%d"), status="refund",
-                           amount=-late["amount"], raw_row=np.arange(90_000, 90_000 + len(late)))
-        newcomers = raw[after].assign(customer_id="NEW-" + raw.loc[after, "customer_id"], raw_row=lambda f: f["raw_row"] + 100_000)
+        late = late.assign(
+            order_date=(cut + pd.Timedelta(days=3)).strftime("%Y-%m-%d"),
+            status="refund",
+            amount=-late["amount"],
+            raw_row=np.arange(90_000, 90_000 + len(late)),
+        )
+        newcomers = raw[after].assign(
+            customer_id="NEW-" + raw.loc[after, "customer_id"], raw_row=lambda f: f["raw_row"] + 100_000
+        )
         changed = pd.concat([changed.drop(changed.index[after.to_numpy()][::3]), late, newcomers], ignore_index=True)
         deleted = raw[~after]
         for other in (changed, deleted):
             pd.testing.assert_frame_equal(_sets(other, customers, surveys).features[name], sets.features[name])
         if name == "test":
             moved = _sets(changed, customers, surveys)
-            assert moved.thresholds["test"] == sets.thresholds["test"] and moved.thresholds["train"] == sets.thresholds["train"]
+            assert (
+                moved.thresholds["test"] == sets.thresholds["test"]
+                and moved.thresholds["train"] == sets.thresholds["train"]
+            )
             pd.testing.assert_frame_equal(moved.features["train"], sets.features["train"])
             pd.testing.assert_series_equal(moved.labels["train"], sets.labels["train"])
             # ... whereas the period's cleaning lets the same changes reach the test features
             assert not _sets(changed, customers, surveys, as_of=False).features["test"].equals(sets.features["test"])
     # 3. the model learns and is tested on exactly these sets
-    w = churn.early_warning(clean_transactions(raw, period_end_exclusive=BT_END).clean, BT_END, window_days=60,
-                            as_of=_as_of(raw), customers=customers, surveys=surveys, importance_repeats=1)
+    w = churn.early_warning(
+        clean_transactions(raw, period_end_exclusive=BT_END).clean,
+        BT_END,
+        window_days=60,
+        as_of=_as_of(raw),
+        customers=customers,
+        surveys=surveys,
+        importance_repeats=1,
+    )
     scores = w.test_scores.set_index("customer_id")
     pd.testing.assert_index_equal(scores.index, sets.features["test"].index)
     np.testing.assert_array_equal(scores["recency"], sets.features["test"]["recency_days"])
     np.testing.assert_array_equal(scores["churned"], sets.labels["test"])
-    assert w.sizes["customers"].tolist() == [len(sets.labels["train"]), len(sets.labels["test"]), len(sets.features["end"])]
+    assert w.sizes["customers"].tolist() == [
+        len(sets.labels["train"]),
+        len(sets.labels["test"]),
+        len(sets.features["end"]),
+    ]
 
 
 def test_as_of_must_cut_at_the_cutoff_and_the_definition_check_uses_it():
@@ -514,8 +595,9 @@ def test_as_of_must_cut_at_the_cutoff_and_the_definition_check_uses_it():
     check = churn.definition_check(tx, definition, as_of=_as_of(raw), model=False).iloc[0]
     old = churn.definition_check(tx, definition, model=False).iloc[0]
     assert check["customers"] == known["customer_id"].nunique() == old["customers"] + 1
-    assert check["definition"] == churn.i18n.t("churn.rule_inactivity", "en", days=churn.churn_threshold(
-        known, BT_TEST, window_days=60).threshold_days)
+    assert check["definition"] == churn.i18n.t(
+        "churn.rule_inactivity", "en", days=churn.churn_threshold(known, BT_TEST, window_days=60).threshold_days
+    )
 
 
 def test_report_context_cleans_the_raw_source_as_of_a_cutoff(tmp_path):
@@ -524,18 +606,23 @@ def test_report_context_cleans_the_raw_source_as_of_a_cutoff(tmp_path):
     (tmp_path / "params").mkdir()
     src = tmp_path / "tx.csv"
     head = "c,o,d,a,s\n"
-    before = ("A,O1,2026-01-10,100,paid\nA,O1,2026-01-12,-10,refund\nB,O2,2026-01-15,50,paid\n"
-              "B,O3,2026-01-20,20,paid\n")
+    before = "A,O1,2026-01-10,100,paid\nA,O1,2026-01-12,-10,refund\nB,O2,2026-01-15,50,paid\nB,O3,2026-01-20,20,paid\n"
     after = "A,O1,2026-02-20,-40,refund\nB,O2,2026-02-05,-50,refund\nC,O4,2026-02-10,30,paid\n"
     src.write_text(head + before + after, encoding="utf-8")
     p = tmp_path / "params" / "t.yaml"
-    p.write_text("client: t\ntitle: T\nsources:\n  transactions:\n    path: tx.csv\n"
-                 "    columns: {customer_id: c, order_id: o, order_date: d, amount: a, status: s}\n")
+    p.write_text(
+        "client: t\ntitle: T\nsources:\n  transactions:\n    path: tx.csv\n"
+        "    columns: {customer_id: c, order_id: o, order_date: d, amount: a, status: s}\n"
+    )
     ctx = open_report(p, period="2026-02", output_dir=tmp_path / "o")
     cut = pd.Timestamp("2026-02-01")
     seen = ctx.transactions_as_of(cut)
     # as known on Feb 1: O1 = 100 - 10 (the Feb 20 refund not yet), O2 whole; at the period end O1 = 50, O2 gone
-    assert seen[["order_id", "amount", "refund_amount"]].values.tolist() == [["O1", 90, 10], ["O2", 50, 0], ["O3", 20, 0]]
+    assert seen[["order_id", "amount", "refund_amount"]].values.tolist() == [
+        ["O1", 90, 10],
+        ["O2", 50, 0],
+        ["O3", 20, 0],
+    ]
     assert ctx.transactions()[["order_id", "amount"]].values.tolist() == [["O1", 50], ["O3", 20], ["O4", 30]]
     assert (tmp_path / "data" / "cache" / "t" / "asof-2026-02-01" / "transactions" / "clean.parquet").exists()
     assert ctx.transactions_as_of(cut) is seen  # cached in the context
@@ -557,10 +644,20 @@ def test_report_context_cleans_the_raw_source_as_of_a_cutoff(tmp_path):
 
 def _cdnow() -> pd.DataFrame:
     path = importlib.metadata.distribution("lifetimes").locate_file("lifetimes/datasets/CDNOW_sample.txt")
-    raw = pd.read_csv(path, sep=r"\s+", header=None, names=["customer_id", "index", "date", "quantity", "amount"],
-                      dtype={"customer_id": str, "date": str})
-    return pd.DataFrame({"customer_id": raw["customer_id"], "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
-                         "amount": raw["amount"].astype(float)})
+    raw = pd.read_csv(
+        path,
+        sep=r"\s+",
+        header=None,
+        names=["customer_id", "index", "date", "quantity", "amount"],
+        dtype={"customer_id": str, "date": str},
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"],
+            "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "amount": raw["amount"].astype(float),
+        }
+    )
 
 
 def test_bgnbd_no_purchase_probability_on_cdnow_reference():
@@ -607,8 +704,14 @@ def test_backtest_on_cdnow_reports_every_score_honestly():
     assert m["threshold_days"] == definition.threshold_days and m["value_basis"] == "annual_spend"
     # in Chinese: the tables keep their numbers, headers become col.churn_* keys, codes become words
     shown = churn.report_table(w.comparison, "zh")
-    assert list(shown.columns) == ["churn_model", "churn_roc_auc", "churn_pr_auc", "churn_base_rate", "churn_brier",
-                                   "churn_top_decile_lift"]
+    assert list(shown.columns) == [
+        "churn_model",
+        "churn_roc_auc",
+        "churn_pr_auc",
+        "churn_base_rate",
+        "churn_brier",
+        "churn_top_decile_lift",
+    ]
     assert set(shown["churn_model"]) == {"梯度提升", "逻辑回归", "仅按 R（基准）", "BG/NBD N 天内不购买概率"}
     assert shown["churn_roc_auc"].tolist() == w.comparison["roc_auc"].tolist()
     assert churn.report_table(w.sizes, "zh")["churn_set"].tolist() == ["训练", "测试", "打分"]
@@ -629,11 +732,16 @@ def test_churn_plots_return_axes():
     value, _, _ = churn.customer_value(tx, end, basis="annual_spend")
     summary = churn.at_risk_summary(churn.at_risk_list(w.scores, value, frequency_tiers=TIERS))
     calls = [
-        (plots.plot_churn_trend, (trend,), {}), (plots.plot_churn_flows, (trend,), {}),
-        (plots.plot_churned_revenue, (trend,), {}), (plots.plot_churn_breakdown, (breakdown,), {}),
-        (plots.plot_churn_breakdown, (empty,), {}), (plots.plot_model_curves, (w.curves, w.comparison), {"kind": "roc"}),
-        (plots.plot_model_curves, (w.curves, w.comparison), {"kind": "pr"}), (plots.plot_calibration, (w.calibration,), {}),
-        (plots.plot_gains, (w.lift,), {}), (plots.plot_importance, (w.importance,), {}),
+        (plots.plot_churn_trend, (trend,), {}),
+        (plots.plot_churn_flows, (trend,), {}),
+        (plots.plot_churned_revenue, (trend,), {}),
+        (plots.plot_churn_breakdown, (breakdown,), {}),
+        (plots.plot_churn_breakdown, (empty,), {}),
+        (plots.plot_model_curves, (w.curves, w.comparison), {"kind": "roc"}),
+        (plots.plot_model_curves, (w.curves, w.comparison), {"kind": "pr"}),
+        (plots.plot_calibration, (w.calibration,), {}),
+        (plots.plot_gains, (w.lift,), {}),
+        (plots.plot_importance, (w.importance,), {}),
         (plots.plot_survival, (churn.survival_curves(spells, "frequency_tier"),), {}),
         (plots.plot_survival, (churn.survival_curves(spells, "first_category"),), {}),
         (plots.plot_value_at_risk, (summary,), {}),
@@ -709,19 +817,34 @@ def test_too_short_a_history_gives_a_report_without_a_model():
     with pytest.raises(AnalysisError, match="pass threshold_days"):
         churn.at_risk_list(w.scores, value, frequency_tiers=TIERS)
     at_risk = churn.at_risk_list(w.scores, value, frequency_tiers=TIERS, threshold_days=60)
-    assert at_risk[["rank", "customer_id", "at_risk", "value"]].values.tolist() == [[1, "Q", True, 120.0], [2, "S", False, 30.0]]
+    assert at_risk[["rank", "customer_id", "at_risk", "value"]].values.tolist() == [
+        [1, "Q", True, 120.0],
+        [2, "S", False, 30.0],
+    ]
     assert at_risk["value_at_risk"].isna().all()
-    assert list(churn.at_risk_preview(at_risk).columns) == ["rank", "customer_id", "value", "frequency_tier", "value_band",
-                                                            "days_since_last", "occasions"]
+    assert list(churn.at_risk_preview(at_risk).columns) == [
+        "rank",
+        "customer_id",
+        "value",
+        "frequency_tier",
+        "value_band",
+        "days_since_last",
+        "occasions",
+    ]
     summary = churn.at_risk_summary(at_risk)
     assert summary["value"].sum() == 120.0 and "value_at_risk" not in summary and summary["at_risk"].sum() == 1
     assert churn.describe_at_risk(at_risk, note, "USD").startswith(
-        "Without a churn model, 1 of 2 active customers (50.0%) are at risk by the days since their last purchase")
+        "Without a churn model, 1 of 2 active customers (50.0%) are at risk by the days since their last purchase"
+    )
     assert churn.describe_at_risk(at_risk, note, "CNY", "zh").startswith("没有流失模型")
     ax = plots.plot_value_at_risk(summary, currency="USD")
     assert ax.get_title() == "Value of the at-risk customers by frequency tier and value band"
-    for fn, args in ((plots.plot_model_curves, (w.curves, w.comparison)), (plots.plot_calibration, (w.calibration,)),
-                     (plots.plot_gains, (w.lift,)), (plots.plot_importance, (w.importance,))):
+    for fn, args in (
+        (plots.plot_model_curves, (w.curves, w.comparison)),
+        (plots.plot_calibration, (w.calibration,)),
+        (plots.plot_gains, (w.lift,)),
+        (plots.plot_importance, (w.importance,)),
+    ):
         assert fn(*args, lang="zh").texts[0].get_text() == "没有模型，暂不可用（见上文）。"
     plt.close("all")
     # metrics: nulls with the reason, only here
@@ -729,9 +852,20 @@ def test_too_short_a_history_gives_a_report_without_a_model():
     trend = churn.monthly_churn(tx, RATE_END, 60)
     march = type("P", (), {"start": pd.Timestamp("2026-04-01")})()
     m = churn.churn_metrics(trend, march, definition, w, at_risk, basis)
-    assert m["model"] == {"name": None, "roc_auc": None, "pr_auc": None, "base_rate": None, "brier": None,
-                          "status": "unavailable", "reason": "history_too_short"}
-    assert (m["value_at_risk"], m["value_at_risk_status"], m["value_at_risk_reason"]) == (None, "unavailable", "history_too_short")
+    assert m["model"] == {
+        "name": None,
+        "roc_auc": None,
+        "pr_auc": None,
+        "base_rate": None,
+        "brier": None,
+        "status": "unavailable",
+        "reason": "history_too_short",
+    }
+    assert (m["value_at_risk"], m["value_at_risk_status"], m["value_at_risk_reason"]) == (
+        None,
+        "unavailable",
+        "history_too_short",
+    )
     assert (m["at_risk_customers"], m["at_risk_rule"], m["test_cutoff"]) == (1, "recency", None)
     table = churn.metrics_table(m, "zh").set_index("metric")["value"]
     assert table["所选模型：状态"] == "暂不可用" and table["所选模型：原因"] == "历史数据不足三个标签窗口"
@@ -748,7 +882,8 @@ def test_too_few_churners_gives_a_report_without_a_model():
     assert w.sizes[["set", "customers", "churners"]].values.tolist()[:2] == [["training", 15, 0], ["test", 15, 0]]
     assert churn.describe_model(w).startswith(
         "The early-warning model could not be fitted: at the training cutoff (2026-03-02), 0 of 15 customers made no "
-        "purchase in the next 30 days and 15 did; the model needs at least 10 of each.")
+        "purchase in the next 30 days and 15 did; the model needs at least 10 of each."
+    )
     assert "在训练截止日（2026-03-02），15 位客户中有 0 位" in churn.describe_model(w, "zh")
     assert len(w.scores) == 15 and w.scores["p_churn"].isna().all()
 
@@ -773,7 +908,12 @@ def test_short_history_trend_breakdowns_and_check_say_why():
     trend = churn.monthly_churn(tx, end, 30)
     assert trend["month"].dt.month.unique().tolist() == [8, 9] and not trend["complete"].any()
     why = churn.unavailable(trend)
-    assert (why.code, why.values["days"], why.values["first"], why.values["month"]) == ("no_complete_month", 31, "2026-08-03", "2026-10")
+    assert (why.code, why.values["days"], why.values["first"], why.values["month"]) == (
+        "no_complete_month",
+        31,
+        "2026-08-03",
+        "2026-10",
+    )
     period = type("P", (), {"start": pd.Timestamp("2026-09-01")})()
     assert "The first month that can be measured is Oct 2026" in churn.describe_trend(trend, period)
     assert "第一个可以衡量的月份是2026年10月" in churn.describe_trend(trend, period, "zh")
@@ -789,8 +929,12 @@ def test_short_history_trend_breakdowns_and_check_say_why():
         table = churn.churn_by(tx, end, 30, by, attributes=attributes, frequency_tiers=TIERS)
         assert table.empty and churn.unavailable(table).code == "breakdown_no_complete_month"
     assert churn.describe_breakdown(table, "rfm_segment") == (
-        "No breakdown by RFM segment: none of the last 12 months has a complete base yet (see Churn over time above).")
-    assert plots.plot_churn_breakdown(table, by="rfm_segment").texts[0].get_text() == "No month with a complete base yet (see above)."
+        "No breakdown by RFM segment: none of the last 12 months has a complete base yet (see Churn over time above)."
+    )
+    assert (
+        plots.plot_churn_breakdown(table, by="rfm_segment").texts[0].get_text()
+        == "No month with a complete base yet (see above)."
+    )
     plt.close("all")
     # the definitions are checked N = 90 days before the end (Jul 3), before the first purchase
     definition = churn.churn_threshold(tx, end, threshold_days=30)
@@ -802,10 +946,15 @@ def test_short_history_trend_breakdowns_and_check_say_why():
     assert churn.show(_Ctx(), "") is None and churn.show(_Ctx(), pd.DataFrame({"a": [1]})) == ("table", 1)
     # trend metrics: null with the reason
     w = churn.early_warning(tx, end, window_days=90, threshold_days=30)
-    at_risk = churn.at_risk_list(w.scores, churn.customer_value(tx, end, basis="annual_spend")[0], frequency_tiers=TIERS,
-                                 threshold_days=30)
+    at_risk = churn.at_risk_list(
+        w.scores, churn.customer_value(tx, end, basis="annual_spend")[0], frequency_tiers=TIERS, threshold_days=30
+    )
     m = churn.churn_metrics(trend, period, definition, w, at_risk, "annual_spend")
-    assert (m["churn_rate"], m["churn_rate_status"], m["churn_rate_reason"]) == (None, "unavailable", "no_complete_month")
+    assert (m["churn_rate"], m["churn_rate_status"], m["churn_rate_reason"]) == (
+        None,
+        "unavailable",
+        "no_complete_month",
+    )
 
 
 def test_breakdown_pools_every_small_group_and_says_when_none_is_left():
@@ -818,7 +967,8 @@ def test_breakdown_pools_every_small_group_and_says_when_none_is_left():
     assert churn.unavailable(table).code == "breakdown_too_few"
     assert churn.describe_breakdown(table, "frequency_tier") == (
         "No breakdown by frequency tier: every group has fewer than 5 active customers a month (churn.min_group_size), "
-        "too few to compare; together they churn 50.0% a month.")
+        "too few to compare; together they churn 50.0% a month."
+    )
     ax = plots.plot_churn_breakdown(table, by="frequency_tier", lang="zh")
     assert ax.texts[0].get_text() == "各分组人数都太少，不予显示（见下文）。"
     plt.close("all")
@@ -836,7 +986,8 @@ def test_threshold_falls_back_to_the_label_window_and_says_why():
         "A customer has churned after more than 45 days without a purchase. θ could not be estimated from the purchase "
         "gaps: too few customers have bought again since the data began (2026-01-01) to read the 90% point of the days "
         "between purchases. θ is therefore set to the label window N = 45 days (churn.label_window_days); set "
-        "churn.threshold_days to the number of days after which your customers count as lost.")
+        "churn.threshold_days to the number of days after which your customers count as lost."
+    )
     assert d.describe("zh").startswith("客户超过 45 天未购买即视为流失。无法根据购买间隔估计 θ")
     empty = churn.churn_threshold(tx, D0, window_days=30, fallback=True)  # nothing before Jan 1
     assert (empty.threshold_days, empty.unavailable.code) == (30, "threshold_no_purchases")
@@ -846,7 +997,9 @@ def test_threshold_falls_back_to_the_label_window_and_says_why():
     assert "Caution: θ was estimated from only 95 days of purchases (less than 365)" in km.describe()
     assert "This is θ at the period end" in km.describe()
     # every reason has its sentence in both languages
-    assert all(churn.i18n.has(f"churn.unavailable.{code}", lang) for code in churn.UNAVAILABLE_CODES for lang in ("en", "zh"))
+    assert all(
+        churn.i18n.has(f"churn.unavailable.{code}", lang) for code in churn.UNAVAILABLE_CODES for lang in ("en", "zh")
+    )
 
 
 def test_a_bgnbd_that_cannot_be_fitted_is_said_not_raised(monkeypatch):
@@ -880,19 +1033,34 @@ def test_weak_or_small_backtests_are_flagged():
     small = w.test_scores.head(80).assign(churned=[True] * 12 + [False] * 68)
     weak = dataclasses.replace(w, comparison=table.reset_index(), test_scores=small)
     text = churn.describe_model(weak)
-    assert "**Caution:** the logistic regression ranks customers hardly better than the days since the last purchase " \
-           "(0.620 vs 0.610 ROC AUC)" in text
-    assert "**Caution:** the test cutoff has only 80 customers and 12 churners (fewer than 200 customers or 30 churners)" in text
+    assert (
+        "**Caution:** the logistic regression ranks customers hardly better than the days since the last purchase "
+        "(0.620 vs 0.610 ROC AUC)" in text
+    )
+    assert (
+        "**Caution:** the test cutoff has only 80 customers and 12 churners (fewer than 200 customers or 30 churners)"
+        in text
+    )
     zh = churn.describe_model(weak, "zh")
-    assert "**注意：**逻辑回归对客户的排序几乎不比距最近一次购买的天数更好" in zh and "测试截止日只有 80 位客户、12 位流失客户" in zh
+    assert (
+        "**注意：**逻辑回归对客户的排序几乎不比距最近一次购买的天数更好" in zh
+        and "测试截止日只有 80 位客户、12 位流失客户" in zh
+    )
     # below the baseline counts as weak too; a large margin on a large set does not
     table.loc[w.chosen, "roc_auc"] = 0.55
     assert "hardly better" in churn.model_caution(dataclasses.replace(w, comparison=table.reset_index()))
 
 
 def test_the_export_flags_the_at_risk_customers_and_rounds():
-    scores = pd.DataFrame({"customer_id": ["a", "b", "c"], "p_churn": [0.123456, 0.987654, 0.55555],
-                           "recency_days": [5, 50, 20], "frequency": [2, 1, 3], "spend_365d": [10.0 / 3, 7.0, 2.0 / 3]})
+    scores = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "p_churn": [0.123456, 0.987654, 0.55555],
+            "recency_days": [5, 50, 20],
+            "frequency": [2, 1, 3],
+            "spend_365d": [10.0 / 3, 7.0, 2.0 / 3],
+        }
+    )
     value = pd.Series({"a": 1000 / 3, "b": 20.0, "c": 100 / 7})
     out = churn.at_risk_export(churn.at_risk_list(scores, value, frequency_tiers=TIERS))
     # at risk (p >= 0.5): b (0.988 x 20 = 19.75), c (0.556 x 14.29 = 7.94); then a (0.123 x 333.3 = 41.15), not at risk
@@ -910,8 +1078,13 @@ def test_model_beats_recency_baseline_on_demo_data(client):
     from repurchase.report import open_report
 
     ctx = open_report(ROOT / "params" / f"{client}.yaml")
-    w = churn.early_warning(ctx.transactions(), ctx.period.end_exclusive, as_of=ctx.transactions_as_of,
-                            customers=ctx.customers(), surveys=ctx.surveys())
+    w = churn.early_warning(
+        ctx.transactions(),
+        ctx.period.end_exclusive,
+        as_of=ctx.transactions_as_of,
+        customers=ctx.customers(),
+        surveys=ctx.surveys(),
+    )
     model, recency = w.metric(w.chosen, "roc_auc"), w.metric("recency", "roc_auc")
     assert model > recency + 0.03, f"{client}: model {model:.3f} vs recency {recency:.3f}"
     assert w.metric(w.chosen, "pr_auc") > w.metric(w.chosen, "base_rate")
@@ -934,7 +1107,13 @@ def test_at_risk_list_ranks_by_probability_times_value():
     assert out["value_at_risk"].tolist() == pytest.approx([180, 50, 9, 0, 200])
     assert out["rank"].tolist() == [1, 2, 3, 4, 5]
     # bands by value among 5: top ceil(0.2*5)=1 high (b), up to ceil(0.6*5)=3 mid (c, d), rest low
-    assert out.set_index("customer_id")["value_band"].to_dict() == {"b": "high", "c": "mid", "d": "mid", "a": "low", "e": "low"}
+    assert out.set_index("customer_id")["value_band"].to_dict() == {
+        "b": "high",
+        "c": "mid",
+        "d": "mid",
+        "a": "low",
+        "e": "low",
+    }
     assert out["at_risk"].tolist() == [True, True, True, True, False]
     # the top of the list shown in the report: at-risk customers only, ranked 1, 2, ... without gaps
     preview = churn.at_risk_preview(out)
@@ -942,7 +1121,10 @@ def test_at_risk_list_ranks_by_probability_times_value():
     assert churn.at_risk_preview(out, n=2)["rank"].tolist() == [1, 2]
     # money with its currency: 300 -> $300, 50 -> $50; ¥ in Chinese
     shown = churn.report_table(preview, "en", currency="USD")
-    assert shown["churn_value"].tolist()[:2] == ["$300", "$100"] and shown["churn_value_at_risk"].tolist()[:2] == ["$180", "$50"]
+    assert shown["churn_value"].tolist()[:2] == ["$300", "$100"] and shown["churn_value_at_risk"].tolist()[:2] == [
+        "$180",
+        "$50",
+    ]
     assert churn.report_table(preview, "zh", currency="CNY")["churn_value"].iloc[0] == "¥300"
     # b: 6 occasions -> high tier -> loyal; c: 2 -> occasional -> developing; a: one-time
     roles = out.set_index("customer_id")["role"].to_dict()
@@ -996,13 +1178,19 @@ def _tiny_client(root: Path, extra: str = "") -> Path:
     (root / "params").mkdir(parents=True)
     (root / "tx.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     path = root / "params" / "tiny.yaml"
-    path.write_text("client: tiny\ntitle: Tiny\nsources:\n  transactions:\n    path: tx.csv\n"
-                    "    columns: {customer_id: c, order_id: o, order_date: d, amount: a}\n" + extra, encoding="utf-8")
+    path.write_text(
+        "client: tiny\ntitle: Tiny\nsources:\n  transactions:\n    path: tx.csv\n"
+        "    columns: {customer_id: c, order_id: o, order_date: d, amount: a}\n" + extra,
+        encoding="utf-8",
+    )
     return path
 
 
-@pytest.mark.parametrize("extra", ["", "period: 2026-09\nchurn:\n  threshold_days: 30\n  label_window_days: 20\n"],
-                         ids=["defaults", "fixed-threshold"])
+@pytest.mark.parametrize(
+    "extra",
+    ["", "period: 2026-09\nchurn:\n  threshold_days: 30\n  label_window_days: 20\n"],
+    ids=["defaults", "fixed-threshold"],
+)
 def test_the_notebook_cells_run_for_a_tiny_new_client(tmp_path, extra):
     import json
 
@@ -1025,7 +1213,9 @@ def test_the_notebook_cells_run_for_a_tiny_new_client(tmp_path, extra):
     assert metrics["model"]["status"] == "unavailable" and metrics["model"]["roc_auc"] is None
     assert metrics["churn_rate_status"] == "unavailable" and metrics["at_risk_rule"] == "recency"
     export = pd.read_csv(out / "exports" / "at_risk.csv", encoding="utf-8-sig")
-    assert export.columns[:3].tolist() == ["rank", "customer_id", "at_risk"] and len(export) == metrics["active_customers"]
+    assert (
+        export.columns[:3].tolist() == ["rank", "customer_id", "at_risk"] and len(export) == metrics["active_customers"]
+    )
     assert export["rank"].tolist() == list(range(1, len(export) + 1))
     assert export["at_risk"].sum() == metrics["at_risk_customers"] and export["at_risk"].is_monotonic_decreasing
 

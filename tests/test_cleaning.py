@@ -31,36 +31,49 @@ def _raw(rows: list[tuple]) -> pd.DataFrame:
 # one row per rule, hand-labelled with the outcome each must get
 FIXTURE = _raw(
     [
-        ("C1", "O1", "P1", "2026-01-01 10:00:00", "100", "paid"),      # 1 kept
-        (" c1", "O2", "P1", "2026/1/5 23:59", "￥1,200.00", "paid"),    # 2 fixed: id, date format, amount text
-        ("C2", "O3", "P2", "2026-01-10", "50", "paid"),                 # 3 fixed: partially refunded by row 9 (50 - 20 = 30)
-        ("", "O4", "P1", "2026-01-02", "10", "paid"),                   # 4 excluded: missing_customer_id
-        ("C3", "O5", "P3", "2026-01-03", "30", "paid"),                 # 5 kept
-        ("C3", "O5", "P3", "2026-01-03", "30", "paid"),                 # 6 excluded: duplicate_row
-        ("C4", "O6", "P1", "N/A", "5", "paid"),                         # 7 excluded: unparseable_date
-        ("C5", "O7", "P1", "2026-01-04", "0", "paid"),                  # 8 excluded: zero_amount
-        ("C2", "O3", "P2", "2026-01-12", "-20", "refund"),              # 9 excluded: refund_netted
-        ("C6", "O8", "P1", "2026-01-06", "-15", "paid"),                # 10 excluded: negative_amount
-        ("C7", "O9", "P1", "2026-01-07", "abc", "paid"),                # 11 excluded: unparseable_amount
-        ("C8", "O10", "P1", "2026-01-08", "40", "cancelled"),           # 12 excluded: cancelled_order
-        ("C9", "O11", "P1", "2026-02-01", "25", "paid"),                # 13 excluded: after_period_end (period ends 2026-01-31)
-        ("C9", "O12", "P1", "2026-03-02", "25", "paid"),                # 14 excluded: dated_after_export (export 2026-03-01)
-        ("C10", "O13", "P4", "2026-01-09", "60", "paid"),               # 15 excluded: fully_refunded by row 16
-        ("C10", "O13", "P4", "2026-01-11", "-60", "refund"),            # 16 excluded: refund_netted
-        ("C11", "O99", "P4", "2026-01-11", "-9", "refund"),             # 17 excluded: refund_unmatched
-        ("C12", "O14", "P1", "2026-01-31 23:59:59", "70", "paid"),      # 18 kept: last second of the period
-        ("C1", "O15", "P2", "2026-01-20", "80", "paid"),                # 19 excluded: refunded after the period end (row 20)...
-        ("C1", "O15", "P2", "2026-02-03", "-80", "refund"),             # 20 excluded: after_period_end, so row 19 stays kept
+        ("C1", "O1", "P1", "2026-01-01 10:00:00", "100", "paid"),  # 1 kept
+        (" c1", "O2", "P1", "2026/1/5 23:59", "￥1,200.00", "paid"),  # 2 fixed: id, date format, amount text
+        ("C2", "O3", "P2", "2026-01-10", "50", "paid"),  # 3 fixed: partially refunded by row 9 (50 - 20 = 30)
+        ("", "O4", "P1", "2026-01-02", "10", "paid"),  # 4 excluded: missing_customer_id
+        ("C3", "O5", "P3", "2026-01-03", "30", "paid"),  # 5 kept
+        ("C3", "O5", "P3", "2026-01-03", "30", "paid"),  # 6 excluded: duplicate_row
+        ("C4", "O6", "P1", "N/A", "5", "paid"),  # 7 excluded: unparseable_date
+        ("C5", "O7", "P1", "2026-01-04", "0", "paid"),  # 8 excluded: zero_amount
+        ("C2", "O3", "P2", "2026-01-12", "-20", "refund"),  # 9 excluded: refund_netted
+        ("C6", "O8", "P1", "2026-01-06", "-15", "paid"),  # 10 excluded: negative_amount
+        ("C7", "O9", "P1", "2026-01-07", "abc", "paid"),  # 11 excluded: unparseable_amount
+        ("C8", "O10", "P1", "2026-01-08", "40", "cancelled"),  # 12 excluded: cancelled_order
+        ("C9", "O11", "P1", "2026-02-01", "25", "paid"),  # 13 excluded: after_period_end (period ends 2026-01-31)
+        ("C9", "O12", "P1", "2026-03-02", "25", "paid"),  # 14 excluded: dated_after_export (export 2026-03-01)
+        ("C10", "O13", "P4", "2026-01-09", "60", "paid"),  # 15 excluded: fully_refunded by row 16
+        ("C10", "O13", "P4", "2026-01-11", "-60", "refund"),  # 16 excluded: refund_netted
+        ("C11", "O99", "P4", "2026-01-11", "-9", "refund"),  # 17 excluded: refund_unmatched
+        ("C12", "O14", "P1", "2026-01-31 23:59:59", "70", "paid"),  # 18 kept: last second of the period
+        ("C1", "O15", "P2", "2026-01-20", "80", "paid"),  # 19 excluded: refunded after the period end (row 20)...
+        ("C1", "O15", "P2", "2026-02-03", "-80", "refund"),  # 20 excluded: after_period_end, so row 19 stays kept
     ]
 )
 EXPECTED = {
-    1: ("kept", None), 2: ("fixed", "id_normalized;date_format_normalized;amount_text_parsed"),
-    3: ("fixed", "partially_refunded"), 4: ("excluded", "missing_customer_id"), 5: ("kept", None),
-    6: ("excluded", "duplicate_row"), 7: ("excluded", "unparseable_date"), 8: ("excluded", "zero_amount"),
-    9: ("excluded", "refund_netted"), 10: ("excluded", "negative_amount"), 11: ("excluded", "unparseable_amount"),
-    12: ("excluded", "cancelled_order"), 13: ("excluded", "after_period_end"), 14: ("excluded", "dated_after_export"),
-    15: ("excluded", "fully_refunded"), 16: ("excluded", "refund_netted"), 17: ("excluded", "refund_unmatched"),
-    18: ("kept", None), 19: ("kept", None), 20: ("excluded", "after_period_end"),
+    1: ("kept", None),
+    2: ("fixed", "id_normalized;date_format_normalized;amount_text_parsed"),
+    3: ("fixed", "partially_refunded"),
+    4: ("excluded", "missing_customer_id"),
+    5: ("kept", None),
+    6: ("excluded", "duplicate_row"),
+    7: ("excluded", "unparseable_date"),
+    8: ("excluded", "zero_amount"),
+    9: ("excluded", "refund_netted"),
+    10: ("excluded", "negative_amount"),
+    11: ("excluded", "unparseable_amount"),
+    12: ("excluded", "cancelled_order"),
+    13: ("excluded", "after_period_end"),
+    14: ("excluded", "dated_after_export"),
+    15: ("excluded", "fully_refunded"),
+    16: ("excluded", "refund_netted"),
+    17: ("excluded", "refund_unmatched"),
+    18: ("kept", None),
+    19: ("kept", None),
+    20: ("excluded", "after_period_end"),
 }
 
 
@@ -68,8 +81,9 @@ EXPECTED = {
 def result():
     import datetime as dt
 
-    return clean_transactions(FIXTURE, CleaningSettings(), exported_at=dt.date(2026, 3, 1),
-                              period_end_exclusive=pd.Timestamp("2026-02-01"))
+    return clean_transactions(
+        FIXTURE, CleaningSettings(), exported_at=dt.date(2026, 3, 1), period_end_exclusive=pd.Timestamp("2026-02-01")
+    )
 
 
 def test_each_row_gets_its_hand_labelled_outcome(result):
@@ -98,15 +112,22 @@ def test_clean_values(result):
 
 
 def test_refunds_exclude_mode_drops_refunded_orders():
-    r = clean_transactions(FIXTURE, CleaningSettings(refunds="exclude"), period_end_exclusive=pd.Timestamp("2026-02-01"))
+    r = clean_transactions(
+        FIXTURE, CleaningSettings(refunds="exclude"), period_end_exclusive=pd.Timestamp("2026-02-01")
+    )
     reasons = r.outcome.set_index("raw_row")["reason"]
     assert reasons[3] == "refunded_order" and reasons[9] == "refund_row" and reasons[15] == "refunded_order"
     assert 3 not in set(r.clean["raw_row"])
 
 
 def test_refund_spread_over_order_lines_when_product_unknown():
-    raw = _raw([("A", "O1", "P1", "2026-01-01", "60", "paid"), ("A", "O1", "P2", "2026-01-01", "40", "paid"),
-                ("A", "O1", "", "2026-01-03", "-50", "refund")])
+    raw = _raw(
+        [
+            ("A", "O1", "P1", "2026-01-01", "60", "paid"),
+            ("A", "O1", "P2", "2026-01-01", "40", "paid"),
+            ("A", "O1", "", "2026-01-03", "-50", "refund"),
+        ]
+    )
     r = clean_transactions(raw)
     # no product on the refund: matched on the order; 50 spread 60:40 -> 30 and 20
     assert r.clean.set_index("raw_row")["refund_amount"].to_dict() == {1: 30.0, 2: 20.0}
@@ -121,7 +142,9 @@ def test_zero_amounts_can_be_kept_and_duplicates_allowed():
 
 def test_unparseable_date_column_is_a_clear_error():
     raw = _raw([("A", "O1", "P", "05.01.2026 x", "1", "paid")] * 3)
-    with pytest.raises(DataError, match=r"tx.csv: 100% of order_date values cannot be read \(e.g. '05.01.2026 x'\); .*date_format"):
+    with pytest.raises(
+        DataError, match=r"tx.csv: 100% of order_date values cannot be read \(e.g. '05.01.2026 x'\); .*date_format"
+    ):
         clean_transactions(raw, source="tx.csv")
 
 
@@ -135,14 +158,26 @@ def test_explicit_date_format_and_day_first():
 
 @pytest.mark.parametrize(
     "text,value",
-    [("¥1,299.00", 1299.0), ("￥59", 59.0), ("1,024.5 元", 1024.5), ("(12.00)", -12.0), ("RMB 8", 8.0), ("12", 12.0), ("x", None), ("", None)],
+    [
+        ("¥1,299.00", 1299.0),
+        ("￥59", 59.0),
+        ("1,024.5 元", 1024.5),
+        ("(12.00)", -12.0),
+        ("RMB 8", 8.0),
+        ("12", 12.0),
+        ("x", None),
+        ("", None),
+    ],
 )
 def test_parse_amounts(text, value):
     got, _ = parse_amounts(pd.Series([text]))
     assert (pd.isna(got[0]) and value is None) or got[0] == value
 
 
-@pytest.mark.parametrize("case,expected", [("upper", ["C001", "C001", "A B"]), ("lower", ["c001", "c001", "a b"]), ("keep", ["c001", "C001", "a b"])])
+@pytest.mark.parametrize(
+    "case,expected",
+    [("upper", ["C001", "C001", "A B"]), ("lower", ["c001", "c001", "a b"]), ("keep", ["c001", "C001", "a b"])],
+)
 def test_normalize_ids(case, expected):
     assert normalize_ids(pd.Series([" c001", "C001 ", "a   b"]), case).tolist() == expected
 
@@ -152,18 +187,34 @@ def test_float_ids_from_typed_sources_lose_the_decimal():
 
 
 def test_customers_and_surveys():
-    cust = pd.DataFrame({"customer_id": ["a1", "A1", "", "b2"], "signup_date": ["2025-01-01", "2025-02-01", "", "bad"],
-                         "tier": ["gold", "gold", "x", "normal"], "raw_row": [1, 2, 3, 4]})
+    cust = pd.DataFrame(
+        {
+            "customer_id": ["a1", "A1", "", "b2"],
+            "signup_date": ["2025-01-01", "2025-02-01", "", "bad"],
+            "tier": ["gold", "gold", "x", "normal"],
+            "raw_row": [1, 2, 3, 4],
+        }
+    )
     r = clean_customers(cust)
     assert r.outcome["reason"].tolist()[1:3] == ["duplicate_customer", "missing_customer_id"]
     assert r.clean["customer_id"].tolist() == ["A1", "B2"] and pd.isna(r.clean["signup_date"].iloc[1])
     assert r.summary().set_index("outcome")["rows"].to_dict() == {"raw": 4, "kept": 0, "fixed": 2, "excluded": 2}
-    surveys = pd.DataFrame({"customer_id": ["A1", "B2", "C3"], "response_date": ["2026-01-02", "2026-03-01", "2026-01-05"],
-                            "nps": ["9", "3", "11"], "aspect_delivery": ["5", "0", "4"], "comment": ["<b>好</b>", "", "差"],
-                            "raw_row": [1, 2, 3]})
+    surveys = pd.DataFrame(
+        {
+            "customer_id": ["A1", "B2", "C3"],
+            "response_date": ["2026-01-02", "2026-03-01", "2026-01-05"],
+            "nps": ["9", "3", "11"],
+            "aspect_delivery": ["5", "0", "4"],
+            "comment": ["<b>好</b>", "", "差"],
+            "raw_row": [1, 2, 3],
+        }
+    )
     s = clean_surveys(surveys, period_end_exclusive=pd.Timestamp("2026-02-01"))
     assert s.clean["customer_id"].tolist() == ["A1", "C3"]
-    assert pd.isna(s.clean["nps"].iloc[1]) and s.clean["aspect_delivery"].tolist() == [5.0, 4.0]  # 11 is off the 0-10 scale
+    assert pd.isna(s.clean["nps"].iloc[1]) and s.clean["aspect_delivery"].tolist() == [
+        5.0,
+        4.0,
+    ]  # 11 is off the 0-10 scale
     assert s.clean["comment"].iloc[0] == "<b>好</b>"  # kept as text; escaped only when shown
 
 
@@ -184,8 +235,10 @@ _order = st.sampled_from(["O1", "O2", "O3", ""])
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(_cell, _order, _cell, _date, _amount, _status), min_size=1, max_size=40),
-       st.sampled_from(["net", "exclude"]))
+@given(
+    st.lists(st.tuples(_cell, _order, _cell, _date, _amount, _status), min_size=1, max_size=40),
+    st.sampled_from(["net", "exclude"]),
+)
 def test_ledger_always_balances(rows, refunds):
     raw = _raw(rows)
     try:
@@ -209,13 +262,14 @@ def test_the_column_usual_date_format_is_not_a_repair():
     assert dates[2] == pd.Timestamp("2026-12-31 23:59")
 
 
-
 @pytest.mark.parametrize(
     "values,hint",
-    [(["26/01/2025", "27/01/2025", "28/01/2025"], "set cleaning.day_first: true"),
-     (["45123", "45124", "45130"], "Excel serial day numbers"),
-     (["1767225600", "1767312000", "1767398400"], "Unix timestamps"),
-     (["05.01.2026 x"] * 3, "date_format")],
+    [
+        (["26/01/2025", "27/01/2025", "28/01/2025"], "set cleaning.day_first: true"),
+        (["45123", "45124", "45130"], "Excel serial day numbers"),
+        (["1767225600", "1767312000", "1767398400"], "Unix timestamps"),
+        (["05.01.2026 x"] * 3, "date_format"),
+    ],
 )
 def test_unreadable_dates_get_the_likely_fix(values, hint):
     raw = _raw([("A", f"O{k}", "P", v, "1", "paid") for k, v in enumerate(values)])
@@ -223,11 +277,18 @@ def test_unreadable_dates_get_the_likely_fix(values, hint):
         clean_transactions(raw, source="tx.csv")
 
 
-
 def test_refund_matches_the_line_by_product_name_without_product_ids():
-    raw = pd.DataFrame({"customer_id": ["A"] * 3, "order_id": ["O1"] * 3, "product_name": ["茶叶", "茶具", "茶叶"],
-                        "order_date": ["2026-01-01", "2026-01-01", "2026-01-03"], "amount": ["60", "40", "-60"],
-                        "status": ["paid", "paid", "refund"], "raw_row": [1, 2, 3]})
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["A"] * 3,
+            "order_id": ["O1"] * 3,
+            "product_name": ["茶叶", "茶具", "茶叶"],
+            "order_date": ["2026-01-01", "2026-01-01", "2026-01-03"],
+            "amount": ["60", "40", "-60"],
+            "status": ["paid", "paid", "refund"],
+            "raw_row": [1, 2, 3],
+        }
+    )
     r = clean_transactions(raw)
     # the 茶叶 line is fully refunded; the 茶具 line is untouched (not 60 spread 60:40 over both)
     assert r.outcome.set_index("raw_row").loc[[1, 3], "reason"].tolist() == ["fully_refunded", "refund_netted"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -18,36 +17,71 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from repurchase.demo import HTML_JUNK_COMMENTS, MESSINESS_RATES, write_demo_data
 from repurchase.core.params import load_params
+from repurchase.demo import HTML_JUNK_COMMENTS, MESSINESS_RATES, write_demo_data
 
 REPO = Path(__file__).resolve().parents[1]
 N_ONLINE = 4_000
 N_STORES = 2_500
 END = pd.Timestamp("2026-10-31 23:59:59")
 
-ONLINE_TX = ["order_no", "member_id", "paid_at", "sku", "product_name", "category", "qty", "paid_amount",
-             "channel", "region", "status"]
-STORES_TX = ["订单号", "会员ID", "下单时间", "门店", "城市", "商品编码", "商品名称", "品类", "数量", "实付金额", "订单状态"]
+ONLINE_TX = [
+    "order_no",
+    "member_id",
+    "paid_at",
+    "sku",
+    "product_name",
+    "category",
+    "qty",
+    "paid_amount",
+    "channel",
+    "region",
+    "status",
+]
+STORES_TX = [
+    "订单号",
+    "会员ID",
+    "下单时间",
+    "门店",
+    "城市",
+    "商品编码",
+    "商品名称",
+    "品类",
+    "数量",
+    "实付金额",
+    "订单状态",
+]
 # canonical short names used by the helpers below
 CANON = ["order", "cid", "date", "pid", "pname", "cat", "qty", "amount", "channel", "region", "status"]
 CANON_STORES = ["order", "cid", "date", "store", "region", "pid", "pname", "cat", "qty", "amount", "status"]
 
 CLIENTS = {
     "online": dict(
-        tx="online/transactions.csv", enc="utf-8", header=ONLINE_TX, canon=CANON,
-        paid="paid", refund="refund", cancelled="cancelled",
+        tx="online/transactions.csv",
+        enc="utf-8",
+        header=ONLINE_TX,
+        canon=CANON,
+        paid="paid",
+        refund="refund",
+        cancelled="cancelled",
         consumable=["Baby care", "Beauty", "Snacks", "Personal care", "Coffee & tea"],
         durable=["Appliances", "Electronics", "Home"],
-        high_refund=["Electronics", "Apparel"], low_refund=["Snacks", "Coffee & tea"],
+        high_refund=["Electronics", "Apparel"],
+        low_refund=["Snacks", "Coffee & tea"],
         dominant=r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",
     ),
     "stores": dict(
-        tx="stores/transactions.csv", enc="gbk", header=STORES_TX, canon=CANON_STORES,
-        paid="已支付", refund="已退款", cancelled="已取消",
+        tx="stores/transactions.csv",
+        enc="gbk",
+        header=STORES_TX,
+        canon=CANON_STORES,
+        paid="已支付",
+        refund="已退款",
+        cancelled="已取消",
         consumable=["母婴", "美妆", "零食", "个护", "咖啡茶饮"],
         durable=["家电", "数码", "家居"],
-        high_refund=["数码", "服饰"], low_refund=["零食", "咖啡茶饮"],
+        high_refund=["数码", "服饰"],
+        low_refund=["零食", "咖啡茶饮"],
         dominant=r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}",
     ),
 }
@@ -103,7 +137,8 @@ def _paid(raw: pd.DataFrame, client: str) -> pd.DataFrame:
 def _hashes(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -119,8 +154,14 @@ def test_same_seed_gives_identical_bytes_and_no_global_state(demo: Path, tmp_pat
     again = _hashes(tmp_path / "again")
     assert again == _hashes(demo)
     assert sorted(str(p.relative_to(tmp_path / "again")) for p in paths) == sorted(again)
-    assert {"online/transactions.csv", "online/customers.csv", "online/surveys.csv", "stores/transactions.csv",
-            "stores/members.xlsx", "stores/surveys.xlsx"} <= set(again)
+    assert {
+        "online/transactions.csv",
+        "online/customers.csv",
+        "online/surveys.csv",
+        "stores/transactions.csv",
+        "stores/members.xlsx",
+        "stores/surveys.xlsx",
+    } <= set(again)
     out = capsys.readouterr().out
     assert f"demo-online: {N_ONLINE:,} customers" in out and "transaction rows" in out
     assert f"demo-stores: {N_STORES:,} customers" in out
@@ -146,11 +187,29 @@ def test_online_files_have_the_documented_columns(demo: Path) -> None:
     assert tx.decode("utf-8").split("\n", 1)[0] == ",".join(ONLINE_TX)
     assert not tx.startswith(b"\xef\xbb\xbf")  # plain UTF-8, no BOM
     cu = pd.read_csv(demo / "online/customers.csv", dtype=str, keep_default_na=False)
-    assert list(cu.columns) == ["member_id", "signup_date", "tier", "acquisition_channel", "acquisition_cost",
-                                "name", "email", "phone"]
+    assert list(cu.columns) == [
+        "member_id",
+        "signup_date",
+        "tier",
+        "acquisition_channel",
+        "acquisition_cost",
+        "name",
+        "email",
+        "phone",
+    ]
     sv = pd.read_csv(demo / "online/surveys.csv")
-    assert list(sv.columns) == ["member_id", "response_date", "nps", "csat", "ces", "product_quality", "delivery",
-                                "service", "price", "comment"]
+    assert list(sv.columns) == [
+        "member_id",
+        "response_date",
+        "nps",
+        "csat",
+        "ces",
+        "product_quality",
+        "delivery",
+        "service",
+        "price",
+        "comment",
+    ]
     raw = _raw(demo, "online")
     assert set(raw["status"]) == {"paid", "refund", "cancelled"}
     assert set(raw["channel"]) == {"app", "web", "mini_program", "livestream"}
@@ -176,8 +235,18 @@ def test_stores_files_are_gbk_and_excel(demo: Path) -> None:
     surveys = openpyxl.load_workbook(demo / "stores/surveys.xlsx", read_only=True)
     assert surveys.sheetnames == ["问卷"]
     header = next(surveys["问卷"].iter_rows(max_row=1, values_only=True))
-    assert list(header) == ["会员ID", "提交时间", "推荐意愿", "满意度", "费力度", "商品质量", "服务态度", "门店环境",
-                            "价格", "评论"]
+    assert list(header) == [
+        "会员ID",
+        "提交时间",
+        "推荐意愿",
+        "满意度",
+        "费力度",
+        "商品质量",
+        "服务态度",
+        "门店环境",
+        "价格",
+        "评论",
+    ]
     cu = pd.read_excel(demo / "stores/members.xlsx", sheet_name="会员信息")
     assert set(cu["会员等级"]) == {"普通", "黄金", "钻石"}
     assert pd.api.types.is_datetime64_any_dtype(cu["注册日期"])  # real Excel dates
@@ -201,7 +270,8 @@ def _fault_flags(raw: pd.DataFrame, client: str) -> dict[str, pd.Series]:
         "amount_as_text": amount.str.contains("[¥￥元]", regex=True),
         "zero_amount": num == 0,
         "negative_amount_not_refund": paid & (num < 0),
-        "date_alternate_format": (date.str.strip() != "") & ~date.str.fullmatch(cfg["dominant"])
+        "date_alternate_format": (date.str.strip() != "")
+        & ~date.str.fullmatch(cfg["dominant"])
         & ~date.isin(["N/A", "0000-00-00"]),
         "date_unparseable": date.isin(["N/A", "0000-00-00", ""]),
         "date_after_export": ts > END,
@@ -291,14 +361,18 @@ def test_seasonal_peaks_and_chinese_new_year_dip(demo: Path) -> None:
     daily = paid.groupby(paid["ts"].dt.normalize())["order"].nunique()
     daily = daily.reindex(pd.date_range("2023-11-01", "2026-10-31"), fill_value=0)
     for day in ("2024-11-11", "2025-11-11"):
-        month = daily[pd.Timestamp(day) - pd.Timedelta(days=45): pd.Timestamp(day) + pd.Timedelta(days=45)]
+        month = daily[pd.Timestamp(day) - pd.Timedelta(days=45) : pd.Timestamp(day) + pd.Timedelta(days=45)]
         assert daily[day] > 4 * month.median()
     assert daily["2025-06-18"] > 2.5 * daily["2025-05-01":"2025-07-31"].median()
     for cny in ("2025-01-29", "2026-02-17"):
         c = pd.Timestamp(cny)
-        holiday = daily[c - pd.Timedelta(days=2): c + pd.Timedelta(days=6)].mean()
-        around = pd.concat([daily[c - pd.Timedelta(days=40): c - pd.Timedelta(days=20)],
-                            daily[c + pd.Timedelta(days=20): c + pd.Timedelta(days=40)]]).mean()
+        holiday = daily[c - pd.Timedelta(days=2) : c + pd.Timedelta(days=6)].mean()
+        around = pd.concat(
+            [
+                daily[c - pd.Timedelta(days=40) : c - pd.Timedelta(days=20)],
+                daily[c + pd.Timedelta(days=20) : c + pd.Timedelta(days=40)],
+            ]
+        ).mean()
         assert holiday < 0.75 * around
     quarterly = daily.resample("QS").sum()
     assert quarterly.iloc[-4:].sum() > 2 * quarterly.iloc[1:5].sum()  # a growing business
@@ -321,8 +395,14 @@ def test_customers_file_is_consistent_with_transactions(demo: Path, client: str)
     paid = _paid(_raw(demo, client), client)
     if client == "online":
         cu = pd.read_csv(demo / "online/customers.csv", dtype=str, keep_default_na=False)
-        cu = cu.rename(columns={"member_id": "cid", "signup_date": "signup", "acquisition_channel": "acq",
-                                "acquisition_cost": "cac"})
+        cu = cu.rename(
+            columns={
+                "member_id": "cid",
+                "signup_date": "signup",
+                "acquisition_channel": "acq",
+                "acquisition_cost": "cac",
+            }
+        )
         tiers, free = ["normal", "gold", "diamond"], "organic"
         assert cu["phone"].str.fullmatch(r"1\d{2}-\d{4}-\d{4}").all()
         emails = cu.loc[cu["email"] != "", "email"]
@@ -331,8 +411,9 @@ def test_customers_file_is_consistent_with_transactions(demo: Path, client: str)
         assert cu["name"].str.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+").all()  # pinyin names
     else:
         cu = pd.read_excel(demo / "stores/members.xlsx", sheet_name="会员信息", dtype={"手机号": str})
-        cu = cu.rename(columns={"会员ID": "cid", "注册日期": "signup", "会员等级": "tier", "来源渠道": "acq",
-                                "获客成本": "cac"})
+        cu = cu.rename(
+            columns={"会员ID": "cid", "注册日期": "signup", "会员等级": "tier", "来源渠道": "acq", "获客成本": "cac"}
+        )
         tiers, free = ["普通", "黄金", "钻石"], "门店自然进店"
         assert cu["手机号"].str.fullmatch(r"1\d{10}").all()
         assert cu["姓名"].str.fullmatch(r"[\u4e00-\u9fff]{2,3}").all()
@@ -361,8 +442,16 @@ def _surveys(demo: Path, client: str) -> tuple[pd.DataFrame, list[str]]:
     else:
         sv = pd.read_excel(demo / "stores/surveys.xlsx", sheet_name="问卷")
         aspects = ["商品质量", "服务态度", "门店环境", "价格"]
-        sv = sv.rename(columns={"会员ID": "cid", "提交时间": "rdate", "推荐意愿": "nps", "满意度": "csat",
-                                "费力度": "ces", "评论": "comment"})
+        sv = sv.rename(
+            columns={
+                "会员ID": "cid",
+                "提交时间": "rdate",
+                "推荐意愿": "nps",
+                "满意度": "csat",
+                "费力度": "ces",
+                "评论": "comment",
+            }
+        )
         sv["comment"] = sv["comment"].fillna("").astype(str)
     sv["rdate"] = pd.to_datetime(sv["rdate"])
     return sv, aspects
@@ -396,7 +485,7 @@ def test_surveys_have_realistic_scores_and_comments(demo: Path, client: str) -> 
 def test_aspects_drive_the_score_with_different_weights(demo: Path, client: str) -> None:
     sv, aspects = _surveys(demo, client)
     corr = sv[aspects].corr().to_numpy()[np.triu_indices(len(aspects), 1)]
-    assert 0.15 < corr.min() and corr.max() < 0.7  # moderately collinear
+    assert corr.min() > 0.15 and corr.max() < 0.7  # moderately collinear
     x = np.column_stack([np.ones(len(sv)), sv[aspects].to_numpy(float)])
     coef = np.linalg.lstsq(x, sv["nps"].to_numpy(float), rcond=None)[0][1:]
     top_two = set(np.argsort(coef)[-2:])
@@ -431,8 +520,18 @@ def test_params_files_validate_and_map_real_columns(root: Path, name: str) -> No
     assert params.language == ("en" if name == "demo-online" else "zh")
     tx = params.sources.transactions
     assert str(tx.exported_at) == "2026-10-31"
-    assert set(tx.columns) >= {"customer_id", "order_id", "order_date", "amount", "quantity", "product_id",
-                               "product_name", "category", "region", "status"}
+    assert set(tx.columns) >= {
+        "customer_id",
+        "order_id",
+        "order_date",
+        "amount",
+        "quantity",
+        "product_id",
+        "product_name",
+        "category",
+        "region",
+        "status",
+    }
     assert ("channel" if name == "demo-online" else "store") in tx.columns
     for role in ("transactions", "customers", "surveys"):
         spec = getattr(params.sources, role)

@@ -9,9 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -48,7 +46,7 @@ def test_every_key_is_used():
     for key in i18n.catalog("en"):
         if key in quoted:
             continue
-        if any(key.startswith(p) and key[len(p):] in quoted for p in fprefixes | set(i18n.DYNAMIC_PREFIXES)):
+        if any(key.startswith(p) and key[len(p) :] in quoted for p in fprefixes | set(i18n.DYNAMIC_PREFIXES)):
             continue
         unused.append(key)
     assert unused == [], f"catalog keys no code or notebook uses: {unused}"
@@ -76,8 +74,15 @@ def test_localize_notebook_swaps_markdown():
 
 @pytest.mark.parametrize(
     "value,currency,lang,expected",
-    [(12345, "CNY", "zh", "¥1.2万"), (12345, "CNY", "en", "¥12.3K"), (3.4e8, "CNY", "zh", "¥3.4亿"),
-     (2.5e6, "USD", "en", "$2.5M"), (999, "CNY", "en", "¥999"), (-12345, "CNY", "zh", "-¥1.2万"), (None, "CNY", "en", "–")],
+    [
+        (12345, "CNY", "zh", "¥1.2万"),
+        (12345, "CNY", "en", "¥12.3K"),
+        (3.4e8, "CNY", "zh", "¥3.4亿"),
+        (2.5e6, "USD", "en", "$2.5M"),
+        (999, "CNY", "en", "¥999"),
+        (-12345, "CNY", "zh", "-¥1.2万"),
+        (None, "CNY", "en", "–"),
+    ],
 )
 def test_format_money(value, currency, lang, expected):
     assert formatting.format_money(value, currency, lang) == expected

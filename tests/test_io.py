@@ -11,7 +11,7 @@ from repurchase import SourceError
 from repurchase.cleaning.io import read_source, suggest_encoding
 from repurchase.core.params import SourceSpec
 
-ROWS = [("会员A", "2026-01-05", "\"￥1,200\""), ("会员B", "2026-02-01", "30")]
+ROWS = [("会员A", "2026-01-05", '"￥1,200"'), ("会员B", "2026-02-01", "30")]
 COLS = {"customer_id": "会员ID", "order_date": "下单时间", "amount": "实付金额"}
 
 
@@ -46,7 +46,10 @@ def test_suggest_encoding_detects_bom_and_gbk(tmp_path):
 def test_missing_column_names_file_and_found_columns(tmp_path):
     cols = dict(COLS, order_date="下单日期")
     spec = SourceSpec(path=_csv(tmp_path, "utf-8"), columns=cols)
-    with pytest.raises(SourceError, match=r"tx-utf-8.csv: sources.transactions.columns.order_date: column '下单日期' not found \(did you mean '下单时间'\?\).*Columns found: 会员ID, 下单时间, 实付金额"):
+    with pytest.raises(
+        SourceError,
+        match=r"tx-utf-8.csv: sources.transactions.columns.order_date: column '下单日期' not found \(did you mean '下单时间'\?\).*Columns found: 会员ID, 下单时间, 实付金额",
+    ):
         read_source(spec)
 
 
@@ -59,7 +62,9 @@ def test_delimiters(tmp_path, delimiter, sep):
 def test_whitespace_headerless_by_position(tmp_path):
     p = tmp_path / "cd.txt"
     p.write_text("00001   1 19970101 1  11.77\n00002   2 19970112 2  89.00\n", encoding="utf-8")
-    spec = SourceSpec(path=p, delimiter="whitespace", header=False, columns={"customer_id": 0, "order_date": 2, "amount": 4})
+    spec = SourceSpec(
+        path=p, delimiter="whitespace", header=False, columns={"customer_id": 0, "order_date": 2, "amount": 4}
+    )
     df = read_source(spec)
     assert df["customer_id"].tolist() == ["00001", "00002"]  # leading zeros kept: read as text
     assert df["amount"].tolist() == ["11.77", "89.00"]
@@ -90,7 +95,11 @@ def test_sql_duckdb_file(tmp_path):
     db = tmp_path / "shop.duckdb"
     with duckdb.connect(str(db)) as con:
         con.execute("create table orders as select 'A' as cust, date '2026-01-02' as day, 12.5 as paid")
-    spec = SourceSpec(url=str(db), query="select * from orders", columns={"customer_id": "cust", "order_date": "day", "amount": "paid"})
+    spec = SourceSpec(
+        url=str(db),
+        query="select * from orders",
+        columns={"customer_id": "cust", "order_date": "day", "amount": "paid"},
+    )
     df = read_source(spec)
     assert df["customer_id"].tolist() == ["A"] and float(df["amount"].iloc[0]) == 12.5
 
@@ -102,7 +111,11 @@ def test_sql_sqlalchemy_url(tmp_path):
     with sqlite3.connect(db) as con:
         con.execute("create table o (cust text, day text, paid real)")
         con.execute("insert into o values ('B', '2026-03-04', 7.0)")
-    spec = SourceSpec(url=f"sqlite:///{db}", query="select * from o", columns={"customer_id": "cust", "order_date": "day", "amount": "paid"})
+    spec = SourceSpec(
+        url=f"sqlite:///{db}",
+        query="select * from o",
+        columns={"customer_id": "cust", "order_date": "day", "amount": "paid"},
+    )
     assert read_source(spec)["customer_id"].tolist() == ["B"]
 
 
@@ -113,8 +126,9 @@ def test_missing_file(tmp_path):
 
 
 def test_database_files_resolve_against_the_repository(tmp_path):
-    import duckdb
     import sqlite3
+
+    import duckdb
 
     from repurchase import load_params
 
@@ -126,8 +140,12 @@ def test_database_files_resolve_against_the_repository(tmp_path):
         con.execute("create table o (c text, d text, a real)")
         con.execute("insert into o values ('B', '2026-01-03', 4.0)")
     cols = "    query: select * from o\n    columns: {customer_id: c, order_date: d, amount: a}\n"
-    for name, where, expected in (("u1", "url: data/shop.duckdb", "A"), ("u2", "url: sqlite:///data/shop.db", "B"),
-                                  ("u3", "path: data/shop.duckdb", "A"), ("u4", "path: data/shop.db", "B")):
+    for name, where, expected in (
+        ("u1", "url: data/shop.duckdb", "A"),
+        ("u2", "url: sqlite:///data/shop.db", "B"),
+        ("u3", "path: data/shop.duckdb", "A"),
+        ("u4", "path: data/shop.db", "B"),
+    ):
         p = tmp_path / "params" / f"{name}.yaml"
         p.write_text(f"client: {name}\ntitle: T\nsources:\n  transactions:\n    {where}\n{cols}", encoding="utf-8")
         spec = load_params(p).sources.transactions  # run from any working directory
@@ -136,5 +154,7 @@ def test_database_files_resolve_against_the_repository(tmp_path):
 
 def test_wrong_delimiter_is_named(tmp_path):
     spec = SourceSpec(path=_csv(tmp_path, "utf-8", sep="\t"), columns=COLS)  # tab file read as comma-separated
-    with pytest.raises(SourceError, match=r"the header was read as one column .*set sources.transactions.delimiter: tab"):
+    with pytest.raises(
+        SourceError, match=r"the header was read as one column .*set sources.transactions.delimiter: tab"
+    ):
         read_source(spec)

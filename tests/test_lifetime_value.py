@@ -37,9 +37,30 @@ def _sig3(value: float) -> float:
 
 
 #: Latin words a Chinese report keeps: model and metric names, parameter letters, codes
-_KEEP = {"BG", "NBD", "Pareto", "MBG", "Gamma", "CLV", "CAC", "MAE", "RMSE", "AUC", "AIC", "BIC", "USD", "CNY", "lifetime_value", "model",
-         "margin", "bgnbd", "inf", "nan",
-         "acquisition_channel", "acquisition_cost"}  # field names of the customers source
+_KEEP = {
+    "BG",
+    "NBD",
+    "Pareto",
+    "MBG",
+    "Gamma",
+    "CLV",
+    "CAC",
+    "MAE",
+    "RMSE",
+    "AUC",
+    "AIC",
+    "BIC",
+    "USD",
+    "CNY",
+    "lifetime_value",
+    "model",
+    "margin",
+    "bgnbd",
+    "inf",
+    "nan",
+    "acquisition_channel",
+    "acquisition_cost",
+}  # field names of the customers source
 
 
 def _english_words(text: str) -> list[str]:
@@ -100,8 +121,16 @@ def test_summary_hand_computed_fixture():
             "customer_id": ["A", "A", "A", "A", "A", "B", "B", "A"],
             "order_id": ["1", "1", "2", "3", "4", "5", "6", "7"],
             "order_date": pd.to_datetime(
-                ["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-22", "2024-01-22", "2024-01-15", "2024-01-15",
-                 "2024-02-10"]
+                [
+                    "2024-01-01",
+                    "2024-01-01",
+                    "2024-01-08",
+                    "2024-01-22",
+                    "2024-01-22",
+                    "2024-01-15",
+                    "2024-01-15",
+                    "2024-02-10",
+                ]
             ),  # fmt: skip
             "amount": [10.0, 5.0, 20.0, 10.0, 20.0, 7.0, 3.0, 99.0],
         }
@@ -227,7 +256,7 @@ def test_weighted_unique_fit_equals_unweighted(cdnow_cal, cdnow_fits, cdnow_spen
 
 
 def test_vectorised_formulas_match_lifetimes(cdnow_cal, cdnow_fits):
-    import lifetimes  # noqa: F401  (imported by the fixtures already)
+    import lifetimes
 
     x = cdnow_cal["frequency_cal"].to_numpy()
     tx = cdnow_cal["recency_cal"].to_numpy()
@@ -330,7 +359,7 @@ def test_simulated_parameters_are_recovered():
     assert fit.params["r"] == pytest.approx(truth["r"], rel=0.1)
     assert fit.params["alpha"] == pytest.approx(truth["alpha"], rel=0.1)
     # the fitted spend distribution's mean matches the truth's v·p/(q−1)
-    mean = lambda p: p["v"] * p["p"] / (p["q"] - 1)  # noqa: E731
+    mean = lambda p: p["v"] * p["p"] / (p["q"] - 1)
     assert mean(spend.params) == pytest.approx(mean(spend_truth), rel=0.05)
 
 
@@ -667,7 +696,9 @@ def test_english_sentences_keep_their_wording(cdnow_result):
     assert res.split.describe() == (
         "Calibration: 1997-01-01 to 1997-09-30; holdout: 1997-10-01 to 1998-06-30 (39.0 weeks; set in params)."
     )
-    assert lv.holdout_split("2025-06-30").describe().endswith("(26.0 weeks; default: the last 26 weeks are the holdout).")
+    assert (
+        lv.holdout_split("2025-06-30").describe().endswith("(26.0 weeks; default: the last 26 weeks are the holdout).")
+    )
     # money in sentences: $ and K from ten thousand on (English)
     total = res.clv.total("clv")[0]
     assert f"total ${total / 1e3:,.1f}K (90% interval $" in res.clv.describe("en", "USD")
@@ -681,7 +712,10 @@ def test_report_tables_in_chinese(cdnow, cdnow_result):
     comparison = lv.display_table(res.comparison, "zh")
     assert list(comparison["ltv_model"]) == ["BG/NBD", "Pareto/NBD", "MBG/NBD", "历史速率基准", "仅按最近购买基准"]
     # retried: 是/否 for the models, blank for the baselines
-    assert list(comparison["ltv_retried"].iloc[:3]) == ["否", "否", "否"] and comparison["ltv_retried"].iloc[3:].isna().all()
+    assert (
+        list(comparison["ltv_retried"].iloc[:3]) == ["否", "否", "否"]
+        and comparison["ltv_retried"].iloc[3:].isna().all()
+    )
     # numbers untouched
     assert comparison["ltv_mae"].equals(res.comparison["mae"])
     params = lv.display_table(res.parameters(), "zh")
@@ -699,9 +733,16 @@ def test_report_tables_in_chinese(cdnow, cdnow_result):
     # every header of every shown table has a Chinese name
     ids = res.clv.customers["customer_id"]
     customers = pd.DataFrame({"customer_id": ids, "acquisition_channel": "search", "acquisition_cost": 10.0})
-    for table in (comparison, params, totals, conc, cohorts, lv.display_table(heuristic, "zh"),
-                  lv.display_table(lv.top_customers(res.clv, 3), "zh"),
-                  lv.display_table(lv.cac_report(res.clv, customers, lang="zh")[0], "zh")):
+    for table in (
+        comparison,
+        params,
+        totals,
+        conc,
+        cohorts,
+        lv.display_table(heuristic, "zh"),
+        lv.display_table(lv.top_customers(res.clv, 3), "zh"),
+        lv.display_table(lv.cac_report(res.clv, customers, lang="zh")[0], "zh"),
+    ):
         headers = i18n.translate_columns(table, "zh").columns
         assert not [h for h in headers if _english_words(h)], list(headers)
     cac = lv.display_table(lv.clv_to_cac(res.clv, customers), "zh")
@@ -843,7 +884,9 @@ def test_holdout_longer_than_half_the_history_is_shortened_to_a_third():
     assert split.requested_weeks == 26 and split.history_weeks == pytest.approx(60 / 7)
     assert "holdout_weeks 26 is more than half of the 8.6 weeks of history" in split.describe()
     # 52 weeks of history: 26 weeks is exactly half, kept (the default runs unchanged)
-    kept = lv.holdout_split("2026-10-31", holdout_weeks=26, history_start=pd.Timestamp("2026-10-31") - pd.Timedelta(weeks=52))
+    kept = lv.holdout_split(
+        "2026-10-31", holdout_weeks=26, history_start=pd.Timestamp("2026-10-31") - pd.Timedelta(weeks=52)
+    )
     assert kept.requested_weeks is None and kept.holdout_weeks == 26
     # 20 days of history: a third is 6 days, under the 14 a holdout needs
     with pytest.raises(lv.InsufficientData, match="too short for a holdout of at least 14 days"):
@@ -1013,16 +1056,19 @@ def test_notebook_renders_for_a_tiny_client_and_states_why(tmp_path):
         shutil.copy(root / "notebooks" / name, nbs / name)
     _tiny_client().to_csv(tmp_path / "tx.csv", index=False)
     params = tmp_path / "tiny.yaml"
-    params.write_text(f"""client: tiny
+    params.write_text(
+        f"""client: tiny
 title: Tiny client
 language: en
 currency: CNY
 period: 2026-10
 sources:
   transactions:
-    path: {tmp_path / 'tx.csv'}
+    path: {tmp_path / "tx.csv"}
     columns: {{customer_id: customer_id, order_id: order_id, order_date: order_date, amount: amount}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     (outcome,) = render_reports([params], None, out=tmp_path / "reports", notebooks_dir=nbs)
     assert outcome.ok, outcome.error
     page = html_lib.unescape((outcome.report_dir / "04_lifetime_value.html").read_text(encoding="utf-8"))
@@ -1042,9 +1088,23 @@ def test_every_notice_reads_in_chinese():
     from repurchase.core import i18n
 
     codes = [k.split(".")[-1] for k in i18n.catalog("zh") if k.startswith("lifetime_value.notice.")]
-    values = {"weeks": "2.6", "history": "7.9", "requested": "bgnbd", "model": "mbgnbd", "failed": "pareto_nbd",
-              "n": "4", "customers": "20", "min": "10", "q": "0.86", "valid": "12", "draws": "200",
-              "calibration_end": "2026-03-31", "holdout_end": "–", "first": "2026-09-01", "period_end": "2026-10-31"}
+    values = {
+        "weeks": "2.6",
+        "history": "7.9",
+        "requested": "bgnbd",
+        "model": "mbgnbd",
+        "failed": "pareto_nbd",
+        "n": "4",
+        "customers": "20",
+        "min": "10",
+        "q": "0.86",
+        "valid": "12",
+        "draws": "200",
+        "calibration_end": "2026-03-31",
+        "holdout_end": "–",
+        "first": "2026-09-01",
+        "period_end": "2026-10-31",
+    }
     for code in codes:
         text = lv.Notice(code, values, then="lifetime_value.spend_fallback").text("zh")
         assert "{" not in text

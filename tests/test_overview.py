@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from repurchase.publish import overview as ov
 from repurchase.core.periods import Period
+from repurchase.publish import overview as ov
 
 P = Period.from_label("2026-10")
 
@@ -20,11 +20,16 @@ def _base() -> pd.DataFrame:
 
 METRICS = {
     "repurchase": {
-        "buyers": 40, "buyers_prev_period": 50, "buyers_prev_year": None,
-        "repurchase_rate_customers": 0.234, "repurchase_rate_customers_prev_period": 0.213,
+        "buyers": 40,
+        "buyers_prev_period": 50,
+        "buyers_prev_year": None,
+        "repurchase_rate_customers": 0.234,
+        "repurchase_rate_customers_prev_period": 0.213,
         "repurchase_rate_customers_prev_year": 0.25,
-        "trend": [{"month": "2026-08", "buyers": 45, "repurchase_rate_customers": 0.2},
-                  {"month": "2026-09", "buyers": 50, "repurchase_rate_customers": 0.213}],
+        "trend": [
+            {"month": "2026-08", "buyers": 45, "repurchase_rate_customers": 0.2},
+            {"month": "2026-09", "buyers": 50, "repurchase_rate_customers": 0.213},
+        ],
     },
     "churn": {"churn_rate": 0.30, "churn_rate_prev_period": 0.25, "at_risk_customers": 1240, "value_at_risk": 812345.0},
 }
@@ -43,7 +48,9 @@ def test_cards_compare_with_last_month_and_last_year():
     b = cards.loc["buyers"]
     assert b["series"][-3:] == [45, 50, 40] and b["prev_year"] is None and b["good_year"] is None
     nps = cards.loc["nps"]
-    assert nps["value"] is None and ov.format_value(nps["value"], "score", "CNY", "en") == "–"  # missing analysis: a dash
+    assert (
+        nps["value"] is None and ov.format_value(nps["value"], "score", "CNY", "en") == "–"
+    )  # missing analysis: a dash
 
 
 def test_history_only_reads_earlier_months(tmp_path):
@@ -86,19 +93,30 @@ def test_sparkline_needs_two_points():
 
 
 def test_operations_plan_sizes_changes_and_actions():
-    table = pd.DataFrame({"segment": ["champions", "lost"], "customers": [30, 70], "share": [0.3, 0.7],
-                          "revenue_share": [0.8, 0.2]})
+    table = pd.DataFrame(
+        {"segment": ["champions", "lost"], "customers": [30, 70], "share": [0.3, 0.7], "revenue_share": [0.8, 0.2]}
+    )
     migration = pd.DataFrame([[20, 5], [2, 60]], index=["champions", "lost"], columns=["champions", "lost"])
-    plan = ov.operations_plan(table, migration, labels={"champions": "Champions", "lost": "Lost"},
-                              actions={"champions": "Reward", "lost": "Let go"})
+    plan = ov.operations_plan(
+        table,
+        migration,
+        labels={"champions": "Champions", "lost": "Lost"},
+        actions={"champions": "Reward", "lost": "Let go"},
+    )
     assert plan["segment"].tolist() == ["Champions", "Lost"]
     assert plan["change"].tolist() == [30 - 25, 70 - 62]  # previous sizes are the migration row sums
     assert plan["action"].tolist() == ["Reward", "Let go"] and set(plan["export"]) == {"exports/segments.csv"}
 
 
 def test_customer_base_counts_first_purchases_cumulatively():
-    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "d"],
-                       "order_date": pd.to_datetime(["2026-08-03", "2026-10-01", "2026-09-09", "2026-10-31 23:59", "2026-11-02"], format="ISO8601")})
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c", "d"],
+            "order_date": pd.to_datetime(
+                ["2026-08-03", "2026-10-01", "2026-09-09", "2026-10-31 23:59", "2026-11-02"], format="ISO8601"
+            ),
+        }
+    )
     base = ov.customer_base(tx, P, months=2).set_index("month")["customers"]
     assert (base["2026-08"], base["2026-09"], base["2026-10"]) == (1, 2, 3)  # d is after the period
 
@@ -116,8 +134,14 @@ def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
     from repurchase.publish.render import render_reports
 
     root = Path(__file__).resolve().parents[1]
-    firsts = {"2026-05": ["a", "b"], "2026-06": ["c"], "2026-07": [], "2026-08": ["d", "e", "f"], "2026-09": ["g"],
-              "2026-10": ["h", "i"]}
+    firsts = {
+        "2026-05": ["a", "b"],
+        "2026-06": ["c"],
+        "2026-07": [],
+        "2026-08": ["d", "e", "f"],
+        "2026-09": ["g"],
+        "2026-10": ["h", "i"],
+    }
     lines = ["cust,day,paid"]
     for month, custs in firsts.items():
         lines += [f"{c},{month}-10,{10 + k}" for k, c in enumerate(custs)]
@@ -125,8 +149,11 @@ def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
     (tmp_path / "tx.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (tmp_path / "params").mkdir()
     p = tmp_path / "params" / "tiny.yaml"
-    p.write_text("client: tiny\ntitle: Tiny\nsources:\n  transactions:\n    path: tx.csv\n"
-                 "    columns: {customer_id: cust, order_date: day, amount: paid}\n", encoding="utf-8")
+    p.write_text(
+        "client: tiny\ntitle: Tiny\nsources:\n  transactions:\n    path: tx.csv\n"
+        "    columns: {customer_id: cust, order_date: day, amount: paid}\n",
+        encoding="utf-8",
+    )
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     for name in ("01_cleaning.ipynb", "07_overview.ipynb"):
@@ -138,12 +165,20 @@ def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
     for month in firsts:
         m = json.loads((out / "tiny" / month / "metrics.json").read_text(encoding="utf-8"))["overview"]
         got[month] = (m["customers"], m["customers_prev_period"])
-    assert got == {"2026-05": (2, 0), "2026-06": (3, 2), "2026-07": (3, 3), "2026-08": (6, 3), "2026-09": (7, 6),
-                   "2026-10": (9, 7)}
+    assert got == {
+        "2026-05": (2, 0),
+        "2026-06": (3, 2),
+        "2026-07": (3, 3),
+        "2026-08": (6, 3),
+        "2026-09": (7, 6),
+        "2026-10": (9, 7),
+    }
 
 
 def test_clv_sentence_states_the_interval_level_in_use():
-    metrics = {"lifetime_value": {"clv_total": 9.1e6, "clv_total_low": 9.0e6, "clv_total_high": 9.2e6, "horizon_months": 12}}
+    metrics = {
+        "lifetime_value": {"clv_total": 9.1e6, "clv_total_low": 9.0e6, "clv_total_high": 9.2e6, "horizon_months": 12}
+    }
     cards = ov.kpi_cards(metrics, {}, _base(), P)
     en = ov.narrative(cards, metrics, "CNY", "en", interval_level=0.8)
     assert "The customer base is expected to bring ¥9.1M over the next 12 months (80% interval ¥9.0M to ¥9.2M)." in en

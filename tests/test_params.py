@@ -36,13 +36,17 @@ def test_valid_file_resolves_relative_paths(tmp_path):
 
 def test_unknown_key_names_closest_valid_key_and_file(tmp_path):
     p = _write(tmp_path, GOOD.replace("    columns:", "    colums:"))
-    with pytest.raises(ParamsError, match=r"sources\.transactions\.colums: unknown key 'colums'; did you mean 'columns'\?") as e:
+    with pytest.raises(
+        ParamsError, match=r"sources\.transactions\.colums: unknown key 'colums'; did you mean 'columns'\?"
+    ) as e:
         load_params(p)
     assert str(p) in str(e.value)
 
 
 def test_every_problem_reported_at_once(tmp_path):
-    text = GOOD.replace("client: acme", "client: Acme Inc").replace("title: ACME\n", "title: ACME\nlanguage: fr\nperiod: 2026-13\ncleaning: {refunds: keep, bogus: 1}\n")
+    text = GOOD.replace("client: acme", "client: Acme Inc").replace(
+        "title: ACME\n", "title: ACME\nlanguage: fr\nperiod: 2026-13\ncleaning: {refunds: keep, bogus: 1}\n"
+    )
     with pytest.raises(ParamsError) as e:
         load_params(_write(tmp_path, text))
     msg = str(e.value)

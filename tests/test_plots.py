@@ -43,29 +43,44 @@ def test_importing_plots_changes_no_global_state():
     import sys
 
     # third-party imports (numpy, scipy, pyplot) add their own warning filters: import them first
-    code = ("import matplotlib as mpl, pandas as pd, warnings, matplotlib.pyplot, seaborn, scipy.stats, nbformat; before=(dict(mpl.rcParams), len(warnings.filters), "
-            "pd.get_option('mode.chained_assignment')); import repurchase, repurchase.plots, repurchase.publish.render, repurchase.cleaning, repurchase.cleaning.datasets; "
-            "after=(dict(mpl.rcParams), len(warnings.filters), pd.get_option('mode.chained_assignment')); "
-            "print(before == after)")
+    code = (
+        "import matplotlib as mpl, pandas as pd, warnings, matplotlib.pyplot, seaborn, scipy.stats, nbformat; before=(dict(mpl.rcParams), len(warnings.filters), "
+        "pd.get_option('mode.chained_assignment')); import repurchase, repurchase.plots, repurchase.publish.render, repurchase.cleaning, repurchase.cleaning.datasets; "
+        "after=(dict(mpl.rcParams), len(warnings.filters), pd.get_option('mode.chained_assignment')); "
+        "print(before == after)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
 
 
 @pytest.fixture
 def ledger_result():
-    raw = pd.DataFrame({"customer_id": ["A", "A", ""], "order_date": ["2026-01-01", "2026-01-01", "2026-01-02"],
-                        "amount": ["5", "5", "3"], "raw_row": [1, 2, 3]})
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", ""],
+            "order_date": ["2026-01-01", "2026-01-01", "2026-01-02"],
+            "amount": ["5", "5", "3"],
+            "raw_row": [1, 2, 3],
+        }
+    )
     return clean_transactions(raw)
 
 
 def test_cleaning_plots_return_axes(ledger_result):
-    for fn, arg in ((plots.plot_ledger, ledger_result.ledger()), (plots.plot_outcomes, ledger_result.summary()),
-                    (plots.plot_amount_distribution, ledger_result.clean), (plots.plot_daily_volume, ledger_result.clean)):
+    for fn, arg in (
+        (plots.plot_ledger, ledger_result.ledger()),
+        (plots.plot_outcomes, ledger_result.summary()),
+        (plots.plot_amount_distribution, ledger_result.clean),
+        (plots.plot_daily_volume, ledger_result.clean),
+    ):
         ax = fn(arg)
         assert isinstance(ax, matplotlib.axes.Axes)
         plt.close(ax.figure)
     bars = plots.plot_ledger(ledger_result.ledger())
     assert [t.get_text() for t in bars.get_yticklabels()] == ["duplicate row", "blank customer ID"]
     zh = plots.plot_ledger(ledger_result.ledger("zh"), lang="zh")
-    assert [t.get_text() for t in zh.get_yticklabels()] == ["重复行", "会员ID为空"] and zh.get_title() == "各清洗规则处理的行数"
+    assert [t.get_text() for t in zh.get_yticklabels()] == [
+        "重复行",
+        "会员ID为空",
+    ] and zh.get_title() == "各清洗规则处理的行数"
     plt.close("all")

@@ -41,11 +41,21 @@ def test_metrics_have_every_notebook_section_and_a_balanced_ledger(rendered):
 
 
 def test_demo_ledgers_show_the_designed_mess(rendered):
-    by_client = {o.client: json.loads((o.report_dir / "metrics.json").read_text(encoding="utf-8")) for o in rendered["outcomes"]}
+    by_client = {
+        o.client: json.loads((o.report_dir / "metrics.json").read_text(encoding="utf-8")) for o in rendered["outcomes"]
+    }
     for client in ("demo-online", "demo-stores"):
         c = by_client[client]["cleaning"]
-        for rule in ("duplicate_row", "missing_customer_id", "unparseable_date", "dated_after_export", "zero_amount",
-                     "negative_amount", "refund_netted", "cancelled_order"):
+        for rule in (
+            "duplicate_row",
+            "missing_customer_id",
+            "unparseable_date",
+            "dated_after_export",
+            "zero_amount",
+            "negative_amount",
+            "refund_netted",
+            "cancelled_order",
+        ):
             assert c["excluded_by_rule"].get(rule, 0) > 0, (client, rule)
         for rule in ("id_normalized", "amount_text_parsed", "date_format_normalized"):
             assert c["fixed_by_rule"].get(rule, 0) > 0, (client, rule)
@@ -56,7 +66,9 @@ def test_demo_ledgers_show_the_designed_mess(rendered):
 def test_reports_hide_code_and_parameters(rendered):
     for o in rendered["outcomes"]:
         for html_file in o.report_dir.glob("*.html"):
-            text = __import__("re").sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", html_file.read_text(encoding="utf-8"))
+            text = __import__("re").sub(
+                r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", html_file.read_text(encoding="utf-8")
+            )
             assert "open_report(" not in text and "params_path" not in text, html_file
             assert 'class="jp-InputArea-editor' not in text and 'class="highlight' not in text, html_file
             assert "<script src=" not in text and "cdnjs" not in text and "unpkg" not in text, html_file
@@ -101,7 +113,9 @@ def tiny(tmp_path):
     (tmp_path / "params").mkdir()
     (tmp_path / "tx.csv").write_text("c,d,a\nA,2026-01-01,5\nB,2026-01-31,6\n", encoding="utf-8")
     small = tmp_path / "params" / "small.yaml"
-    small.write_text("client: small\ntitle: Small\nsources:\n  transactions:\n    path: tx.csv\n    columns: {customer_id: c, order_date: d, amount: a}\n")
+    small.write_text(
+        "client: small\ntitle: Small\nsources:\n  transactions:\n    path: tx.csv\n    columns: {customer_id: c, order_date: d, amount: a}\n"
+    )
     return {"nbs": nbs, "small": small, "cdnow": ROOT / "params" / "cdnow.yaml", "out": tmp_path / "reports"}
 
 
@@ -141,8 +155,10 @@ def _broken(tmp_path: Path, **edits: str) -> Path:
     data = tmp_path / "tx.csv"
     if not data.exists():
         data.write_bytes("会员,日期,金额\nA,2026-01-01,5\nB,2026-01-31,6\n".encode("gbk"))
-    text = ("client: broken\ntitle: Broken\nsources:\n  transactions:\n    path: tx.csv\n    encoding: gbk\n"
-            "    columns: {customer_id: 会员, order_date: 日期, amount: 金额}\n")
+    text = (
+        "client: broken\ntitle: Broken\nsources:\n  transactions:\n    path: tx.csv\n    encoding: gbk\n"
+        "    columns: {customer_id: 会员, order_date: 日期, amount: 金额}\n"
+    )
     for old, new in edits.items():
         text = text.replace(old, new)
     p = tmp_path / "params" / "broken.yaml"
@@ -153,7 +169,10 @@ def _broken(tmp_path: Path, **edits: str) -> Path:
 @pytest.mark.parametrize(
     "edit,expected",
     [
-        ({"order_date: 日期": "order_date: 下单日期"}, r"sources.transactions.columns.order_date: column '下单日期' not found .*Columns found: 会员, 日期, 金额"),
+        (
+            {"order_date: 日期": "order_date: 下单日期"},
+            r"sources.transactions.columns.order_date: column '下单日期' not found .*Columns found: 会员, 日期, 金额",
+        ),
         ({"tx.csv": "missing.csv"}, r"sources.transactions.path: file not found: .*missing.csv"),
         ({"title:": "titel:"}, r"unknown key 'titel'; did you mean 'title'\?"),
         ({"encoding: gbk": "encoding: utf-8"}, r"cannot be read as utf-8 .*set sources.transactions.encoding: gbk"),
@@ -189,9 +208,11 @@ def _source_ids(demo_data: Path) -> set[str]:
     import pandas as pd
 
     ids: set[str] = set()
-    for path, col, enc in ((demo_data / "online" / "transactions.csv", "member_id", "utf-8"),
-                           (demo_data / "online" / "customers.csv", "member_id", "utf-8"),
-                           (demo_data / "stores" / "transactions.csv", "会员ID", "gbk")):
+    for path, col, enc in (
+        (demo_data / "online" / "transactions.csv", "member_id", "utf-8"),
+        (demo_data / "online" / "customers.csv", "member_id", "utf-8"),
+        (demo_data / "stores" / "transactions.csv", "会员ID", "gbk"),
+    ):
         raw = pd.read_csv(path, usecols=[col], dtype=str, encoding=enc)[col].dropna().str.strip()
         ids |= set(raw) | set(raw.str.upper()) | set(raw.str.lower())
     return {i for i in ids if len(i) >= 5}
@@ -226,8 +247,29 @@ def test_privacy_scan_would_catch_a_leak():
 
 _LATIN_WORD = __import__("re").compile(r"\b[A-Za-z]{4,}\b")
 #: Latin words a Chinese report may keep: abbreviations, model and method names
-_ALLOWED_LATIN = {"NPS", "CSAT", "CLV", "RFM", "CRM", "VIP", "AUC", "ROC", "Brier", "Gamma", "Pareto", "Kaplan",
-                  "Meier", "Johnson", "Wilson", "jieba", "lifetimes", "Noto", "Sans", "CNY", "Shapley"}
+_ALLOWED_LATIN = {
+    "NPS",
+    "CSAT",
+    "CLV",
+    "RFM",
+    "CRM",
+    "VIP",
+    "AUC",
+    "ROC",
+    "Brier",
+    "Gamma",
+    "Pareto",
+    "Kaplan",
+    "Meier",
+    "Johnson",
+    "Wilson",
+    "jieba",
+    "lifetimes",
+    "Noto",
+    "Sans",
+    "CNY",
+    "Shapley",
+}
 
 
 def test_chinese_client_headings_and_tables_are_in_chinese(rendered):
@@ -243,7 +285,9 @@ def test_chinese_client_headings_and_tables_are_in_chinese(rendered):
         for part in parts:
             plain = html_lib.unescape(re.sub(r"<code>.*?</code>|<[^>]+>", "", part))
             # params keys quoted in the text (repurchase.occasion: customer_day, refunds: net) are configuration, not prose
-            plain = re.sub(r"\b[a-z_]+(\.[a-z_]+)+(:\s*[a-z_0-9]+)?|\b[a-z_]+:\s*[a-z_]+\b|\b[a-z]+_[a-z_]+\b", "", plain)
+            plain = re.sub(
+                r"\b[a-z_]+(\.[a-z_]+)+(:\s*[a-z_0-9]+)?|\b[a-z_]+:\s*[a-z_]+\b|\b[a-z]+_[a-z_]+\b", "", plain
+            )
             words = {w for w in _LATIN_WORD.findall(plain) if w not in _ALLOWED_LATIN and not w.isupper()}
             if words:
                 problems.append(f"{page.name}: {plain.strip()[:80]!r} has {sorted(words)[:4]}")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from repurchase.core.errors import PeriodError
+from repurchase.core.files import to_jsonable
 from repurchase.core.periods import Period, expand_periods, latest_complete_month
 from repurchase.core.privacy import mask_ids
-from repurchase.core.files import to_jsonable
 from repurchase.report import open_report, say, show_table
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "</table>"]
@@ -39,8 +39,16 @@ def test_say_escapes_values_not_template():
 
 
 def test_to_jsonable_handles_numpy_nan_and_dates():
-    got = to_jsonable({"a": np.int64(3), "b": np.float32(0.5), "c": float("nan"), "d": pd.Timestamp("2026-01-02"),
-                       "e": [np.bool_(True), None], "f": dt.date(2026, 1, 1)})
+    got = to_jsonable(
+        {
+            "a": np.int64(3),
+            "b": np.float32(0.5),
+            "c": float("nan"),
+            "d": pd.Timestamp("2026-01-02"),
+            "e": [np.bool_(True), None],
+            "f": dt.date(2026, 1, 1),
+        }
+    )
     assert got == {"a": 3, "b": 0.5, "c": None, "d": "2026-01-02T00:00:00", "e": [True, None], "f": "2026-01-01"}
     json.dumps(got)
 
@@ -99,7 +107,9 @@ def test_cache_is_rebuilt_when_the_source_changes(tmp_path):
     src = tmp_path / "tx.csv"
     src.write_text("c,d,a\nA,2026-01-01,5\nB,2026-01-31,6\n", encoding="utf-8")
     p = tmp_path / "params" / "t.yaml"
-    p.write_text("client: t\ntitle: T\nsources:\n  transactions:\n    path: tx.csv\n    columns: {customer_id: c, order_date: d, amount: a}\n")
+    p.write_text(
+        "client: t\ntitle: T\nsources:\n  transactions:\n    path: tx.csv\n    columns: {customer_id: c, order_date: d, amount: a}\n"
+    )
     assert len(open_report(p, output_dir=tmp_path / "o").transactions()) == 2
     assert (tmp_path / "data" / "cache" / "t" / "2026-01" / "transactions" / "clean.parquet").exists()
     src.write_text("c,d,a\nA,2026-01-01,5\nB,2026-01-31,6\nC,2026-01-15,7\n", encoding="utf-8")
@@ -116,8 +126,10 @@ def test_database_source_is_reread_for_each_render(tmp_path, monkeypatch):
     with duckdb.connect(str(db)) as con:
         con.execute("create table o as select 'A' as c, timestamp '2026-01-02 10:00' as d, 3.0 as a")
     p = tmp_path / "params" / "db.yaml"
-    p.write_text("client: db\ntitle: T\nperiod: 2026-01\nsources:\n  transactions:\n    url: shop.duckdb\n"
-                 "    query: select * from o\n    columns: {customer_id: c, order_date: d, amount: a}\n")
+    p.write_text(
+        "client: db\ntitle: T\nperiod: 2026-01\nsources:\n  transactions:\n    url: shop.duckdb\n"
+        "    query: select * from o\n    columns: {customer_id: c, order_date: d, amount: a}\n"
+    )
     monkeypatch.setenv(datasets.RUN_ID_ENV, "render-1")
     assert len(open_report(p, "2026-01", tmp_path / "o").transactions()) == 1
     with duckdb.connect(str(db)) as con:
@@ -132,7 +144,10 @@ def test_a_period_after_the_data_is_refused(root):
     from repurchase.cleaning import datasets
 
     params = load_params(root / "params" / "cdnow.yaml")
-    with pytest.raises(PeriodError, match=r"period 1998-07 starts after the last transaction \(1998-06-30\); the latest complete month is 1998-06"):
+    with pytest.raises(
+        PeriodError,
+        match=r"period 1998-07 starts after the last transaction \(1998-06-30\); the latest complete month is 1998-06",
+    ):
         datasets.resolve_period(params, "1998-07")
     assert datasets.resolve_period(params, "1997-03").label == "1997-03"
 

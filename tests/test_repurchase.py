@@ -31,8 +31,8 @@ import pandas as pd
 import pytest
 
 import repurchase
-from repurchase.cleaning import datasets
 from repurchase import kpis as rp
+from repurchase.cleaning import datasets
 from repurchase.core.errors import AnalysisError
 from repurchase.core.params import RepurchaseSettings
 from repurchase.core.periods import Period
@@ -60,8 +60,9 @@ def _fixture() -> pd.DataFrame:
         ("E", "E1", "2024-02-05 12:00", 25.0, 0.0, "Snacks", "Chips"),
         ("E", "E2", "2024-03-25 12:00", 35.0, 0.0, "Coffee", "Capsules"),
     ]
-    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_date", "amount", "refund_amount", "category",
-                                     "product_name"])
+    tx = pd.DataFrame(
+        rows, columns=["customer_id", "order_id", "order_date", "amount", "refund_amount", "category", "product_name"]
+    )
     tx["order_date"] = pd.to_datetime(tx["order_date"])
     tx["quantity"] = 1.0
     return tx
@@ -256,7 +257,9 @@ def test_headline_with_comparisons(occ):
     assert zh.loc["客单价", "本月"] == "¥65" and zh.loc["复购率（按人）", "较上月变化"] == "+50.0 个百分点"
     assert zh.loc["30天复购率（新客）", "对应范围"] == "2024年2月的新客"
     assert zh.loc["购买周期", "本月"] == "49 天"
-    assert rp.describe_headline(h.reset_index(), "CNY", "zh").startswith("2024年3月共有 4 位客户购买（新客 1、老客 2、回流客 1）")
+    assert rp.describe_headline(h.reset_index(), "CNY", "zh").startswith(
+        "2024年3月共有 4 位客户购买（新客 1、老客 2、回流客 1）"
+    )
 
 
 def test_metrics_have_every_key_and_a_trend(occ):
@@ -264,14 +267,26 @@ def test_metrics_have_every_key_and_a_trend(occ):
     monthly = rp.monthly_kpis(occ, END)
     h = rp.headline_kpis(occ, PERIOD, s, monthly)
     m = rp.repurchase_metrics(h, monthly, PERIOD, settings=s)
-    for key in ("buyers", "repurchase_rate_customers", "repurchase_rate_orders", "buyback_rate", "aov",
-                "median_days_between_purchases"):
+    for key in (
+        "buyers",
+        "repurchase_rate_customers",
+        "repurchase_rate_orders",
+        "buyback_rate",
+        "aov",
+        "median_days_between_purchases",
+    ):
         assert key in m and f"{key}_prev_period" in m and f"{key}_prev_year" in m
     assert m["buyers"] == 4 and isinstance(m["buyers"], int)
     assert m["buyback_rate_prev_period"] is None  # undefined, not 0
     assert [t["month"] for t in m["trend"]] == ["2024-01", "2024-02", "2024-03"]
-    assert m["trend"][-1] == {"month": "2024-03", "buyers": 4, "repurchase_rate_customers": 0.5,
-                              "buyback_rate": pytest.approx(2 / 3), "revenue": 455.0, "aov": 65.0}
+    assert m["trend"][-1] == {
+        "month": "2024-03",
+        "buyers": 4,
+        "repurchase_rate_customers": 0.5,
+        "buyback_rate": pytest.approx(2 / 3),
+        "revenue": 455.0,
+        "aov": 65.0,
+    }
     assert m["trend"][0]["aov"] is None  # January: no orders
 
 
@@ -391,7 +406,9 @@ def test_cohorts_by_hand(occ):
     assert co.loc[(feb, 0), "cum_revenue_per_customer"] == 87.5
     assert co.loc[(feb, 1), "cum_revenue_per_customer"] == 147.5
     mar = pd.Timestamp("2024-03-01")
-    assert co.loc[(mar, 0), "cohort_size"] == 1 and (mar, 1) not in co.index or math.isnan(co.loc[(mar, 1), "retention"])
+    assert (co.loc[(mar, 0), "cohort_size"] == 1 and (mar, 1) not in co.index) or math.isnan(
+        co.loc[(mar, 1), "retention"]
+    )
     # 2023-03 cohort (E): silent for 10 months -> 0 (observed), back in month 11 and 12
     e = pd.Timestamp("2023-03-01")
     assert co.loc[(e, 5), "retention"] == 0.0 and co.loc[(e, 11), "retention"] == 1.0
@@ -478,15 +495,17 @@ def test_refund_rates_include_fully_refunded_lines(in_period):
 def test_refunded_lines_from_the_cleaning_ledger():
     from repurchase.cleaning import clean_transactions
 
-    raw = pd.DataFrame({
-        "customer_id": ["c1", "c1", "c2", "c2"],
-        "order_id": ["o1", "o1", "o2", "o2"],
-        "order_date": ["2024-03-01", "2024-03-03", "2024-03-02", "2024-03-04"],
-        "amount": ["80", "-80", "50", "-20"],
-        "category": ["Phone", "Phone", "Coffee", "Coffee"],
-        "status": ["paid", "refund", "paid", "refund"],
-        "raw_row": [1, 2, 3, 4],
-    })
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c2", "c2"],
+            "order_id": ["o1", "o1", "o2", "o2"],
+            "order_date": ["2024-03-01", "2024-03-03", "2024-03-02", "2024-03-04"],
+            "amount": ["80", "-80", "50", "-20"],
+            "category": ["Phone", "Phone", "Coffee", "Coffee"],
+            "status": ["paid", "refund", "paid", "refund"],
+            "raw_row": [1, 2, 3, 4],
+        }
+    )
     result = clean_transactions(raw)
     lines = rp.refunded_lines(result)
     # o1 refunded in full: excluded by cleaning, recovered here at its gross 80; o2 partial: kept in clean
@@ -614,8 +633,12 @@ def test_cdnow_naive_gaps_and_km_median(cdnow_tx, cdnow_days):
     # the expected next-purchase window (365-day horizon): 35-192 days at 1998-06, p90 178 days at 1997-12
     assert rp.purchase_cycle_threshold(cdnow_tx, 0.5, end=end) == 35.0
     assert rp.purchase_cycle_threshold(cdnow_tx, 0.9, end=end) == 192.0
-    assert rp.purchase_cycle_threshold(cdnow_tx[cdnow_tx["order_date"] < "1998-01-01"], 0.9,
-                                       end=pd.Timestamp("1998-01-01")) == 178.0
+    assert (
+        rp.purchase_cycle_threshold(
+            cdnow_tx[cdnow_tx["order_date"] < "1998-01-01"], 0.9, end=pd.Timestamp("1998-01-01")
+        )
+        == 178.0
+    )
 
 
 def test_cdnow_master_matches_the_notes():
@@ -623,8 +646,13 @@ def test_cdnow_master_matches_the_notes():
     shared days; its "KM p90 = 160 days with a 1997-12-31 cutoff" is the naive p90 of closed gaps up to that day:
     with open gaps censored, the Kaplan-Meier p90 does not exist."""
     raw = pd.read_csv(_cdnow_file("CDNOW_master.txt"), sep=r"\s+", dtype={"customer_id": str, "date": str})
-    tx = pd.DataFrame({"customer_id": raw["customer_id"], "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
-                       "amount": raw["dollar_value"].astype(float)})
+    tx = pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"],
+            "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "amount": raw["dollar_value"].astype(float),
+        }
+    )
     occ = rp.purchase_occasions(tx)
     assert occ.loc[occ["lines"] > 1, "lines"].sum() == 3842  # "3,842 rows fall on days with more than one row"
     naive = rp.naive_gap_stats(occ)
@@ -672,7 +700,10 @@ def test_demo_consumable_first_customers_repeat_more(client):
     rate = pooled["repeaters"] / pooled["customers"]
     assert rate["consumable"] > rate["durable"] + 0.1, table
     # and every consumable category beats every durable one, beyond their 95 % intervals
-    assert table.loc[table["kind"] == "consumable", "ci_low"].min() > table.loc[table["kind"] == "durable", "ci_high"].max()
+    assert (
+        table.loc[table["kind"] == "consumable", "ci_low"].min()
+        > table.loc[table["kind"] == "durable", "ci_high"].max()
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -680,7 +711,9 @@ def test_demo_consumable_first_customers_repeat_more(client):
 
 
 def test_describe_settings_and_drivers(in_period):
-    text = rp.describe_settings(RepurchaseSettings(reactivation_gap_days=90, repeat_orders="all_of_repeaters", n_day_windows=[7, 30]))
+    text = rp.describe_settings(
+        RepurchaseSettings(reactivation_gap_days=90, repeat_orders="all_of_repeaters", n_day_windows=[7, 30])
+    )
     assert "after 90 days" in text and "all_of_repeaters" in text and "N = 7, 30 days" in text
     zh = rp.describe_settings(RepurchaseSettings(reactivation_gap_days=90, n_day_windows=[7, 30]), "zh")
     assert "满 90 天后再次购买记为回流客" in zh and "N = 7、30 天" in zh
@@ -712,15 +745,26 @@ def test_repurchase_plots_return_axes_and_leave_unobservable_cells_blank(tx, occ
     cohorts = rp.cohort_table(occ, END, max_cohorts=3)
     rules = rp.bought_together(in_period, "category", min_support=0.1)
     calls = [
-        (plots.plot_buyer_mix, (monthly,)), (plots.plot_rate_trend, (monthly,)), (plots.plot_kpi_trend, (monthly, "aov")),
+        (plots.plot_buyer_mix, (monthly,)),
+        (plots.plot_rate_trend, (monthly,)),
+        (plots.plot_kpi_trend, (monthly, "aov")),
         (plots.plot_n_day_trend, (rp.n_day_repurchase(occ, END),)),
         (plots.plot_time_to_second, (rp.time_to_second_purchase(occ, END),)),
-        (plots.plot_gap_distribution, (gaps, cycle)), (plots.plot_gap_ecdf, (gaps, rp.purchase_cycle_curves(tx, END))),
-        (plots.plot_cycle_by_group, (cycle,)), (plots.plot_cohort_revenue_curves, (cohorts,)),
-        (plots.plot_first_group_rates, (rp.repurchase_by_first_group(in_period, occ, END, window_days=30, min_customers=1),)),
-        (plots.plot_lift_matrix, (rules,)), (plots.plot_top_pairs, (rules,)),
+        (plots.plot_gap_distribution, (gaps, cycle)),
+        (plots.plot_gap_ecdf, (gaps, rp.purchase_cycle_curves(tx, END))),
+        (plots.plot_cycle_by_group, (cycle,)),
+        (plots.plot_cohort_revenue_curves, (cohorts,)),
+        (
+            plots.plot_first_group_rates,
+            (rp.repurchase_by_first_group(in_period, occ, END, window_days=30, min_customers=1),),
+        ),
+        (plots.plot_lift_matrix, (rules,)),
+        (plots.plot_top_pairs, (rules,)),
         (plots.plot_refund_rates, (rp.refund_rates(in_period, min_lines=1),)),
-        (plots.plot_products_by_buyer_type, (rp.products_by_buyer_type(in_period, occ, END, by="category", window_days=30),)),
+        (
+            plots.plot_products_by_buyer_type,
+            (rp.products_by_buyer_type(in_period, occ, END, by="category", window_days=30),),
+        ),
         (plots.plot_first_group_rates, (rp.repurchase_by_first_group(in_period.drop(columns="category"), occ, END),)),
     ]
     for fn, args in calls:
@@ -765,10 +809,29 @@ def test_repurchase_plots_return_axes_and_leave_unobservable_cells_blank(tx, occ
 def _latin_left(text: str, data_values: set[str]) -> list[str]:
     """Latin words in a Chinese text, except data values, method names and params keys (repurchase.occasion …)."""
     words = re.findall(r"[A-Za-z][A-Za-z_.\-]*", text)
-    allowed = {"Kaplan–Meier", "Kaplan", "Meier", "Wilson", "KM", "N", "n", "A", "B", "log2", "customer_day", "order", "net",
-               "exclude", "beyond_first", "all_of_repeaters"}
-    return [w for w in words if w not in allowed and w not in data_values
-            and not w.startswith(("repurchase.", "cleaning.", "sources."))]
+    allowed = {
+        "Kaplan–Meier",
+        "Kaplan",
+        "Meier",
+        "Wilson",
+        "KM",
+        "N",
+        "n",
+        "A",
+        "B",
+        "log2",
+        "customer_day",
+        "order",
+        "net",
+        "exclude",
+        "beyond_first",
+        "all_of_repeaters",
+    }
+    return [
+        w
+        for w in words
+        if w not in allowed and w not in data_values and not w.startswith(("repurchase.", "cleaning.", "sources."))
+    ]
 
 
 def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
@@ -793,16 +856,23 @@ def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
         rp.describe_first_groups(groups, "category", 30, "zh"),
         rp.describe_pairs(rules, "category", "zh"),
         rp.describe_refunds(refunds, "category", "zh"),
-        rp.describe_buyer_products(rp.products_by_buyer_type(in_period, occ, END, by="category", window_days=30), lang="zh"),
+        rp.describe_buyer_products(
+            rp.products_by_buyer_type(in_period, occ, END, by="category", window_days=30), lang="zh"
+        ),
         rp.describe_first_groups(groups.iloc[0:0], "category", 30, "zh"),
     ]
     tables = [
         rp.format_headline(rp.headline_kpis(occ, PERIOD, s, monthly), "CNY", "zh"),
-        rp.format_cycle(cycle, "category", "zh"), rp.format_first_groups(groups, "category", "zh"), rp.format_pairs(rules, "zh"),
-        rp.format_refunds(refunds, "category", "CNY", "zh"), rp.glossary(s, lang="zh").drop(columns="英文名称"),
+        rp.format_cycle(cycle, "category", "zh"),
+        rp.format_first_groups(groups, "category", "zh"),
+        rp.format_pairs(rules, "zh"),
+        rp.format_refunds(refunds, "category", "CNY", "zh"),
+        rp.glossary(s, lang="zh").drop(columns="英文名称"),
     ]
     for table in tables:
-        texts += [" ".join(map(str, table.columns))] + [" ".join(map(str, row)) for row in table.itertuples(index=False)]
+        texts += [" ".join(map(str, table.columns))] + [
+            " ".join(map(str, row)) for row in table.itertuples(index=False)
+        ]
     left = {text: _latin_left(text, data_values) for text in texts}
     assert {k: v for k, v in left.items() if v} == {}
     # the pooled group and the overall row are translated, data values kept
@@ -813,15 +883,24 @@ def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
 
 
 def test_cohort_note_counts_the_export_date_as_observed():
-    occ = rp.purchase_occasions(pd.DataFrame({
-        "customer_id": ["a", "b"], "order_id": ["1", "2"],
-        "order_date": pd.to_datetime(["2026-10-02", "2026-10-29"]), "amount": [5.0, 6.0]}))
+    occ = rp.purchase_occasions(
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "b"],
+                "order_id": ["1", "2"],
+                "order_date": pd.to_datetime(["2026-10-02", "2026-10-29"]),
+                "amount": [5.0, 6.0],
+            }
+        )
+    )
     end = pd.Timestamp("2026-11-01")
     assert rp.cohort_notes(occ, end)["partial_last_month"] is True  # data stop on the 29th
     assert rp.cohort_notes(occ, end, exported_at=pd.Timestamp("2026-10-31").date())["partial_last_month"] is False
 
 
 def test_weak_strongest_pair_is_called_weak():
-    rules = pd.DataFrame({"antecedent": ["茶叶"], "consequent": ["茶具"], "lift": [1.01], "confidence": [0.2], "support": [0.05]})
+    rules = pd.DataFrame(
+        {"antecedent": ["茶叶"], "consequent": ["茶具"], "lift": [1.01], "confidence": [0.2], "support": [0.05]}
+    )
     assert rp.describe_pairs(rules, lang="en").startswith("No pair stands out: the strongest, 茶叶 with 茶具")
     assert rp.describe_pairs(rules.assign(lift=1.6), lang="en").startswith("The strongest link")

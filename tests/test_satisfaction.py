@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repurchase.core import i18n
 from repurchase import satisfaction as sat
+from repurchase.core import i18n
 from repurchase.core.errors import AnalysisError
 from repurchase.core.params import SatisfactionSettings
 from repurchase.core.periods import Period
@@ -27,14 +27,22 @@ from repurchase.report import show_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
-HOSTILE = ("很好<script>alert(1)</script>", "<img src=x onerror=alert(1)> delivery was slow", "质量差</table><b>太慢了</b>")
+HOSTILE = (
+    "很好<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)> delivery was slow",
+    "质量差</table><b>太慢了</b>",
+)
 
 
 def responses(scores, start="2026-10-01", **extra) -> pd.DataFrame:
     n = len(scores)
-    frame = pd.DataFrame({"customer_id": [f"C{i:03d}" for i in range(n)],
-                          "response_date": pd.Timestamp(start) + pd.to_timedelta(np.arange(n) % 28, unit="D"),
-                          "nps": np.asarray(scores, dtype=float)})
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:03d}" for i in range(n)],
+            "response_date": pd.Timestamp(start) + pd.to_timedelta(np.arange(n) % 28, unit="D"),
+            "nps": np.asarray(scores, dtype=float),
+        }
+    )
     for k, v in extra.items():
         frame[k] = v
     return frame
@@ -94,8 +102,14 @@ def test_scores_by_month_and_period_change_test_by_hand():
     # previous month: 160 promoters, 140 passives, 100 detractors of 400 -> NPS 15, SE = 100 * sqrt((.65 - .0225) / 400) = 3.9608
     # this month: NPS 25, SE 3.8324 (see above); difference 10, SE = sqrt(3.8324^2 + 3.9608^2) = 5.5114
     # z = 1.8144, two-sided p = 0.0696
-    frame = pd.concat([nps_sample(160, 140, 100, "2026-09-01"), nps_sample(180, 140, 80, "2026-10-01"),
-                       nps_sample(1, 0, 0, "2026-11-01")], ignore_index=True)
+    frame = pd.concat(
+        [
+            nps_sample(160, 140, 100, "2026-09-01"),
+            nps_sample(180, 140, 80, "2026-10-01"),
+            nps_sample(1, 0, 0, "2026-11-01"),
+        ],
+        ignore_index=True,
+    )
     months = sat.scores_by_month(frame)
     assert months["month"].tolist() == ["2026-09", "2026-10", "2026-11"]
     scores = sat.period_scores(frame, Period.from_label("2026-10"))
@@ -120,18 +134,28 @@ def test_scores_by_month_and_period_change_test_by_hand():
 @pytest.fixture()
 def tiny_history():
     t = pd.Timestamp
-    tx = pd.DataFrame({
-        "customer_id": ["A", "A", "A", "A", "B", "C"],
-        "order_date": [t("2026-01-01 10:00"), t("2026-01-01 15:00"), t("2026-01-05 09:00"), t("2026-01-20 12:00"),
-                       t("2026-01-02 08:00"), t("2026-01-03 08:00")],
-        "amount": [10.0, 5.0, 20.0, 7.0, 50.0, 30.0],
-        "channel": ["app", "app", "web", "app", "web", "app"],
-    })
-    sv = pd.DataFrame({
-        "customer_id": ["A", "B", "C", "D"],
-        "response_date": [t("2026-01-06"), t("2026-01-04"), t("2026-03-25"), t("2026-01-10")],
-        "nps": [9.0, 3.0, 5.0, 8.0],
-    })
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "A", "B", "C"],
+            "order_date": [
+                t("2026-01-01 10:00"),
+                t("2026-01-01 15:00"),
+                t("2026-01-05 09:00"),
+                t("2026-01-20 12:00"),
+                t("2026-01-02 08:00"),
+                t("2026-01-03 08:00"),
+            ],
+            "amount": [10.0, 5.0, 20.0, 7.0, 50.0, 30.0],
+            "channel": ["app", "app", "web", "app", "web", "app"],
+        }
+    )
+    sv = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "response_date": [t("2026-01-06"), t("2026-01-04"), t("2026-03-25"), t("2026-01-10")],
+            "nps": [9.0, 3.0, 5.0, 8.0],
+        }
+    )
     cu = pd.DataFrame({"customer_id": ["A", "B"], "tier": ["gold", "normal"]})
     return tx, sv, cu
 
@@ -156,8 +180,14 @@ def test_enrich_counts_only_purchases_before_and_after_the_response(tiny_history
 
 def test_frequency_tier_labels_follow_the_params_tiers():
     s = sat.frequency_tier(pd.Series([0, 1, 2, 4, 5, 9]), {"loyal": 5, "regular": 2})
-    assert s.astype(str).tolist() == ["none before (0)", "one-time (1)", "regular (2–4)", "regular (2–4)",
-                                      "loyal (5+)", "loyal (5+)"]
+    assert s.astype(str).tolist() == [
+        "none before (0)",
+        "one-time (1)",
+        "regular (2–4)",
+        "regular (2–4)",
+        "loyal (5+)",
+        "loyal (5+)",
+    ]
     # Chinese: the default tier names are translated, names from the params are kept as written
     zh = sat.frequency_tier(pd.Series([0, 1, 2, 4]), None, "zh")
     assert zh.astype(str).tolist() == ["此前未购（0 次）", "单次（1 次）", "中频（2–3 次）", "高频（4+ 次）"]
@@ -173,19 +203,24 @@ def test_repurchase_counts_only_fully_observed_responses(tiny_history):
     assert rates.loc["detractor", ["responses", "observed", "repurchased"]].tolist() == [2, 1, 0]  # B observed, C not
     assert rates.loc["detractor", "rate"] == 0.0
     # N = 10 days: A's purchase after 14.5 days does not count
-    assert sat.repurchase_after_response(e, pd.Timestamp("2026-04-01"), 10).set_index("nps_group").loc["promoter", "rate"] == 0
+    assert (
+        sat.repurchase_after_response(e, pd.Timestamp("2026-04-01"), 10).set_index("nps_group").loc["promoter", "rate"]
+        == 0
+    )
     churn = sat.churn_after_response(e, pd.Timestamp("2026-04-01"), 30).set_index("nps_group")
     assert churn.loc["detractor", "churn_rate"] == 1.0 and churn.loc["promoter", "churn_rate"] == 0.0
 
 
 def test_group_difference_crude_and_standardized_by_hand():
-    rates = pd.DataFrame({
-        "stratum": ["low", "low", "high", "high"],
-        "nps_group": ["detractor", "promoter", "detractor", "promoter"],
-        "observed": [100, 50, 50, 100],
-        "rate": [0.2, 0.3, 0.6, 0.8],
-        "rate_se": [0.04, 0.06, 0.07, 0.04],
-    })
+    rates = pd.DataFrame(
+        {
+            "stratum": ["low", "low", "high", "high"],
+            "nps_group": ["detractor", "promoter", "detractor", "promoter"],
+            "observed": [100, 50, 50, 100],
+            "rate": [0.2, 0.3, 0.6, 0.8],
+            "rate_se": [0.04, 0.06, 0.07, 0.04],
+        }
+    )
     # weights: low 150/300 = .5, high .5; difference = .5 * (.2 - .3) + .5 * (.6 - .8) = -.15
     # SE = sqrt(.25 * (.04^2 + .06^2) + .25 * (.07^2 + .04^2)) = sqrt(.25 * .0052 + .25 * .0065) = .054083
     d = sat.group_difference(rates, stratum_col="stratum").iloc[0]
@@ -210,10 +245,18 @@ def test_kaplan_meier_censors_at_period_end(tiny_history):
 
 
 def test_breakdowns_flag_small_groups_and_do_not_rank_them():
-    frame = pd.concat([nps_sample(20, 5, 5).assign(channel="app"), nps_sample(5, 10, 15).assign(channel="web"),
-                       nps_sample(3, 0, 0).assign(channel="kiosk")], ignore_index=True)
+    frame = pd.concat(
+        [
+            nps_sample(20, 5, 5).assign(channel="app"),
+            nps_sample(5, 10, 15).assign(channel="web"),
+            nps_sample(3, 0, 0).assign(channel="kiosk"),
+        ],
+        ignore_index=True,
+    )
     b = sat.nps_breakdowns(frame, ["channel", "absent_column"], min_n=10).set_index("group")
-    assert b.loc["kiosk", "small_n"] and np.isnan(b.loc["kiosk", "rank"])  # 3 answers: flagged, NPS 100 not ranked first
+    assert b.loc["kiosk", "small_n"] and np.isnan(
+        b.loc["kiosk", "rank"]
+    )  # 3 answers: flagged, NPS 100 not ranked first
     assert b.loc["app", "rank"] == 1 and b.loc["web", "rank"] == 2
     assert b.loc["app", "nps"] == pytest.approx(50.0)  # (20 - 5) / 30
     assert set(b["dimension"]) == {"channel"}
@@ -247,8 +290,9 @@ def test_relative_weights_sum_to_r2_with_correlated_aspects():
     assert w.sum() == pytest.approx(r2, abs=1e-10)
     assert (w > 0).all() and w.idxmax() == "a0"
     # two aspects that are exchangeable share R^2 equally
-    sym = sat.relative_weights(pd.DataFrame({"a": [1, 2, 3, 4, 5, 1.0], "b": [2, 1, 4, 3, 5, 1.0]}),
-                               pd.Series([3, 3, 7, 7, 10, 2.0]))
+    sym = sat.relative_weights(
+        pd.DataFrame({"a": [1, 2, 3, 4, 5, 1.0], "b": [2, 1, 4, 3, 5, 1.0]}), pd.Series([3, 3, 7, 7, 10, 2.0])
+    )
     assert sym["a"] == pytest.approx(sym["b"])
 
 
@@ -263,11 +307,13 @@ def test_key_drivers_quadrants_and_collinearity_warning():
     rng = np.random.default_rng(3)
     n = 400
     q = rng.integers(1, 6, n).astype(float)
-    frame = pd.DataFrame({
-        "aspect_quality": q,
-        "aspect_quality_copy": np.clip(q + (rng.random(n) < 0.05), 1, 5),  # nearly the same rating
-        "aspect_price": rng.integers(3, 6, n).astype(float),
-    })
+    frame = pd.DataFrame(
+        {
+            "aspect_quality": q,
+            "aspect_quality_copy": np.clip(q + (rng.random(n) < 0.05), 1, 5),  # nearly the same rating
+            "aspect_price": rng.integers(3, 6, n).astype(float),
+        }
+    )
     frame["nps"] = np.clip(2 * frame["aspect_quality"] + 0.2 * frame["aspect_price"] + rng.normal(size=n), 0, 10)
     d = sat.key_drivers(frame)
     assert d.available
@@ -284,7 +330,9 @@ def test_key_drivers_quadrants_and_collinearity_warning():
     assert "no aspect ratings" in none.reason
 
     # Chinese: reason and warning in Chinese, aspects named by their labels
-    zh = sat.key_drivers(frame, labels={"quality": "商品质量", "quality_copy": "质量（复核）", "price": "价格"}, lang="zh")
+    zh = sat.key_drivers(
+        frame, labels={"quality": "商品质量", "quality_copy": "质量（复核）", "price": "价格"}, lang="zh"
+    )
     assert zh.table.set_index("aspect").loc["price", "label"] == "价格"
     assert "共线性" in zh.warning and "商品质量 与 质量（复核）" in zh.warning
     assert sat.key_drivers(frame.head(10), lang="zh").reason.startswith("只有 10 份问卷")
@@ -304,8 +352,10 @@ def test_stopword_lists_keep_short_sentiment_words_and_negations():
 
 
 def test_tokenize_chinese_with_jieba_and_english_with_regex():
-    comments = pd.Series(["质量差", "太慢了", "The delivery was SLOW, didn't arrive", None, "  ", "好<script>x</script>"],
-                         index=[10, 11, 12, 13, 14, 15])
+    comments = pd.Series(
+        ["质量差", "太慢了", "The delivery was SLOW, didn't arrive", None, "  ", "好<script>x</script>"],
+        index=[10, 11, 12, 13, 14, 15],
+    )
     tok = sat.tokenize_comments(comments)
     by_doc = tok.groupby("doc")["token"].apply(list).to_dict()
     assert by_doc[10] == ["质量", "差"]  # one-character sentiment word kept
@@ -396,15 +446,20 @@ class _CellText(HTMLParser):
 
 def test_coverage_response_rate_and_not_representative_warning():
     t = pd.Timestamp
-    tx = pd.DataFrame({
-        # prior year: R1 3 occasions, R2 5; N1, N2 one each; all four buy in the period
-        "customer_id": ["R1"] * 3 + ["R2"] * 5 + ["N1", "N2"] + ["R1", "R2", "N1", "N2"],
-        "order_date": [t("2026-03-01") + pd.Timedelta(days=i) for i in range(3)]
-        + [t("2026-04-01") + pd.Timedelta(days=i) for i in range(5)] + [t("2026-05-01"), t("2026-06-01")]
-        + [t("2026-10-05")] * 4,
-        "amount": 10.0,
-    })
-    sv = pd.DataFrame({"customer_id": ["R1", "R2", "X"], "response_date": [t("2026-10-06"), t("2026-10-07"), t("2026-09-01")]})
+    tx = pd.DataFrame(
+        {
+            # prior year: R1 3 occasions, R2 5; N1, N2 one each; all four buy in the period
+            "customer_id": ["R1"] * 3 + ["R2"] * 5 + ["N1", "N2"] + ["R1", "R2", "N1", "N2"],
+            "order_date": [t("2026-03-01") + pd.Timedelta(days=i) for i in range(3)]
+            + [t("2026-04-01") + pd.Timedelta(days=i) for i in range(5)]
+            + [t("2026-05-01"), t("2026-06-01")]
+            + [t("2026-10-05")] * 4,
+            "amount": 10.0,
+        }
+    )
+    sv = pd.DataFrame(
+        {"customer_id": ["R1", "R2", "X"], "response_date": [t("2026-10-06"), t("2026-10-07"), t("2026-09-01")]}
+    )
     cov = sat.coverage(sv, tx, t("2026-10-01"), t("2026-11-01"))
     assert (cov.base, cov.respondents, cov.response_rate) == (4, 2, 0.5)
     comp = cov.comparison.set_index("measure")
@@ -422,10 +477,17 @@ def test_coverage_response_rate_and_not_representative_warning():
 
 
 def _ctx(surveys, tx=None, customers=None, period="2026-10", language="en"):
-    params = SimpleNamespace(satisfaction=SatisfactionSettings(), segmentation=None, title="Test client", language=language)
-    return SimpleNamespace(params=params, period=Period.from_label(period), surveys=lambda: surveys,
-                           transactions=lambda: tx, customers=lambda: customers,
-                           show_table=lambda frame, **kw: show_table(frame, **kw))
+    params = SimpleNamespace(
+        satisfaction=SatisfactionSettings(), segmentation=None, title="Test client", language=language
+    )
+    return SimpleNamespace(
+        params=params,
+        period=Period.from_label(period),
+        surveys=lambda: surveys,
+        transactions=lambda: tx,
+        customers=lambda: customers,
+        show_table=lambda frame, **kw: show_table(frame, **kw),
+    )
 
 
 def test_no_survey_source_gives_empty_report_and_null_metrics():
@@ -434,8 +496,16 @@ def test_no_survey_source_gives_empty_report_and_null_metrics():
     assert "No survey data" in repr(rep.describe_availability())
     for name in rep._TABLES:
         assert rep.table(name)._repr_html_() == ""
-    for f in ("describe_scores", "describe_trend", "describe_breakdowns", "describe_link", "describe_loyalty",
-              "describe_drivers", "describe_comments", "describe_coverage"):
+    for f in (
+        "describe_scores",
+        "describe_trend",
+        "describe_breakdowns",
+        "describe_link",
+        "describe_loyalty",
+        "describe_drivers",
+        "describe_comments",
+        "describe_coverage",
+    ):
         assert "Not available" in repr(getattr(rep, f)())
     m = rep.metrics()
     assert m["survey_available"] is False and m["nps"] is None and m["nps_prev_period"] is None
@@ -444,11 +514,16 @@ def test_no_survey_source_gives_empty_report_and_null_metrics():
     from repurchase import plots
 
     before = plt.get_fignums()
-    for fn, data in ((plots.plot_nps_trend, rep.by_month), (plots.plot_csat_trend, rep.by_month),
-                     (plots.plot_nps_breakdown, rep.breakdowns), (plots.plot_repurchase_by_group, rep.repurchase),
-                     (plots.plot_time_to_next_purchase, rep.km), (plots.plot_repurchase_by_frequency, rep.stratified),
-                     (plots.plot_importance_performance, rep.drivers.table),
-                     (plots.plot_distinguishing_terms, rep.distinguishing)):
+    for fn, data in (
+        (plots.plot_nps_trend, rep.by_month),
+        (plots.plot_csat_trend, rep.by_month),
+        (plots.plot_nps_breakdown, rep.breakdowns),
+        (plots.plot_repurchase_by_group, rep.repurchase),
+        (plots.plot_time_to_next_purchase, rep.km),
+        (plots.plot_repurchase_by_frequency, rep.stratified),
+        (plots.plot_importance_performance, rep.drivers.table),
+        (plots.plot_distinguishing_terms, rep.distinguishing),
+    ):
         fn(data)
     assert plt.get_fignums() == before  # nothing left to show
 
@@ -462,13 +537,26 @@ def _small_client():
     promoter = nps >= 9
     # promoters come back after ~20 days, others after ~80 or never
     gap = np.where(promoter, rng.integers(5, 40, n), rng.integers(40, 200, n))
-    tx = pd.DataFrame({"customer_id": ids * 2, "order_date": list(first) + list(first + pd.to_timedelta(gap + 3, unit="D")),
-                       "amount": 20.0, "channel": ["app", "web"] * n})
+    tx = pd.DataFrame(
+        {
+            "customer_id": ids * 2,
+            "order_date": list(first) + list(first + pd.to_timedelta(gap + 3, unit="D")),
+            "amount": 20.0,
+            "channel": ["app", "web"] * n,
+        }
+    )
     tx = tx[tx["order_date"] < pd.Timestamp("2026-11-01")]
-    sv = pd.DataFrame({"customer_id": ids, "response_date": first + pd.Timedelta(days=2), "nps": nps,
-                       "csat": rng.integers(1, 6, n).astype(float), "aspect_a": rng.integers(1, 6, n).astype(float),
-                       "aspect_b": rng.integers(1, 6, n).astype(float),
-                       "comment": rng.choice(["太慢了", "很好", "ok", HOSTILE[0]], n)})
+    sv = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "response_date": first + pd.Timedelta(days=2),
+            "nps": nps,
+            "csat": rng.integers(1, 6, n).astype(float),
+            "aspect_a": rng.integers(1, 6, n).astype(float),
+            "aspect_b": rng.integers(1, 6, n).astype(float),
+            "comment": rng.choice(["太慢了", "很好", "ok", HOSTILE[0]], n),
+        }
+    )
     sv["nps"] = np.clip(np.round(sv["aspect_a"] * 1.6 + rng.normal(size=n)), 0, 10)
     sv = sv[sv["response_date"] < pd.Timestamp("2026-11-01")].reset_index(drop=True)
     return sv, tx
@@ -479,26 +567,50 @@ def test_small_client_report_end_to_end_and_metrics():
     rep = sat.build_report(_ctx(sv, tx))
     assert rep.available
     m = rep.metrics()
-    assert set(m) >= {"nps", "nps_low", "nps_high", "csat", "responses", "response_rate", "nps_prev_period",
-                      "nps_low_prev_period", "nps_high_prev_period", "csat_prev_period", "responses_prev_period",
-                      "response_rate_prev_period", "repurchase_rate_by_group"}
+    assert set(m) >= {
+        "nps",
+        "nps_low",
+        "nps_high",
+        "csat",
+        "responses",
+        "response_rate",
+        "nps_prev_period",
+        "nps_low_prev_period",
+        "nps_high_prev_period",
+        "csat_prev_period",
+        "responses_prev_period",
+        "response_rate_prev_period",
+        "repurchase_rate_by_group",
+    }
     json.dumps(m)
     assert rep.drivers.available and rep.drivers.table.iloc[0]["aspect"] == "a"
     for name in rep._TABLES:
         rep.table(name)._repr_html_()
-    for f in ("describe_availability", "describe_scores", "describe_trend", "describe_breakdowns", "describe_link",
-              "describe_loyalty", "describe_drivers", "describe_comments", "describe_coverage"):
+    for f in (
+        "describe_availability",
+        "describe_scores",
+        "describe_trend",
+        "describe_breakdowns",
+        "describe_link",
+        "describe_loyalty",
+        "describe_drivers",
+        "describe_comments",
+        "describe_coverage",
+    ):
         assert "<script" not in getattr(rep, f)()._repr_html_()
     from repurchase import plots
 
     w = rep.settings["repurchase_window_days"]
-    for fn, data, kw in ((plots.plot_nps_trend, rep.by_month, {}), (plots.plot_csat_trend, rep.by_month, {}),
-                         (plots.plot_nps_breakdown, rep.breakdowns, {}),
-                         (plots.plot_repurchase_by_group, rep.repurchase, {"window_days": w}),
-                         (plots.plot_time_to_next_purchase, rep.km, {"window_days": w}),
-                         (plots.plot_repurchase_by_frequency, rep.stratified, {}),
-                         (plots.plot_importance_performance, rep.drivers.table, {}),
-                         (plots.plot_distinguishing_terms, rep.distinguishing, {})):
+    for fn, data, kw in (
+        (plots.plot_nps_trend, rep.by_month, {}),
+        (plots.plot_csat_trend, rep.by_month, {}),
+        (plots.plot_nps_breakdown, rep.breakdowns, {}),
+        (plots.plot_repurchase_by_group, rep.repurchase, {"window_days": w}),
+        (plots.plot_time_to_next_purchase, rep.km, {"window_days": w}),
+        (plots.plot_repurchase_by_frequency, rep.stratified, {}),
+        (plots.plot_importance_performance, rep.drivers.table, {}),
+        (plots.plot_distinguishing_terms, rep.distinguishing, {}),
+    ):
         ax = fn(data, **kw)
         assert isinstance(ax, matplotlib.axes.Axes) and plt.fignum_exists(ax.figure.number) and ax.has_data()
         plt.close(ax.figure)
@@ -518,8 +630,16 @@ def test_chinese_report_has_no_english_in_sentences_tables_and_charts():
     sv, tx = _small_client()
     rep = sat.build_report(_ctx(sv, tx, language="zh"))
     assert rep.available and rep.lang == "zh"
-    for f in ("describe_availability", "describe_scores", "describe_trend", "describe_breakdowns", "describe_link",
-              "describe_loyalty", "describe_drivers", "describe_coverage"):
+    for f in (
+        "describe_availability",
+        "describe_scores",
+        "describe_trend",
+        "describe_breakdowns",
+        "describe_link",
+        "describe_loyalty",
+        "describe_drivers",
+        "describe_coverage",
+    ):
         text = repr(getattr(rep, f)())
         assert not _english(text), f"{f}: {text}"
     assert repr(rep.describe_comments()).startswith("贬损者最有代表性的用词")  # the words themselves come from the data
@@ -533,27 +653,40 @@ def test_chinese_report_has_no_english_in_sentences_tables_and_charts():
     groups = set(rep.frame("repurchase")["sat_nps_group"])
     assert groups == {"贬损者", "被动者", "推荐者"}
     assert set(rep.frame("drivers")["sat_quadrant"]) <= {"优先改进", "继续保持", "维持现状", "次要关注"}
-    assert rep.frame("effect")["sat_comparison"].tolist() == ["贬损者 − 推荐者，整体", "贬损者 − 推荐者，购买频次层内（标准化）"]
-    codes = " ".join(rep.frame("stratified")["sat_frequency_tier"].astype(str)) + " ".join(rep.frame("by_month")["sat_month"])
+    assert rep.frame("effect")["sat_comparison"].tolist() == [
+        "贬损者 − 推荐者，整体",
+        "贬损者 − 推荐者，购买频次层内（标准化）",
+    ]
+    codes = " ".join(rep.frame("stratified")["sat_frequency_tier"].astype(str)) + " ".join(
+        rep.frame("by_month")["sat_month"]
+    )
     assert not _english(codes)
     from repurchase import plots
 
     w = rep.settings["repurchase_window_days"]
-    for fn, data, kw in ((plots.plot_nps_trend, rep.by_month, {}), (plots.plot_csat_trend, rep.by_month, {}),
-                         (plots.plot_nps_breakdown, rep.breakdowns, {}),
-                         (plots.plot_repurchase_by_group, rep.repurchase, {"window_days": w}),
-                         (plots.plot_time_to_next_purchase, rep.km, {"window_days": w}),
-                         (plots.plot_repurchase_by_frequency, rep.stratified, {}),
-                         (plots.plot_importance_performance, rep.drivers.table, {}),
-                         (plots.plot_distinguishing_terms, rep.distinguishing, {})):
+    for fn, data, kw in (
+        (plots.plot_nps_trend, rep.by_month, {}),
+        (plots.plot_csat_trend, rep.by_month, {}),
+        (plots.plot_nps_breakdown, rep.breakdowns, {}),
+        (plots.plot_repurchase_by_group, rep.repurchase, {"window_days": w}),
+        (plots.plot_time_to_next_purchase, rep.km, {"window_days": w}),
+        (plots.plot_repurchase_by_frequency, rep.stratified, {}),
+        (plots.plot_importance_performance, rep.drivers.table, {}),
+        (plots.plot_distinguishing_terms, rep.distinguishing, {}),
+    ):
         ax = fn(data, lang="zh", **kw)
         legend = ax.get_legend()
-        texts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts),
-                 *([t.get_text() for t in legend.get_texts()] if legend else [])]
+        texts = [
+            ax.get_title(),
+            ax.get_xlabel(),
+            ax.get_ylabel(),
+            *(t.get_text() for t in ax.texts),
+            *([t.get_text() for t in legend.get_texts()] if legend else []),
+        ]
         if fn is not plots.plot_nps_breakdown:  # its tick labels are channel names from the data
             texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
         if fn is plots.plot_distinguishing_terms:  # ... and these are the comments' words
-            texts = texts[:-len(ax.get_yticklabels())]
+            texts = texts[: -len(ax.get_yticklabels())]
         assert not _english(" ".join(texts)), f"{fn.__name__}: {texts}"
         plt.close(ax.figure)
     assert "贬损者" in plots.plot_repurchase_by_group(rep.repurchase, lang="zh").get_xticklabels()[0].get_text()
@@ -605,7 +738,9 @@ def test_demo_detractors_repurchase_less_and_drivers_recover_design(client):
     # junk markup in comments stays text
     junk = ctx.surveys()["comment"].isin(HOSTILE)
     assert junk.sum() == 3
-    html_samples = ctx.show_table(sat.sample_comments(sat.enrich_responses(ctx.surveys()[junk], ctx.transactions())))._repr_html_()
+    html_samples = ctx.show_table(
+        sat.sample_comments(sat.enrich_responses(ctx.surveys()[junk], ctx.transactions()))
+    )._repr_html_()
     assert "<script" not in html_samples and html.escape(HOSTILE[2]) in html_samples
 
 
@@ -620,9 +755,16 @@ def _hostile_client(folder: Path) -> Path:
     start = pd.Timestamp("2026-01-05") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
     rows = []
     for k in range(3):  # three purchases per customer, 40-70 days apart
-        rows.append(pd.DataFrame({"customer_id": ids, "order_id": [f"O{k}-{i}" for i in range(n)],
-                                  "order_date": start + pd.to_timedelta(k * rng.integers(40, 70, n), unit="D"),
-                                  "amount": rng.integers(20, 200, n).astype(float)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "customer_id": ids,
+                    "order_id": [f"O{k}-{i}" for i in range(n)],
+                    "order_date": start + pd.to_timedelta(k * rng.integers(40, 70, n), unit="D"),
+                    "amount": rng.integers(20, 200, n).astype(float),
+                }
+            )
+        )
     tx = pd.concat(rows, ignore_index=True)
     tx = tx[tx["order_date"] < pd.Timestamp("2026-11-01")]
     quality = rng.integers(1, 6, n)
@@ -631,24 +773,35 @@ def _hostile_client(folder: Path) -> Path:
     det = np.flatnonzero(nps <= 6)
     comment[det] = None
     comment[det[:3]] = list(HOSTILE)  # the detractors' only comments: all three are sampled
-    sv = pd.DataFrame({"customer_id": ids, "response_date": start + pd.Timedelta(days=3), "nps": nps,
-                       "csat": np.clip(quality, 1, 5), "quality": quality, "delivery": rng.integers(1, 6, n),
-                       "comment": comment})
+    sv = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "response_date": start + pd.Timedelta(days=3),
+            "nps": nps,
+            "csat": np.clip(quality, 1, 5),
+            "quality": quality,
+            "delivery": rng.integers(1, 6, n),
+            "comment": comment,
+        }
+    )
     tx.to_csv(folder / "transactions.csv", index=False)
     sv.to_csv(folder / "surveys.csv", index=False)
     params = folder / "hostile.yaml"
-    params.write_text(f"""client: hostile-test
+    params.write_text(
+        f"""client: hostile-test
 title: Hostile comments test
 period: 2026-10
 sources:
   transactions:
-    path: {folder / 'transactions.csv'}
+    path: {folder / "transactions.csv"}
     columns: {{customer_id: customer_id, order_id: order_id, order_date: order_date, amount: amount}}
   surveys:
-    path: {folder / 'surveys.csv'}
+    path: {folder / "surveys.csv"}
     columns: {{customer_id: customer_id, response_date: response_date, nps: nps, csat: csat, comment: comment,
                aspect_quality: quality, aspect_delivery: delivery}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return params
 
 
@@ -674,11 +827,21 @@ def test_hostile_comments_render_as_literal_text_in_the_browser(tmp_path):
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        pytest.skip("chromium not installed (apt-get install chromium): the escaped HTML was checked, the browser part is skipped")
+        pytest.skip(
+            "chromium not installed (apt-get install chromium): the escaped HTML was checked, the browser part is skipped"
+        )
     from playwright.sync_api import sync_playwright
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=args)
         page = browser.new_page()
@@ -691,7 +854,8 @@ def test_hostile_comments_render_as_literal_text_in_the_browser(tmp_path):
         tables = page.evaluate("document.querySelectorAll('table.rp-table').length")
         sample_rows = page.evaluate(
             "Array.from(document.querySelectorAll('table.rp-table')).filter(t => t.caption && "
-            "t.caption.textContent.startsWith('Sample comments')).map(t => t.tBodies[0].rows.length)")
+            "t.caption.textContent.startsWith('Sample comments')).map(t => t.tBodies[0].rows.length)"
+        )
         browser.close()
     assert dialogs == [] and errors == []  # no script ran
     assert set(HOSTILE) <= set(cells)  # shown exactly as written

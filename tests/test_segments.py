@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repurchase.core import i18n
 from repurchase import segments as sg
+from repurchase.core import i18n
 from repurchase.core.errors import AnalysisError, DataError, ParamsError
 from repurchase.core.params import SegmentationSettings, load_params
 from repurchase.core.periods import Period
@@ -232,7 +232,9 @@ def test_rule_table_problems():
     ok = {"Active": ["21", "22"], "Lapsed": [11, "12"]}  # ints allowed (YAML without quotes)
     assert sg.rule_table_problems(ok, 2) == []
     missing = sg.rule_table_problems({"Active": ["21", "22"], "Lapsed": ["11"]}, 2)
-    assert missing == ["1 of the 4 cells (R x FM, scores 1..2) belong to no segment: 12; add each to exactly one segment"]
+    assert missing == [
+        "1 of the 4 cells (R x FM, scores 1..2) belong to no segment: 12; add each to exactly one segment"
+    ]
     twice = sg.rule_table_problems({"A": ["11", "12", "21"], "B": ["21", "22"]}, 2)
     assert twice == ["cells listed more than once: 21 (A, B); keep each cell in one segment"]
     assert "each digit must be 1..2" in sg.rule_table_problems({"A": ["13", "11", "12", "21", "22"]}, 2)[0]
@@ -240,7 +242,10 @@ def test_rule_table_problems():
 
 
 def test_custom_three_axis_table():
-    rules = {"High M": [f"{r}{f}2" for r in (1, 2) for f in (1, 2)], "Low M": [f"{r}{f}1" for r in (1, 2) for f in (1, 2)]}
+    rules = {
+        "High M": [f"{r}{f}2" for r in (1, 2) for f in (1, 2)],
+        "Low M": [f"{r}{f}1" for r in (1, 2) for f in (1, 2)],
+    }
     scheme = sg.get_scheme("mine", {"mine": rules}, bins=2)
     assert scheme.axes == ("R", "F", "M")
     rfm = pd.DataFrame({"R": [1, 2], "F": [2, 1], "M": [2, 1]})
@@ -343,13 +348,22 @@ def test_segment_summary_fixture():
     rfm = sg.rfm_scores(make_tx(), AS_OF)
     rfm["segment"] = sg.assign_segments(rfm, sg.RFM11)
     # cells: A 54 Champions, B 42 Potential Loyalist, C 35 Loyal, D 22 Need Attention, E 13 At Risk
-    assert rfm["segment"].astype(str).tolist() == ["Champions", "Potential Loyalist", "Loyal", "Need Attention", "At Risk"]
+    assert rfm["segment"].astype(str).tolist() == [
+        "Champions",
+        "Potential Loyalist",
+        "Loyal",
+        "Need Attention",
+        "At Risk",
+    ]
     t = sg.segment_summary(rfm, sg.RFM11).set_index("segment")
     assert len(t) == 11 and t["customers"].sum() == 5
     assert t.loc["Champions", "share"] == pytest.approx(1 / 5)
     assert t.loc["Champions", "revenue_share"] == pytest.approx(180 / 815)  # total 180+20+600+10+5 = 815
     assert t.loc["Lost", "customers"] == 0 and t.loc["Lost", "revenue_share"] == 0
-    assert t.loc["Champions", "action"] == "Reward them: early access to new products, VIP perks, ask for reviews and referrals."
+    assert (
+        t.loc["Champions", "action"]
+        == "Reward them: early access to new products, VIP perks, ask for reviews and referrals."
+    )
     zh = sg.segment_summary(rfm, sg.RFM11, language="zh", actions={"Loyal": "打电话"}).set_index("segment")
     assert zh.loc["Champions", "action"] == "重点奖励：新品抢先体验、VIP 专属权益，邀请评价和推荐新客。"
     assert zh.loc["Champions", "label"] == "冠军客户"
@@ -374,11 +388,13 @@ def test_frequency_tiers():
 # ---------------------------------------------------------------------------
 # member tiers and points
 
+
 # rolling 12 months = [2023-02-01, 2024-02-01). F bought once, in 2023-01, outside it.
 def tier_tx() -> pd.DataFrame:
     tx = make_tx()
-    extra = pd.DataFrame({"customer_id": ["F"], "order_id": ["F1"], "order_date": [pd.Timestamp("2023-01-15")],
-                          "amount": [1000.0]})
+    extra = pd.DataFrame(
+        {"customer_id": ["F"], "order_id": ["F1"], "order_date": [pd.Timestamp("2023-01-15")], "amount": [1000.0]}
+    )
     return pd.concat([tx, extra], ignore_index=True)
 
 
@@ -420,7 +436,14 @@ def test_tier_thresholds_from_data_and_points_basis():
     # buyers' 12-month spend 5, 10, 20, 180, 600: quantile 0.6 = 20 + 0.4 x 160 = 84; 0.8 = 180 + 0.2 x 420 = 264 -> 260
     per, table = sg.member_tiers(tier_tx(), IDS, PERIOD, top_shares=[0.4, 0.2])
     assert table["threshold"].tolist() == [0.0, 84.0, 260.0] and set(table["set_from"]) == {"data"}
-    assert per.set_index("customer_id")["tier"].astype(str).tolist() == ["gold", "normal", "diamond", "normal", "normal", "normal"]
+    assert per.set_index("customer_id")["tier"].astype(str).tolist() == [
+        "gold",
+        "normal",
+        "diamond",
+        "normal",
+        "normal",
+        "normal",
+    ]
     # points basis, base rate 1 per 100: thresholds 1 and 5 points = 100 and 500 spent
     per_p, _ = sg.member_tiers(tier_tx(), IDS, PERIOD, basis="points", thresholds=[1, 5])
     per_p = per_p.set_index("customer_id")
@@ -430,8 +453,14 @@ def test_tier_thresholds_from_data_and_points_basis():
 
 def test_member_tiers_from_customers_source():
     customers = pd.DataFrame({"customer_id": ["A", "B", "C", "E"], "tier": ["Gold ", "钻石", None, "普通"]})
-    per, _ = sg.member_tiers(tier_tx(), IDS, PERIOD, customers=customers, thresholds=[100, 500],
-                             aliases={"钻石": "diamond", "普通": "normal"})
+    per, _ = sg.member_tiers(
+        tier_tx(),
+        IDS,
+        PERIOD,
+        customers=customers,
+        thresholds=[100, 500],
+        aliases={"钻石": "diamond", "普通": "normal"},
+    )
     per = per.set_index("customer_id")
     # A 'Gold ' -> gold (trimmed, case-insensitive); B 钻石 -> diamond; C blank and D, F missing -> normal
     assert per["tier"].astype(str).tolist() == ["gold", "diamond", "normal", "normal", "normal", "normal"]
@@ -446,9 +475,13 @@ def test_member_tiers_from_customers_source():
 
 def test_member_tiers_errors():
     bad = pd.DataFrame({"customer_id": ["A", "B"], "tier": ["VIP", "gold"]})
-    with pytest.raises(DataError, match=r"tier labels 'VIP' \(1 customers\) are not in segmentation.tier_names .*tier_aliases"):
+    with pytest.raises(
+        DataError, match=r"tier labels 'VIP' \(1 customers\) are not in segmentation.tier_names .*tier_aliases"
+    ):
         sg.member_tiers(tier_tx(), IDS, PERIOD, customers=bad)
-    with pytest.raises(DataError, match=r"tier_source is customers, but there is no customers source with a tier column"):
+    with pytest.raises(
+        DataError, match=r"tier_source is customers, but there is no customers source with a tier column"
+    ):
         sg.member_tiers(tier_tx(), IDS, PERIOD, source="customers")
 
 
@@ -491,15 +524,27 @@ def test_run_segmentation_fixture_end_to_end():
     assert metrics["member_tiers"]["gold"]["customers"] == 1
     assert metrics["migration_stayed_share"] == pytest.approx(2 / 3)  # Loyal and At Risk stayed, of 3
     export = sg.segment_export(res)
-    assert export.columns[:10].tolist() == ["customer_id", "last_purchase", "recency_days", "frequency", "monetary",
-                                            "spend", "R", "F", "M", "segment"]
+    assert export.columns[:10].tolist() == [
+        "customer_id",
+        "last_purchase",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "spend",
+        "R",
+        "F",
+        "M",
+        "segment",
+    ]
     assert export.set_index("customer_id").loc["A", "recommended_action"] == sg.recommended_action("Champions", "en")
     assert "2 of 3 customers (66.7%) kept their segment; 2 were new" in sg.describe_migration(res)
 
 
 def test_run_segmentation_empty_window_is_an_error():
     with pytest.raises(AnalysisError, match=r"no customer bought in the last 1 months"):
-        sg.run_segmentation(make_tx()[lambda d: d["customer_id"] == "E"], PERIOD, SegmentationSettings(reference_months=1))
+        sg.run_segmentation(
+            make_tx()[lambda d: d["customer_id"] == "E"], PERIOD, SegmentationSettings(reference_months=1)
+        )
 
 
 def test_report_tables_and_sentences_fixture():
@@ -511,10 +556,24 @@ def test_report_tables_and_sentences_fixture():
     )
     # report tables: every header has a catalog entry (col.*), shown as before in English
     headers = i18n.translate_columns(res.segment_table(), "en").columns.tolist()
-    assert headers == ["segment", "customers", "share", "revenue share", "mean recency (days)", "mean frequency",
-                       "mean monetary", "recommended action"]
-    for table in (res.frequency_table(), res.threshold_table(), res.tier_table(), res.upgrade_table(), res.flow_table(),
-                  res.scheme.table()):
+    assert headers == [
+        "segment",
+        "customers",
+        "share",
+        "revenue share",
+        "mean recency (days)",
+        "mean frequency",
+        "mean monetary",
+        "recommended action",
+    ]
+    for table in (
+        res.frequency_table(),
+        res.threshold_table(),
+        res.tier_table(),
+        res.upgrade_table(),
+        res.flow_table(),
+        res.scheme.table(),
+    ):
         assert all(i18n.has(f"col.{c}") for c in table.columns), table.columns
     assert res.tier_table()["seg_tier"].tolist() == ["normal", "gold", "diamond"]
     assert res.scheme.table().iloc[0].tolist() == ["Champions", "55, 54, 45"]
@@ -576,7 +635,12 @@ def test_plots_draw_from_a_result():
         assert [t.get_text() for t in ax.get_legend().get_texts()] == ["客户数占比", "近 12 个月消费额占比"]
         ax = plots.plot_frequency_tiers(res.frequency, lang="zh")
         assert [t.get_text() for t in ax.get_yticklabels()][0] == "高频客户（≥ 4 次）"
-        ax = plots.plot_rule_grid(sg.CN8.grid("zh"), sg.CN8.segments, labels={s: sg.segment_label(s, "zh") for s in sg.CN8.segments}, lang="zh")
+        ax = plots.plot_rule_grid(
+            sg.CN8.grid("zh"),
+            sg.CN8.segments,
+            labels={s: sg.segment_label(s, "zh") for s in sg.CN8.segments},
+            lang="zh",
+        )
         assert ax.get_title() == "客群规则表" and "R 高, F 高" in [t.get_text() for t in ax.get_yticklabels()]
         plt.close("all")
 
@@ -584,8 +648,9 @@ def test_plots_draw_from_a_result():
 def test_run_segmentation_with_customers_source_keeps_real_ids():
     # IDs are replaced by integer codes inside run_segmentation; the result must carry the real ones back.
     customers = pd.DataFrame({"customer_id": ["B", "ZZ"], "tier": ["钻石", "gold"]})  # ZZ never bought: ignored
-    res = sg.run_segmentation(make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500], upgrade_within=0.9),
-                              customers=customers)
+    res = sg.run_segmentation(
+        make_tx(), PERIOD, SegmentationSettings(tier_thresholds=[100, 500], upgrade_within=0.9), customers=customers
+    )
     c = res.customers.set_index("customer_id")
     assert c.index.tolist() == ["A", "B", "C", "D", "E"]
     # B recorded diamond; the others are missing from the source -> lowest tier

@@ -87,8 +87,9 @@ words and ``col.churn_*`` headers for ``ctx.show_table``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -96,17 +97,16 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve, precision_recall_curve
+from sklearn.metrics import average_precision_score, brier_score_loss, precision_recall_curve, roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError, DataError
-from repurchase.core.tiers import frequency_role, frequency_tiers
+from repurchase.core import tiers as core_tiers
+from repurchase.core.tiers import frequency_role
 from repurchase.kpis import gap_durations, purchase_cycle_threshold, purchase_occasions
 
 __all__ = [
@@ -222,7 +222,7 @@ def feature_label(name: str, lang: str = "en") -> str:
         return i18n.t(f"churn.feature.{name}", lang)
     for prefix, key in (("cat_", "churn.feature_cat"), ("chn_", "churn.feature_chn"), ("acq_", "churn.feature_acq")):
         if name.startswith(prefix):
-            return i18n.t(key, lang, name=name[len(prefix):])
+            return i18n.t(key, lang, name=name[len(prefix) :])
     return name
 
 
@@ -261,7 +261,9 @@ def _ts_of_month(months: np.ndarray) -> pd.DatetimeIndex:
 def _end(end: Any) -> pd.Timestamp:
     ts = pd.Timestamp(end)
     if ts != ts.normalize():
-        raise AnalysisError(f"the end of the observation must be a day boundary (00:00), got {ts}; pass period.end_exclusive")
+        raise AnalysisError(
+            f"the end of the observation must be a day boundary (00:00), got {ts}; pass period.end_exclusive"
+        )
     return ts
 
 
@@ -278,8 +280,9 @@ def _before(tx: pd.DataFrame, end: pd.Timestamp, date_col: str) -> pd.DataFrame:
     return tx.loc[tx[date_col] < end]
 
 
-def _known_at(tx: pd.DataFrame, end: pd.Timestamp, as_of: AsOf | None, cols: Sequence[str],
-              date_col: str) -> Callable[[pd.Timestamp], pd.DataFrame]:
+def _known_at(
+    tx: pd.DataFrame, end: pd.Timestamp, as_of: AsOf | None, cols: Sequence[str], date_col: str
+) -> Callable[[pd.Timestamp], pd.DataFrame]:
     """``at(cutoff)``: the transactions as known at a cutoff, each cutoff fetched once.
 
     ``tx`` is the data as known at ``end``; without ``as_of`` every cutoff reads it.
@@ -304,13 +307,21 @@ def _known_at(tx: pd.DataFrame, end: pd.Timestamp, as_of: AsOf | None, cols: Seq
     return at
 
 
-def _occasions(tx: pd.DataFrame, end: pd.Timestamp, occasion: str, customer_col: str, order_col: str, date_col: str,
-               amount_col: str) -> pd.DataFrame:
+def _occasions(
+    tx: pd.DataFrame,
+    end: pd.Timestamp,
+    occasion: str,
+    customer_col: str,
+    order_col: str,
+    date_col: str,
+    amount_col: str,
+) -> pd.DataFrame:
     rows = _before(tx, end, date_col)
     if rows.empty:
         raise AnalysisError(f"no purchases before {end.date()}; check the period and the cleaning report")
-    return purchase_occasions(rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
-                              amount_col=amount_col)
+    return purchase_occasions(
+        rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col, amount_col=amount_col
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -358,8 +369,15 @@ class Unavailable:
 
 #: the reasons of :class:`Unavailable` (catalog ``churn.unavailable.<code>``)
 UNAVAILABLE_CODES: tuple[str, ...] = (
-    "threshold_no_purchases", "threshold_not_estimable", "bgnbd_not_fitted", "check_no_history", "no_complete_month",
-    "breakdown_no_complete_month", "breakdown_too_few", "history_too_short", "too_few_churners",
+    "threshold_no_purchases",
+    "threshold_not_estimable",
+    "bgnbd_not_fitted",
+    "check_no_history",
+    "no_complete_month",
+    "breakdown_no_complete_month",
+    "breakdown_too_few",
+    "history_too_short",
+    "too_few_churners",
 )
 
 
@@ -507,7 +525,9 @@ def churn_threshold(
     rows = _before(tx, end, date_col)
     try:
         if rows.empty:
-            raise AnalysisError(f"no purchases before {end.date()}: cannot estimate the churn threshold; check the period")
+            raise AnalysisError(
+                f"no purchases before {end.date()}: cannot estimate the churn threshold; check the period"
+            )
         value = purchase_cycle_threshold(
             rows, quantile, end=end, occasion=occasion, horizon_days=horizon_days, customer_col=customer_col,
             order_col=order_col, date_col=date_col, amount_col=amount_col,
@@ -517,12 +537,15 @@ def churn_threshold(
             raise
         code = "threshold_no_purchases" if rows.empty else "threshold_not_estimable"
         first = "" if rows.empty else rows[date_col].min().date().isoformat()
-        why = Unavailable(code, {"date": end.date().isoformat(), "first": first, "quantile": f"{quantile:.0%}",
-                                 "days": int(window_days)})
+        why = Unavailable(
+            code,
+            {"date": end.date().isoformat(), "first": first, "quantile": f"{quantile:.0%}", "days": int(window_days)},
+        )
         return ChurnDefinition(int(window_days), "default", quantile, horizon_days, int(window_days), end, why)
     history = int((end - pd.Timedelta(days=1) - rows[date_col].min().normalize()).days)
-    return ChurnDefinition(int(math.ceil(value)), "kaplan_meier", quantile, horizon_days, int(window_days), end,
-                           history_days=history)
+    return ChurnDefinition(
+        int(math.ceil(value)), "kaplan_meier", quantile, horizon_days, int(window_days), end, history_days=history
+    )
 
 
 def customer_status(
@@ -606,7 +629,7 @@ def _tier_of_count(count: np.ndarray, thresholds: Mapping[str, int]) -> np.ndarr
     """Frequency tier of occasion counts (highest tier met, else one-time), as object array."""
     from repurchase.segments import frequency_tiers
 
-    return frequency_tiers(pd.Series(count), thresholds).astype(str).to_numpy(dtype=object)
+    return core_tiers.frequency_tiers(pd.Series(count), thresholds).astype(str).to_numpy(dtype=object)
 
 
 # ---------------------------------------------------------------------------
@@ -646,8 +669,9 @@ def _gaps(occ: pd.DataFrame, end: pd.Timestamp) -> _Gaps:
     return _Gaps(codes, day, nxt, number, revenue, pd.Index(ids), int(day.min()), _day1(end) - 1)
 
 
-def _group_of_gaps(g: _Gaps, by: str | None, attributes: pd.DataFrame | None,
-                   frequency_tiers: Mapping[str, int] | None) -> np.ndarray:
+def _group_of_gaps(
+    g: _Gaps, by: str | None, attributes: pd.DataFrame | None, frequency_tiers: Mapping[str, int] | None
+) -> np.ndarray:
     if by is None:
         return np.full(len(g.cust), "all", dtype=object)
     if by == "frequency_tier":
@@ -729,7 +753,17 @@ def monthly_churn(
     m_last = int(_month_of_day(np.array([g.last_day]))[0])
     if int(_month_start_day(np.array([m_last + 1]))[0]) - 1 != g.last_day:
         m_last -= 1  # the last month is not fully observed
-    cols = ["month", "group", "active_start", "churned", "churn_rate", "reactivated", "new", "churned_revenue", "complete"]
+    cols = [
+        "month",
+        "group",
+        "active_start",
+        "churned",
+        "churn_rate",
+        "reactivated",
+        "new",
+        "churned_revenue",
+        "complete",
+    ]
     # the first month whose look-back (θ + 1 days before it) lies inside the data
     ready_day = g.first_day + theta + 1
     m_ready = int(_month_of_day(np.array([ready_day]))[0])
@@ -840,7 +874,16 @@ def churn_breakdown(
         none of the months is complete, an empty table with an
         :class:`Unavailable` (``breakdown_no_complete_month``).
     """
-    cols = ["group", "months", "customer_months", "mean_active", "churned", "churn_rate", "churned_revenue", "reactivated"]
+    cols = [
+        "group",
+        "months",
+        "customer_months",
+        "mean_active",
+        "churned",
+        "churn_rate",
+        "churned_revenue",
+        "reactivated",
+    ]
     last = pd.Timestamp(end).to_period("M").to_timestamp() - pd.DateOffset(months=1)
     first = last - pd.DateOffset(months=months - 1)
     window = trend[(trend["month"] >= first) & (trend["month"] <= last) & trend["complete"]]
@@ -936,35 +979,59 @@ def monthly_churn_by_rfm(
         N = g.nxt[idx_safe]
         since = s_day - 1 - L
         active = seen & (since <= theta)
-        churned = active & (N >= e_day) & (e_day - 1 - L > theta)
-        reactivated = seen & (since > theta) & (N < e_day)
+        churned = active & (e_day <= N) & (e_day - 1 - L > theta)
+        reactivated = seen & (since > theta) & (e_day > N)
         if active.any() or reactivated.any():
             rows = tx.loc[tx[date_col] < start_ts]
-            rfm = seg.rfm_scores(rows, start_ts, bins=segmentation.rfm_bins, monetary=segmentation.monetary,
-                                 reference_months=segmentation.reference_months, occasion=occasion,
-                                 customer_col=customer_col, date_col=date_col, amount_col=amount_col, order_col=order_col)
+            rfm = seg.rfm_scores(
+                rows,
+                start_ts,
+                bins=segmentation.rfm_bins,
+                monetary=segmentation.monetary,
+                reference_months=segmentation.reference_months,
+                occasion=occasion,
+                customer_col=customer_col,
+                date_col=date_col,
+                amount_col=amount_col,
+                order_col=order_col,
+            )
             labels = seg.assign_segments(rfm, scheme, split=segmentation.cn8_split).astype(str)
             shown = {x: seg.segment_label(x, language) for x in labels.unique()}  # one per segment
             names = pd.Series(labels.map(shown).to_numpy(), index=rfm["customer_id"])
             group = names.reindex(g.ids).fillna(seg.NOT_SCORED).to_numpy(dtype=object)
         else:
             group = np.full(n_cust, seg.NOT_SCORED, dtype=object)
-        frame = pd.DataFrame(
-            {
-                "group": group,
-                "active_start": active.astype(np.int64),
-                "churned": churned.astype(np.int64),
-                "reactivated": reactivated.astype(np.int64),
-                "churned_revenue": np.where(churned, g.revenue_365[idx_safe], 0.0),
-            }
-        ).groupby("group", sort=True).sum().reset_index()
+        frame = (
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "active_start": active.astype(np.int64),
+                    "churned": churned.astype(np.int64),
+                    "reactivated": reactivated.astype(np.int64),
+                    "churned_revenue": np.where(churned, g.revenue_365[idx_safe], 0.0),
+                }
+            )
+            .groupby("group", sort=True)
+            .sum()
+            .reset_index()
+        )
         frame.insert(0, "month", start_ts)
         frame["new"] = 0
         frame["complete"] = s_day - 1 - theta >= g.first_day
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     out["churn_rate"] = _safe_div(out["churned"], out["active_start"])
-    cols = ["month", "group", "active_start", "churned", "churn_rate", "reactivated", "new", "churned_revenue", "complete"]
+    cols = [
+        "month",
+        "group",
+        "active_start",
+        "churned",
+        "churn_rate",
+        "reactivated",
+        "new",
+        "churned_revenue",
+        "complete",
+    ]
     return out[cols].sort_values(["group", "month"], kind="stable").reset_index(drop=True)
 
 
@@ -1010,14 +1077,32 @@ def churn_by(
         raise AnalysisError(f"unknown churn breakdown {by!r}; use one of {', '.join(BREAKDOWNS)}")
     column = BREAKDOWNS[by][1]
     if column is not None and (attributes is None or column not in attributes.columns):
-        return pd.DataFrame(columns=["group", "months", "customer_months", "mean_active", "churned", "churn_rate",
-                                     "churned_revenue", "reactivated"])
+        return pd.DataFrame(
+            columns=[
+                "group",
+                "months",
+                "customer_months",
+                "mean_active",
+                "churned",
+                "churn_rate",
+                "churned_revenue",
+                "reactivated",
+            ]
+        )
     if by == "rfm_segment":
-        trend = monthly_churn_by_rfm(tx, end, threshold_days, segmentation, months=months, language=language,
-                                     occasion=occasion)
+        trend = monthly_churn_by_rfm(
+            tx, end, threshold_days, segmentation, months=months, language=language, occasion=occasion
+        )
     else:
-        trend = monthly_churn(tx, end, threshold_days, by=by if column is None else column, attributes=attributes,
-                              frequency_tiers=frequency_tiers, occasion=occasion)
+        trend = monthly_churn(
+            tx,
+            end,
+            threshold_days,
+            by=by if column is None else column,
+            attributes=attributes,
+            frequency_tiers=frequency_tiers,
+            occasion=occasion,
+        )
     return churn_breakdown(trend, end, months=months, min_group_size=min_group_size, max_groups=max_groups)
 
 
@@ -1072,8 +1157,14 @@ def model_based_churn(
     try:
         if rows.empty:
             raise AnalysisError(f"no purchases before {end.date()}: the BG/NBD cannot be fitted")
-        summary = lv.customer_summary(rows, observation_end=end - pd.Timedelta(days=1), time_unit="W",
-                                      customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+        summary = lv.customer_summary(
+            rows,
+            observation_end=end - pd.Timedelta(days=1),
+            time_unit="W",
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+        )
         fit = lv.fit_model(summary, "bgnbd")
     except AnalysisError:
         if not fallback:
@@ -1148,19 +1239,25 @@ def definition_check(
         names = ["definition", "cutoff", "customers", "flagged", "flagged_share", "precision", "recall", "base_rate"]
         empty = pd.DataFrame({c: pd.Series(dtype=object if c in ("definition", "cutoff") else float) for c in names})
         first_day = "" if pd.isna(first) else first.date().isoformat()
-        return _mark(empty, Unavailable("check_no_history", {"days": int(window), "cutoff": cutoff.date().isoformat(),
-                                                            "first": first_day}))
+        return _mark(
+            empty,
+            Unavailable(
+                "check_no_history", {"days": int(window), "cutoff": cutoff.date().isoformat(), "first": first_day}
+            ),
+        )
     known = _known_at(tx, _end(definition.end), as_of, [customer_col, date_col, amount_col], date_col)(cutoff)
-    theta = _threshold_at(known, cutoff, fixed, definition.quantile, definition.horizon_days, occasion, cols,
-                          window=window)
+    theta = _threshold_at(
+        known, cutoff, fixed, definition.quantile, definition.horizon_days, occasion, cols, window=window
+    )
     status = customer_status(known, cutoff, theta, customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     ids = status["customer_id"]
     label = churn_labels(tx, ids, cutoff, window, customer_col=customer_col, date_col=date_col).to_numpy()
     rules = {i18n.t("churn.rule_inactivity", language, days=theta): (status["status"] == "churned").to_numpy()}
     if model:
         try:
-            scores, _ = model_based_churn(known, cutoff, window, customer_col=customer_col, date_col=date_col,
-                                          amount_col=amount_col)
+            scores, _ = model_based_churn(
+                known, cutoff, window, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+            )
             p = scores.set_index("customer_id")["p_no_purchase"].reindex(ids).to_numpy()
             rules[i18n.t("churn.rule_bgnbd", language, days=window)] = np.nan_to_num(p, nan=0.0) >= 0.5
         except AnalysisError:  # shown without the model row
@@ -1172,7 +1269,7 @@ def definition_check(
             {
                 "definition": name,
                 "cutoff": cutoff.date().isoformat(),
-                "customers": int(len(flag)),
+                "customers": len(flag),
                 "flagged": int(flag.sum()),
                 "flagged_share": float(flag.mean()) if len(flag) else math.nan,
                 "precision": tp / flag.sum() if flag.sum() else math.nan,
@@ -1187,8 +1284,15 @@ def definition_check(
 # early-warning features and labels
 
 
-def _mix(values: pd.Series, line_code: np.ndarray, amount: np.ndarray, total: np.ndarray, ids: pd.Index,
-         keep: Sequence[str], prefix: str) -> pd.DataFrame:
+def _mix(
+    values: pd.Series,
+    line_code: np.ndarray,
+    amount: np.ndarray,
+    total: np.ndarray,
+    ids: pd.Index,
+    keep: Sequence[str],
+    prefix: str,
+) -> pd.DataFrame:
     """Share of each customer's spend (``total``) in each of ``keep`` (other values left out)."""
     out = pd.DataFrame(index=ids)
     text = np.where(values.notna().to_numpy(), values.astype(str).to_numpy(dtype=object), None)
@@ -1202,7 +1306,9 @@ def _mix(values: pd.Series, line_code: np.ndarray, amount: np.ndarray, total: np
 def _top_values(rows: pd.DataFrame, col: str, amount_col: str, top: int = _MIX_TOP) -> list[str]:
     if col not in rows.columns:
         return []
-    spend = rows.groupby(rows[col].astype(object), sort=False)[amount_col].sum().sort_values(ascending=False, kind="stable")
+    spend = (
+        rows.groupby(rows[col].astype(object), sort=False)[amount_col].sum().sort_values(ascending=False, kind="stable")
+    )
     return [str(v) for v in spend.index[:top] if pd.notna(v)]
 
 
@@ -1268,8 +1374,15 @@ def churn_features(
     if rows.empty:
         raise AnalysisError(f"no purchases before the cutoff {cutoff.date()}; use a later cutoff or period")
     d0 = _day1(cutoff) - 1  # last day observed
-    occ = purchase_occasions(rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
-                             amount_col=amount_col, refund_col=refund_col)
+    occ = purchase_occasions(
+        rows,
+        occasion,
+        customer_col=customer_col,
+        order_col=order_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        refund_col=refund_col,
+    )
     # integer customer codes against the sorted IDs; occasions sorted by customer, then day
     codes, uniques = pd.factorize(occ["customer_id"], sort=True)
     ids = pd.Index(uniques, name="customer_id")
@@ -1309,7 +1422,9 @@ def churn_features(
     X["spend_90d"] = per(np.where(age < 90, amount, 0.0))
     X["spend_prev_90d"] = per(np.where((age >= 90) & (age < 180), amount, 0.0))
     X["spend_365d"] = per(np.where(age < 365, amount, 0.0))
-    X["spend_trend"] = np.nan_to_num(_safe_div(X["spend_90d"] - X["spend_prev_90d"], X["spend_90d"] + X["spend_prev_90d"]))
+    X["spend_trend"] = np.nan_to_num(
+        _safe_div(X["spend_90d"] - X["spend_prev_90d"], X["spend_90d"] + X["spend_prev_90d"])
+    )
     # order lines: category and channel mix, refunds
     line_code = ids.get_indexer(rows[customer_col])
     line_amount = rows[amount_col].to_numpy(dtype=float)
@@ -1335,16 +1450,24 @@ def churn_features(
         X = X.join(_survey_features(surveys, ids, cutoff, d0, customer_col))
     if bgnbd_window_days is not None:
         try:
-            bg, _ = model_based_churn(rows, cutoff, bgnbd_window_days, customer_col=customer_col, date_col=date_col,
-                                      amount_col=amount_col)
+            bg, _ = model_based_churn(
+                rows, cutoff, bgnbd_window_days, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+            )
             X["bgnbd_p_no_purchase"] = bg.set_index("customer_id")["p_no_purchase"].reindex(ids)
         except AnalysisError:  # the BG/NBD does not fit these data: the feature is missing, not the model
             X["bgnbd_p_no_purchase"] = np.nan
     return X.astype(float)
 
 
-def _customer_features(customers: pd.DataFrame, ids: pd.Index, cutoff: pd.Timestamp, d0: int, customer_col: str,
-                       tier_date_col: str | None, tier_order: Sequence[str] | None) -> pd.DataFrame:
+def _customer_features(
+    customers: pd.DataFrame,
+    ids: pd.Index,
+    cutoff: pd.Timestamp,
+    d0: int,
+    customer_col: str,
+    tier_date_col: str | None,
+    tier_order: Sequence[str] | None,
+) -> pd.DataFrame:
     cu = customers.drop_duplicates(customer_col, keep="last").set_index(customer_col)
     out = pd.DataFrame(index=ids)
     if "signup_date" in cu.columns:
@@ -1364,8 +1487,9 @@ def _customer_features(customers: pd.DataFrame, ids: pd.Index, cutoff: pd.Timest
     return out
 
 
-def _survey_features(surveys: pd.DataFrame, ids: pd.Index, cutoff: pd.Timestamp, d0: int,
-                     customer_col: str) -> pd.DataFrame:
+def _survey_features(
+    surveys: pd.DataFrame, ids: pd.Index, cutoff: pd.Timestamp, d0: int, customer_col: str
+) -> pd.DataFrame:
     sv = surveys.loc[surveys["response_date"] < cutoff]
     out = pd.DataFrame(index=ids)
     sv = sv.sort_values(["response_date"], kind="stable")
@@ -1417,8 +1541,13 @@ def _signed_log1p(x: np.ndarray) -> np.ndarray:
 def _models(random_state: int) -> dict[str, Any]:
     return {
         "gradient_boosting": HistGradientBoostingClassifier(
-            max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
-            early_stopping=False, random_state=random_state,
+            max_iter=200,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=random_state,
         ),  # fmt: skip
         "logistic": make_pipeline(
             SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
@@ -1530,8 +1659,11 @@ def _calibration_table(label: np.ndarray, probs: Mapping[str, np.ndarray], bins:
     for name, p in probs.items():
         ranks = pd.Series(p).rank(method="first").to_numpy()
         b = np.minimum(((ranks - 1) * bins // len(p)).astype(np.int64), bins - 1)
-        t = pd.DataFrame({"bin": b, "p": p, "y": label.astype(float)}).groupby("bin").agg(
-            customers=("y", "size"), mean_predicted=("p", "mean"), observed=("y", "mean"))
+        t = (
+            pd.DataFrame({"bin": b, "p": p, "y": label.astype(float)})
+            .groupby("bin")
+            .agg(customers=("y", "size"), mean_predicted=("p", "mean"), observed=("y", "mean"))
+        )
         t.insert(0, "model", name)
         frames.append(t.reset_index())
     return pd.concat(frames, ignore_index=True)
@@ -1557,13 +1689,30 @@ def _cap(X: pd.DataFrame, y: np.ndarray, rows: int, random_state: int) -> tuple[
     return X_s, y_s
 
 
-def _threshold_at(tx: pd.DataFrame, cutoff: pd.Timestamp, fixed: int | None, quantile: float, horizon: int | None,
-                  occasion: str, cols: dict, *, window: int) -> int:
+def _threshold_at(
+    tx: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    fixed: int | None,
+    quantile: float,
+    horizon: int | None,
+    occasion: str,
+    cols: dict,
+    *,
+    window: int,
+) -> int:
     """θ at a cutoff from the data known then: fixed, the Kaplan–Meier quantile, or N when it cannot be estimated."""
     if fixed is not None:
         return int(fixed)
-    return churn_threshold(tx, cutoff, quantile=quantile, horizon_days=horizon, window_days=window, fallback=True,
-                           occasion=occasion, **cols).threshold_days
+    return churn_threshold(
+        tx,
+        cutoff,
+        quantile=quantile,
+        horizon_days=horizon,
+        window_days=window,
+        fallback=True,
+        occasion=occasion,
+        **cols,
+    ).threshold_days
 
 
 def _population(X: pd.DataFrame, theta: int, population: str) -> pd.DataFrame:
@@ -1657,27 +1806,53 @@ def backtest_sets(
         raise NotEnoughData(
             f"the early-warning backtest needs purchases from before {need.date()} "
             f"(three label windows of {window_days} days before the period end); set churn.label_window_days lower "
-            "or use a later period", why)
+            "or use a later period",
+            why,
+        )
     at = _known_at(tx, end, as_of, [customer_col, date_col, amount_col], date_col)
     rows = _before(at(train_cutoff), train_cutoff, date_col)
     categories = _top_values(rows, "category", amount_col)
     channels = _top_values(rows, "channel", amount_col)
-    feat_kw = dict(customers=customers, surveys=surveys, categories=categories, channels=channels,
-                   tier_date_col=tier_date_col, bgnbd_window_days=window_days, occasion=occasion, **cols)
+    feat_kw = dict(
+        customers=customers,
+        surveys=surveys,
+        categories=categories,
+        channels=channels,
+        tier_date_col=tier_date_col,
+        bgnbd_window_days=window_days,
+        occasion=occasion,
+        **cols,
+    )
     thetas: dict[str, int] = {}
     features: dict[str, pd.DataFrame] = {}
     labels: dict[str, pd.Series] = {}
     for name, cut in (("train", train_cutoff), ("test", test_cutoff), ("end", end)):  # three cutoffs
         known = at(cut)
-        thetas[name] = _threshold_at(known, cut, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols,
-                                     window=int(window_days))
+        thetas[name] = _threshold_at(
+            known,
+            cut,
+            threshold_days,
+            threshold_quantile,
+            threshold_horizon_days,
+            occasion,
+            cols,
+            window=int(window_days),
+        )
         features[name] = _population(churn_features(known, cut, **feat_kw), thetas[name], population)
         if name != "end":
             stop = cut + pd.Timedelta(days=int(window_days))
-            labels[name] = churn_labels(at(stop), features[name].index, cut, window_days, customer_col=customer_col,
-                                        date_col=date_col)
-    return BacktestSets(train_cutoff=train_cutoff, test_cutoff=test_cutoff, end=end, window_days=int(window_days),
-                        thresholds=thetas, features=features, labels=labels)
+            labels[name] = churn_labels(
+                at(stop), features[name].index, cut, window_days, customer_col=customer_col, date_col=date_col
+            )
+    return BacktestSets(
+        train_cutoff=train_cutoff,
+        test_cutoff=test_cutoff,
+        end=end,
+        window_days=int(window_days),
+        thresholds=thetas,
+        features=features,
+        labels=labels,
+    )
 
 
 def early_warning(
@@ -1822,15 +1997,26 @@ def _sizes(sets: BacktestSets) -> pd.DataFrame:
             "threshold_days": [sets.thresholds["train"], sets.thresholds["test"], sets.thresholds["end"]],
             "customers": [len(y_train), len(y_test), len(sets.features["end"])],
             "churners": [int(y_train.sum()), int(y_test.sum()), np.nan],
-            "base_rate": [float(y_train.mean()) if len(y_train) else np.nan,
-                          float(y_test.mean()) if len(y_test) else np.nan, np.nan],
+            "base_rate": [
+                float(y_train.mean()) if len(y_train) else np.nan,
+                float(y_test.mean()) if len(y_test) else np.nan,
+                np.nan,
+            ],
         }
     )
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object if c in ("model", "label", "curve", "feature", "description", "set",
-                                                            "customer_id") else float) for c in columns})
+    return pd.DataFrame(
+        {
+            c: pd.Series(
+                dtype=object
+                if c in ("model", "label", "curve", "feature", "description", "set", "customer_id")
+                else float
+            )
+            for c in columns
+        }
+    )
 
 
 def _without_model(
@@ -1855,8 +2041,9 @@ def _without_model(
     if sets is not None:  # the sets exist but hold too few churners or buyers
         thetas, X_end, sizes = dict(sets.thresholds), sets.features["end"], _sizes(sets)
     else:
-        theta = _threshold_at(tx, end, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols,
-                              window=window_days)
+        theta = _threshold_at(
+            tx, end, threshold_days, threshold_quantile, threshold_horizon_days, occasion, cols, window=window_days
+        )
         thetas = {"end": theta}
         X_end = _population(churn_features(tx, end, occasion=occasion, **cols), theta, population)
         sizes = _empty(["set", "cutoff", "threshold_days", "customers", "churners", "base_rate"])
@@ -1902,7 +2089,9 @@ def _early_warning(
             raise NotEnoughData(
                 f"the {name} cutoff has {int(y.sum())} churners and {int((~y).sum())} buyers among {len(y)} customers; "
                 f"the model needs at least {MIN_CLASS} of each. Set churn.label_window_days to another value or "
-                "churn.population: all.", why)
+                "churn.population: all.",
+                why,
+            )
     features = list(X_train.columns)
     X_test = X_test.reindex(columns=features)
     X_end = X_end.reindex(columns=features)
@@ -1913,8 +2102,13 @@ def _early_warning(
     validation_rows = []
     for name, model in _models(random_state).items():  # two candidates
         model.fit(X_fit, y_fit)
-        validation_rows.append({"model": name, "label": model_label(name),
-                                "validation_roc_auc": roc_auc_score(y_val, model.predict_proba(X_val)[:, 1])})
+        validation_rows.append(
+            {
+                "model": name,
+                "label": model_label(name),
+                "validation_roc_auc": roc_auc_score(y_val, model.predict_proba(X_val)[:, 1]),
+            }
+        )
     validation = pd.DataFrame(validation_rows)
     auc = validation.set_index("model")["validation_roc_auc"]
     chosen = "gradient_boosting" if auc["gradient_boosting"] > auc["logistic"] + choice_margin else "logistic"
@@ -1950,11 +2144,20 @@ def _early_warning(
     order = {chosen: 0, "recency": 1, "bgnbd": 2}
     comparison = comparison.assign(_o=comparison["model"].map(order).fillna(3)).sort_values("_o", kind="stable")
     comparison = comparison.drop(columns="_o").reset_index(drop=True)
-    perm = permutation_importance(fitted[chosen], X_test, yte, scoring="roc_auc", n_repeats=importance_repeats,
-                                  random_state=random_state, max_samples=min(1.0, importance_rows / len(X_test)))
-    importance = pd.DataFrame(
-        {"feature": features, "importance": perm.importances_mean, "std": perm.importances_std}
-    ).sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    perm = permutation_importance(
+        fitted[chosen],
+        X_test,
+        yte,
+        scoring="roc_auc",
+        n_repeats=importance_repeats,
+        random_state=random_state,
+        max_samples=min(1.0, importance_rows / len(X_test)),
+    )
+    importance = (
+        pd.DataFrame({"feature": features, "importance": perm.importances_mean, "std": perm.importances_std})
+        .sort_values("importance", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
     importance["description"] = [feature_label(f) for f in importance["feature"]]
     calibration = _calibration_table(yte, {k: v for k, v in probs.items() if k in (chosen, "bgnbd")})
     curves = _curve_points(yte, scores)
@@ -1964,7 +2167,9 @@ def _early_warning(
     final.fit(*_cap(X_test, yte, max_train_rows, random_state))
     p_end = final.predict_proba(X_end)[:, 1] if len(X_end) else np.array([])
     end_scores = pd.DataFrame({"customer_id": X_end.index, "p_churn": p_end})
-    end_scores = end_scores.join(X_end[["recency_days", "frequency", "spend_365d", "spend_total"]].reset_index(drop=True))
+    end_scores = end_scores.join(
+        X_end[["recency_days", "frequency", "spend_365d", "spend_total"]].reset_index(drop=True)
+    )
     sizes = _sizes(sets)
     if len(y_train) > max_train_rows:
         notes.append(("churn.note_sample", {"rows": f"{max_train_rows:,}", "total": f"{len(y_train):,}"}))
@@ -2139,8 +2344,13 @@ def logrank_test(
         return {"by": by, "groups": 0, "test_statistic": math.nan, "degrees_of_freedom": 0, "p_value": math.nan}
     groups = _top_groups(spells, by, min_group_size, max_groups)
     if groups.nunique() < 2:
-        return {"by": by, "groups": int(groups.nunique()), "test_statistic": math.nan, "degrees_of_freedom": 0,
-                "p_value": math.nan}
+        return {
+            "by": by,
+            "groups": int(groups.nunique()),
+            "test_statistic": math.nan,
+            "degrees_of_freedom": 0,
+            "p_value": math.nan,
+        }
     agg = pd.DataFrame({"g": groups, "d": spells["duration"], "e": spells["event"]}).groupby(["g", "d", "e"]).size()
     agg = agg.reset_index(name="n")
     res = multivariate_logrank_test(agg["d"], agg["g"], agg["e"], weights=agg["n"])
@@ -2204,8 +2414,14 @@ def customer_value(
         settings = lifetime_value
         horizon = int(getattr(settings, "horizon_months", 12))
         rows = _before(tx, end, date_col)
-        summary = lv.customer_summary(rows, observation_end=end - pd.Timedelta(days=1), time_unit="W",
-                                      customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+        summary = lv.customer_summary(
+            rows,
+            observation_end=end - pd.Timedelta(days=1),
+            time_unit="W",
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+        )
         fit = lv.fit_model(summary, "bgnbd")
         spend = lv.fit_spend(summary)
         clv = lv.customer_lifetime_value(
@@ -2231,7 +2447,9 @@ def retention_action(role: str, band: str, language: str = "en", overrides: Mapp
     if overrides and key in overrides:
         return overrides[key]
     if (role, band) not in ACTIONS:
-        raise AnalysisError(f"no retention action for {key!r}; roles: {', '.join(ROLES)}; bands: {', '.join(VALUE_BANDS)}")
+        raise AnalysisError(
+            f"no retention action for {key!r}; roles: {', '.join(ROLES)}; bands: {', '.join(VALUE_BANDS)}"
+        )
     return i18n.t(ACTIONS[(role, band)], language)
 
 
@@ -2297,8 +2515,10 @@ def at_risk_list(
     if modelled:
         out["at_risk"] = out["p_churn"] >= at_risk_probability
     elif len(out) and threshold_days is None:
-        raise AnalysisError("the scores have no churn probability (no model): pass threshold_days (θ at the period end) "
-                            "to flag at-risk customers by the days since their last purchase")
+        raise AnalysisError(
+            "the scores have no churn probability (no model): pass threshold_days (θ at the period end) "
+            "to flag at-risk customers by the days since their last purchase"
+        )
     else:
         out["at_risk"] = out["recency_days"] > RECENCY_AT_RISK_SHARE * float(threshold_days or 0)
     out["frequency_tier"] = tiers_of(out["frequency"], frequency_tiers).astype(str).to_numpy()
@@ -2316,8 +2536,23 @@ def at_risk_list(
     order = ["at_risk", "value_at_risk", "p_churn"] if modelled else ["at_risk", "value", "days_since_last"]
     out = out.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, n + 1))
-    return out[["rank", "customer_id", "p_churn", "value", "value_at_risk", "at_risk", "frequency_tier", "role",
-                "value_band", "days_since_last", "occasions", "spend_365d", "action"]]
+    return out[
+        [
+            "rank",
+            "customer_id",
+            "p_churn",
+            "value",
+            "value_at_risk",
+            "at_risk",
+            "frequency_tier",
+            "role",
+            "value_band",
+            "days_since_last",
+            "occasions",
+            "spend_365d",
+            "action",
+        ]
+    ]
 
 
 def _has_model(at_risk: pd.DataFrame) -> bool:
@@ -2331,8 +2566,17 @@ def at_risk_preview(at_risk: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     ``rank`` counts the at-risk customers only (1 … n); without a model the
     churn probability and the value at risk are left out.
     """
-    cols = ["rank", "customer_id", "p_churn", "value", "value_at_risk", "frequency_tier", "value_band",
-            "days_since_last", "occasions"]
+    cols = [
+        "rank",
+        "customer_id",
+        "p_churn",
+        "value",
+        "value_at_risk",
+        "frequency_tier",
+        "value_band",
+        "days_since_last",
+        "occasions",
+    ]
     if not _has_model(at_risk):
         cols = [c for c in cols if c not in ("p_churn", "value_at_risk")]
     out = at_risk.loc[at_risk["at_risk"], cols].head(n).reset_index(drop=True)
@@ -2348,8 +2592,21 @@ def at_risk_export(at_risk: pd.DataFrame) -> pd.DataFrame:
     customers. Money (``value``, ``value_at_risk``, ``spend_365d``) is rounded to
     2 decimals, the churn probability to 4.
     """
-    cols = ["rank", "customer_id", "at_risk", "p_churn", "value", "value_at_risk", "frequency_tier", "role",
-            "value_band", "days_since_last", "occasions", "spend_365d", "action"]
+    cols = [
+        "rank",
+        "customer_id",
+        "at_risk",
+        "p_churn",
+        "value",
+        "value_at_risk",
+        "frequency_tier",
+        "role",
+        "value_band",
+        "days_since_last",
+        "occasions",
+        "spend_365d",
+        "action",
+    ]
     out = at_risk[cols].copy()
     for c in ("value", "value_at_risk", "spend_365d"):
         out[c] = out[c].astype(float).round(2)
@@ -2381,8 +2638,9 @@ def at_risk_summary(at_risk: pd.DataFrame) -> pd.DataFrame:
         frame = at_risk.sort_values(["value", "days_since_last"], ascending=False, kind="stable")
         frame = frame.assign(_v=frame["value"].where(frame["at_risk"], 0.0), _n=frame["at_risk"].astype(np.int64))
         g = frame.groupby(["frequency_tier", "value_band"], sort=False)
-        out = pd.DataFrame({"active": g.size(), "at_risk": g["_n"].sum(), "value": g["_v"].sum(),
-                            "action": g["action"].first()}).reset_index()
+        out = pd.DataFrame(
+            {"active": g.size(), "at_risk": g["_n"].sum(), "value": g["_v"].sum(), "action": g["action"].first()}
+        ).reset_index()
         return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
     # by value at risk over every active customer (the at-risk ones first in the list does not matter here)
     frame = at_risk.sort_values(["value_at_risk", "p_churn"], ascending=False, kind="stable")
@@ -2456,13 +2714,14 @@ def churn_metrics(
     no_model = warning.unavailable
     out.update({
         "label_window_days": int(definition.window_days),
-        "active_customers": int(len(at_risk)),
-        "at_risk_customers": int(len(flagged)),
+        "active_customers": len(at_risk),
+        "at_risk_customers": len(flagged),
         "value_at_risk": float(flagged["value_at_risk"].sum()) if no_model is None else None,
     })  # fmt: skip
     if no_model is not None:
-        out.update({"value_at_risk_status": "unavailable", "value_at_risk_reason": no_model.code,
-                    "at_risk_rule": "recency"})
+        out.update(
+            {"value_at_risk_status": "unavailable", "value_at_risk_reason": no_model.code, "at_risk_rule": "recency"}
+        )
     out.update({
         "value_basis": value_basis,
         "model": {
@@ -2497,8 +2756,14 @@ def describe_definition(definition: ChurnDefinition, lang: str = "en") -> str:
         reason = d.unavailable.text(lang) if d.unavailable is not None else ""
         return i18n.t("churn.definition_default", lang, days=d.threshold_days, reason=reason)
     within = i18n.t("churn.definition_within", lang, days=d.horizon_days) if d.horizon_days else ""
-    text = i18n.t("churn.definition_km", lang, days=d.threshold_days, quantile=f"{d.quantile:.0%}", within=within,
-                  date=(d.end - pd.Timedelta(days=1)).date().isoformat())
+    text = i18n.t(
+        "churn.definition_km",
+        lang,
+        days=d.threshold_days,
+        quantile=f"{d.quantile:.0%}",
+        within=within,
+        date=(d.end - pd.Timedelta(days=1)).date().isoformat(),
+    )
     span = d.horizon_days or 365
     if d.history_days is not None and d.history_days < span:  # gaps longer than the data cannot be seen yet
         short = i18n.t("churn.definition_short", lang, history=f"{d.history_days:,}", span=span)
@@ -2617,8 +2882,14 @@ WEAK_MARGIN = 0.02
 SMALL_TEST_CUSTOMERS, SMALL_TEST_CHURNERS = 200, 30
 
 
-def model_caution(warning: EarlyWarningResult, lang: str = "en", *, margin: float = WEAK_MARGIN,
-                  min_customers: int = SMALL_TEST_CUSTOMERS, min_churners: int = SMALL_TEST_CHURNERS) -> str:
+def model_caution(
+    warning: EarlyWarningResult,
+    lang: str = "en",
+    *,
+    margin: float = WEAK_MARGIN,
+    min_customers: int = SMALL_TEST_CUSTOMERS,
+    min_churners: int = SMALL_TEST_CHURNERS,
+) -> str:
     """A warning when the backtest gives little reason to trust the model ("" when there is none).
 
     * weak: the chosen model's test ROC AUC is at most ``margin`` above the
@@ -2637,8 +2908,16 @@ def model_caution(warning: EarlyWarningResult, lang: str = "en", *, margin: floa
     if np.isfinite(auc) and np.isfinite(rec) and auc <= rec + margin:
         parts.append(i18n.t("churn.caution_weak", lang, model=model_label(c, lang), auc=_auc(auc), recency=_auc(rec)))
     if customers < min_customers or churners < min_churners:
-        parts.append(i18n.t("churn.caution_small", lang, customers=f"{customers:,}", churners=f"{churners:,}",
-                            min_customers=min_customers, min_churners=min_churners))
+        parts.append(
+            i18n.t(
+                "churn.caution_small",
+                lang,
+                customers=f"{customers:,}",
+                churners=f"{churners:,}",
+                min_customers=min_customers,
+                min_churners=min_churners,
+            )
+        )
     return i18n.t("churn.sentence_sep", lang).join(parts)
 
 
@@ -2701,8 +2980,9 @@ def survival_formats(horizons: Sequence[int], lang: str = "en") -> dict[str, str
 MONEY_COLUMNS: tuple[str, ...] = ("value", "value_at_risk", "churned_revenue", "spend_365d")
 
 
-def report_table(frame: pd.DataFrame, lang: str = "en", *, by: str | None = None,
-                 currency: str | None = None) -> pd.DataFrame:
+def report_table(
+    frame: pd.DataFrame, lang: str = "en", *, by: str | None = None, currency: str | None = None
+) -> pd.DataFrame:
     """A churn table ready for ``ctx.show_table``: codes in words, headers as ``col.churn_*`` catalog keys.
 
     Columns with a ``col.churn_<name>`` catalog entry are renamed ``churn_<name>``
@@ -2766,8 +3046,16 @@ def _metric_text(name: str, value: Any, lang: str) -> str:
             return model_label(value, lang)
         return value
     if isinstance(value, float):
-        return f"{value:.1%}" if "rate" in name else f"{value:,.3f}" if ("auc" in name or "brier" in name) else f"{value:,.2f}"
-    return "–" if value is None else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+        return (
+            f"{value:.1%}"
+            if "rate" in name
+            else f"{value:,.3f}"
+            if ("auc" in name or "brier" in name)
+            else f"{value:,.2f}"
+        )
+    return (
+        "–" if value is None else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    )
 
 
 def _metric_label(key: str, sub: str | None, lang: str) -> str:
@@ -2798,8 +3086,11 @@ def describe_survival(table: pd.DataFrame, horizons: Sequence[int], lang: str = 
     if row.empty:
         row = table
     r = row.iloc[0]
-    parts = [i18n.t("churn.survival_part", lang, share=_pct(r[f"S({h})"], 0), days=h)
-             for h in horizons if pd.notna(r.get(f"S({h})"))]
+    parts = [
+        i18n.t("churn.survival_part", lang, share=_pct(r[f"S({h})"], 0), days=h)
+        for h in horizons
+        if pd.notna(r.get(f"S({h})"))
+    ]
     if not parts:  # no spell followed as long as the shortest horizon yet
         return i18n.t("churn.survival_too_short", lang, days=min(horizons))
     return i18n.t("churn.describe_survival", lang, parts=i18n.t("churn.list_sep", lang).join(parts))

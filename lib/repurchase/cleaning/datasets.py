@@ -87,8 +87,12 @@ def _write_cache(result: CleaningResult, key: str, target: Path) -> None:
             if part == "quarantine":  # raw values as read: keep them as text
                 frame = frame.astype({c: "string" for c in frame.columns if c != "raw_row"})
             frame.to_parquet(tmp / f"{part}.parquet", index=False)
-        meta = {"key": key, "source": result.source, "fix_counts": result.fix_counts,
-                "rules": [list(r) for r in result.rules]}
+        meta = {
+            "key": key,
+            "source": result.source,
+            "fix_counts": result.fix_counts,
+            "rules": [list(r) for r in result.rules],
+        }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         old = target.with_name(f".{target.name}.old.{os.getpid()}")
         if target.exists():
@@ -130,7 +134,9 @@ def _clean(params: Params, role: str, end: pd.Timestamp | None) -> CleaningResul
     return rules.clean_surveys(raw, params.cleaning, period_end_exclusive=end, source=where)
 
 
-def load_cleaning(params: Params, period: Period | None, role: str = "transactions", *, refresh: bool = False) -> CleaningResult | None:
+def load_cleaning(
+    params: Params, period: Period | None, role: str = "transactions", *, refresh: bool = False
+) -> CleaningResult | None:
     """The cleaning result of one source for one period, from the cache when fresh.
 
     Parameters
@@ -155,8 +161,9 @@ def load_cleaning(params: Params, period: Period | None, role: str = "transactio
     return _cached_cleaning(params, role, label, period.end_exclusive if period is not None else None, refresh)
 
 
-def load_cleaning_as_of(params: Params, cutoff: pd.Timestamp, role: str = "transactions", *,
-                        refresh: bool = False) -> CleaningResult | None:
+def load_cleaning_as_of(
+    params: Params, cutoff: pd.Timestamp, role: str = "transactions", *, refresh: bool = False
+) -> CleaningResult | None:
     """The cleaning result of a source as it was known at ``cutoff``, from the cache when fresh.
 
     Exactly the cleaning of a report period ending at ``cutoff``: rows on or after
@@ -185,7 +192,9 @@ def load_cleaning_as_of(params: Params, cutoff: pd.Timestamp, role: str = "trans
         return None
     cut = pd.Timestamp(cutoff)
     if pd.isna(cut) or cut != cut.normalize():
-        raise AnalysisError(f"a cleaning as of a cutoff needs a day boundary (00:00), got {cutoff}; pass e.g. 2026-08-02")
+        raise AnalysisError(
+            f"a cleaning as of a cutoff needs a day boundary (00:00), got {cutoff}; pass e.g. 2026-08-02"
+        )
     return _cached_cleaning(params, role, f"asof-{cut.date().isoformat()}", cut, refresh)
 
 

@@ -62,8 +62,10 @@ def _missing_columns_error(role: str, where: str, spec: SourceSpec, found: list,
     seps = {"\t": "tab", ";": "semicolon", ",": "comma"}
     wide = [name for sep, name in seps.items() if len(found) == 1 and sep in str(found[0])]
     if wide:  # the whole header read as one column: the file uses another delimiter
-        msg = (f"{where}: the header was read as one column ({str(found[0])[:60]!r}); "
-               f"set sources.{role}.delimiter: {wide[0]}")
+        msg = (
+            f"{where}: the header was read as one column ({str(found[0])[:60]!r}); "
+            f"set sources.{role}.delimiter: {wide[0]}"
+        )
     return SourceError(msg)
 
 
@@ -150,13 +152,15 @@ def _read_text(path: Path, spec: SourceSpec, role: str, mapping: dict) -> pd.Dat
         better = suggest_encoding(path, exclude=spec.encoding)
         fix = f"set sources.{role}.encoding: {better}" if better else "save the file as UTF-8"
         raise SourceError(
-            f"{path}: cannot be read as {spec.encoding} (byte {exc.object[exc.start:exc.start + 1]!r} "
+            f"{path}: cannot be read as {spec.encoding} (byte {exc.object[exc.start : exc.start + 1]!r} "
             f"at position {exc.start}); {fix}"
         ) from None
     except ValueError as exc:  # usecols positions out of range
         raise SourceError(f"{path}: {exc}; check sources.{role}.columns and delimiter") from None
     except pd.errors.ParserError as exc:
-        raise SourceError(f"{path}: cannot parse as {spec.delimiter}-separated text ({exc}); check sources.{role}.delimiter") from None
+        raise SourceError(
+            f"{path}: cannot parse as {spec.delimiter}-separated text ({exc}); check sources.{role}.delimiter"
+        ) from None
     except pd.errors.EmptyDataError:
         raise SourceError(f"{path}: the file is empty") from None
 
@@ -222,7 +226,7 @@ def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
     if spec.url is None and not url.endswith(".duckdb"):
         url = f"sqlite:///{url}"
     field = "url" if spec.url is not None else "path"
-    if url.endswith(".duckdb") or url.startswith("duckdb:///") and not url.startswith("duckdb:///:"):
+    if url.endswith(".duckdb") or (url.startswith("duckdb:///") and not url.startswith("duckdb:///:")):
         import duckdb
 
         file = url.removeprefix("duckdb:///")
@@ -240,4 +244,6 @@ def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
         with engine.connect() as con:
             return pd.read_sql(sqlalchemy.text(spec.query), con)
     except Exception as exc:
-        raise SourceError(f"{url}: query failed ({type(exc).__name__}: {exc}); check sources.{role}.{field} and query") from None
+        raise SourceError(
+            f"{url}: query failed ({type(exc).__name__}: {exc}); check sources.{role}.{field} and query"
+        ) from None

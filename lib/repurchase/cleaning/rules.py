@@ -110,8 +110,14 @@ class CleaningResult:
         rows = []
         for rule, outcome, desc in self.rules:
             n = int(excluded.get(rule, 0)) if outcome == "excluded" else int(self.fix_counts.get(rule, 0))
-            rows.append({"rule": rule, "outcome": outcome, "rows": n,
-                         "description": i18n.t(f"rule.{rule}", lang) if i18n.has(f"rule.{rule}", lang) else desc})
+            rows.append(
+                {
+                    "rule": rule,
+                    "outcome": outcome,
+                    "rows": n,
+                    "description": i18n.t(f"rule.{rule}", lang) if i18n.has(f"rule.{rule}", lang) else desc,
+                }
+            )
         return pd.DataFrame(rows)
 
     def summary(self) -> pd.DataFrame:
@@ -173,7 +179,9 @@ def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return plain.astype("float64"), (needs & plain.notna()).astype(bool)
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None, day_first: bool = False) -> tuple[pd.Series, pd.Series]:
+def parse_dates(
+    values: pd.Series, date_format: str | None = None, day_first: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """Parse dates in mixed formats, vectorised.
 
     ISO 8601 is tried first, then :data:`DATE_FORMATS`, then slash dates
@@ -197,7 +205,11 @@ def parse_dates(values: pd.Series, date_format: str | None = None, day_first: bo
         return out.astype("datetime64[ns]"), pd.Series(False, index=values.index)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     fmt_id = pd.Series(-1, index=values.index, dtype="int16")  # which format parsed each value
-    iso_like = text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$").fillna(False).astype(bool)
+    iso_like = (
+        text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+        .fillna(False)
+        .astype(bool)
+    )
     if iso_like.any():
         parsed = pd.to_datetime(text[iso_like], format="ISO8601", errors="coerce", utc=True)
         out[iso_like] = parsed.dt.tz_localize(None).to_numpy()
@@ -225,15 +237,20 @@ def parse_dates(values: pd.Series, date_format: str | None = None, day_first: bo
     return out, non_standard
 
 
-def date_fix_hint(unread: pd.Series, column: str = "sources.transactions.columns.order_date",
-                  source_key: str = "sources.transactions") -> str:
+def date_fix_hint(
+    unread: pd.Series, column: str = "sources.transactions.columns.order_date", source_key: str = "sources.transactions"
+) -> str:
     """The likely fix for dates that could not be read, judged from the values themselves."""
     text = unread.astype("string").str.strip().dropna()
     text = text[text != ""]
     if len(text) and text.str.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}").mean() > 0.5:
-        return f"they look like day/month/year: set cleaning.day_first: true, or {source_key}.date_format (e.g. %d/%m/%Y)"
+        return (
+            f"they look like day/month/year: set cleaning.day_first: true, or {source_key}.date_format (e.g. %d/%m/%Y)"
+        )
     if len(text) and text.str.match(r"^\d{5}(\.\d+)?$").mean() > 0.5:
-        return "they look like Excel serial day numbers: export the column as dates (YYYY-MM-DD) or save the file as .xlsx"
+        return (
+            "they look like Excel serial day numbers: export the column as dates (YYYY-MM-DD) or save the file as .xlsx"
+        )
     if len(text) and text.str.match(r"^\d{10}(\d{3})?$").mean() > 0.5:
         return "they look like Unix timestamps: export the column as dates (YYYY-MM-DD)"
     return f"check {column}, or set {source_key}.date_format (e.g. %Y%m%d or %d.%m.%Y)"
@@ -325,13 +342,19 @@ def clean_transactions(
     fixes["id_normalized"] = cust.notna() & (cust != raw_cust).fillna(True)
 
     dates, nonstd = parse_dates(raw["order_date"], date_format, settings.day_first)
-    _check_share(dates.isna(), alive(), raw["order_date"], "order_date", source, date_fix_hint(raw["order_date"][dates.isna()]))
+    _check_share(
+        dates.isna(), alive(), raw["order_date"], "order_date", source, date_fix_hint(raw["order_date"][dates.isna()])
+    )
     exclude(dates.isna(), "unparseable_date")
     fixes["date_format_normalized"] = nonstd
 
     amounts, was_text = parse_amounts(raw["amount"])
     _check_share(
-        amounts.isna(), alive(), raw["amount"], "amount", source,
+        amounts.isna(),
+        alive(),
+        raw["amount"],
+        "amount",
+        source,
         "check sources.transactions.columns.amount (it must be the paid amount)",
     )
     exclude(amounts.isna(), "unparseable_amount")
@@ -356,8 +379,11 @@ def clean_transactions(
         order = "row-" + raw["raw_row"].astype("string")
     product = normalize_ids(raw["product_id"], settings.id_case) if "product_id" in raw else None
     # refunds match an order line by product ID, or by product name when the export has no IDs
-    line_key = product if product is not None else (
-        normalize_ids(raw["product_name"], "keep") if "product_name" in raw else None)
+    line_key = (
+        product
+        if product is not None
+        else (normalize_ids(raw["product_name"], "keep") if "product_name" in raw else None)
+    )
 
     refund_amount = pd.Series(0.0, index=idx)
     net_amount = amounts.copy()
@@ -523,7 +549,9 @@ def _side_result(
     )
 
 
-def clean_customers(raw: pd.DataFrame, settings: CleaningSettings | None = None, *, source: str = "customers") -> CleaningResult:
+def clean_customers(
+    raw: pd.DataFrame, settings: CleaningSettings | None = None, *, source: str = "customers"
+) -> CleaningResult:
     """Clean the customers source: one row per customer ID.
 
     Dates and numbers that cannot be read are left blank (the customer is kept);
@@ -587,8 +615,14 @@ def clean_surveys(
     cust = normalize_ids(raw["customer_id"], settings.id_case)
     exclude(cust.isna(), "missing_customer_id")
     dates, _ = parse_dates(raw["response_date"], None, settings.day_first)
-    _check_share(dates.isna(), reason.isna(), raw["response_date"], "response_date", source,
-                 "check sources.surveys.columns.response_date")
+    _check_share(
+        dates.isna(),
+        reason.isna(),
+        raw["response_date"],
+        "response_date",
+        source,
+        "check sources.surveys.columns.response_date",
+    )
     exclude(dates.isna(), "unparseable_date")
     if period_end_exclusive is not None:
         exclude(dates >= pd.Timestamp(period_end_exclusive), "after_period_end")
@@ -615,14 +649,20 @@ def clean_surveys(
 # profile
 
 
-def profile_transactions(clean: pd.DataFrame, *, customer_col: str = "customer_id", order_col: str = "order_id",
-                         date_col: str = "order_date", amount_col: str = "amount") -> pd.DataFrame:
+def profile_transactions(
+    clean: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
     """Headline profile of cleaned transactions as a tidy ``metric``/``value`` table."""
     dates = clean[date_col]
     rows = [
         ("first_date", dates.min().date().isoformat() if len(clean) else None),
         ("last_date", dates.max().date().isoformat() if len(clean) else None),
-        ("rows", int(len(clean))),
+        ("rows", len(clean)),
         ("customers", int(clean[customer_col].nunique())),
         ("orders", int(clean[order_col].nunique())),
         ("revenue", float(clean[amount_col].sum())),
@@ -641,7 +681,11 @@ def missing_values(raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def amount_distribution(clean: pd.DataFrame, amount_col: str = "amount", quantiles: tuple[float, ...] = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)) -> pd.DataFrame:
+def amount_distribution(
+    clean: pd.DataFrame,
+    amount_col: str = "amount",
+    quantiles: tuple[float, ...] = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99),
+) -> pd.DataFrame:
     """Quantiles of order-line amounts: ``quantile``, ``amount``."""
     q = clean[amount_col].quantile(list(quantiles))
     return pd.DataFrame({"quantile": q.index.astype(float), "amount": q.to_numpy()})
@@ -657,8 +701,14 @@ def cleaning_metrics(result: CleaningResult) -> dict:
         "kept_rows": int(summary["kept"]),
         "fixed_rows": int(summary["fixed"]),
         "excluded_rows": int(summary["excluded"]),
-        "excluded_by_rule": {r: int(n) for r, o, n in ledger[["rule", "outcome", "rows"]].itertuples(index=False) if o == "excluded" and n},
-        "fixed_by_rule": {r: int(n) for r, o, n in ledger[["rule", "outcome", "rows"]].itertuples(index=False) if o == "fixed" and n},
+        "excluded_by_rule": {
+            r: int(n)
+            for r, o, n in ledger[["rule", "outcome", "rows"]].itertuples(index=False)
+            if o == "excluded" and n
+        },
+        "fixed_by_rule": {
+            r: int(n) for r, o, n in ledger[["rule", "outcome", "rows"]].itertuples(index=False) if o == "fixed" and n
+        },
         "customers": int(clean["customer_id"].nunique()),
         "orders": int(clean["order_id"].nunique()),
         "revenue": float(clean["amount"].sum()),
@@ -674,10 +724,15 @@ def describe_outcome(result: CleaningResult, lang: str = "en") -> str:
     ledger = result.ledger(lang)
     excluded = ledger[(ledger["outcome"] == "excluded") & (ledger["rows"] > 0)].sort_values("rows", ascending=False)
     text = i18n.t(
-        "cleaning.describe", lang,
-        raw=f"{int(s['raw']):,}", kept=f"{int(s['kept']):,}", kept_share=f"{s['kept'] / raw:.1%}",
-        fixed=f"{int(s['fixed']):,}", fixed_share=f"{s['fixed'] / raw:.1%}",
-        excluded=f"{int(s['excluded']):,}", excluded_share=f"{s['excluded'] / raw:.1%}",
+        "cleaning.describe",
+        lang,
+        raw=f"{int(s['raw']):,}",
+        kept=f"{int(s['kept']):,}",
+        kept_share=f"{s['kept'] / raw:.1%}",
+        fixed=f"{int(s['fixed']):,}",
+        fixed_share=f"{s['fixed'] / raw:.1%}",
+        excluded=f"{int(s['excluded']):,}",
+        excluded_share=f"{s['excluded'] / raw:.1%}",
     )
     if len(excluded):
         top = excluded.iloc[0]

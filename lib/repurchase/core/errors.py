@@ -48,6 +48,24 @@ class PeriodError(RepurchaseError):
     """A report period is malformed or outside the data."""
 
 
+class InsufficientData(AnalysisError):
+    """The data are too short or too small for one part of an analysis.
+
+    Parameters
+    ----------
+    message
+        What could not be done and why, for logs and tracebacks.
+    unavailable
+        The :class:`repurchase.core.status.Unavailable` the report shows instead
+        (what, why, what to do, in the report language); None when the caller
+        words it itself.
+    """
+
+    def __init__(self, message: str, unavailable: object | None = None):
+        super().__init__(message)
+        self.unavailable = unavailable
+
+
 def with_params_file(exc: Exception, params_path: object) -> str:
     """The error message, prefixed with the params file unless it already names it."""
     msg = str(exc)

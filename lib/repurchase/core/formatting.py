@@ -46,7 +46,9 @@ def format_number(value: float | int | None, lang: str = "en", digits: int = 1) 
     v = float(value)
     a = abs(v)
     # (from, divide by, unit): English keeps 1,234 whole and writes 12.3K from ten thousand on
-    units = ((1e8, 1e8, "亿"), (1e4, 1e4, "万")) if lang == "zh" else ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
+    units = (
+        ((1e8, 1e8, "亿"), (1e4, 1e4, "万")) if lang == "zh" else ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
+    )
     for start, size, unit in units:
         if a >= start:
             return f"{v / size:,.{digits}f}{unit}"

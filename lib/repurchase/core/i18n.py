@@ -18,9 +18,10 @@ defined in one file only.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -54,7 +55,7 @@ def catalog_files(lang: str) -> list[Path]:
     return sorted((CATALOG_DIR / lang).glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """The flattened message catalog of a language (all its files merged).
 
@@ -70,7 +71,9 @@ def catalog(lang: str) -> dict[str, str]:
     for path in catalog_files(lang):
         for key, text in _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             if key in merged:
-                raise CatalogError(f"message {key!r} is defined in both {origin[key].name} and {path.name} ({lang}); keep one")
+                raise CatalogError(
+                    f"message {key!r} is defined in both {origin[key].name} and {path.name} ({lang}); keep one"
+                )
             merged[key] = text
             origin[key] = path
     return merged
@@ -87,7 +90,9 @@ def t(key: str, lang: str = "en", /, **values: Any) -> str:
     try:
         text = catalog(lang)[key]
     except KeyError:
-        raise CatalogError(f"message {key!r} is missing from the {lang} catalog ({CATALOG_DIR / lang}/*.yaml)") from None
+        raise CatalogError(
+            f"message {key!r} is missing from the {lang} catalog ({CATALOG_DIR / lang}/*.yaml)"
+        ) from None
     return text.format(**values) if values else text
 
 
@@ -124,4 +129,6 @@ def localize_notebook(nb: Any, lang: str) -> Any:
 
 def notebook_keys(cells: Iterable[Any]) -> list[str]:
     """The catalog keys of a notebook's markdown cells."""
-    return [c["metadata"]["i18n"] for c in cells if c.get("cell_type") == "markdown" and c.get("metadata", {}).get("i18n")]
+    return [
+        c["metadata"]["i18n"] for c in cells if c.get("cell_type") == "markdown" and c.get("metadata", {}).get("i18n")
+    ]

@@ -98,12 +98,14 @@ class SourceSpec(StrictModel):
     sheet: str | int | None = Field(None, description="Excel sheet name (or index); the first sheet when omitted.")
     delimiter: Literal["comma", "tab", "semicolon", "whitespace"] = "comma"
     header: bool = Field(True, description="False when the file has no header row; columns are then positions 0, 1, …")
-    date_format: str | None = Field(None, description="strftime format of the date column, e.g. %Y%m%d; mixed formats are parsed when omitted.")
+    date_format: str | None = Field(
+        None, description="strftime format of the date column, e.g. %Y%m%d; mixed formats are parsed when omitted."
+    )
     exported_at: dt.date | None = Field(None, description="Export date; rows dated after it are excluded.")
     columns: dict[str, str | int] = Field(..., description="canonical name: column in the source")
 
     @model_validator(mode="after")
-    def _check_location(self) -> "SourceSpec":
+    def _check_location(self) -> SourceSpec:
         if self.path is None and self.url is None:
             raise ValueError("give either path (a file) or url + query (a database)")
         if self.path is not None and self.url is not None:
@@ -125,9 +127,7 @@ class SourceSpec(StrictModel):
         try:
             "".encode(self.encoding)
         except LookupError:
-            raise ValueError(
-                f"unknown encoding {self.encoding!r}; use utf-8, utf-8-sig, gbk or gb18030"
-            ) from None
+            raise ValueError(f"unknown encoding {self.encoding!r}; use utf-8, utf-8-sig, gbk or gb18030") from None
         return self
 
     def resolved_path(self) -> Path | None:
@@ -141,7 +141,7 @@ class Sources(StrictModel):
     surveys: SourceSpec | None = None
 
     @model_validator(mode="after")
-    def _check_columns(self) -> "Sources":
+    def _check_columns(self) -> Sources:
         problems = []
         for role in ("transactions", "customers", "surveys"):
             spec = getattr(self, role)
@@ -188,7 +188,8 @@ class CleaningSettings(StrictModel):
         "upper", description="how to fold the case of IDs so that 'c001' and 'C001 ' are one customer"
     )
     drop_exact_duplicates: bool = Field(
-        True, description="drop rows identical in every mapped column (set false when the source has no order ID and repeats are real)"
+        True,
+        description="drop rows identical in every mapped column (set false when the source has no order ID and repeats are real)",
     )
     zero_amounts: Literal["exclude", "keep"] = Field(
         "exclude", description="keep zero-amount rows as purchase occasions (e.g. free items), or exclude them"
@@ -202,7 +203,9 @@ class RepurchaseSettings(StrictModel):
     occasion: Literal["customer_day", "order"] = Field(
         "customer_day", description="a purchase occasion is a distinct customer-day, or one order"
     )
-    reactivation_gap_days: int = Field(180, ge=1, description="a returning buyer is reactivated after this many days without a purchase")
+    reactivation_gap_days: int = Field(
+        180, ge=1, description="a returning buyer is reactivated after this many days without a purchase"
+    )
     n_day_windows: list[int] = Field(
         default_factory=lambda: [30, 60, 90], description="N of the N-day repurchase rates of first-time buyers"
     )
@@ -255,7 +258,8 @@ class SegmentationSettings(StrictModel):
         "from spend otherwise; customers requires it; simulated always uses the thresholds below",
     )
     tier_basis: Literal["spend", "points"] = Field(
-        "spend", description="tier thresholds are rolling-12-month spend, or base points (spend / 100 x the first tier's points_per_100)"
+        "spend",
+        description="tier thresholds are rolling-12-month spend, or base points (spend / 100 x the first tier's points_per_100)",
     )
     tier_names: list[str] = Field(
         default_factory=lambda: ["normal", "gold", "diamond"], min_length=1, description="member tiers, lowest first"
@@ -275,18 +279,25 @@ class SegmentationSettings(StrictModel):
     )
     point_value: float = Field(1.0, ge=0, description="value of one point in the report currency, for the liability")
     tier_aliases: dict[str, str] = Field(
-        default_factory=lambda: {"普通": "normal", "普通会员": "normal", "黄金": "gold", "黄金会员": "gold",
-                                 "钻石": "diamond", "钻石会员": "diamond"},
+        default_factory=lambda: {
+            "普通": "normal",
+            "普通会员": "normal",
+            "黄金": "gold",
+            "黄金会员": "gold",
+            "钻石": "diamond",
+            "钻石会员": "diamond",
+        },
         description="tier labels in the customers source -> tier_names (labels are matched case-insensitively)",
     )
     upgrade_within: float = Field(
-        0.2, gt=0, le=1, description="customers whose spend to the next tier is at most this share of its threshold are listed as close"
+        0.2,
+        gt=0,
+        le=1,
+        description="customers whose spend to the next tier is at most this share of its threshold are listed as close",
     )
 
     @model_validator(mode="after")
-    def _check_segmentation(self) -> "SegmentationSettings":
-        from repurchase.segments import BUILTIN_SCHEMES, rule_table_problems
-
+    def _check_segmentation(self) -> SegmentationSettings:
         problems: list[str] = []
         for name, rules in self.custom_schemes.items():
             if name in BUILTIN_SCHEMES:
@@ -297,11 +308,15 @@ class SegmentationSettings(StrictModel):
         if self.scheme not in known:
             close = difflib.get_close_matches(self.scheme, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"scheme: unknown scheme {self.scheme!r}{hint}; use one of {', '.join(known)}, "
-                            "or add your rule table under custom_schemes")
+            problems.append(
+                f"scheme: unknown scheme {self.scheme!r}{hint}; use one of {', '.join(known)}, "
+                "or add your rule table under custom_schemes"
+            )
         elif self.scheme in BUILTIN_SCHEMES and BUILTIN_SCHEMES[self.scheme].levels not in (None, self.rfm_bins):
-            problems.append(f"scheme: {self.scheme} is defined on {BUILTIN_SCHEMES[self.scheme].levels} score bins; "
-                            f"set rfm_bins: {BUILTIN_SCHEMES[self.scheme].levels}, or use cn8 or a custom scheme")
+            problems.append(
+                f"scheme: {self.scheme} is defined on {BUILTIN_SCHEMES[self.scheme].levels} score bins; "
+                f"set rfm_bins: {BUILTIN_SCHEMES[self.scheme].levels}, or use cn8 or a custom scheme"
+            )
         n = len(self.tier_names)
         if len(set(self.tier_names)) != n:
             problems.append("tier_names: names must be distinct")
@@ -310,21 +325,33 @@ class SegmentationSettings(StrictModel):
         if self.tier_thresholds is not None:
             t = self.tier_thresholds
             if len(t) != n - 1 or any(x <= 0 for x in t) or any(b <= a for a, b in zip(t, t[1:])):
-                problems.append(f"tier_thresholds: give {n - 1} increasing positive values, one per tier after "
-                                f"{self.tier_names[0]!r} (the first tier starts at 0)")
+                problems.append(
+                    f"tier_thresholds: give {n - 1} increasing positive values, one per tier after "
+                    f"{self.tier_names[0]!r} (the first tier starts at 0)"
+                )
         else:
             s = self.tier_top_shares
             if len(s) != n - 1 or any(not 0 < x < 1 for x in s) or any(b >= a for a, b in zip(s, s[1:])):
-                problems.append(f"tier_top_shares: give {n - 1} decreasing shares between 0 and 1, one per tier after "
-                                f"{self.tier_names[0]!r}, or set tier_thresholds")
+                problems.append(
+                    f"tier_top_shares: give {n - 1} decreasing shares between 0 and 1, one per tier after "
+                    f"{self.tier_names[0]!r}, or set tier_thresholds"
+                )
         bad_alias = sorted({v for v in self.tier_aliases.values() if v not in self.tier_names})
         if bad_alias and "tier_aliases" in self.model_fields_set:
-            problems.append(f"tier_aliases: {', '.join(map(repr, bad_alias))} not in tier_names "
-                            f"({', '.join(self.tier_names)}); map each label to one of them")
+            problems.append(
+                f"tier_aliases: {', '.join(map(repr, bad_alias))} not in tier_names "
+                f"({', '.join(self.tier_names)}); map each label to one of them"
+            )
         thresholds = [v for v in self.frequency_tiers.values()]
-        if any(v < 2 for v in thresholds) or len(set(thresholds)) != len(thresholds) or "one-time" in self.frequency_tiers:
-            problems.append("frequency_tiers: give each tier a distinct minimum of at least 2 occasions "
-                            "(customers below the lowest are one-time), e.g. {high: 4, occasional: 2}")
+        if (
+            any(v < 2 for v in thresholds)
+            or len(set(thresholds)) != len(thresholds)
+            or "one-time" in self.frequency_tiers
+        ):
+            problems.append(
+                "frequency_tiers: give each tier a distinct minimum of at least 2 occasions "
+                "(customers below the lowest are one-time), e.g. {high: 4, occasional: 2}"
+            )
         if problems:
             raise ValueError("\n".join(problems))  # one line per problem (see _describe)
         return self
@@ -335,7 +362,9 @@ class LifetimeValueSettings(StrictModel):
 
     time_unit: Literal["D", "W", "M"] = Field("W", description="D days, W weeks (days / 7), M months (days / 30.4375)")
     calibration_start: dt.date | None = None
-    calibration_end: dt.date | None = Field(None, description="end of calibration; default: holdout_weeks before the period end")
+    calibration_end: dt.date | None = Field(
+        None, description="end of calibration; default: holdout_weeks before the period end"
+    )
     holdout_end: dt.date | None = Field(None, description="end of holdout; default: the period end")
     holdout_weeks: int = Field(26, ge=1)
     model: Literal["auto", "bgnbd", "pareto_nbd", "mbgnbd"] = "auto"
@@ -347,7 +376,9 @@ class LifetimeValueSettings(StrictModel):
     retry_penalizer: float = Field(
         0.001, gt=0, description="penalizer of the single retry after a fit fails to converge (reported, never hidden)"
     )
-    interval_level: float = Field(0.9, gt=0, lt=1, description="probability of the CLV intervals, e.g. 0.9 = 5th-95th percentiles")
+    interval_level: float = Field(
+        0.9, gt=0, lt=1, description="probability of the CLV intervals, e.g. 0.9 = 5th-95th percentiles"
+    )
     random_seed: int = Field(0, ge=0, description="seed of the bootstrap draws (same seed, same intervals)")
     spend_correlation_warning: float = Field(
         0.3, gt=0, lt=1, description="warn when |corr(frequency, mean spend)| exceeds this (Gamma-Gamma assumes 0)"
@@ -358,32 +389,41 @@ class ChurnSettings(StrictModel):
     """Settings of the churn analysis (see :mod:`repurchase.churn`)."""
 
     threshold_days: int | None = Field(
-        None, ge=1, description="fixed inactivity threshold in days; default: the Kaplan-Meier quantile of purchase gaps below"
+        None,
+        ge=1,
+        description="fixed inactivity threshold in days; default: the Kaplan-Meier quantile of purchase gaps below",
     )
     threshold_quantile: float = Field(
         0.9, gt=0, lt=1, description="quantile of the days to the next purchase used as the inactivity threshold"
     )
     threshold_horizon_days: int | None = Field(
-        365, ge=1, description="read the quantile among gaps that close within this many days (finite even when many "
-        "customers never return); null for the unconditional Kaplan-Meier quantile"
+        365,
+        ge=1,
+        description="read the quantile among gaps that close within this many days (finite even when many "
+        "customers never return); null for the unconditional Kaplan-Meier quantile",
     )
     label_window_days: int = Field(
-        90, ge=1, description="N: churn in the early-warning model and the BG/NBD score = no purchase in the next N days"
+        90,
+        ge=1,
+        description="N: churn in the early-warning model and the BG/NBD score = no purchase in the next N days",
     )
     population: Literal["active", "all"] = Field(
-        "active", description="customers the early-warning model is trained and tested on: active (days since the last "
-        "purchase at most the threshold at the cutoff) or all past buyers"
+        "active",
+        description="customers the early-warning model is trained and tested on: active (days since the last "
+        "purchase at most the threshold at the cutoff) or all past buyers",
     )
     at_risk_probability: float = Field(
         0.5, gt=0, lt=1, description="active customers whose predicted churn probability is at least this are at risk"
     )
     value_basis: Literal["auto", "clv", "annual_spend"] = Field(
-        "auto", description="value of a customer in the at-risk list: CLV (BG/NBD + Gamma-Gamma), spend in the last "
-        "365 days, or auto (CLV when it can be fitted, else annual spend)"
+        "auto",
+        description="value of a customer in the at-risk list: CLV (BG/NBD + Gamma-Gamma), spend in the last "
+        "365 days, or auto (CLV when it can be fitted, else annual spend)",
     )
     value_band_shares: list[float] = Field(
-        default_factory=lambda: [0.2, 0.5], description="value bands of active customers: the top 20% are high, up to "
-        "the top 50% mid, the rest low (two increasing cumulative shares)"
+        default_factory=lambda: [0.2, 0.5],
+        description="value bands of active customers: the top 20% are high, up to "
+        "the top 50% mid, the rest low (two increasing cumulative shares)",
     )
     survival_horizons: list[int] = Field(
         default_factory=lambda: [30, 90, 180, 365], min_length=1, description="days at which S(t) is reported"
@@ -393,13 +433,14 @@ class ChurnSettings(StrictModel):
         30, ge=1, description="groups (segments, categories, ...) with fewer customers are pooled as 'other'"
     )
     actions: dict[str, str] = Field(
-        default_factory=dict, description="retention action per 'role/band' (e.g. 'loyal/high'), replacing the "
-        "default text; roles: loyal, developing, one-time; bands: high, mid, low"
+        default_factory=dict,
+        description="retention action per 'role/band' (e.g. 'loyal/high'), replacing the "
+        "default text; roles: loyal, developing, one-time; bands: high, mid, low",
     )
     random_state: int = Field(0, description="seed of the models, splits and permutation importance")
 
     @model_validator(mode="after")
-    def _check_churn(self) -> "ChurnSettings":
+    def _check_churn(self) -> ChurnSettings:
         problems: list[str] = []
         s = self.value_band_shares
         if len(s) != 2 or not 0 < s[0] < s[1] < 1:
@@ -421,8 +462,10 @@ class SatisfactionSettings(StrictModel):
     """Settings of the satisfaction analysis (see :mod:`repurchase.satisfaction`)."""
 
     repurchase_window_days: int = Field(
-        90, ge=1, description="N: repurchase counts a purchase within N days after the response (responses with fewer "
-        "than N days observed before the period end are left out of the rate)"
+        90,
+        ge=1,
+        description="N: repurchase counts a purchase within N days after the response (responses with fewer "
+        "than N days observed before the period end are left out of the rate)",
     )
     churn_window_days: int = Field(180, ge=1, description="churned after a response: no purchase within this many days")
     min_group_size: int = Field(30, ge=1, description="groups with fewer NPS answers are flagged, not ranked")
@@ -438,17 +481,19 @@ class SatisfactionSettings(StrictModel):
     log_odds_prior_scale: float = Field(
         1.0, gt=0, description="strength of the informative Dirichlet prior: multiplies the word counts of all comments"
     )
-    coverage_lookback_days: int = Field(365, ge=1, description="prior behaviour of respondents is measured over these days before the period")
+    coverage_lookback_days: int = Field(
+        365, ge=1, description="prior behaviour of respondents is measured over these days before the period"
+    )
     representative_smd: float = Field(
-        0.2, gt=0, description="respondents are flagged as not representative when |standardized mean difference| of "
-        "prior frequency or spend exceeds this"
+        0.2,
+        gt=0,
+        description="respondents are flagged as not representative when |standardized mean difference| of "
+        "prior frequency or spend exceeds this",
     )
 
 
 class PrivacySettings(StrictModel):
-    customer_ids: Literal["mask", "hash", "show"] = Field(
-        "mask", description="how customer IDs appear in HTML reports"
-    )
+    customer_ids: Literal["mask", "hash", "show"] = Field("mask", description="how customer IDs appear in HTML reports")
 
 
 class RenderSettings(StrictModel):
@@ -573,7 +618,7 @@ def _describe(err: dict) -> str:
         return f"{where}: required; add it to the file"
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if "\n" in msg:  # a section validator listing several problems, one per line
         return "\n".join(line if line.startswith(where) else f"{where}.{line}" for line in msg.splitlines())
     if kind == "literal_error":
@@ -612,7 +657,9 @@ def load_params(path: str | Path) -> Params:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ParamsError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)}); check indentation and quotes"]) from None
+        raise ParamsError(
+            path, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)}); check indentation and quotes"]
+        ) from None
     except UnicodeDecodeError:
         raise ParamsError(path, ["the params file must be saved as UTF-8"]) from None
     if not isinstance(raw, dict):

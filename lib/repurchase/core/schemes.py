@@ -94,7 +94,9 @@ class SegmentScheme:
         rows = []
         for seg, codes in self.rules.items():
             if self.is_split:
-                cells = sep.join(", ".join(f"{a} {high if d == '2' else low}" for a, d in zip(self.axes, code)) for code in codes)
+                cells = sep.join(
+                    ", ".join(f"{a} {high if d == '2' else low}" for a, d in zip(self.axes, code)) for code in codes
+                )
             else:
                 cells = ", ".join(codes)
             rows.append({"seg_segment": segment_label(seg, language), "seg_cells": cells})
@@ -197,7 +199,6 @@ def segment_label(segment: str, language: str = "en") -> str:
     return segment
 
 
-
 def _codes(values: Iterable) -> list[str]:
     return [str(v).strip() for v in values]
 
@@ -260,7 +261,9 @@ def rule_table_problems(rules: Mapping[str, Sequence], bins: int) -> list[str]:
     return problems
 
 
-def get_scheme(name: str, custom_schemes: Mapping[str, Mapping[str, Sequence]] | None = None, bins: int = 5) -> SegmentScheme:
+def get_scheme(
+    name: str, custom_schemes: Mapping[str, Mapping[str, Sequence]] | None = None, bins: int = 5
+) -> SegmentScheme:
     """A built-in scheme, or a validated custom rule table from params.
 
     Raises
@@ -285,7 +288,10 @@ def get_scheme(name: str, custom_schemes: Mapping[str, Mapping[str, Sequence]] |
     problems = rule_table_problems(custom[name], bins)
     if problems:
         raise AnalysisError(f"segmentation.custom_schemes.{name}: " + "; ".join(problems))
-    rules = {seg: tuple(_codes(codes if isinstance(codes, (list, tuple)) else [codes])) for seg, codes in custom[name].items()}
+    rules = {
+        seg: tuple(_codes(codes if isinstance(codes, (list, tuple)) else [codes]))
+        for seg, codes in custom[name].items()
+    }
     width = len(next(iter(rules.values()))[0])
     return SegmentScheme(
         name=name,
@@ -293,5 +299,3 @@ def get_scheme(name: str, custom_schemes: Mapping[str, Mapping[str, Sequence]] |
         axes=("R", "FM") if width == 2 else ("R", "F", "M"),
         levels=bins,
     )
-
-

@@ -135,9 +135,19 @@ _AFFINITY_PAIRS = (
 _V0 = [("", "", 1.0)]
 _ITEMS: dict[str, list[tuple[str, str, float, list[tuple[str, str, float]]]]] = {
     "Baby care": [
-        ("Ultra-soft Diapers", "超薄纸尿裤", 119, [("M 52 pcs", "M码52片", 1.0), ("L 44 pcs", "L码44片", 1.0), ("XL 38 pcs", "XL码38片", 1.05)]),
+        (
+            "Ultra-soft Diapers",
+            "超薄纸尿裤",
+            119,
+            [("M 52 pcs", "M码52片", 1.0), ("L 44 pcs", "L码44片", 1.0), ("XL 38 pcs", "XL码38片", 1.05)],
+        ),
         ("Baby Wipes", "婴儿湿巾", 29.9, [("80 sheets x3", "80抽×3包", 1.0), ("80 sheets x6", "80抽×6包", 1.9)]),
-        ("Infant Formula", "婴儿配方奶粉", 268, [("Stage 1 800g", "1段800g", 1.0), ("Stage 2 800g", "2段800g", 1.0), ("Stage 3 800g", "3段800g", 0.95)]),
+        (
+            "Infant Formula",
+            "婴儿配方奶粉",
+            268,
+            [("Stage 1 800g", "1段800g", 1.0), ("Stage 2 800g", "2段800g", 1.0), ("Stage 3 800g", "3段800g", 0.95)],
+        ),
         ("Baby Lotion 200ml", "婴儿润肤乳200ml", 59, _V0),
         ("Wide-neck Feeding Bottle", "宽口径奶瓶", 89, [("160ml", "160ml", 1.0), ("240ml", "240ml", 1.1)]),
         ("Organic Rice Cereal", "有机高铁米粉", 45, [("Original", "原味", 1.0), ("Pumpkin", "南瓜味", 1.0)]),
@@ -148,7 +158,12 @@ _ITEMS: dict[str, list[tuple[str, str, float, list[tuple[str, str, float]]]]] = 
     "Beauty": [
         ("Hydrating Essence", "补水精华液", 299, [("30ml", "30ml", 1.0), ("50ml", "50ml", 1.5)]),
         ("Hyaluronic Sheet Masks", "玻尿酸面膜", 99, [("10 pcs", "10片", 1.0), ("20 pcs", "20片", 1.8)]),
-        ("Matte Lipstick", "哑光口红", 189, [("#01 Red", "#01正红", 1.0), ("#02 Rose", "#02豆沙", 1.0), ("#03 Maple", "#03枫叶", 1.0)]),
+        (
+            "Matte Lipstick",
+            "哑光口红",
+            189,
+            [("#01 Red", "#01正红", 1.0), ("#02 Rose", "#02豆沙", 1.0), ("#03 Maple", "#03枫叶", 1.0)],
+        ),
         ("Sunscreen SPF50 50ml", "防晒霜SPF50 50ml", 129, _V0),
         ("Cushion Foundation", "气垫粉底", 239, [("Ivory", "象牙白", 1.0), ("Natural", "自然色", 1.0)]),
         ("Micellar Cleansing Water", "卸妆水", 79, [("200ml", "200ml", 1.0), ("400ml", "400ml", 1.7)]),
@@ -166,7 +181,12 @@ _ITEMS: dict[str, list[tuple[str, str, float, list[tuple[str, str, float]]]]] = 
         ("Dark Chocolate", "黑巧克力", 49, [("70%", "70%", 1.0), ("85%", "85%", 1.05)]),
         ("Egg Rolls Gift Box", "蛋卷礼盒", 59, _V0),
         ("Caramel Sunflower Seeds 500g", "焦糖瓜子500g", 15.9, _V0),
-        ("Instant Noodles 5 packs", "方便面5连包", 19.9, [("Braised Beef", "红烧牛肉", 1.0), ("Pickled Cabbage", "老坛酸菜", 1.0)]),
+        (
+            "Instant Noodles 5 packs",
+            "方便面5连包",
+            19.9,
+            [("Braised Beef", "红烧牛肉", 1.0), ("Pickled Cabbage", "老坛酸菜", 1.0)],
+        ),
         ("Sparkling Water 12 bottles", "苏打气泡水12瓶", 45, _V0),
     ],
     "Personal care": [
@@ -196,7 +216,17 @@ _ITEMS: dict[str, list[tuple[str, str, float, list[tuple[str, str, float]]]]] = 
         ("Coffee Filter Papers 100 pcs", "咖啡滤纸100张", 15.9, _V0),
     ],
     "Apparel": [
-        ("Cotton T-shirt", "纯棉T恤", 79, [("White M", "白色M", 1.0), ("White L", "白色L", 1.0), ("Black M", "黑色M", 1.0), ("Black L", "黑色L", 1.0)]),
+        (
+            "Cotton T-shirt",
+            "纯棉T恤",
+            79,
+            [
+                ("White M", "白色M", 1.0),
+                ("White L", "白色L", 1.0),
+                ("Black M", "黑色M", 1.0),
+                ("Black L", "黑色L", 1.0),
+            ],
+        ),
         ("Light Down Jacket", "轻薄羽绒服", 499, [("M", "M", 1.0), ("L", "L", 1.0)]),
         ("Straight Jeans", "直筒牛仔裤", 199, [("29", "29码", 1.0), ("31", "31码", 1.0)]),
         ("Sports Socks 5 pairs", "运动袜5双装", 39, _V0),
@@ -259,40 +289,203 @@ _ITEMS: dict[str, list[tuple[str, str, float, list[tuple[str, str, float]]]]] = 
 # --------------------------------------------------------------------------- #
 
 _SURNAMES = (
-    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
-    ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun"),
-    ("马", "ma"), ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("高", "gao"),
-    ("林", "lin"), ("罗", "luo"), ("郑", "zheng"), ("梁", "liang"), ("谢", "xie"), ("宋", "song"),
-    ("唐", "tang"), ("许", "xu"), ("韩", "han"), ("冯", "feng"), ("邓", "deng"), ("曹", "cao"),
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("黄", "huang"),
+    ("赵", "zhao"),
+    ("吴", "wu"),
+    ("周", "zhou"),
+    ("徐", "xu"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("朱", "zhu"),
+    ("胡", "hu"),
+    ("郭", "guo"),
+    ("何", "he"),
+    ("高", "gao"),
+    ("林", "lin"),
+    ("罗", "luo"),
+    ("郑", "zheng"),
+    ("梁", "liang"),
+    ("谢", "xie"),
+    ("宋", "song"),
+    ("唐", "tang"),
+    ("许", "xu"),
+    ("韩", "han"),
+    ("冯", "feng"),
+    ("邓", "deng"),
+    ("曹", "cao"),
 )
-_SURNAME_WEIGHTS = np.array([7.3, 7.2, 7.0, 5.4, 4.5, 3.1, 2.2, 2.1, 2.0, 1.9, 1.7, 1.5, 1.4, 1.3, 1.3, 1.2,
-                             1.2, 1.1, 1.1, 1.0, 1.0, 0.9, 0.9, 0.8, 0.8, 0.8, 0.7, 0.7, 0.7, 0.7])
+_SURNAME_WEIGHTS = np.array(
+    [
+        7.3,
+        7.2,
+        7.0,
+        5.4,
+        4.5,
+        3.1,
+        2.2,
+        2.1,
+        2.0,
+        1.9,
+        1.7,
+        1.5,
+        1.4,
+        1.3,
+        1.3,
+        1.2,
+        1.2,
+        1.1,
+        1.1,
+        1.0,
+        1.0,
+        0.9,
+        0.9,
+        0.8,
+        0.8,
+        0.8,
+        0.7,
+        0.7,
+        0.7,
+        0.7,
+    ]
+)
 _GIVEN = (
-    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"), ("强", "qiang"),
-    ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"), ("娟", "juan"),
-    ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀", "xiu"), ("霞", "xia"), ("平", "ping"), ("刚", "gang"),
-    ("桂", "gui"), ("英", "ying"), ("华", "hua"), ("玉", "yu"), ("晨", "chen"), ("思", "si"), ("雨", "yu"),
-    ("欣", "xin"), ("怡", "yi"), ("梓", "zi"), ("涵", "han"), ("浩", "hao"), ("宇", "yu"), ("子", "zi"),
-    ("轩", "xuan"), ("嘉", "jia"), ("佳", "jia"), ("琪", "qi"), ("晓", "xiao"), ("文", "wen"), ("博", "bo"),
-    ("一", "yi"), ("诺", "nuo"), ("天", "tian"), ("俊", "jun"), ("婷", "ting"), ("雪", "xue"), ("慧", "hui"),
-    ("鹏", "peng"), ("飞", "fei"), ("鑫", "xin"), ("斌", "bin"), ("宁", "ning"), ("瑶", "yao"), ("悦", "yue"),
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("娟", "juan"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀", "xiu"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("桂", "gui"),
+    ("英", "ying"),
+    ("华", "hua"),
+    ("玉", "yu"),
+    ("晨", "chen"),
+    ("思", "si"),
+    ("雨", "yu"),
+    ("欣", "xin"),
+    ("怡", "yi"),
+    ("梓", "zi"),
+    ("涵", "han"),
+    ("浩", "hao"),
+    ("宇", "yu"),
+    ("子", "zi"),
+    ("轩", "xuan"),
+    ("嘉", "jia"),
+    ("佳", "jia"),
+    ("琪", "qi"),
+    ("晓", "xiao"),
+    ("文", "wen"),
+    ("博", "bo"),
+    ("一", "yi"),
+    ("诺", "nuo"),
+    ("天", "tian"),
+    ("俊", "jun"),
+    ("婷", "ting"),
+    ("雪", "xue"),
+    ("慧", "hui"),
+    ("鹏", "peng"),
+    ("飞", "fei"),
+    ("鑫", "xin"),
+    ("斌", "bin"),
+    ("宁", "ning"),
+    ("瑶", "yao"),
+    ("悦", "yue"),
 )
 _EMAIL_DOMAINS = ("163.com", "126.com", "qq.com", "gmail.com", "outlook.com", "sina.com", "foxmail.com", "hotmail.com")
 _EMAIL_DOMAIN_WEIGHTS = np.array([0.26, 0.10, 0.22, 0.12, 0.10, 0.08, 0.07, 0.05])
-_PHONE_PREFIXES = np.array([130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 156, 157, 158, 159,
-                            166, 170, 176, 177, 180, 181, 182, 183, 185, 186, 187, 188, 189, 191, 199])
+_PHONE_PREFIXES = np.array(
+    [
+        130,
+        131,
+        132,
+        133,
+        135,
+        136,
+        137,
+        138,
+        139,
+        150,
+        151,
+        152,
+        155,
+        156,
+        157,
+        158,
+        159,
+        166,
+        170,
+        176,
+        177,
+        180,
+        181,
+        182,
+        183,
+        185,
+        186,
+        187,
+        188,
+        189,
+        191,
+        199,
+    ]
+)
 
 _PROVINCES = (
-    ("Guangdong", 12.0), ("Zhejiang", 9.0), ("Jiangsu", 9.0), ("Shanghai", 8.0), ("Beijing", 7.0),
-    ("Shandong", 6.0), ("Sichuan", 5.0), ("Fujian", 4.5), ("Henan", 4.5), ("Hubei", 4.0), ("Hunan", 3.5),
-    ("Anhui", 3.0), ("Tianjin", 2.5), ("Chongqing", 2.5), ("Shaanxi", 2.5), ("Liaoning", 2.0),
-    ("Hebei", 2.0), ("Yunnan", 1.5), ("Guangxi", 1.5), ("Jiangxi", 1.5),
+    ("Guangdong", 12.0),
+    ("Zhejiang", 9.0),
+    ("Jiangsu", 9.0),
+    ("Shanghai", 8.0),
+    ("Beijing", 7.0),
+    ("Shandong", 6.0),
+    ("Sichuan", 5.0),
+    ("Fujian", 4.5),
+    ("Henan", 4.5),
+    ("Hubei", 4.0),
+    ("Hunan", 3.5),
+    ("Anhui", 3.0),
+    ("Tianjin", 2.5),
+    ("Chongqing", 2.5),
+    ("Shaanxi", 2.5),
+    ("Liaoning", 2.0),
+    ("Hebei", 2.0),
+    ("Yunnan", 1.5),
+    ("Guangxi", 1.5),
+    ("Jiangxi", 1.5),
 )
 _STORES = (
-    ("上海徐汇店", "上海", 11.0), ("上海静安店", "上海", 9.0), ("上海浦东店", "上海", 10.0),
-    ("杭州西湖店", "杭州", 8.0), ("杭州滨江店", "杭州", 6.0), ("南京新街口店", "南京", 7.0),
-    ("苏州园区店", "苏州", 6.0), ("北京朝阳店", "北京", 9.0), ("北京海淀店", "北京", 8.0),
-    ("成都春熙路店", "成都", 7.0), ("深圳南山店", "深圳", 8.0), ("广州天河店", "广州", 7.0),
+    ("上海徐汇店", "上海", 11.0),
+    ("上海静安店", "上海", 9.0),
+    ("上海浦东店", "上海", 10.0),
+    ("杭州西湖店", "杭州", 8.0),
+    ("杭州滨江店", "杭州", 6.0),
+    ("南京新街口店", "南京", 7.0),
+    ("苏州园区店", "苏州", 6.0),
+    ("北京朝阳店", "北京", 9.0),
+    ("北京海淀店", "北京", 8.0),
+    ("成都春熙路店", "成都", 7.0),
+    ("深圳南山店", "深圳", 8.0),
+    ("广州天河店", "广州", 7.0),
 )
 _MINI_PROGRAM_STORE = "微信小程序"
 
@@ -328,16 +521,36 @@ class _Client:
 
 
 _ONLINE = _Client(
-    key="online", slug="demo-online", stream=1, zh=False, id_prefix="C", id_digits=7, id_start=10_001,
-    extra_lines=0.5, gap_factor=1.0, refund_factor=1.0,
-    s11=2.2, s11_spike=5.0, s618=1.2, s618_spike=1.5, s1212=0.6, cny_dip=0.55, golden_week=0.0, weekend=1.08,
+    key="online",
+    slug="demo-online",
+    stream=1,
+    zh=False,
+    id_prefix="C",
+    id_digits=7,
+    id_start=10_001,
+    extra_lines=0.5,
+    gap_factor=1.0,
+    refund_factor=1.0,
+    s11=2.2,
+    s11_spike=5.0,
+    s618=1.2,
+    s618_spike=1.5,
+    s1212=0.6,
+    cny_dip=0.55,
+    golden_week=0.0,
+    weekend=1.08,
     promo_discount=0.85,
     acq=(
-        ("organic", 0.22, 0.0, 0.9), ("search_ads", 0.20, 85.0, 1.0), ("social_ads", 0.18, 60.0, 1.2),
-        ("livestream", 0.14, 45.0, 1.4), ("kol", 0.10, 120.0, 1.15), ("referral", 0.16, 25.0, 0.75),
+        ("organic", 0.22, 0.0, 0.9),
+        ("search_ads", 0.20, 85.0, 1.0),
+        ("social_ads", 0.18, 60.0, 1.2),
+        ("livestream", 0.14, 45.0, 1.4),
+        ("kol", 0.10, 120.0, 1.15),
+        ("referral", 0.16, 25.0, 0.75),
     ),
     tiers=("normal", "gold", "diamond"),
-    survey_rate=0.036, english_comments=0.5,
+    survey_rate=0.036,
+    english_comments=0.5,
     aspects=(
         ("product_quality", "product_quality", 0.40, 0.72),
         ("delivery", "delivery", 0.36, 0.68),
@@ -347,16 +560,36 @@ _ONLINE = _Client(
     nonbuyer_share=0.08,
 )
 _STORES_CLIENT = _Client(
-    key="stores", slug="demo-stores", stream=2, zh=True, id_prefix="HY", id_digits=8, id_start=80_000_001,
-    extra_lines=0.9, gap_factor=0.8, refund_factor=0.55,
-    s11=0.4, s11_spike=0.5, s618=0.35, s618_spike=0.5, s1212=0.0, cny_dip=0.65, golden_week=0.6, weekend=1.35,
+    key="stores",
+    slug="demo-stores",
+    stream=2,
+    zh=True,
+    id_prefix="HY",
+    id_digits=8,
+    id_start=80_000_001,
+    extra_lines=0.9,
+    gap_factor=0.8,
+    refund_factor=0.55,
+    s11=0.4,
+    s11_spike=0.5,
+    s618=0.35,
+    s618_spike=0.5,
+    s1212=0.0,
+    cny_dip=0.65,
+    golden_week=0.6,
+    weekend=1.35,
     promo_discount=0.9,
     acq=(
-        ("门店自然进店", 0.34, 0.0, 0.9), ("老带新", 0.16, 30.0, 0.75), ("大众点评", 0.14, 25.0, 1.15),
-        ("小程序广告", 0.14, 40.0, 1.25), ("地推活动", 0.12, 15.0, 1.35), ("社群团购", 0.10, 18.0, 1.1),
+        ("门店自然进店", 0.34, 0.0, 0.9),
+        ("老带新", 0.16, 30.0, 0.75),
+        ("大众点评", 0.14, 25.0, 1.15),
+        ("小程序广告", 0.14, 40.0, 1.25),
+        ("地推活动", 0.12, 15.0, 1.35),
+        ("社群团购", 0.10, 18.0, 1.1),
     ),
     tiers=("普通", "黄金", "钻石"),
-    survey_rate=0.030, english_comments=0.15,
+    survey_rate=0.030,
+    english_comments=0.15,
     aspects=(
         ("product_quality", "商品质量", 0.40, 0.72),
         ("service", "服务态度", 0.32, 0.66),
@@ -708,7 +941,7 @@ def _simulate(client: _Client, seed: int, n_customers: int) -> _Generated:
     seq = pd.Series(o_daykey).groupby(o_daykey).cumcount().to_numpy() + 1
     daystr = pd.Series(_fmt_dates(o_ts, "compact"))
     if client.zh:
-        o_no = ("XS" + daystr + pd.Series(o_code).astype(str).str.zfill(2) + pd.Series(seq).astype(str).str.zfill(4))
+        o_no = "XS" + daystr + pd.Series(o_code).astype(str).str.zfill(2) + pd.Series(seq).astype(str).str.zfill(4)
     else:
         o_no = "OD" + daystr + pd.Series(seq).astype(str).str.zfill(5)
     o_no = o_no.to_numpy(dtype=object)
@@ -745,7 +978,7 @@ def _simulate(client: _Client, seed: int, n_customers: int) -> _Generated:
     if not client.zh:
         refund_p = refund_p * np.where(o_channel[l_order] == "livestream", 1.6, 1.0)
     is_ref = (rng.random(n_l) < refund_p) & ~o_cancel[l_order]
-    ref_secs = (secs[l_order] + rng.integers(1, 21, n_l) * 86400 + rng.integers(-4 * 3600, 4 * 3600, n_l))
+    ref_secs = secs[l_order] + rng.integers(1, 21, n_l) * 86400 + rng.integers(-4 * 3600, 4 * 3600, n_l)
     is_ref &= ref_secs < _N_DAYS * 86400  # refunds after the export are not in it yet
     r_idx = np.flatnonzero(is_ref)
 
@@ -779,20 +1012,28 @@ def _simulate(client: _Client, seed: int, n_customers: int) -> _Generated:
     cut_hi, cut_mid = np.quantile(tier_score, [0.96, 0.80])
     tier = np.where(tier_score >= cut_hi, 2, np.where(tier_score >= cut_mid, 1, 0))
     tier_all = np.concatenate([tier, np.zeros(n_non, dtype=np.int64)])
-    acq_all = np.concatenate([acq, _choice_cdf(rng_c, np.broadcast_to(_cdf([a[1] for a in client.acq]), (n_non, len(client.acq))))])
+    acq_all = np.concatenate(
+        [acq, _choice_cdf(rng_c, np.broadcast_to(_cdf([a[1] for a in client.acq]), (n_non, len(client.acq))))]
+    )
     cac_mean = np.array([a[2] for a in client.acq])[acq_all]
     cac = np.round(cac_mean * np.exp(rng_c.normal(-0.045, 0.3, n + n_non)), 2)
     names_zh, names_py, emails, phones = _people(rng_c, n + n_non, client.zh)
-    cust = pd.DataFrame({
-        "id": ids,
-        "signup_day": signup,
-        "tier": np.array(client.tiers, dtype=object)[tier_all],
-        "acq": acq_names[acq_all],
-        "cac": cac,
-        "name": names_zh if client.zh else names_py,
-        "email": emails,
-        "phone": phones,
-    }).iloc[order_ids].reset_index(drop=True)
+    cust = (
+        pd.DataFrame(
+            {
+                "id": ids,
+                "signup_day": signup,
+                "tier": np.array(client.tiers, dtype=object)[tier_all],
+                "acq": acq_names[acq_all],
+                "cac": cac,
+                "name": names_zh if client.zh else names_py,
+                "email": emails,
+                "phone": phones,
+            }
+        )
+        .iloc[order_ids]
+        .reset_index(drop=True)
+    )
 
     # --- surveys: triggered by paid orders; scores follow the latent dropout propensity
     rng_s = stream(3)
@@ -810,9 +1051,9 @@ def _simulate(client: _Client, seed: int, n_customers: int) -> _Generated:
     zp = (logit_p - logit_p.mean()) / logit_p.std()
     sat_c = -0.85 * zp + np.sqrt(1 - 0.85**2) * rng_s.normal(size=n)
     f = 0.9 * sat_c[s_cust] + 0.44 * rng_s.normal(size=m)
-    a_lat = np.column_stack([
-        load * f + np.sqrt(1 - load**2) * rng_s.normal(size=m) for _, _, _, load in client.aspects
-    ])
+    a_lat = np.column_stack(
+        [load * f + np.sqrt(1 - load**2) * rng_s.normal(size=m) for _, _, _, load in client.aspects]
+    )
     w = np.array([a[2] for a in client.aspects])
     overall = a_lat @ w
     overall = overall + 0.6 * overall.std() * rng_s.normal(size=m)
@@ -826,9 +1067,7 @@ def _simulate(client: _Client, seed: int, n_customers: int) -> _Generated:
     csat = cut(0.85 * overall + 0.53 * rng_s.normal(size=m), [0.05, 0.08, 0.17, 0.35, 0.35], 1)
     ces_z = 0.45 * a_lat[:, 1] + 0.3 * a_lat[:, 2] + 0.75 * rng_s.normal(size=m)
     ces = cut(ces_z / ces_z.std(), [0.04, 0.06, 0.10, 0.15, 0.25, 0.25, 0.15], 1)
-    aspects = np.column_stack([
-        cut(a_lat[:, j], [0.05, 0.10, 0.20, 0.35, 0.30], 1) for j in range(len(client.aspects))
-    ])
+    aspects = np.column_stack([cut(a_lat[:, j], [0.05, 0.10, 0.20, 0.35, 0.30], 1) for j in range(len(client.aspects))])
     comments = _comments(rng_s, client, nps, a_lat)
     surveys = pd.DataFrame({"cust": s_cust, "secs": resp_secs, "nps": nps, "csat": csat, "ces": ces})
     for j, (key, _, _, _) in enumerate(client.aspects):
@@ -916,7 +1155,7 @@ def _simulate(client: _Client, seed: int, n_customers: int) -> _Generated:
         "customers_file_rows": n + n_non,
         "members_without_purchase": n_non,
         "products": int(catalog.product_id.size),
-        "transaction_rows": int(len(transactions)),
+        "transaction_rows": len(transactions),
         "rows_before_duplicates": int(n_rows),
         "paid_rows": int(paid_mask.sum()),
         "refund_rows": int((rows_kind == 1).sum()),
@@ -955,8 +1194,11 @@ def _people(rng: np.random.Generator, n: int, zh: bool) -> tuple[np.ndarray, np.
     kind = rng.integers(0, 4, n)
     local = np.select(
         [kind == 0, kind == 1, kind == 2],
-        [pd.Series(sp[sur]) + given_py + digits, given_py + "." + pd.Series(sp[sur]) + year.str[-2:],
-         given_py.str[0] + pd.Series(sp[sur]) + year],
+        [
+            pd.Series(sp[sur]) + given_py + digits,
+            given_py + "." + pd.Series(sp[sur]) + year.str[-2:],
+            given_py.str[0] + pd.Series(sp[sur]) + year,
+        ],
         pd.Series(sp[sur]) + "_" + given_py,
     ).astype(object)
     dom = np.array(_EMAIL_DOMAINS, dtype=object)[
@@ -972,8 +1214,12 @@ def _people(rng: np.random.Generator, n: int, zh: bool) -> tuple[np.ndarray, np.
         phone = prefix + rest
     else:
         phone = prefix + "-" + rest.str[:4] + "-" + rest.str[4:]
-    return (name_zh.to_numpy(dtype=object), name_py.to_numpy(dtype=object), email.astype(object),
-            phone.to_numpy(dtype=object))
+    return (
+        name_zh.to_numpy(dtype=object),
+        name_py.to_numpy(dtype=object),
+        email.astype(object),
+        phone.to_numpy(dtype=object),
+    )
 
 
 def _comments(rng: np.random.Generator, client: _Client, nps: np.ndarray, a_lat: np.ndarray) -> np.ndarray:
@@ -987,7 +1233,8 @@ def _comments(rng: np.random.Generator, client: _Client, nps: np.ndarray, a_lat:
     detractor, promoter = nps <= 6, nps >= 9
     # group of the phrase: negative on the worst aspect, positive on the best, neutral or general praise
     group = np.where(
-        detractor | (~promoter & (r < 0.25)), 0,
+        detractor | (~promoter & (r < 0.25)),
+        0,
         np.where(promoter & (r < 0.3), 3, np.where(promoter | (r < 0.5), 1, 2)),
     )
     table: list[str] = []
@@ -1045,8 +1292,9 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2026-10-31T00:00:00Z\g<2>", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2026-10-31T00:00:00Z\g<2>", data
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = info.external_attr
@@ -1069,21 +1317,45 @@ def _write_client(gen: _Generated, client: _Client, folder: Path) -> list[Path]:
     aspect_cols = [a[1] for a in client.aspects]
     paths: list[Path] = []
     if client.zh:
-        t_out = tx.rename(columns={
-            "order_id": "订单号", "customer_id": "会员ID", "order_date": "下单时间", "store": "门店",
-            "region": "城市", "product_id": "商品编码", "product_name": "商品名称", "category": "品类",
-            "quantity": "数量", "amount": "实付金额", "status": "订单状态",
-        })
+        t_out = tx.rename(
+            columns={
+                "order_id": "订单号",
+                "customer_id": "会员ID",
+                "order_date": "下单时间",
+                "store": "门店",
+                "region": "城市",
+                "product_id": "商品编码",
+                "product_name": "商品名称",
+                "category": "品类",
+                "quantity": "数量",
+                "amount": "实付金额",
+                "status": "订单状态",
+            }
+        )
         p_tx = folder / "transactions.csv"
         t_out.to_csv(p_tx, index=False, encoding="gbk", lineterminator="\r\n")
-        members = pd.DataFrame({
-            "会员ID": cu["id"], "注册日期": pd.Series(signup).dt.date, "会员等级": cu["tier"],
-            "来源渠道": cu["acq"], "获客成本": cu["cac"], "姓名": cu["name"], "手机号": cu["phone"],
-        })
+        members = pd.DataFrame(
+            {
+                "会员ID": cu["id"],
+                "注册日期": pd.Series(signup).dt.date,
+                "会员等级": cu["tier"],
+                "来源渠道": cu["acq"],
+                "获客成本": cu["cac"],
+                "姓名": cu["name"],
+                "手机号": cu["phone"],
+            }
+        )
         p_cu = folder / "members.xlsx"
         _write_xlsx(members, p_cu, "会员信息")
-        survey_out = pd.DataFrame({"会员ID": sv["cust"], "提交时间": pd.Series(resp).dt.floor("min"),
-                                   "推荐意愿": sv["nps"], "满意度": sv["csat"], "费力度": sv["ces"]})
+        survey_out = pd.DataFrame(
+            {
+                "会员ID": sv["cust"],
+                "提交时间": pd.Series(resp).dt.floor("min"),
+                "推荐意愿": sv["nps"],
+                "满意度": sv["csat"],
+                "费力度": sv["ces"],
+            }
+        )
         for key, col, _, _ in client.aspects:
             survey_out[col] = sv[key]
         comment = sv["comment"].where(sv["comment"].str.strip() != "", None)
@@ -1092,22 +1364,55 @@ def _write_client(gen: _Generated, client: _Client, folder: Path) -> list[Path]:
         _write_xlsx(survey_out, p_sv, "问卷")
         tx_cols = list(t_out.columns)
     else:
-        t_out = tx.rename(columns={
-            "order_id": "order_no", "customer_id": "member_id", "order_date": "paid_at", "product_id": "sku",
-            "amount": "paid_amount", "quantity": "qty",
-        })[["order_no", "member_id", "paid_at", "sku", "product_name", "category", "qty", "paid_amount",
-            "channel", "region", "status"]]
+        t_out = tx.rename(
+            columns={
+                "order_id": "order_no",
+                "customer_id": "member_id",
+                "order_date": "paid_at",
+                "product_id": "sku",
+                "amount": "paid_amount",
+                "quantity": "qty",
+            }
+        )[
+            [
+                "order_no",
+                "member_id",
+                "paid_at",
+                "sku",
+                "product_name",
+                "category",
+                "qty",
+                "paid_amount",
+                "channel",
+                "region",
+                "status",
+            ]
+        ]
         p_tx = folder / "transactions.csv"
         t_out.to_csv(p_tx, index=False, encoding="utf-8", lineterminator="\n")
-        customers = pd.DataFrame({
-            "member_id": cu["id"], "signup_date": _fmt_dates(signup.astype("datetime64[s]"), "date"),
-            "tier": cu["tier"], "acquisition_channel": cu["acq"], "acquisition_cost": cu["cac"].map("{:.2f}".format),
-            "name": cu["name"], "email": cu["email"], "phone": cu["phone"],
-        })
+        customers = pd.DataFrame(
+            {
+                "member_id": cu["id"],
+                "signup_date": _fmt_dates(signup.astype("datetime64[s]"), "date"),
+                "tier": cu["tier"],
+                "acquisition_channel": cu["acq"],
+                "acquisition_cost": cu["cac"].map("{:.2f}".format),
+                "name": cu["name"],
+                "email": cu["email"],
+                "phone": cu["phone"],
+            }
+        )
         p_cu = folder / "customers.csv"
         customers.to_csv(p_cu, index=False, encoding="utf-8", lineterminator="\n")
-        survey_out = pd.DataFrame({"member_id": sv["cust"], "response_date": _fmt_dates(resp, "iso_space"),
-                                   "nps": sv["nps"], "csat": sv["csat"], "ces": sv["ces"]})
+        survey_out = pd.DataFrame(
+            {
+                "member_id": sv["cust"],
+                "response_date": _fmt_dates(resp, "iso_space"),
+                "nps": sv["nps"],
+                "csat": sv["csat"],
+                "ces": sv["ces"],
+            }
+        )
         for key, col, _, _ in client.aspects:
             survey_out[col] = sv[key]
         survey_out["comment"] = sv["comment"]

@@ -39,17 +39,21 @@ from the message catalog (``resources/i18n/<lang>/repurchase.yaml``): the
 from __future__ import annotations
 
 import datetime as dt
-
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError, DataError
+from repurchase.core.occasions import (
+    _build_occasions,
+    _occasion_codes,
+    assign_occasions,
+    purchase_occasions,
+    require_columns,
+)
 from repurchase.core.params import CleaningSettings, RepurchaseSettings
 
 __all__ = [
@@ -115,7 +119,7 @@ def _last_day(end: pd.Timestamp) -> pd.Timestamp:
 def _month_index(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Months since year 0 (year * 12 + month - 1) as int64."""
     d = pd.DatetimeIndex(dates)
-    return (d.year.to_numpy(dtype="int64") * 12 + d.month.to_numpy(dtype="int64") - 1)
+    return d.year.to_numpy(dtype="int64") * 12 + d.month.to_numpy(dtype="int64") - 1
 
 
 def _month_start(index: np.ndarray | Sequence[int]) -> pd.DatetimeIndex:
@@ -124,7 +128,11 @@ def _month_start(index: np.ndarray | Sequence[int]) -> pd.DatetimeIndex:
 
 
 #: codes the library puts in ``group`` columns, shown through the catalog
-_GROUP_KEYS = {"all": "repurchase.group_all", "(other)": "repurchase.group_other", "(unknown)": "repurchase.group_unknown"}
+_GROUP_KEYS = {
+    "all": "repurchase.group_all",
+    "(other)": "repurchase.group_other",
+    "(unknown)": "repurchase.group_unknown",
+}
 
 
 def group_label(value, lang: str = "en") -> str:
@@ -146,22 +154,20 @@ def _whole(value: float) -> str:
     return f"{value:,.0f}" if value is not None and np.isfinite(value) else "–"
 
 
-def _require(tx: pd.DataFrame, cols: Iterable[str], what: str) -> None:
-    missing = [c for c in cols if c not in tx.columns]
-    if missing:
-        raise DataError(
-            f"{what} needs the column(s) {', '.join(missing)}; pass the right column names or map them in "
-            "sources.transactions.columns"
-        )
+_require = require_columns
 
 
 def _default_end(dates: pd.Series) -> pd.Timestamp:
     if len(dates) == 0:
-        raise AnalysisError("no purchases to analyse: the cleaned transactions are empty; check the period and the cleaning report")
+        raise AnalysisError(
+            "no purchases to analyse: the cleaned transactions are empty; check the period and the cleaning report"
+        )
     return pd.Timestamp(dates.max()).normalize() + pd.Timedelta(days=1)
 
 
-def wilson_interval(successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, z: float = 1.959963984540054) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, z: float = 1.959963984540054
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion (95 % by default), vectorised.
 
     Parameters
@@ -190,165 +196,6 @@ def wilson_interval(successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series
 
 # ---------------------------------------------------------------------------
 # purchase occasions
-
-
-def _occasion_codes(
-    tx: pd.DataFrame, occasion: str, customer_col: str, order_col: str, date_col: str
-) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Occasion ID of every line, the customer code of every line, and the customer IDs by code.
-
-    Occasion IDs are ordered by customer code (order of first appearance) and then
-    by time, so a customer's occasions are consecutive and chronological.
-    """
-    _require(tx, [customer_col, date_col], "purchase occasions")
-    codes, uniques = pd.factorize(tx[customer_col])
-    if (codes < 0).any():
-        raise DataError(f"blank {customer_col} values: clean the transactions first (repurchase.cleaning)")
-    codes = codes.astype("int64")
-    if len(codes) == 0:
-        return codes, codes, pd.Index(uniques)
-    if occasion == "customer_day":
-        day = tx[date_col].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
-        lo = day.min()
-        key = codes * (day.max() - lo + 1) + (day - lo)
-        ids = np.unique(key, return_inverse=True)[1]
-    elif occasion == "order":
-        if order_col not in tx.columns:
-            raise AnalysisError(
-                "repurchase.occasion is 'order' but the transactions have no order column; "
-                "map sources.transactions.columns.order_id or set repurchase.occasion: customer_day"
-            )
-        order = pd.factorize(tx[order_col])[0].astype("int64")
-        pair = codes * (order.max() + 1) + order
-        _, first_row, inverse = np.unique(pair, return_index=True, return_inverse=True)
-        t = tx[date_col].to_numpy(dtype="datetime64[ns]").astype("int64")
-        start = pd.Series(t).groupby(inverse).min().to_numpy()
-        rank = np.empty(len(first_row), dtype="int64")
-        rank[np.lexsort((order[first_row], start, codes[first_row]))] = np.arange(len(first_row))
-        ids = rank[inverse]
-    else:
-        raise AnalysisError(f"unknown occasion {occasion!r}; use 'customer_day' or 'order' (repurchase.occasion)")
-    return ids.astype("int64").ravel(), codes, pd.Index(uniques)
-
-
-def assign_occasions(
-    tx: pd.DataFrame,
-    occasion: str = "customer_day",
-    *,
-    customer_col: str = "customer_id",
-    order_col: str = "order_id",
-    date_col: str = "order_date",
-) -> pd.Series:
-    """The purchase occasion of every line, as an int64 ID aligned with ``tx``.
-
-    IDs run customer by customer, and within a customer in time order, so
-    sorting by ID sorts each customer's occasions chronologically.
-
-    Parameters
-    ----------
-    tx
-        Cleaned transactions.
-    occasion
-        ``customer_day``: all lines of a customer on one calendar day are one
-        occasion; ``order``: each order is one occasion (dated by its first line).
-    customer_col, order_col, date_col
-        Column names.
-
-    Raises
-    ------
-    AnalysisError
-        For an unknown ``occasion`` or ``order`` without an order column.
-    """
-    ids = _occasion_codes(tx, occasion, customer_col, order_col, date_col)[0]
-    return pd.Series(ids, index=tx.index, name="occasion_id")
-
-
-def _build_occasions(tx: pd.DataFrame, ids: np.ndarray, codes: np.ndarray, uniques: pd.Index, *, order_col: str,
-                     date_col: str, amount_col: str, refund_col: str) -> pd.DataFrame:
-    n = int(ids.max()) + 1 if len(ids) else 0
-    lines = np.bincount(ids, minlength=n).astype("int64")
-    amount = np.bincount(ids, weights=tx[amount_col].to_numpy(dtype="float64"), minlength=n)
-    refund = (np.bincount(ids, weights=tx[refund_col].to_numpy(dtype="float64"), minlength=n)
-              if refund_col in tx.columns else np.zeros(n))
-    t = tx[date_col].to_numpy(dtype="datetime64[ns]")
-    time = pd.Series(t.astype("int64")).groupby(ids).min().to_numpy().astype("datetime64[ns]")
-    cust = np.empty(n, dtype="int64")
-    cust[ids] = codes
-    if order_col in tx.columns:
-        orders = np.ones(n, dtype="int64")
-        multi = lines[ids] > 1  # only occasions with several lines can hold several orders
-        if multi.any():
-            sub = ids[multi]
-            order = pd.factorize(tx[order_col].to_numpy()[multi])[0].astype("int64")
-            pairs = np.unique(sub * (order.max() + 1) + order)
-            counts = np.bincount(pairs // (order.max() + 1), minlength=n)
-            orders = np.where(lines > 1, counts, 1).astype("int64")
-    else:
-        orders = lines
-    day = time.astype("datetime64[D]")
-    is_first = np.ones(n, dtype=bool)
-    is_first[1:] = cust[1:] != cust[:-1]
-    pos = np.arange(n)
-    block_start = np.maximum.accumulate(np.where(is_first, pos, 0))
-    day_int = day.astype("int64")
-    gap = np.empty(n, dtype="float64")
-    gap[0:1] = np.nan
-    gap[1:] = (day_int[1:] - day_int[:-1]).astype("float64")
-    gap[is_first] = np.nan
-    occ = pd.DataFrame(
-        {
-            "customer_id": np.asarray(uniques.take(cust), dtype=object),
-            "occasion_date": day.astype("datetime64[ns]"),
-            "occasion_time": time,
-            "month": day.astype("datetime64[M]").astype("datetime64[ns]"),
-            "amount": amount,
-            "refund_amount": refund,
-            "orders": orders,
-            "lines": lines,
-            "occasion_no": (pos - block_start + 1).astype("int64"),
-            "days_since_prev": gap,
-            "first_date": day[block_start].astype("datetime64[ns]"),
-        },
-        index=pd.RangeIndex(n, name="occasion_id"),
-    )
-    return occ
-
-
-def purchase_occasions(
-    tx: pd.DataFrame,
-    occasion: str = "customer_day",
-    *,
-    customer_col: str = "customer_id",
-    order_col: str = "order_id",
-    date_col: str = "order_date",
-    amount_col: str = "amount",
-    refund_col: str = "refund_amount",
-) -> pd.DataFrame:
-    """One row per purchase occasion, customer by customer in time order.
-
-    Parameters
-    ----------
-    tx
-        Cleaned transactions (one row per order line).
-    occasion
-        ``customer_day`` (default) or ``order``; see :func:`assign_occasions`.
-
-    Returns
-    -------
-    DataFrame
-        Index ``occasion_id``; columns ``customer_id``, ``occasion_date`` (the
-        calendar day), ``occasion_time`` (first line's time), ``month`` (first day of
-        the month), ``amount`` (net revenue), ``refund_amount``, ``orders`` (distinct
-        orders), ``lines``, ``occasion_no`` (1 for the customer's first occasion),
-        ``days_since_prev`` (calendar days since the previous occasion; NaN for the
-        first) and ``first_date`` (the customer's first occasion day). Each
-        customer's occasions are consecutive rows; the other functions rely on
-        that order, so filter this table only by time (or not at all).
-    """
-    _require(tx, [customer_col, date_col, amount_col], "purchase occasions")
-    ids, codes, uniques = _occasion_codes(tx, occasion, customer_col, order_col, date_col)
-    return _build_occasions(tx, ids, codes, uniques, order_col=order_col, date_col=date_col, amount_col=amount_col,
-                            refund_col=refund_col)
 
 
 def _blocks(occ: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -388,18 +235,32 @@ def _until(occ: pd.DataFrame, end: pd.Timestamp | None) -> tuple[pd.DataFrame, p
 def describe_occasion(settings: RepurchaseSettings, cleaning: CleaningSettings | None = None, lang: str = "en") -> str:
     """How purchase occasions and refunds are counted, in one paragraph for the report (in ``lang``)."""
     cleaning = cleaning or CleaningSettings()
-    occ = i18n.t("repurchase.occasion_customer_day" if settings.occasion == "customer_day" else "repurchase.occasion_order", lang)
+    occ = i18n.t(
+        "repurchase.occasion_customer_day" if settings.occasion == "customer_day" else "repurchase.occasion_order", lang
+    )
     ref = i18n.t("repurchase.refunds_net" if cleaning.refunds == "net" else "repurchase.refunds_exclude", lang)
     return occ + i18n.t("repurchase.sentence_sep", lang) + ref
 
 
 def describe_settings(settings: RepurchaseSettings, lang: str = "en") -> str:
     """This client's values of the settings that enter the KPI definitions (in ``lang``)."""
-    repeat = i18n.t("repurchase.repeat_beyond_first" if settings.repeat_orders == "beyond_first"
-                    else "repurchase.repeat_all_of_repeaters", lang)
-    windows = i18n.t("repurchase.list_sep", lang).join(str(n) for n in settings.n_day_windows) or i18n.t("repurchase.none", lang)
-    return i18n.t("repurchase.settings", lang, gap=settings.reactivation_gap_days, repeat=repeat,
-                  repeat_orders=settings.repeat_orders, windows=windows)
+    repeat = i18n.t(
+        "repurchase.repeat_beyond_first"
+        if settings.repeat_orders == "beyond_first"
+        else "repurchase.repeat_all_of_repeaters",
+        lang,
+    )
+    windows = i18n.t("repurchase.list_sep", lang).join(str(n) for n in settings.n_day_windows) or i18n.t(
+        "repurchase.none", lang
+    )
+    return i18n.t(
+        "repurchase.settings",
+        lang,
+        gap=settings.reactivation_gap_days,
+        repeat=repeat,
+        repeat_orders=settings.repeat_orders,
+        windows=windows,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -460,10 +321,18 @@ def monthly_kpis(
         }
     )
     # customer x month; occasions are in customer and time order, so "first" is the month's first occasion
-    cm = frame.groupby(["c", "m"], sort=True).agg(
-        n=("no", "size"), amount=("amount", "sum"), refund=("refund", "sum"), orders=("orders", "sum"),
-        first_no=("no", "first"), gap_in=("gap", "first"),
-    ).reset_index()
+    cm = (
+        frame.groupby(["c", "m"], sort=True)
+        .agg(
+            n=("no", "size"),
+            amount=("amount", "sum"),
+            refund=("refund", "sum"),
+            orders=("orders", "sum"),
+            first_no=("no", "first"),
+            gap_in=("gap", "first"),
+        )
+        .reset_index()
+    )
     cm["new"] = cm["first_no"] == 1
     cm["reactivated"] = ~cm["new"] & (cm["gap_in"] >= reactivation_gap_days)
     cm["repeat"] = cm["n"] >= 2
@@ -472,17 +341,31 @@ def monthly_kpis(
     consecutive = cm["m"].to_numpy()[1:] == cm["m"].to_numpy()[:-1] + 1
     cm["retained"] = np.r_[False, same & consecutive]
     per = cm.groupby("m").agg(
-        buyers=("c", "size"), new_buyers=("new", "sum"), reactivated_buyers=("reactivated", "sum"),
-        occasions=("n", "sum"), repeat_occasions=("repeat_occ", "sum"), repeat_buyers=("repeat", "sum"),
-        orders=("orders", "sum"), revenue=("amount", "sum"), refund_amount=("refund", "sum"),
+        buyers=("c", "size"),
+        new_buyers=("new", "sum"),
+        reactivated_buyers=("reactivated", "sum"),
+        occasions=("n", "sum"),
+        repeat_occasions=("repeat_occ", "sum"),
+        repeat_buyers=("repeat", "sum"),
+        orders=("orders", "sum"),
+        revenue=("amount", "sum"),
+        refund_amount=("refund", "sum"),
         retained_buyers=("retained", "sum"),
     )
     second = frame[frame["no"] == 2].groupby("m")["gap"].agg(["size", "median"])
     months = np.arange(int(m.min()), int(_month_index(pd.Series([_last_day(end)]))[0]) + 1)
     per = per.reindex(months, fill_value=0)
     out = pd.DataFrame({"month": _month_start(months)})
-    for col in ("buyers", "new_buyers", "reactivated_buyers", "occasions", "repeat_occasions", "repeat_buyers",
-                "orders", "retained_buyers"):
+    for col in (
+        "buyers",
+        "new_buyers",
+        "reactivated_buyers",
+        "occasions",
+        "repeat_occasions",
+        "repeat_buyers",
+        "orders",
+        "retained_buyers",
+    ):
         out[col] = per[col].to_numpy(dtype="int64")
     out["returning_buyers"] = out["buyers"] - out["new_buyers"] - out["reactivated_buyers"]
     out["revenue"] = per["revenue"].to_numpy(dtype="float64")
@@ -496,10 +379,28 @@ def monthly_kpis(
     out["buyback_rate"] = out["retained_buyers"] / out["prev_month_buyers"].where(out["prev_month_buyers"] > 0)
     out["second_purchases"] = second["size"].reindex(months, fill_value=0).to_numpy(dtype="int64")
     out["median_days_to_second_purchase"] = second["median"].reindex(months).to_numpy(dtype="float64")
-    cols = ["month", "buyers", "new_buyers", "returning_buyers", "reactivated_buyers", "occasions", "repeat_occasions",
-            "repeat_buyers", "orders", "revenue", "refund_amount", "aov", "revenue_per_buyer",
-            "repurchase_rate_customers", "repurchase_rate_orders", "prev_month_buyers", "retained_buyers",
-            "buyback_rate", "second_purchases", "median_days_to_second_purchase"]
+    cols = [
+        "month",
+        "buyers",
+        "new_buyers",
+        "returning_buyers",
+        "reactivated_buyers",
+        "occasions",
+        "repeat_occasions",
+        "repeat_buyers",
+        "orders",
+        "revenue",
+        "refund_amount",
+        "aov",
+        "revenue_per_buyer",
+        "repurchase_rate_customers",
+        "repurchase_rate_orders",
+        "prev_month_buyers",
+        "retained_buyers",
+        "buyback_rate",
+        "second_purchases",
+        "median_days_to_second_purchase",
+    ]
     return out[cols]
 
 
@@ -532,12 +433,17 @@ def n_day_repurchase(
     for n in windows:  # a handful of windows, each vectorised over all customers
         eligible = observed >= n
         rep = eligible & (second_gap <= n)
-        part = pd.DataFrame({"m": months, "e": eligible, "r": rep}).groupby("m").agg(
-            first_time_buyers=("e", "size"), eligible=("e", "sum"), repeaters=("r", "sum"))
+        part = (
+            pd.DataFrame({"m": months, "e": eligible, "r": rep})
+            .groupby("m")
+            .agg(first_time_buyers=("e", "size"), eligible=("e", "sum"), repeaters=("r", "sum"))
+        )
         part["window"] = int(n)
         rows.append(part)
     if not rows:
-        return pd.DataFrame(columns=["month", "window", "first_time_buyers", "eligible", "repeaters", "rate", "fully_observed"])
+        return pd.DataFrame(
+            columns=["month", "window", "first_time_buyers", "eligible", "repeaters", "rate", "fully_observed"]
+        )
     out = pd.concat(rows).reset_index()
     out["month"] = _month_start(out["m"].to_numpy())
     out["rate"] = out["repeaters"] / out["eligible"].where(out["eligible"] > 0)
@@ -573,8 +479,11 @@ def time_to_second_purchase(occ: pd.DataFrame, end: pd.Timestamp | None = None) 
 # Kaplan-Meier
 
 
-def kaplan_meier(durations: Sequence[float] | np.ndarray | pd.Series, observed: Sequence[bool] | np.ndarray | pd.Series,
-                 groups: Sequence | np.ndarray | pd.Series | None = None) -> pd.DataFrame:
+def kaplan_meier(
+    durations: Sequence[float] | np.ndarray | pd.Series,
+    observed: Sequence[bool] | np.ndarray | pd.Series,
+    groups: Sequence | np.ndarray | pd.Series | None = None,
+) -> pd.DataFrame:
     """Kaplan–Meier survival curves, one per group, vectorised.
 
     S(t) = ∏_{t_i ≤ t} (1 − d_i / n_i), with d_i events at t_i and n_i at risk just
@@ -610,12 +519,16 @@ def kaplan_meier(durations: Sequence[float] | np.ndarray | pd.Series, observed: 
     agg["at_risk"] = (total - removed_before).astype("int64")
     agg["censored"] = (agg["n"] - agg["events"]).astype("int64")
     with np.errstate(divide="ignore"):
-        log_term = np.log((agg["at_risk"] - agg["events"]).to_numpy(dtype="float64")) - np.log(agg["at_risk"].to_numpy(dtype="float64"))
+        log_term = np.log((agg["at_risk"] - agg["events"]).to_numpy(dtype="float64")) - np.log(
+            agg["at_risk"].to_numpy(dtype="float64")
+        )
     agg["survival"] = np.exp(pd.Series(log_term, index=agg.index).groupby(agg["group"]).cumsum())
     return agg[["group", "time", "at_risk", "events", "censored", "survival"]].reset_index(drop=True)
 
 
-def km_quantiles(curve: pd.DataFrame, quantiles: Sequence[float] = (0.5, 0.9), horizon_days: float | None = None) -> pd.DataFrame:
+def km_quantiles(
+    curve: pd.DataFrame, quantiles: Sequence[float] = (0.5, 0.9), horizon_days: float | None = None
+) -> pd.DataFrame:
     """Quantiles of the time to the event read off Kaplan–Meier curves.
 
     Parameters
@@ -697,7 +610,9 @@ def gap_durations(occ: pd.DataFrame, end: pd.Timestamp | None = None) -> pd.Data
     )
 
 
-def naive_gap_stats(occ: pd.DataFrame, end: pd.Timestamp | None = None, quantiles: Sequence[float] = (0.5, 0.9, 0.95)) -> dict:
+def naive_gap_stats(
+    occ: pd.DataFrame, end: pd.Timestamp | None = None, quantiles: Sequence[float] = (0.5, 0.9, 0.95)
+) -> dict:
     """Mean and percentiles of the closed gaps only (biased short; shown for comparison).
 
     Returns
@@ -707,7 +622,7 @@ def naive_gap_stats(occ: pd.DataFrame, end: pd.Timestamp | None = None, quantile
         as pandas ``quantile``).
     """
     gaps = _until(occ, end)[0]["days_since_prev"].dropna()
-    out = {"gaps": int(len(gaps)), "mean": float(gaps.mean()) if len(gaps) else math.nan}
+    out = {"gaps": len(gaps), "mean": float(gaps.mean()) if len(gaps) else math.nan}
     for q in quantiles:
         out[f"q{round(q * 100):d}"] = float(gaps.quantile(q)) if len(gaps) else math.nan
     return out
@@ -731,8 +646,16 @@ def _cycle_inputs(tx: pd.DataFrame, end: pd.Timestamp | None, occasion: str, col
         raise AnalysisError("no purchases before the end of the period; choose a later period")
     _require(tx, [cols["amount_col"]], "purchase cycle")
     ids, codes, uniques = _occasion_codes(tx, occasion, cols["customer_col"], cols["order_col"], date_col)
-    occ = _build_occasions(tx, ids, codes, uniques, order_col=cols["order_col"], date_col=date_col,
-                           amount_col=cols["amount_col"], refund_col="refund_amount")
+    occ = _build_occasions(
+        tx,
+        ids,
+        codes,
+        uniques,
+        order_col=cols["order_col"],
+        date_col=date_col,
+        amount_col=cols["amount_col"],
+        refund_col="refund_amount",
+    )
     return tx, pd.Series(ids, index=tx.index, name="occasion_id"), gap_durations(occ, end)
 
 
@@ -830,7 +753,9 @@ def purchase_cycle(
     tx, ids, gaps = _cycle_inputs(tx, end, occasion, cols)
     curves = [kaplan_meier(gaps["duration"], gaps["observed"])]
     closed_all = gaps.loc[gaps["observed"], "duration"]
-    naive = [pd.DataFrame({"group": ["all"], "naive_median": [closed_all.median()], "naive_p90": [closed_all.quantile(0.9)]})]
+    naive = [
+        pd.DataFrame({"group": ["all"], "naive_median": [closed_all.median()], "naive_p90": [closed_all.quantile(0.9)]})
+    ]
     if by is not None and by in tx.columns:
         pairs = _occasion_groups(tx, ids, by)
         joined = pairs.merge(gaps[["duration", "observed"]], left_on="occasion_id", right_index=True, how="inner")
@@ -839,9 +764,13 @@ def purchase_cycle(
         closed = joined[joined["observed"]]
         q = closed.groupby(group[joined["observed"]])["duration"].quantile([0.5, 0.9]).unstack()
         if len(q):
-            naive.append(pd.DataFrame({"group": q.index, "naive_median": q[0.5].to_numpy(), "naive_p90": q[0.9].to_numpy()}))
+            naive.append(
+                pd.DataFrame({"group": q.index, "naive_median": q[0.5].to_numpy(), "naive_p90": q[0.9].to_numpy()})
+            )
     curve = pd.concat(curves, ignore_index=True)
-    km = km_quantiles(curve, (0.5, 0.9)).rename(columns={"n": "gaps", "events": "returned", "q50": "km_median", "q90": "km_p90"})
+    km = km_quantiles(curve, (0.5, 0.9)).rename(
+        columns={"n": "gaps", "events": "returned", "q50": "km_median", "q90": "km_p90"}
+    )
     km = km.drop(columns="share_by_horizon")
     win = km_quantiles(curve, (0.5, 0.9), horizon_days=horizon_days)[["group", "share_by_horizon", "q50", "q90"]]
     win = win.rename(columns={"share_by_horizon": "returned_by_horizon", "q50": "window_median", "q90": "window_p90"})
@@ -849,8 +778,20 @@ def purchase_cycle(
     out = out[(out["gaps"] >= min_gaps) | (out["group"] == "all")]
     order = np.where(out["group"] == "all", 0, 1)
     out = out.assign(_o=order).sort_values(["_o", "window_median", "group"]).drop(columns="_o").reset_index(drop=True)
-    return out[["group", "gaps", "returned", "km_median", "km_p90", "returned_by_horizon", "window_median",
-                "window_p90", "naive_median", "naive_p90"]]
+    return out[
+        [
+            "group",
+            "gaps",
+            "returned",
+            "km_median",
+            "km_p90",
+            "returned_by_horizon",
+            "window_median",
+            "window_p90",
+            "naive_median",
+            "naive_p90",
+        ]
+    ]
 
 
 def purchase_cycle_threshold(
@@ -901,8 +842,9 @@ def purchase_cycle_threshold(
     """
     if not 0 < quantile < 1:
         raise AnalysisError(f"quantile must be between 0 and 1, got {quantile!r}")
-    occ = purchase_occasions(tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
-                             amount_col=amount_col)
+    occ = purchase_occasions(
+        tx, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col, amount_col=amount_col
+    )
     gaps = gap_durations(occ, end)
     if not gaps["observed"].any():
         raise AnalysisError("no customer bought twice, so there is no purchase cycle; set churn.threshold_days")
@@ -957,8 +899,9 @@ def _km_median_until(occ: pd.DataFrame, end: pd.Timestamp) -> float:
     return float(km_quantiles(kaplan_meier(gaps["duration"], gaps["observed"]), (0.5,))["q50"].iloc[0])
 
 
-def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None = None,
-                  monthly: pd.DataFrame | None = None) -> pd.DataFrame:
+def headline_kpis(
+    occ: pd.DataFrame, period, settings: RepurchaseSettings | None = None, monthly: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The report month's KPIs with the previous month and the same month last year.
 
     Parameters
@@ -989,15 +932,25 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
     settings = settings or RepurchaseSettings()
     end = period.end_exclusive
     if monthly is None:
-        monthly = monthly_kpis(occ, end, reactivation_gap_days=settings.reactivation_gap_days,
-                               repeat_orders=settings.repeat_orders)
+        monthly = monthly_kpis(
+            occ, end, reactivation_gap_days=settings.reactivation_gap_days, repeat_orders=settings.repeat_orders
+        )
     by_month = monthly.set_index("month")
     months = [period.start, period.previous.start, period.year_ago.start]
     rows = []
     for kpi in _MONTHLY_HEADLINE:
         vals = [float(by_month[kpi].get(m, np.nan)) for m in months]
-        rows.append({"kpi": kpi, "unit": KPI_UNITS[kpi], "value": vals[0], "prev_period": vals[1], "prev_year": vals[2],
-                     "basis": period.label, "basis_kind": "month"})
+        rows.append(
+            {
+                "kpi": kpi,
+                "unit": KPI_UNITS[kpi],
+                "value": vals[0],
+                "prev_period": vals[1],
+                "prev_year": vals[2],
+                "basis": period.label,
+                "basis_kind": "month",
+            }
+        )
     last = _last_day(end)
     nday = n_day_repurchase(occ, end, settings.n_day_windows)
     for n in settings.n_day_windows:
@@ -1005,12 +958,30 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
         table = nday[nday["window"] == n].set_index("month")["rate"]
         when = _month_start([idx, idx - 1, idx - 12])
         vals = [float(table.get(m, np.nan)) for m in when]
-        rows.append({"kpi": f"n_day_repurchase_{n}", "unit": "rate", "value": vals[0], "prev_period": vals[1],
-                     "prev_year": vals[2], "basis": f"{when[0]:%Y-%m}", "basis_kind": "first_time_buyers"})
+        rows.append(
+            {
+                "kpi": f"n_day_repurchase_{n}",
+                "unit": "rate",
+                "value": vals[0],
+                "prev_period": vals[1],
+                "prev_year": vals[2],
+                "basis": f"{when[0]:%Y-%m}",
+                "basis_kind": "first_time_buyers",
+            }
+        )
     ends = [end, period.previous.end_exclusive, period.year_ago.end_exclusive]
     vals = [_km_median_until(occ, e) for e in ends]
-    rows.append({"kpi": "median_days_between_purchases", "unit": "days", "value": vals[0], "prev_period": vals[1],
-                 "prev_year": vals[2], "basis": period.label, "basis_kind": "gaps_up_to"})
+    rows.append(
+        {
+            "kpi": "median_days_between_purchases",
+            "unit": "days",
+            "value": vals[0],
+            "prev_period": vals[1],
+            "prev_year": vals[2],
+            "basis": period.label,
+            "basis_kind": "gaps_up_to",
+        }
+    )
     out = pd.DataFrame(rows)
     rate = out["unit"] == "rate"
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1018,7 +989,9 @@ def headline_kpis(occ: pd.DataFrame, period, settings: RepurchaseSettings | None
             both = np.isfinite(out["value"]) & np.isfinite(out[ref])  # "not reached" (inf) has no change
             rel = out["value"] / out[ref].where(out[ref] != 0) - 1
             out[col] = np.where(both, np.where(rate, out["value"] - out[ref], rel), np.nan)
-    return out[["kpi", "unit", "value", "prev_period", "prev_year", "change_prev", "change_year", "basis", "basis_kind"]]
+    return out[
+        ["kpi", "unit", "value", "prev_period", "prev_year", "change_prev", "change_year", "basis", "basis_kind"]
+    ]
 
 
 def _kpi_name(kpi: str, lang: str = "en") -> str:
@@ -1094,17 +1067,25 @@ def describe_headline(headline: pd.DataFrame, currency: str = "", lang: str = "e
         return float(h.loc[k, col]) if k in h.index else math.nan
 
     text = i18n.t(
-        "repurchase.headline", lang, month=formatting.format_month(h.loc["buyers", "basis"], lang),
-        buyers=_fmt(v("buyers"), "count"), new=_fmt(v("new_buyers"), "count"),
-        returning=_fmt(v("returning_buyers"), "count"), reactivated=_fmt(v("reactivated_buyers"), "count"),
-        revenue=_fmt(v("revenue"), "money", currency, lang), rate=_fmt(v("repurchase_rate_customers"), "rate"),
+        "repurchase.headline",
+        lang,
+        month=formatting.format_month(h.loc["buyers", "basis"], lang),
+        buyers=_fmt(v("buyers"), "count"),
+        new=_fmt(v("new_buyers"), "count"),
+        returning=_fmt(v("returning_buyers"), "count"),
+        reactivated=_fmt(v("reactivated_buyers"), "count"),
+        revenue=_fmt(v("revenue"), "money", currency, lang),
+        rate=_fmt(v("repurchase_rate_customers"), "rate"),
     )
     chg = v("repurchase_rate_customers", "change_prev")
     if np.isfinite(chg):
         text += i18n.t("repurchase.headline_change", lang, change=_fmt_change(chg, "rate", lang))
         chg_y = v("repurchase_rate_customers", "change_year")
-        text += (i18n.t("repurchase.headline_change_year", lang, change=_fmt_change(chg_y, "rate", lang))
-                 if np.isfinite(chg_y) else i18n.t("repurchase.headline_close", lang))
+        text += (
+            i18n.t("repurchase.headline_change_year", lang, change=_fmt_change(chg_y, "rate", lang))
+            if np.isfinite(chg_y)
+            else i18n.t("repurchase.headline_close", lang)
+        )
     bb = v("buyback_rate")
     if np.isfinite(bb):
         text += i18n.t("repurchase.headline_buyback", lang, rate=_fmt(bb, "rate"))
@@ -1142,12 +1123,14 @@ def cohort_table(occ: pd.DataFrame, end: pd.Timestamp | None = None, *, max_coho
     """
     occ, end = _until(occ, end)
     end_idx = int(_month_index(pd.Series([_last_day(end)]))[0])
-    frame = pd.DataFrame({
-        "c": _blocks(occ)[0],
-        "m": _month_index(occ["occasion_date"]),
-        "f": _month_index(occ["first_date"]),
-        "amount": occ["amount"].to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "c": _blocks(occ)[0],
+            "m": _month_index(occ["occasion_date"]),
+            "f": _month_index(occ["first_date"]),
+            "amount": occ["amount"].to_numpy(),
+        }
+    )
     cm = frame.groupby(["c", "m"], sort=False).agg(f=("f", "first"), amount=("amount", "sum")).reset_index()
     cm["age"] = cm["m"] - cm["f"]
     per = cm.groupby(["f", "age"]).agg(active=("c", "size"), revenue=("amount", "sum"))
@@ -1156,8 +1139,19 @@ def cohort_table(occ: pd.DataFrame, end: pd.Timestamp | None = None, *, max_coho
     if max_cohorts is not None:
         cohorts = cohorts[cohorts > end_idx - max_cohorts]
     if len(cohorts) == 0:
-        return pd.DataFrame(columns=["cohort", "age", "cohort_size", "active", "retention", "revenue",
-                                     "revenue_per_customer", "cum_revenue_per_customer", "observable"])
+        return pd.DataFrame(
+            columns=[
+                "cohort",
+                "age",
+                "cohort_size",
+                "active",
+                "retention",
+                "revenue",
+                "revenue_per_customer",
+                "cum_revenue_per_customer",
+                "observable",
+            ]
+        )
     max_age = end_idx - int(cohorts.min())
     grid = pd.MultiIndex.from_product([cohorts, np.arange(max_age + 1)], names=["f", "age"])
     out = per.reindex(grid).reset_index()
@@ -1167,10 +1161,23 @@ def cohort_table(occ: pd.DataFrame, end: pd.Timestamp | None = None, *, max_coho
     out["cohort_size"] = sizes.reindex(out["f"]).to_numpy(dtype="int64")
     out["retention"] = out["active"] / out["cohort_size"]
     out["revenue_per_customer"] = out["revenue"] / out["cohort_size"]
-    out["cum_revenue_per_customer"] = (out.groupby("f")["revenue"].cumsum() / out["cohort_size"]).where(out["observable"])
+    out["cum_revenue_per_customer"] = (out.groupby("f")["revenue"].cumsum() / out["cohort_size"]).where(
+        out["observable"]
+    )
     out["cohort"] = _month_start(out["f"].to_numpy())
-    return out[["cohort", "age", "cohort_size", "active", "retention", "revenue", "revenue_per_customer",
-                "cum_revenue_per_customer", "observable"]]
+    return out[
+        [
+            "cohort",
+            "age",
+            "cohort_size",
+            "active",
+            "retention",
+            "revenue",
+            "revenue_per_customer",
+            "cum_revenue_per_customer",
+            "observable",
+        ]
+    ]
 
 
 def cohort_matrix(cohorts: pd.DataFrame, value: str = "retention") -> pd.DataFrame:
@@ -1185,8 +1192,9 @@ def cohort_matrix(cohorts: pd.DataFrame, value: str = "retention") -> pd.DataFra
     return wide
 
 
-def cohort_notes(occ: pd.DataFrame, end: pd.Timestamp, *, reactivation_gap_days: int = 180,
-                 exported_at: "dt.date | None" = None) -> dict:
+def cohort_notes(
+    occ: pd.DataFrame, end: pd.Timestamp, *, reactivation_gap_days: int = 180, exported_at: dt.date | None = None
+) -> dict:
     """What to keep in mind when reading the cohort charts.
 
     Returns
@@ -1228,15 +1236,27 @@ def describe_cohorts(cohorts: pd.DataFrame, notes: dict, lang: str = "en") -> st
             at[age] = float((vals["active"].sum()) / w) if w else math.nan
     keys = {1: "repurchase.cohorts_month1", 3: "repurchase.cohorts_month3", 12: "repurchase.cohorts_month12"}
     parts = [i18n.t(keys[age], lang, rate=_pct(at[age])) for age in (1, 3, 12) if age in at]
-    text = (i18n.t("repurchase.cohorts_weighted", lang, parts=i18n.t("repurchase.clause_sep", lang).join(parts)) if parts
-            else i18n.t("repurchase.cohorts_too_young", lang))
+    text = (
+        i18n.t("repurchase.cohorts_weighted", lang, parts=i18n.t("repurchase.clause_sep", lang).join(parts))
+        if parts
+        else i18n.t("repurchase.cohorts_too_young", lang)
+    )
     if notes.get("left_censored"):
         lc = notes["left_censored"]
-        text += i18n.t("repurchase.cohorts_left_censored", lang, start=f"{notes['data_start']:%Y-%m-%d}",
-                       first=formatting.format_month(lc[0], lang), last=formatting.format_month(lc[-1], lang))
+        text += i18n.t(
+            "repurchase.cohorts_left_censored",
+            lang,
+            start=f"{notes['data_start']:%Y-%m-%d}",
+            first=formatting.format_month(lc[0], lang),
+            last=formatting.format_month(lc[-1], lang),
+        )
     if notes.get("partial_last_month"):
-        text += i18n.t("repurchase.cohorts_partial", lang, end=f"{notes['data_end']:%Y-%m-%d}",
-                       month=formatting.format_month(notes["end_month"], lang))
+        text += i18n.t(
+            "repurchase.cohorts_partial",
+            lang,
+            end=f"{notes['data_end']:%Y-%m-%d}",
+            month=formatting.format_month(notes["end_month"], lang),
+        )
     return text
 
 
@@ -1276,8 +1296,12 @@ def first_purchase_groups(
     per = lines.groupby(["c", "g"], sort=False)["amount"].sum().reset_index()
     per = per.sort_values(["c", "amount", "g"], ascending=[True, False, True], kind="stable")
     per = per.drop_duplicates("c")
-    return pd.DataFrame({"customer_id": np.asarray(uniques.take(per["c"].to_numpy()), dtype=object),
-                         "group": np.asarray(gnames, dtype=object)[per["g"].to_numpy()]})
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(uniques.take(per["c"].to_numpy()), dtype=object),
+            "group": np.asarray(gnames, dtype=object)[per["g"].to_numpy()],
+        }
+    )
 
 
 def _eligible_customers(occ: pd.DataFrame, end: pd.Timestamp, window_days: int) -> pd.DataFrame:
@@ -1288,11 +1312,13 @@ def _eligible_customers(occ: pd.DataFrame, end: pd.Timestamp, window_days: int) 
     first_day = occ["occasion_date"].to_numpy()[first]
     observed = (np.datetime64(last, "ns") - first_day).astype("timedelta64[D]").astype("int64")
     keep = observed >= window_days
-    return pd.DataFrame({
-        "customer_id": occ["customer_id"].to_numpy()[first][keep],
-        "repeat": (second_gap <= window_days)[keep],
-        "occasions": n_occ[keep],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": occ["customer_id"].to_numpy()[first][keep],
+            "repeat": (second_gap <= window_days)[keep],
+            "occasions": n_occ[keep],
+        }
+    )
 
 
 def repurchase_by_first_group(
@@ -1329,8 +1355,15 @@ def repurchase_by_first_group(
     occ, end = _until(occ, end)
     tx = tx[tx[date_col] < end]
     elig = _eligible_customers(occ, end, window_days)
-    groups = first_purchase_groups(tx, by, occasion=occasion, customer_col=customer_col, order_col=order_col,
-                                   date_col=date_col, amount_col=amount_col)
+    groups = first_purchase_groups(
+        tx,
+        by,
+        occasion=occasion,
+        customer_col=customer_col,
+        order_col=order_col,
+        date_col=date_col,
+        amount_col=amount_col,
+    )
     data = elig.merge(groups.rename(columns={"customer_id": "customer_id"}), on="customer_id", how="inner")
     per = data.groupby("group").agg(customers=("repeat", "size"), repeaters=("repeat", "sum"))
     small = per["customers"] < min_customers
@@ -1348,8 +1381,9 @@ def repurchase_by_first_group(
     return per[cols].astype({"customers": "int64", "repeaters": "int64"})
 
 
-def describe_drivers_available(tx: pd.DataFrame, columns: Sequence[str] = ("category", "product_name"),
-                               lang: str = "en") -> str:
+def describe_drivers_available(
+    tx: pd.DataFrame, columns: Sequence[str] = ("category", "product_name"), lang: str = "en"
+) -> str:
     """Which of the columns the driver analyses need this client's data have, in ``lang``."""
     present = [c for c in columns if c in tx.columns and tx[c].notna().any()]
     missing = [c for c in columns if c not in present]
@@ -1375,12 +1409,27 @@ def describe_first_groups(table: pd.DataFrame, by: str = "category", window_days
     if ranked.empty:
         return i18n.t("repurchase.first_groups_few", lang, by=name)
     top, low = ranked.iloc[0], ranked.iloc[-1]
-    text = i18n.t("repurchase.first_groups", lang, overall=_pct(overall), window=window_days,
-                  group=group_label(top["group"], lang), rate=_pct(top["rate"]), low=_pct(top["ci_low"]),
-                  high=_pct(top["ci_high"]), n=f"{int(top['customers']):,}")
+    text = i18n.t(
+        "repurchase.first_groups",
+        lang,
+        overall=_pct(overall),
+        window=window_days,
+        group=group_label(top["group"], lang),
+        rate=_pct(top["rate"]),
+        low=_pct(top["ci_low"]),
+        high=_pct(top["ci_high"]),
+        n=f"{int(top['customers']):,}",
+    )
     if len(ranked) > 1:
-        text += i18n.t("repurchase.first_groups_low", lang, group=group_label(low["group"], lang), rate=_pct(low["rate"]),
-                       low=_pct(low["ci_low"]), high=_pct(low["ci_high"]), n=f"{int(low['customers']):,}")
+        text += i18n.t(
+            "repurchase.first_groups_low",
+            lang,
+            group=group_label(low["group"], lang),
+            rate=_pct(low["rate"]),
+            low=_pct(low["ci_low"]),
+            high=_pct(low["ci_high"]),
+            n=f"{int(low['customers']):,}",
+        )
     return text + i18n.t("repurchase.sentence_end", lang)
 
 
@@ -1434,14 +1483,16 @@ def bought_together(
     keep = (co.row != co.col) & (co.data >= min_support * n)
     a, b, both = co.row[keep], co.col[keep], co.data[keep].astype("float64")
     support = both / n
-    out = pd.DataFrame({
-        "antecedent": items[a],
-        "consequent": items[b],
-        "customers_both": both.astype("int64"),
-        "support": support,
-        "confidence": both / counts[a],
-        "lift": support / ((counts[a] / n) * (counts[b] / n)),
-    })
+    out = pd.DataFrame(
+        {
+            "antecedent": items[a],
+            "consequent": items[b],
+            "customers_both": both.astype("int64"),
+            "support": support,
+            "confidence": both / counts[a],
+            "lift": support / ((counts[a] / n) * (counts[b] / n)),
+        }
+    )
     out = out.sort_values(["lift", "support", "antecedent", "consequent"], ascending=[False, False, True, True])
     out = out.reset_index(drop=True)
     return out.head(top) if top is not None else out
@@ -1457,8 +1508,15 @@ def describe_pairs(rules: pd.DataFrame, by: str = "category", lang: str = "en") 
         return i18n.t("repurchase.pairs_none", lang, by=_column_name(by, lang))
     r = rules.iloc[0]
     key = "repurchase.pairs" if r["lift"] >= WEAK_LIFT else "repurchase.pairs_weak"
-    return i18n.t(key, lang, a=str(r["antecedent"]), b=str(r["consequent"]), lift=f"{r['lift']:.2f}",
-                  confidence=_pct(r["confidence"]), support=_pct(r["support"]))
+    return i18n.t(
+        key,
+        lang,
+        a=str(r["antecedent"]),
+        b=str(r["consequent"]),
+        lift=f"{r['lift']:.2f}",
+        confidence=_pct(r["confidence"]),
+        support=_pct(r["support"]),
+    )
 
 
 def refunded_lines(result, settings: CleaningSettings | None = None) -> pd.DataFrame:
@@ -1528,23 +1586,37 @@ def refund_rates(
     if by not in tx.columns:
         return pd.DataFrame(columns=cols)
     refund = tx[refund_col] if refund_col in tx.columns else pd.Series(0.0, index=tx.index)
-    kept = pd.DataFrame({
-        "group": tx[by].astype(object).where(tx[by].notna(), "(unknown)"),
-        "sales": tx[amount_col] + refund,
-        "refunds": refund,
-        "refunded": refund > 0,
-    })
+    kept = pd.DataFrame(
+        {
+            "group": tx[by].astype(object).where(tx[by].notna(), "(unknown)"),
+            "sales": tx[amount_col] + refund,
+            "refunds": refund,
+            "refunded": refund > 0,
+        }
+    )
     parts = [kept]
     if refunded is not None and len(refunded) and by in refunded.columns:
-        parts.append(pd.DataFrame({
-            "group": refunded[by].astype(object).where(refunded[by].notna(), "(unknown)"),
-            "sales": refunded["amount"].astype("float64"),
-            "refunds": refunded["amount"].astype("float64"),
-            "refunded": True,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "group": refunded[by].astype(object).where(refunded[by].notna(), "(unknown)"),
+                    "sales": refunded["amount"].astype("float64"),
+                    "refunds": refunded["amount"].astype("float64"),
+                    "refunded": True,
+                }
+            )
+        )
     allrows = pd.concat(parts, ignore_index=True)
-    per = allrows.groupby("group").agg(lines=("refunded", "size"), refunded_lines=("refunded", "sum"),
-                                       sales=("sales", "sum"), refunds=("refunds", "sum")).reset_index()
+    per = (
+        allrows.groupby("group")
+        .agg(
+            lines=("refunded", "size"),
+            refunded_lines=("refunded", "sum"),
+            sales=("sales", "sum"),
+            refunds=("refunds", "sum"),
+        )
+        .reset_index()
+    )
     per = per[per["lines"] >= min_lines]
     per["line_refund_rate"] = per["refunded_lines"] / per["lines"]
     per["refund_rate"] = per["refunds"] / per["sales"].where(per["sales"] > 0)
@@ -1560,8 +1632,14 @@ def describe_refunds(table: pd.DataFrame, by: str = "category", lang: str = "en"
         return i18n.t("repurchase.refunds_missing", lang, by=_column_name(by, lang))
     overall = table["refunds"].sum() / max(table["sales"].sum(), 1e-9)
     top = table.iloc[0]
-    return i18n.t("repurchase.refunds", lang, overall=_pct(overall), group=group_label(top["group"], lang),
-                  rate=_pct(top["refund_rate"]), line_rate=_pct(top["line_refund_rate"]))
+    return i18n.t(
+        "repurchase.refunds",
+        lang,
+        overall=_pct(overall),
+        group=group_label(top["group"], lang),
+        rate=_pct(top["refund_rate"]),
+        line_rate=_pct(top["line_refund_rate"]),
+    )
 
 
 def products_by_buyer_type(
@@ -1612,12 +1690,14 @@ def products_by_buyer_type(
     pairs = np.unique(codes[keep].astype("int64") * (2 * ng) + cell)  # distinct (customer, type, group)
     customers = np.bincount(pairs % (2 * ng), minlength=2 * ng)
     cells = np.arange(2 * ng)
-    per = pd.DataFrame({
-        "buyer_type": np.where(cells // ng == 1, "repeat", "one-time"),
-        "group": np.asarray(gnames, dtype=object)[cells % ng] if len(gnames) else "",
-        "customers": customers.astype("int64"),
-        "revenue": revenue,
-    })
+    per = pd.DataFrame(
+        {
+            "buyer_type": np.where(cells // ng == 1, "repeat", "one-time"),
+            "group": np.asarray(gnames, dtype=object)[cells % ng] if len(gnames) else "",
+            "customers": customers.astype("int64"),
+            "revenue": revenue,
+        }
+    )
     per = per[per["customers"] > 0]
     type_size = pd.Series(np.where(elig["occasions"] >= 2, "repeat", "one-time")).value_counts()
     type_rev = per.groupby("buyer_type")["revenue"].transform("sum")
@@ -1638,20 +1718,37 @@ def describe_buyer_products(table: pd.DataFrame, by: str = "product_name", lang:
         return i18n.t("repurchase.buyer_products_one_type", lang)
     diff = (wide["repeat"] - wide["one-time"]).sort_values()
     up, down = diff.index[-1], diff.index[0]
-    return i18n.t("repurchase.buyer_products", lang, up=group_label(up, lang), down=group_label(down, lang),
-                  up_repeat=_pct(wide.loc[up, "repeat"]), up_once=_pct(wide.loc[up, "one-time"]),
-                  down_repeat=_pct(wide.loc[down, "repeat"]), down_once=_pct(wide.loc[down, "one-time"]))
+    return i18n.t(
+        "repurchase.buyer_products",
+        lang,
+        up=group_label(up, lang),
+        down=group_label(down, lang),
+        up_repeat=_pct(wide.loc[up, "repeat"]),
+        up_once=_pct(wide.loc[up, "one-time"]),
+        down_repeat=_pct(wide.loc[down, "repeat"]),
+        down_once=_pct(wide.loc[down, "one-time"]),
+    )
 
 
 def describe_cycle(cycle: pd.DataFrame, naive: dict, horizon_days: int = 365, lang: str = "en") -> str:
     """Plain-language reading of the purchase cycle, with the expected next-purchase window, in ``lang``."""
     row = cycle[cycle["group"] == "all"].iloc[0]
     med = row["km_median"]
-    med_txt = (i18n.t("repurchase.cycle_median", lang, days=f"{med:,.0f}") if np.isfinite(med)
-               else i18n.t("repurchase.cycle_no_median", lang))
-    return i18n.t("repurchase.cycle", lang, median=med_txt, naive=_whole(naive.get("q50", math.nan)),
-                  share=_pct(row["returned_by_horizon"]), horizon=horizon_days, low=_whole(row["window_median"]),
-                  high=_whole(row["window_p90"]))
+    med_txt = (
+        i18n.t("repurchase.cycle_median", lang, days=f"{med:,.0f}")
+        if np.isfinite(med)
+        else i18n.t("repurchase.cycle_no_median", lang)
+    )
+    return i18n.t(
+        "repurchase.cycle",
+        lang,
+        median=med_txt,
+        naive=_whole(naive.get("q50", math.nan)),
+        share=_pct(row["returned_by_horizon"]),
+        horizon=horizon_days,
+        low=_whole(row["window_median"]),
+        high=_whole(row["window_p90"]),
+    )
 
 
 def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 365), lang: str = "en") -> str:
@@ -1680,10 +1777,29 @@ def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 
 #: horizon days), {occasion} (the occasion in use), {repeat_orders} (the repeat rule),
 #: {window} (the first-purchase window).
 GLOSSARY_KEYS: tuple[str, ...] = (
-    "occasion", "buyers", "new_buyers", "returning_buyers", "reactivated_buyers", "orders", "occasions", "revenue",
-    "aov", "revenue_per_buyer", "repurchase_rate_customers", "repurchase_rate_orders", "buyback_rate",
-    "n_day_repurchase", "median_days_to_second_purchase", "median_days_between_purchases", "expected_window",
-    "retention", "cum_revenue_per_customer", "first_purchase_repurchase", "support", "confidence", "lift",
+    "occasion",
+    "buyers",
+    "new_buyers",
+    "returning_buyers",
+    "reactivated_buyers",
+    "orders",
+    "occasions",
+    "revenue",
+    "aov",
+    "revenue_per_buyer",
+    "repurchase_rate_customers",
+    "repurchase_rate_orders",
+    "buyback_rate",
+    "n_day_repurchase",
+    "median_days_to_second_purchase",
+    "median_days_between_purchases",
+    "expected_window",
+    "retention",
+    "cum_revenue_per_customer",
+    "first_purchase_repurchase",
+    "support",
+    "confidence",
+    "lift",
     "refund_rate",
 )
 
@@ -1692,8 +1808,13 @@ def _glossary_entries() -> tuple[dict[str, str], ...]:
     """:data:`GLOSSARY` read from the catalogs: key, en, zh, definition_en, definition_zh (templates)."""
     en, zh = i18n.catalog("en"), i18n.catalog("zh")
     return tuple(
-        {"key": k, "en": en[f"repurchase.term.{k}"], "zh": zh[f"repurchase.term.{k}"],
-         "definition_en": en[f"repurchase.def.{k}"], "definition_zh": zh[f"repurchase.def.{k}"]}
+        {
+            "key": k,
+            "en": en[f"repurchase.term.{k}"],
+            "zh": zh[f"repurchase.term.{k}"],
+            "definition_en": en[f"repurchase.def.{k}"],
+            "definition_zh": zh[f"repurchase.def.{k}"],
+        }
         for k in GLOSSARY_KEYS
     )
 
@@ -1710,15 +1831,28 @@ def _glossary_values(s: RepurchaseSettings, window: int, lang: str) -> dict:
         "gap": s.reactivation_gap_days,
         "horizon": s.cycle_horizon_days,
         "window": window,
-        "occasion": i18n.t("repurchase.glossary_occasion_customer_day" if s.occasion == "customer_day"
-                           else "repurchase.glossary_occasion_order", lang),
-        "repeat_orders": i18n.t("repurchase.glossary_repeat_beyond_first" if s.repeat_orders == "beyond_first"
-                                else "repurchase.glossary_repeat_all_of_repeaters", lang),
+        "occasion": i18n.t(
+            "repurchase.glossary_occasion_customer_day"
+            if s.occasion == "customer_day"
+            else "repurchase.glossary_occasion_order",
+            lang,
+        ),
+        "repeat_orders": i18n.t(
+            "repurchase.glossary_repeat_beyond_first"
+            if s.repeat_orders == "beyond_first"
+            else "repurchase.glossary_repeat_all_of_repeaters",
+            lang,
+        ),
     }
 
 
-def glossary(settings: RepurchaseSettings | None = None, *, window_days: int | None = None,
-             keys: Sequence[str] | None = None, lang: str | None = None) -> pd.DataFrame:
+def glossary(
+    settings: RepurchaseSettings | None = None,
+    *,
+    window_days: int | None = None,
+    keys: Sequence[str] | None = None,
+    lang: str | None = None,
+) -> pd.DataFrame:
     """The glossary as a table, from the message catalogs.
 
     Parameters
@@ -1746,18 +1880,22 @@ def glossary(settings: RepurchaseSettings | None = None, *, window_days: int | N
         return [i18n.t(f"repurchase.{kind}.{k}", language, **(values or {})) for k in chosen]
 
     if lang is None:
-        return pd.DataFrame({
-            "term": column("term", "en"),
-            "中文": column("term", "zh"),
-            "definition": column("def", "en", _glossary_values(s, window, "en")),
-            "定义": column("def", "zh", _glossary_values(s, window, "zh")),
-        })
+        return pd.DataFrame(
+            {
+                "term": column("term", "en"),
+                "中文": column("term", "zh"),
+                "definition": column("def", "en", _glossary_values(s, window, "en")),
+                "定义": column("def", "zh", _glossary_values(s, window, "zh")),
+            }
+        )
     other = "zh" if lang == "en" else "en"
-    return pd.DataFrame({
-        i18n.t("repurchase.col.term", lang): column("term", lang),
-        i18n.t("repurchase.col.other_name", lang): column("term", other),
-        i18n.t("repurchase.col.definition", lang): column("def", lang, _glossary_values(s, window, lang)),
-    })
+    return pd.DataFrame(
+        {
+            i18n.t("repurchase.col.term", lang): column("term", lang),
+            i18n.t("repurchase.col.other_name", lang): column("term", other),
+            i18n.t("repurchase.col.definition", lang): column("def", lang, _glossary_values(s, window, lang)),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1774,69 +1912,85 @@ def _days(value: float, lang: str) -> str:
 
 def format_cycle(cycle: pd.DataFrame, by: str = "category", lang: str = "en") -> pd.DataFrame:
     """:func:`purchase_cycle` as display text in ``lang`` (days; never-reached medians say so)."""
+
     def days(value: float) -> str:
         return "" if pd.isna(value) else _days(value, lang)
 
-    table = pd.DataFrame({
-        "group": [group_label(g, lang) for g in cycle["group"]],
-        "gaps": _text(cycle["gaps"], lambda v: f"{v:,.0f}"),
-        "returned": _text(cycle["returned"], lambda v: f"{v:,.0f}"),
-        "km_median": [days(v) for v in cycle["km_median"]],
-        "km_p90": [days(v) for v in cycle["km_p90"]],
-        "returned_by_horizon": _text(cycle["returned_by_horizon"], _pct),
-        "window_median": [days(v) for v in cycle["window_median"]],
-        "window_p90": [days(v) for v in cycle["window_p90"]],
-        "naive_median": [days(v) for v in cycle["naive_median"]],
-        "naive_p90": [days(v) for v in cycle["naive_p90"]],
-    })
+    table = pd.DataFrame(
+        {
+            "group": [group_label(g, lang) for g in cycle["group"]],
+            "gaps": _text(cycle["gaps"], lambda v: f"{v:,.0f}"),
+            "returned": _text(cycle["returned"], lambda v: f"{v:,.0f}"),
+            "km_median": [days(v) for v in cycle["km_median"]],
+            "km_p90": [days(v) for v in cycle["km_p90"]],
+            "returned_by_horizon": _text(cycle["returned_by_horizon"], _pct),
+            "window_median": [days(v) for v in cycle["window_median"]],
+            "window_p90": [days(v) for v in cycle["window_p90"]],
+            "naive_median": [days(v) for v in cycle["naive_median"]],
+            "naive_p90": [days(v) for v in cycle["naive_p90"]],
+        }
+    )
     return _headers(table, lang, {"group": _column_name(by, lang)})
 
 
 def format_first_groups(table: pd.DataFrame, by: str = "category", lang: str = "en") -> pd.DataFrame:
     """:func:`repurchase_by_first_group` as display text in ``lang``."""
-    out = pd.DataFrame({
-        "group": [group_label(g, lang) for g in table["group"]],
-        "customers": _text(table["customers"], lambda v: f"{v:,.0f}"),
-        "repeaters": _text(table["repeaters"], lambda v: f"{v:,.0f}"),
-        "rate": _text(table["rate"], _pct),
-        "ci_low": _text(table["ci_low"], _pct),
-        "ci_high": _text(table["ci_high"], _pct),
-    })
+    out = pd.DataFrame(
+        {
+            "group": [group_label(g, lang) for g in table["group"]],
+            "customers": _text(table["customers"], lambda v: f"{v:,.0f}"),
+            "repeaters": _text(table["repeaters"], lambda v: f"{v:,.0f}"),
+            "rate": _text(table["rate"], _pct),
+            "ci_low": _text(table["ci_low"], _pct),
+            "ci_high": _text(table["ci_high"], _pct),
+        }
+    )
     return _headers(out, lang, {"group": _column_name(by, lang)})
 
 
 def format_pairs(rules: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """:func:`bought_together` as display text in ``lang``."""
-    out = pd.DataFrame({
-        "antecedent": rules["antecedent"].astype(str).tolist(),
-        "consequent": rules["consequent"].astype(str).tolist(),
-        "customers_both": _text(rules["customers_both"], lambda v: f"{v:,.0f}"),
-        "support": _text(rules["support"], lambda v: _pct(v, 2)),
-        "confidence": _text(rules["confidence"], _pct),
-        "lift": _text(rules["lift"], lambda v: f"{v:.2f}"),
-    })
+    out = pd.DataFrame(
+        {
+            "antecedent": rules["antecedent"].astype(str).tolist(),
+            "consequent": rules["consequent"].astype(str).tolist(),
+            "customers_both": _text(rules["customers_both"], lambda v: f"{v:,.0f}"),
+            "support": _text(rules["support"], lambda v: _pct(v, 2)),
+            "confidence": _text(rules["confidence"], _pct),
+            "lift": _text(rules["lift"], lambda v: f"{v:.2f}"),
+        }
+    )
     return _headers(out, lang, {})
 
 
 def format_refunds(table: pd.DataFrame, by: str = "category", currency: str = "", lang: str = "en") -> pd.DataFrame:
     """:func:`refund_rates` as display text in ``lang`` (money with :func:`repurchase.formatting.format_money`)."""
+
     def money(value: float) -> str:
         return _fmt(value, "money", currency, lang)
 
-    out = pd.DataFrame({
-        "group": [group_label(g, lang) for g in table["group"]],
-        "lines": _text(table["lines"], lambda v: f"{v:,.0f}"),
-        "refunded_lines": _text(table["refunded_lines"], lambda v: f"{v:,.0f}"),
-        "line_refund_rate": _text(table["line_refund_rate"], _pct),
-        "sales": _text(table["sales"], money),
-        "refunds": _text(table["refunds"], money),
-        "refund_rate": _text(table["refund_rate"], _pct),
-    })
+    out = pd.DataFrame(
+        {
+            "group": [group_label(g, lang) for g in table["group"]],
+            "lines": _text(table["lines"], lambda v: f"{v:,.0f}"),
+            "refunded_lines": _text(table["refunded_lines"], lambda v: f"{v:,.0f}"),
+            "line_refund_rate": _text(table["line_refund_rate"], _pct),
+            "sales": _text(table["sales"], money),
+            "refunds": _text(table["refunds"], money),
+            "refund_rate": _text(table["refund_rate"], _pct),
+        }
+    )
     return _headers(out, lang, {"group": _column_name(by, lang)})
 
 
-def repurchase_metrics(headline: pd.DataFrame, monthly: pd.DataFrame, period, *,
-                       settings: RepurchaseSettings | None = None, cycle: pd.DataFrame | None = None) -> dict:
+def repurchase_metrics(
+    headline: pd.DataFrame,
+    monthly: pd.DataFrame,
+    period,
+    *,
+    settings: RepurchaseSettings | None = None,
+    cycle: pd.DataFrame | None = None,
+) -> dict:
     """Headline figures for ``metrics.json`` under ``repurchase``.
 
     Every headline KPI appears as ``<kpi>``, ``<kpi>_prev_period`` and
@@ -1846,6 +2000,7 @@ def repurchase_metrics(headline: pd.DataFrame, monthly: pd.DataFrame, period, *,
     """
     s = settings or RepurchaseSettings()
     out: dict = {"period": period.label, "occasion": s.occasion, "reactivation_gap_days": s.reactivation_gap_days}
+
     def plain(value: float, unit: str):
         value = float(value)
         if not np.isfinite(value):
@@ -1864,9 +2019,21 @@ def repurchase_metrics(headline: pd.DataFrame, monthly: pd.DataFrame, period, *,
         out["cycle_horizon_days"] = s.cycle_horizon_days
     recent = monthly[monthly["month"] <= period.start].tail(s.trend_months)
     out["trend"] = [
-        {"month": m.strftime("%Y-%m"), "buyers": int(b), "repurchase_rate_customers": plain(r, "rate"),
-         "buyback_rate": plain(bb, "rate"), "revenue": float(rev), "aov": plain(a, "money")}
-        for m, b, r, bb, rev, a in zip(recent["month"], recent["buyers"], recent["repurchase_rate_customers"],
-                                       recent["buyback_rate"], recent["revenue"], recent["aov"])
+        {
+            "month": m.strftime("%Y-%m"),
+            "buyers": int(b),
+            "repurchase_rate_customers": plain(r, "rate"),
+            "buyback_rate": plain(bb, "rate"),
+            "revenue": float(rev),
+            "aov": plain(a, "money"),
+        }
+        for m, b, r, bb, rev, a in zip(
+            recent["month"],
+            recent["buyers"],
+            recent["repurchase_rate_customers"],
+            recent["buyback_rate"],
+            recent["revenue"],
+            recent["aov"],
+        )
     ]
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in out.items()}

@@ -66,17 +66,15 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError
 
 __all__ = [
+    "EXPORT_COLUMNS",
     "MODEL_LABELS",
     "TRANSACTION_MODELS",
     "UNIT_DAYS",
     "ClvResult",
-    "EXPORT_COLUMNS",
     "DiscountRate",
     "FitResult",
     "HoldoutSplit",
@@ -86,8 +84,8 @@ __all__ = [
     "ModelFits",
     "Notice",
     "SpendCheck",
-    "calibration_holdout_summary",
     "cac_report",
+    "calibration_holdout_summary",
     "clv_by_group",
     "clv_export",
     "clv_to_cac",
@@ -227,7 +225,7 @@ def _lifetimes() -> Any:
     """Import lifetimes lazily, restoring the global state it changes."""
     with _isolated():
         import lifetimes
-        import lifetimes.utils  # noqa: F401  (sets a pandas option at import)
+        import lifetimes.utils
     return lifetimes
 
 
@@ -729,7 +727,12 @@ def _row_loglik(model: str, params: Mapping[str, Any], x: Any, tx: Any, T: Any) 
         if model == "mbgnbd":
             r, alpha, a, b = _p(params, PARAM_NAMES[model])
             a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-            a2 = special.gammaln(a + b) + special.gammaln(b + x + 1) - special.gammaln(b) - special.gammaln(a + b + x + 1)
+            a2 = (
+                special.gammaln(a + b)
+                + special.gammaln(b + x + 1)
+                - special.gammaln(b)
+                - special.gammaln(a + b + x + 1)
+            )
             a3 = -(r + x) * np.log(alpha + T)
             a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
             return a1 + a2 + a3 + np.logaddexp(a4, 0.0)
@@ -1144,13 +1147,13 @@ def _fit_once(
                 # one Nelder-Mead restart from the solution, as Nelder-Mead can stall; at most
                 # _PARETO_MAXFEV evaluations each, so degenerate data fail in seconds, not minutes
                 fitter = lt.ParetoNBDFitter(penalizer_coef=penalizer)
-                fitter.fit(*data, weights=weights, initial_params=np.ones(4), tol=1e-8, maxiter=20000,
-                           maxfev=_PARETO_MAXFEV)
+                fitter.fit(
+                    *data, weights=weights, initial_params=np.ones(4), tol=1e-8, maxiter=20000, maxfev=_PARETO_MAXFEV
+                )
                 scale = fitter._scale
                 x0 = fitter.params_.to_numpy() * np.array([1.0, scale, 1.0, scale])
                 fitter = lt.ParetoNBDFitter(penalizer_coef=penalizer)
-                fitter.fit(*data, weights=weights, initial_params=x0, tol=1e-8, maxiter=20000,
-                           maxfev=_PARETO_MAXFEV)
+                fitter.fit(*data, weights=weights, initial_params=x0, tol=1e-8, maxiter=20000, maxfev=_PARETO_MAXFEV)
                 scale = fitter._scale
                 x, tx, T = data
                 mean_w = float(weights.mean())
@@ -2082,7 +2085,8 @@ def customer_lifetime_value(
                     "spend model is too uncertain for intervals. Cap outlier orders in cleaning, set "
                     "lifetime_value.bootstrap_draws: 0 to report CLV without intervals, or pass spend_fit=None to "
                     "use each customer's observed average spend.",
-                    valid=n_finite, draws=draws,
+                    valid=n_finite,
+                    draws=draws,
                 )
             valid &= finite_mean & np.logical_and.reduce([np.isfinite(val) for val in sp_draws.values()])
         n_valid = int(valid.sum())
@@ -2524,8 +2528,6 @@ def clv_export(clv: ClvResult | LifetimeValueResult | None, *, customer_col: str
     return out
 
 
-
-
 def top_customers(clv: ClvResult | None, n: int = 10, *, customer_col: str = "customer_id") -> pd.DataFrame:
     """The ``n`` customers with the highest CLV, with the columns a reader needs (empty without a CLV)."""
     cols = [customer_col, "frequency", "recency", "T", "expected_purchases", "p_buy_again", "expected_spend", "clv",
@@ -2674,7 +2676,9 @@ def describe_concentration(concentration: pd.DataFrame, lang: str = "en") -> str
                share=f"{row.share_of_clv:.0%}")
         for row in concentration.itertuples()
     ]  # fmt: skip
-    return i18n.t("lifetime_value.concentration_reading", lang, parts=i18n.t("lifetime_value.list_sep", lang).join(parts))
+    return i18n.t(
+        "lifetime_value.concentration_reading", lang, parts=i18n.t("lifetime_value.list_sep", lang).join(parts)
+    )
 
 
 def describe_spend(spend_fit: FitResult, check: SpendCheck, currency: str = "", lang: str = "en") -> str:
@@ -3225,8 +3229,8 @@ def _empty_summary(customer_col: str, time_unit: str, observation_end: Any) -> p
         }
     )
     frame.attrs["time_unit"] = time_unit
-    frame.attrs["observation_end"] = None if observation_end is None or pd.isna(observation_end) else pd.Timestamp(
-        observation_end
+    frame.attrs["observation_end"] = (
+        None if observation_end is None or pd.isna(observation_end) else pd.Timestamp(observation_end)
     )
     return frame
 
@@ -3432,8 +3436,18 @@ def run_lifetime_value(
             notices.append(Notice("interval_undefined"))
     spend_check = spend_independence(summary, threshold=settings.spend_correlation_warning)
     if any(n.code == "few_repeaters" for n in notices):  # the root cause: the rest (holdout, calibration) is moot
-        notices = [n for n in notices if n.code not in ("holdout_shortened", "history_too_short", "split_invalid",
-                                                        "calibration_few_repeaters", "calibration_fit_failed")]
+        notices = [
+            n
+            for n in notices
+            if n.code
+            not in (
+                "holdout_shortened",
+                "history_too_short",
+                "split_invalid",
+                "calibration_few_repeaters",
+                "calibration_fit_failed",
+            )
+        ]
     return LifetimeValueResult(
         split, calibration, fits, spend_fit, comparison, choice, summary, full_fits, full_spend, spend_check, clv,
         model=model, notices=tuple(notices), spend_notice=spend_notice, calibration_spend_notice=cal_spend_notice,
@@ -3496,7 +3510,7 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         "time_unit": result.clv.time_unit if result.clv is not None else result.summary.attrs.get("time_unit"),
         "calibration_end": str(result.split.calibration_end.date()) if result.split is not None else None,
         "holdout_end": str(result.split.holdout_end.date()) if result.split is not None else None,
-        "customers": int(len(result.summary)),
+        "customers": len(result.summary),
         "retried": retried,
         "spend_correlation": _num(result.spend_check.correlation),
     }

@@ -8,10 +8,10 @@ changes no global state; notebooks call :func:`use_report_style` explicitly.
 
 from __future__ import annotations
 
-from repurchase.plots.style import *
-from repurchase.plots.cleaning import *
-from repurchase.plots.segments import *
-from repurchase.plots.satisfaction import *
 from repurchase.plots.churn import *
-from repurchase.plots.repurchase import *
+from repurchase.plots.cleaning import *
 from repurchase.plots.lifetime_value import *
+from repurchase.plots.repurchase import *
+from repurchase.plots.satisfaction import *
+from repurchase.plots.segments import *
+from repurchase.plots.style import *

@@ -8,7 +8,7 @@ catalog (``resources/i18n/<lang>/churn.yaml``); a ``title`` passed in wins.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,10 +16,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
 from repurchase.churn import feature_label, group_label, model_label, unavailable, value_band_label
+from repurchase.core import formatting, i18n
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
@@ -75,8 +73,9 @@ def _overall(trend: pd.DataFrame, months: int | None) -> pd.DataFrame:
     return data.tail(months) if months else data
 
 
-def plot_churn_trend(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes | None = None,
-                     title: str | None = None, lang: str = "en") -> Axes:
+def plot_churn_trend(
+    trend: pd.DataFrame, *, months: int | None = 24, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Monthly churn rate of all customers; months whose base is incomplete are drawn hollow.
 
     Parameters
@@ -101,12 +100,25 @@ def plot_churn_trend(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
     ax.plot(full["month"], full["churn_rate"], color=BAD, marker="o", ms=4, lw=2, label=_t("trend_line", lang))
     part = data[~data["complete"] & data["churn_rate"].notna()]
     if len(part):
-        ax.plot(part["month"], part["churn_rate"], ls="none", marker="o", mfc="white", mec=NEUTRAL,
-                label=_t("trend_incomplete", lang))
+        ax.plot(
+            part["month"],
+            part["churn_rate"],
+            ls="none",
+            marker="o",
+            mfc="white",
+            mec=NEUTRAL,
+            label=_t("trend_incomplete", lang),
+        )
     if len(full):
         last = full.iloc[-1]
-        ax.annotate(f"{last['churn_rate']:.1%}", (last["month"], last["churn_rate"]), xytext=(6, 6),
-                    textcoords="offset points", color=BAD, fontweight="bold")
+        ax.annotate(
+            f"{last['churn_rate']:.1%}",
+            (last["month"], last["churn_rate"]),
+            xytext=(6, 6),
+            textcoords="offset points",
+            color=BAD,
+            fontweight="bold",
+        )
         mean = float(full["churned"].sum() / max(full["active_start"].sum(), 1))
         ax.axhline(mean, color=NEUTRAL, ls="--", lw=1, label=_t("trend_average", lang, rate=f"{mean:.1%}"))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
@@ -118,8 +130,9 @@ def plot_churn_trend(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
     return ax
 
 
-def plot_churn_flows(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes | None = None,
-                     title: str | None = None, lang: str = "en") -> Axes:
+def plot_churn_flows(
+    trend: pd.DataFrame, *, months: int | None = 24, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Churned customers (down) and reactivated customers (up) per month (a note when no month is complete)."""
     if _no_month(trend):
         return _missing(ax, "no_complete_month", title or _t("flows_title", lang), lang)
@@ -136,8 +149,15 @@ def plot_churn_flows(trend: pd.DataFrame, *, months: int | None = 24, ax: Axes |
     return ax
 
 
-def plot_churned_revenue(trend: pd.DataFrame, *, months: int | None = 24, currency: str = "", ax: Axes | None = None,
-                         title: str | None = None, lang: str = "en") -> Axes:
+def plot_churned_revenue(
+    trend: pd.DataFrame,
+    *,
+    months: int | None = 24,
+    currency: str = "",
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Churned revenue per month: the churned customers' spend in their last 365 days (a note when no month is complete)."""
     if _no_month(trend):
         return _missing(ax, "no_complete_month", title or _t("revenue_title", lang), lang)
@@ -151,8 +171,15 @@ def plot_churned_revenue(trend: pd.DataFrame, *, months: int | None = 24, curren
     return ax
 
 
-def plot_churn_breakdown(breakdown: pd.DataFrame, *, by: str | None = None, ax: Axes | None = None,
-                         title: str | None = None, xlabel: str | None = None, lang: str = "en") -> Axes:
+def plot_churn_breakdown(
+    breakdown: pd.DataFrame,
+    *,
+    by: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Horizontal bars of the average monthly churn rate per group, with the overall rate.
 
     Parameters
@@ -168,7 +195,9 @@ def plot_churn_breakdown(breakdown: pd.DataFrame, *, by: str | None = None, ax: 
         Report language of the chart text.
     """
     if title is None:
-        title = _t(f"breakdown.{by}", lang) if i18n.has(f"churn.plot.breakdown.{by}", lang) else _t("breakdown_title", lang)
+        title = (
+            _t(f"breakdown.{by}", lang) if i18n.has(f"churn.plot.breakdown.{by}", lang) else _t("breakdown_title", lang)
+        )
     why = unavailable(breakdown)
     if why is not None:  # no complete month, or every group too small to show
         return _missing(ax, "too_few_groups" if why.code == "breakdown_too_few" else "no_complete_month", title, lang)
@@ -183,8 +212,13 @@ def plot_churn_breakdown(breakdown: pd.DataFrame, *, by: str | None = None, ax: 
         if pd.notna(v):
             ax.text(v, y, _t("breakdown_bar", lang, rate=f"{v:.1%}", n=f"{n:,.0f}"), va="center", fontsize=8)
     if len(total) and pd.notna(total.iloc[0]):
-        ax.axvline(float(total.iloc[0]), color=BAD, ls="--", lw=1.2,
-                   label=_t("all_customers", lang, rate=f"{float(total.iloc[0]):.1%}"))
+        ax.axvline(
+            float(total.iloc[0]),
+            color=BAD,
+            ls="--",
+            lw=1.2,
+            label=_t("all_customers", lang, rate=f"{float(total.iloc[0]):.1%}"),
+        )
         ax.legend(loc="lower right", fontsize=9, frameon=False)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     top = float(np.nanmax(data["churn_rate"].to_numpy(dtype=float))) if len(data) else 0.1
@@ -194,8 +228,15 @@ def plot_churn_breakdown(breakdown: pd.DataFrame, *, by: str | None = None, ax: 
     return ax
 
 
-def plot_model_curves(curves: pd.DataFrame, comparison: pd.DataFrame, *, kind: str = "roc", ax: Axes | None = None,
-                      title: str | None = None, lang: str = "en") -> Axes:
+def plot_model_curves(
+    curves: pd.DataFrame,
+    comparison: pd.DataFrame,
+    *,
+    kind: str = "roc",
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """ROC (``kind="roc"``) or precision–recall (``kind="pr"``) curves of every score on the test cutoff.
 
     Without a model (empty tables) a slim panel says so instead; so do the other model charts.
@@ -207,8 +248,13 @@ def plot_model_curves(curves: pd.DataFrame, comparison: pd.DataFrame, *, kind: s
     values = comparison.set_index("model")[metric]
     for model in comparison["model"]:
         c = curves[(curves["model"] == model) & (curves["curve"] == kind)]
-        ax.plot(c["x"], c["y"], color=_MODEL_COLORS.get(model, NEUTRAL), lw=2 if model == comparison["model"].iloc[0] else 1.3,
-                label=f"{model_label(model, lang, short=True)} ({values[model]:.3f})")
+        ax.plot(
+            c["x"],
+            c["y"],
+            color=_MODEL_COLORS.get(model, NEUTRAL),
+            lw=2 if model == comparison["model"].iloc[0] else 1.3,
+            label=f"{model_label(model, lang, short=True)} ({values[model]:.3f})",
+        )
     if kind == "roc":
         ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label=_t("random_auc", lang))
         ax.set_xlabel(_t("roc_xlabel", lang))
@@ -224,16 +270,23 @@ def plot_model_curves(curves: pd.DataFrame, comparison: pd.DataFrame, *, kind: s
     return ax
 
 
-def plot_calibration(calibration: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                     lang: str = "en") -> Axes:
+def plot_calibration(
+    calibration: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Mean predicted probability against the observed churn share, by decile of the prediction."""
     if calibration.empty:
         return _missing(ax, "no_model", title or _t("calibration_title", lang), lang)
     ax = get_ax(ax, (5.2, 4.6))
     ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label=_t("perfect", lang))
     for model, part in calibration.groupby("model", sort=False):
-        ax.plot(part["mean_predicted"], part["observed"], marker="o", ms=4, color=_MODEL_COLORS.get(str(model), NEUTRAL),
-                label=model_label(str(model), lang, short=True))
+        ax.plot(
+            part["mean_predicted"],
+            part["observed"],
+            marker="o",
+            ms=4,
+            color=_MODEL_COLORS.get(str(model), NEUTRAL),
+            label=model_label(str(model), lang, short=True),
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -255,8 +308,14 @@ def plot_gains(lift: pd.DataFrame, *, ax: Axes | None = None, title: str | None 
         x = np.r_[0, part["cumulative_share"].to_numpy()]
         y = np.r_[0, part["cumulative_gain"].to_numpy()]
         top = float(part["lift"].iloc[0])
-        ax.plot(x, y, marker="o", ms=3, color=_MODEL_COLORS.get(str(model), NEUTRAL),
-                label=_t("gains_label", lang, model=model_label(str(model), lang, short=True), lift=f"{top:.2f}"))
+        ax.plot(
+            x,
+            y,
+            marker="o",
+            ms=3,
+            color=_MODEL_COLORS.get(str(model), NEUTRAL),
+            label=_t("gains_label", lang, model=model_label(str(model), lang, short=True), lift=f"{top:.2f}"),
+        )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(_t("gains_xlabel", lang))
@@ -266,8 +325,9 @@ def plot_gains(lift: pd.DataFrame, *, ax: Axes | None = None, title: str | None 
     return ax
 
 
-def plot_importance(importance: pd.DataFrame, *, top: int = 12, ax: Axes | None = None, title: str | None = None,
-                    lang: str = "en") -> Axes:
+def plot_importance(
+    importance: pd.DataFrame, *, top: int = 12, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Horizontal bars of the permutation importance of the top features, with ±1 sd.
 
     Each bar is named by what the feature measures (:func:`repurchase.churn.feature_label`) in ``lang``.
@@ -286,8 +346,15 @@ def plot_importance(importance: pd.DataFrame, *, top: int = 12, ax: Axes | None 
     return ax
 
 
-def plot_survival(curves: pd.DataFrame, *, horizons: Sequence[int] = (30, 90, 180, 365), by: str | None = None,
-                  ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_survival(
+    curves: pd.DataFrame,
+    *,
+    horizons: Sequence[int] = (30, 90, 180, 365),
+    by: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Kaplan–Meier curves of the days to the next purchase, one line per group, horizons marked.
 
     Parameters
@@ -303,7 +370,9 @@ def plot_survival(curves: pd.DataFrame, *, horizons: Sequence[int] = (30, 90, 18
         Report language of the chart text.
     """
     if title is None:
-        title = _t(f"survival.{by}", lang) if i18n.has(f"churn.plot.survival.{by}", lang) else _t("survival_title", lang)
+        title = (
+            _t(f"survival.{by}", lang) if i18n.has(f"churn.plot.survival.{by}", lang) else _t("survival_title", lang)
+        )
     ax = get_ax(ax, (9, 4.4) if len(curves) else (9, 1.4))
     if curves.empty:
         return _note(ax, _t("not_in_data", lang), title)
@@ -311,8 +380,14 @@ def plot_survival(curves: pd.DataFrame, *, horizons: Sequence[int] = (30, 90, 18
     palette = sns.color_palette("tab10", n_colors=max(len(groups), 1))
     for color, name in zip(palette, groups):
         part = curves[curves["group"] == name]
-        ax.step(part["days"], part["survival"], where="post", color=NEUTRAL if name == "other" else color, lw=1.8,
-                label=group_label(name, by, lang))
+        ax.step(
+            part["days"],
+            part["survival"],
+            where="post",
+            color=NEUTRAL if name == "other" else color,
+            lw=1.8,
+            label=group_label(name, by, lang),
+        )
         if len(groups) <= 3:
             ax.fill_between(part["days"], part["ci_low"], part["ci_high"], step="post", color=color, alpha=0.15, lw=0)
     for h in horizons:
@@ -327,8 +402,9 @@ def plot_survival(curves: pd.DataFrame, *, horizons: Sequence[int] = (30, 90, 18
     return ax
 
 
-def plot_value_at_risk(summary: pd.DataFrame, *, currency: str = "", ax: Axes | None = None, title: str | None = None,
-                       lang: str = "en") -> Axes:
+def plot_value_at_risk(
+    summary: pd.DataFrame, *, currency: str = "", ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Bars of the value at risk of the at-risk customers per frequency tier, split by value band.
 
     Tier and band names are shown in ``lang`` (the default tier names are translated).
@@ -341,13 +417,21 @@ def plot_value_at_risk(summary: pd.DataFrame, *, currency: str = "", ax: Axes | 
     col = "value_at_risk" if "value_at_risk" in summary.columns else "value"
     bands = [b for b in ("high", "mid", "low") if b in set(summary["value_band"])]
     tiers = list(dict.fromkeys(summary.sort_values(col, ascending=False)["frequency_tier"]))
-    table = summary.pivot_table(index="frequency_tier", columns="value_band", values=col,
-                                aggfunc="sum", observed=True).reindex(index=tiers, columns=bands).fillna(0.0)
+    table = (
+        summary.pivot_table(index="frequency_tier", columns="value_band", values=col, aggfunc="sum", observed=True)
+        .reindex(index=tiers, columns=bands)
+        .fillna(0.0)
+    )
     colors = {"high": BAD, "mid": ACCENT, "low": NEUTRAL}
     left = np.zeros(len(table))
     for band in bands:
-        ax.barh([frequency_tier_label(str(t), lang) for t in table.index], table[band], left=left, color=colors[band],
-                label=_t("risk_band", lang, band=value_band_label(band, lang)))
+        ax.barh(
+            [frequency_tier_label(str(t), lang) for t in table.index],
+            table[band],
+            left=left,
+            color=colors[band],
+            label=_t("risk_band", lang, band=value_band_label(band, lang)),
+        )
         left += table[band].to_numpy()
     for y, v in enumerate(left):
         ax.text(v, y, " " + formatting.format_number(v, lang), va="center", fontsize=9)

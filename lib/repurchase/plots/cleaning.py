@@ -37,8 +37,13 @@ def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en
     ax.set_title(i18n.t("cleaning.plot_ledger_title", lang))
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=GOOD, label=i18n.t("outcome.fixed", lang)),
-                       Patch(color=BAD, label=i18n.t("outcome.excluded", lang))], loc="lower right")
+    ax.legend(
+        handles=[
+            Patch(color=GOOD, label=i18n.t("outcome.fixed", lang)),
+            Patch(color=BAD, label=i18n.t("outcome.excluded", lang)),
+        ],
+        loc="lower right",
+    )
     return ax
 
 
@@ -59,8 +64,9 @@ def plot_outcomes(summary: pd.DataFrame, *, ax: Axes | None = None, lang: str = 
     return ax
 
 
-def plot_amount_distribution(clean: pd.DataFrame, amount_col: str = "amount", *, ax: Axes | None = None,
-                             currency: str = "", lang: str = "en") -> Axes:
+def plot_amount_distribution(
+    clean: pd.DataFrame, amount_col: str = "amount", *, ax: Axes | None = None, currency: str = "", lang: str = "en"
+) -> Axes:
     """Histogram of positive amounts on a log axis, with the median marked."""
     ax = get_ax(ax)
     values = clean[amount_col][clean[amount_col] > 0]
@@ -68,15 +74,26 @@ def plot_amount_distribution(clean: pd.DataFrame, amount_col: str = "amount", *,
         sns.histplot(values, bins=50, log_scale=True, ax=ax, color=ACCENT)
         med = float(np.median(values))
         ax.axvline(med, color=BAD, ls="--")
-        ax.text(med, ax.get_ylim()[1] * 0.92, " " + i18n.t("cleaning.plot_amounts_median", lang, value=f"{med:,.0f}"), color=BAD)
+        ax.text(
+            med,
+            ax.get_ylim()[1] * 0.92,
+            " " + i18n.t("cleaning.plot_amounts_median", lang, value=f"{med:,.0f}"),
+            color=BAD,
+        )
     ax.set_xlabel(i18n.t("cleaning.plot_amounts_xlabel", lang, currency=currency))
     ax.set_ylabel(i18n.t("cleaning.plot_amounts_ylabel", lang))
     ax.set_title(i18n.t("cleaning.plot_amounts_title", lang))
     return ax
 
 
-def plot_daily_volume(clean: pd.DataFrame, date_col: str = "order_date", amount_col: str = "amount", *,
-                      ax: Axes | None = None, lang: str = "en") -> Axes:
+def plot_daily_volume(
+    clean: pd.DataFrame,
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+) -> Axes:
     """Weekly revenue over the whole data range (shows gaps and spikes)."""
     ax = get_ax(ax, (9, 3))
     weekly = clean.set_index(date_col)[amount_col].resample("W").sum()

@@ -105,7 +105,9 @@ def plot_holdout_by_frequency(
         return ax
     order = data.drop_duplicates("frequency_cal").sort_values("frequency_cal")["bin"].tolist()
     sources = list(dict.fromkeys(data["source"]))
-    palette = {s: (ACCENT if s == "actual" else _PALETTE[1 + i % 4]) for i, s in enumerate(x for x in sources if x != "actual")}
+    palette = {
+        s: (ACCENT if s == "actual" else _PALETTE[1 + i % 4]) for i, s in enumerate(x for x in sources if x != "actual")
+    }
     palette["actual"] = ACCENT
     for source in sources:
         part = data[data["source"] == source].set_index("bin").reindex(order)
@@ -216,8 +218,13 @@ def plot_clv_distribution(
         top = ax.get_ylim()[1]
         for stat, name, color, height in ((median, "median", BAD, 0.92), (mean, "mean", GOOD, 0.82)):
             ax.axvline(stat, color=color, ls="--")
-            ax.text(stat, top * height, _t(name, lang, value=f"{stat:,.1f}"), color=color,
-                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+            ax.text(
+                stat,
+                top * height,
+                _t(name, lang, value=f"{stat:,.1f}"),
+                color=color,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
+            )
     label = _t("clv_xlabel", lang, currency=currency) if currency else _t("clv_xlabel_plain", lang)
     if hidden:
         label += _t("clv_hidden", lang, n=f"{hidden:,}", floor=f"{floor:,.3g}")

@@ -15,9 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 from repurchase.kpis import group_label
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
@@ -81,8 +79,16 @@ def _label_ends(ax: Axes, x: float, values: list[float], colors: list[str], fmt:
     for v, c in points:
         y = v if not placed else max(v, placed[-1] + gap)
         placed.append(y)
-        ax.annotate(fmt.format(v), (x, v), xytext=(x + 0.3, y), textcoords="data", va="center", fontsize=9,
-                    color=c, fontweight="bold")
+        ax.annotate(
+            fmt.format(v),
+            (x, v),
+            xytext=(x + 0.3, y),
+            textcoords="data",
+            va="center",
+            fontsize=9,
+            color=c,
+            fontweight="bold",
+        )
 
 
 def _recent(monthly: pd.DataFrame, months: int) -> pd.DataFrame:
@@ -96,8 +102,9 @@ def _month_axis(ax: Axes, months: pd.Series, lang: str = "en") -> None:
     ax.set_xlim(-0.6, len(months) - 0.4)
 
 
-def plot_buyer_mix(monthly: pd.DataFrame, *, months: int = 24, ax: Axes | None = None, title: str | None = None,
-                   lang: str = "en") -> Axes:
+def plot_buyer_mix(
+    monthly: pd.DataFrame, *, months: int = 24, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Stacked bars of new, returning and reactivated buyers, with last year's total as a dashed line.
 
     Parameters
@@ -116,8 +123,11 @@ def plot_buyer_mix(monthly: pd.DataFrame, *, months: int = 24, ax: Axes | None =
         return _empty(ax, _t("no_purchases", lang), title)
     x = np.arange(len(data))
     bottom = np.zeros(len(data))
-    for col, color, key in (("returning_buyers", ACCENT, "returning"), ("reactivated_buyers", GOOD, "reactivated"),
-                            ("new_buyers", "#e9c46a", "new")):
+    for col, color, key in (
+        ("returning_buyers", ACCENT, "returning"),
+        ("reactivated_buyers", GOOD, "reactivated"),
+        ("new_buyers", "#e9c46a", "new"),
+    ):
         ax.bar(x, data[col], bottom=bottom, color=color, label=_t(key, lang), width=0.8)
         bottom += data[col].to_numpy()
     year_ago = monthly.set_index("month")["buyers"].reindex(data["month"] - pd.DateOffset(years=1))
@@ -127,13 +137,22 @@ def plot_buyer_mix(monthly: pd.DataFrame, *, months: int = 24, ax: Axes | None =
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel(_t("buyers", lang))
     ax.legend(ncol=4, fontsize=8, loc="upper left", frameon=False)
-    ax.set_ylim(0, max(bottom.max(), np.nanmax(year_ago.to_numpy(dtype=float)) if year_ago.notna().any() else 0) * 1.2 or 1)
+    ax.set_ylim(
+        0, max(bottom.max(), np.nanmax(year_ago.to_numpy(dtype=float)) if year_ago.notna().any() else 0) * 1.2 or 1
+    )
     ax.set_title(title)
     return ax
 
 
-def plot_rate_trend(monthly: pd.DataFrame, columns: tuple[str, ...] = ("repurchase_rate_customers", "buyback_rate"), *,
-                    months: int = 24, ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_rate_trend(
+    monthly: pd.DataFrame,
+    columns: tuple[str, ...] = ("repurchase_rate_customers", "buyback_rate"),
+    *,
+    months: int = 24,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Monthly rates as lines (percent), with each rate's value a year earlier as a thin dashed line."""
     title = title or _t("rate_title", lang)
     ax = get_ax(ax, (10, 3.8))
@@ -163,8 +182,17 @@ def plot_rate_trend(monthly: pd.DataFrame, columns: tuple[str, ...] = ("repurcha
     return ax
 
 
-def plot_kpi_trend(monthly: pd.DataFrame, column: str = "revenue", *, months: int = 24, currency: str = "",
-                   label: str | None = None, ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_kpi_trend(
+    monthly: pd.DataFrame,
+    column: str = "revenue",
+    *,
+    months: int = 24,
+    currency: str = "",
+    label: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """One KPI per month as bars, with the same month a year earlier as a dashed line.
 
     ``label`` names the KPI in titles and axes; by default its glossary name in
@@ -197,8 +225,9 @@ def plot_kpi_trend(monthly: pd.DataFrame, column: str = "revenue", *, months: in
     return ax
 
 
-def plot_n_day_trend(nday: pd.DataFrame, *, months: int = 24, ax: Axes | None = None, title: str | None = None,
-                     lang: str = "en") -> Axes:
+def plot_n_day_trend(
+    nday: pd.DataFrame, *, months: int = 24, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """One line per N; dotted where a month's first-time buyers are not all observed for N days yet."""
     title = title or _t("n_day_title", lang)
     ax = get_ax(ax, (10, 3.8))
@@ -211,8 +240,15 @@ def plot_n_day_trend(nday: pd.DataFrame, *, months: int = 24, ax: Axes | None = 
         part = part.sort_values("month")
         x = part["month"].map(pos).to_numpy()
         ax.plot(x, part["rate"], color=color, lw=1.5, ls=":")  # every month, dotted underneath
-        ax.plot(x, part["rate"].where(part["fully_observed"]), color=color, lw=2, marker="o", ms=3,
-                label=_t("n_days", lang, n=n))
+        ax.plot(
+            x,
+            part["rate"].where(part["fully_observed"]),
+            color=color,
+            lw=2,
+            marker="o",
+            ms=3,
+            label=_t("n_days", lang, n=n),
+        )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     top = nday.loc[nday["month"].isin(all_months), "rate"].max()
     ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1.0) * 1.3)
@@ -225,8 +261,15 @@ def plot_n_day_trend(nday: pd.DataFrame, *, months: int = 24, ax: Axes | None = 
     return ax
 
 
-def plot_time_to_second(curve: pd.DataFrame, *, max_days: int = 365, marks: tuple[int, ...] = (30, 60, 90, 180, 365),
-                        ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_time_to_second(
+    curve: pd.DataFrame,
+    *,
+    max_days: int = 365,
+    marks: tuple[int, ...] = (30, 60, 90, 180, 365),
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Kaplan–Meier share of first-time buyers with a second purchase by day t, marked at 30/60/90/… days."""
     title = title or _t("second_title", lang)
     ax = get_ax(ax, (9, 3.8))
@@ -242,8 +285,13 @@ def plot_time_to_second(curve: pd.DataFrame, *, max_days: int = 365, marks: tupl
             continue
         idx = np.searchsorted(t, d, side="right") - 1
         ax.plot([d], [y[idx]], "o", color=BAD, ms=5)
-        ax.annotate(_t("second_mark", lang, share=f"{y[idx]:.0%}", day=d), (d, y[idx]), xytext=(4, -12),
-                    textcoords="offset points", fontsize=8)
+        ax.annotate(
+            _t("second_mark", lang, share=f"{y[idx]:.0%}", day=d),
+            (d, y[idx]),
+            xytext=(4, -12),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, max(y.max() * 1.2, 0.05))
     ax.set_xlim(0, max_days)
@@ -253,8 +301,15 @@ def plot_time_to_second(curve: pd.DataFrame, *, max_days: int = 365, marks: tupl
     return ax
 
 
-def plot_gap_distribution(gaps: pd.DataFrame, cycle: pd.DataFrame | None = None, *, max_days: int = 365,
-                          ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_gap_distribution(
+    gaps: pd.DataFrame,
+    cycle: pd.DataFrame | None = None,
+    *,
+    max_days: int = 365,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Histogram of closed gaps, with the Kaplan–Meier median and the expected next-purchase window marked.
 
     Parameters
@@ -275,10 +330,14 @@ def plot_gap_distribution(gaps: pd.DataFrame, cycle: pd.DataFrame | None = None,
         row = cycle[cycle["group"] == "all"].iloc[0]
         lo, hi = row["window_median"], row["window_p90"]
         if np.isfinite(lo) and np.isfinite(hi):
-            ax.axvspan(lo, hi, color=GOOD, alpha=0.15, label=_t("expected_window", lang, low=f"{lo:,.0f}", high=f"{hi:,.0f}"))
+            ax.axvspan(
+                lo, hi, color=GOOD, alpha=0.15, label=_t("expected_window", lang, low=f"{lo:,.0f}", high=f"{hi:,.0f}")
+            )
         if np.isfinite(row["km_median"]) and row["km_median"] <= max_days:
             ax.axvline(row["km_median"], color=BAD, lw=2, label=_t("km_median", lang, days=f"{row['km_median']:,.0f}"))
-        ax.axvline(closed.median(), color=ACCENT, ls="--", label=_t("naive_median", lang, days=f"{closed.median():,.0f}"))
+        ax.axvline(
+            closed.median(), color=ACCENT, ls="--", label=_t("naive_median", lang, days=f"{closed.median():,.0f}")
+        )
         ax.legend(fontsize=8, frameon=False)
     ax.set_xlim(0, max_days + 7)
     ax.set_xlabel(_t("gap_xlabel", lang, max=max_days))
@@ -288,8 +347,15 @@ def plot_gap_distribution(gaps: pd.DataFrame, cycle: pd.DataFrame | None = None,
     return ax
 
 
-def plot_gap_ecdf(gaps: pd.DataFrame, curve: pd.DataFrame, *, max_days: int = 365, ax: Axes | None = None,
-                  title: str | None = None, lang: str = "en") -> Axes:
+def plot_gap_ecdf(
+    gaps: pd.DataFrame,
+    curve: pd.DataFrame,
+    *,
+    max_days: int = 365,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Naive ECDF of closed gaps against the Kaplan–Meier estimate with open gaps censored.
 
     Parameters
@@ -307,8 +373,9 @@ def plot_gap_ecdf(gaps: pd.DataFrame, curve: pd.DataFrame, *, max_days: int = 36
     ecdf = np.arange(1, closed.size + 1) / closed.size
     ax.step(closed, ecdf, where="post", color=NEUTRAL, lw=2, label=_t("ecdf_naive", lang))
     c = curve[curve["group"] == "all"] if "group" in curve else curve
-    ax.step(np.r_[0.0, c["time"]], np.r_[0.0, c["returned"]], where="post", color=ACCENT, lw=2,
-            label=_t("ecdf_km", lang))
+    ax.step(
+        np.r_[0.0, c["time"]], np.r_[0.0, c["returned"]], where="post", color=ACCENT, lw=2, label=_t("ecdf_km", lang)
+    )
     ax.axhline(0.5, color=BAD, lw=0.8, ls=":")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, max_days)
@@ -320,8 +387,9 @@ def plot_gap_ecdf(gaps: pd.DataFrame, curve: pd.DataFrame, *, max_days: int = 36
     return ax
 
 
-def plot_cycle_by_group(cycle: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                        lang: str = "en") -> Axes:
+def plot_cycle_by_group(
+    cycle: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """One bar per group from the window median to its p90, with the overall window shaded."""
     title = title or _t("cycle_title", lang)
     groups = cycle[cycle["group"] != "all"]
@@ -334,10 +402,20 @@ def plot_cycle_by_group(cycle: pd.DataFrame, *, ax: Axes | None = None, title: s
     ax.plot(groups["window_median"], y, "o", color=ACCENT, ms=7, label=_t("cycle_median", lang))
     ax.plot(groups["window_p90"], y, "|", color=BAD, ms=16, mew=2.5, label=_t("cycle_p90", lang))
     for yi, row in groups.iterrows():
-        ax.text(row["window_p90"], yi, "  " + _t("cycle_annotation", lang, low=f"{row['window_median']:,.0f}",
-                                                  high=f"{row['window_p90']:,.0f}",
-                                                  share=f"{row['returned_by_horizon']:.0%}"),
-                va="center", fontsize=8)
+        ax.text(
+            row["window_p90"],
+            yi,
+            "  "
+            + _t(
+                "cycle_annotation",
+                lang,
+                low=f"{row['window_median']:,.0f}",
+                high=f"{row['window_p90']:,.0f}",
+                share=f"{row['returned_by_horizon']:.0%}",
+            ),
+            va="center",
+            fontsize=8,
+        )
     overall = cycle[cycle["group"] == "all"]
     if len(overall):
         o = overall.iloc[0]
@@ -346,14 +424,27 @@ def plot_cycle_by_group(cycle: pd.DataFrame, *, ax: Axes | None = None, title: s
     ax.set_yticklabels([group_label(g, lang) for g in groups["group"]])
     ax.set_xlim(0, groups["window_p90"].max() * 1.45)
     ax.set_xlabel(_t("cycle_xlabel", lang))
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14 - 1.2 / max(len(groups), 3) / 2), ncol=3,
-              frameon=False)
+    ax.legend(
+        fontsize=8,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14 - 1.2 / max(len(groups), 3) / 2),
+        ncol=3,
+        frameon=False,
+    )
     ax.set_title(title)
     return ax
 
 
-def plot_cohort_heatmap(matrix: pd.DataFrame, *, kind: str = "retention", left_censored: list[str] | None = None,
-                        currency: str = "", ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_cohort_heatmap(
+    matrix: pd.DataFrame,
+    *,
+    kind: str = "retention",
+    left_censored: list[str] | None = None,
+    currency: str = "",
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Cohort heatmap (seaborn) with annotations; blank cells are not observable yet.
 
     Parameters
@@ -369,8 +460,11 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, kind: str = "retention", left_c
     rows, cols = matrix.shape
     ax = get_ax(ax, (min(2 + 0.55 * cols, 16), max(3, 0.36 * rows + 1.6)))
     if title is None:
-        title = (_t("retention_title", lang) if kind == "retention"
-                 else _t("cohort_revenue_title", lang, currency=_currency(currency)))
+        title = (
+            _t("retention_title", lang)
+            if kind == "retention"
+            else _t("cohort_revenue_title", lang, currency=_currency(currency))
+        )
     if matrix.empty:
         return _empty(ax, _t("no_cohort", lang), title)
     data = matrix.astype(float)
@@ -378,26 +472,53 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, kind: str = "retention", left_c
         later = data.iloc[:, 1:] if cols > 1 else data
         vmax = float(np.nanpercentile(later.to_numpy(), 98)) if np.isfinite(later.to_numpy()).any() else 1.0
         annot = data.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
-        sns.heatmap(data, ax=ax, cmap="YlGnBu", vmin=0, vmax=max(vmax, 0.01), annot=annot, fmt="",
-                    annot_kws={"fontsize": 7}, cbar_kws={"format": PercentFormatter(1.0, decimals=0), "shrink": 0.6},
-                    linewidths=0.3, linecolor="white")
+        sns.heatmap(
+            data,
+            ax=ax,
+            cmap="YlGnBu",
+            vmin=0,
+            vmax=max(vmax, 0.01),
+            annot=annot,
+            fmt="",
+            annot_kws={"fontsize": 7},
+            cbar_kws={"format": PercentFormatter(1.0, decimals=0), "shrink": 0.6},
+            linewidths=0.3,
+            linecolor="white",
+        )
     else:
         annot = data.map(lambda v: "" if pd.isna(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"))
-        sns.heatmap(data, ax=ax, cmap="YlOrBr", annot=annot, fmt="", annot_kws={"fontsize": 7},
-                    cbar_kws={"shrink": 0.6}, linewidths=0.3, linecolor="white")
+        sns.heatmap(
+            data,
+            ax=ax,
+            cmap="YlOrBr",
+            annot=annot,
+            fmt="",
+            annot_kws={"fontsize": 7},
+            cbar_kws={"shrink": 0.6},
+            linewidths=0.3,
+            linecolor="white",
+        )
     ax.grid(False)
     marked = set(left_censored or [])
     ax.set_yticks(np.arange(rows) + 0.5)
-    ax.set_yticklabels([formatting.format_month(c, lang) + (" *" if c in marked else "") for c in data.index],
-                       rotation=0, fontsize=8)
+    ax.set_yticklabels(
+        [formatting.format_month(c, lang) + (" *" if c in marked else "") for c in data.index], rotation=0, fontsize=8
+    )
     ax.set_xlabel(_t("months_since_first", lang))
     ax.set_ylabel(_t("cohort_ylabel", lang))
     ax.set_title(title)
     return ax
 
 
-def plot_cohort_revenue_curves(cohorts: pd.DataFrame, *, currency: str = "", max_cohorts: int = 24,
-                               ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_cohort_revenue_curves(
+    cohorts: pd.DataFrame,
+    *,
+    currency: str = "",
+    max_cohorts: int = 24,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """One line per cohort (older cohorts darker), and the size-weighted average in bold."""
     title = title or _t("curves_title", lang)
     ax = get_ax(ax, (9, 4))
@@ -425,8 +546,15 @@ def plot_cohort_revenue_curves(cohorts: pd.DataFrame, *, currency: str = "", max
     return ax
 
 
-def plot_first_group_rates(table: pd.DataFrame, *, window_days: int = 90, ax: Axes | None = None,
-                           title: str | None = None, label: str | None = None, lang: str = "en") -> Axes:
+def plot_first_group_rates(
+    table: pd.DataFrame,
+    *,
+    window_days: int = 90,
+    ax: Axes | None = None,
+    title: str | None = None,
+    label: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Repurchase rate by first-purchase group: dots with Wilson 95 % intervals and n, against the overall rate.
 
     ``label`` names the groups in the title (e.g. "category of the first purchase").
@@ -438,13 +566,20 @@ def plot_first_group_rates(table: pd.DataFrame, *, window_days: int = 90, ax: Ax
     data = table.sort_values("rate").reset_index(drop=True)
     y = np.arange(len(data))
     overall = data["repeaters"].sum() / max(data["customers"].sum(), 1)
-    colors = [NEUTRAL if g == "(other)" else (GOOD if r > overall else BAD) for g, r in zip(data["group"], data["rate"])]
+    colors = [
+        NEUTRAL if g == "(other)" else (GOOD if r > overall else BAD) for g, r in zip(data["group"], data["rate"])
+    ]
     ax.hlines(y, data["ci_low"], data["ci_high"], color=colors, lw=2.5, alpha=0.6)
     ax.scatter(data["rate"], y, color=colors, s=40, zorder=3)
     ax.axvline(overall, color=NEUTRAL, ls="--", label=_t("all_customers", lang, rate=f"{overall:.1%}"))
     for yi, row in data.iterrows():
-        ax.text(row["ci_high"], yi, "  " + _t("first_annotation", lang, rate=f"{row['rate']:.0%}",
-                                               n=f"{int(row['customers']):,}"), va="center", fontsize=8)
+        ax.text(
+            row["ci_high"],
+            yi,
+            "  " + _t("first_annotation", lang, rate=f"{row['rate']:.0%}", n=f"{int(row['customers']):,}"),
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(y)
     ax.set_yticklabels([group_label(g, lang) for g in data["group"]], fontsize=8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -455,8 +590,9 @@ def plot_first_group_rates(table: pd.DataFrame, *, window_days: int = 90, ax: Ax
     return ax
 
 
-def plot_lift_matrix(rules: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                     lang: str = "en") -> Axes:
+def plot_lift_matrix(
+    rules: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Heatmap of lift between groups (1 = independent); blank below the minimum support."""
     title = title or _t("lift_title", lang)
     items = sorted(set(rules["antecedent"]) | set(rules["consequent"])) if len(rules) else []
@@ -464,10 +600,25 @@ def plot_lift_matrix(rules: pd.DataFrame, *, ax: Axes | None = None, title: str 
     if rules.empty:
         return _empty(ax, _t("no_pairs", lang), title)
     matrix = rules.pivot(index="antecedent", columns="consequent", values="lift").reindex(index=items, columns=items)
-    spread = float(np.nanmax(np.abs(np.log2(matrix.to_numpy(dtype=float))))) if np.isfinite(matrix.to_numpy(dtype=float)).any() else 1.0
-    sns.heatmap(np.log2(matrix.astype(float)), ax=ax, cmap="RdBu_r", center=0, vmin=-spread, vmax=spread,
-                annot=matrix.map(lambda v: "" if pd.isna(v) else f"{v:.2f}"), fmt="", annot_kws={"fontsize": 8},
-                cbar_kws={"label": _t("log_lift", lang), "shrink": 0.6}, linewidths=0.3, linecolor="white")
+    spread = (
+        float(np.nanmax(np.abs(np.log2(matrix.to_numpy(dtype=float)))))
+        if np.isfinite(matrix.to_numpy(dtype=float)).any()
+        else 1.0
+    )
+    sns.heatmap(
+        np.log2(matrix.astype(float)),
+        ax=ax,
+        cmap="RdBu_r",
+        center=0,
+        vmin=-spread,
+        vmax=spread,
+        annot=matrix.map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+        fmt="",
+        annot_kws={"fontsize": 8},
+        cbar_kws={"label": _t("log_lift", lang), "shrink": 0.6},
+        linewidths=0.3,
+        linecolor="white",
+    )
     ax.grid(False)
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -478,8 +629,9 @@ def plot_lift_matrix(rules: pd.DataFrame, *, ax: Axes | None = None, title: str 
     return ax
 
 
-def plot_top_pairs(rules: pd.DataFrame, *, top: int = 12, ax: Axes | None = None, title: str | None = None,
-                   lang: str = "en") -> Axes:
+def plot_top_pairs(
+    rules: pd.DataFrame, *, top: int = 12, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Horizontal bars of lift for the top pairs (each pair once), labelled with support and confidence."""
     title = title or _t("pairs_title", lang)
     ax = get_ax(ax, (9, max(2.5, 0.4 * min(top, len(rules)) + 1.2)))
@@ -492,8 +644,9 @@ def plot_top_pairs(rules: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
     y = np.arange(len(pairs))
     ax.barh(y, pairs["lift"], color=ACCENT)
     for yi, row in pairs.iterrows():
-        ax.text(row["lift"], yi, "  " + _t("pairs_support", lang, support=f"{row['support']:.1%}"), va="center",
-                fontsize=8)
+        ax.text(
+            row["lift"], yi, "  " + _t("pairs_support", lang, support=f"{row['support']:.1%}"), va="center", fontsize=8
+        )
     ax.set_yticks(y)
     ax.set_yticklabels((pairs["first"] + " + " + pairs["second"]).tolist(), fontsize=8)
     ax.axvline(1, color=NEUTRAL, ls="--")
@@ -503,8 +656,9 @@ def plot_top_pairs(rules: pd.DataFrame, *, top: int = 12, ax: Axes | None = None
     return ax
 
 
-def plot_refund_rates(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                      lang: str = "en") -> Axes:
+def plot_refund_rates(
+    table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Refunded share of sales per group, with the share of refunded lines and the overall rate."""
     title = title or _t("refund_title", lang)
     ax = get_ax(ax, (9, max(2.5, 0.4 * len(table) + 1.2)))
@@ -517,20 +671,27 @@ def plot_refund_rates(table: pd.DataFrame, *, ax: Axes | None = None, title: str
     ax.plot(data["line_refund_rate"], y, "D", color=ACCENT, ms=5, label=_t("lines_refunded", lang))
     ax.axvline(overall, color=ACCENT, ls="--", lw=1, label=_t("all_sales", lang, rate=f"{overall:.1%}"))
     for yi, row in data.iterrows():
-        ax.text(max(row["refund_rate"], row["line_refund_rate"]), yi, f"  {row['refund_rate']:.1%}", va="center", fontsize=8)
+        ax.text(
+            max(row["refund_rate"], row["line_refund_rate"]), yi, f"  {row['refund_rate']:.1%}", va="center", fontsize=8
+        )
     ax.set_yticks(y)
     ax.set_yticklabels([group_label(g, lang) for g in data["group"]], fontsize=8)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, max(data["refund_rate"].max(), data["line_refund_rate"].max()) * 1.25 + 0.005)
     ax.set_xlabel(_t("refund_xlabel", lang))
-    ax.legend(handles=[Patch(color=BAD, label=_t("above_average", lang)), *ax.get_legend_handles_labels()[0]],
-              fontsize=8, loc="lower right", frameon=False)
+    ax.legend(
+        handles=[Patch(color=BAD, label=_t("above_average", lang)), *ax.get_legend_handles_labels()[0]],
+        fontsize=8,
+        loc="lower right",
+        frameon=False,
+    )
     ax.set_title(title)
     return ax
 
 
-def plot_products_by_buyer_type(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                                lang: str = "en") -> Axes:
+def plot_products_by_buyer_type(
+    table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Dumbbell chart: each product's share of repeat and one-time buyers' spend."""
     title = title or _t("buyer_title", lang)
     n = table["group"].nunique() if len(table) else 0

@@ -16,8 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
 from repurchase.core import i18n
-from repurchase.satisfaction import dimension_label, nps_group_label, quadrant_label
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+from repurchase.satisfaction import dimension_label, nps_group_label, quadrant_label
 
 __all__ = [
     "GROUP_COLORS",
@@ -26,8 +26,8 @@ __all__ = [
     "plot_importance_performance",
     "plot_nps_breakdown",
     "plot_nps_trend",
-    "plot_repurchase_by_group",
     "plot_repurchase_by_frequency",
+    "plot_repurchase_by_group",
     "plot_time_to_next_purchase",
 ]
 
@@ -46,8 +46,15 @@ def _start(data: pd.DataFrame | None, ax: Axes | None, figsize: tuple[float, flo
 
 
 def _no_data(ax: Axes, title: str, lang: str = "en") -> Axes:
-    ax.text(0.5, 0.5, i18n.t("satisfaction.plot.no_data", lang), ha="center", va="center", transform=ax.transAxes,
-            color=NEUTRAL)
+    ax.text(
+        0.5,
+        0.5,
+        i18n.t("satisfaction.plot.no_data", lang),
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color=NEUTRAL,
+    )
     ax.set_axis_off()
     ax.set_title(title)
     return ax
@@ -59,8 +66,9 @@ def _percent_axis(ax: Axes, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
-def plot_nps_trend(by_month: pd.DataFrame, *, ax: Axes | None = None, months: int = 24,
-                   title: str | None = None, lang: str = "en") -> Axes:
+def plot_nps_trend(
+    by_month: pd.DataFrame, *, ax: Axes | None = None, months: int = 24, title: str | None = None, lang: str = "en"
+) -> Axes:
     """NPS per month of response with its 95% interval as a band.
 
     Parameters
@@ -78,8 +86,15 @@ def plot_nps_trend(by_month: pd.DataFrame, *, ax: Axes | None = None, months: in
     if not ok:
         return _no_data(ax, title, lang)
     x = pd.to_datetime(data["month"] + "-01")
-    ax.fill_between(x, data["nps_low"], data["nps_high"], color=ACCENT, alpha=0.15, lw=0,
-                    label=i18n.t("satisfaction.plot.interval", lang))
+    ax.fill_between(
+        x,
+        data["nps_low"],
+        data["nps_high"],
+        color=ACCENT,
+        alpha=0.15,
+        lw=0,
+        label=i18n.t("satisfaction.plot.interval", lang),
+    )
     ax.plot(x, data["nps"], color=ACCENT, marker="o", ms=3.5, lw=1.5, label="NPS")
     ax.axhline(0, color=NEUTRAL, lw=0.8)
     ax.set_ylabel(i18n.t("satisfaction.plot.nps_axis", lang))
@@ -89,8 +104,9 @@ def plot_nps_trend(by_month: pd.DataFrame, *, ax: Axes | None = None, months: in
     return ax
 
 
-def plot_csat_trend(by_month: pd.DataFrame, *, ax: Axes | None = None, months: int = 24,
-                    title: str | None = None, lang: str = "en") -> Axes:
+def plot_csat_trend(
+    by_month: pd.DataFrame, *, ax: Axes | None = None, months: int = 24, title: str | None = None, lang: str = "en"
+) -> Axes:
     """CSAT per month of response with its Wilson 95% interval as a band (texts in ``lang``)."""
     title = title or i18n.t("satisfaction.plot.csat_trend_title", lang)
     data = by_month.tail(months) if by_month is not None else None
@@ -98,19 +114,34 @@ def plot_csat_trend(by_month: pd.DataFrame, *, ax: Axes | None = None, months: i
     if not ok:
         return _no_data(ax, title, lang)
     x = pd.to_datetime(data["month"] + "-01")
-    ax.fill_between(x, data["csat_low"], data["csat_high"], color=GOOD, alpha=0.15, lw=0,
-                    label=i18n.t("satisfaction.plot.interval", lang))
+    ax.fill_between(
+        x,
+        data["csat_low"],
+        data["csat_high"],
+        color=GOOD,
+        alpha=0.15,
+        lw=0,
+        label=i18n.t("satisfaction.plot.interval", lang),
+    )
     ax.plot(x, data["csat"], color=GOOD, marker="o", ms=3.5, lw=1.5, label="CSAT")
     _percent_axis(ax)
-    ax.set_ylim(max(0.0, float(np.nanmin(data["csat_low"])) - 0.05), min(1.0, float(np.nanmax(data["csat_high"])) + 0.05))
+    ax.set_ylim(
+        max(0.0, float(np.nanmin(data["csat_low"])) - 0.05), min(1.0, float(np.nanmax(data["csat_high"])) + 0.05)
+    )
     ax.set_ylabel(i18n.t("satisfaction.plot.csat_axis", lang))
     ax.legend(loc="lower left", frameon=False, ncol=2)
     ax.set_title(title)
     return ax
 
 
-def plot_nps_breakdown(breakdowns: pd.DataFrame, *, ax: Axes | None = None, dimension_labels: dict | None = None,
-                       title: str | None = None, lang: str = "en") -> Axes:
+def plot_nps_breakdown(
+    breakdowns: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    dimension_labels: dict | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Forest plot of NPS per group, one block per dimension; small groups in grey.
 
     Parameters
@@ -133,8 +164,17 @@ def plot_nps_breakdown(breakdowns: pd.DataFrame, *, ax: Axes | None = None, dime
         for row in part.itertuples(index=False):
             small = bool(row.small_n)
             color = NEUTRAL if small else ACCENT
-            ax.errorbar(row.nps, y, xerr=[[row.nps - row.nps_low], [row.nps_high - row.nps]], fmt="o", color=color,
-                        ms=4, capsize=2, lw=1.2, alpha=0.6 if small else 1.0)
+            ax.errorbar(
+                row.nps,
+                y,
+                xerr=[[row.nps - row.nps_low], [row.nps_high - row.nps]],
+                fmt="o",
+                color=color,
+                ms=4,
+                capsize=2,
+                lw=1.2,
+                alpha=0.6 if small else 1.0,
+            )
             ticks.append(y)
             key = "satisfaction.plot.group_n_small" if small else "satisfaction.plot.group_n"
             names.append(i18n.t(key, lang, group=row.group, n=f"{int(row.nps_n):,}"))
@@ -142,8 +182,17 @@ def plot_nps_breakdown(breakdowns: pd.DataFrame, *, ax: Axes | None = None, dime
     ax.set_yticks(ticks)
     ax.set_yticklabels(names, fontsize=8.5)
     for hy, text in header_y:
-        ax.text(0.0, hy, text, transform=ax.get_yaxis_transform(), fontweight="bold", fontsize=9, va="center",
-                ha="left", color=ACCENT)
+        ax.text(
+            0.0,
+            hy,
+            text,
+            transform=ax.get_yaxis_transform(),
+            fontweight="bold",
+            fontsize=9,
+            va="center",
+            ha="left",
+            color=ACCENT,
+        )
     ax.set_ylim(y, -1)
     ax.axvline(0, color=NEUTRAL, lw=0.8)
     ax.set_xlim(-100, 100)
@@ -153,8 +202,14 @@ def plot_nps_breakdown(breakdowns: pd.DataFrame, *, ax: Axes | None = None, dime
     return ax
 
 
-def plot_repurchase_by_group(rates: pd.DataFrame, *, ax: Axes | None = None, window_days: int | None = None,
-                             title: str | None = None, lang: str = "en") -> Axes:
+def plot_repurchase_by_group(
+    rates: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    window_days: int | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Repurchase rate per NPS group as bars with 95% interval whiskers.
 
     Parameters
@@ -162,8 +217,11 @@ def plot_repurchase_by_group(rates: pd.DataFrame, *, ax: Axes | None = None, win
     rates
         :func:`repurchase.satisfaction.repurchase_after_response` by ``nps_group``.
     """
-    title = title or (i18n.t("satisfaction.plot.repurchase_title", lang, days=window_days) if window_days
-                      else i18n.t("satisfaction.plot.repurchase_title_plain", lang))
+    title = title or (
+        i18n.t("satisfaction.plot.repurchase_title", lang, days=window_days)
+        if window_days
+        else i18n.t("satisfaction.plot.repurchase_title_plain", lang)
+    )
     data = None if rates is None else rates[rates["observed"] > 0]
     ax, ok = _start(data, ax, (7, 3.6))
     if not ok:
@@ -175,8 +233,14 @@ def plot_repurchase_by_group(rates: pd.DataFrame, *, ax: Axes | None = None, win
     ax.bar(x, rate, color=[GROUP_COLORS.get(g, ACCENT) for g in groups], width=0.6)
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=5, lw=1.2)
     for xi, r, hi, n in zip(x, rate, data["rate_high"], data["observed"]):
-        ax.text(xi, hi + 0.02, f"{r:.0%}\n" + i18n.t("satisfaction.plot.n", lang, n=f"{int(n):,}"), ha="center",
-                va="bottom", fontsize=9)
+        ax.text(
+            xi,
+            hi + 0.02,
+            f"{r:.0%}\n" + i18n.t("satisfaction.plot.n", lang, n=f"{int(n):,}"),
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
     ax.set_xticks(x)
     ax.set_xticklabels([nps_group_label(g, lang) for g in groups])
     ax.set_ylim(0, min(1.15, float(np.nanmax(data["rate_high"])) + 0.2))
@@ -186,8 +250,14 @@ def plot_repurchase_by_group(rates: pd.DataFrame, *, ax: Axes | None = None, win
     return ax
 
 
-def plot_time_to_next_purchase(km: pd.DataFrame, *, ax: Axes | None = None, window_days: int | None = None,
-                               title: str | None = None, lang: str = "en") -> Axes:
+def plot_time_to_next_purchase(
+    km: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    window_days: int | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Cumulative share who bought again, per NPS group, with 95% bands; censored at the period end.
 
     Parameters
@@ -203,14 +273,26 @@ def plot_time_to_next_purchase(km: pd.DataFrame, *, ax: Axes | None = None, wind
         return _no_data(ax, title, lang)
     for g, part in km.groupby("group", sort=False):
         color = GROUP_COLORS.get(str(g), ACCENT)
-        ax.step(part["days"], part["repurchased"], where="post", color=color, lw=1.8,
-                label=i18n.t("satisfaction.plot.group_n", lang, group=nps_group_label(g, lang),
-                             n=f"{int(part['n'].iloc[0]):,}"))
+        ax.step(
+            part["days"],
+            part["repurchased"],
+            where="post",
+            color=color,
+            lw=1.8,
+            label=i18n.t(
+                "satisfaction.plot.group_n", lang, group=nps_group_label(g, lang), n=f"{int(part['n'].iloc[0]):,}"
+            ),
+        )
         ax.fill_between(part["days"], part["low"], part["high"], step="post", color=color, alpha=0.15, lw=0)
     if window_days:
         ax.axvline(window_days, color=NEUTRAL, ls="--", lw=1)
-        ax.text(window_days, 0.02, " " + i18n.t("satisfaction.plot.days_mark", lang, days=window_days), color=NEUTRAL,
-                fontsize=9)
+        ax.text(
+            window_days,
+            0.02,
+            " " + i18n.t("satisfaction.plot.days_mark", lang, days=window_days),
+            color=NEUTRAL,
+            fontsize=9,
+        )
     ax.set_xlim(0, float(km["days"].max()))
     ax.set_ylim(0, 1)
     _percent_axis(ax)
@@ -221,9 +303,14 @@ def plot_time_to_next_purchase(km: pd.DataFrame, *, ax: Axes | None = None, wind
     return ax
 
 
-def plot_repurchase_by_frequency(stratified: pd.DataFrame, *, ax: Axes | None = None,
-                                 stratum_col: str = "frequency_tier",
-                                 title: str | None = None, lang: str = "en") -> Axes:
+def plot_repurchase_by_frequency(
+    stratified: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    stratum_col: str = "frequency_tier",
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Repurchase rate per NPS group side by side within each prior-frequency tier, with 95% intervals."""
     title = title or i18n.t("satisfaction.plot.freq_title", lang)
     data = None if stratified is None else stratified[stratified["observed"] > 0]
@@ -234,7 +321,9 @@ def plot_repurchase_by_frequency(stratified: pd.DataFrame, *, ax: Axes | None = 
     groups = [g for g in GROUP_COLORS if g in set(data["nps_group"].astype(str))]
     width = 0.8 / max(len(groups), 1)
     for i, g in enumerate(groups):  # three NPS groups
-        part = data[data["nps_group"].astype(str) == g].set_index(data[stratum_col].astype(str)[data["nps_group"].astype(str) == g])
+        part = data[data["nps_group"].astype(str) == g].set_index(
+            data[stratum_col].astype(str)[data["nps_group"].astype(str) == g]
+        )
         part = part.reindex(strata)
         x = np.arange(len(strata)) + (i - (len(groups) - 1) / 2) * width
         rate = part["rate"].to_numpy(dtype=float)
@@ -243,8 +332,9 @@ def plot_repurchase_by_frequency(stratified: pd.DataFrame, *, ax: Axes | None = 
         ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
     counts = data.groupby(data[stratum_col].astype(str), sort=False)["observed"].sum().reindex(strata)
     ax.set_xticks(np.arange(len(strata)))
-    ax.set_xticklabels([f"{s}\n" + i18n.t("satisfaction.plot.n", lang, n=f"{int(n):,}") for s, n in zip(strata, counts)],
-                       fontsize=9)
+    ax.set_xticklabels(
+        [f"{s}\n" + i18n.t("satisfaction.plot.n", lang, n=f"{int(n):,}") for s, n in zip(strata, counts)], fontsize=9
+    )
     ax.set_ylim(0, 1.05)
     _percent_axis(ax)
     ax.set_xlabel(i18n.t("satisfaction.plot.freq_xlabel", lang))
@@ -254,8 +344,9 @@ def plot_repurchase_by_frequency(stratified: pd.DataFrame, *, ax: Axes | None = 
     return ax
 
 
-def plot_importance_performance(drivers: pd.DataFrame, *, ax: Axes | None = None,
-                                title: str | None = None, lang: str = "en") -> Axes:
+def plot_importance_performance(
+    drivers: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Importance–performance quadrant: share of R² against mean rating, lines at the averages.
 
     The top-left quadrant (important, rated below average) is shaded: fix first.
@@ -298,8 +389,15 @@ def plot_importance_performance(drivers: pd.DataFrame, *, ax: Axes | None = None
     return ax
 
 
-def plot_distinguishing_terms(terms: pd.DataFrame, *, ax: Axes | None = None, a: str = "detractor", b: str = "promoter",
-                              title: str | None = None, lang: str = "en") -> Axes:
+def plot_distinguishing_terms(
+    terms: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    a: str = "detractor",
+    b: str = "promoter",
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Diverging bars of the log-odds z-score: words of ``a`` to the right, words of ``b`` to the left.
 
     Parameters
@@ -322,8 +420,13 @@ def plot_distinguishing_terms(terms: pd.DataFrame, *, ax: Axes | None = None, a:
     for lim in (-1.96, 1.96):
         ax.axvline(lim, color=NEUTRAL, ls=":", lw=1)
     ax.set_xlabel(i18n.t("satisfaction.plot.terms_xlabel", lang, a=name_a, b=name_b))
-    ax.legend(handles=[Patch(color=GROUP_COLORS.get(a, BAD), label=i18n.t("satisfaction.plot.used_more", lang, group=name_a)),
-                       Patch(color=GROUP_COLORS.get(b, GOOD), label=i18n.t("satisfaction.plot.used_more", lang, group=name_b))],
-              loc="lower right", frameon=False)
+    ax.legend(
+        handles=[
+            Patch(color=GROUP_COLORS.get(a, BAD), label=i18n.t("satisfaction.plot.used_more", lang, group=name_a)),
+            Patch(color=GROUP_COLORS.get(b, GOOD), label=i18n.t("satisfaction.plot.used_more", lang, group=name_b)),
+        ],
+        loc="lower right",
+        frameon=False,
+    )
     ax.set_title(title)
     return ax

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -11,8 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
 from repurchase.core import i18n
+from repurchase.plots.style import ACCENT, NEUTRAL, get_ax
 from repurchase.segments import frequency_tier_label, member_tier_label
-from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
     "plot_frequency_tiers",
@@ -31,8 +31,15 @@ def _segment_colors(segments: list[str]) -> dict[str, tuple]:
     return {s: palette[i % len(palette)] for i, s in enumerate(segments)}
 
 
-def _share_bars(ax: Axes, labels: list[str], customers: pd.Series, revenue: pd.Series, counts: pd.Series,
-                revenue_label: str, lang: str = "en") -> None:
+def _share_bars(
+    ax: Axes,
+    labels: list[str],
+    customers: pd.Series,
+    revenue: pd.Series,
+    counts: pd.Series,
+    revenue_label: str,
+    lang: str = "en",
+) -> None:
     y = np.arange(len(labels))
     h = 0.38
     ax.barh(y - h / 2, customers, height=h, color=NEUTRAL, label=i18n.t("segments.plot.share_customers", lang))
@@ -48,8 +55,9 @@ def _share_bars(ax: Axes, labels: list[str], customers: pd.Series, revenue: pd.S
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
-def plot_segment_sizes(summary: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                       lang: str = "en") -> Axes:
+def plot_segment_sizes(
+    summary: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Paired bars per segment: share of customers (grey) and of revenue (dark).
 
     Parameters
@@ -62,15 +70,30 @@ def plot_segment_sizes(summary: pd.DataFrame, *, ax: Axes | None = None, title: 
         Report language of the title and legend.
     """
     ax = get_ax(ax, (9, max(3.0, 0.5 * len(summary) + 1)))
-    _share_bars(ax, list(summary["label"]), summary["share"], summary["revenue_share"], summary["customers"],
-                i18n.t("segments.plot.share_revenue", lang), lang)
+    _share_bars(
+        ax,
+        list(summary["label"]),
+        summary["share"],
+        summary["revenue_share"],
+        summary["customers"],
+        i18n.t("segments.plot.share_revenue", lang),
+        lang,
+    )
     ax.set_title(title or i18n.t("segments.plot.sizes_title", lang))
     return ax
 
 
-def plot_rf_scatter(customers: pd.DataFrame, segments: list[str] | None = None, *, labels: Mapping[str, str] | None = None,
-                    max_points: int = 4000, seed: int = 0, ax: Axes | None = None, title: str | None = None,
-                    lang: str = "en") -> Axes:
+def plot_rf_scatter(
+    customers: pd.DataFrame,
+    segments: list[str] | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    max_points: int = 4000,
+    seed: int = 0,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Scatter of recency (days) against frequency (occasions, log scale), one colour per segment.
 
     Parameters
@@ -110,21 +133,38 @@ def plot_rf_scatter(customers: pd.DataFrame, segments: list[str] | None = None, 
         part = data["segment"].astype(str) == name
         if name not in present:
             continue
-        ax.scatter(data.loc[part, "recency_days"], data.loc[part, "frequency"] * jitter[part.to_numpy()], s=10,
-                   alpha=0.6, color=colors[name], label=(labels or {}).get(name, name), linewidths=0)
+        ax.scatter(
+            data.loc[part, "recency_days"],
+            data.loc[part, "frequency"] * jitter[part.to_numpy()],
+            s=10,
+            alpha=0.6,
+            color=colors[name],
+            label=(labels or {}).get(name, name),
+            linewidths=0,
+        )
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
     ax.set_xlabel(i18n.t("segments.plot.scatter_xlabel", lang))
     ax.set_ylabel(i18n.t("segments.plot.scatter_ylabel", lang))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, markerscale=1.5)
-    note = (i18n.t("segments.plot.scatter_sample", lang, n=f"{max_points:,}", total=f"{len(customers):,}")
-            if sampled else "")
+    note = (
+        i18n.t("segments.plot.scatter_sample", lang, n=f"{max_points:,}", total=f"{len(customers):,}")
+        if sampled
+        else ""
+    )
     ax.set_title((title or i18n.t("segments.plot.scatter_title", lang)) + note)
     return ax
 
 
-def plot_rule_grid(grid: pd.DataFrame, segments: list[str], *, labels: Mapping[str, str] | None = None,
-                   ax: Axes | None = None, title: str | None = None, lang: str = "en") -> Axes:
+def plot_rule_grid(
+    grid: pd.DataFrame,
+    segments: list[str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """The rule table as a coloured grid with the segment name in each cell.
 
     Parameters
@@ -150,31 +190,54 @@ def plot_rule_grid(grid: pd.DataFrame, segments: list[str], *, labels: Mapping[s
     colors = list(_segment_colors(segments).values())
     names = labels or {}
     text = cells.apply(lambda col: col.map(lambda v: names.get(v, v))).to_numpy()
-    sns.heatmap(codes, ax=ax, cmap=ListedColormap(colors), vmin=-0.5, vmax=len(segments) - 0.5, cbar=False,
-                linewidths=1, linecolor="white", annot=text, fmt="", annot_kws={"fontsize": 8, "color": "black"},
-                xticklabels=value_cols, yticklabels=list(row_labels))
+    sns.heatmap(
+        codes,
+        ax=ax,
+        cmap=ListedColormap(colors),
+        vmin=-0.5,
+        vmax=len(segments) - 0.5,
+        cbar=False,
+        linewidths=1,
+        linecolor="white",
+        annot=text,
+        fmt="",
+        annot_kws={"fontsize": 8, "color": "black"},
+        xticklabels=value_cols,
+        yticklabels=list(row_labels),
+    )
     ax.tick_params(axis="y", rotation=0)
     ax.set_title(title or i18n.t("segments.plot.grid_title", lang))
     return ax
 
 
-def plot_frequency_tiers(frequency: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                         lang: str = "en") -> Axes:
+def plot_frequency_tiers(
+    frequency: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Paired bars per frequency tier (:func:`repurchase.segments.frequency_summary` output).
 
     Tier names, title and legend are in ``lang``; a tier of your own keeps its params name.
     """
     ax = get_ax(ax, (9, 2.8))
-    labels = [i18n.t("segments.plot.frequency_label", lang, tier=frequency_tier_label(t, lang), occasions=o)
-              for t, o in zip(frequency["tier"], frequency["occasions"])]
-    _share_bars(ax, labels, frequency["share"], frequency["revenue_share"], frequency["customers"],
-                i18n.t("segments.plot.share_revenue", lang), lang)
+    labels = [
+        i18n.t("segments.plot.frequency_label", lang, tier=frequency_tier_label(t, lang), occasions=o)
+        for t, o in zip(frequency["tier"], frequency["occasions"])
+    ]
+    _share_bars(
+        ax,
+        labels,
+        frequency["share"],
+        frequency["revenue_share"],
+        frequency["customers"],
+        i18n.t("segments.plot.share_revenue", lang),
+        lang,
+    )
     ax.set_title(title or i18n.t("segments.plot.frequency_title", lang))
     return ax
 
 
-def plot_member_tiers(tiers: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
-                      lang: str = "en") -> Axes:
+def plot_member_tiers(
+    tiers: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
     """Paired bars per member tier, with each tier's repurchase rate in its label.
 
     Parameters
@@ -192,14 +255,27 @@ def plot_member_tiers(tiers: pd.DataFrame, *, ax: Axes | None = None, title: str
         i18n.t("segments.plot.tier_repurchase", lang, tier=t, rate=f"{r:.0%}") if pd.notna(r) else t
         for t, r in zip(names, tiers["repurchase_rate"])
     ]
-    _share_bars(ax, labels, tiers["share"], tiers["revenue_share"], tiers["customers"],
-                i18n.t("segments.plot.share_spend_12m", lang), lang)
+    _share_bars(
+        ax,
+        labels,
+        tiers["share"],
+        tiers["revenue_share"],
+        tiers["customers"],
+        i18n.t("segments.plot.share_spend_12m", lang),
+        lang,
+    )
     ax.set_title(title or i18n.t("segments.plot.tiers_title", lang))
     return ax
 
 
-def plot_migration(counts: pd.DataFrame, *, labels: Mapping[str, str] | None = None, ax: Axes | None = None,
-                   title: str | None = None, lang: str = "en") -> Axes:
+def plot_migration(
+    counts: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> Axes:
     """Heatmap of the migration matrix: colour = row percentage, text = count and row %.
 
     Parameters
@@ -222,12 +298,25 @@ def plot_migration(counts: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     ax = get_ax(ax, (min(2.5 + 0.95 * n_cols, 14), 1.5 + 0.5 * n_rows))
     text = np.where(
         counts.to_numpy() > 0,
-        [[f"{c:,}\n{'<1%' if s < 0.01 else f'{s:.0%}'}" for c, s in zip(cr, sr)] for cr, sr in zip(counts.to_numpy(), share.fillna(0).to_numpy())],
+        [
+            [f"{c:,}\n{'<1%' if s < 0.01 else f'{s:.0%}'}" for c, s in zip(cr, sr)]
+            for cr, sr in zip(counts.to_numpy(), share.fillna(0).to_numpy())
+        ],
         "",
     )
-    sns.heatmap(share.fillna(0), ax=ax, cmap=sns.light_palette(ACCENT, as_cmap=True), vmin=0, vmax=1, annot=text,
-                fmt="", annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white",
-                cbar_kws={"label": i18n.t("segments.plot.migration_cbar", lang), "format": "{x:.0%}"})
+    sns.heatmap(
+        share.fillna(0),
+        ax=ax,
+        cmap=sns.light_palette(ACCENT, as_cmap=True),
+        vmin=0,
+        vmax=1,
+        annot=text,
+        fmt="",
+        annot_kws={"fontsize": 7},
+        linewidths=0.5,
+        linecolor="white",
+        cbar_kws={"label": i18n.t("segments.plot.migration_cbar", lang), "format": "{x:.0%}"},
+    )
     ax.set_xlabel(i18n.t("segments.plot.migration_xlabel", lang))
     ax.set_ylabel(i18n.t("segments.plot.migration_ylabel", lang))
     ax.tick_params(axis="x", rotation=35)
@@ -235,4 +324,3 @@ def plot_migration(counts: pd.DataFrame, *, labels: Mapping[str, str] | None = N
         lab.set_ha("right")
     ax.set_title(title or i18n.t("segments.plot.migration_title", lang))
     return ax
-

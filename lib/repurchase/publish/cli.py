@@ -16,7 +16,6 @@ from repurchase.core.errors import RepurchaseError, with_params_file
 def _cmd_validate(args: argparse.Namespace) -> int:
     from repurchase.cleaning import datasets
     from repurchase.core.params import load_params
-
     from repurchase.core.periods import expand_periods
 
     failed = 0
@@ -28,8 +27,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 result = datasets.load_cleaning(params, period)
                 for role in ("customers", "surveys"):
                     datasets.load_cleaning(params, period, role)
-                print(f"ok: {p}: client {params.client}, period {period.label}, "
-                      f"{result.raw_rows:,} rows read, {len(result.clean):,} usable")
+                print(
+                    f"ok: {p}: client {params.client}, period {period.label}, "
+                    f"{result.raw_rows:,} rows read, {len(result.clean):,} usable"
+                )
         except RepurchaseError as exc:
             failed += 1
             print(f"error: {with_params_file(exc, p)}", file=sys.stderr)

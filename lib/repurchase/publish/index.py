@@ -11,12 +11,10 @@ import json
 import re
 from pathlib import Path
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
+from repurchase.core.files import write_text_atomic
 from repurchase.core.formatting import format_value
 from repurchase.report.html import sparkline_svg
-from repurchase.core.files import write_text_atomic
 
 #: (section, key, unit) of the KPIs shown when a report recorded them; labels are ``kpi.<key>``;
 #: monthly figures of the report month, money in the client's currency
@@ -51,7 +49,9 @@ def _trend_row(reports: list[dict], kpis: list[tuple[str, str, str]], lang: str)
     cells = []
     for sec, key, _ in kpis:
         series = [(r.get(sec) or {}).get(key) for r in ordered]
-        cells.append(f'<td class="spark">{sparkline_svg([None if v is None else float(v) for v in series], width=90, height=22)}</td>')
+        cells.append(
+            f'<td class="spark">{sparkline_svg([None if v is None else float(v) for v in series], width=90, height=22)}</td>'
+        )
     return f'<tr class="trend"><td>{html.escape(i18n.t("index.trend", lang))}</td>{"".join(cells)}<td></td></tr>'
 
 
@@ -87,9 +87,7 @@ def write_index(out: Path) -> Path:
         head = "".join(f"<th>{html.escape(i18n.t(f'kpi.{key}', lang))}</th>" for _, key, _ in kpis)
         rows = [_trend_row(reports, kpis, lang)] if len(reports) > 1 else []
         for r in reports:
-            links = " · ".join(
-                f'<a href="{html.escape(href)}">{html.escape(name)}</a>' for name, href in r["_pages"]
-            )
+            links = " · ".join(f'<a href="{html.escape(href)}">{html.escape(name)}</a>' for name, href in r["_pages"])
             cells = "".join(
                 f'<td class="num">{html.escape(format_value((r.get(sec) or {}).get(key), unit, r.get("currency", "CNY"), lang))}</td>'
                 for sec, key, unit in kpis
@@ -101,8 +99,8 @@ def write_index(out: Path) -> Path:
             )
         sections.append(
             f'<section class="client"><h2>{html.escape(str(title))} <small>{html.escape(client)}</small></h2>'
-            f'<table><thead><tr><th>{html.escape(i18n.t("report.period", lang))}</th>{head}'
-            f'<th>{html.escape(i18n.t("index.reports", lang))}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+            f"<table><thead><tr><th>{html.escape(i18n.t('report.period', lang))}</th>{head}"
+            f"<th>{html.escape(i18n.t('index.reports', lang))}</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
         )
     body = "".join(sections) or f"<p>{html.escape(i18n.t('index.empty', 'en'))}</p>"
     title = f"{i18n.t('index.title', 'en')} · {i18n.t('index.title', 'zh')}"

@@ -12,20 +12,20 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 from repurchase.core.formatting import as_finite, format_change, format_value
 from repurchase.core.periods import Period
-from repurchase.report.html import sparkline_svg
+from repurchase.core.store import ResultStore
 from repurchase.report import RichHTML as HTMLBlock
+from repurchase.report.html import sparkline_svg
 
 #: (kpi, metrics section, metrics key, unit, better direction, trend key in repurchase.trend)
 KPI_SPECS: tuple[tuple[str, str, str, str, int, str | None], ...] = (
@@ -43,14 +43,8 @@ KPI_SPECS: tuple[tuple[str, str, str, str, int, str | None], ...] = (
 
 
 def read_metrics(output_dir: Path) -> dict[str, dict]:
-    """The metrics recorded so far in this report folder, by section."""
-    out: dict[str, dict] = {}
-    for f in sorted((Path(output_dir) / "metrics").glob("*.json")):
-        try:
-            out[f.stem] = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-    return out
+    """The metrics recorded so far in this report folder's results store, by section."""
+    return ResultStore(Path(output_dir) / "results").all_metrics()
 
 
 def read_history(reports_dir: Path, period: Period, months: int = 12) -> dict[str, dict]:
@@ -70,8 +64,14 @@ def read_history(reports_dir: Path, period: Period, months: int = 12) -> dict[st
     return history
 
 
-def customer_base(tx: pd.DataFrame, period: Period, months: int = 12, *, customer_col: str = "customer_id",
-                  date_col: str = "order_date") -> pd.DataFrame:
+def customer_base(
+    tx: pd.DataFrame,
+    period: Period,
+    months: int = 12,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+) -> pd.DataFrame:
     """Customers acquired so far (cumulative) at the end of each of the last ``months`` months.
 
     Returns a tidy frame ``month`` (``YYYY-MM``), ``customers``; months up to ``period`` only.
@@ -81,7 +81,7 @@ def customer_base(tx: pd.DataFrame, period: Period, months: int = 12, *, custome
     counts = first.value_counts().sort_index()
     span = pd.period_range(period.shift(-(months + 12)).label, period.label, freq="M")
     cumulative = counts.reindex(span, fill_value=0).cumsum() + int(counts[counts.index < span[0]].sum())
-    out = cumulative.iloc[-(months + 13):]
+    out = cumulative.iloc[-(months + 13) :]
     return pd.DataFrame({"month": out.index.astype(str), "customers": out.to_numpy()})
 
 
@@ -90,8 +90,14 @@ def _value(metrics: Mapping[str, Any], section: str, key: str) -> float | None:
     return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else float(v)
 
 
-def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd.DataFrame, period: Period,
-              months: int = 12, series: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+def kpi_cards(
+    metrics: Mapping[str, dict],
+    history: Mapping[str, dict],
+    base: pd.DataFrame,
+    period: Period,
+    months: int = 12,
+    series: Mapping[str, Mapping[str, float]] | None = None,
+) -> pd.DataFrame:
     """One row per KPI: value, previous month, same month last year, change, and a 12-month series.
 
     Parameters
@@ -145,15 +151,26 @@ def kpi_cards(metrics: Mapping[str, dict], history: Mapping[str, dict], base: pd
                 line.append(_value(history.get(label) or {}, section, key))
         if prev is None and len(line) >= 2:
             prev = line[-2]
-        rows.append({"kpi": kpi, "unit": unit, "better": better, "value": value, "prev_period": prev,
-                     "prev_year": year, "series": line})
+        rows.append(
+            {
+                "kpi": kpi,
+                "unit": unit,
+                "better": better,
+                "value": value,
+                "prev_period": prev,
+                "prev_year": year,
+                "series": line,
+            }
+        )
     cards = pd.DataFrame(rows)
     for which in ("prev", "year"):
         ref = cards["prev_period" if which == "prev" else "prev_year"]
         changes = [_change(v, r, u) for v, r, u in zip(cards["value"], ref, cards["unit"])]
         cards[f"change_{which}"] = pd.Series(changes, dtype=object)
-        cards[f"good_{which}"] = pd.Series([None if c is None or c == 0 else bool((c > 0) == (b > 0))
-                                            for c, b in zip(changes, cards["better"])], dtype=object)
+        cards[f"good_{which}"] = pd.Series(
+            [None if c is None or c == 0 else bool((c > 0) == (b > 0)) for c, b in zip(changes, cards["better"])],
+            dtype=object,
+        )
     for col in ("value", "prev_period", "prev_year"):
         cards[col] = pd.Series([as_finite(v) for v in cards[col]], dtype=object)
     return cards
@@ -200,7 +217,7 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
         items.append(
             f'<div class="kpi"><div class="label">{html.escape(i18n.t(f"overview.kpi.{c.kpi}", lang))}</div>'
             f'<div class="value">{html.escape(format_value(c.value, c.unit, currency, lang))}</div>'
-            f'{"".join(parts)}{sparkline_svg(list(c.series))}</div>'
+            f"{''.join(parts)}{sparkline_svg(list(c.series))}</div>"
         )
     text = "; ".join(f"{c.kpi}={c.value}" for c in cards.itertuples(index=False))
     return HTMLBlock(_CARD_CSS + f'<div class="kpi-grid">{"".join(items)}</div>', text)
@@ -210,8 +227,14 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
 # narrative
 
 
-def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, lang: str, max_sentences: int = 6,
-              interval_level: float = 0.9) -> list[str]:
+def narrative(
+    cards: pd.DataFrame,
+    metrics: Mapping[str, dict],
+    currency: str,
+    lang: str,
+    max_sentences: int = 6,
+    interval_level: float = 0.9,
+) -> list[str]:
     """3-6 sentences naming the most notable changes with their numbers, in ``lang``.
 
     The KPIs with the largest changes against last month come first (rates and
@@ -220,7 +243,9 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
     the CLV interval at ``interval_level`` (``lifetime_value.interval_level``).
     """
     sentences: list[str] = []
-    known = cards[[as_finite(v) is not None and as_finite(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]].copy()
+    known = cards[
+        [as_finite(v) is not None and as_finite(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]
+    ].copy()
     if len(known):
         change = known["change_prev"].astype(float).abs()
         weight = np.where(known["unit"].isin(["rate", "score"]), change, change * 20)
@@ -235,28 +260,53 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
             elif len(series) >= 6 and c.value == min(series):
                 extreme = i18n.t("overview.narr.lowest", lang, n=len(series))
             verb = i18n.t("overview.narr.rose" if c.change_prev > 0 else "overview.narr.fell", lang)
-            sentences.append(i18n.t(
-                "overview.narr.change", lang, kpi=i18n.t(f"overview.kpi.{c.kpi}", lang), verb=verb,
-                change=format_change(c.change_prev, c.unit, lang).split(" ", 1)[1],
-                value=format_value(c.value, c.unit, currency, lang), extreme=extreme,
-            ))
+            sentences.append(
+                i18n.t(
+                    "overview.narr.change",
+                    lang,
+                    kpi=i18n.t(f"overview.kpi.{c.kpi}", lang),
+                    verb=verb,
+                    change=format_change(c.change_prev, c.unit, lang).split(" ", 1)[1],
+                    value=format_value(c.value, c.unit, currency, lang),
+                    extreme=extreme,
+                )
+            )
     churn = metrics.get("churn") or {}
     if churn.get("at_risk_customers") is not None:
-        sentences.append(i18n.t("overview.narr.at_risk", lang, n=f"{int(churn['at_risk_customers']):,}",
-                                value=formatting.format_money(churn.get("value_at_risk"), currency, lang)))
+        sentences.append(
+            i18n.t(
+                "overview.narr.at_risk",
+                lang,
+                n=f"{int(churn['at_risk_customers']):,}",
+                value=formatting.format_money(churn.get("value_at_risk"), currency, lang),
+            )
+        )
     ltv = metrics.get("lifetime_value") or {}
     if ltv.get("clv_total") is not None:
-        sentences.append(i18n.t("overview.narr.clv", lang, months=ltv.get("horizon_months", 12),
-                                level=f"{interval_level:.0%}",
-                                value=formatting.format_money(ltv["clv_total"], currency, lang),
-                                low=formatting.format_money(ltv.get("clv_total_low"), currency, lang),
-                                high=formatting.format_money(ltv.get("clv_total_high"), currency, lang)))
+        sentences.append(
+            i18n.t(
+                "overview.narr.clv",
+                lang,
+                months=ltv.get("horizon_months", 12),
+                level=f"{interval_level:.0%}",
+                value=formatting.format_money(ltv["clv_total"], currency, lang),
+                low=formatting.format_money(ltv.get("clv_total_low"), currency, lang),
+                high=formatting.format_money(ltv.get("clv_total_high"), currency, lang),
+            )
+        )
     sat = metrics.get("satisfaction") or {}
     named = set(known.head(3)["kpi"]) if len(known) else set()
     if sat.get("nps") is not None and "nps" not in named:
-        sentences.append(i18n.t("overview.narr.nps", lang, nps=f"{sat['nps']:+.1f}",
-                                low=f"{sat.get('nps_low', float('nan')):+.1f}",
-                                high=f"{sat.get('nps_high', float('nan')):+.1f}", n=f"{int(sat.get('responses') or 0):,}"))
+        sentences.append(
+            i18n.t(
+                "overview.narr.nps",
+                lang,
+                nps=f"{sat['nps']:+.1f}",
+                low=f"{sat.get('nps_low', float('nan')):+.1f}",
+                high=f"{sat.get('nps_high', float('nan')):+.1f}",
+                n=f"{int(sat.get('responses') or 0):,}",
+            )
+        )
     if not sentences:
         sentences.append(i18n.t("overview.narr.none", lang))
     return sentences[:max_sentences]
@@ -266,8 +316,14 @@ def narrative(cards: pd.DataFrame, metrics: Mapping[str, dict], currency: str, l
 # operations plan
 
 
-def operations_plan(segment_table: pd.DataFrame, migration: pd.DataFrame, *, segment_col: str = "segment",
-                    labels: Mapping[str, str] | None = None, actions: Mapping[str, str] | None = None) -> pd.DataFrame:
+def operations_plan(
+    segment_table: pd.DataFrame,
+    migration: pd.DataFrame,
+    *,
+    segment_col: str = "segment",
+    labels: Mapping[str, str] | None = None,
+    actions: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """The customer operations plan (客户运营计划): one row per segment.
 
     Parameters
@@ -299,14 +355,19 @@ def operations_plan(segment_table: pd.DataFrame, migration: pd.DataFrame, *, seg
 
 def report_links(report_files: list[str], lang: str) -> pd.DataFrame:
     """The detailed reports of this period: ``report``, ``file`` (relative links)."""
-    rows = [{"report": i18n.t(f"overview.link.{Path(f).stem.split('_', 1)[-1]}", lang), "file": f}
-            for f in report_files if not Path(f).stem.endswith("overview")]
+    rows = [
+        {"report": i18n.t(f"overview.link.{Path(f).stem.split('_', 1)[-1]}", lang), "file": f}
+        for f in report_files
+        if not Path(f).stem.endswith("overview")
+    ]
     return pd.DataFrame(rows, columns=["report", "file"])
 
 
 def links_html(links: pd.DataFrame) -> HTMLBlock:
     """The report links as an HTML list (relative file links: offline)."""
-    items = "".join(f'<li><a href="{html.escape(f)}">{html.escape(r)}</a></li>' for r, f in zip(links["report"], links["file"]))
+    items = "".join(
+        f'<li><a href="{html.escape(f)}">{html.escape(r)}</a></li>' for r, f in zip(links["report"], links["file"])
+    )
     return HTMLBlock(f'<ul class="rp-links-list">{items}</ul>', ", ".join(links["file"]))
 
 
@@ -352,28 +413,44 @@ def build_overview(ctx: Any) -> Overview:
     metrics = read_metrics(ctx.output_dir)
     history = read_history(Path(ctx.output_dir).parent, period)
     tx = ctx.transactions()
-    cards = kpi_cards(metrics, history, customer_base(tx, period), period,
-                      series=monthly_series(tx, ctx.surveys(), metrics, period, ctx.params.repurchase.occasion))
+    cards = kpi_cards(
+        metrics,
+        history,
+        customer_base(tx, period),
+        period,
+        series=monthly_series(tx, ctx.surveys(), metrics, period, ctx.params.repurchase.occasion),
+    )
     sentences = narrative(cards, metrics, ctx.currency, lang, interval_level=ctx.params.lifetime_value.interval_level)
-    seg = segments.run_segmentation(tx, period, ctx.params.segmentation, customers=ctx.customers(),
-                                    occasion=ctx.params.repurchase.occasion, language=lang)
+    seg = segments.run_segmentation(
+        tx,
+        period,
+        ctx.params.segmentation,
+        customers=ctx.customers(),
+        occasion=ctx.params.repurchase.occasion,
+        language=lang,
+    )
     overrides = ctx.params.segmentation.actions
     actions = {s: segments.recommended_action(s, lang, overrides) for s in seg.scheme.segments}
     plan = operations_plan(seg.summary, seg.migration, labels=seg.labels, actions=actions)
     files = [f"{nb.stem}.html" for nb in find_notebooks(repo_root(ctx.params) / "notebooks")]
-    return Overview(metrics=metrics, history=history, cards=cards, sentences=sentences, plan=plan,
-                    links=report_links(files, lang))
+    return Overview(
+        metrics=metrics, history=history, cards=cards, sentences=sentences, plan=plan, links=report_links(files, lang)
+    )
 
 
-def monthly_series(tx: pd.DataFrame, surveys: pd.DataFrame | None, metrics: Mapping[str, dict], period: Period,
-                   occasion: str = "customer_day") -> dict[str, dict[str, float]]:
+def monthly_series(
+    tx: pd.DataFrame,
+    surveys: pd.DataFrame | None,
+    metrics: Mapping[str, dict],
+    period: Period,
+    occasion: str = "customer_day",
+) -> dict[str, dict[str, float]]:
     """Churn rate and NPS of each month from the data, for the sparklines (``{kpi: {YYYY-MM: value}}``).
 
     The churn rate uses the threshold the churn report recorded; NPS the
     responses of each month. Missing analyses give no series.
     """
-    from repurchase import churn
-    from repurchase import satisfaction
+    from repurchase import churn, satisfaction
 
     out: dict[str, dict[str, float]] = {}
     threshold = (metrics.get("churn") or {}).get("threshold_days")

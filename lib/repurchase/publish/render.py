@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repurchase.core.errors import RepurchaseError, with_params_file
+from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
 from repurchase.core.periods import expand_periods
-from repurchase.core.files import to_jsonable, write_text_atomic
+from repurchase.core.store import ResultStore
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
@@ -111,7 +112,11 @@ def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
     for cell in nb.cells:
         if cell.cell_type == "code":
             # warnings and logs stay in the executed notebook, not in the stakeholder report
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     nb.metadata["title"] = header["title"]
     resources = {
         "repurchase": header,
@@ -129,8 +134,7 @@ def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
 
 
 def _header(params: Params, period: str, nb_path: Path, data_range: str) -> dict:
-    from repurchase.core import i18n
-    from repurchase.core import formatting
+    from repurchase.core import formatting, i18n
 
     lang = params.language
     return {
@@ -165,13 +169,17 @@ def _notebook_title(nb_path: Path, lang: str = "en") -> str:
 
 
 def _merge_metrics(staging: Path, params: Params, period: str) -> dict:
-    merged: dict = {"client": params.client, "title": params.title, "language": params.language,
-                    "currency": params.currency, "period": period,
-                    "generated_at": dt.datetime.now().isoformat(timespec="seconds")}
-    for f in sorted((staging / "metrics").glob("*.json")):
-        merged[f.stem] = json.loads(f.read_text(encoding="utf-8"))
+    """``metrics.json`` of the report: every section the results store holds, plus the header."""
+    merged: dict = {
+        "client": params.client,
+        "title": params.title,
+        "language": params.language,
+        "currency": params.currency,
+        "period": period,
+        "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    merged.update(ResultStore(staging / "results").all_metrics())
     write_text_atomic(staging / "metrics.json", json.dumps(to_jsonable(merged), ensure_ascii=False, indent=2))
-    shutil.rmtree(staging / "metrics", ignore_errors=True)
     return merged
 
 
@@ -238,8 +246,13 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
         resolved = datasets.resolve_period(params, period)
         label = resolved.label
     except RepurchaseError as exc:
-        return RenderOutcome(client=client, period=period, ok=False, error=_with_file(exc, params_path),
-                             seconds=time.perf_counter() - start)
+        return RenderOutcome(
+            client=client,
+            period=period,
+            ok=False,
+            error=_with_file(exc, params_path),
+            seconds=time.perf_counter() - start,
+        )
 
     # a database source is read once per render: every notebook's kernel inherits this id
     from repurchase.cleaning.datasets import RUN_ID_ENV
@@ -251,7 +264,11 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     notebooks = find_notebooks(notebooks_dir)
-    parameters = {"params_path": str(Path(params_path).resolve()), "period": label, "output_dir": str(staging.resolve())}
+    parameters = {
+        "params_path": str(Path(params_path).resolve()),
+        "period": label,
+        "output_dir": str(staging.resolve()),
+    }
     html_files: list[Path] = []
     tag = f"[{params.client} {label}]"
     try:
@@ -270,9 +287,14 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
                 msg = _short_error(exc)
                 _say(f"{tag} {nb.stem} FAILED after {time.perf_counter() - t0:.1f} s: {msg}")
                 shutil.rmtree(staging, ignore_errors=True)
-                return RenderOutcome(client=params.client, period=label, ok=False, error=f"{nb.name}: {msg}",
-                                     failed_notebook=kept if kept.exists() else None,
-                                     seconds=time.perf_counter() - start)
+                return RenderOutcome(
+                    client=params.client,
+                    period=label,
+                    ok=False,
+                    error=f"{nb.name}: {msg}",
+                    failed_notebook=kept if kept.exists() else None,
+                    seconds=time.perf_counter() - start,
+                )
             target = staging / f"{nb.stem}.html"
             notebook_to_html(executed, target, _header(params, label, nb, data_range))
             html_files.append(final / target.name)
@@ -283,13 +305,24 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
         _remove_if_empty(failed_dir.parent)
     except RepurchaseError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        return RenderOutcome(client=params.client, period=label, ok=False, error=_with_file(exc, params_path),
-                             seconds=time.perf_counter() - start)
+        return RenderOutcome(
+            client=params.client,
+            period=label,
+            ok=False,
+            error=_with_file(exc, params_path),
+            seconds=time.perf_counter() - start,
+        )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return RenderOutcome(client=params.client, period=label, ok=True, report_dir=final, html_files=html_files,
-                         seconds=time.perf_counter() - start)
+    return RenderOutcome(
+        client=params.client,
+        period=label,
+        ok=True,
+        report_dir=final,
+        html_files=html_files,
+        seconds=time.perf_counter() - start,
+    )
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -317,8 +350,12 @@ def _render_job(args: tuple) -> RenderOutcome:
     try:
         return render_one(Path(params_path), period, Path(out), Path(notebooks_dir))
     except Exception as exc:  # an unexpected bug: report it, keep the batch going
-        return RenderOutcome(client=Path(params_path).stem, period=period, ok=False,
-                             error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+        return RenderOutcome(
+            client=Path(params_path).stem,
+            period=period,
+            ok=False,
+            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
+        )
 
 
 def _render_client(tasks: list[tuple]) -> list[RenderOutcome]:
@@ -417,7 +454,10 @@ def print_summary(outcomes: list[RenderOutcome], out: Path) -> int:
     _say(f"{len(ok)} report(s) rendered, {len(bad)} failed")
     for o in bad:
         detail = "\n".join("    " + line for line in o.error.splitlines()[1:])
-        _say(f"  FAILED {o.client} {o.period}: {o.error.splitlines()[0] if o.error else ''}" + (f"\n{detail}" if detail else ""))
+        _say(
+            f"  FAILED {o.client} {o.period}: {o.error.splitlines()[0] if o.error else ''}"
+            + (f"\n{detail}" if detail else "")
+        )
         if o.failed_notebook:
             _say(f"         executed notebook with the error: {o.failed_notebook}")
     index = (Path(out) / "index.html").resolve()

@@ -11,10 +11,11 @@ which escapes HTML, and customer IDs through :meth:`ReportContext.mask_ids`.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +25,27 @@ from repurchase.cleaning import datasets
 from repurchase.cleaning.rules import CleaningResult
 from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError
-from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
 from repurchase.core.periods import Period
 from repurchase.core.privacy import mask_ids
-from repurchase.report.display import HTMLTable, SafeMarkdown, say, show_item, show_table
+from repurchase.core.store import ResultStore
+from repurchase.report import display
+from repurchase.report.display import HTMLTable, RichHTML, SafeMarkdown, say, show_table
 
 __all__ = ["ID_COLUMNS", "ReportContext", "default_output_dir", "open_report"]
 
-ID_COLUMNS = ("customer_id",)
+ID_COLUMNS = display.ID_COLUMNS
+
+
+@cache
+def _code_hash() -> str:
+    """Hash of the package's Python files: a code change recomputes stored results."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 @dataclass
@@ -46,13 +59,54 @@ class ReportContext:
     period
         The report month.
     output_dir
-        Where this notebook writes ``metrics/``, ``exports/`` and side files.
+        The report folder: its results store (``results/``), ``exports/`` and side
+        files.
     """
 
     params: Params
     period: Period
     output_dir: Path
     _cache: dict = field(default_factory=dict, repr=False)
+    _results: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def store(self) -> ResultStore:
+        """The results store of this report folder (``<output_dir>/results``)."""
+        return ResultStore(self.output_dir / "results")
+
+    def result_key(self) -> str:
+        """Fingerprint of everything a result of this client and period is computed from.
+
+        The params, the period, the sources (file size and time, or the render for
+        a database) and the package's code: a stored result with another key is
+        recomputed.
+        """
+        if "_key" not in self._cache:
+            h = hashlib.sha256()
+            h.update(self.params.model_dump_json().encode())
+            h.update(self.period.label.encode())
+            for role in ("transactions", "customers", "surveys"):
+                if getattr(self.params.sources, role) is not None:
+                    h.update(datasets.fingerprint(self.params, role, self.period.label).encode())
+            h.update(_code_hash().encode())
+            self._cache["_key"] = h.hexdigest()[:24]
+        return self._cache["_key"]
+
+    def result(self, name: str) -> Any:
+        """The result ``name`` of this client and period, computed once.
+
+        Read from the results store when it was computed from the same inputs
+        (:meth:`result_key`); otherwise computed now, with the results it requires,
+        and stored (see :mod:`repurchase.report.pipeline`). In JupyterLab a notebook
+        therefore works on its own: a missing upstream result is computed on
+        demand and cached in ``build/interactive/``.
+        """
+        if name not in self._results:
+            from repurchase.report import pipeline
+
+            stored = self.store.load(name, self.result_key())
+            self._results[name] = stored if stored is not None else pipeline.compute(self, name)
+        return self._results[name]
 
     @property
     def language(self) -> str:
@@ -121,34 +175,28 @@ class ReportContext:
     # -- outputs ------------------------------------------------------------
 
     def record_metrics(self, section: str, values: Mapping[str, Any]) -> dict:
-        """Record headline figures for ``metrics.json`` under ``section``.
+        """Record headline figures for ``metrics.json`` under ``section`` (in the results store).
 
         Values are converted to plain JSON (NaN -> null). Returns what was written.
         """
-        clean = to_jsonable(dict(values))
-        write_text_atomic(
-            self.output_dir / "metrics" / f"{section}.json",
-            json.dumps(clean, ensure_ascii=False, indent=2),
-        )
-        return clean
+        return self.store.write_metrics(section, values)
 
-    def export(self, frame: pd.DataFrame, name: str) -> Path:
-        """Write a CSV with real IDs to ``exports/<name>`` (for CRM, not linked from the index)."""
-        path = self.output_dir / "exports" / name
+    def write_csv(self, frame: pd.DataFrame, relative: str) -> Path:
+        """Write a CSV (UTF-8 with BOM, for Excel) at ``relative`` inside the report folder, atomically."""
+        path = self.output_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         os.replace(tmp, path)
         return path
 
+    def export(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write a CSV with real IDs to ``exports/<name>`` (for CRM, not linked from the index)."""
+        return self.write_csv(frame, f"exports/{name}")
+
     def write_quarantine(self, result: CleaningResult, name: str = "quarantine.csv") -> Path:
         """Write the excluded rows with their reasons next to the report."""
-        path = self.output_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        result.quarantine.to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, path)
-        return path
+        return self.write_csv(result.quarantine, name)
 
     # -- display ------------------------------------------------------------
 
@@ -156,12 +204,31 @@ class ReportContext:
         """Customer IDs as the params' privacy setting allows them in HTML."""
         return mask_ids(ids, self.params.privacy.customer_ids, salt=self.params.client)
 
+    def show(self, item: Any, **overrides: Any) -> RichHTML | None:
+        """Show what an analysis returned, the one display path of every report.
+
+        * a :class:`~repurchase.core.table.Table` (or a DataFrame): customer IDs
+          masked, headers and coded values in the report language, numbers
+          formatted as its spec says, everything escaped; an empty table shows its
+          reason (``Table.unavailable``) or nothing;
+        * a sentence (``str``): escaped, ``**bold**`` kept;
+        * an :class:`~repurchase.core.status.Unavailable`: its sentence (what, why,
+          what to do);
+        * a list of these: shown one after the other;
+        * None or an empty sentence: nothing (the cell shows no output).
+
+        ``overrides`` change the table's spec for this display (``caption=``,
+        ``max_rows=``).
+        """
+        return display.render(item, lang=self.language, currency=self.currency, mask=self.mask_ids, **overrides)
+
     def t(self, key: str, /, **values: Any) -> str:
         """Catalog text in the report language (see :mod:`repurchase.i18n`)."""
         return i18n.t(key, self.language, **values)
 
-    def show_table(self, frame: pd.DataFrame, *, values: Mapping[str, str] | None = None,
-                   caption: str | None = None, **kwargs: Any) -> "HTMLTable":
+    def show_table(
+        self, frame: pd.DataFrame, *, values: Mapping[str, str] | None = None, caption: str | None = None, **kwargs: Any
+    ) -> HTMLTable:
         """:func:`show_table` with customer IDs masked and headers in the report language.
 
         Parameters
@@ -179,21 +246,35 @@ class ReportContext:
         for col, prefix in (values or {}).items():
             if col in frame.columns:
                 frame[col] = i18n.translate_values(frame[col], prefix, self.language)
-        formats = {i18n.catalog(self.language).get(f"col.{k}", k): v for k, v in (kwargs.pop("formats", None) or {}).items()}
-        return show_table(i18n.translate_columns(frame, self.language), formats=formats, caption=caption,
-                          more_label=self.t("report.rows_not_shown", n="{n}"), **kwargs)
+        formats = {
+            i18n.catalog(self.language).get(f"col.{k}", k): v for k, v in (kwargs.pop("formats", None) or {}).items()
+        }
+        return show_table(
+            i18n.translate_columns(frame, self.language),
+            formats=formats,
+            caption=caption,
+            more_label=self.t("report.rows_not_shown", n="{n}"),
+            **kwargs,
+        )
 
-    def show_source_cleaning(self, role: str) -> "HTMLTable | SafeMarkdown":
+    def show_source_cleaning(self, role: str) -> HTMLTable | SafeMarkdown:
         """Outcome and rule tables of a side source (customers, surveys), or a note when absent."""
         name = self.t(f"report.role_{role}")
         side = self.cleaning(role)
         if side is None:
             return say(self.t("report.no_source", role="{role}"), role=name)
         ledger = side.ledger(self.language)
-        first = self.show_table(side.summary(), values={"outcome": "outcome"}, formats={"share": "{:.2%}"},
-                                caption=self.t("report.source_outcome", role=name))
-        second = self.show_table(ledger[ledger["rows"] > 0], values={"outcome": "outcome", "rule": "rulename"},
-                                 caption=self.t("report.source_rules", role=name))
+        first = self.show_table(
+            side.summary(),
+            values={"outcome": "outcome"},
+            formats={"share": "{:.2%}"},
+            caption=self.t("report.source_outcome", role=name),
+        )
+        second = self.show_table(
+            ledger[ledger["rows"] > 0],
+            values={"outcome": "outcome", "rule": "rulename"},
+            caption=self.t("report.source_rules", role=name),
+        )
         return HTMLTable(first._repr_html_() + second._repr_html_(), repr(first) + "\n" + repr(second))
 
     def summary(self) -> pd.DataFrame:
@@ -203,7 +284,12 @@ class ReportContext:
         last = tx["order_date"].max() if len(tx) else pd.NaT
         return pd.DataFrame(
             {
-                "item": [self.t("report.client"), self.t("report.period"), self.t("metric.first_date"), self.t("metric.last_date")],
+                "item": [
+                    self.t("report.client"),
+                    self.t("report.period"),
+                    self.t("metric.first_date"),
+                    self.t("metric.last_date"),
+                ],
                 "value": [
                     self.params.title,
                     formatting.format_month(self.period.label, self.language),

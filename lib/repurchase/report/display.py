@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["HTMLTable", "RichHTML", "SafeMarkdown", "say", "show_item", "show_table"]
+from repurchase.core import i18n
+from repurchase.core.formatting import CURRENCY_SYMBOLS
+from repurchase.core.status import Unavailable
+from repurchase.core.table import Table
+
+__all__ = ["ID_COLUMNS", "HTMLTable", "RichHTML", "SafeMarkdown", "render", "say", "show_item", "show_table"]
+
+#: Columns holding customer IDs: masked in every table a report shows.
+ID_COLUMNS = ("customer_id",)
 
 
 class RichHTML:
@@ -89,7 +97,9 @@ def show_table(
         body_rows.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     more = f'<p class="table-note">{html.escape(more_label.format(n=f"{cut:,}"))}</p>' if cut > 0 else ""
-    table = f'<table class="rp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>{more}'
+    table = (
+        f'<table class="rp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>{more}'
+    )
     return HTMLTable(table, shown.to_string(index=False))
 
 
@@ -120,3 +130,63 @@ def say(template: str, /, **values: Any) -> SafeMarkdown:
     parts = body.split("**")
     body = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
     return SafeMarkdown(f'<p class="rp-say">{body}</p>', text)
+
+
+def _kind_formats(formats: Mapping[str, str], currency: str) -> dict[str, str]:
+    """``str.format`` specs for the named formats of a :class:`Table` (see ``FORMAT_KINDS``)."""
+    symbol = CURRENCY_SYMBOLS.get(currency.upper(), f"{currency} ") if currency else ""
+    kinds = {"money": symbol.replace("{", "{{").replace("}", "}}") + "{:,.2f}", "count": "{:,.0f}", "share": "{:.1%}"}
+    return {col: kinds.get(fmt, fmt) for col, fmt in formats.items()}
+
+
+def _table(table: Table, lang: str, currency: str, mask: Callable[[pd.Series], pd.Series]) -> HTMLTable:
+    frame = table.frame.copy()
+    for col in ID_COLUMNS:
+        if col in frame.columns:
+            frame[col] = mask(frame[col])
+    for col, prefix in table.values.items():
+        if col in frame.columns:
+            frame[col] = i18n.translate_values(frame[col], prefix, lang)
+    cat = i18n.catalog(lang)
+    formats = {cat.get(f"col.{k}", k): v for k, v in _kind_formats(table.formats, currency).items()}
+    return show_table(
+        i18n.translate_columns(frame, lang),
+        formats=formats,
+        caption=table.caption,
+        max_rows=table.max_rows,
+        index=table.index,
+        more_label=i18n.t("report.rows_not_shown", lang, n="{n}"),
+    )
+
+
+def render(
+    item: Any, *, lang: str, currency: str = "", mask: Callable[[pd.Series], pd.Series] | None = None, **overrides: Any
+) -> RichHTML | None:
+    """Display ``item`` (a Table, DataFrame, sentence, Unavailable, list of these, or None) as escaped HTML.
+
+    See :meth:`repurchase.report.context.ReportContext.show`; ``mask`` turns customer
+    IDs into what the report may show. Returns None when there is nothing to show.
+    """
+    if item is None:
+        return None
+    if isinstance(item, RichHTML):
+        return item
+    if isinstance(item, str):
+        return say("{text}", text=item) if item else None
+    if isinstance(item, Unavailable):
+        return say("{text}", text=item.text(lang))
+    if isinstance(item, (list, tuple)):
+        parts = [
+            r for r in (render(i, lang=lang, currency=currency, mask=mask, **overrides) for i in item) if r is not None
+        ]
+        if not parts:
+            return None
+        return RichHTML("".join(p._repr_html_() for p in parts), "\n".join(repr(p) for p in parts))
+    if isinstance(item, pd.DataFrame):
+        item = Table(item)
+    if isinstance(item, Table):
+        table = item.with_(**overrides) if overrides else item
+        if table.empty:
+            return None if table.unavailable is None else say("{text}", text=table.unavailable.text(lang))
+        return _table(table, lang, currency, mask or (lambda ids: ids))
+    raise TypeError(f"cannot show a {type(item).__name__}; return a Table, a DataFrame, a sentence or an Unavailable")

@@ -20,8 +20,8 @@ def sparkline_svg(series: list[float | None], width: int = 120, height: int = 28
     px = 2 + xs / max(len(series) - 1, 1) * (width - 4)
     py = height - 3 - (ys - ys.min()) / span * (height - 6)
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py))
-    return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
-            f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}"/>'
-            f'<circle cx="{px[-1]:.1f}" cy="{py[-1]:.1f}" r="2.4" fill="{color}"/></svg>')
-
-
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+        f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}"/>'
+        f'<circle cx="{px[-1]:.1f}" cy="{py[-1]:.1f}" r="2.4" fill="{color}"/></svg>'
+    )

@@ -71,9 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError
 from repurchase.core.tiers import DEFAULT_FREQUENCY_TIERS
 
@@ -131,8 +129,22 @@ DIMENSIONS = ("frequency_tier", "channel", "region", "store", "tier", "acquisiti
 Z95 = float(stats.norm.ppf(0.975))
 
 SCORE_COLUMNS = [
-    "responses", "nps_n", "promoters", "passives", "detractors", "nps", "nps_se", "nps_low", "nps_high",
-    "csat_n", "satisfied", "csat", "csat_low", "csat_high", "ces_n", "ces",
+    "responses",
+    "nps_n",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "nps_se",
+    "nps_low",
+    "nps_high",
+    "csat_n",
+    "satisfied",
+    "csat",
+    "csat_low",
+    "csat_high",
+    "ces_n",
+    "ces",
 ]
 REPURCHASE_COLUMNS = ["responses", "observed", "repurchased", "rate", "rate_low", "rate_high", "rate_se"]
 CHURN_COLUMNS = ["responses", "observed", "churned", "churn_rate", "churn_low", "churn_high", "churn_se"]
@@ -175,8 +187,12 @@ def format_window(label: str, lang: str = "en") -> str:
     parts = str(label).split("..")
     if len(parts) == 1:
         return formatting.format_month(parts[0], lang)
-    return i18n.t("satisfaction.month_range", lang, first=formatting.format_month(parts[0], lang),
-                  last=formatting.format_month(parts[1], lang))
+    return i18n.t(
+        "satisfaction.month_range",
+        lang,
+        first=formatting.format_month(parts[0], lang),
+        last=formatting.format_month(parts[1], lang),
+    )
 
 
 def nps_interval(promoters: Any, detractors: Any, n: Any, z: float = Z95) -> tuple[Any, Any, Any, Any]:
@@ -280,7 +296,9 @@ def score_table(
         agg = parts.groupby(keys, observed=True, sort=True, dropna=True).sum().reset_index()
     else:
         agg = parts.sum().to_frame().T
-    agg["nps"], agg["nps_se"], agg["nps_low"], agg["nps_high"] = nps_interval(agg["promoters"], agg["detractors"], agg["nps_n"], z)
+    agg["nps"], agg["nps_se"], agg["nps_low"], agg["nps_high"] = nps_interval(
+        agg["promoters"], agg["detractors"], agg["nps_n"], z
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         agg["csat"] = agg["satisfied"] / agg["csat_n"].where(agg["csat_n"] > 0)
         agg["ces"] = agg["ces_sum"] / agg["ces_n"].where(agg["ces_n"] > 0)
@@ -377,9 +395,21 @@ def score_change(scores: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
         se = math.sqrt(float(se_a) ** 2 + float(se_b) ** 2)
         zz = diff / se if se > 0 else np.nan
         p = float(2 * stats.norm.sf(abs(zz))) if np.isfinite(zz) else np.nan
-        rows.append({"metric": metric, "this": float(a), "previous": float(b), "difference": diff, "se": se,
-                     "low": diff - z * se, "high": diff + z * se, "z": zz, "p_value": p,
-                     "n_this": int(n_a), "n_previous": int(n_b)})
+        rows.append(
+            {
+                "metric": metric,
+                "this": float(a),
+                "previous": float(b),
+                "difference": diff,
+                "se": se,
+                "low": diff - z * se,
+                "high": diff + z * se,
+                "z": zz,
+                "p_value": p,
+                "n_this": int(n_a),
+                "n_previous": int(n_b),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -411,7 +441,9 @@ def frequency_tier(occasions: pd.Series, tiers: Mapping[str, int] | None = None,
     tiers = dict(tiers or DEFAULT_FREQUENCY_TIERS)
     ordered = sorted(tiers.items(), key=lambda kv: kv[1])  # ascending minimum
     upper = [lo - 1 for _, lo in ordered[1:]] + [None]
-    ranges = [f"{lo}+" if hi is None else (f"{lo}" if hi == lo else f"{lo}–{hi}") for (_, lo), hi in zip(ordered, upper)]
+    ranges = [
+        f"{lo}+" if hi is None else (f"{lo}" if hi == lo else f"{lo}–{hi}") for (_, lo), hi in zip(ordered, upper)
+    ]
 
     def label(name: str, span: str) -> str:
         return i18n.t("satisfaction.freq_label", lang, name=name, range=span)
@@ -419,8 +451,11 @@ def frequency_tier(occasions: pd.Series, tiers: Mapping[str, int] | None = None,
     def tier_name(name: str) -> str:
         return i18n.t(f"satisfaction.freq.{name}", lang) if name in ("high", "occasional") else name
 
-    labels = [label(i18n.t("satisfaction.freq.none", lang), "0"), label(i18n.t("satisfaction.freq.one_time", lang), "1"),
-              *[label(tier_name(name), r) for (name, _), r in zip(ordered, ranges)]]
+    labels = [
+        label(i18n.t("satisfaction.freq.none", lang), "0"),
+        label(i18n.t("satisfaction.freq.one_time", lang), "1"),
+        *[label(tier_name(name), r) for (name, _), r in zip(ordered, ranges)],
+    ]
     occ = pd.to_numeric(occasions, errors="coerce").fillna(0).to_numpy()
     codes = np.where(occ >= 1, 1, 0)
     for i, (_, lo) in enumerate(ordered):
@@ -473,8 +508,17 @@ def enrich_responses(
         ``next_purchase`` (the first order strictly after the response, NaT if
         none) and ``days_to_next``; and the context and customer columns found.
     """
-    base_cols = [customer_col, response_col, "nps_group", "prior_occasions", "prior_spend", "frequency_tier",
-                 "last_purchase", "next_purchase", "days_to_next"]
+    base_cols = [
+        customer_col,
+        response_col,
+        "nps_group",
+        "prior_occasions",
+        "prior_spend",
+        "frequency_tier",
+        "last_purchase",
+        "next_purchase",
+        "days_to_next",
+    ]
     if surveys is None or surveys.empty:
         return _empty(base_cols)
     r = surveys.copy()
@@ -494,23 +538,40 @@ def enrich_responses(
     # occasions: distinct customer-days, timed by the day's first order
     occ = (
         tx.assign(_day=tx[date_col].dt.normalize())
-        .groupby([customer_col, "_day"], sort=False)[date_col].min()
-        .rename("_first").reset_index()
+        .groupby([customer_col, "_day"], sort=False)[date_col]
+        .min()
+        .rename("_first")
+        .reset_index()
         .sort_values("_first", kind="stable")
     )
     occ["_cum_occ"] = occ.groupby(customer_col, sort=False).cumcount() + 1
 
     back = pd.merge_asof(
-        r[[response_col, customer_col, "_rid"]], occ[["_first", customer_col, "_cum_occ"]],
-        left_on=response_col, right_on="_first", by=customer_col, direction="backward", allow_exact_matches=False,
+        r[[response_col, customer_col, "_rid"]],
+        occ[["_first", customer_col, "_cum_occ"]],
+        left_on=response_col,
+        right_on="_first",
+        by=customer_col,
+        direction="backward",
+        allow_exact_matches=False,
     )
     lines = pd.merge_asof(
-        r[[response_col, customer_col, "_rid"]], tx[[date_col, customer_col, "_cum_spend", *ctx_cols]],
-        left_on=response_col, right_on=date_col, by=customer_col, direction="backward", allow_exact_matches=False,
+        r[[response_col, customer_col, "_rid"]],
+        tx[[date_col, customer_col, "_cum_spend", *ctx_cols]],
+        left_on=response_col,
+        right_on=date_col,
+        by=customer_col,
+        direction="backward",
+        allow_exact_matches=False,
     )
     nxt = pd.merge_asof(
-        r[[response_col, customer_col, "_rid"]], tx[[date_col, customer_col]].rename(columns={date_col: "_next"}),
-        left_on=response_col, right_on="_next", by=customer_col, direction="forward", allow_exact_matches=False,
+        r[[response_col, customer_col, "_rid"]],
+        tx[[date_col, customer_col]].rename(columns={date_col: "_next"}),
+        left_on=response_col,
+        right_on="_next",
+        by=customer_col,
+        direction="forward",
+        allow_exact_matches=False,
     )
     r = r.set_index("_rid")
     r["prior_occasions"] = back.set_index("_rid")["_cum_occ"].reindex(r.index).fillna(0).astype("int64")
@@ -533,8 +594,9 @@ def enrich_responses(
     return r.sort_index().reset_index(drop=True)
 
 
-def first_responses(enriched: pd.DataFrame, *, customer_col: str = "customer_id",
-                    response_col: str = "response_date") -> pd.DataFrame:
+def first_responses(
+    enriched: pd.DataFrame, *, customer_col: str = "customer_id", response_col: str = "response_date"
+) -> pd.DataFrame:
     """Each customer's first response (later ones are triggered by later purchases, so they are not independent)."""
     if enriched.empty:
         return enriched
@@ -700,24 +762,38 @@ def group_difference(
     label = f"{a} − {b}" + (f", standardized over {stratum_col}" if stratum_col else ", crude")
     ident = {"comparison": label, "method": "standardized" if stratum_col else "crude", "a": a, "b": b}
     if rates is None or rates.empty:
-        return pd.DataFrame([{c: np.nan for c in cols} | ident])[cols]
+        return pd.DataFrame([dict.fromkeys(cols, np.nan) | ident])[cols]
     keys = [stratum_col] if stratum_col else []
     frame = rates.assign(_g=rates[group_col].astype(str))
     ra = frame[frame["_g"] == a].set_index(keys) if keys else frame[frame["_g"] == a]
     rb = frame[frame["_g"] == b].set_index(keys) if keys else frame[frame["_g"] == b]
     if not keys:
         ra, rb = ra.reset_index(drop=True), rb.reset_index(drop=True)
-    joined = ra[["rate", "rate_se", "observed"]].join(rb[["rate", "rate_se", "observed"]], lsuffix="_a", rsuffix="_b", how="inner")
+    joined = ra[["rate", "rate_se", "observed"]].join(
+        rb[["rate", "rate_se", "observed"]], lsuffix="_a", rsuffix="_b", how="inner"
+    )
     joined = joined[(joined["observed_a"] > 0) & (joined["observed_b"] > 0)]
     if joined.empty:
-        return pd.DataFrame([{c: np.nan for c in cols} | ident | {"observed": 0, "strata": 0}])[cols]
+        return pd.DataFrame([dict.fromkeys(cols, np.nan) | ident | {"observed": 0, "strata": 0}])[cols]
     n = joined["observed_a"] + joined["observed_b"]
     w = n / n.sum()
     diff = float((w * (joined["rate_a"] - joined["rate_b"])).sum())
     se = float(np.sqrt((w**2 * (joined["rate_se_a"] ** 2 + joined["rate_se_b"] ** 2)).sum()))
     p = float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else np.nan
-    return pd.DataFrame([ident | {"difference": diff, "se": se, "low": diff - z * se, "high": diff + z * se,
-                                  "p_value": p, "observed": int(n.sum()), "strata": int(len(joined))}])[cols]
+    return pd.DataFrame(
+        [
+            ident
+            | {
+                "difference": diff,
+                "se": se,
+                "low": diff - z * se,
+                "high": diff + z * se,
+                "p_value": p,
+                "observed": int(n.sum()),
+                "strata": len(joined),
+            }
+        ]
+    )[cols]
 
 
 def time_to_next_purchase(
@@ -750,7 +826,9 @@ def time_to_next_purchase(
     timeline = np.arange(0, max_days + 1, dtype=float)
     frames = []
     groups = responses[by].astype(str).where(responses[by].notna())
-    order = [g for g in NPS_GROUPS if g in set(groups.dropna())] if by == "nps_group" else sorted(groups.dropna().unique())
+    order = (
+        [g for g in NPS_GROUPS if g in set(groups.dropna())] if by == "nps_group" else sorted(groups.dropna().unique())
+    )
     for g in order:  # one fit per group (three NPS groups)
         mask = (groups == g).to_numpy()
         if mask.sum() == 0:
@@ -760,11 +838,19 @@ def time_to_next_purchase(
         s = kmf.survival_function_.iloc[:, 0].to_numpy()
         ci = kmf.confidence_interval_survival_function_
         at_risk = kmf.event_table["at_risk"].reindex(timeline, method="ffill") if len(kmf.event_table) else np.nan
-        frames.append(pd.DataFrame({
-            "group": g, "days": timeline, "repurchased": 1 - s,
-            "low": 1 - ci.iloc[:, 1].to_numpy(), "high": 1 - ci.iloc[:, 0].to_numpy(),
-            "at_risk": np.asarray(at_risk, dtype=float), "n": int(mask.sum()),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "days": timeline,
+                    "repurchased": 1 - s,
+                    "low": 1 - ci.iloc[:, 1].to_numpy(),
+                    "high": 1 - ci.iloc[:, 0].to_numpy(),
+                    "at_risk": np.asarray(at_risk, dtype=float),
+                    "n": int(mask.sum()),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else _empty(cols)
 
 
@@ -800,18 +886,26 @@ def relative_weights(aspects: pd.DataFrame, target: pd.Series) -> pd.Series:
     AnalysisError
         Fewer complete rows than predictors + 2, or a constant column.
     """
-    data = pd.concat([aspects.apply(pd.to_numeric, errors="coerce"),
-                      pd.to_numeric(target, errors="coerce").rename("__target__")], axis=1).dropna()
+    data = pd.concat(
+        [aspects.apply(pd.to_numeric, errors="coerce"), pd.to_numeric(target, errors="coerce").rename("__target__")],
+        axis=1,
+    ).dropna()
     k = aspects.shape[1]
     if k == 0:
-        raise AnalysisError("relative weights need at least one aspect rating column (aspect_<name> in sources.surveys.columns)")
+        raise AnalysisError(
+            "relative weights need at least one aspect rating column (aspect_<name> in sources.surveys.columns)"
+        )
     if len(data) < k + 2:
-        raise AnalysisError(f"relative weights need at least {k + 2} complete responses (aspects and target answered); got {len(data)}")
+        raise AnalysisError(
+            f"relative weights need at least {k + 2} complete responses (aspects and target answered); got {len(data)}"
+        )
     sd = data.std(ddof=0)
     flat = [c for c in data.columns if not sd[c] > 0]
     if flat:
-        raise AnalysisError(f"relative weights: {', '.join(map(str, flat))} has the same value in every response; "
-                            "drop it from the aspects")
+        raise AnalysisError(
+            f"relative weights: {', '.join(map(str, flat))} has the same value in every response; "
+            "drop it from the aspects"
+        )
     corr = np.corrcoef(data.to_numpy(dtype=float), rowvar=False)
     rxx, rxy = corr[:k, :k], corr[:k, k]
     evals, evecs = np.linalg.eigh(rxx)
@@ -874,7 +968,8 @@ class KeyDrivers:
         names = dict(zip(self.table["aspect"], self.table["label"])) if "label" in self.table else {}
         pairs = i18n.t("satisfaction.list_sep", self.lang).join(
             i18n.t("satisfaction.warn.pair", self.lang, a=names.get(a, a), b=names.get(b, b), r=f"{r:.2f}")
-            for a, b, r in self.collinear.itertuples(index=False))
+            for a, b, r in self.collinear.itertuples(index=False)
+        )
         which = i18n.t("satisfaction.warn.pairs", self.lang, pairs=pairs) if pairs else ""
         return i18n.t("satisfaction.warn.collinear", self.lang, vif=f"{self.max_vif:.1f}", which=which)
 
@@ -929,49 +1024,74 @@ def key_drivers(
     if not cols:
         return KeyDrivers(empty, target=target, reason=i18n.t("satisfaction.reason.no_aspects", lang), lang=lang)
     if target not in surveys:
-        return KeyDrivers(empty, target=target, reason=i18n.t("satisfaction.reason.no_target", lang, target=target_name),
-                          lang=lang)
-    data = pd.concat([surveys[cols].apply(pd.to_numeric, errors="coerce"), pd.to_numeric(surveys[target], errors="coerce")], axis=1).dropna()
+        return KeyDrivers(
+            empty, target=target, reason=i18n.t("satisfaction.reason.no_target", lang, target=target_name), lang=lang
+        )
+    data = pd.concat(
+        [surveys[cols].apply(pd.to_numeric, errors="coerce"), pd.to_numeric(surveys[target], errors="coerce")], axis=1
+    ).dropna()
     if len(data) < max(min_responses, len(cols) + 2):
-        return KeyDrivers(empty, n=len(data), target=target, lang=lang,
-                          reason=i18n.t("satisfaction.reason.few_complete", lang, n=f"{len(data):,}", target=target_name,
-                                        need=f"{max(min_responses, len(cols) + 2):,}"))
+        return KeyDrivers(
+            empty,
+            n=len(data),
+            target=target,
+            lang=lang,
+            reason=i18n.t(
+                "satisfaction.reason.few_complete",
+                lang,
+                n=f"{len(data):,}",
+                target=target_name,
+                need=f"{max(min_responses, len(cols) + 2):,}",
+            ),
+        )
     flat = [c for c in cols if data[c].nunique() < 2]
     cols = [c for c in cols if c not in flat]
     if not cols:
-        return KeyDrivers(empty, n=len(data), target=target, reason=i18n.t("satisfaction.reason.flat_aspects", lang),
-                          lang=lang)
+        return KeyDrivers(
+            empty, n=len(data), target=target, reason=i18n.t("satisfaction.reason.flat_aspects", lang), lang=lang
+        )
     weights = relative_weights(data[cols], data[target])
     r2 = float(weights.sum())
     corr = data[cols].corr().to_numpy()
     vif = np.diag(np.linalg.pinv(corr))
     names = [c.removeprefix("aspect_") for c in cols]
-    table = pd.DataFrame({
-        "aspect": names,
-        "label": [str((labels or {}).get(n, n)) for n in names],
-        "weight": weights.to_numpy(),
-        "share": weights.to_numpy() / r2 if r2 > 0 else np.nan,
-        "correlation": data[cols].corrwith(data[target]).to_numpy(),
-        "mean_rating": data[cols].mean().to_numpy(),
-        "top2_share": (data[cols] >= 4).mean().to_numpy(),
-        "vif": vif,
-    })
+    table = pd.DataFrame(
+        {
+            "aspect": names,
+            "label": [str((labels or {}).get(n, n)) for n in names],
+            "weight": weights.to_numpy(),
+            "share": weights.to_numpy() / r2 if r2 > 0 else np.nan,
+            "correlation": data[cols].corrwith(data[target]).to_numpy(),
+            "mean_rating": data[cols].mean().to_numpy(),
+            "top2_share": (data[cols] >= 4).mean().to_numpy(),
+            "vif": vif,
+        }
+    )
     imp_hi = table["weight"] >= table["weight"].mean()
     perf_hi = table["mean_rating"] >= table["mean_rating"].mean()
-    table["quadrant"] = np.select([imp_hi & ~perf_hi, imp_hi & perf_hi, ~imp_hi & perf_hi],
-                                  ["fix first", "keep up", "maintain"], "low priority")
+    table["quadrant"] = np.select(
+        [imp_hi & ~perf_hi, imp_hi & perf_hi, ~imp_hi & perf_hi], ["fix first", "keep up", "maintain"], "low priority"
+    )
     iu = np.triu_indices(len(cols), 1)
     pairs = pd.DataFrame({"aspect_a": np.array(names)[iu[0]], "aspect_b": np.array(names)[iu[1]], "r": corr[iu]})
     collinear = pairs[pairs["r"].abs() > collinear_r].reset_index(drop=True)
-    return KeyDrivers(table.sort_values("weight", ascending=False).reset_index(drop=True), r2=r2, n=len(data),
-                      target=target, collinear=collinear, max_vif=float(np.max(vif)), vif_warn=vif_warn, lang=lang)
+    return KeyDrivers(
+        table.sort_values("weight", ascending=False).reset_index(drop=True),
+        r2=r2,
+        n=len(data),
+        target=target,
+        collinear=collinear,
+        max_vif=float(np.max(vif)),
+        vif_warn=vif_warn,
+        lang=lang,
+    )
 
 
 # ---------------------------------------------------------------------------
 # comments
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_stopwords(language: Literal["zh", "en"]) -> frozenset[str]:
     """The shipped stop-word list of a language (``resources/stopwords_<language>.txt``).
 
@@ -991,7 +1111,9 @@ def _jieba_cut(runs: Sequence[str]) -> list[list[str]]:
     try:
         import jieba  # lazy: loads a dictionary on first use
     except ModuleNotFoundError:
-        raise AnalysisError("Chinese comments need the jieba package; run `make reports` to install requirements.txt") from None
+        raise AnalysisError(
+            "Chinese comments need the jieba package; run `make reports` to install requirements.txt"
+        ) from None
     jieba.setLogLevel(logging.WARNING)  # jieba's own logger only
     tokens = np.asarray(jieba.lcut("\n".join(runs)), dtype=object)
     is_sep = tokens == "\n"
@@ -1023,7 +1145,9 @@ def tokenize_comments(comments: pd.Series | None, stopwords: Iterable[str] | Non
     """
     cols = ["doc", "token", "script"]
     if comments is None or len(comments) == 0:
-        return pd.DataFrame({"doc": pd.Series(dtype=object), "token": pd.Series(dtype=object), "script": pd.Series(dtype=object)})
+        return pd.DataFrame(
+            {"doc": pd.Series(dtype=object), "token": pd.Series(dtype=object), "script": pd.Series(dtype=object)}
+        )
     stop = frozenset(stopwords) if stopwords is not None else load_stopwords("zh") | load_stopwords("en")
     text = comments.dropna().astype(str)
     text = text[text.str.strip() != ""]
@@ -1034,8 +1158,11 @@ def tokenize_comments(comments: pd.Series | None, stopwords: Iterable[str] | Non
     seg = dict(zip(unique_runs, _jieba_cut(unique_runs)))
     zh = runs.map(seg).explode().dropna()
     pos = pd.Series(np.arange(len(text)), index=text.index)
-    frames = [pd.DataFrame({"doc": s.index, "token": s.to_numpy(dtype=object), "script": script})
-              for s, script in ((zh, "zh"), (en, "en")) if len(s)]
+    frames = [
+        pd.DataFrame({"doc": s.index, "token": s.to_numpy(dtype=object), "script": script})
+        for s, script in ((zh, "zh"), (en, "en"))
+        if len(s)
+    ]
     if not frames:
         return tokenize_comments(None)
     out = pd.concat(frames, ignore_index=True)
@@ -1128,9 +1255,17 @@ def log_odds_terms(
     na, nb = float(counts_a.sum()), float(counts_b.sum())
     delta = np.log((ya + alpha) / (na + a0 - ya - alpha)) - np.log((yb + alpha) / (nb + a0 - yb - alpha))
     se = np.sqrt(1 / (ya + alpha) + 1 / (yb + alpha))
-    out = pd.DataFrame({"term": ya.index.to_numpy(dtype=object), "count_a": ya.to_numpy().astype(int),
-                        "count_b": yb.to_numpy().astype(int), "alpha": alpha.to_numpy(), "delta": delta.to_numpy(),
-                        "se": se.to_numpy(), "z": (delta / se).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "term": ya.index.to_numpy(dtype=object),
+            "count_a": ya.to_numpy().astype(int),
+            "count_b": yb.to_numpy().astype(int),
+            "alpha": alpha.to_numpy(),
+            "delta": delta.to_numpy(),
+            "se": se.to_numpy(),
+            "z": (delta / se).to_numpy(),
+        }
+    )
     return out.sort_values(["z", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -1200,12 +1335,22 @@ def sample_comments(
     if have.empty:
         return _empty(cols)
     rng = np.random.default_rng(seed)
-    picked = (have.assign(_key=rng.random(len(have)), _g=have["nps_group"].astype(str))
-              .sort_values("_key").groupby("_g", sort=False).head(per_group))
+    picked = (
+        have.assign(_key=rng.random(len(have)), _g=have["nps_group"].astype(str))
+        .sort_values("_key")
+        .groupby("_g", sort=False)
+        .head(per_group)
+    )
     comment = picked[comment_col].astype(str).str.strip()
     comment = comment.where(comment.str.len() <= max_chars, comment.str.slice(0, max_chars) + "…")
-    out = pd.DataFrame({"nps_group": picked["nps_group"], "nps": picked["nps"], "month": picked[response_col].dt.strftime("%Y-%m"),
-                        "comment": comment})
+    out = pd.DataFrame(
+        {
+            "nps_group": picked["nps_group"],
+            "nps": picked["nps"],
+            "month": picked[response_col].dt.strftime("%Y-%m"),
+            "comment": comment,
+        }
+    )
     return out.sort_values(["nps_group", "month"], kind="stable").reset_index(drop=True)
 
 
@@ -1255,8 +1400,14 @@ class CoverageResult:
         worst = self.comparison.loc[self.comparison["smd"].abs().idxmax()]
         direction = i18n.t("satisfaction.warn.more" if worst["smd"] > 0 else "satisfaction.warn.less", self.lang)
         measure = i18n.t(f"satisfaction.measure.{worst['measure']}", self.lang)
-        return i18n.t("satisfaction.warn.not_representative", self.lang, direction=direction, measure=measure,
-                      a=f"{worst['respondents']:,.2f}", b=f"{worst['non_respondents']:,.2f}")
+        return i18n.t(
+            "satisfaction.warn.not_representative",
+            self.lang,
+            direction=direction,
+            measure=measure,
+            a=f"{worst['respondents']:,.2f}",
+            b=f"{worst['non_respondents']:,.2f}",
+        )
 
 
 def coverage(
@@ -1283,30 +1434,52 @@ def coverage(
     effect in Cohen's terms). ``lang`` is the language of the warning.
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end_exclusive)
-    empty = CoverageResult(_empty(["group", "customers", "share", "prior_occasions", "prior_spend", "no_prior_purchase"]),
-                           _empty(["measure", "respondents", "non_respondents", "smd"]), 0, 0, float("nan"), True,
-                           smd_threshold, lang)
+    empty = CoverageResult(
+        _empty(["group", "customers", "share", "prior_occasions", "prior_spend", "no_prior_purchase"]),
+        _empty(["measure", "respondents", "non_respondents", "smd"]),
+        0,
+        0,
+        float("nan"),
+        True,
+        smd_threshold,
+        lang,
+    )
     if surveys is None or transactions is None:
         return empty
     dates = transactions[date_col]
     in_period = (dates >= start) & (dates < end)
-    answered = (surveys[response_col] >= start) & (surveys[response_col] < end) if len(surveys) else pd.Series(dtype=bool)
+    answered = (
+        (surveys[response_col] >= start) & (surveys[response_col] < end) if len(surveys) else pd.Series(dtype=bool)
+    )
     respondents = pd.Index(pd.unique(_ids(surveys.loc[answered, customer_col]))) if len(surveys) else pd.Index([])
     base = pd.Index(pd.unique(_ids(transactions.loc[in_period, customer_col]))).union(respondents)
     if len(base) == 0:
         return empty
     prior = (dates >= start - pd.Timedelta(days=lookback_days)) & (dates < start)
-    ptx = pd.DataFrame({"c": _ids(transactions.loc[prior, customer_col]), "day": dates[prior].dt.normalize(),
-                        "a": transactions.loc[prior, amount_col]})
+    ptx = pd.DataFrame(
+        {
+            "c": _ids(transactions.loc[prior, customer_col]),
+            "day": dates[prior].dt.normalize(),
+            "a": transactions.loc[prior, amount_col],
+        }
+    )
     ptx = ptx[ptx["c"].isin(base)]
     occ = ptx.drop_duplicates(["c", "day"]).groupby("c").size().reindex(base, fill_value=0)
     spend = ptx.groupby("c")["a"].sum().reindex(base, fill_value=0.0)
     is_resp = base.isin(respondents)
-    frame = pd.DataFrame({"group": np.where(is_resp, "respondents", "non-respondents"),
-                          "prior_occasions": occ.to_numpy(dtype=float), "prior_spend": spend.to_numpy(dtype=float)})
-    table = frame.groupby("group").agg(customers=("prior_occasions", "size"), prior_occasions=("prior_occasions", "mean"),
-                                       prior_spend=("prior_spend", "mean"),
-                                       no_prior_purchase=("prior_occasions", lambda s: float((s == 0).mean())))
+    frame = pd.DataFrame(
+        {
+            "group": np.where(is_resp, "respondents", "non-respondents"),
+            "prior_occasions": occ.to_numpy(dtype=float),
+            "prior_spend": spend.to_numpy(dtype=float),
+        }
+    )
+    table = frame.groupby("group").agg(
+        customers=("prior_occasions", "size"),
+        prior_occasions=("prior_occasions", "mean"),
+        prior_spend=("prior_spend", "mean"),
+        no_prior_purchase=("prior_occasions", lambda s: float((s == 0).mean())),
+    )
     table = table.reindex(["respondents", "non-respondents"]).dropna(how="all").reset_index()
     table["customers"] = table["customers"].astype("int64")
     table.insert(2, "share", table["customers"] / len(base))
@@ -1319,34 +1492,46 @@ def coverage(
             rows.append({"measure": measure, "respondents": a.mean(), "non_respondents": b.mean(), "smd": smd})
     comparison = pd.DataFrame(rows, columns=["measure", "respondents", "non_respondents", "smd"])
     representative = bool((comparison["smd"].abs() <= smd_threshold).all())
-    return CoverageResult(table, comparison, int(len(base)), int(is_resp.sum()), float(is_resp.sum() / len(base)),
-                          representative, smd_threshold, lang)
+    return CoverageResult(
+        table,
+        comparison,
+        len(base),
+        int(is_resp.sum()),
+        float(is_resp.sum() / len(base)),
+        representative,
+        smd_threshold,
+        lang,
+    )
 
 
 # ---------------------------------------------------------------------------
 # the whole report
 
 
-def _blank() -> "SafeMarkdown":
+def _blank() -> SafeMarkdown:
     from repurchase.report import SafeMarkdown
 
     return SafeMarkdown("", "")
 
 
-def _say(key: str, lang: str, /, **values: Any) -> "SafeMarkdown":
+def _say(key: str, lang: str, /, **values: Any) -> SafeMarkdown:
     """A report sentence from the catalog: the template is trusted, ``values`` are escaped."""
     from repurchase.report import say
 
     return say(i18n.t(key, lang), **values)
 
 
-def _not_available(lang: str = "en") -> "SafeMarkdown":
+def _not_available(lang: str = "en") -> SafeMarkdown:
     return _say("satisfaction.describe.not_available", lang)
 
 
 #: driver quadrant code -> catalog key
-_QUADRANT_KEYS = {"fix first": "satisfaction.quadrant.fix_first", "keep up": "satisfaction.quadrant.keep_up",
-                  "maintain": "satisfaction.quadrant.maintain", "low priority": "satisfaction.quadrant.low_priority"}
+_QUADRANT_KEYS = {
+    "fix first": "satisfaction.quadrant.fix_first",
+    "keep up": "satisfaction.quadrant.keep_up",
+    "maintain": "satisfaction.quadrant.maintain",
+    "low priority": "satisfaction.quadrant.low_priority",
+}
 #: coverage group code -> catalog key
 _COVERAGE_KEYS = {"respondents": "satisfaction.cov.respondents", "non-respondents": "satisfaction.cov.non_respondents"}
 
@@ -1408,13 +1593,19 @@ class SatisfactionReport:
     scores: pd.DataFrame = field(default_factory=lambda: _empty(SCORE_COLUMNS))
     change: pd.DataFrame = field(default_factory=lambda: _empty(["metric"]))
     by_month: pd.DataFrame = field(default_factory=lambda: _empty(["month", *SCORE_COLUMNS]))
-    breakdowns: pd.DataFrame = field(default_factory=lambda: _empty(["dimension", "group", *SCORE_COLUMNS, "small_n", "rank"]))
+    breakdowns: pd.DataFrame = field(
+        default_factory=lambda: _empty(["dimension", "group", *SCORE_COLUMNS, "small_n", "rank"])
+    )
     repurchase: pd.DataFrame = field(default_factory=lambda: _empty(["nps_group", *REPURCHASE_COLUMNS]))
     churn: pd.DataFrame = field(default_factory=lambda: _empty(["nps_group", *CHURN_COLUMNS]))
-    stratified: pd.DataFrame = field(default_factory=lambda: _empty(["frequency_tier", "nps_group", *REPURCHASE_COLUMNS]))
+    stratified: pd.DataFrame = field(
+        default_factory=lambda: _empty(["frequency_tier", "nps_group", *REPURCHASE_COLUMNS])
+    )
     effect: pd.DataFrame = field(default_factory=lambda: _empty(["comparison", "method", "difference", "low", "high"]))
     km: pd.DataFrame = field(default_factory=lambda: _empty(["group", "days", "repurchased", "low", "high"]))
-    drivers: KeyDrivers = field(default_factory=lambda: KeyDrivers(_empty(_DRIVER_COLUMNS), reason="no survey responses"))
+    drivers: KeyDrivers = field(
+        default_factory=lambda: KeyDrivers(_empty(_DRIVER_COLUMNS), reason="no survey responses")
+    )
     top_terms: pd.DataFrame = field(default_factory=lambda: _empty(["group", "rank", "term", "comments", "share"]))
     distinguishing: pd.DataFrame = field(default_factory=lambda: _empty(["leans", "term", "count_a", "count_b", "z"]))
     samples: pd.DataFrame = field(default_factory=lambda: _empty(["nps_group", "nps", "month", "comment"]))
@@ -1428,53 +1619,175 @@ class SatisfactionReport:
     #: name -> ({column: display column, translated through col.<display>}, {column: format});
     #: the caption is satisfaction.caption.<name>
     _TABLES = {
-        "scores": ({"label": "sat_period", "responses": "sat_responses", "nps_n": "sat_nps_n", "nps": "sat_nps",
-                    "nps_low": "sat_nps_low", "nps_high": "sat_nps_high", "csat_n": "sat_csat_n", "csat": "sat_csat",
-                    "csat_low": "sat_csat_low", "csat_high": "sat_csat_high", "ces": "sat_ces",
-                    "response_rate": "sat_response_rate"},
-                   {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "csat_low": "{:.1%}",
-                    "csat_high": "{:.1%}", "ces": "{:.2f}", "response_rate": "{:.1%}"}),
-        "change": ({"metric": "sat_metric", "this": "sat_this", "previous": "sat_previous", "difference": "sat_difference",
-                    "low": "sat_low", "high": "sat_high", "p_value": "sat_p_value", "n_this": "sat_n_this",
-                    "n_previous": "sat_n_previous"},
-                   {"this": "{:.1f}", "previous": "{:.1f}", "difference": "{:+.1f}", "low": "{:+.1f}", "high": "{:+.1f}",
-                    "p_value": "{:.3f}"}),
-        "by_month": ({"month": "sat_month", "nps_n": "sat_nps_n", "nps": "sat_nps", "nps_low": "sat_nps_low",
-                      "nps_high": "sat_nps_high", "csat": "sat_csat", "ces": "sat_ces"},
-                     {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "ces": "{:.2f}"}),
-        "breakdowns": ({"dimension": "sat_dimension", "group": "sat_group", "nps_n": "sat_nps_n", "nps": "sat_nps",
-                        "nps_low": "sat_nps_low", "nps_high": "sat_nps_high", "csat": "sat_csat", "small_n": "sat_note",
-                        "rank": "sat_rank"},
-                       {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "rank": "{:.0f}"}),
-        "repurchase": ({"nps_group": "sat_nps_group", "responses": "sat_first_responses", "observed": "sat_observed",
-                        "repurchased": "sat_repurchased", "rate": "sat_rate", "rate_low": "sat_low", "rate_high": "sat_high"},
-                       {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"}),
-        "churn": ({"nps_group": "sat_nps_group", "observed": "sat_observed", "churned": "sat_churned",
-                   "churn_rate": "sat_churn_rate", "churn_low": "sat_low", "churn_high": "sat_high"},
-                  {"churn_rate": "{:.1%}", "churn_low": "{:.1%}", "churn_high": "{:.1%}"}),
-        "stratified": ({"frequency_tier": "sat_frequency_tier", "nps_group": "sat_nps_group", "observed": "sat_observed",
-                        "repurchased": "sat_repurchased", "rate": "sat_rate", "rate_low": "sat_low", "rate_high": "sat_high"},
-                       {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"}),
-        "effect": ({"comparison": "sat_comparison", "difference": "sat_difference", "low": "sat_low", "high": "sat_high",
-                    "p_value": "sat_p_value", "observed": "sat_observed", "strata": "sat_strata"},
-                   {"difference": "{:+.1%}", "low": "{:+.1%}", "high": "{:+.1%}", "p_value": "{:.3g}"}),
-        "drivers": ({"label": "sat_aspect", "weight": "sat_weight", "share": "sat_share_r2",
-                     "correlation": "sat_correlation", "mean_rating": "sat_mean_rating", "top2_share": "sat_top2_share",
-                     "vif": "sat_vif", "quadrant": "sat_quadrant"},
-                    {"weight": "{:.3f}", "share": "{:.1%}", "correlation": "{:.2f}", "mean_rating": "{:.2f}",
-                     "top2_share": "{:.1%}", "vif": "{:.2f}"}),
-        "top_terms": ({"group": "sat_nps_group", "rank": "sat_rank", "term": "sat_term", "comments": "sat_comments",
-                       "share": "sat_comment_share"},
-                      {"share": "{:.1%}"}),
-        "distinguishing": ({"leans": "sat_leans", "term": "sat_term", "count_a": "count_a", "count_b": "count_b",
-                            "z": "sat_z"},
-                           {"z": "{:+.2f}"}),
-        "samples": ({"nps_group": "sat_nps_group", "nps": "sat_nps_answer", "month": "sat_month", "comment": "sat_comment"},
-                    {"nps": "{:.0f}"}),
-        "coverage": ({"group": "sat_customer_group", "customers": "sat_customers", "share": "sat_customer_share",
-                      "prior_occasions": "sat_prior_occasions", "prior_spend": "sat_prior_spend",
-                      "no_prior_purchase": "sat_no_prior_purchase"},
-                     {"share": "{:.1%}", "prior_occasions": "{:.2f}", "prior_spend": "{:,.0f}", "no_prior_purchase": "{:.1%}"}),
+        "scores": (
+            {
+                "label": "sat_period",
+                "responses": "sat_responses",
+                "nps_n": "sat_nps_n",
+                "nps": "sat_nps",
+                "nps_low": "sat_nps_low",
+                "nps_high": "sat_nps_high",
+                "csat_n": "sat_csat_n",
+                "csat": "sat_csat",
+                "csat_low": "sat_csat_low",
+                "csat_high": "sat_csat_high",
+                "ces": "sat_ces",
+                "response_rate": "sat_response_rate",
+            },
+            {
+                "nps": "{:+.1f}",
+                "nps_low": "{:+.1f}",
+                "nps_high": "{:+.1f}",
+                "csat": "{:.1%}",
+                "csat_low": "{:.1%}",
+                "csat_high": "{:.1%}",
+                "ces": "{:.2f}",
+                "response_rate": "{:.1%}",
+            },
+        ),
+        "change": (
+            {
+                "metric": "sat_metric",
+                "this": "sat_this",
+                "previous": "sat_previous",
+                "difference": "sat_difference",
+                "low": "sat_low",
+                "high": "sat_high",
+                "p_value": "sat_p_value",
+                "n_this": "sat_n_this",
+                "n_previous": "sat_n_previous",
+            },
+            {
+                "this": "{:.1f}",
+                "previous": "{:.1f}",
+                "difference": "{:+.1f}",
+                "low": "{:+.1f}",
+                "high": "{:+.1f}",
+                "p_value": "{:.3f}",
+            },
+        ),
+        "by_month": (
+            {
+                "month": "sat_month",
+                "nps_n": "sat_nps_n",
+                "nps": "sat_nps",
+                "nps_low": "sat_nps_low",
+                "nps_high": "sat_nps_high",
+                "csat": "sat_csat",
+                "ces": "sat_ces",
+            },
+            {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "ces": "{:.2f}"},
+        ),
+        "breakdowns": (
+            {
+                "dimension": "sat_dimension",
+                "group": "sat_group",
+                "nps_n": "sat_nps_n",
+                "nps": "sat_nps",
+                "nps_low": "sat_nps_low",
+                "nps_high": "sat_nps_high",
+                "csat": "sat_csat",
+                "small_n": "sat_note",
+                "rank": "sat_rank",
+            },
+            {"nps": "{:+.1f}", "nps_low": "{:+.1f}", "nps_high": "{:+.1f}", "csat": "{:.1%}", "rank": "{:.0f}"},
+        ),
+        "repurchase": (
+            {
+                "nps_group": "sat_nps_group",
+                "responses": "sat_first_responses",
+                "observed": "sat_observed",
+                "repurchased": "sat_repurchased",
+                "rate": "sat_rate",
+                "rate_low": "sat_low",
+                "rate_high": "sat_high",
+            },
+            {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"},
+        ),
+        "churn": (
+            {
+                "nps_group": "sat_nps_group",
+                "observed": "sat_observed",
+                "churned": "sat_churned",
+                "churn_rate": "sat_churn_rate",
+                "churn_low": "sat_low",
+                "churn_high": "sat_high",
+            },
+            {"churn_rate": "{:.1%}", "churn_low": "{:.1%}", "churn_high": "{:.1%}"},
+        ),
+        "stratified": (
+            {
+                "frequency_tier": "sat_frequency_tier",
+                "nps_group": "sat_nps_group",
+                "observed": "sat_observed",
+                "repurchased": "sat_repurchased",
+                "rate": "sat_rate",
+                "rate_low": "sat_low",
+                "rate_high": "sat_high",
+            },
+            {"rate": "{:.1%}", "rate_low": "{:.1%}", "rate_high": "{:.1%}"},
+        ),
+        "effect": (
+            {
+                "comparison": "sat_comparison",
+                "difference": "sat_difference",
+                "low": "sat_low",
+                "high": "sat_high",
+                "p_value": "sat_p_value",
+                "observed": "sat_observed",
+                "strata": "sat_strata",
+            },
+            {"difference": "{:+.1%}", "low": "{:+.1%}", "high": "{:+.1%}", "p_value": "{:.3g}"},
+        ),
+        "drivers": (
+            {
+                "label": "sat_aspect",
+                "weight": "sat_weight",
+                "share": "sat_share_r2",
+                "correlation": "sat_correlation",
+                "mean_rating": "sat_mean_rating",
+                "top2_share": "sat_top2_share",
+                "vif": "sat_vif",
+                "quadrant": "sat_quadrant",
+            },
+            {
+                "weight": "{:.3f}",
+                "share": "{:.1%}",
+                "correlation": "{:.2f}",
+                "mean_rating": "{:.2f}",
+                "top2_share": "{:.1%}",
+                "vif": "{:.2f}",
+            },
+        ),
+        "top_terms": (
+            {
+                "group": "sat_nps_group",
+                "rank": "sat_rank",
+                "term": "sat_term",
+                "comments": "sat_comments",
+                "share": "sat_comment_share",
+            },
+            {"share": "{:.1%}"},
+        ),
+        "distinguishing": (
+            {"leans": "sat_leans", "term": "sat_term", "count_a": "count_a", "count_b": "count_b", "z": "sat_z"},
+            {"z": "{:+.2f}"},
+        ),
+        "samples": (
+            {"nps_group": "sat_nps_group", "nps": "sat_nps_answer", "month": "sat_month", "comment": "sat_comment"},
+            {"nps": "{:.0f}"},
+        ),
+        "coverage": (
+            {
+                "group": "sat_customer_group",
+                "customers": "sat_customers",
+                "share": "sat_customer_share",
+                "prior_occasions": "sat_prior_occasions",
+                "prior_spend": "sat_prior_spend",
+                "no_prior_purchase": "sat_no_prior_purchase",
+            },
+            {"share": "{:.1%}", "prior_occasions": "{:.2f}", "prior_spend": "{:,.0f}", "no_prior_purchase": "{:.1%}"},
+        ),
     }
 
     def _source(self, name: str) -> pd.DataFrame:
@@ -1500,38 +1813,56 @@ class SatisfactionReport:
                 if col in data.columns and name != "breakdowns" and name != "coverage":
                     data[col] = data[col].astype(object).map(lambda g: nps_group_label(g, lang) if pd.notna(g) else g)
             if "month" in data.columns:
-                data["month"] = data["month"].map(lambda m: formatting.format_month(m, lang) if isinstance(m, str) else m)
+                data["month"] = data["month"].map(
+                    lambda m: formatting.format_month(m, lang) if isinstance(m, str) else m
+                )
             if name == "scores":
                 data["label"] = data["label"].map(lambda v: format_window(v, lang))
             elif name == "change":  # CSAT in percentage points next to NPS points
                 scale = np.where(data["metric"] == "csat", 100.0, 1.0)
-                data = data.assign(metric=data["metric"].map(lambda m: i18n.t(f"satisfaction.metric.{m}", lang)),
-                                   **{c: data[c] * scale for c in ("this", "previous", "difference", "low", "high")})
+                data = data.assign(
+                    metric=data["metric"].map(lambda m: i18n.t(f"satisfaction.metric.{m}", lang)),
+                    **{c: data[c] * scale for c in ("this", "previous", "difference", "low", "high")},
+                )
             elif name == "breakdowns":
                 data["dimension"] = data["dimension"].map(lambda d: dimension_label(d, lang))
                 data["small_n"] = data["small_n"].map(lambda v: i18n.t("satisfaction.small_n", lang) if v else "")
             elif name == "effect":
                 data["comparison"] = [
-                    i18n.t(f"satisfaction.effect.{m}", lang, a=nps_group_label(a, lang, plural=True),
-                           b=nps_group_label(b, lang, plural=True))
-                    for m, a, b in zip(data["method"], data["a"], data["b"])]
+                    i18n.t(
+                        f"satisfaction.effect.{m}",
+                        lang,
+                        a=nps_group_label(a, lang, plural=True),
+                        b=nps_group_label(b, lang, plural=True),
+                    )
+                    for m, a, b in zip(data["method"], data["a"], data["b"])
+                ]
             elif name == "drivers":
                 data["quadrant"] = data["quadrant"].map(lambda q: quadrant_label(q, lang))
             elif name == "coverage":
-                data["group"] = data["group"].map(lambda g: i18n.t(_COVERAGE_KEYS[g], lang) if g in _COVERAGE_KEYS else g)
+                data["group"] = data["group"].map(
+                    lambda g: i18n.t(_COVERAGE_KEYS[g], lang) if g in _COVERAGE_KEYS else g
+                )
         out = data[[c for c in columns if c in data.columns]].rename(columns=columns)
         if name == "distinguishing":
             a, b = self.settings.get("compare", ("detractor", "promoter"))
-            out = out.rename(columns={
-                "count_a": i18n.t("satisfaction.uses_by", lang, group=nps_group_label(a, lang, plural=True)),
-                "count_b": i18n.t("satisfaction.uses_by", lang, group=nps_group_label(b, lang, plural=True))})
+            out = out.rename(
+                columns={
+                    "count_a": i18n.t("satisfaction.uses_by", lang, group=nps_group_label(a, lang, plural=True)),
+                    "count_b": i18n.t("satisfaction.uses_by", lang, group=nps_group_label(b, lang, plural=True)),
+                }
+            )
         return out
 
     def caption(self, name: str) -> str:
         """The caption of table ``name`` in the report language."""
         s = self.settings
-        return i18n.t(f"satisfaction.caption.{name}", self.lang, days=s.get("repurchase_window_days", ""),
-                      churn_days=s.get("churn_window_days", ""))
+        return i18n.t(
+            f"satisfaction.caption.{name}",
+            self.lang,
+            days=s.get("repurchase_window_days", ""),
+            churn_days=s.get("churn_window_days", ""),
+        )
 
     def table(self, name: str, caption: str | None = None) -> Any:
         """Display the table ``name`` through ``ctx.show_table`` (escaped, IDs masked, headers in the report
@@ -1540,20 +1871,28 @@ class SatisfactionReport:
         if not self.available or data.empty:
             return _blank()
         columns, formats = self._TABLES[name]
-        return self._ctx.show_table(data, formats={columns[k]: v for k, v in formats.items()},
-                                    caption=caption or self.caption(name))
+        return self._ctx.show_table(
+            data, formats={columns[k]: v for k, v in formats.items()}, caption=caption or self.caption(name)
+        )
 
     # -- sentences ------------------------------------------------------------
 
-    def describe_availability(self) -> "SafeMarkdown":
+    def describe_availability(self) -> SafeMarkdown:
         """One sentence: what survey data there is, or why there is none."""
         if not self.available:
             return _say("satisfaction.describe.no_survey", self.lang, reason=self.reason)
         s = self.settings
-        return _say("satisfaction.describe.availability", self.lang, n=s["responses_total"], c=s["respondents_total"],
-                    end=s["period_end"], label=format_window(self.period_label, self.lang), alabel=self.analysis_label)
+        return _say(
+            "satisfaction.describe.availability",
+            self.lang,
+            n=s["responses_total"],
+            c=s["respondents_total"],
+            end=s["period_end"],
+            label=format_window(self.period_label, self.lang),
+            alabel=self.analysis_label,
+        )
 
-    def describe_scores(self) -> "SafeMarkdown":
+    def describe_scores(self) -> SafeMarkdown:
         """NPS and CSAT of the period with intervals, and the change from the previous one."""
         lang = self.lang
         if not self.available:
@@ -1564,13 +1903,26 @@ class SatisfactionReport:
         if not cur["nps_n"] > 0:
             return _say("satisfaction.describe.scores_none", lang, label=label)
         nps = ch.loc["nps"]
-        sig = i18n.t("satisfaction.describe.significant" if nps["p_value"] < 0.05 else "satisfaction.describe.not_significant",
-                     lang)
-        return _say("satisfaction.describe.scores", lang, label=label, nps=cur["nps"], lo=cur["nps_low"],
-                    hi=cur["nps_high"], n=int(cur["nps_n"]), csat=cur["csat"], d=nps["difference"], dlo=nps["low"],
-                    dhi=nps["high"], sig=sig)
+        sig = i18n.t(
+            "satisfaction.describe.significant" if nps["p_value"] < 0.05 else "satisfaction.describe.not_significant",
+            lang,
+        )
+        return _say(
+            "satisfaction.describe.scores",
+            lang,
+            label=label,
+            nps=cur["nps"],
+            lo=cur["nps_low"],
+            hi=cur["nps_high"],
+            n=int(cur["nps_n"]),
+            csat=cur["csat"],
+            d=nps["difference"],
+            dlo=nps["low"],
+            dhi=nps["high"],
+            sig=sig,
+        )
 
-    def describe_trend(self) -> "SafeMarkdown":
+    def describe_trend(self) -> SafeMarkdown:
         """NPS over the last 12 months pooled, and the range of the monthly values."""
         lang = self.lang
         if not self.available:
@@ -1581,18 +1933,35 @@ class SatisfactionReport:
             return _say("satisfaction.describe.trend_none", lang)
         nps, _, low, high = nps_interval(last["promoters"].sum(), last["detractors"].sum(), last["nps_n"].sum())
         lo_row, hi_row = last.loc[last["nps"].idxmin()], last.loc[last["nps"].idxmax()]
-        overlap = i18n.t("satisfaction.describe.trend_overlap" if hi_row["nps_low"] <= lo_row["nps_high"]
-                         else "satisfaction.describe.trend_no_overlap", lang)
-        return _say("satisfaction.describe.trend", lang, k=len(last), nps=float(nps), low=float(low), high=float(high),
-                    n=int(last["nps_n"].sum()), lo=lo_row["nps"], lom=formatting.format_month(str(lo_row["month"]), lang),
-                    hi=hi_row["nps"], him=formatting.format_month(str(hi_row["month"]), lang), overlap=overlap)
+        overlap = i18n.t(
+            "satisfaction.describe.trend_overlap"
+            if hi_row["nps_low"] <= lo_row["nps_high"]
+            else "satisfaction.describe.trend_no_overlap",
+            lang,
+        )
+        return _say(
+            "satisfaction.describe.trend",
+            lang,
+            k=len(last),
+            nps=float(nps),
+            low=float(low),
+            high=float(high),
+            n=int(last["nps_n"].sum()),
+            lo=lo_row["nps"],
+            lom=formatting.format_month(str(lo_row["month"]), lang),
+            hi=hi_row["nps"],
+            him=formatting.format_month(str(hi_row["month"]), lang),
+            overlap=overlap,
+        )
 
-    def describe_loyalty(self) -> "SafeMarkdown":
+    def describe_loyalty(self) -> SafeMarkdown:
         """Whether detractors buy less than promoters within each prior-frequency tier."""
         lang = self.lang
         if not self.available:
             return _not_available(lang)
-        st = self.stratified.assign(_g=self.stratified["nps_group"].astype(str), _s=self.stratified["frequency_tier"].astype(str))
+        st = self.stratified.assign(
+            _g=self.stratified["nps_group"].astype(str), _s=self.stratified["frequency_tier"].astype(str)
+        )
         wide = st.pivot_table(index="_s", columns="_g", values=["rate", "observed"], aggfunc="first", observed=True)
         m = self.settings["min_group_size"]
         if wide.empty or not {"detractor", "promoter"} <= set(wide.columns.get_level_values(1)):
@@ -1601,10 +1970,20 @@ class SatisfactionReport:
         lower = int((wide.loc[ok, ("rate", "detractor")] < wide.loc[ok, ("rate", "promoter")]).sum())
         crude, adj = self.effect.iloc[0], self.effect.iloc[1]
         kept = adj["difference"] / crude["difference"] if crude["difference"] else float("nan")
-        return _say("satisfaction.describe.loyalty", lang, lower=lower, k=int(ok.sum()), m=m, adj=adj["difference"],
-                    alo=adj["low"], ahi=adj["high"], crude=crude["difference"], kept=kept)
+        return _say(
+            "satisfaction.describe.loyalty",
+            lang,
+            lower=lower,
+            k=int(ok.sum()),
+            m=m,
+            adj=adj["difference"],
+            alo=adj["low"],
+            ahi=adj["high"],
+            crude=crude["difference"],
+            kept=kept,
+        )
 
-    def describe_breakdowns(self) -> "SafeMarkdown":
+    def describe_breakdowns(self) -> SafeMarkdown:
         """Which groups were flagged as too small, and the best and worst ranked group per dimension."""
         lang = self.lang
         if not self.available:
@@ -1615,26 +1994,49 @@ class SatisfactionReport:
         small = int(b["small_n"].sum())
         if not (~b["small_n"]).any():
             return _say("satisfaction.describe.breakdowns_all_small", lang, m=self.settings["min_group_size"])
-        return _say("satisfaction.describe.breakdowns", lang, g=len(b), d=b["dimension"].nunique(), small=small,
-                    m=self.settings["min_group_size"])
+        return _say(
+            "satisfaction.describe.breakdowns",
+            lang,
+            g=len(b),
+            d=b["dimension"].nunique(),
+            small=small,
+            m=self.settings["min_group_size"],
+        )
 
-    def describe_link(self) -> "SafeMarkdown":
+    def describe_link(self) -> SafeMarkdown:
         """Repurchase rate of detractors vs promoters, crude and within frequency tiers."""
         lang = self.lang
         if not self.available:
             return _not_available(lang)
         rates = self.repurchase.set_index(self.repurchase["nps_group"].astype(str))
-        if not {"detractor", "promoter"} <= set(rates.index) or rates.loc[["detractor", "promoter"], "observed"].min() == 0:
+        if (
+            not {"detractor", "promoter"} <= set(rates.index)
+            or rates.loc[["detractor", "promoter"], "observed"].min() == 0
+        ):
             return _say("satisfaction.describe.link_few", lang, d=self.settings["repurchase_window_days"])
         det, pro = rates.loc["detractor"], rates.loc["promoter"]
         crude, adj = self.effect.iloc[0], self.effect.iloc[1]
-        return _say("satisfaction.describe.link", lang,
-                    d=self.settings["repurchase_window_days"], dr=det["rate"], dlo=det["rate_low"], dhi=det["rate_high"],
-                    dn=int(det["observed"]), pr=pro["rate"], plo=pro["rate_low"], phi=pro["rate_high"], pn=int(pro["observed"]),
-                    diff=crude["difference"], lo=crude["low"], hi=crude["high"], adiff=adj["difference"], alo=adj["low"],
-                    ahi=adj["high"])
+        return _say(
+            "satisfaction.describe.link",
+            lang,
+            d=self.settings["repurchase_window_days"],
+            dr=det["rate"],
+            dlo=det["rate_low"],
+            dhi=det["rate_high"],
+            dn=int(det["observed"]),
+            pr=pro["rate"],
+            plo=pro["rate_low"],
+            phi=pro["rate_high"],
+            pn=int(pro["observed"]),
+            diff=crude["difference"],
+            lo=crude["low"],
+            hi=crude["high"],
+            adiff=adj["difference"],
+            alo=adj["low"],
+            ahi=adj["high"],
+        )
 
-    def describe_drivers(self) -> "SafeMarkdown":
+    def describe_drivers(self) -> SafeMarkdown:
         """R², the most important aspect and what to fix first; the collinearity warning."""
         from repurchase.report import say
 
@@ -1646,7 +2048,9 @@ class SatisfactionReport:
             return _say("satisfaction.describe.drivers_none", lang, reason=d.reason)
         top = d.table.iloc[0]
         fix = d.table.loc[d.table["quadrant"] == "fix first", "label"].tolist()
-        fix_text = i18n.t("satisfaction.list_sep", lang).join(fix) if fix else i18n.t("satisfaction.describe.fix_none", lang)
+        fix_text = (
+            i18n.t("satisfaction.list_sep", lang).join(fix) if fix else i18n.t("satisfaction.describe.fix_none", lang)
+        )
         text = i18n.t("satisfaction.describe.drivers", lang)
         values = dict(r2=d.r2, target=d.target.upper(), n=d.n, top=str(top["label"]), share=top["share"], fix=fix_text)
         if d.warning:
@@ -1654,7 +2058,7 @@ class SatisfactionReport:
             values["warning"] = d.warning
         return say(text, **values)
 
-    def describe_comments(self) -> "SafeMarkdown":
+    def describe_comments(self) -> SafeMarkdown:
         """The words that most distinguish detractors and promoters."""
         lang = self.lang
         if not self.available:
@@ -1667,7 +2071,7 @@ class SatisfactionReport:
         pro = dist.loc[dist["leans"] == "promoter", "term"].head(5).tolist()
         return _say("satisfaction.describe.comments", lang, det=sep.join(det) or none, pro=sep.join(pro) or none)
 
-    def describe_coverage(self) -> "SafeMarkdown":
+    def describe_coverage(self) -> SafeMarkdown:
         """Response rate and, when respondents are not representative, a plain warning."""
         from repurchase.report import say
 
@@ -1737,11 +2141,13 @@ def aspect_labels(params: Any, lang: str = "en") -> dict[str, str]:
         if not str(canonical).startswith("aspect_"):
             continue
         name = str(canonical).removeprefix("aspect_")
-        out[name] = str(source) if lang == "zh" and isinstance(source, str) and source.strip() else name.replace("_", " ")
+        out[name] = (
+            str(source) if lang == "zh" and isinstance(source, str) and source.strip() else name.replace("_", " ")
+        )
     return out
 
 
-def build_report(ctx: "ReportContext") -> SatisfactionReport:
+def build_report(ctx: ReportContext) -> SatisfactionReport:
     """Run the whole satisfaction analysis for a report context.
 
     Parameters
@@ -1761,28 +2167,52 @@ def build_report(ctx: "ReportContext") -> SatisfactionReport:
     seg = getattr(ctx.params, "segmentation", None)
     tiers = dict(getattr(seg, "frequency_tiers", None) or DEFAULT_FREQUENCY_TIERS)
     settings = {
-        "repurchase_window_days": s.repurchase_window_days, "churn_window_days": s.churn_window_days,
-        "min_group_size": s.min_group_size, "score_months": s.score_months, "analysis_months": s.analysis_months,
-        "driver_target": s.driver_target, "compare": ("detractor", "promoter"),
+        "repurchase_window_days": s.repurchase_window_days,
+        "churn_window_days": s.churn_window_days,
+        "min_group_size": s.min_group_size,
+        "score_months": s.score_months,
+        "analysis_months": s.analysis_months,
+        "driver_target": s.driver_target,
+        "compare": ("detractor", "promoter"),
         "period_end": ctx.period.end.date().isoformat(),
     }
     lang = ctx.params.language
     surveys = ctx.surveys()
     if surveys is None:
-        return SatisfactionReport(False, reason=i18n.t("satisfaction.reason.no_source", lang, title=ctx.params.title),
-                                  lang=lang, settings=settings, _ctx=ctx)
+        return SatisfactionReport(
+            False,
+            reason=i18n.t("satisfaction.reason.no_source", lang, title=ctx.params.title),
+            lang=lang,
+            settings=settings,
+            _ctx=ctx,
+        )
     if surveys.empty:
-        return SatisfactionReport(False, reason=i18n.t("satisfaction.reason.no_usable", lang), lang=lang,
-                                  settings=settings, _ctx=ctx)
+        return SatisfactionReport(
+            False, reason=i18n.t("satisfaction.reason.no_usable", lang), lang=lang, settings=settings, _ctx=ctx
+        )
     tx = ctx.transactions()
     end = ctx.period.end_exclusive
-    settings |= {"responses_total": int(len(surveys)), "respondents_total": int(surveys["customer_id"].nunique())}
+    settings |= {"responses_total": len(surveys), "respondents_total": int(surveys["customer_id"].nunique())}
 
     scores = period_scores(surveys, ctx.period, months=s.score_months)
-    cov_now = coverage(surveys, tx, scores.loc[0, "start"], scores.loc[0, "end_exclusive"],
-                       lookback_days=s.coverage_lookback_days, smd_threshold=s.representative_smd, lang=lang)
-    cov_prev = coverage(surveys, tx, scores.loc[1, "start"], scores.loc[1, "end_exclusive"],
-                        lookback_days=s.coverage_lookback_days, smd_threshold=s.representative_smd, lang=lang)
+    cov_now = coverage(
+        surveys,
+        tx,
+        scores.loc[0, "start"],
+        scores.loc[0, "end_exclusive"],
+        lookback_days=s.coverage_lookback_days,
+        smd_threshold=s.representative_smd,
+        lang=lang,
+    )
+    cov_prev = coverage(
+        surveys,
+        tx,
+        scores.loc[1, "start"],
+        scores.loc[1, "end_exclusive"],
+        lookback_days=s.coverage_lookback_days,
+        smd_threshold=s.representative_smd,
+        lang=lang,
+    )
     scores["response_rate"] = [cov_now.response_rate, cov_prev.response_rate]
     a_start, _, a_label = _window(ctx.period, s.analysis_months)
 
@@ -1792,12 +2222,15 @@ def build_report(ctx: "ReportContext") -> SatisfactionReport:
     repurchase = repurchase_after_response(firsts, end, s.repurchase_window_days)
     stratified = repurchase_after_response(firsts, end, s.repurchase_window_days, ["frequency_tier", "nps_group"])
     stratified = stratified[stratified["responses"] > 0].reset_index(drop=True)
-    effect = pd.concat([group_difference(repurchase),
-                        group_difference(stratified, stratum_col="frequency_tier")], ignore_index=True)
+    effect = pd.concat(
+        [group_difference(repurchase), group_difference(stratified, stratum_col="frequency_tier")], ignore_index=True
+    )
     tokens = tokenize_comments(recent["comment"]) if "comment" in recent else tokenize_comments(None)
     groups = recent["nps_group"].astype(object)
     if s.analysis_months > 1:
-        analysis_label = i18n.t("satisfaction.analysis_window", lang, n=s.analysis_months, range=format_window(a_label, lang))
+        analysis_label = i18n.t(
+            "satisfaction.analysis_window", lang, n=s.analysis_months, range=format_window(a_label, lang)
+        )
     else:
         analysis_label = format_window(a_label, lang)
     return SatisfactionReport(
@@ -1814,8 +2247,13 @@ def build_report(ctx: "ReportContext") -> SatisfactionReport:
         stratified=stratified,
         effect=effect,
         km=time_to_next_purchase(firsts, end, max_days=max(365, s.repurchase_window_days)),
-        drivers=key_drivers(recent, target=s.driver_target, min_responses=s.min_group_size,
-                            labels=aspect_labels(ctx.params, lang), lang=lang),
+        drivers=key_drivers(
+            recent,
+            target=s.driver_target,
+            min_responses=s.min_group_size,
+            labels=aspect_labels(ctx.params, lang),
+            lang=lang,
+        ),
         top_terms=top_terms(tokens, groups, n=s.comment_terms),
         distinguishing=distinguishing_terms(tokens, groups, n=s.comment_terms, prior_scale=s.log_odds_prior_scale),
         samples=sample_comments(recent, s.sample_comments),

@@ -35,15 +35,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from repurchase.core import i18n
-
-from repurchase.core import formatting
+from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError, DataError
 from repurchase.core.schemes import (
     BUILTIN_SCHEMES,
@@ -83,8 +82,8 @@ __all__ = [
     "describe_settings",
     "describe_tiers",
     "describe_upgrades",
-    "frequency_summary",
     "fm_score",
+    "frequency_summary",
     "frequency_tier_label",
     "frequency_tiers",
     "get_scheme",
@@ -131,7 +130,6 @@ def recommended_action(key: str, language: str = "en", overrides: Mapping[str, s
     if key in FREQUENCY_CODES:
         return i18n.t(f"segments.freq_action.{FREQUENCY_CODES[key]}", language)
     return i18n.t("segments.no_action", language, key=key)
-
 
 
 # ---------------------------------------------------------------------------
@@ -267,7 +265,7 @@ def assign_segments(rfm: pd.DataFrame, scheme: SegmentScheme, *, split: str = "m
     if scheme.is_split:
         if split not in ("mean", "median"):
             raise AnalysisError(f"segmentation.cn8_split must be mean or median, got {split!r}")
-        centre = (lambda s: getattr(s, split)())
+        centre = lambda s: getattr(s, split)()
         r_hi = rfm["recency_days"] < centre(rfm["recency_days"])
         f_hi = rfm["frequency"] > centre(rfm["frequency"])
         m_hi = rfm["monetary"] > centre(rfm["monetary"])
@@ -323,7 +321,6 @@ def segment_summary(
 
 # ---------------------------------------------------------------------------
 # frequency tiers
-
 
 
 def frequency_summary(
@@ -436,9 +433,16 @@ def tier_thresholds(
                 raw[i] = np.inf
         values, source = [0.0, *raw], "data"
     if len(values) != len(names) or len(points_per_100) != len(names):
-        raise AnalysisError("segmentation.tier_names, tier_thresholds/tier_top_shares and points_per_100 must describe the same tiers")
+        raise AnalysisError(
+            "segmentation.tier_names, tier_thresholds/tier_top_shares and points_per_100 must describe the same tiers"
+        )
     return pd.DataFrame(
-        {"tier": list(names), "threshold": values, "points_per_100": list(map(float, points_per_100)), "set_from": source}
+        {
+            "tier": list(names),
+            "threshold": values,
+            "points_per_100": list(map(float, points_per_100)),
+            "set_from": source,
+        }
     )
 
 
@@ -449,8 +453,11 @@ def _map_recorded_tiers(labels: pd.Series, names: Sequence[str], aliases: Mappin
     codes, uniques = pd.factorize(labels)  # map the few distinct labels, not every customer
     text = pd.Series(uniques, dtype="string").str.strip()
     mapped_uniques = text.str.lower().map(lookup)
-    mapped = pd.Series(np.where(codes >= 0, mapped_uniques.to_numpy(dtype=object)[np.maximum(codes, 0)], None),
-                       index=labels.index, dtype=object)
+    mapped = pd.Series(
+        np.where(codes >= 0, mapped_uniques.to_numpy(dtype=object)[np.maximum(codes, 0)], None),
+        index=labels.index,
+        dtype=object,
+    )
     bad = mapped_uniques.isna() & text.notna() & (text != "")
     if bad.any():
         per_code = pd.Series(codes[codes >= 0]).value_counts()
@@ -467,7 +474,7 @@ def _map_recorded_tiers(labels: pd.Series, names: Sequence[str], aliases: Mappin
 def member_tiers(
     tx: pd.DataFrame,
     customer_ids: pd.Series,
-    period: "Period",
+    period: Period,
     *,
     customers: pd.DataFrame | None = None,
     source: str = "auto",
@@ -508,8 +515,16 @@ def member_tiers(
     """
     names = list(names)
     ids = pd.Index(customer_ids, name="customer_id")
-    roll = rolling_spend(tx, period.end_exclusive, months=12, occasion=occasion, customer_col=customer_col,
-                         date_col=date_col, amount_col=amount_col, order_col=order_col)
+    roll = rolling_spend(
+        tx,
+        period.end_exclusive,
+        months=12,
+        occasion=occasion,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        order_col=order_col,
+    )
     month = tx.loc[(tx[date_col] >= period.start) & (tx[date_col] < period.end_exclusive)]
     spend_period = month.groupby(customer_col)[amount_col].sum()
     out = pd.DataFrame(index=ids)
@@ -521,7 +536,9 @@ def member_tiers(
     if basis == "points" and base_rate <= 0:
         raise AnalysisError("segmentation.tier_basis points needs a positive first points_per_100 rate")
     qualifying = out["spend_12m"] * per_unit
-    table = tier_thresholds(qualifying[qualifying > 0], names, points_per_100, thresholds=thresholds, top_shares=top_shares)
+    table = tier_thresholds(
+        qualifying[qualifying > 0], names, points_per_100, thresholds=thresholds, top_shares=top_shares
+    )
     has_column = customers is not None and "tier" in customers.columns
     if source == "customers" and not has_column:
         raise DataError(
@@ -570,17 +587,21 @@ def tier_summary(tiers: pd.DataFrame, *, point_value: float = 1.0, language: str
     """
     t = tiers.assign(buyer=tiers["occasions_12m"] >= 1, repeat=tiers["occasions_12m"] >= 2)
     g = t.groupby("tier", observed=False)
-    out = pd.DataFrame(
-        {
-            "customers": g.size(),
-            "spend_12m": g["spend_12m"].sum(),
-            "buyers_12m": g["buyer"].sum(),
-            "repeaters_12m": g["repeat"].sum(),
-            "points_per_100": g["points_rate"].max(),
-            "points_period": g["points_period"].sum(),
-            "points_outstanding": g["points_12m"].sum(),
-        }
-    ).rename_axis("tier").reset_index()
+    out = (
+        pd.DataFrame(
+            {
+                "customers": g.size(),
+                "spend_12m": g["spend_12m"].sum(),
+                "buyers_12m": g["buyer"].sum(),
+                "repeaters_12m": g["repeat"].sum(),
+                "points_per_100": g["points_rate"].max(),
+                "points_period": g["points_period"].sum(),
+                "points_outstanding": g["points_12m"].sum(),
+            }
+        )
+        .rename_axis("tier")
+        .reset_index()
+    )
     out["tier"] = out["tier"].astype(str)
     n = max(int(out["customers"].sum()), 1)
     out.insert(2, "share", out["customers"] / n)
@@ -635,9 +656,7 @@ def migration_matrix(previous: pd.Series, current: pd.Series, order: Sequence[st
         Counts (int); the ``(new)`` row and ``(not scored)`` column appear only
         when non-empty.
     """
-    both = pd.concat(
-        {"from": previous.astype(object), "to": current.astype(object)}, axis=1, join="outer"
-    )
+    both = pd.concat({"from": previous.astype(object), "to": current.astype(object)}, axis=1, join="outer")
     both["from"] = both["from"].fillna(NEW)
     both["to"] = both["to"].fillna(NOT_SCORED)
     counts = pd.crosstab(both["from"], both["to"])
@@ -727,72 +746,106 @@ class SegmentationResult:
     def segment_table(self) -> pd.DataFrame:
         """The segment table: display name, size, revenue share, mean R/F/M and the action."""
         t = self.summary
-        return pd.DataFrame({
-            "seg_segment": t["label"], "seg_customers": t["customers"], "share": t["share"],
-            "seg_revenue_share": t["revenue_share"], "seg_mean_recency": t["mean_recency_days"],
-            "seg_mean_frequency": t["mean_frequency"], "seg_mean_monetary": t["mean_monetary"], "seg_action": t["action"],
-        })
+        return pd.DataFrame(
+            {
+                "seg_segment": t["label"],
+                "seg_customers": t["customers"],
+                "share": t["share"],
+                "seg_revenue_share": t["revenue_share"],
+                "seg_mean_recency": t["mean_recency_days"],
+                "seg_mean_frequency": t["mean_frequency"],
+                "seg_mean_monetary": t["mean_monetary"],
+                "seg_action": t["action"],
+            }
+        )
 
     def frequency_table(self) -> pd.DataFrame:
         """The frequency-tier table: tier, its rule, size, revenue, mean frequency and treatment."""
         f = self.frequency
-        return pd.DataFrame({
-            "seg_frequency_tier": f["label"], "seg_occasions": f["occasions"], "seg_customers": f["customers"],
-            "share": f["share"], "seg_revenue": f["revenue"], "seg_revenue_share": f["revenue_share"],
-            "seg_mean_frequency": f["mean_frequency"], "seg_treatment": f["treatment"],
-        })
+        return pd.DataFrame(
+            {
+                "seg_frequency_tier": f["label"],
+                "seg_occasions": f["occasions"],
+                "seg_customers": f["customers"],
+                "share": f["share"],
+                "seg_revenue": f["revenue"],
+                "seg_revenue_share": f["revenue_share"],
+                "seg_mean_frequency": f["mean_frequency"],
+                "seg_treatment": f["treatment"],
+            }
+        )
 
     def threshold_table(self) -> pd.DataFrame:
         """Tier thresholds and earning rates; a threshold that cannot be reached (infinite) is blank."""
         t = self.thresholds
-        return pd.DataFrame({
-            "seg_tier": [member_tier_label(x, self.language) for x in t["tier"]],
-            "seg_threshold": t["threshold"].where(np.isfinite(t["threshold"])),
-            "seg_points_per_100": t["points_per_100"],
-            "seg_set_from": [i18n.t(f"segments.set_from.{x}", self.language) for x in t["set_from"]],
-        })
+        return pd.DataFrame(
+            {
+                "seg_tier": [member_tier_label(x, self.language) for x in t["tier"]],
+                "seg_threshold": t["threshold"].where(np.isfinite(t["threshold"])),
+                "seg_points_per_100": t["points_per_100"],
+                "seg_set_from": [i18n.t(f"segments.set_from.{x}", self.language) for x in t["set_from"]],
+            }
+        )
 
     def tier_table(self) -> pd.DataFrame:
         """The member-tier table: distribution, 12-month spend, repurchase and points per tier."""
         t = self.tiers
-        return pd.DataFrame({
-            "seg_tier": t["label"], "seg_customers": t["customers"], "share": t["share"],
-            "seg_spend_12m": t["spend_12m"], "seg_spend_share": t["revenue_share"],
-            "seg_spend_per_customer": t["spend_per_customer"], "seg_repurchase_rate": t["repurchase_rate"],
-            "seg_points_issued": t["points_period"], "seg_points_outstanding": t["points_outstanding"],
-            "seg_liability": t["liability"],
-        })
+        return pd.DataFrame(
+            {
+                "seg_tier": t["label"],
+                "seg_customers": t["customers"],
+                "share": t["share"],
+                "seg_spend_12m": t["spend_12m"],
+                "seg_spend_share": t["revenue_share"],
+                "seg_spend_per_customer": t["spend_per_customer"],
+                "seg_repurchase_rate": t["repurchase_rate"],
+                "seg_points_issued": t["points_period"],
+                "seg_points_outstanding": t["points_outstanding"],
+                "seg_liability": t["liability"],
+            }
+        )
 
     def upgrade_table(self) -> pd.DataFrame:
         """Customers close to the next tier (``customer_id`` is masked by ``ctx.show_table``), closest first."""
         u = self.upgrades
         lang = self.language
-        return pd.DataFrame({
-            "customer_id": u["customer_id"],
-            "seg_tier": [member_tier_label(x, lang) for x in u["tier"]],
-            "seg_next_tier": [member_tier_label(x, lang) for x in u["next_tier"]],
-            "seg_spend_12m": u["spend_12m"], "seg_spend_to_next": u["spend_to_next_tier"],
-        })
+        return pd.DataFrame(
+            {
+                "customer_id": u["customer_id"],
+                "seg_tier": [member_tier_label(x, lang) for x in u["tier"]],
+                "seg_next_tier": [member_tier_label(x, lang) for x in u["next_tier"]],
+                "seg_spend_12m": u["spend_12m"],
+                "seg_spend_to_next": u["spend_to_next_tier"],
+            }
+        )
 
     def flow_table(self, n: int = 5) -> pd.DataFrame:
         """The ``n`` biggest moves between segments, with display names."""
         f = self.flows(n)
-        return pd.DataFrame({"seg_from": f["from_segment"], "seg_to": f["to_segment"], "seg_customers": f["customers"],
-                             "seg_share_of_from": f["share_of_from"]})
+        return pd.DataFrame(
+            {
+                "seg_from": f["from_segment"],
+                "seg_to": f["to_segment"],
+                "seg_customers": f["customers"],
+                "seg_share_of_from": f["share_of_from"],
+            }
+        )
 
 
-def _rfm_with_segments(tx: pd.DataFrame, as_of: pd.Timestamp, scheme: SegmentScheme, s: "SegmentationSettings",
-                       occasion: str) -> pd.DataFrame:
-    rfm = rfm_scores(tx, as_of, bins=s.rfm_bins, monetary=s.monetary, reference_months=s.reference_months,
-                     occasion=occasion)
+def _rfm_with_segments(
+    tx: pd.DataFrame, as_of: pd.Timestamp, scheme: SegmentScheme, s: SegmentationSettings, occasion: str
+) -> pd.DataFrame:
+    rfm = rfm_scores(
+        tx, as_of, bins=s.rfm_bins, monetary=s.monetary, reference_months=s.reference_months, occasion=occasion
+    )
     rfm["segment"] = assign_segments(rfm, scheme, split=s.cn8_split)
     return rfm
 
 
 def run_segmentation(
     tx: pd.DataFrame,
-    period: "Period",
-    settings: "SegmentationSettings",
+    period: Period,
+    settings: SegmentationSettings,
     *,
     customers: pd.DataFrame | None = None,
     occasion: str = "customer_day",
@@ -822,11 +875,15 @@ def run_segmentation(
     # Work on integer codes of the IDs (sorted, so code order = ID order and rank ties break the same way):
     # grouping and merging on 1M string IDs is what would make this slow.
     codes, ids = pd.factorize(tx["customer_id"], sort=True)
-    slim = pd.DataFrame({"customer_id": codes, "order_date": tx["order_date"].to_numpy(),
-                         "amount": tx["amount"].to_numpy()}, index=tx.index)
+    slim = pd.DataFrame(
+        {"customer_id": codes, "order_date": tx["order_date"].to_numpy(), "amount": tx["amount"].to_numpy()},
+        index=tx.index,
+    )
     if occasion == "order":
         if "order_id" not in tx.columns:
-            raise DataError("occasion 'order' needs an order_id column; map it or use repurchase.occasion: customer_day")
+            raise DataError(
+                "occasion 'order' needs an order_id column; map it or use repurchase.occasion: customer_day"
+            )
         slim["order_id"] = pd.factorize(tx["order_id"])[0]
     members = None
     if customers is not None:
@@ -842,9 +899,18 @@ def run_segmentation(
     rfm["action"] = action_of[rfm["segment"].cat.codes.to_numpy()]
     rfm["frequency_tier"] = frequency_tiers(rfm["frequency"], s.frequency_tiers)
     tiers, table = member_tiers(
-        slim, rfm["customer_id"], period, customers=members, source=s.tier_source, basis=s.tier_basis,
-        names=s.tier_names, thresholds=s.tier_thresholds, top_shares=s.tier_top_shares,
-        points_per_100=s.points_per_100, aliases=s.tier_aliases, occasion=occasion,
+        slim,
+        rfm["customer_id"],
+        period,
+        customers=members,
+        source=s.tier_source,
+        basis=s.tier_basis,
+        names=s.tier_names,
+        thresholds=s.tier_thresholds,
+        top_shares=s.tier_top_shares,
+        points_per_100=s.points_per_100,
+        aliases=s.tier_aliases,
+        occasion=occasion,
     )
     merged = rfm.merge(tiers, on="customer_id", how="left", validate="one_to_one")
     prev = _rfm_with_segments(slim, period.start, scheme, s, occasion)
@@ -919,23 +985,31 @@ def segmentation_metrics(result: SegmentationResult) -> dict:
     seg = result.summary.set_index("segment")
     freq = result.frequency.set_index("tier")
     tiers = result.tiers.set_index("tier")
-    stayed = int(np.trace(result.migration.reindex(index=result.scheme.segments, columns=result.scheme.segments).to_numpy()))
+    stayed = int(
+        np.trace(result.migration.reindex(index=result.scheme.segments, columns=result.scheme.segments).to_numpy())
+    )
     previous = int(result.migration.drop(index=NEW, errors="ignore").to_numpy().sum())
     return {
         "as_of": result.settings["as_of"],
         "scheme": result.scheme.name,
-        "customers": int(len(result.customers)),
-        "segments": {s: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
-                     for s, r in seg.iterrows()},
-        "frequency_tiers": {t: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
-                            for t, r in freq.iterrows()},
-        "member_tiers": {t: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
-                         for t, r in tiers.iterrows()},
+        "customers": len(result.customers),
+        "segments": {
+            s: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
+            for s, r in seg.iterrows()
+        },
+        "frequency_tiers": {
+            t: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
+            for t, r in freq.iterrows()
+        },
+        "member_tiers": {
+            t: {"customers": int(r["customers"]), "share": r["share"], "revenue_share": r["revenue_share"]}
+            for t, r in tiers.iterrows()
+        },
         "tier_source": result.settings["tier_source"],
         "tier_thresholds": dict(zip(result.thresholds["tier"], result.thresholds["threshold"])),
         "points_outstanding": float(result.tiers["points_outstanding"].sum()),
         "points_liability": float(result.tiers["liability"].sum()),
-        "upgrade_candidates": int(len(result.upgrades)),
+        "upgrade_candidates": len(result.upgrades),
         "migration_stayed_share": stayed / previous if previous else None,
     }
 
@@ -960,13 +1034,26 @@ def describe_settings(result: SegmentationResult, lang: str | None = None) -> st
     """
     lang = _lang(result, lang)
     s = result.settings
-    window = (i18n.t("segments.window_months", lang, months=s["reference_months"]) if s["reference_months"]
-              else i18n.t("segments.window_all", lang))
-    occ = i18n.t("segments.occasion_customer_day" if s["occasion"] == "customer_day" else "segments.occasion_order", lang)
+    window = (
+        i18n.t("segments.window_months", lang, months=s["reference_months"])
+        if s["reference_months"]
+        else i18n.t("segments.window_all", lang)
+    )
+    occ = i18n.t(
+        "segments.occasion_customer_day" if s["occasion"] == "customer_day" else "segments.occasion_order", lang
+    )
     mon = i18n.t("segments.monetary_total" if s["monetary"] == "total" else "segments.monetary_average", lang)
     return i18n.t(
-        "segments.describe_settings", lang, as_of=s["as_of"], window=window, customers=f"{len(result.customers):,}",
-        occasion=occ, monetary=mon, bins=s["bins"], scheme=s["scheme"], description=result.scheme.describe(lang),
+        "segments.describe_settings",
+        lang,
+        as_of=s["as_of"],
+        window=window,
+        customers=f"{len(result.customers):,}",
+        occasion=occ,
+        monetary=mon,
+        bins=s["bins"],
+        scheme=s["scheme"],
+        description=result.scheme.describe(lang),
     )
 
 
@@ -980,14 +1067,31 @@ def describe_segments(result: SegmentationResult, lang: str | None = None) -> st
     first = result.summary.iloc[0]
     big = t.loc[t["customers"].idxmax()]
     rich = t.loc[t["revenue"].idxmax()]
-    text = i18n.t("segments.describe_first", lang, name=names[first["segment"]], share=_pct(first["share"]),
-                  customers=f"{int(first['customers']):,}", revenue_share=_pct(first["revenue_share"]))
+    text = i18n.t(
+        "segments.describe_first",
+        lang,
+        name=names[first["segment"]],
+        share=_pct(first["share"]),
+        customers=f"{int(first['customers']):,}",
+        revenue_share=_pct(first["revenue_share"]),
+    )
     if big["segment"] != first["segment"]:
-        text += i18n.t("segments.describe_largest", lang, name=names[big["segment"]], customers=f"{int(big['customers']):,}",
-                       share=_pct(big["share"]), revenue_share=_pct(big["revenue_share"]))
+        text += i18n.t(
+            "segments.describe_largest",
+            lang,
+            name=names[big["segment"]],
+            customers=f"{int(big['customers']):,}",
+            share=_pct(big["share"]),
+            revenue_share=_pct(big["revenue_share"]),
+        )
     if rich["segment"] != first["segment"]:
-        text += i18n.t("segments.describe_richest", lang, name=names[rich["segment"]],
-                       revenue_share=_pct(rich["revenue_share"]), share=_pct(rich["share"]))
+        text += i18n.t(
+            "segments.describe_richest",
+            lang,
+            name=names[rich["segment"]],
+            revenue_share=_pct(rich["revenue_share"]),
+            share=_pct(rich["share"]),
+        )
     return text
 
 
@@ -997,9 +1101,15 @@ def describe_frequency(result: SegmentationResult, lang: str | None = None) -> s
     f = result.frequency
     top, low = f.iloc[0], f.iloc[-1]
     return i18n.t(
-        "segments.describe_frequency", lang, tier=frequency_tier_label(top["tier"], lang), occasions=top["occasions"],
-        share=_pct(top["share"]), revenue_share=_pct(top["revenue_share"]), low=frequency_tier_label(low["tier"], lang),
-        low_share=_pct(low["share"]), low_revenue_share=_pct(low["revenue_share"]),
+        "segments.describe_frequency",
+        lang,
+        tier=frequency_tier_label(top["tier"], lang),
+        occasions=top["occasions"],
+        share=_pct(top["share"]),
+        revenue_share=_pct(top["revenue_share"]),
+        low=frequency_tier_label(low["tier"], lang),
+        low_share=_pct(low["share"]),
+        low_revenue_share=_pct(low["revenue_share"]),
     )
 
 
@@ -1015,9 +1125,15 @@ def describe_tiers(result: SegmentationResult, currency: str = "", lang: str | N
         how = i18n.t("segments.tiers_simulated", lang, basis=basis, set_from=set_from)
     top = t.iloc[-1]
     return i18n.t(
-        "segments.describe_tiers", lang, how=how, tier=member_tier_label(top["tier"], lang), share=_pct(top["share"]),
-        revenue_share=_pct(top["revenue_share"]), points=f"{t['points_outstanding'].sum():,.0f}",
-        liability=_money(t["liability"].sum(), currency, lang), point_value=f"{s['point_value']:g}",
+        "segments.describe_tiers",
+        lang,
+        how=how,
+        tier=member_tier_label(top["tier"], lang),
+        share=_pct(top["share"]),
+        revenue_share=_pct(top["revenue_share"]),
+        points=f"{t['points_outstanding'].sum():,.0f}",
+        liability=_money(t["liability"].sum(), currency, lang),
+        point_value=f"{s['point_value']:g}",
     )
 
 
@@ -1029,15 +1145,30 @@ def describe_upgrades(result: SegmentationResult, currency: str = "", lang: str 
     if u.empty:
         return i18n.t("segments.upgrades_none", lang, within=within)
     first = u.groupby("next_tier", sort=False).agg(n=("customer_id", "size"), gap=("spend_to_next_tier", "median"))
-    parts = [i18n.t("segments.upgrades_part", lang, n=f"{int(r['n']):,}", tier=member_tier_label(k, lang),
-                    gap=_money(r["gap"], currency, lang)) for k, r in first.iterrows()]
-    already = int(((result.customers["spend_to_next_tier"] == 0)).sum())
+    parts = [
+        i18n.t(
+            "segments.upgrades_part",
+            lang,
+            n=f"{int(r['n']):,}",
+            tier=member_tier_label(k, lang),
+            gap=_money(r["gap"], currency, lang),
+        )
+        for k, r in first.iterrows()
+    ]
+    already = int((result.customers["spend_to_next_tier"] == 0).sum())
     extra = (
         i18n.t("segments.upgrades_already", lang, n=f"{already:,}")
-        if already and result.settings["tier_source"] == "customers" else ""
+        if already and result.settings["tier_source"] == "customers"
+        else ""
     )
-    return i18n.t("segments.describe_upgrades", lang, n=f"{len(u):,}", within=within,
-                  parts=i18n.t("segments.sep", lang).join(parts), extra=extra)
+    return i18n.t(
+        "segments.describe_upgrades",
+        lang,
+        n=f"{len(u):,}",
+        within=within,
+        parts=i18n.t("segments.sep", lang).join(parts),
+        extra=extra,
+    )
 
 
 def describe_migration(result: SegmentationResult, lang: str | None = None) -> str:
@@ -1053,9 +1184,14 @@ def describe_migration(result: SegmentationResult, lang: str | None = None) -> s
     flows = biggest_flows(m, 3)
     names = {seg: segment_label(seg, lang) for seg in [*segs, NEW, NOT_SCORED]}
     parts = [
-        i18n.t("segments.migration_flow", lang, source=names.get(r["from_segment"], r["from_segment"]),
-               target=names.get(r["to_segment"], r["to_segment"]), n=f"{int(r['customers']):,}",
-               share=_pct(r["share_of_from"]))
+        i18n.t(
+            "segments.migration_flow",
+            lang,
+            source=names.get(r["from_segment"], r["from_segment"]),
+            target=names.get(r["to_segment"], r["to_segment"]),
+            n=f"{int(r['customers']):,}",
+            share=_pct(r["share_of_from"]),
+        )
         for _, r in flows.iterrows()
     ]
     top = segs[0]
@@ -1064,9 +1200,25 @@ def describe_migration(result: SegmentationResult, lang: str | None = None) -> s
     if n_top:
         row = m.loc[top].drop(top)
         dest = row.idxmax()
-        top_text = i18n.t("segments.migration_top", lang, n=f"{n_top:,}", name=names[top], stayed=f"{int(m.loc[top, top]):,}",
-                          moved=f"{int(row.sum()):,}", dest=names.get(dest, dest), dest_n=f"{int(row.max()):,}")
+        top_text = i18n.t(
+            "segments.migration_top",
+            lang,
+            n=f"{n_top:,}",
+            name=names[top],
+            stayed=f"{int(m.loc[top, top]):,}",
+            moved=f"{int(row.sum()):,}",
+            dest=names.get(dest, dest),
+            dest_n=f"{int(row.max()):,}",
+        )
     new = int(m.loc[NEW].sum()) if NEW in m.index else 0
     moves = i18n.t("segments.sep", lang).join(parts) if parts else i18n.t("segments.migration_no_flows", lang)
-    return i18n.t("segments.describe_migration", lang, stayed=f"{stayed:,}", previous=f"{previous:,}",
-                  share=_pct(stayed / previous), new=f"{new:,}", moves=moves, top=top_text)
+    return i18n.t(
+        "segments.describe_migration",
+        lang,
+        stayed=f"{stayed:,}",
+        previous=f"{previous:,}",
+        share=_pct(stayed / previous),
+        new=f"{new:,}",
+        moves=moves,
+        top=top_text,
+    )

@@ -1,0 +1,137 @@
+"""The stages of a render, in dependency order, and their on-demand computation.
+
+:data:`STAGE_MODULES` lists the analysis packages; each defines a ``STAGE``
+(:class:`repurchase.core.stage.Stage`). :func:`compute` runs a stage's required
+stages first, then the stage itself, once: the result goes to the results store
+of the report folder (with its metrics), its exports next to the report, and a
+line to the store's computation log. Notebooks reach it through
+``ctx.result(name)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from repurchase.core.errors import AnalysisError
+from repurchase.core.params import Params
+from repurchase.core.periods import Period
+from repurchase.core.stage import Stage
+from repurchase.core.store import ResultStore
+
+__all__ = ["STAGE_MODULES", "compute", "stage", "stages"]
+
+#: Analysis packages with a ``STAGE``, in an order that respects ``requires``.
+STAGE_MODULES: tuple[str, ...] = (
+    "repurchase.cleaning",
+    "repurchase.kpis",
+    "repurchase.segments",
+    "repurchase.lifetime_value",
+    "repurchase.churn",
+    "repurchase.satisfaction",
+)
+
+
+@cache
+def stages() -> Mapping[str, Stage]:
+    """Every stage by name (importing the analysis packages on first use)."""
+    found: dict[str, Stage] = {}
+    for module in STAGE_MODULES:
+        st: Stage = importlib.import_module(module).STAGE
+        unknown = [r for r in st.requires if r not in found]
+        if unknown:
+            raise AnalysisError(f"stage {st.name!r} requires {unknown}, which no earlier stage provides")
+        found[st.name] = st
+    return found
+
+
+def stage(name: str) -> Stage:
+    """The stage that computes ``name``."""
+    try:
+        return stages()[name]
+    except KeyError:
+        raise AnalysisError(f"no analysis computes {name!r}; known results: {', '.join(stages())}") from None
+
+
+class ReportContext(Protocol):
+    """What the pipeline needs of :class:`repurchase.report.context.ReportContext`."""
+
+    params: Params
+    period: Period
+    output_dir: Path
+
+    @property
+    def store(self) -> ResultStore: ...
+
+    def result_key(self) -> str: ...
+
+    def result(self, name: str) -> Any: ...
+
+    def transactions(self) -> pd.DataFrame: ...
+
+    def customers(self) -> pd.DataFrame | None: ...
+
+    def surveys(self) -> pd.DataFrame | None: ...
+
+    def cleaning(self, role: str = "transactions") -> Any: ...
+
+    def transactions_as_of(self, cutoff: Any) -> pd.DataFrame: ...
+
+    def write_csv(self, frame: pd.DataFrame, relative: str) -> Path: ...
+
+
+class _Inputs:
+    """The context as one stage sees it: results limited to what the stage declares."""
+
+    def __init__(self, ctx: ReportContext, st: Stage):
+        self._ctx = ctx
+        self._stage = st
+        self.params = ctx.params
+        self.period = ctx.period
+
+    def transactions(self) -> Any:
+        return self._ctx.transactions()
+
+    def customers(self) -> Any:
+        return self._ctx.customers()
+
+    def surveys(self) -> Any:
+        return self._ctx.surveys()
+
+    def cleaning(self, role: str = "transactions") -> Any:
+        return self._ctx.cleaning(role)
+
+    def transactions_as_of(self, cutoff: Any) -> Any:
+        return self._ctx.transactions_as_of(cutoff)
+
+    def result(self, name: str) -> Any:
+        if name not in self._stage.requires:
+            raise AnalysisError(
+                f"stage {self._stage.name!r} reads the result {name!r} without declaring it; add it to its requires"
+            )
+        return self._ctx.result(name)
+
+
+def compute(ctx: ReportContext, name: str) -> Any:
+    """Compute the result ``name`` for ``ctx`` (its required results first), store it and return it."""
+    st = stage(name)
+    for dep in st.requires:
+        ctx.result(dep)
+    print(f"[{ctx.params.client} {ctx.period.label}] computing {name} ...", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    result = st.run(_Inputs(ctx, st))
+    seconds = time.perf_counter() - t0
+    metrics = st.metrics(result) if st.metrics is not None else None
+    ctx.store.save(name, result, key=ctx.result_key(), requires=st.requires, metrics=metrics, seconds=round(seconds, 3))
+    if st.exports is not None:
+        for rel, frame in st.exports(result).items():
+            ctx.write_csv(frame, rel)
+    print(f"[{ctx.params.client} {ctx.period.label}] {name} done in {seconds:.1f} s", file=sys.stderr, flush=True)
+    return result
