@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from repurchase.core.files import to_jsonable, write_text_atomic
 
@@ -139,6 +140,9 @@ class _Writer:
                 if f.init and f.metadata.get("store", True)
             }
             return {"__dc__": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+        if isinstance(value, BaseModel):  # settings sections of the params
+            cls = type(value)
+            return {"__model__": f"{cls.__module__}:{cls.__qualname__}", "data": value.model_dump(mode="json")}
         if isinstance(value, Mapping):
             items = list(value.items())
             if all(isinstance(k, str) and not k.startswith("__") for k, _ in items):
@@ -213,6 +217,8 @@ class _Reader:
             return {self.decode(v) for v in value["__set__"]}
         if "__dict__" in value:
             return {_hashable(self.decode(k)): self.decode(v) for k, v in value["__dict__"]}
+        if "__model__" in value:
+            return _import_class(value["__model__"]).model_validate(value["data"])
         if "__dc__" in value:
             cls = _import_class(value["__dc__"])
             return cls(**{k: self.decode(v) for k, v in value["fields"].items()})
@@ -230,8 +236,8 @@ def _import_class(path: str) -> type:
     obj: Any = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)
-    if not (isinstance(obj, type) and dataclasses.is_dataclass(obj)):
-        raise StoreError(f"stored result names {path!r}, which is not a dataclass")
+    if not (isinstance(obj, type) and (dataclasses.is_dataclass(obj) or issubclass(obj, BaseModel))):
+        raise StoreError(f"stored result names {path!r}, which is not a dataclass or a params section")
     return obj
 
 

@@ -68,6 +68,7 @@ from scipy import special, stats
 
 from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError
+from repurchase.core.stage import Stage
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -3518,3 +3519,12 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         metrics["status"] = result.status
         metrics["reason"] = result.reasons
     return metrics
+
+
+def _stage_run(inputs: Any) -> LifetimeValueResult:
+    return run_lifetime_value(inputs.transactions(), inputs.params.lifetime_value, period_end=inputs.period.end)
+
+
+#: The lifetime-value analysis as a render runs it (see :mod:`repurchase.core.stage`).
+STAGE = Stage(name="lifetime_value", run=_stage_run, requires=("segmentation",), metrics=lifetime_value_metrics,
+              exports=lambda r: {"exports/clv.csv": clv_export(r)})

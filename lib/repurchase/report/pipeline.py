@@ -28,36 +28,38 @@ from repurchase.core.store import ResultStore
 
 __all__ = ["STAGE_MODULES", "compute", "stage", "stages"]
 
-#: Analysis packages with a ``STAGE``, in an order that respects ``requires``.
-STAGE_MODULES: tuple[str, ...] = (
-    "repurchase.cleaning",
-    "repurchase.kpis",
-    "repurchase.segments",
-    "repurchase.lifetime_value",
-    "repurchase.churn",
-    "repurchase.satisfaction",
-)
+#: Result name -> the analysis package whose ``STAGE`` computes it, in an order that respects ``requires``.
+STAGE_MODULES: Mapping[str, str] = {
+    "cleaning": "repurchase.cleaning",
+    "repurchase": "repurchase.kpis",
+    "segmentation": "repurchase.segments",
+    "lifetime_value": "repurchase.lifetime_value",
+    "churn": "repurchase.churn",
+    "satisfaction": "repurchase.satisfaction",
+}
 
 
 @cache
-def stages() -> Mapping[str, Stage]:
-    """Every stage by name (importing the analysis packages on first use)."""
+def stage(name: str) -> Stage:
+    """The stage that computes ``name`` (importing only its analysis package)."""
+    if name not in STAGE_MODULES:
+        raise AnalysisError(f"no analysis computes {name!r}; known results: {', '.join(STAGE_MODULES)}")
+    st: Stage = importlib.import_module(STAGE_MODULES[name]).STAGE
+    if st.name != name:
+        raise AnalysisError(f"{STAGE_MODULES[name]}.STAGE computes {st.name!r}, not {name!r}")
+    return st
+
+
+def stages() -> dict[str, Stage]:
+    """Every stage by name, checking that each requires only earlier ones."""
     found: dict[str, Stage] = {}
-    for module in STAGE_MODULES:
-        st: Stage = importlib.import_module(module).STAGE
+    for name in STAGE_MODULES:
+        st = stage(name)
         unknown = [r for r in st.requires if r not in found]
         if unknown:
-            raise AnalysisError(f"stage {st.name!r} requires {unknown}, which no earlier stage provides")
-        found[st.name] = st
+            raise AnalysisError(f"stage {name!r} requires {unknown}, which no earlier stage provides")
+        found[name] = st
     return found
-
-
-def stage(name: str) -> Stage:
-    """The stage that computes ``name``."""
-    try:
-        return stages()[name]
-    except KeyError:
-        raise AnalysisError(f"no analysis computes {name!r}; known results: {', '.join(stages())}") from None
 
 
 class ReportContext(Protocol):

@@ -37,7 +37,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,7 @@ from repurchase.core.schemes import (
     rule_table_problems,
     segment_label,
 )
+from repurchase.core.stage import Stage
 from repurchase.core.tiers import FREQUENCY_CODES, ONE_TIME, frequency_tier_label, frequency_tiers
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1222,3 +1223,14 @@ def describe_migration(result: SegmentationResult, lang: str | None = None) -> s
         moves=moves,
         top=top_text,
     )
+
+
+def _stage_run(inputs: Any) -> SegmentationResult:
+    p = inputs.params
+    return run_segmentation(inputs.transactions(), inputs.period, p.segmentation, customers=inputs.customers(),
+                            occasion=p.repurchase.occasion, language=p.language)
+
+
+#: The segmentation as a render runs it (see :mod:`repurchase.core.stage`).
+STAGE = Stage(name="segmentation", run=_stage_run, metrics=segmentation_metrics,
+              exports=lambda r: {"exports/segments.csv": segment_export(r), "exports/tier_upgrade_candidates.csv": r.upgrades})
