@@ -10,7 +10,7 @@ JOBS ?= 2
 DEMO_STAMP := data/demo/.complete
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo-data reports validate test lab bench clean clean-reports
+.PHONY: help setup demo-data reports validate lint test lab bench clean clean-reports
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,11 @@ reports: $(DEMO_STAMP) ## set up, generate demo data, render every params/*.yaml
 
 validate: $(DEMO_STAMP) ## check every params file and its sources
 	$(PY) -m repurchase validate $(PARAMS)
+
+lint: $(STAMP) ## ruff (lint and format check) and mypy over lib/, tests/ and bench/: zero findings
+	$(VENV)/bin/ruff check lib tests bench
+	$(VENV)/bin/ruff format --check lib tests bench
+	$(VENV)/bin/mypy
 
 test: $(DEMO_STAMP) ## set up, then run the whole test suite
 	$(PY) -m pytest

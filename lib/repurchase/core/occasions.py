@@ -274,6 +274,7 @@ def occasion_arrays(
     np.minimum.at(day, occ_ids, day_of_line)
     cust = np.empty(n, dtype=np.int64)
     cust[occ_ids] = codes
+    amount: np.ndarray
     if amount_col is None:
         amount = np.zeros(n)
     else:

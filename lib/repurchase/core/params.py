@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import importlib.metadata
+import itertools
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,7 +66,8 @@ CANONICAL_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 DELIMITERS = {"comma": ",", "tab": "\t", "semicolon": ";", "whitespace": r"\s+"}
-FORMATS_BY_SUFFIX = {
+SourceFormat = Literal["csv", "excel", "parquet", "sql"]
+FORMATS_BY_SUFFIX: dict[str, SourceFormat] = {
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
@@ -324,14 +327,14 @@ class SegmentationSettings(StrictModel):
             problems.append(f"points_per_100: give one rate (>= 0) per tier in tier_names ({n})")
         if self.tier_thresholds is not None:
             t = self.tier_thresholds
-            if len(t) != n - 1 or any(x <= 0 for x in t) or any(b <= a for a, b in zip(t, t[1:])):
+            if len(t) != n - 1 or any(x <= 0 for x in t) or any(b <= a for a, b in itertools.pairwise(t)):
                 problems.append(
                     f"tier_thresholds: give {n - 1} increasing positive values, one per tier after "
                     f"{self.tier_names[0]!r} (the first tier starts at 0)"
                 )
         else:
             s = self.tier_top_shares
-            if len(s) != n - 1 or any(not 0 < x < 1 for x in s) or any(b >= a for a, b in zip(s, s[1:])):
+            if len(s) != n - 1 or any(not 0 < x < 1 for x in s) or any(b >= a for a, b in itertools.pairwise(s)):
                 problems.append(
                     f"tier_top_shares: give {n - 1} decreasing shares between 0 and 1, one per tier after "
                     f"{self.tier_names[0]!r}, or set tier_thresholds"
@@ -342,7 +345,7 @@ class SegmentationSettings(StrictModel):
                 f"tier_aliases: {', '.join(map(repr, bad_alias))} not in tier_names "
                 f"({', '.join(self.tier_names)}); map each label to one of them"
             )
-        thresholds = [v for v in self.frequency_tiers.values()]
+        thresholds = list(self.frequency_tiers.values())
         if (
             any(v < 2 for v in thresholds)
             or len(set(thresholds)) != len(thresholds)
@@ -604,7 +607,7 @@ def _field_names_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return [f for f in getattr(current, "model_fields", {}) if f != "source_file"]
 
 
-def _describe(err: dict) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     loc = tuple(err["loc"])
     where = ".".join(str(p) for p in loc) or "(top level)"
     kind = err["type"]

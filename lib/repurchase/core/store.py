@@ -28,6 +28,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -141,8 +142,8 @@ class _Writer:
             }
             return {"__dc__": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
         if isinstance(value, BaseModel):  # settings sections of the params
-            cls = type(value)
-            return {"__model__": f"{cls.__module__}:{cls.__qualname__}", "data": value.model_dump(mode="json")}
+            model = type(value)
+            return {"__model__": f"{model.__module__}:{model.__qualname__}", "data": value.model_dump(mode="json")}
         if isinstance(value, Mapping):
             items = list(value.items())
             if all(isinstance(k, str) and not k.startswith("__") for k, _ in items):
@@ -218,7 +219,8 @@ class _Reader:
         if "__dict__" in value:
             return {_hashable(self.decode(k)): self.decode(v) for k, v in value["__dict__"]}
         if "__model__" in value:
-            return _import_class(value["__model__"]).model_validate(value["data"])
+            model: Any = _import_class(value["__model__"])
+            return model.model_validate(value["data"])
         if "__dc__" in value:
             cls = _import_class(value["__dc__"])
             return cls(**{k: self.decode(v) for k, v in value["fields"].items()})
@@ -230,12 +232,16 @@ def _hashable(key: Any) -> Any:
 
 
 def _import_class(path: str) -> type:
+    """The dataclass (or params section) a stored result names: imported from this package, or already loaded."""
     module, _, qualname = path.partition(":")
-    if not module.startswith("repurchase."):
-        raise StoreError(f"stored result names {path!r}; only classes of the repurchase package are loaded")
-    obj: Any = importlib.import_module(module)
+    if module.startswith("repurchase."):
+        obj: Any = importlib.import_module(module)
+    elif module in sys.modules:  # e.g. a class defined in a test or a notebook
+        obj = sys.modules[module]
+    else:
+        raise StoreError(f"stored result names {path!r}; only classes of the repurchase package are imported")
     for part in qualname.split("."):
-        obj = getattr(obj, part)
+        obj = getattr(obj, part, None)
     if not (isinstance(obj, type) and (dataclasses.is_dataclass(obj) or issubclass(obj, BaseModel))):
         raise StoreError(f"stored result names {path!r}, which is not a dataclass or a params section")
     return obj

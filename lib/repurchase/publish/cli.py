@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import cast
 
 from repurchase.core.errors import RepurchaseError, with_params_file
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from repurchase.cleaning import datasets
+    from repurchase.cleaning.rules import CleaningResult
     from repurchase.core.params import load_params
     from repurchase.core.periods import expand_periods
 
@@ -24,7 +26,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             params = load_params(p)
             for label in expand_periods(args.period or params.period):
                 period = datasets.resolve_period(params, label)
-                result = datasets.load_cleaning(params, period)
+                result = cast(CleaningResult, datasets.load_cleaning(params, period))
                 for role in ("customers", "surveys"):
                     datasets.load_cleaning(params, period, role)
                 print(
@@ -48,8 +50,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from repurchase.demo import write_demo_data
 
-    kwargs = {"out_dir": Path(args.out)} if args.out else {}
-    write_demo_data(**kwargs)
+    if args.out:
+        write_demo_data(out_dir=Path(args.out))
+    else:
+        write_demo_data()
     return 0
 
 

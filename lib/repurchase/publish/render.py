@@ -11,6 +11,7 @@ the batch; :func:`render_reports` returns one :class:`RenderOutcome` per job.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -23,7 +24,9 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
+from repurchase.cleaning.rules import CleaningResult
 from repurchase.core.errors import RepurchaseError, with_params_file
 from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
@@ -200,7 +203,7 @@ def _kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
 
     class QuietKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd, **kw):  # type: ignore[override]
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
             log = Path(tempfile.gettempdir()) / f"repurchase-kernel-{os.getpid()}.log"
             kw["stderr"] = log.open("ab")
             return await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -272,7 +275,9 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
     html_files: list[Path] = []
     tag = f"[{params.client} {label}]"
     try:
-        tx = datasets.load_cleaning(params, resolved).clean  # also warms the cache for every notebook
+        tx = cast(
+            CleaningResult, datasets.load_cleaning(params, resolved)
+        ).clean  # also warms the cache for every notebook
         data_range = f"{tx['order_date'].min():%Y-%m-%d} – {tx['order_date'].max():%Y-%m-%d}" if len(tx) else "–"
         for nb in notebooks:
             t0 = time.perf_counter()
@@ -327,10 +332,8 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
 
 def _remove_if_empty(folder: Path) -> None:
     """Remove ``folder`` when nothing is left in it (e.g. ``_failed/`` after a good re-render)."""
-    try:
+    with contextlib.suppress(OSError):
         folder.rmdir()
-    except OSError:
-        pass
 
 
 def _with_file(exc: Exception, params_path: Path) -> str:

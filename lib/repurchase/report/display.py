@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,8 @@ class RichHTML:
 
 
 #: an escaped HTML table, and a sentence whose values came from data
-HTMLTable = SafeMarkdown = RichHTML
+HTMLTable: TypeAlias = RichHTML
+SafeMarkdown: TypeAlias = RichHTML
 
 
 def _format_value(value: Any, fmt: str | None) -> str:

@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from repurchase.publish.cli import main
 from repurchase.publish.render import find_notebooks, render_reports
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = find_notebooks(ROOT / "notebooks")
 
 

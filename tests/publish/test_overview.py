@@ -133,7 +133,7 @@ def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
 
     from repurchase.publish.render import render_reports
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     firsts = {
         "2026-05": ["a", "b"],
         "2026-06": ["c"],

@@ -91,13 +91,13 @@ def test_unknown_encoding(tmp_path):
 
 
 def test_package_path_resolves_into_lifetimes():
-    params = load_params(Path(__file__).resolve().parents[1] / "params" / "cdnow.yaml")
+    params = load_params(Path(__file__).resolve().parents[2] / "params" / "cdnow.yaml")
     path = params.sources.transactions.path
     assert path.name == "CDNOW_sample.txt" and path.exists()
 
 
 def test_repo_params_files_validate(demo_data):
-    for p in sorted((Path(__file__).resolve().parents[1] / "params").glob("*.yaml")):
+    for p in sorted((Path(__file__).resolve().parents[2] / "params").glob("*.yaml")):
         params = load_params(p)
         assert params.client == p.stem  # the slug matches the file name
 
