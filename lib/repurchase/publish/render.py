@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import json
 import os
-import re
 import shutil
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -30,12 +28,10 @@ from repurchase.cleaning.rules import CleaningResult
 from repurchase.core.errors import RepurchaseError, with_params_file
 from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
-from repurchase.core.periods import expand_periods
+from repurchase.core.periods import Period, expand_periods
 from repurchase.core.store import ResultStore
-
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-TEMPLATE_DIR = PACKAGE_DIR / "templates"
-REMOVE_TAGS = ("parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell")
+from repurchase.publish.html import notebook_to_html, report_header
+from repurchase.publish.kernels import KernelPool, execute_notebook
 
 
 @dataclass
@@ -62,113 +58,7 @@ def _say(msg: str) -> None:
 
 
 # ---------------------------------------------------------------------------
-# HTML conversion
-
-
-def _exporter():
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    c = Config()
-    c.HTMLExporter.exclude_input = True
-    c.HTMLExporter.exclude_input_prompt = True
-    c.HTMLExporter.exclude_output_prompt = True
-    c.TagRemovePreprocessor.enabled = True
-    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
-    c.TemplateExporter.extra_template_basedirs = [str(TEMPLATE_DIR)]
-    c.TemplateExporter.extra_template_paths = [str(TEMPLATE_DIR), str(TEMPLATE_DIR / "report")]
-    exporter = HTMLExporter(config=c, template_name="report")
-    return exporter
-
-
-_HEADING_RE = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
-
-
-def _toc(body: str, label: str) -> str:
-    items = []
-    for level, anchor, text in _HEADING_RE.findall(body):
-        if level == "2":
-            items.append(f'<li><a href="#{anchor}">{text}</a></li>')
-    if not items:
-        return ""
-    return f'<nav class="rp-toc"><strong>{html.escape(label)}</strong><ol>{"".join(items)}</ol></nav>'
-
-
-def notebook_to_html(executed: Path, target: Path, header: dict) -> Path:
-    """Convert an executed notebook to a self-contained HTML report.
-
-    Parameters
-    ----------
-    executed
-        The executed ``.ipynb``.
-    target
-        The ``.html`` file to write (atomically).
-    header
-        ``title``, ``brand``, ``meta`` (list of (label, value)), ``index_label``,
-        ``toc_label``, ``language``.
-    """
-    import nbformat
-
-    from repurchase.core.i18n import localize_notebook
-
-    nb = localize_notebook(nbformat.read(executed, as_version=4), header.get("lang", "en"))
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            # warnings and logs stay in the executed notebook, not in the stakeholder report
-            cell.outputs = [
-                o
-                for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
-    nb.metadata["title"] = header["title"]
-    resources = {
-        "repurchase": header,
-        "repurchase_css": (TEMPLATE_DIR / "report" / "report.css").read_text(encoding="utf-8"),
-        "language_code": header.get("language", "en"),
-    }
-    body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    body = body.replace("<!--RP-TOC-->", _toc(body, header.get("toc_label", "Contents")), 1)
-    write_text_atomic(target, body)
-    return target
-
-
-# ---------------------------------------------------------------------------
 # one client, one period
-
-
-def _header(params: Params, period: str, nb_path: Path, data_range: str) -> dict:
-    from repurchase.core import formatting, i18n
-
-    lang = params.language
-    return {
-        "brand": i18n.t("report.brand", lang),
-        "title": f"{params.title} · {_notebook_title(nb_path, lang)}",
-        "meta": [
-            (i18n.t("report.client", lang), params.title),
-            (i18n.t("report.period", lang), formatting.format_month(period, lang)),
-            (i18n.t("report.generated", lang), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
-            (i18n.t("report.data_range", lang), data_range),
-        ],
-        "index_label": i18n.t("report.all_reports", lang),
-        "toc_label": i18n.t("report.contents", lang),
-        "language": "zh-CN" if lang == "zh" else "en",
-        "lang": lang,
-    }
-
-
-def _notebook_title(nb_path: Path, lang: str = "en") -> str:
-    """The ``# Title`` of a notebook's first heading, in the report language."""
-    import nbformat
-
-    from repurchase.core.i18n import localize_notebook
-
-    nb = localize_notebook(nbformat.read(nb_path, as_version=4), lang)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return nb_path.stem
 
 
 def _merge_metrics(staging: Path, params: Params, period: str) -> dict:
@@ -195,50 +85,40 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _kernel_manager_class():
-    """A kernel manager whose kernel process writes its own stderr (startup banners,
-    transport warnings) to a log file instead of the batch's console."""
-    import tempfile
+def _precompute(params: Params, period: Period, staging: Path, tag: str) -> None:
+    """Compute every analysis once, in this (warm) process, into the staging folder's results store.
 
-    from jupyter_client.manager import AsyncKernelManager
+    The notebooks then only read the stored results. A stage that fails here is
+    left for its notebook, which computes it again and shows the error in the
+    cell that needs it (the executed notebook is kept under ``_failed/``).
+    """
+    from repurchase.report import pipeline
+    from repurchase.report.context import ReportContext
 
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            log = Path(tempfile.gettempdir()) / f"repurchase-kernel-{os.getpid()}.log"
-            kw["stderr"] = log.open("ab")
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return QuietKernelManager
-
-
-def _execute(nb: Path, out_nb: Path, parameters: dict, cwd: Path, timeout: int) -> None:
-    import papermill as pm
-
-    attempts = 2
-    for attempt in range(attempts):
+    ctx = ReportContext(params=params, period=period, output_dir=staging)
+    for name in pipeline.STAGE_MODULES:
         try:
-            pm.execute_notebook(
-                str(nb),
-                str(out_nb),
-                parameters=parameters,
-                kernel_name="python3",
-                cwd=str(cwd),
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=timeout,
-                request_save_on_cell_execute=False,
-                kernel_manager_class=_kernel_manager_class(),
+            ctx.result(name)
+        except Exception as exc:  # reported by the notebook that needs it
+            _say(
+                f"{tag} {name}: not precomputed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
             )
-            return
-        except RuntimeError as exc:  # kernel failed to start (e.g. a port collision): retry once
-            if "Kernel" in str(exc) and attempt + 1 < attempts and not out_nb.exists():
-                time.sleep(1.0)
-                continue
-            raise
 
 
-def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -> RenderOutcome:
-    """Render every notebook for one client and period (see module docstring)."""
+def render_one(
+    params_path: Path, period: str, out: Path, notebooks_dir: Path, *, precompute: bool = True
+) -> RenderOutcome:
+    """Render every notebook for one client and period (see module docstring).
+
+    Parameters
+    ----------
+    params_path, period, out, notebooks_dir
+        The client's params, the period (``YYYY-MM`` or ``latest``), the reports
+        folder and the notebooks folder.
+    precompute
+        Compute the analyses in this process before the notebooks run (they then
+        only read the results); False leaves each notebook to compute what it needs.
+    """
     from repurchase.cleaning import datasets
 
     start = time.perf_counter()
@@ -256,6 +136,16 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
             error=_with_file(exc, params_path),
             seconds=time.perf_counter() - start,
         )
+    notebooks = find_notebooks(notebooks_dir)
+    if not notebooks:
+        return RenderOutcome(
+            client=client,
+            period=label,
+            ok=False,
+            seconds=time.perf_counter() - start,
+            error=f"no notebooks (NN_*.ipynb) in {notebooks_dir}: it was looked up as the notebooks/ folder of the "
+            f"repository holding {params_path}; pass --notebooks DIR or keep the params file in the repository",
+        )
 
     # a database source is read once per render: every notebook's kernel inherits this id
     from repurchase.cleaning.datasets import RUN_ID_ENV
@@ -266,7 +156,6 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
     failed_dir = out / params.client / "_failed" / label
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    notebooks = find_notebooks(notebooks_dir)
     parameters = {
         "params_path": str(Path(params_path).resolve()),
         "period": label,
@@ -274,16 +163,23 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
     }
     html_files: list[Path] = []
     tag = f"[{params.client} {label}]"
+    pool = KernelPool(notebooks_dir)
+    converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
+    conversions: list[Future[Path]] = []
     try:
-        tx = cast(
-            CleaningResult, datasets.load_cleaning(params, resolved)
-        ).clean  # also warms the cache for every notebook
+        pool.prestart()  # the first kernel boots while the analyses run
+        tx = cast(CleaningResult, datasets.load_cleaning(params, resolved)).clean  # warms the cache for every notebook
         data_range = f"{tx['order_date'].min():%Y-%m-%d} – {tx['order_date'].max():%Y-%m-%d}" if len(tx) else "–"
+        del tx
+        if precompute:
+            t0 = time.perf_counter()
+            _precompute(params, resolved, staging, tag)
+            _say(f"{tag} analyses done in {time.perf_counter() - t0:.1f} s")
         for nb in notebooks:
             t0 = time.perf_counter()
             executed = staging / nb.name
             try:
-                _execute(nb, executed, parameters, notebooks_dir, params.render.cell_timeout_seconds)
+                node = execute_notebook(nb, executed, parameters, pool, params.render.cell_timeout_seconds)
             except Exception as exc:  # PapermillExecutionError, CellTimeoutError, DeadKernelError, ...
                 failed_dir.mkdir(parents=True, exist_ok=True)
                 kept = failed_dir / nb.name
@@ -301,9 +197,13 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
                     seconds=time.perf_counter() - start,
                 )
             target = staging / f"{nb.stem}.html"
-            notebook_to_html(executed, target, _header(params, label, nb, data_range))
+            conversions.append(
+                converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range))
+            )
             html_files.append(final / target.name)
             _say(f"{tag} {nb.stem} done in {time.perf_counter() - t0:.1f} s")
+        for done in conversions:
+            done.result()  # a failed conversion fails the render
         _merge_metrics(staging, params, label)
         _swap_in(staging, final)
         shutil.rmtree(failed_dir, ignore_errors=True)
@@ -320,6 +220,9 @@ def render_one(params_path: Path, period: str, out: Path, notebooks_dir: Path) -
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        converter.shutdown(wait=True)
+        pool.close()
     return RenderOutcome(
         client=params.client,
         period=label,
