@@ -170,7 +170,7 @@ def plot_rule_grid(
     Parameters
     ----------
     grid
-        :meth:`repurchase.segments.SegmentScheme.grid` output (in the report
+        ``SegmentationResult.rule_grid`` (:meth:`repurchase.segments.SegmentScheme.grid`, in the report
         language): the row-axis columns first, then one column per level of
         the last axis.
     segments
@@ -321,6 +321,6 @@ def plot_migration(
     ax.set_ylabel(i18n.t("segments.plot.migration_ylabel", lang))
     ax.tick_params(axis="x", rotation=35)
     for lab in ax.get_xticklabels():
-        lab.set_ha("right")
+        lab.set_horizontalalignment("right")
     ax.set_title(title or i18n.t("segments.plot.migration_title", lang))
     return ax

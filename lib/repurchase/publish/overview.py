@@ -421,14 +421,7 @@ def build_overview(ctx: Any) -> Overview:
         series=monthly_series(tx, ctx.surveys(), metrics, period, ctx.params.repurchase.occasion),
     )
     sentences = narrative(cards, metrics, ctx.currency, lang, interval_level=ctx.params.lifetime_value.interval_level)
-    seg = segments.run_segmentation(
-        tx,
-        period,
-        ctx.params.segmentation,
-        customers=ctx.customers(),
-        occasion=ctx.params.repurchase.occasion,
-        language=lang,
-    )
+    seg = ctx.result("segmentation")
     overrides = ctx.params.segmentation.actions
     actions = {s: segments.recommended_action(s, lang, overrides) for s in seg.scheme.segments}
     plan = operations_plan(seg.summary, seg.migration, labels=seg.labels, actions=actions)

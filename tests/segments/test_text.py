@@ -1,0 +1,137 @@
+"""What the segmentation report says: sentences and table specs, in English and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from repurchase import segments as sg
+from repurchase.core import i18n
+from repurchase.core.params import SegmentationSettings
+from repurchase.core.periods import Period
+from repurchase.core.table import Table
+
+PERIOD = Period.from_label("2024-01")
+SETTINGS = SegmentationSettings(tier_thresholds=[100, 500])
+
+
+@pytest.fixture
+def res(tx):
+    return sg.run_segmentation(tx, PERIOD, SETTINGS)
+
+
+@pytest.fixture
+def res_zh(tx):
+    return sg.run_segmentation(tx, PERIOD, SETTINGS, language="zh")
+
+
+def test_report_tables_and_sentences_fixture(res):
+    # Champions: A alone, 1 of 5 customers, 180 of 815 revenue; the richest segment is Loyal (C: 600 / 815 = 73.6%)
+    assert sg.describe_segments(res) == (
+        "Champions, the first segment of the rule table, are 20.0% of customers (1) and bring 22.1% of revenue. "
+        "Loyal bring the most revenue: 73.6% from 20.0% of customers."
+    )
+    # report tables: every header has a catalog entry (col.*), shown as before in English
+    headers = i18n.translate_columns(sg.segment_table(res).frame, "en").columns.tolist()
+    assert headers == [
+        "segment",
+        "customers",
+        "share",
+        "revenue share",
+        "mean recency (days)",
+        "mean frequency",
+        "mean monetary",
+        "recommended action",
+    ]
+    tables = [
+        sg.rule_table(res),
+        sg.segment_table(res),
+        sg.frequency_table(res),
+        sg.threshold_table(res),
+        sg.tier_table(res),
+        sg.upgrade_table(res),
+        sg.flow_table(res),
+    ]
+    for table in tables:
+        assert isinstance(table, Table)
+        assert all(i18n.has(f"col.{c}") for c in table.frame.columns), table.frame.columns
+        assert set(table.formats) <= set(table.frame.columns), table.formats  # every format names a column
+    assert sg.tier_table(res).frame["seg_tier"].tolist() == ["normal", "gold", "diamond"]
+    assert sg.rule_table(res).frame.iloc[0].tolist() == ["Champions", "55, 54, 45"]
+    # flows: Potential Loyalist -> Need Attention, 1 of 1 (D); the only move between two segments
+    assert sg.flow_table(res).frame.iloc[0].tolist() == ["Potential Loyalist", "Need Attention", 1, 1.0]
+
+
+def test_table_specs_carry_the_report_formats_and_captions(res):
+    assert sg.segment_table(res).formats == {
+        "share": "{:.1%}",
+        "seg_revenue_share": "{:.1%}",
+        "seg_mean_recency": "{:,.0f}",
+        "seg_mean_frequency": "{:.1f}",
+        "seg_mean_monetary": "{:,.0f}",
+    }
+    assert sg.frequency_table(res).formats["seg_revenue"] == "{:,.0f}"
+    assert sg.tier_table(res).formats["seg_repurchase_rate"] == "{:.1%}"
+    assert sg.threshold_table(res).formats == {"seg_threshold": "{:,.0f}", "seg_points_per_100": "{:g}"}
+    assert sg.upgrade_table(res).max_rows == 20
+    assert sg.upgrade_table(res).formats == {"seg_spend_12m": "{:,.2f}", "seg_spend_to_next": "{:,.2f}"}
+    assert sg.flow_table(res).formats == {"seg_share_of_from": "{:.1%}"}
+    assert sg.rule_table(res).caption == "Rule table: the cells of each segment"
+    assert sg.flow_table(res).caption == "Biggest moves between segments"
+    assert sg.threshold_table(res).caption.startswith("Tier thresholds (rolling-12-month spend or points)")
+    # an unreachable threshold is blank, not infinity
+    res.thresholds.loc[2, "threshold"] = float("inf")
+    assert sg.threshold_table(res).frame["seg_threshold"].isna().tolist() == [False, False, True]
+
+
+def test_report_in_chinese(res_zh):
+    res = res_zh
+    # same numbers as the English sentence above
+    assert sg.describe_segments(res) == (
+        "规则表的第一个客群是冠军客户：占客户的 20.0%（1 位），贡献 22.1% 的销售额。"
+        "忠诚客户贡献的销售额最多：以 20.0% 的客户贡献了 73.6% 的销售额。"
+    )
+    assert sg.describe_segments(res, "en").startswith("Champions, the first segment")  # lang overrides the result's
+    # 2 of 3 previous customers stayed; A and B are new
+    assert sg.describe_migration(res).startswith("上期已评分的 3 位客户中，2 位（66.7%）保持原客群；新增 2 位。")
+    assert sg.tier_table(res).frame["seg_tier"].tolist() == ["普通会员", "黄金会员", "钻石会员"]
+    assert sg.threshold_table(res).frame["seg_set_from"].tolist() == ["参数"] * 3
+    assert sg.frequency_table(res).frame["seg_frequency_tier"].tolist() == ["高频客户", "偶尔复购客户", "一次性客户"]
+    assert i18n.translate_columns(sg.segment_table(res).frame, "zh").columns[0] == "客群"
+    assert res.labels[sg.NEW] == "（本月新增）"
+    assert res.scheme.describe("zh").startswith("R 分 × FM 分网格上的 11 个客群")
+    assert sg.rule_table(res).caption == i18n.t("segments.rule_table_caption", "zh")
+    assert res.rule_grid.columns.tolist() == res.scheme.grid("zh").columns.tolist()
+
+
+def test_describe_tiers_states_the_points_assumption(res):
+    # outstanding points: A 3.6 + B 0.2 + C 18 + D 0.1 + E 0.05 = 21.95 (shown 22), liability 21.95 x 1 = ¥21.95;
+    # diamond = C: 1 of 5, 600 of 815 spend
+    assert sg.describe_tiers(res, "CNY") == (
+        "Tiers are simulated from rolling-12-month spend (thresholds set from params). The top tier, diamond, holds "
+        "20.0% of customers and 73.6% of the last 12 months' spend. Points outstanding: 22, a liability of ¥21.95 "
+        "at 1 per point, assuming no point was redeemed (no redemption data) and points expire after 12 months."
+    )
+    assert sg.describe_tiers(res, "CNY", "zh") == (
+        "会员等级按滚动 12 个月消费额模拟（门槛来自参数）。最高等级钻石会员占客户的 20.0%，贡献近 12 个月消费额的 73.6%。"
+        "未使用积分：22，按每分 1 计，积分负债为 ¥21.95；假设积分均未兑换（没有兑换数据），且积分在 12 个月后过期。"
+    )
+
+
+def test_describe_settings_frequency_and_upgrades(tx, res):
+    assert sg.describe_settings(res) == (
+        "Scored as of 2024-01-31 on all history: 5 customers, occasions are distinct customer-days, M is total spend, "
+        f"5 score bins; scheme rfm11 ({sg.RFM11.describe('en')})."
+    )
+    # high (>= 4 occasions): nobody; one-time: B and D, 2 of 5 with 30 of 815 revenue
+    assert sg.describe_frequency(res) == (
+        "The high-frequency tier (≥ 4 occasions) holds 0.0% of customers and brings 0.0% of revenue; "
+        "one-time buyers are 40.0% of customers with 3.7% of revenue."
+    )
+    # gaps to gold 100: B 80, D 90, E 95 -- none within 20% (20); to diamond 500: A 320 > 100
+    assert sg.describe_upgrades(res) == "No customer is within 20% of the next tier's threshold."
+    wide = sg.run_segmentation(tx, PERIOD, SegmentationSettings(tier_thresholds=[100, 500], upgrade_within=0.9))
+    # B 80, D 90 to gold (median 85); A 320 to diamond
+    assert sg.describe_upgrades(wide, "USD") == (
+        "3 customers are within 90% of the next tier's threshold: 2 to gold (median $85 more); "
+        "1 to diamond (median $320 more)."
+    )
