@@ -1,6 +1,7 @@
 """Charts of the satisfaction report.
 
-Every function takes the tables of :mod:`repurchase.satisfaction`. When a table
+Every function takes the tables of a :class:`repurchase.satisfaction.SatisfactionResult`
+(``res.by_month``, ``res.breakdowns`` …). When a table
 is empty (a client without surveys) and no ``ax`` was given, the new figure is
 closed again, so a notebook cell shows nothing instead of an empty frame.
 Titles, axis labels, legends and annotations are in ``lang`` (``en``/``zh``,
@@ -9,15 +10,19 @@ from the message catalog); NPS groups are translated, names from the data are no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from repurchase.core import i18n
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
-from repurchase.satisfaction import dimension_label, nps_group_label, quadrant_label
+from repurchase.satisfaction import dimension_label, frequency_tier_labels, nps_group_label, quadrant_label
 
 __all__ = [
     "GROUP_COLORS",
@@ -40,7 +45,7 @@ def _start(data: pd.DataFrame | None, ax: Axes | None, figsize: tuple[float, flo
     empty = data is None or len(data) == 0
     if empty and ax is None:
         new = get_ax(None, figsize)
-        plt.close(new.figure)  # nothing to show: keep the notebook output blank
+        plt.close(cast(Figure, new.figure))  # nothing to show: keep the notebook output blank
         return new, False
     return get_ax(ax, figsize), not empty
 
@@ -74,7 +79,7 @@ def plot_nps_trend(
     Parameters
     ----------
     by_month
-        :func:`repurchase.satisfaction.scores_by_month` output.
+        ``res.by_month`` (:func:`repurchase.satisfaction.scores_by_month`).
     months
         The last ``months`` months are drawn.
     lang
@@ -83,7 +88,7 @@ def plot_nps_trend(
     title = title or i18n.t("satisfaction.plot.nps_trend_title", lang)
     data = by_month.tail(months) if by_month is not None else None
     ax, ok = _start(data, ax, (9, 3.6))
-    if not ok:
+    if not ok or data is None:
         return _no_data(ax, title, lang)
     x = pd.to_datetime(data["month"] + "-01")
     ax.fill_between(
@@ -111,7 +116,7 @@ def plot_csat_trend(
     title = title or i18n.t("satisfaction.plot.csat_trend_title", lang)
     data = by_month.tail(months) if by_month is not None else None
     ax, ok = _start(data, ax, (9, 3.2))
-    if not ok:
+    if not ok or data is None:
         return _no_data(ax, title, lang)
     x = pd.to_datetime(data["month"] + "-01")
     ax.fill_between(
@@ -139,6 +144,7 @@ def plot_nps_breakdown(
     *,
     ax: Axes | None = None,
     dimension_labels: dict | None = None,
+    tiers: Mapping[str, int] | None = None,
     title: str | None = None,
     lang: str = "en",
 ) -> Axes:
@@ -147,9 +153,11 @@ def plot_nps_breakdown(
     Parameters
     ----------
     breakdowns
-        :func:`repurchase.satisfaction.nps_breakdowns` output.
+        ``res.breakdowns`` (:func:`repurchase.satisfaction.nps_breakdowns`).
     dimension_labels
         ``{dimension: heading}``; default the dimension's name in ``lang``.
+    tiers
+        ``res.frequency_tiers``: names the prior-frequency tiers (``occasional (2–3)``).
     """
     title = title or i18n.t("satisfaction.plot.breakdown_title", lang)
     n_rows = 0 if breakdowns is None else len(breakdowns) + breakdowns["dimension"].nunique()
@@ -157,6 +165,7 @@ def plot_nps_breakdown(
     if not ok:
         return _no_data(ax, title, lang)
     labels = dimension_labels or {}
+    tier_names = frequency_tier_labels(tiers, lang)
     y, ticks, names, header_y = 0, [], [], []
     for dim, part in breakdowns.groupby("dimension", sort=False):  # a handful of dimensions
         header_y.append((y, labels.get(dim) or dimension_label(dim, lang)))
@@ -177,7 +186,8 @@ def plot_nps_breakdown(
             )
             ticks.append(y)
             key = "satisfaction.plot.group_n_small" if small else "satisfaction.plot.group_n"
-            names.append(i18n.t(key, lang, group=row.group, n=f"{int(row.nps_n):,}"))
+            group = tier_names.get(str(row.group), row.group) if dim == "frequency_tier" else row.group
+            names.append(i18n.t(key, lang, group=group, n=f"{int(row.nps_n):,}"))
             y += 1
     ax.set_yticks(ticks)
     ax.set_yticklabels(names, fontsize=8.5)
@@ -215,7 +225,7 @@ def plot_repurchase_by_group(
     Parameters
     ----------
     rates
-        :func:`repurchase.satisfaction.repurchase_after_response` by ``nps_group``.
+        ``res.repurchase`` (:func:`repurchase.satisfaction.repurchase_after_response` by ``nps_group``).
     """
     title = title or (
         i18n.t("satisfaction.plot.repurchase_title", lang, days=window_days)
@@ -224,7 +234,7 @@ def plot_repurchase_by_group(
     )
     data = None if rates is None else rates[rates["observed"] > 0]
     ax, ok = _start(data, ax, (7, 3.6))
-    if not ok:
+    if not ok or data is None:
         return _no_data(ax, title, lang)
     groups = data["nps_group"].astype(str).tolist()
     x = np.arange(len(groups))
@@ -234,7 +244,7 @@ def plot_repurchase_by_group(
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=5, lw=1.2)
     for xi, r, hi, n in zip(x, rate, data["rate_high"], data["observed"]):
         ax.text(
-            xi,
+            float(xi),
             hi + 0.02,
             f"{r:.0%}\n" + i18n.t("satisfaction.plot.n", lang, n=f"{int(n):,}"),
             ha="center",
@@ -263,7 +273,7 @@ def plot_time_to_next_purchase(
     Parameters
     ----------
     km
-        :func:`repurchase.satisfaction.time_to_next_purchase` output.
+        ``res.km`` (:func:`repurchase.satisfaction.time_to_next_purchase`).
     window_days
         Draws a vertical line at the repurchase window.
     """
@@ -308,14 +318,23 @@ def plot_repurchase_by_frequency(
     *,
     ax: Axes | None = None,
     stratum_col: str = "frequency_tier",
+    tiers: Mapping[str, int] | None = None,
     title: str | None = None,
     lang: str = "en",
 ) -> Axes:
-    """Repurchase rate per NPS group side by side within each prior-frequency tier, with 95% intervals."""
+    """Repurchase rate per NPS group side by side within each prior-frequency tier, with 95% intervals.
+
+    Parameters
+    ----------
+    stratified
+        ``res.stratified``: repurchase by prior frequency tier (codes) and NPS group.
+    tiers
+        ``res.frequency_tiers``: names the tiers (``occasional (2–3)``).
+    """
     title = title or i18n.t("satisfaction.plot.freq_title", lang)
     data = None if stratified is None else stratified[stratified["observed"] > 0]
     ax, ok = _start(data, ax, (9, 4))
-    if not ok:
+    if not ok or data is None:
         return _no_data(ax, title, lang)
     strata = list(dict.fromkeys(data[stratum_col].astype(str)))
     groups = [g for g in GROUP_COLORS if g in set(data["nps_group"].astype(str))]
@@ -332,8 +351,13 @@ def plot_repurchase_by_frequency(
         ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
     counts = data.groupby(data[stratum_col].astype(str), sort=False)["observed"].sum().reindex(strata)
     ax.set_xticks(np.arange(len(strata)))
+    tier_names = frequency_tier_labels(tiers, lang) if stratum_col == "frequency_tier" else {}
     ax.set_xticklabels(
-        [f"{s}\n" + i18n.t("satisfaction.plot.n", lang, n=f"{int(n):,}") for s, n in zip(strata, counts)], fontsize=9
+        [
+            f"{tier_names.get(s, s)}\n" + i18n.t("satisfaction.plot.n", lang, n=f"{int(n):,}")
+            for s, n in zip(strata, counts)
+        ],
+        fontsize=9,
     )
     ax.set_ylim(0, 1.05)
     _percent_axis(ax)
@@ -354,7 +378,7 @@ def plot_importance_performance(
     Parameters
     ----------
     drivers
-        ``KeyDrivers.table`` of :func:`repurchase.satisfaction.key_drivers`
+        ``res.drivers.table`` (:func:`repurchase.satisfaction.key_drivers`;
         (points are named by its ``label`` column, else ``aspect``).
     """
     title = title or i18n.t("satisfaction.plot.ip_title", lang)
@@ -375,7 +399,7 @@ def plot_importance_performance(
     ax.scatter(x, y, s=90, color=colors, zorder=3, edgecolor="white")
     for xi, yi, name in zip(x, y, drivers["label"] if "label" in drivers else drivers["aspect"]):
         ax.annotate(str(name), (xi, yi), textcoords="offset points", xytext=(6, 6), fontsize=10)
-    corner = dict(fontsize=9, color=NEUTRAL, alpha=0.9)
+    corner: dict[str, Any] = {"fontsize": 9, "color": NEUTRAL, "alpha": 0.9}
     ax.text(x0, y1, " " + quadrant_label("fix first", lang), va="top", ha="left", **{**corner, "color": BAD})
     ax.text(x1, y1, quadrant_label("keep up", lang) + " ", va="top", ha="right", **corner)
     ax.text(x0, y0, " " + quadrant_label("low priority", lang), va="bottom", ha="left", **corner)
@@ -403,7 +427,7 @@ def plot_distinguishing_terms(
     Parameters
     ----------
     terms
-        :func:`repurchase.satisfaction.distinguishing_terms` output.
+        ``res.distinguishing`` (:func:`repurchase.satisfaction.distinguishing_terms`).
     """
     name_a, name_b = nps_group_label(a, lang, plural=True), nps_group_label(b, lang, plural=True)
     title = title or i18n.t("satisfaction.plot.terms_title", lang, a=name_a, b=name_b)
