@@ -20,8 +20,8 @@ __all__ = ["FORMAT_KINDS", "Table"]
 
 #: Named formats a :class:`Table` may use besides ``str.format`` specs such as ``"{:.1%}"``:
 #: ``money`` (currency symbol, thousands separators, 2 decimals), ``count`` (whole number with
-#: separators), ``share`` (percentage, 1 decimal), ``pts`` (signed percentage points, 1 decimal).
-FORMAT_KINDS = ("money", "count", "share", "pts")
+#: separators), ``share`` (percentage, 1 decimal).
+FORMAT_KINDS = ("money", "count", "share")
 
 
 @dataclass(frozen=True)
