@@ -102,56 +102,6 @@ def test_open_report_records_metrics_and_exports(tmp_path, root):
     assert ctx.surveys() is None and "no surveys source" in ctx.show_source_cleaning("surveys")._repr_html_()
 
 
-def test_cache_is_rebuilt_when_the_source_changes(tmp_path):
-    (tmp_path / "params").mkdir()
-    src = tmp_path / "tx.csv"
-    src.write_text("c,d,a\nA,2026-01-01,5\nB,2026-01-31,6\n", encoding="utf-8")
-    p = tmp_path / "params" / "t.yaml"
-    p.write_text(
-        "client: t\ntitle: T\nsources:\n  transactions:\n    path: tx.csv\n    columns: {customer_id: c, order_date: d, amount: a}\n"
-    )
-    assert len(open_report(p, output_dir=tmp_path / "o").transactions()) == 2
-    assert (tmp_path / "data" / "cache" / "t" / "2026-01" / "transactions" / "clean.parquet").exists()
-    src.write_text("c,d,a\nA,2026-01-01,5\nB,2026-01-31,6\nC,2026-01-15,7\n", encoding="utf-8")
-    assert len(open_report(p, output_dir=tmp_path / "o").transactions()) == 3  # stale cache rebuilt
-
-
-def test_database_source_is_reread_for_each_render(tmp_path, monkeypatch):
-    import duckdb
-
-    from repurchase.cleaning import datasets
-
-    (tmp_path / "params").mkdir()
-    db = tmp_path / "shop.duckdb"
-    with duckdb.connect(str(db)) as con:
-        con.execute("create table o as select 'A' as c, timestamp '2026-01-02 10:00' as d, 3.0 as a")
-    p = tmp_path / "params" / "db.yaml"
-    p.write_text(
-        "client: db\ntitle: T\nperiod: 2026-01\nsources:\n  transactions:\n    url: shop.duckdb\n"
-        "    query: select * from o\n    columns: {customer_id: c, order_date: d, amount: a}\n"
-    )
-    monkeypatch.setenv(datasets.RUN_ID_ENV, "render-1")
-    assert len(open_report(p, "2026-01", tmp_path / "o").transactions()) == 1
-    with duckdb.connect(str(db)) as con:
-        con.execute("insert into o values ('B', timestamp '2026-01-05 09:00', 4.0)")
-    assert len(open_report(p, "2026-01", tmp_path / "o").transactions()) == 1  # same render: the cached read
-    monkeypatch.setenv(datasets.RUN_ID_ENV, "render-2")
-    assert len(open_report(p, "2026-01", tmp_path / "o").transactions()) == 2  # next render: the database again
-
-
-def test_a_period_after_the_data_is_refused(root):
-    from repurchase import load_params
-    from repurchase.cleaning import datasets
-
-    params = load_params(root / "params" / "cdnow.yaml")
-    with pytest.raises(
-        PeriodError,
-        match=r"period 1998-07 starts after the last transaction \(1998-06-30\); the latest complete month is 1998-06",
-    ):
-        datasets.resolve_period(params, "1998-07")
-    assert datasets.resolve_period(params, "1997-03").label == "1997-03"
-
-
 def test_show_item_shows_tables_sentences_or_nothing():
     from repurchase.report import show_item
 

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.ft2font import FT2Font
 
 from repurchase import plots
-from repurchase.cleaning import clean_transactions
+from repurchase.cleaning import clean_transactions, run_cleaning
 
 
 def test_cjk_font_covers_every_glyph_without_warnings():
@@ -70,8 +70,8 @@ def test_cleaning_plots_return_axes(ledger_result):
     for fn, arg in (
         (plots.plot_ledger, ledger_result.ledger()),
         (plots.plot_outcomes, ledger_result.summary()),
-        (plots.plot_amount_distribution, ledger_result.clean),
-        (plots.plot_daily_volume, ledger_result.clean),
+        (plots.plot_amount_distribution, run_cleaning(ledger_result).amount_histogram),
+        (plots.plot_weekly_revenue, run_cleaning(ledger_result).weekly_revenue),
     ):
         ax = fn(arg)
         assert isinstance(ax, matplotlib.axes.Axes)

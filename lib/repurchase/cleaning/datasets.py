@@ -20,13 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from repurchase.cleaning import io, rules
+from repurchase.cleaning import io, parsing, profile, rules
 from repurchase.cleaning.rules import CleaningResult
 from repurchase.core.errors import AnalysisError, PeriodError
 from repurchase.core.params import Params, SourceSpec, find_repo_root
 from repurchase.core.periods import Period, latest_complete_month
 
-_CODE_FILES = (rules.__file__, io.__file__)
+#: the code a cleaned dataset depends on: a change to it rebuilds the cache
+_CODE_FILES = (rules.__file__, parsing.__file__, profile.__file__, io.__file__)
 
 
 def repo_root(params: Params) -> Path:

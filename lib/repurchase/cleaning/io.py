@@ -226,6 +226,7 @@ def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
     if spec.url is None and not url.endswith(".duckdb"):
         url = f"sqlite:///{url}"
     field = "url" if spec.url is not None else "path"
+    query = spec.query or ""  # the params schema requires a query for format: sql
     if url.endswith(".duckdb") or (url.startswith("duckdb:///") and not url.startswith("duckdb:///:")):
         import duckdb
 
@@ -234,7 +235,7 @@ def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
             raise SourceError(f"{file}: DuckDB file not found (sources.{role}.{field})")
         try:
             with duckdb.connect(file, read_only=True) as con:
-                return con.execute(spec.query).df()
+                return con.execute(query).df()
         except duckdb.Error as exc:
             raise SourceError(f"{file}: query failed ({exc}); check sources.{role}.query") from None
     import sqlalchemy
@@ -242,7 +243,7 @@ def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
     try:
         engine = sqlalchemy.create_engine(url)
         with engine.connect() as con:
-            return pd.read_sql(sqlalchemy.text(spec.query), con)
+            return pd.read_sql(sqlalchemy.text(query), con)
     except Exception as exc:
         raise SourceError(
             f"{url}: query failed ({type(exc).__name__}: {exc}); check sources.{role}.{field} and query"

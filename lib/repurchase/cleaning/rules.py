@@ -15,15 +15,26 @@ vectorised.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from repurchase.cleaning.parsing import check_share, date_fix_hint, normalize_ids, parse_amounts, parse_dates
+from repurchase.cleaning.profile import missing_values
 from repurchase.core import i18n
-from repurchase.core.errors import DataError
 from repurchase.core.params import CleaningSettings
+
+__all__ = [
+    "RULES",
+    "RULE_DESCRIPTION",
+    "RULE_OUTCOME",
+    "CleaningResult",
+    "clean_customers",
+    "clean_surveys",
+    "clean_transactions",
+    "rule_descriptions",
+]
 
 #: Every rule, in the order it runs: (rule, outcome, description)
 RULES: tuple[tuple[str, str, str], ...] = (
@@ -49,23 +60,15 @@ RULES: tuple[tuple[str, str, str], ...] = (
 RULE_OUTCOME = {r: o for r, o, _ in RULES}
 RULE_DESCRIPTION = {r: d for r, _, d in RULES}
 
-#: Date formats tried in order after ISO 8601 (month-first unless day_first)
-DATE_FORMATS = (
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    "%Y%m%d",
-    "%Y%m%d%H%M%S",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日",
-    "%Y.%m.%d %H:%M",
-    "%Y.%m.%d",
-)
-_DAY_FIRST = ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-_MONTH_FIRST = ("%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%Y")
-_CURRENCY_RE = re.compile(r"[¥￥$€£,，\s]|元|RMB|CNY|USD", flags=re.IGNORECASE)
-_MAX_BAD_SHARE = 0.5
+
+def rule_descriptions(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy of a rules ledger with ``description`` in ``lang`` (catalog ``rule.<rule>``, else the code text)."""
+    out = ledger.copy()
+    out["description"] = [
+        i18n.t(f"rule.{rule}", lang) if i18n.has(f"rule.{rule}", lang) else desc
+        for rule, desc in zip(out["rule"], out["description"])
+    ]
+    return out
 
 
 @dataclass
@@ -97,28 +100,23 @@ class CleaningResult:
     def raw_rows(self) -> int:
         return len(self.outcome)
 
-    def ledger(self, lang: str = "en") -> pd.DataFrame:
-        """Rows per rule: a tidy table with ``rule``, ``outcome``, ``rows``, ``description``.
-
-        ``description`` is in the report language ``lang`` (catalog key ``rule.<rule>``).
+    def rule_counts(self) -> pd.DataFrame:
+        """Rows per rule: ``rule``, ``outcome``, ``rows`` and the rule's code ``description`` (English).
 
         Excluded rows are counted under the first rule that excluded them; fixed
         rows under every fix applied (a row can carry several fixes), so the
         ``fixed`` rule counts can add up to more than the fixed rows.
         """
         excluded = self.outcome.loc[self.outcome["outcome"] == "excluded", "reason"].value_counts()
-        rows = []
-        for rule, outcome, desc in self.rules:
-            n = int(excluded.get(rule, 0)) if outcome == "excluded" else int(self.fix_counts.get(rule, 0))
-            rows.append(
-                {
-                    "rule": rule,
-                    "outcome": outcome,
-                    "rows": n,
-                    "description": i18n.t(f"rule.{rule}", lang) if i18n.has(f"rule.{rule}", lang) else desc,
-                }
-            )
-        return pd.DataFrame(rows)
+        rules = pd.DataFrame(list(self.rules), columns=["rule", "outcome", "description"])
+        fixes = pd.Series(self.fix_counts, dtype="int64")
+        counted = rules["rule"].map(excluded).where(rules["outcome"] == "excluded", rules["rule"].map(fixes))
+        rules.insert(2, "rows", counted.fillna(0).astype("int64"))
+        return rules
+
+    def ledger(self, lang: str = "en") -> pd.DataFrame:
+        """:meth:`rule_counts` with ``description`` in the report language ``lang`` (catalog key ``rule.<rule>``)."""
+        return rule_descriptions(self.rule_counts(), lang)
 
     def summary(self) -> pd.DataFrame:
         """Raw rows and their outcomes: ``outcome``, ``rows``, ``share``; balances exactly."""
@@ -131,139 +129,6 @@ class CleaningResult:
         )
         out["share"] = out["rows"] / max(self.raw_rows, 1)
         return out
-
-
-# ---------------------------------------------------------------------------
-# value parsers
-
-
-def normalize_ids(values: pd.Series, case: str = "upper") -> pd.Series:
-    """Trim, collapse inner whitespace and fold case; blanks become NA.
-
-    Numbers read from typed sources (``1234.0``) become ``'1234'``.
-    """
-    if pd.api.types.is_float_dtype(values):
-        whole = values.dropna()
-        if (whole == np.floor(whole)).all():
-            values = values.astype("Int64")
-    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-    if case == "upper":
-        text = text.str.upper()
-    elif case == "lower":
-        text = text.str.lower()
-    return text.mask(text == "")
-
-
-def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse amounts written as numbers or text like ``'¥1,299.00'``, ``'1,024.5 元'``, ``'(12.00)'``.
-
-    Returns
-    -------
-    (amounts, was_text)
-        float64 amounts (NaN where unusable) and a mask of values that needed
-        more than a plain number parse.
-    """
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64"), pd.Series(False, index=values.index)
-    text = values.astype("string").str.strip()
-    plain = pd.to_numeric(text, errors="coerce")
-    needs = plain.isna() & text.notna() & (text != "")
-    if needs.any():
-        t = text[needs]
-        negative = t.str.match(r"^\(.*\)$").fillna(False)
-        t = t.str.strip("()").str.replace(_CURRENCY_RE, "", regex=True)
-        parsed = pd.to_numeric(t, errors="coerce")
-        parsed = parsed.where(~negative.to_numpy(dtype=bool), -parsed)
-        plain = plain.astype("float64")
-        plain[needs] = parsed.to_numpy(dtype="float64")
-    return plain.astype("float64"), (needs & plain.notna()).astype(bool)
-
-
-def parse_dates(
-    values: pd.Series, date_format: str | None = None, day_first: bool = False
-) -> tuple[pd.Series, pd.Series]:
-    """Parse dates in mixed formats, vectorised.
-
-    ISO 8601 is tried first, then :data:`DATE_FORMATS`, then slash dates
-    (day-first or month-first by ``day_first``). With ``date_format`` only that
-    format is used. Time zones are converted to naive local time.
-
-    Returns
-    -------
-    (dates, non_standard)
-        datetime64[ns] values (NaT where unusable) and a mask of values written in
-        a format other than the column's most common one.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = values
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_localize(None)
-        return out.astype("datetime64[ns]"), pd.Series(False, index=values.index)
-    text = values.astype("string").str.strip()
-    if date_format:
-        out = pd.to_datetime(text, format=date_format, errors="coerce")
-        return out.astype("datetime64[ns]"), pd.Series(False, index=values.index)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    fmt_id = pd.Series(-1, index=values.index, dtype="int16")  # which format parsed each value
-    iso_like = (
-        text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
-        .fillna(False)
-        .astype(bool)
-    )
-    if iso_like.any():
-        parsed = pd.to_datetime(text[iso_like], format="ISO8601", errors="coerce", utc=True)
-        out[iso_like] = parsed.dt.tz_localize(None).to_numpy()
-        fmt_id[iso_like & out.notna()] = 0
-    todo = out.isna() & text.notna() & (text != "")
-    formats = DATE_FORMATS + (_DAY_FIRST if day_first else _MONTH_FIRST)
-    for k, fmt in enumerate(formats, start=1):
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        hit = parsed.notna()
-        if hit.any():
-            idx = parsed.index[hit]
-            out[idx] = parsed[hit].to_numpy()
-            fmt_id[idx] = k
-            todo[idx] = False
-    # implausible years (e.g. 0001-01-01 placeholders) are unusable
-    bad_year = out.notna() & ((out.dt.year < 1900) | (out.dt.year > 2200))
-    out[bad_year] = pd.NaT
-    fmt_id[bad_year] = -1
-    # the column's own (most common) format is standard; any other format is a repair
-    parsed_ids = fmt_id[fmt_id >= 0]
-    dominant = int(parsed_ids.mode().iloc[0]) if len(parsed_ids) else 0
-    non_standard = (fmt_id >= 0) & (fmt_id != dominant)
-    return out, non_standard
-
-
-def date_fix_hint(
-    unread: pd.Series, column: str = "sources.transactions.columns.order_date", source_key: str = "sources.transactions"
-) -> str:
-    """The likely fix for dates that could not be read, judged from the values themselves."""
-    text = unread.astype("string").str.strip().dropna()
-    text = text[text != ""]
-    if len(text) and text.str.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}").mean() > 0.5:
-        return (
-            f"they look like day/month/year: set cleaning.day_first: true, or {source_key}.date_format (e.g. %d/%m/%Y)"
-        )
-    if len(text) and text.str.match(r"^\d{5}(\.\d+)?$").mean() > 0.5:
-        return (
-            "they look like Excel serial day numbers: export the column as dates (YYYY-MM-DD) or save the file as .xlsx"
-        )
-    if len(text) and text.str.match(r"^\d{10}(\d{3})?$").mean() > 0.5:
-        return "they look like Unix timestamps: export the column as dates (YYYY-MM-DD)"
-    return f"check {column}, or set {source_key}.date_format (e.g. %Y%m%d or %d.%m.%Y)"
-
-
-def _check_share(bad: pd.Series, considered: pd.Series, raw: pd.Series, what: str, source: str, fix: str) -> None:
-    n = int(considered.sum())
-    if n == 0:
-        return
-    share = float((bad & considered).sum()) / n
-    if share > _MAX_BAD_SHARE:
-        examples = ", ".join(repr(v) for v in raw[bad & considered].astype(str).unique()[:3])
-        raise DataError(f"{source}: {share:.0%} of {what} values cannot be read (e.g. {examples}); {fix}")
 
 
 # ---------------------------------------------------------------------------
@@ -312,7 +177,6 @@ def clean_transactions(
         column is mapped wrongly or needs ``date_format``.
     """
     settings = settings or CleaningSettings()
-    n = len(raw)
     idx = raw.index
     reason = pd.Series(pd.NA, index=idx, dtype="string")
     fixes: dict[str, pd.Series] = {}
@@ -342,14 +206,14 @@ def clean_transactions(
     fixes["id_normalized"] = cust.notna() & (cust != raw_cust).fillna(True)
 
     dates, nonstd = parse_dates(raw["order_date"], date_format, settings.day_first)
-    _check_share(
+    check_share(
         dates.isna(), alive(), raw["order_date"], "order_date", source, date_fix_hint(raw["order_date"][dates.isna()])
     )
     exclude(dates.isna(), "unparseable_date")
     fixes["date_format_normalized"] = nonstd
 
     amounts, was_text = parse_amounts(raw["amount"])
-    _check_share(
+    check_share(
         amounts.isna(),
         alive(),
         raw["amount"],
@@ -615,7 +479,7 @@ def clean_surveys(
     cust = normalize_ids(raw["customer_id"], settings.id_case)
     exclude(cust.isna(), "missing_customer_id")
     dates, _ = parse_dates(raw["response_date"], None, settings.day_first)
-    _check_share(
+    check_share(
         dates.isna(),
         reason.isna(),
         raw["response_date"],
@@ -643,98 +507,3 @@ def clean_surveys(
     fixes["score_out_of_range"] = out_of_range
     clean["raw_row"] = raw["raw_row"]
     return _side_result(raw, reason, fixes, clean[reason.isna()], source, _SURVEY_RULES)
-
-
-# ---------------------------------------------------------------------------
-# profile
-
-
-def profile_transactions(
-    clean: pd.DataFrame,
-    *,
-    customer_col: str = "customer_id",
-    order_col: str = "order_id",
-    date_col: str = "order_date",
-    amount_col: str = "amount",
-) -> pd.DataFrame:
-    """Headline profile of cleaned transactions as a tidy ``metric``/``value`` table."""
-    dates = clean[date_col]
-    rows = [
-        ("first_date", dates.min().date().isoformat() if len(clean) else None),
-        ("last_date", dates.max().date().isoformat() if len(clean) else None),
-        ("rows", len(clean)),
-        ("customers", int(clean[customer_col].nunique())),
-        ("orders", int(clean[order_col].nunique())),
-        ("revenue", float(clean[amount_col].sum())),
-    ]
-    if "refund_amount" in clean:
-        rows.append(("refunded", float(clean["refund_amount"].sum())))
-    return pd.DataFrame(rows, columns=["metric", "value"])
-
-
-def missing_values(raw: pd.DataFrame) -> pd.DataFrame:
-    """Blank or missing values per source column: ``column``, ``missing``, ``share``."""
-    cols = [c for c in raw.columns if c != "raw_row"]
-    blank = {c: int((raw[c].isna() | raw[c].astype("string").str.strip().eq("")).sum()) for c in cols}
-    out = pd.DataFrame({"column": list(blank), "missing": list(blank.values())})
-    out["share"] = out["missing"] / max(len(raw), 1)
-    return out
-
-
-def amount_distribution(
-    clean: pd.DataFrame,
-    amount_col: str = "amount",
-    quantiles: tuple[float, ...] = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99),
-) -> pd.DataFrame:
-    """Quantiles of order-line amounts: ``quantile``, ``amount``."""
-    q = clean[amount_col].quantile(list(quantiles))
-    return pd.DataFrame({"quantile": q.index.astype(float), "amount": q.to_numpy()})
-
-
-def cleaning_metrics(result: CleaningResult) -> dict:
-    """Headline figures of a cleaning run for ``metrics.json`` under ``cleaning``."""
-    summary = result.summary().set_index("outcome")["rows"]
-    ledger = result.ledger()
-    clean = result.clean
-    return {
-        "raw_rows": int(summary["raw"]),
-        "kept_rows": int(summary["kept"]),
-        "fixed_rows": int(summary["fixed"]),
-        "excluded_rows": int(summary["excluded"]),
-        "excluded_by_rule": {
-            r: int(n)
-            for r, o, n in ledger[["rule", "outcome", "rows"]].itertuples(index=False)
-            if o == "excluded" and n
-        },
-        "fixed_by_rule": {
-            r: int(n) for r, o, n in ledger[["rule", "outcome", "rows"]].itertuples(index=False) if o == "fixed" and n
-        },
-        "customers": int(clean["customer_id"].nunique()),
-        "orders": int(clean["order_id"].nunique()),
-        "revenue": float(clean["amount"].sum()),
-        "first_date": None if clean.empty else clean["order_date"].min().date().isoformat(),
-        "last_date": None if clean.empty else clean["order_date"].max().date().isoformat(),
-    }
-
-
-def describe_outcome(result: CleaningResult, lang: str = "en") -> str:
-    """One plain-language sentence on where the raw rows went, in ``lang``."""
-    s = result.summary().set_index("outcome")["rows"]
-    raw = max(int(s["raw"]), 1)
-    ledger = result.ledger(lang)
-    excluded = ledger[(ledger["outcome"] == "excluded") & (ledger["rows"] > 0)].sort_values("rows", ascending=False)
-    text = i18n.t(
-        "cleaning.describe",
-        lang,
-        raw=f"{int(s['raw']):,}",
-        kept=f"{int(s['kept']):,}",
-        kept_share=f"{s['kept'] / raw:.1%}",
-        fixed=f"{int(s['fixed']):,}",
-        fixed_share=f"{s['fixed'] / raw:.1%}",
-        excluded=f"{int(s['excluded']):,}",
-        excluded_share=f"{s['excluded'] / raw:.1%}",
-    )
-    if len(excluded):
-        top = excluded.iloc[0]
-        text += i18n.t("cleaning.describe_top", lang, rule=top["description"], rows=f"{int(top['rows']):,}")
-    return text

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from repurchase.core import i18n
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
-__all__ = ["plot_amount_distribution", "plot_daily_volume", "plot_ledger", "plot_outcomes"]
+__all__ = ["plot_amount_distribution", "plot_ledger", "plot_outcomes", "plot_weekly_revenue"]
 
 
 def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
@@ -19,7 +19,8 @@ def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en
     Parameters
     ----------
     ledger
-        :meth:`repurchase.cleaning.CleaningResult.ledger` output.
+        :attr:`repurchase.cleaning.CleaningReport.ledger` (or
+        :meth:`repurchase.cleaning.CleaningResult.ledger`): ``rule``, ``outcome``, ``rows``.
     """
     data = ledger[ledger["rows"] > 0].sort_values("rows")
     ax = get_ax(ax, (9, max(2.5, 0.38 * len(data) + 1)))
@@ -48,7 +49,13 @@ def plot_ledger(ledger: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en
 
 
 def plot_outcomes(summary: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
-    """One stacked bar: kept, fixed and excluded rows out of all raw rows."""
+    """One stacked bar: kept, fixed and excluded rows out of all raw rows.
+
+    Parameters
+    ----------
+    summary
+        :attr:`repurchase.cleaning.CleaningReport.summary`: ``outcome``, ``rows``.
+    """
     ax = get_ax(ax, (9, 1.8))
     counts = summary.set_index("outcome")["rows"]
     left = 0
@@ -65,19 +72,43 @@ def plot_outcomes(summary: pd.DataFrame, *, ax: Axes | None = None, lang: str = 
 
 
 def plot_amount_distribution(
-    clean: pd.DataFrame, amount_col: str = "amount", *, ax: Axes | None = None, currency: str = "", lang: str = "en"
+    histogram: pd.DataFrame,
+    median: float | None = None,
+    *,
+    ax: Axes | None = None,
+    currency: str = "",
+    lang: str = "en",
 ) -> Axes:
-    """Histogram of positive amounts on a log axis, with the median marked."""
+    """Histogram of positive amounts on a log axis, with the median marked.
+
+    Parameters
+    ----------
+    histogram
+        :attr:`repurchase.cleaning.CleaningReport.amount_histogram`: ``left``,
+        ``right`` (bin edges, equal width on a log scale) and ``count``.
+    median
+        :attr:`repurchase.cleaning.CleaningReport.amount_median`, marked with a
+        dashed line; None for no line.
+    """
     ax = get_ax(ax)
-    values = clean[amount_col][clean[amount_col] > 0]
-    if len(values):
-        sns.histplot(values, bins=50, log_scale=True, ax=ax, color=ACCENT)
-        med = float(np.median(values))
-        ax.axvline(med, color=BAD, ls="--")
+    if len(histogram):
+        left = histogram["left"].to_numpy(dtype="float64")
+        right = histogram["right"].to_numpy(dtype="float64")
+        sns.histplot(
+            x=np.sqrt(left * right),  # each bin's centre on the log scale
+            weights=histogram["count"].to_numpy(dtype="float64"),
+            bins=len(histogram),
+            binrange=(float(np.log10(left[0])), float(np.log10(right[-1]))),
+            log_scale=True,
+            ax=ax,
+            color=ACCENT,
+        )
+    if median is not None:
+        ax.axvline(median, color=BAD, ls="--")
         ax.text(
-            med,
+            median,
             ax.get_ylim()[1] * 0.92,
-            " " + i18n.t("cleaning.plot_amounts_median", lang, value=f"{med:,.0f}"),
+            " " + i18n.t("cleaning.plot_amounts_median", lang, value=f"{median:,.0f}"),
             color=BAD,
         )
     ax.set_xlabel(i18n.t("cleaning.plot_amounts_xlabel", lang, currency=currency))
@@ -86,19 +117,17 @@ def plot_amount_distribution(
     return ax
 
 
-def plot_daily_volume(
-    clean: pd.DataFrame,
-    date_col: str = "order_date",
-    amount_col: str = "amount",
-    *,
-    ax: Axes | None = None,
-    lang: str = "en",
-) -> Axes:
-    """Weekly revenue over the whole data range (shows gaps and spikes)."""
+def plot_weekly_revenue(weekly: pd.DataFrame, *, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """Revenue per week over the whole data range (shows gaps and spikes).
+
+    Parameters
+    ----------
+    weekly
+        :attr:`repurchase.cleaning.CleaningReport.weekly_revenue`: ``week``, ``revenue``.
+    """
     ax = get_ax(ax, (9, 3))
-    weekly = clean.set_index(date_col)[amount_col].resample("W").sum()
-    ax.plot(weekly.index, weekly.to_numpy(), color=ACCENT, lw=1.2)
-    ax.fill_between(weekly.index, weekly.to_numpy(), alpha=0.15, color=ACCENT)
+    ax.plot(weekly["week"], weekly["revenue"].to_numpy(), color=ACCENT, lw=1.2)
+    ax.fill_between(weekly["week"], weekly["revenue"].to_numpy(), alpha=0.15, color=ACCENT)
     ax.set_ylabel(i18n.t("cleaning.plot_volume_ylabel", lang))
     ax.set_title(i18n.t("cleaning.plot_volume_title", lang))
     return ax

@@ -121,7 +121,7 @@ def test_sql_sqlalchemy_url(tmp_path):
 
 def test_missing_file(tmp_path):
     spec = SourceSpec(path=tmp_path / "gone.csv", columns=COLS)
-    with pytest.raises(SourceError, match="gone.csv: file not found"):
+    with pytest.raises(SourceError, match=r"gone\.csv: file not found"):
         read_source(spec)
 
 

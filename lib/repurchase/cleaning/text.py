@@ -1,0 +1,109 @@
+"""The tables and sentences of the cleaning report, in the report language.
+
+Each function takes the stage result (:class:`~repurchase.cleaning.pipeline.CleaningReport`)
+and returns a :class:`~repurchase.core.table.Table` or a sentence for
+``ctx.show(...)``; the formats live here, not in the notebook.
+"""
+
+from __future__ import annotations
+
+from repurchase.cleaning.pipeline import CleaningReport
+from repurchase.cleaning.rules import rule_descriptions
+from repurchase.core import i18n
+from repurchase.core.status import Unavailable
+from repurchase.core.table import Table
+
+__all__ = [
+    "QUARANTINE_SAMPLE_ROWS",
+    "amounts_table",
+    "describe_outcome",
+    "ledger_table",
+    "missing_table",
+    "outcome_table",
+    "profile_table",
+    "quarantine_table",
+    "source_tables",
+]
+
+#: Excluded rows shown in the report (all of them are in quarantine.csv).
+QUARANTINE_SAMPLE_ROWS = 12
+
+
+def describe_outcome(res: CleaningReport, lang: str = "en") -> str:
+    """One plain-language sentence on where the raw rows went, with the most common exclusion."""
+    s = res.summary.set_index("outcome")["rows"]
+    raw = max(int(s["raw"]), 1)
+    ledger = rule_descriptions(res.ledger, lang)
+    excluded = ledger[(ledger["outcome"] == "excluded") & (ledger["rows"] > 0)].sort_values("rows", ascending=False)
+    text = i18n.t(
+        "cleaning.describe",
+        lang,
+        raw=f"{int(s['raw']):,}",
+        kept=f"{int(s['kept']):,}",
+        kept_share=f"{s['kept'] / raw:.1%}",
+        fixed=f"{int(s['fixed']):,}",
+        fixed_share=f"{s['fixed'] / raw:.1%}",
+        excluded=f"{int(s['excluded']):,}",
+        excluded_share=f"{s['excluded'] / raw:.1%}",
+    )
+    if len(excluded):
+        top = excluded.iloc[0]
+        text += i18n.t("cleaning.describe_top", lang, rule=top["description"], rows=f"{int(top['rows']):,}")
+    return text
+
+
+def outcome_table(res: CleaningReport) -> Table:
+    """Raw rows = kept + fixed + excluded, with their shares."""
+    return Table(res.summary, formats={"share": "{:.2%}"}, values={"outcome": "outcome"})
+
+
+def ledger_table(res: CleaningReport, lang: str = "en") -> Table:
+    """Rows per rule, every rule in the order it runs, described in ``lang``."""
+    return Table(rule_descriptions(res.ledger, lang), values={"outcome": "outcome", "rule": "rulename"})
+
+
+def quarantine_table(res: CleaningReport) -> Table:
+    """The first excluded rows as read, with the rule that excluded them (IDs are masked when shown)."""
+    return Table(
+        res.quarantine.head(QUARANTINE_SAMPLE_ROWS),
+        values={"reason": "rulename"},
+        unavailable=Unavailable("cleaning.empty.quarantine"),
+    )
+
+
+def profile_table(res: CleaningReport) -> Table:
+    """Date range, size and value of the cleaned transactions."""
+    return Table(res.profile.table(), values={"metric": "metric"})
+
+
+def missing_table(res: CleaningReport, lang: str = "en") -> Table:
+    """Blank or missing values per source column."""
+    return Table(res.missing, formats={"share": "{:.2%}"}, caption=i18n.t("cleaning.missing_caption", lang))
+
+
+def amounts_table(res: CleaningReport) -> Table:
+    """Quantiles of the order-line amounts."""
+    return Table(res.amount_quantiles, formats={"quantile": "{:.0%}", "amount": "{:,.2f}"})
+
+
+def source_tables(res: CleaningReport, role: str, lang: str = "en") -> list[Table] | str:
+    """Outcomes and the rules that changed rows of a side source (customers, surveys), or why there are none."""
+    name = i18n.t(f"cleaning.source.role_{role}", lang)
+    side = res.side(role)
+    if side is None:
+        return i18n.t("cleaning.source.none", lang, role=name)
+    ledger = rule_descriptions(side.ledger, lang)
+    return [
+        Table(
+            side.summary,
+            formats={"share": "{:.2%}"},
+            values={"outcome": "outcome"},
+            caption=i18n.t("cleaning.source.outcome", lang, role=name),
+        ),
+        Table(
+            ledger[ledger["rows"] > 0],
+            values={"outcome": "outcome", "rule": "rulename"},
+            caption=i18n.t("cleaning.source.rules", lang, role=name),
+            unavailable=Unavailable("cleaning.empty.rules", {"role": name}),
+        ),
+    ]

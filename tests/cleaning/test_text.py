@@ -1,0 +1,63 @@
+"""The cleaning report's tables and sentences: formats, coded values, captions, empty parts, languages."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from repurchase.cleaning import clean_customers, run_cleaning, text
+from repurchase.core.table import Table
+from repurchase.report import display
+
+
+def _html(item, lang="en"):
+    return display.render(item, lang=lang)._repr_html_()
+
+
+def test_sentence_names_the_outcomes_and_the_most_common_exclusion(result):
+    res = run_cleaning(result)
+    en = text.describe_outcome(res, "en")
+    assert en.startswith("Of 20 raw rows, 4 (20.0%) are used as read, 2 (10.0%) after a repair, and 14 (70.0%)")
+    assert en.endswith(" (2 rows).") and "The most common exclusion is “" in en  # two rules exclude 2 rows each
+    assert "after_period_end" not in text.describe_outcome(res, "zh") and "20" in text.describe_outcome(res, "zh")
+
+
+def test_tables_carry_their_formats_and_coded_values(result):
+    res = run_cleaning(result)
+    outcome = text.outcome_table(res)
+    assert isinstance(outcome, Table) and outcome.formats == {"share": "{:.2%}"}
+    assert "70.00%" in _html(outcome) and "排除" in _html(outcome, "zh")
+    ledger = text.ledger_table(res, "zh")
+    assert ledger.frame["rule"].tolist() == res.ledger["rule"].tolist() and "退款已冲抵" not in ledger.frame.columns
+    assert ledger.frame["description"].iloc[0] != res.ledger["description"].iloc[0]  # described in Chinese
+    assert text.ledger_table(res, "en").frame["description"].iloc[4] == "date missing or not a date"
+    assert text.amounts_table(res).formats == {"quantile": "{:.0%}", "amount": "{:,.2f}"}
+    assert text.missing_table(res, "en").caption == "Blank or missing values per source column"
+    assert text.profile_table(res).values == {"metric": "metric"}
+
+
+def test_quarantine_sample_is_the_first_rows_with_ids_masked(result):
+    res = run_cleaning(result)
+    sample = text.quarantine_table(res)
+    assert len(sample.frame) == text.QUARANTINE_SAMPLE_ROWS == 12 and len(res.quarantine) == 14
+    html = display.render(sample, lang="en", mask=lambda ids: ids.map(lambda _: "***"))._repr_html_()
+    assert "C8" not in html and "cancelled order" in html
+
+
+def test_an_empty_quarantine_says_so(make_raw):
+    from repurchase.cleaning import clean_transactions
+
+    res = run_cleaning(clean_transactions(make_raw([("A", "O1", "P1", "2026-01-01", "5", "paid")])))
+    assert "No row was excluded" in _html(text.quarantine_table(res))
+
+
+def test_side_sources_show_outcomes_and_rules_or_why_not(result):
+    raw = pd.DataFrame({"customer_id": ["a1", "A1", "b2"], "raw_row": [1, 2, 3]})
+    res = run_cleaning(result, customers=clean_customers(raw))
+    tables = text.source_tables(res, "customers", "en")
+    assert [t.caption for t in tables] == ["customers: where every row went", "customers: rows per rule"]
+    assert tables[1].frame["rows"].gt(0).all() and "duplicate customer" in _html(tables[1])
+    assert text.source_tables(res, "surveys", "en") == "This client has no surveys source in its params."
+    assert text.source_tables(res, "surveys", "zh") == "该客户的参数文件中没有问卷数据源。"
+    untouched = run_cleaning(result, customers=clean_customers(raw.iloc[[0, 2]].assign(customer_id=["A1", "B2"])))
+    shown = _html(text.source_tables(untouched, "customers", "en"))
+    assert "customers: no row was fixed or excluded." in shown and "rows per rule" not in shown
