@@ -69,13 +69,13 @@ def test_unknown_canonical_column_suggests(tmp_path):
 
 def test_missing_source_file(tmp_path):
     p = _write(tmp_path, GOOD.replace("tx.csv", "nope.csv"))
-    with pytest.raises(ParamsError, match="sources.transactions.path: file not found: .*nope.csv"):
+    with pytest.raises(ParamsError, match=r"sources\.transactions\.path: file not found: .*nope\.csv"):
         load_params(p)
 
 
 def test_missing_params_file_lists_neighbours(tmp_path):
     _write(tmp_path, GOOD)
-    with pytest.raises(ParamsError, match="file not found; files there: acme.yaml"):
+    with pytest.raises(ParamsError, match=r"file not found; files there: acme\.yaml"):
         load_params(tmp_path / "acne.yaml")
 
 

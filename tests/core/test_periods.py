@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -47,3 +49,27 @@ def test_latest_and_ranges():
     assert expand_periods("2026-11..2027-01") == ["2026-11", "2026-12", "2027-01"]
     with pytest.raises(PeriodError, match="ends before it starts"):
         expand_periods("2026-05..2026-01")
+
+
+def test_period_arithmetic():
+    p = Period.from_label("2026-03")
+    assert p.start == pd.Timestamp("2026-03-01") and p.end == pd.Timestamp("2026-03-31")
+    assert p.end_exclusive == pd.Timestamp("2026-04-01")
+    assert p.previous.label == "2026-02" and p.year_ago.label == "2025-03" and p.shift(10).label == "2027-01"
+
+
+def test_latest_complete_month():
+    # export date on the last day of a month: that month is complete
+    assert latest_complete_month(pd.Timestamp("2026-10-31 20:00"), dt.date(2026, 10, 31)).label == "2026-10"
+    # exported mid-month: the month before
+    assert latest_complete_month(pd.Timestamp("2026-11-05"), dt.date(2026, 11, 20)).label == "2026-10"
+    # no export date: the last transaction's month counts only when it ends on its last day
+    assert latest_complete_month(pd.Timestamp("1998-06-30")).label == "1998-06"
+    assert latest_complete_month(pd.Timestamp("1998-06-29")).label == "1998-05"
+
+
+def test_expand_periods():
+    assert expand_periods("2026-05..2026-10") == ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    assert expand_periods("latest") == ["latest"]
+    with pytest.raises(PeriodError, match="ends before it starts"):
+        expand_periods("2026-10..2026-05")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
-from repurchase.report.display import render
+from repurchase.report.display import render, say, show_item, show_table
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "</table>"]
 
 
 def _mask(ids: pd.Series) -> pd.Series:
@@ -30,7 +33,7 @@ def test_a_table_is_masked_translated_and_formatted():
 def test_sentences_reasons_lists_and_nothing():
     assert render(None, lang="en") is None and render("", lang="en") is None
     assert render(Table(pd.DataFrame({"a": []})), lang="en") is None
-    why = Unavailable("report.no_source", {"role": "surveys"})
+    why = Unavailable("cleaning.source.none", {"role": "surveys"})
     assert (
         "This client has no surveys source"
         in render(Table(pd.DataFrame({"a": []}), unavailable=why), lang="en")._repr_html_()
@@ -44,3 +47,33 @@ def test_overrides_change_the_spec_for_one_display():
     frame = pd.DataFrame({"n": range(30)})
     html = render(Table(frame, max_rows=5), lang="en", max_rows=10)._repr_html_()
     assert html.count("<tr>") == 11 and "20 more rows not shown." in html
+
+
+def test_show_table_escapes_every_value_and_header():
+    frame = pd.DataFrame({"comment <b>": HOSTILE, "n": [1, 2000, 3]})
+    html = show_table(frame)._repr_html_()
+    assert "<script>" not in html and "<img" not in html and html.count("</table>") == 1
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "comment &lt;b&gt;" in html
+    assert '<td class="num">2,000</td>' in html  # thousands separator by default
+
+
+def test_show_table_formats_and_truncates():
+    frame = pd.DataFrame({"share": [0.1234, np.nan], "x": ["a", None]})
+    html = show_table(frame, formats={"share": "{:.1%}"}, max_rows=1)._repr_html_()
+    assert "12.3%" in html and "1 more rows not shown" in html
+
+
+def test_say_escapes_values_not_template():
+    out = say("Top product: **{name}** with {share:.0%}", name=HOSTILE[1], share=0.25)._repr_html_()
+    assert "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>" in out and "25%" in out
+
+
+def test_show_item_shows_tables_sentences_or_nothing():
+    class Ctx:
+        def show_table(self, frame, **kwargs):
+            return ("table", len(frame), kwargs)
+
+    assert show_item(Ctx(), None) is None and show_item(Ctx(), "") is None
+    assert show_item(Ctx(), pd.DataFrame({"a": []})) is None
+    assert show_item(Ctx(), pd.DataFrame({"a": [1, 2]}), caption="c") == ("table", 2, {"caption": "c"})
+    assert "&lt;b&gt;" in show_item(Ctx(), "<b>")._repr_html_()

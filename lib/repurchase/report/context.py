@@ -30,7 +30,7 @@ from repurchase.core.periods import Period
 from repurchase.core.privacy import mask_ids
 from repurchase.core.store import ResultStore
 from repurchase.report import display
-from repurchase.report.display import HTMLTable, RichHTML, SafeMarkdown, say, show_table
+from repurchase.report.display import HTMLTable, RichHTML, show_table
 
 __all__ = ["ID_COLUMNS", "ReportContext", "default_output_dir", "open_report"]
 
@@ -194,10 +194,6 @@ class ReportContext:
         """Write a CSV with real IDs to ``exports/<name>`` (for CRM, not linked from the index)."""
         return self.write_csv(frame, f"exports/{name}")
 
-    def write_quarantine(self, result: CleaningResult, name: str = "quarantine.csv") -> Path:
-        """Write the excluded rows with their reasons next to the report."""
-        return self.write_csv(result.quarantine, name)
-
     # -- display ------------------------------------------------------------
 
     def mask_ids(self, ids: pd.Series) -> pd.Series:
@@ -256,26 +252,6 @@ class ReportContext:
             more_label=self.t("report.rows_not_shown", n="{n}"),
             **kwargs,
         )
-
-    def show_source_cleaning(self, role: str) -> HTMLTable | SafeMarkdown:
-        """Outcome and rule tables of a side source (customers, surveys), or a note when absent."""
-        name = self.t(f"report.role_{role}")
-        side = self.cleaning(role)
-        if side is None:
-            return say(self.t("report.no_source", role="{role}"), role=name)
-        ledger = side.ledger(self.language)
-        first = self.show_table(
-            side.summary(),
-            values={"outcome": "outcome"},
-            formats={"share": "{:.2%}"},
-            caption=self.t("report.source_outcome", role=name),
-        )
-        second = self.show_table(
-            ledger[ledger["rows"] > 0],
-            values={"outcome": "outcome", "rule": "rulename"},
-            caption=self.t("report.source_rules", role=name),
-        )
-        return HTMLTable(first._repr_html_() + second._repr_html_(), repr(first) + "\n" + repr(second))
 
     def summary(self) -> pd.DataFrame:
         """Client, period and data range as a tidy ``item``/``value`` table."""
