@@ -410,8 +410,9 @@ def first_groups_table(table: pd.DataFrame, by: str = "category", lang: str = "e
             "rp_ci_high": table["ci_high"].to_numpy(),
         }
     )
-    formats = {"rp_customers": _COUNT, "rp_repeaters": _COUNT, "rp_rate": _SHARE, "rp_ci_low": _SHARE}
-    formats["rp_ci_high"] = _SHARE
+    formats = {"rp_customers": _COUNT, "rp_repeaters": _COUNT} | dict.fromkeys(
+        ("rp_rate", "rp_ci_low", "rp_ci_high"), _SHARE
+    )
     caption = i18n.t(_FIRST_CAPTIONS[by], lang) if by in _FIRST_CAPTIONS else None
     return Table(frame, formats=formats, caption=caption)
 
