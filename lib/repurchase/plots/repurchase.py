@@ -1,8 +1,10 @@
 """Charts of the repurchase report: KPI trends, purchase cycle, cohorts and drivers.
 
-Every chart takes ``lang`` (``en`` or ``zh``): titles, axis labels, legends and
+Every chart takes attributes of :class:`repurchase.kpis.RepurchaseResult` (tables
+computed by :func:`repurchase.kpis.run_repurchase`), ``lang`` (``en`` or ``zh``)
+and ``ax=None``, and returns the ``Axes``: titles, axis labels, legends and
 annotations come from the message catalog (``repurchase.plot.*``); months are
-written with :func:`repurchase.formatting.format_month`.
+written with :func:`repurchase.core.formatting.format_month`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -60,8 +63,9 @@ def _month(value, lang: str) -> str:
 
 def _empty(ax: Axes, message: str, title: str) -> Axes:
     """A one-line note in place of the chart (the figure shrinks when it holds only this axes)."""
-    if len(ax.figure.axes) == 1:
-        ax.figure.set_size_inches(ax.figure.get_size_inches()[0], 0.9)
+    fig = ax.get_figure(root=True)
+    if isinstance(fig, Figure) and len(fig.axes) == 1:
+        fig.set_size_inches(fig.get_size_inches()[0], 0.9)
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=NEUTRAL)
     ax.set_axis_off()
     ax.set_title(title, fontsize=10)
@@ -110,7 +114,7 @@ def plot_buyer_mix(
     Parameters
     ----------
     monthly
-        :func:`repurchase.repurchase.monthly_kpis` output.
+        :func:`repurchase.kpis.monthly_kpis` output.
     months
         The last months shown.
     lang
@@ -315,9 +319,9 @@ def plot_gap_distribution(
     Parameters
     ----------
     gaps
-        :func:`repurchase.repurchase.gap_durations` output.
+        :func:`repurchase.kpis.gap_durations` output.
     cycle
-        :func:`repurchase.repurchase.purchase_cycle` output (the ``all`` row is used).
+        :func:`repurchase.kpis.purchase_cycle` output (the ``all`` row is used).
     """
     title = title or _t("gap_title", lang)
     ax = get_ax(ax, (9, 3.8))
@@ -325,7 +329,7 @@ def plot_gap_distribution(
     if closed.empty:
         return _empty(ax, _t("no_second", lang), title)
     shown = closed.clip(upper=max_days)
-    ax.hist(shown, bins=np.arange(0, max_days + 8, 7), color=NEUTRAL, edgecolor="white")
+    ax.hist(shown, bins=list(range(0, max_days + 8, 7)), color=NEUTRAL, edgecolor="white")
     if cycle is not None and len(cycle):
         row = cycle[cycle["group"] == "all"].iloc[0]
         lo, hi = row["window_median"], row["window_p90"]
@@ -361,9 +365,9 @@ def plot_gap_ecdf(
     Parameters
     ----------
     gaps
-        :func:`repurchase.repurchase.gap_durations` output.
+        :func:`repurchase.kpis.gap_durations` output.
     curve
-        :func:`repurchase.repurchase.purchase_cycle_curves` output without groups.
+        :func:`repurchase.kpis.purchase_cycle_curves` output without groups.
     """
     title = title or _t("ecdf_title", lang)
     ax = get_ax(ax, (9, 3.8))
@@ -450,7 +454,7 @@ def plot_cohort_heatmap(
     Parameters
     ----------
     matrix
-        :func:`repurchase.repurchase.cohort_matrix` output (rows ``YYYY-MM``, shown as month names in ``lang``).
+        :func:`repurchase.kpis.cohort_matrix` output (rows ``YYYY-MM``, shown as month names in ``lang``).
     kind
         ``retention`` (percent annotations) or ``revenue`` (cumulative revenue per
         acquired customer).
@@ -546,10 +550,15 @@ def plot_cohort_revenue_curves(
     return ax
 
 
+#: how the first-purchase chart names the groups of each column (``repurchase.<key>``)
+_FIRST_LABELS = {"category": "label_first_category", "product_name": "label_first_product"}
+
+
 def plot_first_group_rates(
     table: pd.DataFrame,
     *,
     window_days: int = 90,
+    by: str | None = None,
     ax: Axes | None = None,
     title: str | None = None,
     label: str | None = None,
@@ -557,8 +566,20 @@ def plot_first_group_rates(
 ) -> Axes:
     """Repurchase rate by first-purchase group: dots with Wilson 95 % intervals and n, against the overall rate.
 
-    ``label`` names the groups in the title (e.g. "category of the first purchase").
+    Parameters
+    ----------
+    table
+        :func:`repurchase.kpis.repurchase_by_first_group` output.
+    window_days
+        The window of the rate (``repurchase.first_purchase_window_days``).
+    by
+        The group column (``category``, ``product_name``): names the groups in the
+        title ("category of the first purchase").
+    label
+        Names the groups in the title instead of ``by``.
     """
+    if label is None and by in _FIRST_LABELS:
+        label = i18n.t(f"repurchase.{_FIRST_LABELS[by]}", lang)
     title = title or _t("first_title", lang, window=window_days, label=label or _t("first_label", lang))
     ax = get_ax(ax, (9, max(2.5, 0.4 * len(table) + 1.2)))
     if table.empty:
@@ -624,7 +645,7 @@ def plot_lift_matrix(
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=45)
     for label in ax.get_xticklabels():
-        label.set_ha("right")
+        label.set_horizontalalignment("right")
     ax.set_title(title)
     return ax
 
