@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from churn_cases import CUTOFF, D0, W, label_window, simulated, tx_of
@@ -96,3 +97,24 @@ def test_labels_read_only_the_label_window():
     assert churn.churn_labels(edge, ids, label_window(CUTOFF, 60))[churned]
     with pytest.raises(AnalysisError, match="needs a start"):
         churn.churn_labels(tx, ids, W(CUTOFF))
+
+
+def test_the_bgnbd_feature_counts_the_occasions_of_the_params(monkeypatch):
+    """The BG/NBD fitted at a cutoff follows repurchase.occasion (customer-days or orders), like every other feature."""
+    seen = []
+    fit = churn.lifetime_value_bridge.fit_bgnbd
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["occasion"])
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(churn.lifetime_value_bridge, "fit_bgnbd", spy)
+    tx, _, _ = simulated(200)
+    by_day = churn.churn_features(tx, W(CUTOFF), bgnbd_window_days=60)
+    same_day = tx.assign(order_date=tx["order_date"].dt.normalize() + pd.Timedelta(hours=9))  # every order at 09:00
+    doubled = pd.concat([same_day, same_day.assign(order_id=same_day["order_id"] + "b")], ignore_index=True)
+    by_order = churn.churn_features(doubled, W(CUTOFF), bgnbd_window_days=60, occasion="order")
+    assert seen == ["customer_day", "order"]
+    # every order doubled: as orders, at least twice the customer-days (some days already held two orders)
+    assert (by_order["frequency"] >= 2 * by_day["frequency"]).all()
+    assert not np.allclose(by_order["bgnbd_p_no_purchase"], by_day["bgnbd_p_no_purchase"])
