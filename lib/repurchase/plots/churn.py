@@ -1,8 +1,11 @@
-"""Charts of the churn report (data from :mod:`repurchase.churn`).
+"""Charts of the churn report (data from :class:`repurchase.churn.ChurnResult`).
 
-Every function takes ``lang`` (``en`` or ``zh``): titles, axis labels, legends,
-annotations and the names of groups, scores, tiers and value bands come from the
-catalog (``resources/i18n/<lang>/churn.yaml``); a ``title`` passed in wins.
+Every function takes tables of the result (``res.trend.table``,
+``res.warning.curves`` …), ``lang`` (``en`` or ``zh``) and ``ax=None``, and
+returns the ``Axes``: titles, axis labels, legends, annotations and the names of
+groups, scores, tiers and value bands come from the catalog
+(``resources/i18n/<lang>/churn.yaml``); a ``title`` passed in wins. Where the
+data could not support a chart, a slim panel says why instead.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from repurchase.churn import feature_label, group_label, model_label, unavailable, value_band_label
+from repurchase.churn.labels import feature_label, group_label, model_label, value_band_label
 from repurchase.core import formatting, i18n
+from repurchase.core.status import Unavailable
+from repurchase.core.tiers import frequency_tier_label
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
@@ -65,7 +70,7 @@ def _missing(ax: Axes | None, key: str, title: str, lang: str) -> Axes:
 
 def _no_month(trend: pd.DataFrame) -> bool:
     """No month of the trend has a complete base (the history is shorter than θ + 1 days before every month)."""
-    return unavailable(trend) is not None or not bool(trend["complete"].any())
+    return not bool(trend["complete"].any())
 
 
 def _overall(trend: pd.DataFrame, months: int | None) -> pd.DataFrame:
@@ -81,7 +86,7 @@ def plot_churn_trend(
     Parameters
     ----------
     trend
-        :func:`repurchase.churn.monthly_churn` output (group ``all``).
+        The table of :func:`repurchase.churn.monthly_churn` (``res.trend.table``, group ``all``).
     months
         Last months shown.
     title
@@ -175,6 +180,7 @@ def plot_churn_breakdown(
     breakdown: pd.DataFrame,
     *,
     by: str | None = None,
+    unavailable: Unavailable | None = None,
     ax: Axes | None = None,
     title: str | None = None,
     xlabel: str | None = None,
@@ -185,10 +191,13 @@ def plot_churn_breakdown(
     Parameters
     ----------
     breakdown
-        :func:`repurchase.churn.churn_by` output.
+        The table of :func:`repurchase.churn.churn_by` (``res.breakdowns[by].table``).
     by
         The dimension (a key of :data:`repurchase.churn.BREAKDOWNS`): names the
         chart and translates tier, segment and cohort names.
+    unavailable
+        Why there is no breakdown (``res.breakdowns[by].unavailable``): no
+        complete month, or every group too small to show; a slim panel says so.
     title, xlabel
         Chart title and axis label; the catalog's in ``lang`` when omitted.
     lang
@@ -198,9 +207,9 @@ def plot_churn_breakdown(
         title = (
             _t(f"breakdown.{by}", lang) if i18n.has(f"churn.plot.breakdown.{by}", lang) else _t("breakdown_title", lang)
         )
-    why = unavailable(breakdown)
-    if why is not None:  # no complete month, or every group too small to show
-        return _missing(ax, "too_few_groups" if why.code == "breakdown_too_few" else "no_complete_month", title, lang)
+    if unavailable is not None:  # no complete month, or every group too small to show
+        key = "too_few_groups" if unavailable.code == "breakdown_too_few" else "no_complete_month"
+        return _missing(ax, key, title, lang)
     data = breakdown[breakdown["group"] != "all"]
     total = breakdown.loc[breakdown["group"] == "all", "churn_rate"]
     ax = get_ax(ax, (9, max(2.4, 0.36 * len(data) + 1.2) if len(data) else 1.4))
@@ -411,8 +420,6 @@ def plot_value_at_risk(
     Without a model (:func:`repurchase.churn.at_risk_summary` has ``value``
     instead of ``value_at_risk``) the bars show the value of the at-risk customers.
     """
-    from repurchase.segments import frequency_tier_label
-
     ax = get_ax(ax, (9, 3.6))
     col = "value_at_risk" if "value_at_risk" in summary.columns else "value"
     bands = [b for b in ("high", "mid", "low") if b in set(summary["value_band"])]

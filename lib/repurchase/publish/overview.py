@@ -418,7 +418,7 @@ def build_overview(ctx: Any) -> Overview:
         history,
         customer_base(tx, period),
         period,
-        series=monthly_series(tx, ctx.surveys(), metrics, period, ctx.params.repurchase.occasion),
+        series=monthly_series(ctx, ctx.surveys(), metrics),
     )
     sentences = narrative(cards, metrics, ctx.currency, lang, interval_level=ctx.params.lifetime_value.interval_level)
     seg = ctx.result("segmentation")
@@ -432,23 +432,22 @@ def build_overview(ctx: Any) -> Overview:
 
 
 def monthly_series(
-    tx: pd.DataFrame,
+    ctx: Any,
     surveys: pd.DataFrame | None,
     metrics: Mapping[str, dict],
-    period: Period,
-    occasion: str = "customer_day",
 ) -> dict[str, dict[str, float]]:
-    """Churn rate and NPS of each month from the data, for the sparklines (``{kpi: {YYYY-MM: value}}``).
+    """Churn rate and NPS of each month, for the sparklines (``{kpi: {YYYY-MM: value}}``).
 
-    The churn rate uses the threshold the churn report recorded; NPS the
-    responses of each month. Missing analyses give no series.
+    The churn rate of each month is the churn result's monthly trend
+    (``ctx.result("churn").trend``); NPS the responses of each month. Missing
+    analyses give no series.
     """
-    from repurchase import churn, satisfaction
+    from repurchase import satisfaction
 
     out: dict[str, dict[str, float]] = {}
-    threshold = (metrics.get("churn") or {}).get("threshold_days")
-    if threshold:
-        trend = churn.monthly_churn(tx, period.end, int(threshold), occasion=occasion)
+    if (metrics.get("churn") or {}).get("threshold_days"):
+        trend = ctx.result("churn").trend.table
+        trend = trend[trend["group"] == "all"]
         out["churn_rate"] = dict(zip(pd.to_datetime(trend["month"]).dt.strftime("%Y-%m"), trend["churn_rate"]))
     scores = satisfaction.scores_by_month(surveys)
     out["nps"] = dict(zip(scores["month"], scores["nps"]))

@@ -1,0 +1,186 @@
+"""Everything the churn analysis reads from the lifetime-value analysis, in one place.
+
+Churn uses one CLV and one full-data BG/NBD, those of the lifetime-value result
+(the ``lifetime_value`` stage churn requires), and fits the BG/NBD itself only
+where it must: at the backtest cutoffs, on the data known then.
+
+* :func:`customer_values`: each customer's CLV as in ``exports/clv.csv`` (the
+  at-risk list's value);
+* :func:`full_model` and :func:`no_purchase_at_end`: the lifetime-value result's
+  BG/NBD fitted on all data to the period end, and P(no purchase in N days) from it;
+* :func:`fit_bgnbd` and :func:`no_purchase`: a BG/NBD fitted on the purchase
+  occasions (``repurchase.occasion``) before a cutoff, and its scores.
+
+This module is the only one of :mod:`repurchase.churn` that touches
+:mod:`repurchase.lifetime_value`: when its API changes, only this file does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from repurchase import lifetime_value as lv
+from repurchase.churn._base import before, end_of
+from repurchase.core.errors import AnalysisError
+from repurchase.core.occasions import occasion_arrays
+from repurchase.core.periods import Window
+
+__all__ = [
+    "CLV_COLUMNS",
+    "SCORE_COLUMNS",
+    "clv_horizon_months",
+    "clv_model",
+    "customer_values",
+    "fit_bgnbd",
+    "full_model",
+    "model_name",
+    "no_purchase",
+    "no_purchase_at_end",
+]
+
+#: Columns of :func:`customer_values`.
+CLV_COLUMNS = ["customer_id", "clv", "clv_low", "clv_high", "p_alive", "p_buy_again", "expected_purchases"]
+#: Columns of the BG/NBD scores (:func:`no_purchase`, :func:`no_purchase_at_end`).
+SCORE_COLUMNS = ["customer_id", "frequency", "recency", "T", "p_alive", "p_buy_again", "p_no_purchase"]
+
+
+def customer_values(result: Any) -> pd.DataFrame:
+    """Each customer's CLV from the lifetime-value result, rounded exactly as in ``exports/clv.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CLV_COLUMNS`; empty (with these columns) when the lifetime-value
+        analysis could not compute a CLV.
+    """
+    if result is None or result.clv is None:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "customer_id" else float) for c in CLV_COLUMNS})
+    return lv.clv_export(result).reindex(columns=CLV_COLUMNS).reset_index(drop=True)  # no interval without draws
+
+
+def clv_horizon_months(result: Any) -> int | None:
+    """The months the CLV looks ahead (None without a CLV)."""
+    if result is None or result.clv is None:
+        return None
+    return int(result.clv.horizon_months)
+
+
+def clv_model(result: Any) -> str:
+    """The purchase model behind the CLV (``bgnbd``, ``pareto_nbd`` …; "" without a CLV)."""
+    if result is None or result.clv is None or not result.model:
+        return ""
+    return str(result.model)
+
+
+def model_name(model: str, lang: str = "en") -> str:
+    """A purchase model's name in the report language (``pareto_nbd`` -> Pareto/NBD)."""
+    return lv.model_label(model, lang) if model else ""
+
+
+def full_model(result: Any, model: str = "bgnbd") -> Any | None:
+    """The lifetime-value result's ``model`` fitted on all data to the period end (None when not fitted)."""
+    if result is None:
+        return None
+    return result.full_fits.fits.get(model)
+
+
+def _scores(fit: Any, summary: pd.DataFrame, window_days: int, customer_col: str = "customer_id") -> pd.DataFrame:
+    unit = lv.UNIT_DAYS[summary.attrs.get("time_unit", getattr(fit, "time_unit", "W"))]
+    x, tx_, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    p_alive = lv.probability_alive("bgnbd", fit.params, x, tx_, T)
+    p_buy = lv.probability_buy_again("bgnbd", fit.params, window_days / unit, x, tx_, T)
+    out = pd.DataFrame(
+        {
+            "customer_id": summary[customer_col].to_numpy(),
+            "frequency": x,
+            "recency": tx_,
+            "T": T,
+            "p_alive": p_alive,
+            "p_buy_again": p_buy,
+            "p_no_purchase": 1.0 - p_buy,
+        }
+    )
+    return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def no_purchase_at_end(result: Any, window_days: int) -> pd.DataFrame | None:
+    """P(no purchase in the next ``window_days`` days) of every customer at the period end.
+
+    From the lifetime-value result's full-data BG/NBD (:func:`full_model`) and its
+    customer summary; None when that BG/NBD was not fitted.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :data:`SCORE_COLUMNS`, sorted by customer ID; ``frequency``, ``recency``
+        and ``T`` in the lifetime-value time unit.
+    """
+    fit = full_model(result, "bgnbd")
+    if fit is None:
+        return None
+    return _scores(fit, result.summary, int(window_days))
+
+
+def _occasion_summary(
+    rows: pd.DataFrame, last_day: pd.Timestamp, occasion: str, customer_col: str, order_col: str, date_col: str
+) -> pd.DataFrame:
+    """(x, t_x, T) in weeks per customer from the purchase occasions (``repurchase.occasion``) up to ``last_day``."""
+    occ = occasion_arrays(rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
+                          amount_col=None)  # fmt: skip
+    starts = np.r_[0, np.flatnonzero(np.diff(occ.customer)) + 1]
+    count = np.diff(np.r_[starts, len(occ.customer)])
+    first = occ.day[starts]
+    last = occ.day[starts + count - 1]
+    end_day = int(np.datetime64(last_day.normalize(), "D").astype(np.int64))
+    unit = lv.UNIT_DAYS["W"]
+    summary = pd.DataFrame(
+        {
+            customer_col: occ.ids.take(occ.customer[starts]),
+            "frequency": (count - 1).astype(float),
+            "recency": (last - first) / unit,
+            "T": (end_day - first) / unit,
+        }
+    )
+    summary.attrs["time_unit"] = "W"
+    return summary
+
+
+def fit_bgnbd(
+    tx: pd.DataFrame,
+    window: Window,
+    *,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+) -> tuple[pd.DataFrame, Any]:
+    """Fit the BG/NBD on the purchase occasions dated before ``window.end_exclusive`` (a backtest cutoff).
+
+    x, t_x and T are in weeks, T up to the last day before the cutoff; a purchase
+    occasion follows ``occasion`` (``customer_day`` or ``order``).
+
+    Returns
+    -------
+    (pandas.DataFrame, FitResult)
+        The customer summary (``customer_id``, ``frequency``, ``recency``, ``T``)
+        and the fit.
+
+    Raises
+    ------
+    AnalysisError
+        When nobody bought before the cutoff or the BG/NBD cannot be fitted.
+    """
+    end = end_of(window)
+    rows = before(tx, end, date_col)
+    if rows.empty:
+        raise AnalysisError(f"no purchases before {end.date()}: the BG/NBD cannot be fitted")
+    summary = _occasion_summary(rows, window.end, occasion, customer_col, order_col, date_col)
+    return summary, lv.fit_model(summary, "bgnbd")
+
+
+def no_purchase(summary: pd.DataFrame, fit: Any, window_days: int) -> pd.DataFrame:
+    """P(no purchase in the next ``window_days`` days) per customer of a :func:`fit_bgnbd` summary (:data:`SCORE_COLUMNS`)."""
+    return _scores(fit, summary, int(window_days))

@@ -1,0 +1,152 @@
+"""The churn analysis end to end: run_churn, its stored result, metrics and exports, the notebook and a render."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("agg")  # tests draw off-screen; the library itself never calls matplotlib.use
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from churn_cases import RATE_ROWS, ROOT, cdnow, tiny_client, tx_of
+
+from repurchase import churn
+from repurchase import lifetime_value as lv
+from repurchase.core.params import ChurnSettings, LifetimeValueSettings
+from repurchase.core.periods import Period
+from repurchase.core.store import ResultStore
+
+PERIOD = Period.from_label("1998-06")  # CDNOW's last complete month
+
+#: the keys of metrics.json under churn, as before the split (tests/churn/test_pipeline.py keeps them)
+METRIC_KEYS = {
+    "churn_rate", "churn_rate_prev_period", "churn_rate_prev_year", "threshold_days", "threshold_source",
+    "label_window_days", "active_customers", "at_risk_customers", "value_at_risk", "value_basis", "model",
+    "baseline_recency_roc_auc", "bgnbd_roc_auc", "test_cutoff",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cdnow_results():
+    tx = cdnow()
+    life = lv.run_lifetime_value(tx, LifetimeValueSettings(bootstrap_draws=20), period_end=PERIOD.end)
+    res = churn.run_churn(tx, PERIOD, ChurnSettings(), lifetime_value=life, language="en", currency="USD")
+    return tx, life, res
+
+
+def test_the_value_at_risk_is_the_clv_of_the_lifetime_value_report(cdnow_results):
+    _, life, res = cdnow_results
+    at_risk = churn.churn_exports(res)["exports/at_risk.csv"]
+    clv = lv.clv_export(life).set_index("customer_id")["clv"]
+    assert res.value.basis == "clv" and churn.churn_metrics(res)["value_basis"] == "clv"
+    flagged = at_risk[at_risk["at_risk"]]
+    assert len(flagged) > 100
+    # every at-risk customer's value in exports/at_risk.csv is their clv in exports/clv.csv (both rounded to cents)
+    pd.testing.assert_series_equal(
+        flagged.set_index("customer_id")["value"], clv.reindex(flagged["customer_id"]), check_names=False
+    )
+    assert at_risk["value"].tolist() == clv.reindex(at_risk["customer_id"]).tolist()  # the other active ones too
+    # and the value at risk of the metrics is p_churn × that CLV
+    m = churn.churn_metrics(res)
+    expected = res.at_risk.loc[res.at_risk["at_risk"], "p_churn"] * clv.reindex(flagged["customer_id"]).to_numpy()
+    assert m["value_at_risk"] == pytest.approx(expected.sum())
+    assert "Pareto/NBD" in churn.at_risk_text(res) or lv.model_label(life.model) in churn.at_risk_text(res)
+
+
+def test_the_result_holds_what_the_report_shows_and_survives_the_store(cdnow_results, tmp_path):
+    _, _, res = cdnow_results
+    assert set(churn.churn_metrics(res)) == METRIC_KEYS
+    assert set(res.breakdowns) == set(churn.BREAKDOWNS) and set(res.survival_by) == set(churn.SURVIVAL_GROUPS)
+    assert res.trend.table["group"].eq("all").all() and res.trend.unavailable is None
+    assert res.model_based.unavailable is None and len(res.model_based.table) == len(res.status)
+    store = ResultStore(tmp_path / "results")
+    store.save("churn", res, key="k", metrics=churn.churn_metrics(res))
+    back = store.load("churn", "k")
+    assert isinstance(back, churn.ChurnResult)
+    assert churn.churn_metrics(back) == churn.churn_metrics(res)
+    pd.testing.assert_frame_equal(
+        churn.churn_exports(back)["exports/at_risk.csv"], churn.churn_exports(res)["exports/at_risk.csv"]
+    )
+    for lang in ("en", "zh"):  # every sentence and table of the notebook reads the same from the stored result
+        for text in (churn.definition_text, churn.trend_text, churn.model_text, churn.choice_text,
+                     churn.survival_text, churn.at_risk_text):  # fmt: skip
+            assert text(back, lang) == text(res, lang)
+        for by in churn.BREAKDOWNS:
+            assert churn.breakdown_text(back, by, lang) == churn.breakdown_text(res, by, lang)
+        for table in (churn.check_table, churn.recent_table, churn.sizes_table, churn.comparison_table,
+                      churn.decile_table, churn.risk_table, churn.preview_table, churn.headline_table):  # fmt: skip
+            a, b = table(back, lang), table(res, lang)
+            pd.testing.assert_frame_equal(a.frame, b.frame)
+            assert (a.formats, a.caption, a.unavailable) == (b.formats, b.caption, b.unavailable)
+
+
+def test_the_stage_reads_segmentation_and_lifetime_value():
+    assert churn.STAGE.name == "churn" and churn.STAGE.requires == ("segmentation", "lifetime_value")
+    assert churn.STAGE.exports is churn.churn_exports and churn.STAGE.metrics is churn.churn_metrics
+
+
+def test_run_churn_without_a_lifetime_value_or_the_segmentation(monkeypatch):
+    import repurchase.segments as seg
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the churn analysis must not run the segmentation")
+
+    monkeypatch.setattr(seg, "run_segmentation", refuse)
+    res = churn.run_churn(tx_of(RATE_ROWS), Period.from_label("2026-04"), ChurnSettings(threshold_days=30))
+    # without a lifetime-value result: annual spend, and the model-based definition says why it is missing
+    assert res.value.basis == "annual_spend" and res.value.fallback
+    assert res.model_based.unavailable.code == "bgnbd_not_fitted"
+    assert churn.definition_text(res).startswith("A customer has churned after more than 30 days")
+    assert churn.churn_metrics(res)["value_basis"] == "annual_spend"
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["", "period: 2026-09\nchurn:\n  threshold_days: 30\n  label_window_days: 20\n"],
+    ids=["defaults", "fixed-threshold"],
+)
+def test_the_notebook_cells_run_for_a_tiny_new_client(tmp_path, extra):
+    import json
+
+    import nbformat
+
+    params = tiny_client(tmp_path, extra)
+    nb = nbformat.read(ROOT / "notebooks" / "05_churn.ipynb", as_version=4)
+    out = tmp_path / "out"
+    space: dict = {}
+    with matplotlib.rc_context():  # the notebook sets the report style
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            source = cell.source
+            if "parameters" in cell.metadata.get("tags", []):
+                source = f"params_path = {str(params)!r}\nperiod = 'latest'\noutput_dir = {str(out)!r}"
+            exec(compile(source, "05_churn", "exec"), space)  # raises on the first failing cell
+    plt.close("all")
+    metrics = json.loads((out / "results" / "churn" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["model"]["status"] == "unavailable" and metrics["model"]["roc_auc"] is None
+    assert metrics["churn_rate_status"] == "unavailable" and metrics["at_risk_rule"] == "recency"
+    export = pd.read_csv(out / "exports" / "at_risk.csv", encoding="utf-8-sig")
+    assert (
+        export.columns[:3].tolist() == ["rank", "customer_id", "at_risk"] and len(export) == metrics["active_customers"]
+    )
+    assert export["rank"].tolist() == list(range(1, len(export) + 1))
+    assert export["at_risk"].sum() == metrics["at_risk_customers"] and export["at_risk"].is_monotonic_decreasing
+
+
+def test_the_churn_report_renders_for_a_tiny_new_client(tmp_path):
+    import shutil
+
+    from repurchase.publish.render import render_reports
+
+    params = tiny_client(tmp_path, "language: zh\n")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("01_cleaning.ipynb", "05_churn.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
+    [outcome] = render_reports([params], notebooks_dir=notebooks, out=tmp_path / "reports")
+    assert outcome.ok, outcome.error
+    page = (outcome.report_dir / "05_churn.html").read_text(encoding="utf-8")
+    assert "无法回测流失预警模型" in page and "暂时无法衡量流失趋势" in page and "没有流失模型" in page
