@@ -105,6 +105,7 @@ from threadpoolctl import threadpool_limits
 
 from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError, DataError
+from repurchase.core.periods import Window
 from repurchase.core import tiers as core_tiers
 from repurchase.core.tiers import frequency_role
 from repurchase.kpis import gap_durations, purchase_cycle_threshold, purchase_occasions
@@ -1159,7 +1160,7 @@ def model_based_churn(
             raise AnalysisError(f"no purchases before {end.date()}: the BG/NBD cannot be fitted")
         summary = lv.customer_summary(
             rows,
-            observation_end=end - pd.Timedelta(days=1),
+            Window.ending(end),
             time_unit="W",
             customer_col=customer_col,
             date_col=date_col,
@@ -1173,8 +1174,8 @@ def model_based_churn(
         empty = pd.DataFrame({c: pd.Series(dtype=object if c == "customer_id" else float) for c in cols})
         return _mark(empty, Unavailable("bgnbd_not_fitted", {"days": int(window_days)})), None
     x, tx_, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    p_alive = lv.probability_alive("bgnbd", fit.params, x, tx_, T)
-    p_buy = lv.probability_buy_again("bgnbd", fit.params, window_days / 7.0, x, tx_, T)
+    p_alive = fit.model.p_alive(x, tx_, T)
+    p_buy = fit.model.p_buy_again(window_days / 7.0, x, tx_, T)
     out = pd.DataFrame(
         {
             "customer_id": summary[customer_col].to_numpy(),
@@ -2416,7 +2417,7 @@ def customer_value(
         rows = _before(tx, end, date_col)
         summary = lv.customer_summary(
             rows,
-            observation_end=end - pd.Timedelta(days=1),
+            Window.ending(end),
             time_unit="W",
             customer_col=customer_col,
             date_col=date_col,
