@@ -24,7 +24,13 @@ from repurchase.core.params import LifetimeValueSettings
 from repurchase.core.periods import Window
 from repurchase.core.stage import Inputs, Stage
 from repurchase.core.status import Term, Unavailable
-from repurchase.lifetime_value._common import MIN_REPEAT_CUSTOMERS, HistoryTooShort, SpendUndefined, rfm_columns
+from repurchase.lifetime_value._common import (
+    MIN_REPEAT_CUSTOMERS,
+    MODEL_CODES,
+    HistoryTooShort,
+    SpendUndefined,
+    rfm_columns,
+)
 from repurchase.lifetime_value.clv import (
     ClvResult,
     HeuristicClv,
@@ -100,9 +106,15 @@ _MODEL_VALUES = ("model", "failed", "requested")
 
 
 def notice(code: str, values: Mapping[str, Any] | None = None, then: str | None = None) -> Unavailable:
-    """The :class:`Unavailable` ``lifetime_value.notice.<code>``; values under ``model``, ``failed`` and
-    ``requested`` are model codes, named in the report language."""
-    vals = {k: Term(f"lifetime_value.model.{v}") if k in _MODEL_VALUES else v for k, v in (values or {}).items()}
+    """The :class:`Unavailable` ``lifetime_value.notice.<code>``.
+
+    Model codes under ``model``, ``failed`` and ``requested`` become ``Term("lifetime_value.model.<code>")``,
+    named in the report language.
+    """
+    vals = {
+        k: Term(f"lifetime_value.model.{v}") if k in _MODEL_VALUES and v in MODEL_CODES else v
+        for k, v in (values or {}).items()
+    }
     return Unavailable(f"lifetime_value.notice.{code}", vals, then)
 
 
