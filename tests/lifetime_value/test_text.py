@@ -117,7 +117,7 @@ def test_report_tables_in_chinese(cdnow_result, helpers):
     )
     # numbers untouched
     assert comparison["ltv_mae"].equals(res.comparison["mae"])
-    params = text.display_table(text.parameters(res), "zh")
+    params = text.parameter_table(res, "zh").frame
     assert set(params["ltv_fit"]) == {"校准期", "截至期末的全部数据"} and "α" in set(params["ltv_parameter"])
     totals = text.totals_table(res, "zh").frame
     assert list(totals["ltv_quantity"]) == ["客户终身价值（CLV）", "预期购买次数"]

@@ -1136,7 +1136,7 @@ def model_based_churn(
     The BG/NBD is fitted (by :func:`repurchase.lifetime_value.fit_model`) on
     every customer's (x, t_x, T) in weeks up to the last day before ``end``;
     then P(no purchase in (T, T + t]) = 1 − P(alive) · [1 − ((α+T)/(α+T+t))^(r+x)]
-    with t = ``window_days`` / 7 (:func:`repurchase.lifetime_value.probability_buy_again`).
+    with t = ``window_days`` / 7 (:meth:`repurchase.lifetime_value.BGNBD.p_buy_again`).
 
     Parameters
     ----------

@@ -51,7 +51,6 @@ __all__ = [
     "describe_status",
     "describe_tracking",
     "discount_text",
-    "display_table",
     "fit_text",
     "fits_sentence",
     "fits_text",
@@ -59,6 +58,7 @@ __all__ = [
     "heuristic_table",
     "overview_table",
     "parameter_table",
+    "parameters",
     "plain_number",
     "spend_check_text",
     "split_text",
@@ -271,7 +271,7 @@ def _group_value(value: Any, by: str, lang: str) -> str:
     return str(value)
 
 
-def display_table(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def _display_frame(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """A table of this analysis as the report shows it: headers ``ltv_*`` and words in ``lang``.
 
     Columns named in :data:`DISPLAY_COLUMNS` are renamed to their ``ltv_*`` header
@@ -406,7 +406,7 @@ def parameter_table(res: LifetimeValueResult, lang: str = "en") -> Table:
     :func:`plain_number`): 4 significant digits, 3 for standard errors;
     intervals the data do not bound (infinite or undefined) read "–".
     """
-    out = display_table(parameters(res), lang)
+    out = _display_frame(parameters(res), lang)
     for col, digits in (("ltv_estimate", 4), ("ltv_std_error", 3), ("ltv_ci95_low", 4), ("ltv_ci95_high", 4)):
         out[col] = [plain_number(v, digits) for v in out[col]]
     return Table(out, caption=_t("caption.parameters", lang), max_rows=40)
@@ -414,7 +414,7 @@ def parameter_table(res: LifetimeValueResult, lang: str = "en") -> Table:
 
 def comparison_table(res: LifetimeValueResult, lang: str = "en") -> Table:
     """The holdout comparison (empty without validation)."""
-    frame = display_table(res.comparison.drop(columns=["n_params", "rmse", "penalizer"]), lang)
+    frame = _display_frame(res.comparison.drop(columns=["n_params", "rmse", "penalizer"]), lang)
     formats = {"ltv_log_likelihood": "{:,.1f}", "ltv_aic": "{:,.1f}", "ltv_bic": "{:,.1f}",
                "ltv_holdout_actual": "{:,.0f}", "ltv_holdout_predicted": "{:,.0f}", "ltv_holdout_error_pct": "{:+.1f}%",
                "ltv_mae": "{:.3f}", "ltv_auc_buy_again": "{:.3f}"}  # fmt: skip
@@ -502,7 +502,7 @@ def totals_table(res: LifetimeValueResult, lang: str = "en") -> Table:
     if res.clv is None:
         frame = pd.DataFrame(columns=["ltv_quantity", "ltv_estimate", "ltv_low", "ltv_high"])
     else:
-        frame = display_table(res.clv.totals, lang)
+        frame = _display_frame(res.clv.totals, lang)
     formats = {"ltv_estimate": "{:,.1f}", "ltv_low": "{:,.1f}", "ltv_high": "{:,.1f}"}
     return Table(frame, formats=formats, caption=_t("caption.totals", lang))
 
@@ -511,7 +511,7 @@ def top_customers_table(res: LifetimeValueResult, lang: str = "en", n: int = 10)
     """The ``n`` customers with the highest CLV (IDs masked by the report)."""
     formats = {"ltv_p_buy_again": "{:.1%}", "ltv_expected_purchases": "{:.2f}", "ltv_recency": "{:.1f}",
                "ltv_T": "{:.1f}", "ltv_frequency": "{:.0f}"}  # fmt: skip
-    return Table(display_table(top_customers(res.clv, n), lang), formats=formats)
+    return Table(_display_frame(top_customers(res.clv, n), lang), formats=formats)
 
 
 def concentration_table(res: LifetimeValueResult, lang: str = "en") -> Table:
@@ -519,7 +519,7 @@ def concentration_table(res: LifetimeValueResult, lang: str = "en") -> Table:
     frame = res.concentration.copy()
     frame.insert(0, "top", [_top_label(s, lang) for s in frame["top_share"]])
     formats = {"ltv_top_share": "{:.0%}", "ltv_share_of_clv": "{:.1%}", "ltv_clv": "{:,.0f}"}
-    return Table(display_table(frame, lang), formats=formats)
+    return Table(_display_frame(frame, lang), formats=formats)
 
 
 def describe_concentration(res: LifetimeValueResult, lang: str = "en") -> str:
@@ -544,7 +544,7 @@ def group_table(res: LifetimeValueResult, by: str, lang: str = "en") -> Table:
     table = res.groups.get(by) if res.clv is not None else None
     if table is None:
         table = pd.DataFrame(columns=[by, "customers", "clv_total", "clv_mean", "share_of_clv"])
-    return Table(display_table(table, lang), formats=_GROUP_FORMATS)
+    return Table(_display_frame(table, lang), formats=_GROUP_FORMATS)
 
 
 def describe_group(res: LifetimeValueResult, by: str, lang: str = "en", currency: str = "") -> str:
@@ -579,7 +579,7 @@ def heuristic_table(res: LifetimeValueResult, lang: str = "en") -> Table:
         months = f"{h.horizon_months:g}"
         labels = [i18n.t(f"lifetime_value.heuristic.{code}", lang, months=months) for code in h.table["quantity"]]
         frame = pd.DataFrame({"quantity": labels, "value": h.table["value"].to_numpy()})
-    return Table(display_table(frame, lang), formats={"value": "{:,.3f}"})
+    return Table(_display_frame(frame, lang), formats={"value": "{:,.3f}"})
 
 
 def describe_heuristic(res: LifetimeValueResult, lang: str = "en", currency: str = "") -> str:
@@ -614,7 +614,7 @@ def cac_table(res: LifetimeValueResult, lang: str = "en") -> Table:
     else:
         frame = res.cac
     formats = {"ltv_cac_mean": "{:,.2f}", "ltv_clv_to_cac": "{:.1f}", "ltv_future_to_cac": "{:.1f}"}
-    return Table(display_table(frame, lang), formats=formats)
+    return Table(_display_frame(frame, lang), formats=formats)
 
 
 def describe_cac(res: LifetimeValueResult, lang: str = "en") -> str:
