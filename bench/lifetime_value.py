@@ -5,7 +5,7 @@ at the published CDNOW parameters, 78 weeks, a few order lines per purchase
 day), writes it to a temporary parquet file, then runs each path in its own
 subprocess so that peak memory is measured fairly:
 
-* project: ``customer_summary`` (numpy) → ``fit_model("bgnbd")`` and
+* project: ``customer_summary`` (numpy) → ``fit_model(BGNBD)`` and
   ``fit_spend`` on weighted distinct rows → ``customer_lifetime_value`` (no
   bootstrap draws, as lifetimes has none);
 * lifetimes: ``summary_data_from_transaction_data(freq="D")`` (recency and T
@@ -73,15 +73,16 @@ def worker_project(data: Path, end: str, intervals: bool) -> dict:
     import pandas as pd
 
     from repurchase import lifetime_value as lv
+    from repurchase.core.periods import Window
 
     tx = pd.read_parquet(data)
     base = _reset_peak()
     times = {}
     t0 = time.perf_counter()
-    summary = lv.customer_summary(tx, observation_end=end)
+    summary = lv.customer_summary(tx, Window.through(end))
     times["summary"] = time.perf_counter() - t0
     t = time.perf_counter()
-    bg = lv.fit_model(summary, "bgnbd")
+    bg = lv.fit_model(summary, lv.BGNBD)
     times["fit_bgnbd"] = time.perf_counter() - t
     t = time.perf_counter()
     gg = lv.fit_spend(summary)

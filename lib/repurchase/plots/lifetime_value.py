@@ -1,6 +1,6 @@
 """Charts of the lifetime-value report.
 
-Each function takes the tidy frame built by :mod:`repurchase.lifetime_value`
+Each function takes a table of the :class:`repurchase.lifetime_value.LifetimeValueResult`
 (named in its docstring), draws on ``ax`` (a new figure when omitted) and returns
 the ``Axes``. Titles, labels and legends are in ``lang`` (``en`` or ``zh``, from
 the ``lifetime_value.plot.*`` catalog entries). Nothing here changes global
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from repurchase.core import i18n
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
@@ -44,7 +45,8 @@ def _start(data: pd.DataFrame | None, ax: Axes | None, figsize: tuple[float, flo
     empty = data is None or len(data) == 0
     if empty and ax is None:
         new = get_ax(None, figsize)
-        plt.close(new.figure)  # nothing to show: keep the notebook output blank
+        if isinstance(new.figure, Figure):
+            plt.close(new.figure)  # nothing to show: keep the notebook output blank
         return new, False
     return get_ax(ax, figsize), not empty
 
@@ -67,7 +69,7 @@ def plot_tracking(
     Parameters
     ----------
     tracking
-        :func:`repurchase.lifetime_value.tracking_data` output.
+        ``LifetimeValueResult.tracking`` (:func:`repurchase.lifetime_value.tracking_data`).
     cumulative
         Cumulative totals instead of weekly counts.
     """
@@ -98,7 +100,7 @@ def plot_holdout_by_frequency(
     Parameters
     ----------
     data
-        :func:`repurchase.lifetime_value.holdout_by_frequency` output.
+        ``LifetimeValueResult.by_frequency`` (:func:`repurchase.lifetime_value.holdout_by_frequency`).
     """
     ax, drawable = _start(data, ax, (8, 4))
     if not drawable:
@@ -135,7 +137,7 @@ def plot_period_transactions(
     Parameters
     ----------
     data
-        :func:`repurchase.lifetime_value.period_transactions` output.
+        ``LifetimeValueResult.histogram`` (:func:`repurchase.lifetime_value.period_transactions`).
     """
     ax, drawable = _start(data, ax, (8, 4))
     if not drawable:
@@ -165,7 +167,7 @@ def plot_p_alive_matrix(
     Parameters
     ----------
     matrix
-        :func:`repurchase.lifetime_value.p_alive_matrix` output.
+        ``LifetimeValueResult.p_alive_grid`` (:func:`repurchase.lifetime_value.p_alive_matrix`).
     label
         Name of the probability; default P(alive) in ``lang``.
     """
@@ -202,7 +204,7 @@ def plot_clv_distribution(
     Parameters
     ----------
     clv
-        ``ClvResult.customers`` (column ``clv``).
+        ``LifetimeValueResult.clv_customers`` (column ``clv``).
     """
     ax, drawable = _start(clv, ax, (9, 4))
     if not drawable:
@@ -242,7 +244,7 @@ def plot_value_concentration(
     Parameters
     ----------
     clv
-        ``ClvResult.customers`` (column ``clv``).
+        ``LifetimeValueResult.clv_customers`` (column ``clv``).
     """
     ax, drawable = _start(clv, ax, (6, 4.5))
     if not drawable:
@@ -276,7 +278,7 @@ def plot_spend_fit(
     Parameters
     ----------
     spend
-        :func:`repurchase.lifetime_value.spend_distribution` output.
+        ``LifetimeValueResult.spend_curve`` (:func:`repurchase.lifetime_value.spend_distribution`).
     """
     ax, drawable = _start(spend, ax, (8, 4))
     if not drawable:

@@ -1,0 +1,147 @@
+"""The model classes: formulas against lifetimes and by hand, pmf, special functions, one class per code."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from repurchase import lifetime_value as lv
+from repurchase.core.errors import AnalysisError
+from repurchase.core.store import dump, load
+from repurchase.lifetime_value.models._special import log_hyp2f1
+
+
+def test_one_class_per_model_code():
+    assert lv.TRANSACTION_MODELS == ("bgnbd", "pareto_nbd", "mbgnbd")
+    assert [lv.model_class(c) for c in lv.TRANSACTION_MODELS] == [lv.BGNBD, lv.ParetoNBD, lv.MBGNBD]
+    assert lv.model_class("gamma_gamma") is lv.GammaGamma and lv.model_class(lv.BGNBD) is lv.BGNBD
+    assert lv.PARAM_NAMES["pareto_nbd"] == ("r", "alpha", "s", "beta")
+    assert all(issubclass(lv.MODELS[c], lv.TransactionModel) for c in lv.TRANSACTION_MODELS)
+    assert not issubclass(lv.GammaGamma, lv.TransactionModel)
+    with pytest.raises(AnalysisError, match="unknown model 'bgnb'"):
+        lv.model_class("bgnb")
+    with pytest.raises(AnalysisError, match="BG/NBD takes the parameters r, alpha, a, b"):
+        lv.BGNBD({"r": 1.0, "alpha": 1.0, "s": 1.0, "beta": 1.0})
+
+
+def test_a_model_is_stored_and_loaded_with_its_parameters(tmp_path):
+    model = lv.ParetoNBD(lv.ParetoNBD.published, time_unit="D")
+    back = load(dump(model, tmp_path), tmp_path)
+    assert back == model and type(back) is lv.ParetoNBD and back.time_unit == "D"
+    assert back.p_alive(2.0, 10.0, 20.0) == pytest.approx(model.p_alive(2.0, 10.0, 20.0))
+
+
+def test_vectorised_formulas_match_lifetimes(cdnow_cal, cdnow_fits):
+    import lifetimes
+
+    x = cdnow_cal["frequency_cal"].to_numpy()
+    tx = cdnow_cal["recency_cal"].to_numpy()
+    T = cdnow_cal["T_cal"].to_numpy()
+    classes = {
+        "bgnbd": lifetimes.BetaGeoFitter,
+        "mbgnbd": lifetimes.ModifiedBetaGeoFitter,
+        "pareto_nbd": lifetimes.ParetoNBDFitter,
+    }
+    for code, cls in classes.items():
+        fit = cdnow_fits[code]
+        model = fit.model
+        ref = cls()
+        ref.params_ = pd.Series(fit.params)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            exp_ref = ref.conditional_expected_number_of_purchases_up_to_time(39, x, tx, T)
+            alive_ref = ref.conditional_probability_alive(x, tx, T)
+            uncond_ref = ref.expected_number_of_purchases_up_to_time(np.array([1.0, 10.0, 78.0]))
+        np.testing.assert_allclose(model.conditional_expected_purchases(39, x, tx, T), exp_ref, rtol=1e-9)
+        np.testing.assert_allclose(model.p_alive(x, tx, T), alive_ref, rtol=1e-9)
+        np.testing.assert_allclose(model.expected_purchases([1.0, 10.0, 78.0]), uncond_ref, rtol=1e-9)
+        np.testing.assert_allclose(model.p_no_purchase(39.0, x, tx, T), 1 - model.p_buy_again(39.0, x, tx, T))
+    # Pareto/NBD P(buy again) = 1 − P(N(t) = 0 | x, t_x, T) (Fader & Hardie note 028, via lifetimes)
+    fit = cdnow_fits["pareto_nbd"]
+    ref = lifetimes.ParetoNBDFitter()
+    ref.params_ = pd.Series(fit.params)
+    idx = np.r_[0:40, 500:520]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        p0 = ref.conditional_probability_of_n_purchases_up_to_time(0, 39.0, x[idx], tx[idx], T[idx])
+    np.testing.assert_allclose(fit.model.p_buy_again(39.0, x[idx], tx[idx], T[idx]), 1 - p0, rtol=1e-7, atol=1e-10)
+
+
+def test_p_buy_again_hand_computed():
+    """P(buy again) = P(alive)·[1 − ((α+T)/(α+T+t))^(r+x)] for BG/NBD, worked by hand."""
+    params = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
+    bg = lv.BGNBD(params)
+    x, tx, T, t = 2.0, 10.0, 20.0, 10.0
+    p_alive = 1 / (1 + 0.8 / (2.5 + 2 - 1) * ((4 + 20) / (4 + 10)) ** (0.25 + 2))
+    expected = p_alive * (1 - (24 / 34) ** 2.25)
+    assert p_alive == pytest.approx(0.5654, abs=1e-4)  # 1 / (1 + 0.228571 · 3.3626)
+    assert bg.p_alive(x, tx, T)[()] == pytest.approx(p_alive, rel=1e-12)
+    assert bg.p_buy_again(t, x, tx, T)[()] == pytest.approx(expected, rel=1e-12)
+    # one-time buyer: P(alive) is 1 by construction, P(buy again) is not
+    assert bg.p_alive(0.0, 0.0, T)[()] == 1.0
+    assert bg.p_buy_again(t, 0.0, 0.0, T)[()] == pytest.approx(1 - (24 / 34) ** 0.25)
+    # and it never exceeds P(alive), for every model
+    for model in (lv.MBGNBD(params), lv.ParetoNBD({"r": 0.55, "alpha": 10.6, "s": 0.6, "beta": 11.7})):
+        pa = model.p_alive(x, tx, T)
+        pb = model.p_buy_again(t, x, tx, T)
+        assert 0 < pb < pa <= 1
+    # a horizon in days is converted to the model's unit
+    assert bg.units(70) == pytest.approx(10.0) and lv.BGNBD(params, time_unit="D").units(70) == pytest.approx(70.0)
+
+
+@pytest.mark.parametrize("code", lv.TRANSACTION_MODELS)
+def test_period_transaction_pmf_is_a_distribution(code, cdnow_fits):
+    model = cdnow_fits[code].model
+    t = np.array([5.0, 39.0])
+    pmf = model.purchase_pmf(t, 400)
+    np.testing.assert_allclose(pmf.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose((pmf * np.arange(400)).sum(axis=1), model.expected_purchases(t), rtol=1e-5)
+
+
+def test_bgnbd_one_time_buyers_with_a_plus_b_below_one():
+    """a + b < 1 makes 2F1(r, b; a + b − 1; z) negative: the closed form holds, it must not become NaN.
+
+    Reference: Monte Carlo of E[(1 − e^{−λpt}) / p] with λ ~ Gamma(r, α + T), p ~ Beta(a, b)
+    (4M draws: 1.6743 ± 0.0004 for the first case; the closed form gives 1.67361).
+    """
+    params = {"r": 3.987, "alpha": 80.0, "a": 0.039, "b": 0.896}
+    value = lv.BGNBD(params).conditional_expected_purchases(52.0, 0.0, 0.0, 40.0)
+    assert value == pytest.approx(1.67361, abs=1e-5)
+    # a one-time buyer aged T is a new customer with α + T (unconditional expectation)
+    shifted = lv.BGNBD({**params, "alpha": 120.0})
+    assert shifted.expected_purchases(52.0) == pytest.approx(value, rel=1e-12)
+    rng = np.random.default_rng(0)
+    n = 400_000
+    log_p = np.log(rng.gamma(params["a"] + 1, size=n)) + np.log(rng.random(n)) / params["a"]
+    log_p = log_p - np.logaddexp(log_p, np.log(rng.gamma(params["b"], size=n)))  # Beta(a, b) in log space
+    lam = rng.gamma(params["r"], 1 / 120.0, size=n)
+    p = np.exp(log_p)
+    draws = np.where(lam * p * 52 < 1e-12, lam * 52, -np.expm1(-lam * p * 52) / np.maximum(p, 1e-300))
+    assert abs(draws.mean() - value) < 4 * draws.std() / np.sqrt(n)
+
+
+def test_log_hyp2f1_falls_back_to_euler_transform_where_the_series_overflows():
+    from scipy import special
+
+    a, b, c, z = np.array([150.0, 0.5]), 160.0, np.array([100.0, 1.7]), np.array([0.99, 0.3])
+    assert np.isinf(special.hyp2f1(150.0, 160.0, 100.0, 0.99))
+    # Euler: 2F1(a, b; c; z) = (1 − z)^(c − a − b) 2F1(c − a, c − b; c; z)
+    euler = math.log(special.hyp2f1(-50.0, -60.0, 100.0, 0.99)) + (100 - 310) * math.log(0.01)
+    got = log_hyp2f1(a, b, c, z)
+    assert got[0] == pytest.approx(euler, rel=1e-12)
+    assert got[1] == pytest.approx(math.log(special.hyp2f1(0.5, 160.0, 1.7, 0.3)), rel=1e-12)
+    assert log_hyp2f1(150.0, 160.0, 100.0, 0.99) == pytest.approx(euler, rel=1e-12)
+
+
+def test_gamma_gamma_expected_spend_and_mean():
+    gg = lv.GammaGamma({"p": 6.25, "q": 3.74, "v": 15.44})
+    assert gg.mean == pytest.approx(15.44 * 6.25 / 2.74)
+    # one-time buyers get the population mean; many purchases pull towards the own mean
+    assert gg.expected_spend(0.0, 0.0) == pytest.approx(gg.mean)
+    w = 6.25 * 50 / (6.25 * 50 + 2.74)
+    assert gg.expected_spend(50.0, 100.0) == pytest.approx((1 - w) * gg.mean + w * 100.0)
+    assert lv.GammaGamma({"p": 1.0, "q": 0.9, "v": 1.0}).mean == math.inf
