@@ -41,12 +41,15 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, interval: float = 0.1,
-                 cwd: Path = ROOT, echo: bool = True) -> Run:
+def run_measured(
+    cmd: Sequence[str], *, env: dict[str, str] | None = None, interval: float = 0.1, cwd: Path = ROOT, echo: bool = True
+) -> Run:
     """Run ``cmd``; sample the summed RSS of it and all its descendants (kernels included) every ``interval`` s."""
     full_env = {**os.environ, **(env or {})}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        list(cmd), cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     ps = psutil.Process(proc.pid)
     peak = [0]
     stop = threading.Event()
@@ -73,8 +76,10 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, inter
 def machine() -> str:
     """One line on the machine: CPU count, memory, Python, OS."""
     mem = psutil.virtual_memory().total / 2**30
-    return (f"{os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def versions(*packages: str) -> str:

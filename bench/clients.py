@@ -40,15 +40,29 @@ DAYS = 3 * 365 + 1  # to 2026-10-31
 EXPORTED = "2026-10-31"
 CHUNK = 250_000
 N_PRODUCTS = 240
-CATEGORIES = ("snacks", "drinks", "personal_care", "household", "baby", "pet", "fresh", "frozen", "beauty",
-              "electronics", "home", "apparel")
+CATEGORIES = (
+    "snacks",
+    "drinks",
+    "personal_care",
+    "household",
+    "baby",
+    "pet",
+    "fresh",
+    "frozen",
+    "beauty",
+    "electronics",
+    "home",
+    "apparel",
+)
 CHANNELS = ("app", "web", "mini_program", "store")
 REGIONS = ("Guangdong", "Zhejiang", "Jiangsu", "Shanghai", "Beijing", "Sichuan", "Hubei", "Shandong", "Fujian", "Henan")
 TIERS = ("normal", "gold", "diamond")
 
 
 def _name(n: int) -> str:
-    return f"c{n // 1_000_000}m" if n >= 1_000_000 and n % 1_000_000 == 0 else (f"c{n // 1000}k" if n >= 1000 else f"c{n}")
+    return (
+        f"c{n // 1_000_000}m" if n >= 1_000_000 and n % 1_000_000 == 0 else (f"c{n // 1000}k" if n >= 1000 else f"c{n}")
+    )
 
 
 def _catalogue(rng: np.random.Generator) -> pd.DataFrame:
@@ -66,7 +80,9 @@ def _catalogue(rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def _chunk(rng: np.random.Generator, first_id: int, n: int, products: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _chunk(
+    rng: np.random.Generator, first_id: int, n: int, products: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Order lines and customers of ``n`` customers, IDs from ``first_id``."""
     ids = np.arange(first_id, first_id + n)
     acquired = rng.integers(0, int(DAYS * 2 / 3), n)
@@ -145,7 +161,9 @@ def _surveys(rng: np.random.Generator, customers: pd.DataFrame) -> pd.DataFrame:
             "response_date": pd.to_datetime(when).strftime("%Y-%m-%d"),
             "nps": nps,
             "csat": np.clip(np.round(latent + rng.normal(0, 0.7, len(who))), 1, 5).astype(int),
-            "comment": np.where(nps >= 9, "great value, fast delivery", np.where(nps <= 6, "slow delivery, too expensive", "ok")),
+            "comment": np.where(
+                nps >= 9, "great value, fast delivery", np.where(nps <= 6, "slow delivery, too expensive", "ok")
+            ),
             **aspects,
         }
     )
@@ -208,7 +226,9 @@ def write_client(n: int, *, seed: int = 0, out: Path = OUT, fmt: str = "parquet"
     all_customers.to_csv(folder / "customers.csv", index=False)
     _surveys(rng, all_customers).to_csv(folder / "surveys.csv", index=False)
     ext = fmt if fmt == "csv" else "parquet"
-    (folder / "params.yaml").write_text(PARAMS.format(n=n, seed=seed, name=name, ext=ext, exported=EXPORTED), encoding="utf-8")
+    (folder / "params.yaml").write_text(
+        PARAMS.format(n=n, seed=seed, name=name, ext=ext, exported=EXPORTED), encoding="utf-8"
+    )
     done.touch()
     return folder
 

@@ -70,9 +70,9 @@ def test_one_library_call_per_cell_and_no_formats(path):
     code = [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     for cell in code[1:]:
         tree = ast.parse(cell.source)
-        assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Call), (
-            f"{path.name}: one call per cell, got:\n{cell.source}"
-        )
+        assert (
+            len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Call)
+        ), f"{path.name}: one call per cell, got:\n{cell.source}"
     for cell in code:
         keywords = {k.arg for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Call) for k in n.keywords}
         assert "formats" not in keywords, f"{path.name}: formats belong to the analysis's table spec:\n{cell.source}"

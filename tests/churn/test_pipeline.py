@@ -30,7 +30,7 @@ METRIC_KEYS = {
 @pytest.fixture(scope="module")
 def cdnow_results():
     tx = cdnow()
-    life = lv.run_lifetime_value(tx, LifetimeValueSettings(bootstrap_draws=20), period_end=PERIOD.end)
+    life = lv.run_lifetime_value(tx, PERIOD, LifetimeValueSettings(bootstrap_draws=20))
     res = churn.run_churn(tx, PERIOD, ChurnSettings(), lifetime_value=life, language="en", currency="USD")
     return tx, life, res
 

@@ -20,7 +20,7 @@ def test_open_report_records_metrics_and_exports(tmp_path, root):
     assert json.loads((tmp_path / "results" / "demo" / "metrics.json").read_text()) == written == {"x": 0.5, "y": None}
     path = ctx.export(pd.DataFrame({"customer_id": ["00001"]}), "ids.csv")
     assert path == tmp_path / "exports" / "ids.csv" and "00001" in path.read_text(encoding="utf-8-sig")
-    shown = ctx.show_table(tx.head(2))._repr_html_()
+    shown = ctx.show(tx.head(2))._repr_html_()
     assert tx["customer_id"].iloc[0] not in shown  # masked by default
     assert ctx.surveys() is None and ctx.customers() is None
     shown = ctx.show(tx.head(2))._repr_html_()

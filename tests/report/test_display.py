@@ -7,7 +7,7 @@ import pandas as pd
 
 from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
-from repurchase.report.display import render, say, show_item, show_table
+from repurchase.report.display import render, say, show_table
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "</table>"]
 
@@ -66,14 +66,3 @@ def test_show_table_formats_and_truncates():
 def test_say_escapes_values_not_template():
     out = say("Top product: **{name}** with {share:.0%}", name=HOSTILE[1], share=0.25)._repr_html_()
     assert "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>" in out and "25%" in out
-
-
-def test_show_item_shows_tables_sentences_or_nothing():
-    class Ctx:
-        def show_table(self, frame, **kwargs):
-            return ("table", len(frame), kwargs)
-
-    assert show_item(Ctx(), None) is None and show_item(Ctx(), "") is None
-    assert show_item(Ctx(), pd.DataFrame({"a": []})) is None
-    assert show_item(Ctx(), pd.DataFrame({"a": [1, 2]}), caption="c") == ("table", 2, {"caption": "c"})
-    assert "&lt;b&gt;" in show_item(Ctx(), "<b>")._repr_html_()

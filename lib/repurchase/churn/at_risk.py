@@ -260,7 +260,7 @@ def has_model(at_risk: pd.DataFrame) -> bool:
 
 
 def at_risk_preview(at_risk: pd.DataFrame, n: int = 15) -> pd.DataFrame:
-    """The top ``n`` at-risk customers with the columns the report shows (IDs are masked by ``ctx.show_table``).
+    """The top ``n`` at-risk customers with the columns the report shows (IDs are masked by ``ctx.show``).
 
     ``rank`` counts the at-risk customers only (1 … n); without a model the
     churn probability and the value at risk are left out.

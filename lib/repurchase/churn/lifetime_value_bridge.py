@@ -19,13 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from repurchase import lifetime_value as lv
 from repurchase.churn._base import before, end_of
 from repurchase.core.errors import AnalysisError
-from repurchase.core.occasions import occasion_arrays
 from repurchase.core.periods import Window
 
 __all__ = [
@@ -56,9 +54,9 @@ def customer_values(result: Any) -> pd.DataFrame:
         :data:`CLV_COLUMNS`; empty (with these columns) when the lifetime-value
         analysis could not compute a CLV.
     """
-    if result is None or result.clv is None:
+    if result is None:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "customer_id" else float) for c in CLV_COLUMNS})
-    return lv.clv_export(result).reindex(columns=CLV_COLUMNS).reset_index(drop=True)  # no interval without draws
+    return result.customer_values().reindex(columns=CLV_COLUMNS).reset_index(drop=True)
 
 
 def clv_horizon_months(result: Any) -> int | None:
@@ -82,27 +80,11 @@ def model_name(model: str, lang: str = "en") -> str:
 
 def full_model(result: Any, model: str = "bgnbd") -> Any | None:
     """The lifetime-value result's ``model`` fitted on all data to the period end (None when not fitted)."""
-    if result is None:
-        return None
-    return result.full_fits.fits.get(model)
+    return None if result is None else result.full_model(model)
 
 
-def _scores(fit: Any, summary: pd.DataFrame, window_days: int, customer_col: str = "customer_id") -> pd.DataFrame:
-    unit = lv.UNIT_DAYS[summary.attrs.get("time_unit", getattr(fit, "time_unit", "W"))]
-    x, tx_, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    p_alive = lv.probability_alive("bgnbd", fit.params, x, tx_, T)
-    p_buy = lv.probability_buy_again("bgnbd", fit.params, window_days / unit, x, tx_, T)
-    out = pd.DataFrame(
-        {
-            "customer_id": summary[customer_col].to_numpy(),
-            "frequency": x,
-            "recency": tx_,
-            "T": T,
-            "p_alive": p_alive,
-            "p_buy_again": p_buy,
-            "p_no_purchase": 1.0 - p_buy,
-        }
-    )
+def _scores(model: Any, summary: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    out = lv.purchase_probabilities(model, summary, float(window_days))
     return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
@@ -118,34 +100,10 @@ def no_purchase_at_end(result: Any, window_days: int) -> pd.DataFrame | None:
         :data:`SCORE_COLUMNS`, sorted by customer ID; ``frequency``, ``recency``
         and ``T`` in the lifetime-value time unit.
     """
-    fit = full_model(result, "bgnbd")
-    if fit is None:
+    model = full_model(result, "bgnbd")
+    if model is None:
         return None
-    return _scores(fit, result.summary, int(window_days))
-
-
-def _occasion_summary(
-    rows: pd.DataFrame, last_day: pd.Timestamp, occasion: str, customer_col: str, order_col: str, date_col: str
-) -> pd.DataFrame:
-    """(x, t_x, T) in weeks per customer from the purchase occasions (``repurchase.occasion``) up to ``last_day``."""
-    occ = occasion_arrays(rows, occasion, customer_col=customer_col, order_col=order_col, date_col=date_col,
-                          amount_col=None)  # fmt: skip
-    starts = np.r_[0, np.flatnonzero(np.diff(occ.customer)) + 1]
-    count = np.diff(np.r_[starts, len(occ.customer)])
-    first = occ.day[starts]
-    last = occ.day[starts + count - 1]
-    end_day = int(np.datetime64(last_day.normalize(), "D").astype(np.int64))
-    unit = lv.UNIT_DAYS["W"]
-    summary = pd.DataFrame(
-        {
-            customer_col: occ.ids.take(occ.customer[starts]),
-            "frequency": (count - 1).astype(float),
-            "recency": (last - first) / unit,
-            "T": (end_day - first) / unit,
-        }
-    )
-    summary.attrs["time_unit"] = "W"
-    return summary
+    return _scores(model, result.summary, int(window_days))
 
 
 def fit_bgnbd(
@@ -177,8 +135,17 @@ def fit_bgnbd(
     rows = before(tx, end, date_col)
     if rows.empty:
         raise AnalysisError(f"no purchases before {end.date()}: the BG/NBD cannot be fitted")
-    summary = _occasion_summary(rows, window.end, occasion, customer_col, order_col, date_col)
-    return summary, lv.fit_model(summary, "bgnbd")
+    summary = lv.customer_summary(
+        rows,
+        Window.ending(window.end_exclusive),
+        occasion=occasion,
+        time_unit="W",
+        customer_col=customer_col,
+        order_col=order_col,
+        date_col=date_col,
+        amount_col=None,
+    )
+    return summary, lv.fit_model(summary, lv.BGNBD)
 
 
 def no_purchase(summary: pd.DataFrame, fit: Any, window_days: int) -> pd.DataFrame:

@@ -288,10 +288,10 @@ MONEY_COLUMNS: tuple[str, ...] = ("value", "value_at_risk", "churned_revenue", "
 def report_table(
     frame: pd.DataFrame, lang: str = "en", *, by: str | None = None, currency: str | None = None
 ) -> pd.DataFrame:
-    """A churn table ready for ``ctx.show_table``: codes in words, headers as ``col.churn_*`` catalog keys.
+    """A churn table ready for ``ctx.show``: codes in words, headers as ``col.churn_*`` catalog keys.
 
     Columns with a ``col.churn_<name>`` catalog entry are renamed ``churn_<name>``
-    (``ctx.show_table`` then shows the entry; ``customer_id`` keeps its name so
+    (``ctx.show`` then shows the entry; ``customer_id`` keeps its name so
     that it is masked); ``S(t)`` columns get their header in ``lang``. Codes are
     translated: ``group`` (with ``by``, see :func:`group_label`),
     ``frequency_tier``, ``value_band``, ``model`` (the English ``label`` column

@@ -24,7 +24,9 @@ from repurchase.core import formatting, i18n
 from repurchase.core.formatting import as_finite, format_change, format_value
 from repurchase.core.periods import Period
 from repurchase.core.store import ResultStore
+from repurchase.core.table import Table
 from repurchase.report import RichHTML as HTMLBlock
+from repurchase.report import pipeline
 from repurchase.report.html import sparkline_svg
 
 #: (kpi, metrics section, metrics key, unit, better direction, trend key in repurchase.trend)
@@ -395,6 +397,25 @@ class Overview:
     sentences: list[str]
     plan: pd.DataFrame
     links: pd.DataFrame
+    period: Period
+    currency: str
+    language: str
+
+    def cards_html(self) -> HTMLBlock:
+        """The KPI cards (:func:`render_cards`)."""
+        return render_cards(self.cards, self.period, self.currency, self.language)
+
+    def narrative_html(self) -> HTMLBlock:
+        """The narrative paragraph (:func:`narrative_html`)."""
+        return narrative_html(self.sentences)
+
+    def plan_table(self) -> Table:
+        """The customer operations plan as a table spec."""
+        return Table(self.plan, formats={"share": "{:.1%}", "revenue_share": "{:.1%}", "change": "{:+,}"})
+
+    def links_html(self) -> HTMLBlock:
+        """The links to the detailed reports (:func:`links_html`)."""
+        return links_html(self.links)
 
 
 def build_overview(ctx: Any) -> Overview:
@@ -410,6 +431,8 @@ def build_overview(ctx: Any) -> Overview:
     from repurchase.publish.render import find_notebooks
 
     lang, period = ctx.language, ctx.period
+    for name in pipeline.STAGE_MODULES:  # computed on demand when the overview runs on its own
+        ctx.result(name)
     metrics = read_metrics(ctx.output_dir)
     history = read_history(Path(ctx.output_dir).parent, period)
     tx = ctx.transactions()
@@ -426,9 +449,19 @@ def build_overview(ctx: Any) -> Overview:
     actions = {s: segments.recommended_action(s, lang, overrides) for s in seg.scheme.segments}
     plan = operations_plan(seg.summary, seg.migration, labels=seg.labels, actions=actions)
     files = [f"{nb.stem}.html" for nb in find_notebooks(repo_root(ctx.params) / "notebooks")]
-    return Overview(
-        metrics=metrics, history=history, cards=cards, sentences=sentences, plan=plan, links=report_links(files, lang)
+    ov = Overview(
+        metrics=metrics,
+        history=history,
+        cards=cards,
+        sentences=sentences,
+        plan=plan,
+        links=report_links(files, lang),
+        period=period,
+        currency=ctx.currency,
+        language=lang,
     )
+    ctx.record_metrics("overview", overview_metrics(cards))
+    return ov
 
 
 def monthly_series(

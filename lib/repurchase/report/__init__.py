@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from repurchase.report.context import ReportContext, default_output_dir, open_report
-from repurchase.report.display import HTMLTable, RichHTML, SafeMarkdown, say, show_item, show_table
+from repurchase.report.display import HTMLTable, RichHTML, SafeMarkdown, say, show_table
 
 __all__ = [
     "HTMLTable",
@@ -19,6 +19,5 @@ __all__ = [
     "default_output_dir",
     "open_report",
     "say",
-    "show_item",
     "show_table",
 ]

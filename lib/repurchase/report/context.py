@@ -30,7 +30,7 @@ from repurchase.core.periods import Period
 from repurchase.core.privacy import mask_ids
 from repurchase.core.store import ResultStore
 from repurchase.report import display
-from repurchase.report.display import HTMLTable, RichHTML, show_table
+from repurchase.report.display import RichHTML
 
 __all__ = ["ID_COLUMNS", "ReportContext", "default_output_dir", "open_report"]
 
@@ -221,37 +221,6 @@ class ReportContext:
     def t(self, key: str, /, **values: Any) -> str:
         """Catalog text in the report language (see :mod:`repurchase.i18n`)."""
         return i18n.t(key, self.language, **values)
-
-    def show_table(
-        self, frame: pd.DataFrame, *, values: Mapping[str, str] | None = None, caption: str | None = None, **kwargs: Any
-    ) -> HTMLTable:
-        """:func:`show_table` with customer IDs masked and headers in the report language.
-
-        Parameters
-        ----------
-        values
-            ``{column: catalog prefix}``: translate the codes in a column, e.g.
-            ``{"outcome": "outcome"}`` shows ``kept`` as 保留 in Chinese.
-        caption
-            Caption, already in the report language.
-        """
-        frame = frame.copy()
-        for col in ID_COLUMNS:
-            if col in frame.columns:
-                frame[col] = self.mask_ids(frame[col])
-        for col, prefix in (values or {}).items():
-            if col in frame.columns:
-                frame[col] = i18n.translate_values(frame[col], prefix, self.language)
-        formats = {
-            i18n.catalog(self.language).get(f"col.{k}", k): v for k, v in (kwargs.pop("formats", None) or {}).items()
-        }
-        return show_table(
-            i18n.translate_columns(frame, self.language),
-            formats=formats,
-            caption=caption,
-            more_label=self.t("report.rows_not_shown", n="{n}"),
-            **kwargs,
-        )
 
     def summary(self) -> pd.DataFrame:
         """Client, period and data range as a tidy ``item``/``value`` table."""

@@ -15,7 +15,7 @@ from repurchase.core.formatting import CURRENCY_SYMBOLS
 from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
 
-__all__ = ["ID_COLUMNS", "HTMLTable", "RichHTML", "SafeMarkdown", "render", "say", "show_item", "show_table"]
+__all__ = ["ID_COLUMNS", "HTMLTable", "RichHTML", "SafeMarkdown", "render", "say", "show_table"]
 
 #: Columns holding customer IDs: masked in every table a report shows.
 ID_COLUMNS = ("customer_id",)
@@ -102,20 +102,6 @@ def show_table(
         f'<table class="rp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body_rows)}</tbody></table>{more}'
     )
     return HTMLTable(table, shown.to_string(index=False))
-
-
-def show_item(ctx: Any, item: pd.DataFrame | str | None, **kwargs: Any) -> Any:
-    """Display a table or a sentence of a report, or nothing, so notebook cells need no branches.
-
-    * None, an empty sentence or an empty table: nothing (None: the cell shows no output);
-    * a sentence: :func:`say` (escaped; ``**bold**`` kept);
-    * a table: ``ctx.show_table(item, **kwargs)`` (IDs masked, headers in the report language).
-    """
-    if item is None:
-        return None
-    if isinstance(item, str):
-        return say("{text}", text=item) if item else None
-    return ctx.show_table(item, **kwargs) if len(item) else None
 
 
 def say(template: str, /, **values: Any) -> SafeMarkdown:

@@ -1,0 +1,37 @@
+"""A render computes each analysis once, and every report reads that one result."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from repurchase.core.store import ResultStore
+from repurchase.report import pipeline
+
+
+def test_a_render_computes_every_analysis_once(rendered):
+    for o in rendered["outcomes"]:
+        log = ResultStore(o.report_dir / "results").computations()
+        names = [entry["name"] for entry in log]
+        assert sorted(names) == sorted(pipeline.STAGE_MODULES), (o.client, names)  # once each, nothing twice
+        assert len({entry["pid"] for entry in log}) == 1  # in the render process, before the notebooks
+
+
+def test_metrics_json_is_the_store_s_metrics(rendered):
+    for o in rendered["outcomes"]:
+        merged = json.loads((o.report_dir / "metrics.json").read_text(encoding="utf-8"))
+        stored = ResultStore(o.report_dir / "results").all_metrics()
+        assert set(stored) == set(pipeline.STAGE_MODULES) | {"overview"}
+        for section, values in stored.items():
+            assert merged[section] == values
+
+
+def test_one_clv_in_the_at_risk_list_and_the_clv_export(rendered):
+    for o in rendered["outcomes"]:
+        at_risk = pd.read_csv(o.report_dir / "exports" / "at_risk.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+        clv = pd.read_csv(o.report_dir / "exports" / "clv.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+        assert len(at_risk) > 0, o.client
+        joined = at_risk.merge(clv[["customer_id", "clv"]], on="customer_id", how="left", validate="one_to_one")
+        assert joined["clv"].notna().all(), o.client
+        assert (joined["value"] == joined["clv"]).all(), o.client
