@@ -126,3 +126,42 @@ def test_params_unknown_scheme_and_wrong_bins(tmp_path):
         load_params(write_params(tmp_path, "rfm_bins: 4\n"))
     with pytest.raises(ParamsError, match=r"tier_thresholds: give 2 increasing positive values"):
         load_params(write_params(tmp_path, "tier_thresholds: [500, 100]\n"))
+
+
+# -- F thresholds -------------------------------------------------------------
+
+
+def test_frequency_thresholds_and_their_ranges():
+    from repurchase.core.schemes import (
+        DEFAULT_FREQUENCY_THRESHOLDS,
+        default_frequency_thresholds,
+        frequency_ranges,
+        frequency_threshold_problems,
+    )
+
+    assert DEFAULT_FREQUENCY_THRESHOLDS == (2, 3, 5, 10)
+    assert frequency_ranges(DEFAULT_FREQUENCY_THRESHOLDS) == ["1", "2", "3–4", "5–9", "10+"]
+    assert frequency_ranges([2]) == ["1", "2+"]
+    assert default_frequency_thresholds(3) == (2, 3) and default_frequency_thresholds(6) is None
+    assert frequency_threshold_problems([2, 3, 5, 10], 5) == []
+    for bad in ([2, 3, 5], [1, 3, 5, 10], [2, 2, 5, 10], [2, 5, 3, 10]):
+        assert frequency_threshold_problems(bad, 5), bad
+
+
+def test_params_frequency_thresholds_are_validated(tmp_path):
+    s = load_params(write_params(tmp_path, "frequency_thresholds: [2, 4, 8, 20]\n")).segmentation
+    assert s.frequency_thresholds == [2, 4, 8, 20] and s.frequency_scoring == "thresholds"
+    assert load_params(write_params(tmp_path, "{}\n")).segmentation.frequency_thresholds == [2, 3, 5, 10]
+    with pytest.raises(
+        ParamsError,
+        match=r"frequency_thresholds: give 4 increasing whole numbers of occasions, the first at least 2: the minimum "
+        r"occasions of F 2\.\.5 \(F 1 is one occasion\), e\.g\. \[2, 3, 5, 10\]",
+    ):
+        load_params(write_params(tmp_path, "frequency_thresholds: [1, 3, 5, 10]\n"))
+    with pytest.raises(ParamsError, match=r"frequency_thresholds: with rfm_bins 7 there is no default; give 6"):
+        load_params(write_params(tmp_path, "rfm_bins: 7\nscheme: cn8\n"))
+    # quantiles need no thresholds; fewer bins take the first defaults
+    assert load_params(write_params(tmp_path, "rfm_bins: 7\nscheme: cn8\nfrequency_scoring: quantiles\n"))
+    assert load_params(write_params(tmp_path, "rfm_bins: 3\nscheme: cn8\n")).segmentation.frequency_thresholds == [2, 3]
+    with pytest.raises(ParamsError, match=r"frequency_scoring"):
+        load_params(write_params(tmp_path, "frequency_scoring: first\n"))

@@ -36,3 +36,13 @@ def test_glossary_covers_every_headline_kpi_in_two_languages():
         rp.glossary(keys=["churn"])
     with pytest.raises(AttributeError, match="no attribute 'GLOSSARIES'"):
         _ = rp.GLOSSARIES  # type: ignore[attr-defined]
+
+
+def test_chinese_glossary_states_the_aov_convention():
+    # 客单价 here is revenue ÷ orders; Taobao / 生意参谋 call revenue ÷ buyers 客单价 (人均消费 here)
+    zh = rp.glossary(lang="zh").set_index("rp_term")["rp_definition"]
+    assert zh["客单价"].startswith("销售额 ÷ 订单数")
+    assert "生意参谋" in zh["客单价"] and "销售额 ÷ 购买人数" in zh["客单价"] and "人均消费" in zh["客单价"]
+    assert "生意参谋口径的“客单价”" in zh["人均消费"]
+    en = rp.glossary(lang="en").set_index("rp_term")["rp_definition"]
+    assert en["Average order value"].startswith("Revenue ÷ orders.") and "生意参谋" in en["Average order value"]

@@ -156,3 +156,36 @@ def test_breakdown_by_prior_frequency_keeps_the_tier_order(nps_sample):
     frame["frequency_tier"] = sat.prior_frequency_tier(pd.Series(np.tile([5, 0, 2], 10)))
     b = sat.nps_breakdowns(frame, ["frequency_tier"], min_n=5)
     assert b["group"].tolist() == ["none", "occasional", "high"]  # lowest first, codes
+
+
+def test_prior_strata_bands():
+    # default bands: occasions 1, 2, 3-4, 5-9, 10+; days since the last purchase 0-7, 8-30, 31-90, 91-365, 366+
+    response = pd.Timestamp("2026-06-15 12:00")
+    days = [0, 7, 8, 30, 31, 365, 366, 3]
+    frame = pd.DataFrame(
+        {
+            "prior_occasions": [1, 2, 3, 4, 5, 9, 10, 0],
+            "last_purchase": [response - pd.Timedelta(days=d, hours=1) for d in days[:-1]] + [pd.NaT],
+            "response_date": response,
+        }
+    )
+    st = sat.prior_strata(frame)
+    assert st["occasion_band"].tolist() == ["1", "2", "3–4", "3–4", "5–9", "5–9", "10+", "none"]
+    assert st["recency_band"].tolist() == ["0–7", "0–7", "8–30", "8–30", "31–90", "91–365", "366+", "none"]
+    assert st["stratum"].iloc[0] == "1 × 0–7" and st["stratum"].iloc[-1] == "none"
+    # own bands: occasions 1, 2+ and days 0-14, 15+
+    own = sat.prior_strata(frame, [1, 2], [14])
+    assert own["stratum"].tolist()[:4] == ["1 × 0–14", "2+ × 0–14", "2+ × 0–14", "2+ × 15+"]
+
+
+def test_strata_settings_are_validated():
+    from pydantic import ValidationError
+
+    from repurchase.core.params import SatisfactionSettings
+
+    s = SatisfactionSettings()
+    assert (s.adjust_occasions, s.adjust_recency_days) == ([1, 2, 3, 5, 10], [7, 30, 90, 365])
+    with pytest.raises(ValidationError, match=r"adjust_occasions: give increasing whole numbers starting at 1"):
+        SatisfactionSettings(adjust_occasions=[2, 5])
+    with pytest.raises(ValidationError, match=r"adjust_recency_days: give increasing whole numbers of days"):
+        SatisfactionSettings(adjust_recency_days=[30, 7])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from pathlib import Path
 
@@ -176,7 +177,7 @@ def test_stage_reads_the_settings_of_the_params(small_client):
 
 
 #: abbreviations a Chinese report keeps (single letters such as n, r, p, z are not counted as words)
-ALLOWED_LATIN = {"NPS", "CSAT", "CES", "VIF", "SMD"}
+ALLOWED_LATIN = {"NPS", "CSAT", "CES", "VIF", "SMD", "Cochran"}  # Cochran: the name of the Q test
 
 
 def _english(value: str) -> set[str]:
@@ -202,7 +203,7 @@ def test_chinese_report_has_no_english_in_sentences_tables_and_charts(small_clie
     assert set(res.tables.drivers.frame["sat_quadrant"]) <= {"优先改进", "继续保持", "维持现状", "次要关注"}
     assert res.tables.effect.frame["sat_comparison"].tolist() == [
         "贬损者 − 推荐者，整体",
-        "贬损者 − 推荐者，购买频次层内（标准化）",
+        "贬损者 − 推荐者，此前购买次数与距上次购买天数相同（标准化）",
     ]
     codes = " ".join(res.tables.stratified.frame["sat_frequency_tier"].astype(str)) + " ".join(
         res.tables.by_month.frame["sat_month"]
@@ -288,7 +289,7 @@ def test_demo_detractors_repurchase_less_and_drivers_recover_design(client, host
     assert det["rate"] < pas["rate"] < pro["rate"]
     assert det["rate_high"] < pro["rate_low"]  # non-overlapping intervals
     adjusted = res.effect.iloc[1]
-    assert "standardized" in adjusted["comparison"] and adjusted["high"] < 0  # holds within prior-frequency tiers
+    assert "standardized" in adjusted["comparison"] and adjusted["high"] < 0  # holds within prior occasions x recency
     # the aspect weights used to simulate the overall score come back as shares of R^2
     design = json.loads((folder / "_manifest.json").read_text(encoding="utf-8"))["aspect_weights"]
     shares = res.drivers.table.set_index("aspect")["share"]
@@ -422,3 +423,71 @@ def test_hostile_comments_render_as_literal_text_in_the_browser(tmp_path, hostil
     assert injected == 0
     assert tables == page_html.count('<table class="rp-table">')  # no table closed early by a comment
     assert sample_rows and sample_rows[0] >= 3
+
+
+def _strata_client():
+    """16 first responses on 2026-06-15 12:00 in three strata (prior occasions x days since the last purchase):
+
+    S1 1 × 0–7 (one purchase 3 days before):   4 detractors, 1 bought again (.25); 2 promoters, 1 (.5)
+    S2 5–9 × 8–30 (6 purchases, last 10 days): 2 detractors, 1 (.5);             4 promoters, 3 (.75)
+    S3 1 × 31–90 (one purchase 40 days before): 2 detractors, 2 (1.0);           2 promoters, 2 (1.0)
+
+    "Bought again" = a purchase on 2026-07-05 (20 days later, inside the 90 observed by 2026-12-31).
+    """
+    response = pd.Timestamp("2026-06-15 12:00")
+    cases = [  # (stratum, nps, bought again)
+        *[("S1", 3, b) for b in (1, 0, 0, 0)],
+        *[("S1", 10, b) for b in (1, 0)],
+        *[("S2", 3, b) for b in (1, 0)],
+        *[("S2", 10, b) for b in (1, 1, 1, 0)],
+        *[("S3", 3, b) for b in (1, 1)],
+        *[("S3", 10, b) for b in (1, 1)],
+    ]
+    before = {
+        "S1": [response - pd.Timedelta(days=3, hours=2)],
+        "S2": [response - pd.Timedelta(days=10 + 30 * i, hours=2) for i in range(6)],
+        "S3": [response - pd.Timedelta(days=40, hours=2)],
+    }
+    tx, sv = [], []
+    for i, (stratum, nps, again) in enumerate(cases):
+        cid = f"S{i:02d}"
+        sv.append({"customer_id": cid, "response_date": response, "nps": float(nps)})
+        dates = before[stratum] + ([pd.Timestamp("2026-07-05 10:00")] if again else [])
+        tx += [{"customer_id": cid, "order_date": d, "amount": 50.0} for d in dates]
+    return pd.DataFrame(sv), pd.DataFrame(tx)
+
+
+def test_stratified_gap_by_hand():
+    sv, tx = _strata_client()
+    res = run(sv, tx, period="2026-12")
+    # crude: detractors 4 of 8 = .5, promoters 6 of 8 = .75 -> -25 pts
+    # adjusted: within S1 .25 - .5 = -.25 (weight 6), S2 .5 - .75 = -.25 (6), S3 1 - 1 = 0 (4)
+    #   -> (6 x -.25 + 6 x -.25 + 4 x 0) / 16 = -3/16 = -18.75 pts: the adjustment moved the gap by +6.25 pts
+    crude, adjusted = res.effect.iloc[0], res.effect.iloc[1]
+    assert crude["difference"] == pytest.approx(-0.25)
+    assert adjusted["difference"] == pytest.approx(-3 / 16) and adjusted["strata"] == 3 and adjusted["observed"] == 16
+    # SE = sqrt(Σ w² (SE_a² + SE_b²)), w = 6/16, 6/16, 4/16; SE² = r(1 - r)/n: S1 .25·.75/4 + .5·.5/2,
+    # S2 .5·.5/2 + .75·.25/4, S3 0 + 0
+    se = math.sqrt((6 / 16) ** 2 * (0.046875 + 0.125) * 2)
+    assert adjusted["se"] == pytest.approx(se)
+    # the old strata (frequency tiers) pool S1 and S3 (both one-time): one-time .5 - .75 = -.25 (10), high -.25 (6)
+    # -> -25 pts, no adjustment at all; the finer strata separate recency
+    tiers = sat.group_difference(res.stratified, stratum_col="frequency_tier").iloc[0]
+    assert tiers["difference"] == pytest.approx(-0.25)
+    assert set(res.adjustment["stratum"]) == {"1 × 0–7", "5–9 × 8–30", "1 × 31–90"}
+    # the report prints percentage points and says how far the adjustment moved the gap
+    assert "a difference of -25.0 pts (" in res.sentences.link
+    assert "the difference is -18.8 pts (" in res.sentences.link
+    assert (
+        "(3 strata), the gap is **-18.8 pts** (" in res.sentences.loyalty
+        and "against -25.0 pts overall: the adjustment moved it by +6.2 pts, and about 75% of the gap"
+        in res.sentences.loyalty
+    )
+    assert res.tables.effect.frame["sat_difference_pts"].tolist() == pytest.approx([-25.0, -18.75])
+    assert res.tables.effect.formats["sat_difference_pts"] == "{:+.1f}"
+    assert "%" not in res.sentences.link.split("):")[-1]  # no rate difference printed as a percentage
+    zh = run(sv, tx, period="2026-12", language="zh")
+    assert "相差 -25.0 个百分点（" in zh.sentences.link and "调整使差距变化了 +6.2 个百分点" in zh.sentences.loyalty
+    metrics = sat.satisfaction_metrics(res)
+    assert metrics["repurchase_gap"] == {"crude": pytest.approx(-0.25), "adjusted": pytest.approx(-3 / 16), "strata": 3}
+    assert metrics["nps_heterogeneity"] == {"months": 1, "q": None, "df": None, "p_value": None}

@@ -96,3 +96,46 @@ def test_no_surveys_give_empty_tables():
     assert sat.score_table(None, "channel").columns[0] == "channel"
     none = sat.period_scores(None, Period.from_label("2026-10"))
     assert none["responses"].tolist() == [0, 0] and none["nps"].isna().all()
+
+
+def test_nps_heterogeneity_cochran_q_by_hand(nps_sample):
+    # four months:
+    #   2026-01: 10 promoters, 10 detractors (n 20): NPS 0,  SE = 100 sqrt((.5 + .5 - 0) / 20)   = sqrt(500),   w = 1/500
+    #   2026-02: 20 P, 10 passives, 10 D (n 40):     NPS 25, SE = 100 sqrt((.75 - .0625) / 40) = sqrt(171.875), w = 8/1375
+    #   2026-03: 5 promoters only: SE 0 -> left out (infinite weight)
+    #   2026-04: 8 P, 8 passives, 4 D (n 20):        NPS 20, SE = 100 sqrt((.6 - .04) / 20)    = sqrt(280),   w = 1/280
+    # weighted mean = (0 + 25 x 8/1375 + 20/280) / (1/500 + 8/1375 + 1/280) = 16700/877 = 19.042
+    # Q = Σ w (NPS - mean)^2 = 820/877 = 0.9350 on 3 - 1 = 2 df; with 2 df P(χ² ≥ Q) = exp(-Q/2) = 0.6266
+    frames = [
+        nps_sample(10, 0, 10, "2026-01-01"),
+        nps_sample(20, 10, 10, "2026-02-01"),
+        nps_sample(5, 0, 0, "2026-03-01"),
+        nps_sample(8, 8, 4, "2026-04-01"),
+    ]
+    by_month = sat.scores_by_month(pd.concat(frames, ignore_index=True))
+    test = sat.nps_heterogeneity(by_month)
+    assert (test.months, test.df, test.left_out, test.first, test.last) == (3, 2, 1, "2026-01", "2026-04")
+    assert test.pooled == pytest.approx(16700 / 877)
+    assert test.q == pytest.approx(820 / 877)
+    assert test.p_value == pytest.approx(math.exp(-820 / 877 / 2))
+    assert sat.text.describe_heterogeneity(test) == (
+        "A heterogeneity test over the 3 months (Cochran's Q on the monthly NPS and their standard errors; "
+        "months left out because every answer fell in one group: 1) gives Q = 0.9 with 2 degrees of freedom, p = 0.63: "
+        "the months differ no more than chance alone would make them, so read the pooled score, not the monthly "
+        "ups and downs."
+    )
+    # two clearly different months: NPS -50 and +50 with n 100 each (SE = 100 sqrt((.25 + .75 - .5²) / 100)
+    # = sqrt(75), w = 1/75) -> mean 0, Q = 2 x 50² / 75 = 66.7 on 1 df, p < 0.001
+    split = sat.scores_by_month(pd.concat([nps_sample(25, 0, 75, "2026-01-01"), nps_sample(75, 0, 25, "2026-02-01")]))
+    strong = sat.nps_heterogeneity(split)
+    assert strong.q == pytest.approx(200 / 3) and strong.df == 1 and strong.p_value < 1e-15
+    assert "Q = 66.7 with 1 degrees of freedom, p < 0.001: NPS differed between months by more than chance" in (
+        sat.text.describe_heterogeneity(strong)
+    )
+    assert "Q = 66.7，自由度 1，p < 0.001：各月 NPS 的差异超出了偶然波动" in sat.text.describe_heterogeneity(
+        strong, "zh"
+    )
+    # only the last 12 months count; fewer than two usable months are not tested
+    assert sat.nps_heterogeneity(split, months=1).months == 1 and not sat.nps_heterogeneity(split, months=1).tested
+    assert not sat.nps_heterogeneity(sat.scores_by_month(None)).tested
+    assert sat.text.describe_heterogeneity(sat.nps_heterogeneity(split, months=1)).startswith("Fewer than two months")

@@ -33,9 +33,36 @@ def test_score_distinct_values_are_equal_bins():
 
 
 def test_score_ties_first_spreads_one_time_buyers():
-    # frequency ranked with method='first': ranks 1..10 in order -> two per quintile
+    # method='first' (for comparison only): ranks 1..10 in order -> two per quintile, so six identical
+    # one-time buyers get scores 1, 1, 2, 2, 3, 3 by their order: what the F score must never do
     f = pd.Series([1, 1, 1, 1, 1, 1, 2, 2, 3, 5])
     assert sg.score(f, 5, ties="first").tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_frequency_score_on_fixed_thresholds():
+    # default thresholds 2, 3, 5, 10: F 1 = 1, 2 = 2, 3 = 3-4, 4 = 5-9, 5 = 10+
+    counts = pd.Series([1, 2, 3, 4, 5, 9, 10, 250, 1])
+    assert sg.frequency_score(counts).tolist() == [1, 2, 3, 3, 4, 4, 5, 5, 1]
+    # the same counts in another order get the same scores (no rank, no ID order)
+    assert sg.frequency_score(counts[::-1]).tolist() == [1, 5, 5, 4, 4, 3, 3, 2, 1]
+    # own thresholds with 3 bins: F 1 = 1, 2 = 2-5, 3 = 6+
+    assert sg.frequency_score(counts, 3, [2, 6]).tolist() == [1, 2, 2, 2, 2, 3, 3, 3, 1]
+    with pytest.raises(AnalysisError, match=r"frequency_thresholds \[2, 3\]: give 4 increasing whole numbers"):
+        sg.frequency_score(counts, 5, [2, 3])
+    with pytest.raises(AnalysisError, match=r"the first at least 2"):
+        sg.frequency_score(counts, 3, [1, 4])
+
+
+def test_frequency_score_on_quantiles_keeps_ties_together():
+    # f = [1 x 6, 2, 2, 3, 5]: average ranks 3.5 (x6), 7.5 (x2), 9, 10; n = 10
+    # floor(5 (2r - 1) / 20) + 1: 3.5 -> 30//20+1 = 2; 7.5 -> 70//20+1 = 4; 9 -> 85//20+1 = 5; 10 -> 5
+    # then the one-time buyers get F 1 (and everyone else at least F 2)
+    f = pd.Series([1, 1, 1, 1, 1, 1, 2, 2, 3, 5])
+    assert sg.frequency_score(f, 5, None).tolist() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+    # few one-time buyers: [1, 5, 5, ... 5] (1 + 9): 5 has average rank 6 -> 55//20+1 = 3; 1 has rank 1 -> 1
+    # a repeat buyer in the bottom quantile is lifted to F 2: [2, 3 x 9] -> 2 has rank 1 -> F 1 -> 2
+    assert sg.frequency_score(pd.Series([1] + [5] * 9), 5, None).tolist() == [1] + [3] * 9
+    assert sg.frequency_score(pd.Series([2] + [3] * 9), 5, None).tolist() == [2] + [3] * 9
 
 
 def test_score_ties_average_share_a_score():
@@ -67,12 +94,16 @@ def test_rfm_scores_fixture(tx):
     assert rfm["spend"].tolist() == [180.0, 20.0, 600.0, 10.0, 5.0]  # the 999 after the period is ignored
     # R: recency 0 < 10 < 30 < 31 < 185 -> 5, 4, 3, 2, 1
     assert rfm["R"].tolist() == [5, 4, 3, 2, 1]
-    # F, ties by ID order: B(1) 1, D(1) 2, A(2) 3, E(2) 4, C(3) 5
-    assert rfm["F"].tolist() == [3, 1, 5, 2, 4]
+    # F on the default thresholds (1 / 2 / 3-4 / 5-9 / 10+): A 2 -> 2, B 1 -> 1, C 3 -> 3, D 1 -> 1, E 2 -> 2
+    assert rfm["F"].tolist() == [2, 1, 3, 1, 2]
     # M (total): E 5 < D 10 < B 20 < A 180 < C 600 -> A 4, B 3, C 5, D 2, E 1
     assert rfm["M"].tolist() == [4, 3, 5, 2, 1]
-    # FM = round half up of (F+M)/2: A 3.5 -> 4, B 2 -> 2, C 5, D 2, E 2.5 -> 3
-    assert rfm["FM"].tolist() == [4, 2, 5, 2, 3]
+    # FM = round half up of (F+M)/2: A 3, B 2, C 4, D 1.5 -> 2, E 1.5 -> 2
+    assert rfm["FM"].tolist() == [3, 2, 4, 2, 2]
+    # quantile F (ties kept together): B, D avg rank 1.5, A, E 3.5, C 5 of 5 -> floor(5 (2r-1) / 10) + 1 = 2, 4, 5;
+    # then one-time B and D get F 1
+    quant = sg.rfm_scores(tx, PERIOD, frequency_thresholds=None).set_index("customer_id")
+    assert quant["F"].tolist() == [4, 1, 5, 1, 4]
     assert (
         rfm["last_date"].tolist()
         == pd.to_datetime(["2024-01-31", "2024-01-21", "2024-01-01", "2023-12-31", "2023-07-30"]).tolist()
@@ -148,8 +179,9 @@ def test_rfm_nobody_in_the_window_is_an_empty_table(tx):
 
 def test_rfm_single_customer(tx):
     one = sg.rfm_scores(tx[tx["customer_id"] == "B"], PERIOD)
-    assert one[["R", "F", "M", "FM"]].iloc[0].tolist() == [3, 3, 3, 3]  # the middle of every scale
-    assert sg.assign_segments(one, sg.RFM11).tolist() == ["Potential Loyalist"]  # cell 33
+    # R and M in the middle of the scale; F 1 (one occasion), FM (1 + 3 + 1) // 2 = 2
+    assert one[["R", "F", "M", "FM"]].iloc[0].tolist() == [3, 1, 3, 2]
+    assert sg.assign_segments(one, sg.RFM11).tolist() == ["Promising"]  # one-time: FM 1 column, cell 31
 
 
 def test_customer_activity(tx):
@@ -176,8 +208,30 @@ EXPECTED_RFM11 = {
 
 @pytest.mark.parametrize("r, fm", list(itertools.product(range(1, 6), repeat=2)))
 def test_rfm11_every_cell(r, fm):
-    rfm = pd.DataFrame({"R": [r], "F": [fm], "M": [fm], "FM": [fm]})
+    # FM 1 is only reachable with F 1 and M 1, i.e. one occasion; every other cell by a repeat buyer
+    rfm = pd.DataFrame({"R": [r], "F": [fm], "M": [fm], "FM": [fm], "frequency": [1 if fm == 1 else 2]})
     assert sg.assign_segments(rfm, sg.RFM11).iloc[0] == EXPECTED_RFM11[r][fm - 1]
+
+
+@pytest.mark.parametrize("r, m", list(itertools.product(range(1, 6), repeat=2)))
+def test_one_time_buyers_are_placed_on_recency_alone(r, m):
+    # with F 1, FM = (1 + M + 1) // 2 = 1, 2, 2, 3, 3 for M 1..5: M 4-5 at R 5 would be cell 53, Loyal.
+    # The one-time rule places every one-time buyer in the FM 1 column: 51 New, 41/31 Promising,
+    # 21 About to Sleep, 11 Lost -- never Champions, Loyal or Can't Lose Them
+    fm = (1 + m + 1) // 2
+    rfm = pd.DataFrame({"R": [r], "F": [1], "M": [m], "FM": [fm], "frequency": [1]})
+    got = sg.assign_segments(rfm, sg.RFM11).iloc[0]
+    assert got == {5: "New", 4: "Promising", 3: "Promising", 2: "About to Sleep", 1: "Lost"}[r]
+    assert got not in ("Champions", "Loyal", "Can't Lose Them")
+    # a repeat buyer with the same scores is on the grid, never in the FM 1 column (FM at least 2)
+    repeat = sg.assign_segments(rfm.assign(frequency=2), sg.RFM11).iloc[0]
+    assert repeat == EXPECTED_RFM11[r][max(fm, 2) - 1]
+    assert repeat not in ("New", "Promising")
+
+
+def test_assign_segments_needs_the_frequency():
+    with pytest.raises(AnalysisError, match=r"needs the frequency column"):
+        sg.assign_segments(pd.DataFrame({"R": [5], "F": [1], "M": [1], "FM": [1]}), sg.RFM11)
 
 
 # cn8: R, F, M high or low; R high = recent
@@ -225,13 +279,16 @@ def test_custom_three_axis_table():
     }
     scheme = sg.get_scheme("mine", {"mine": rules}, bins=2)
     assert scheme.axes == ("R", "F", "M")
-    rfm = pd.DataFrame({"R": [1, 2], "F": [2, 1], "M": [2, 1]})
+    rfm = pd.DataFrame({"R": [1, 2], "F": [2, 1], "M": [2, 1], "frequency": [3, 1]})
     assert sg.assign_segments(rfm, scheme).tolist() == ["High M", "Low M"]
+    # R x F x M: one-time buyers are read with F 1, repeat buyers with F at least 2
+    swapped = rfm.assign(frequency=[1, 4])
+    assert sg.assign_segments(swapped, scheme).tolist() == ["High M", "Low M"]  # cells 112 and 221
 
 
 def test_scores_outside_the_rule_table_are_an_error():
     # a 5-bin table read with a score of 6
-    rfm = pd.DataFrame({"R": [6], "F": [1], "M": [1], "FM": [1]})
+    rfm = pd.DataFrame({"R": [6], "F": [1], "M": [1], "FM": [1], "frequency": [1]})
     with pytest.raises(AnalysisError, match=r"scores \[61\] fall outside the rule table"):
         sg.assign_segments(rfm, sg.RFM11)
 
@@ -243,19 +300,20 @@ def test_scores_outside_the_rule_table_are_an_error():
 def test_segment_summary_fixture(tx):
     rfm = sg.rfm_scores(tx, PERIOD)
     rfm["segment"] = sg.assign_segments(rfm, sg.RFM11)
-    # cells: A 54 Champions, B 42 Potential Loyalist, C 35 Loyal, D 22 Need Attention, E 13 At Risk
+    # cells (R, FM): A 53 Loyal, C 34 Loyal, E 12 Hibernating; one-time buyers on recency alone:
+    # B (R 4) 41 Promising, D (R 2) 21 About to Sleep
     assert rfm["segment"].astype(str).tolist() == [
-        "Champions",
-        "Potential Loyalist",
         "Loyal",
-        "Need Attention",
-        "At Risk",
+        "Promising",
+        "Loyal",
+        "About to Sleep",
+        "Hibernating",
     ]
     t = sg.segment_summary(rfm, sg.RFM11).set_index("segment")
     assert len(t) == 11 and t["customers"].sum() == 5
-    assert t.loc["Champions", "share"] == pytest.approx(1 / 5)
-    assert t.loc["Champions", "revenue_share"] == pytest.approx(180 / 815)  # total 180+20+600+10+5 = 815
-    assert t.loc["Lost", "customers"] == 0 and t.loc["Lost", "revenue_share"] == 0
+    assert t.loc["Loyal", "share"] == pytest.approx(2 / 5)
+    assert t.loc["Loyal", "revenue_share"] == pytest.approx(780 / 815)  # A 180 + C 600 of 180+20+600+10+5 = 815
+    assert t.loc["Champions", "customers"] == 0 and t.loc["Champions", "revenue_share"] == 0
     assert (
         t.loc["Champions", "action"]
         == "Reward them: early access to new products, VIP perks, ask for reviews and referrals."

@@ -25,10 +25,11 @@ def res_zh(tx):
 
 
 def test_report_tables_and_sentences_fixture(res):
-    # Champions: A alone, 1 of 5 customers, 180 of 815 revenue; the richest segment is Loyal (C: 600 / 815 = 73.6%)
+    # Champions: nobody (A has 2 occasions: cell 53, Loyal); Loyal A and C: 2 of 5, (180 + 600) / 815 = 95.7%
     assert sg.describe_segments(res) == (
-        "Champions, the first segment of the rule table, are 20.0% of customers (1) and bring 22.1% of revenue. "
-        "Loyal bring the most revenue: 73.6% from 20.0% of customers."
+        "Champions, the first segment of the rule table, are 0.0% of customers (0) and bring 0.0% of revenue. "
+        "The largest segment is Loyal: 2 customers (40.0%), 95.7% of revenue. "
+        "Loyal bring the most revenue: 95.7% from 40.0% of customers."
     )
     # report tables: every header has a catalog entry (col.*), shown as before in English
     headers = i18n.translate_columns(sg.segment_table(res).frame, "en").columns.tolist()
@@ -57,8 +58,8 @@ def test_report_tables_and_sentences_fixture(res):
         assert set(table.formats) <= set(table.frame.columns), table.formats  # every format names a column
     assert sg.tier_table(res).frame["seg_tier"].tolist() == ["normal", "gold", "diamond"]
     assert sg.rule_table(res).frame.iloc[0].tolist() == ["Champions", "55, 54, 45"]
-    # flows: Potential Loyalist -> Need Attention, 1 of 1 (D); the only move between two segments
-    assert sg.flow_table(res).frame.iloc[0].tolist() == ["Potential Loyalist", "Need Attention", 1, 1.0]
+    # flows: New -> About to Sleep, 1 of 1 (D, one-time, R 5 then R 2); the only move between two segments
+    assert sg.flow_table(res).frame.iloc[0].tolist() == ["New", "About to Sleep", 1, 1.0]
 
 
 def test_table_specs_carry_the_report_formats_and_captions(res):
@@ -75,7 +76,9 @@ def test_table_specs_carry_the_report_formats_and_captions(res):
     assert sg.upgrade_table(res).max_rows == 20
     assert sg.upgrade_table(res).formats == {"seg_spend_12m": "{:,.2f}", "seg_spend_to_next": "{:,.2f}"}
     assert sg.flow_table(res).formats == {"seg_share_of_from": "{:.1%}"}
-    assert sg.rule_table(res).caption == "Rule table: the cells of each segment"
+    assert sg.rule_table(res).caption == (
+        "Rule table: the cells of each segment (one-time buyers are placed in the FM 1 column whatever their M)"
+    )
     assert sg.flow_table(res).caption == "Biggest moves between segments"
     assert sg.threshold_table(res).caption.startswith("Tier thresholds (rolling-12-month spend or points)")
     # an unreachable threshold is blank, not infinity
@@ -87,8 +90,9 @@ def test_report_in_chinese(res_zh):
     res = res_zh
     # same numbers as the English sentence above
     assert sg.describe_segments(res) == (
-        "规则表的第一个客群是冠军客户：占客户的 20.0%（1 位），贡献 22.1% 的销售额。"
-        "忠诚客户贡献的销售额最多：以 20.0% 的客户贡献了 73.6% 的销售额。"
+        "规则表的第一个客群是冠军客户：占客户的 0.0%（0 位），贡献 0.0% 的销售额。"
+        "人数最多的客群是忠诚客户：2 位客户（40.0%），贡献 95.7% 的销售额。"
+        "忠诚客户贡献的销售额最多：以 40.0% 的客户贡献了 95.7% 的销售额。"
     )
     assert sg.describe_segments(res, "en").startswith("Champions, the first segment")  # lang overrides the result's
     # 2 of 3 previous customers stayed; A and B are new
@@ -119,9 +123,30 @@ def test_describe_tiers_states_the_points_assumption(res):
 
 def test_describe_settings_frequency_and_upgrades(tx, res):
     assert sg.describe_settings(res) == (
-        "Scored as of 2024-01-31 on all history: 5 customers, occasions are distinct customer-days, M is total spend, "
-        f"5 score bins; scheme rfm11 ({sg.RFM11.describe('en')})."
+        "Scored as of 2024-01-31 on all history: 5 customers, occasions are distinct customer-days, "
+        "F on fixed thresholds (F 1 = 1, F 2 = 2, F 3 = 3–4, F 4 = 5–9, F 5 = 10+), M is total spend, "
+        f"5 score bins; scheme rfm11 ({sg.RFM11.describe('en')}). "
+        "One-time buyers are placed on recency alone, whatever they spent: 51 New, 41 Promising, 31 Promising, "
+        "21 About to Sleep, 11 Lost; no other cell holds a one-time buyer, and these cells hold no repeat buyer."
     )
+    assert sg.describe_settings(res, "zh").startswith(
+        "评分截至 2024-01-31，基于全部历史数据：共 5 位客户，购买次数按不同的“客户-日”计，"
+        "F 按固定门槛评分（F 1 = 1 次，F 2 = 2 次，F 3 = 3–4 次，F 4 = 5–9 次，F 5 = 10+ 次）"
+    )
+    # quantile F and other thresholds are stated as used; cn8 has no one-time rule (it splits the raw values)
+    quant = sg.run_segmentation(
+        tx, PERIOD, SegmentationSettings(tier_thresholds=[100, 500], frequency_scoring="quantiles")
+    )
+    assert "F on quantiles of occasions, customers with the same count sharing a score (F 1 = one occasion)" in (
+        sg.describe_settings(quant)
+    )
+    three = sg.run_segmentation(
+        tx,
+        PERIOD,
+        SegmentationSettings(tier_thresholds=[100, 500], rfm_bins=3, scheme="cn8", frequency_thresholds=[2, 6]),
+    )
+    assert "F on fixed thresholds (F 1 = 1, F 2 = 2–5, F 3 = 6+)" in sg.describe_settings(three)
+    assert sg.describe_one_time(three.scheme) == "" and "One-time buyers" not in sg.describe_settings(three)
     # high (>= 4 occasions): nobody; one-time: B and D, 2 of 5 with 30 of 815 revenue
     assert sg.describe_frequency(res) == (
         "The high-frequency tier (≥ 4 occasions) holds 0.0% of customers and brings 0.0% of revenue; "

@@ -26,7 +26,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from repurchase.core.errors import ParamsError
-from repurchase.core.schemes import BUILTIN_SCHEMES, rule_table_problems
+from repurchase.core.schemes import (
+    BUILTIN_SCHEMES,
+    default_frequency_thresholds,
+    frequency_threshold_problems,
+    rule_table_problems,
+)
 from repurchase.core.tiers import DEFAULT_FREQUENCY_TIERS
 
 #: Canonical transaction columns: required ones first.
@@ -232,6 +237,16 @@ class SegmentationSettings(StrictModel):
     """Settings of the segmentation analysis (see :mod:`repurchase.segments`)."""
 
     rfm_bins: int = Field(5, ge=2, le=9, description="score bins for R, F and M (5 = quintiles)")
+    frequency_scoring: Literal["thresholds", "quantiles"] = Field(
+        "thresholds",
+        description="F score: fixed occasion thresholds (frequency_thresholds), or quantiles of occasions with tied "
+        "customers kept together (never split by ID); either way F 1 is exactly the one-time buyers",
+    )
+    frequency_thresholds: list[int] | None = Field(
+        None,
+        description="minimum occasions of F 2..rfm_bins, increasing, the first at least 2; default [2, 3, 5, 10] "
+        "(F 1 = 1 occasion, 2 = 2, 3 = 3-4, 4 = 5-9, 5 = 10+), its first rfm_bins - 1 values with fewer bins",
+    )
     monetary: Literal["total", "average"] = Field(
         "total", description="M is the total spend in the reference window, or the average spend per occasion"
     )
@@ -345,6 +360,20 @@ class SegmentationSettings(StrictModel):
                 f"tier_aliases: {', '.join(map(repr, bad_alias))} not in tier_names "
                 f"({', '.join(self.tier_names)}); map each label to one of them"
             )
+        if self.frequency_thresholds is None:
+            default = default_frequency_thresholds(self.rfm_bins)
+            if default is None and self.frequency_scoring == "thresholds":
+                problems.append(
+                    f"frequency_thresholds: with rfm_bins {self.rfm_bins} there is no default; "
+                    + frequency_threshold_problems([], self.rfm_bins)[0]
+                    + ", or set frequency_scoring: quantiles"
+                )
+            self.frequency_thresholds = list(default or [])
+        else:
+            problems += [
+                f"frequency_thresholds: {p}"
+                for p in frequency_threshold_problems(self.frequency_thresholds, self.rfm_bins)
+            ]
         thresholds = list(self.frequency_tiers.values())
         if (
             any(v < 2 for v in thresholds)
@@ -493,6 +522,34 @@ class SatisfactionSettings(StrictModel):
         description="respondents are flagged as not representative when |standardized mean difference| of "
         "prior frequency or spend exceeds this",
     )
+    adjust_occasions: list[int] = Field(
+        default_factory=lambda: [1, 2, 3, 5, 10],
+        description="strata of the adjusted satisfaction -> repurchase gap, part 1: lowest purchase occasions before "
+        "the response of each band (default 1, 2, 3-4, 5-9, 10+; no purchase before is a stratum of its own)",
+    )
+    adjust_recency_days: list[int] = Field(
+        default_factory=lambda: [7, 30, 90, 365],
+        description="strata, part 2: highest days from the last purchase before the response of each band but the "
+        "last (default 0-7, 8-30, 31-90, 91-365, 366+ days)",
+    )
+
+    @model_validator(mode="after")
+    def _check_strata(self) -> SatisfactionSettings:
+        problems: list[str] = []
+        o, r = self.adjust_occasions, self.adjust_recency_days
+        if not o or o[0] != 1 or any(b <= a for a, b in itertools.pairwise(o)):
+            problems.append(
+                "adjust_occasions: give increasing whole numbers starting at 1, the lowest occasions of each band, "
+                "e.g. [1, 2, 3, 5, 10]"
+            )
+        if any(x < 0 for x in r) or any(b <= a for a, b in itertools.pairwise(r)):
+            problems.append(
+                "adjust_recency_days: give increasing whole numbers of days (0 or more), the last day of each band "
+                "but the open last one, e.g. [7, 30, 90, 365]"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
 
 class PrivacySettings(StrictModel):

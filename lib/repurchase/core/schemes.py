@@ -5,6 +5,22 @@ R, F and M) belongs to exactly one segment. Built in: ``rfm11`` (11 segments on
 R x FM, 5 bins) and ``cn8`` (the Chinese 8 classes 重要价值 … 一般挽留). Clients add
 their own tables in params (``segmentation.custom_schemes``), validated by
 :func:`rule_table_problems` when the params load.
+
+Frequency is scored on fixed, stated thresholds of purchase occasions
+(:data:`DEFAULT_FREQUENCY_THRESHOLDS`: F 1 = 1 occasion, 2 = 2, 3 = 3–4,
+4 = 5–9, 5 = 10+; ``segmentation.frequency_thresholds``, checked by
+:func:`frequency_threshold_problems`), so F 1 always means one occasion.
+
+**The one-time rule** (score schemes): a customer with a single occasion is
+placed on recency alone, in the F 1 / FM 1 column of the grid, whatever their
+spend (:data:`ONE_TIME_SCORE`); a customer with more occasions never is (F and
+FM at least 2). Without it, M would lift one-time buyers into other cells: with
+F 1, FM = round-half-up((1 + M) / 2) is 2 for M 2–3 and 3 for M 4–5, so a
+recent one-time big spender would sit in cell 53, Loyal. In ``rfm11`` the FM 1
+column is 51 New, 41 and 31 Promising, 21 About to Sleep and 11 Lost, so a
+one-time buyer is never Champions, Loyal or Can't Lose Them (which need FM 3 at
+R 5, FM 4 or more elsewhere), nor Potential Loyalist, Need Attention, At Risk or
+Hibernating; New and Promising hold one-time buyers only.
 """
 
 from __future__ import annotations
@@ -21,11 +37,16 @@ from repurchase.core.errors import AnalysisError
 __all__ = [
     "BUILTIN_SCHEMES",
     "CN8",
+    "DEFAULT_FREQUENCY_THRESHOLDS",
     "NEW",
     "NOT_SCORED",
+    "ONE_TIME_SCORE",
     "RFM11",
     "SEGMENT_CODES",
     "SegmentScheme",
+    "default_frequency_thresholds",
+    "frequency_ranges",
+    "frequency_threshold_problems",
     "get_scheme",
     "rule_table_problems",
     "segment_label",
@@ -33,6 +54,44 @@ __all__ = [
 
 NEW = "(new)"
 NOT_SCORED = "(not scored)"
+
+#: Minimum occasions of the F scores 2, 3, 4 and 5 (F 1 is everyone below the first):
+#: 1 / 2 / 3–4 / 5–9 / 10+ occasions.
+DEFAULT_FREQUENCY_THRESHOLDS: tuple[int, ...] = (2, 3, 5, 10)
+
+#: The F and FM score of the column a one-time buyer is placed in (see the module docstring).
+ONE_TIME_SCORE = 1
+
+
+def default_frequency_thresholds(bins: int) -> tuple[int, ...] | None:
+    """The default F thresholds for ``bins`` score bins: the first ``bins - 1`` of the default, None above 5 bins."""
+    if bins - 1 > len(DEFAULT_FREQUENCY_THRESHOLDS):
+        return None
+    return DEFAULT_FREQUENCY_THRESHOLDS[: bins - 1]
+
+
+def frequency_threshold_problems(thresholds: Sequence[int], bins: int) -> list[str]:
+    """Check F thresholds (minimum occasions of F 2..bins); return one line per problem (empty when valid)."""
+    t = list(thresholds)
+    example = list(default_frequency_thresholds(bins) or [2, 3, 5, 10, 20, 50, 100, 200][: bins - 1])
+    if (
+        len(t) != bins - 1
+        or any(int(x) != x for x in t)
+        or (t and t[0] < 2)
+        or any(b <= a for a, b in itertools.pairwise(t))
+    ):
+        return [
+            f"give {bins - 1} increasing whole numbers of occasions, the first at least 2: the minimum occasions "
+            f"of F 2..{bins} (F 1 is one occasion), e.g. {example}"
+        ]
+    return []
+
+
+def frequency_ranges(thresholds: Sequence[int]) -> list[str]:
+    """The occasions of each F score, lowest first: ``["1", "2", "3–4", "5–9", "10+"]`` for the default."""
+    lows = [1, *thresholds]
+    highs = [b - 1 for b in thresholds] + [None]
+    return [f"{lo}+" if hi is None else (f"{lo}" if hi == lo else f"{lo}–{hi}") for lo, hi in zip(lows, highs)]
 
 
 @dataclass(frozen=True)

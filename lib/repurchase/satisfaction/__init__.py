@@ -10,14 +10,16 @@ Where each part lives
 ---------------------
 :mod:`~repurchase.satisfaction.scores`
     NPS groups, NPS/CSAT/CES with intervals (:func:`score_table`), by month
-    (:func:`scores_by_month`) and period (:func:`period_scores`), and the change
-    between periods (:func:`score_change`).
+    (:func:`scores_by_month`) and period (:func:`period_scores`), the change
+    between periods (:func:`score_change`) and whether the months differ
+    (:func:`nps_heterogeneity`: Cochran's Q).
 :mod:`~repurchase.satisfaction.behaviour`
     Responses joined to purchases (:func:`enrich_responses`, prior frequency
     tiers from :func:`repurchase.core.tiers.frequency_tiers`), breakdowns
     (:func:`nps_breakdowns`), repurchase and churn after the response
     (:func:`repurchase_after_response`, :func:`churn_after_response`), group
-    differences (:func:`group_difference`) and time to the next purchase
+    differences (:func:`group_difference`, crude or standardized over the
+    strata of :func:`prior_strata`: prior occasions × recency) and time to the next purchase
     (:func:`time_to_next_purchase`).
 :mod:`~repurchase.satisfaction.drivers`
     Johnson's relative weights (:func:`relative_weights`) and key drivers
@@ -51,6 +53,7 @@ from repurchase.satisfaction.behaviour import (
     group_difference,
     nps_breakdowns,
     prior_frequency_tier,
+    prior_strata,
     repurchase_after_response,
     time_to_next_purchase,
 )
@@ -69,7 +72,9 @@ from repurchase.satisfaction.scores import (
     NPS_GROUPS,
     SCORE_COLUMNS,
     Z95,
+    NpsHeterogeneity,
     nps_group,
+    nps_heterogeneity,
     nps_interval,
     period_scores,
     proportion_interval,
@@ -105,6 +110,7 @@ __all__ = [
     "Z95",
     "CoverageResult",
     "KeyDrivers",
+    "NpsHeterogeneity",
     "SatisfactionResult",
     "SatisfactionSentences",
     "SatisfactionTables",
@@ -127,9 +133,11 @@ __all__ = [
     "nps_breakdowns",
     "nps_group",
     "nps_group_label",
+    "nps_heterogeneity",
     "nps_interval",
     "period_scores",
     "prior_frequency_tier",
+    "prior_strata",
     "proportion_interval",
     "quadrant_label",
     "relative_weights",

@@ -15,7 +15,13 @@ Churn after a response
     no purchase within the churn window after the response (same rules).
 Difference of two groups
     ``SE = sqrt(SE₁² + SE₂²)``; two-sided normal test; standardized over strata
-    with weights = the stratum's observed responses.
+    with weights = the stratum's observed responses. Differences of rates are
+    percentage points (the report prints them as pts).
+Adjustment strata (:func:`prior_strata`)
+    purchase occasions before the response (default bands 1, 2, 3–4, 5–9, 10+)
+    × whole days from the last purchase before the response to the response
+    (default 0–7, 8–30, 31–90, 91–365, 366+); respondents without a purchase
+    before are one stratum (``none``).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ __all__ = [
     "group_difference",
     "nps_breakdowns",
     "prior_frequency_tier",
+    "prior_strata",
     "repurchase_after_response",
     "time_to_next_purchase",
 ]
@@ -96,6 +103,52 @@ def prior_frequency_tier(occasions: pd.Series, thresholds: Mapping[str, int] | N
     return pd.Series(
         pd.Categorical(codes, categories=categories, ordered=True), index=occasions.index, name="frequency_tier"
     )
+
+
+def _bands(lows: Sequence[int]) -> list[str]:
+    """Labels of the bands starting at ``lows``: ``[1, 2, 3, 5]`` -> ``1``, ``2``, ``3–4``, ``5+``."""
+    highs = [b - 1 for b in lows[1:]] + [None]
+    return [f"{lo}+" if hi is None else (f"{lo}" if hi == lo else f"{lo}–{hi}") for lo, hi in zip(lows, highs)]
+
+
+def prior_strata(
+    responses: pd.DataFrame,
+    occasion_bands: Sequence[int] = (1, 2, 3, 5, 10),
+    recency_bands: Sequence[int] = (7, 30, 90, 365),
+    *,
+    response_col: str = "response_date",
+) -> pd.DataFrame:
+    """The adjustment stratum of each response: prior purchase occasions × days since the last purchase.
+
+    Parameters
+    ----------
+    responses
+        :func:`enrich_responses` output (``prior_occasions``, ``last_purchase``).
+    occasion_bands
+        Lowest occasions of each band (``satisfaction.adjust_occasions``, from 1).
+    recency_bands
+        Last day of each recency band but the open last one
+        (``satisfaction.adjust_recency_days``); recency is the whole days from the
+        last order line before the response to the response.
+
+    Returns
+    -------
+    DataFrame
+        Same index: ``occasion_band`` (``1``, ``3–4``, ``10+`` …, or ``none``),
+        ``recency_band`` (``0–7``, ``366+`` …, or ``none``) and ``stratum``
+        (``3–4 × 8–30``, or ``none`` for respondents who never bought before).
+    """
+    occ = pd.to_numeric(responses["prior_occasions"], errors="coerce").fillna(0).to_numpy()
+    o_labels = np.array(_bands(list(occasion_bands)), dtype=object)
+    o_idx = np.searchsorted(np.asarray(occasion_bands, dtype=float), occ, side="right") - 1
+    days = ((responses[response_col] - responses["last_purchase"]).dt.total_seconds() // 86400).to_numpy()
+    r_labels = np.array(_bands([0, *(b + 1 for b in recency_bands)]), dtype=object)
+    r_idx = np.searchsorted(np.asarray(recency_bands, dtype=float), np.nan_to_num(days, nan=0.0), side="left")
+    before = (occ >= 1) & ~np.isnan(days.astype(float))
+    o_band = np.where(before, o_labels[np.clip(o_idx, 0, len(o_labels) - 1)], NONE_BEFORE)
+    r_band = np.where(before, r_labels[r_idx], NONE_BEFORE)
+    stratum = np.where(before, o_band.astype(str) + " × " + r_band.astype(str), NONE_BEFORE)
+    return pd.DataFrame({"occasion_band": o_band, "recency_band": r_band, "stratum": stratum}, index=responses.index)
 
 
 def enrich_responses(

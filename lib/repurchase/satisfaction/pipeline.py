@@ -31,6 +31,7 @@ from repurchase.satisfaction.behaviour import (
     first_responses,
     group_difference,
     nps_breakdowns,
+    prior_strata,
     repurchase_after_response,
     time_to_next_purchase,
 )
@@ -40,7 +41,9 @@ from repurchase.satisfaction.drivers import KeyDrivers, key_drivers
 from repurchase.satisfaction.scores import (
     NPS_GROUPS,
     SCORE_COLUMNS,
+    NpsHeterogeneity,
     empty_frame,
+    nps_heterogeneity,
     period_scores,
     score_change,
     score_window,
@@ -84,14 +87,22 @@ class SatisfactionResult:
     by_month
         :func:`~repurchase.satisfaction.scores.scores_by_month` (all months up to
         the period end).
+    heterogeneity
+        Cochran's Q over the NPS of the last 12 months
+        (:func:`~repurchase.satisfaction.scores.nps_heterogeneity`): the basis of
+        the month-to-month statement.
     breakdowns
         :func:`~repurchase.satisfaction.behaviour.nps_breakdowns` over the
         analysis window (prior frequency tiers as codes).
     repurchase, churn, stratified
         Repurchase and churn after the first response by NPS group, and
         repurchase by prior frequency tier (codes) × NPS group (all history).
+    adjustment
+        Repurchase by adjustment stratum (prior occasions × days since the last
+        purchase, :func:`~repurchase.satisfaction.behaviour.prior_strata`) × NPS group.
     effect
-        Detractors − promoters: crude and standardized over frequency tiers.
+        Detractors − promoters (differences of rates, percentage points as
+        shares): crude, then standardized over the adjustment strata.
     km
         :func:`~repurchase.satisfaction.behaviour.time_to_next_purchase`.
     drivers
@@ -131,6 +142,8 @@ class SatisfactionResult:
     stratified: pd.DataFrame = field(
         default_factory=lambda: empty_frame(["frequency_tier", "nps_group", *REPURCHASE_COLUMNS])
     )
+    adjustment: pd.DataFrame = field(default_factory=lambda: empty_frame(["stratum", "nps_group", *REPURCHASE_COLUMNS]))
+    heterogeneity: NpsHeterogeneity = field(default_factory=NpsHeterogeneity)
     effect: pd.DataFrame = field(
         default_factory=lambda: empty_frame(["comparison", "method", "a", "b", "difference", "low", "high"])
     )
@@ -243,8 +256,15 @@ def run_satisfaction(
     repurchase = repurchase_after_response(firsts, period, s.repurchase_window_days)
     stratified = repurchase_after_response(firsts, period, s.repurchase_window_days, ["frequency_tier", "nps_group"])
     stratified = stratified[stratified["responses"] > 0].reset_index(drop=True)
+    strata = firsts.join(prior_strata(firsts, s.adjust_occasions, s.adjust_recency_days)) if len(firsts) else firsts
+    adjustment = (
+        repurchase_after_response(strata, period, s.repurchase_window_days, ["stratum", "nps_group"])
+        if len(firsts)
+        else empty_frame(["stratum", "nps_group", *REPURCHASE_COLUMNS])
+    )
+    adjustment = adjustment[adjustment["responses"] > 0].reset_index(drop=True)
     effect = pd.concat(
-        [group_difference(repurchase), group_difference(stratified, stratum_col="frequency_tier")], ignore_index=True
+        [group_difference(repurchase), group_difference(adjustment, stratum_col="stratum")], ignore_index=True
     )
     tokens = tokenize_comments(recent["comment"]) if "comment" in recent else tokenize_comments(None)
     groups = recent["nps_group"].astype(object)
@@ -256,12 +276,14 @@ def run_satisfaction(
         "repurchase": repurchase,
         "churn": churn_after_response(firsts, period, s.churn_window_days),
         "stratified": stratified,
+        "adjustment": adjustment,
         "effect": effect,
         "km": time_to_next_purchase(firsts, period, max_days=max(365, s.repurchase_window_days)),
         "top_terms": top_terms(tokens, groups, n=s.comment_terms),
         "distinguishing": distinguishing_terms(tokens, groups, n=s.comment_terms, prior_scale=s.log_odds_prior_scale),
         "samples": sample_comments(recent, s.sample_comments),
     }
+    heterogeneity = nps_heterogeneity(parts["by_month"])
     drivers = key_drivers(recent, target=s.driver_target, min_responses=s.min_group_size, labels=aspect_labels)
     period_label = str(scores.loc[0, "label"])
     sentences = text.SatisfactionSentences(
@@ -274,7 +296,7 @@ def run_satisfaction(
             lang,
         ),
         scores=text.describe_scores(scores, parts["change"], lang),
-        trend=text.describe_trend(parts["by_month"], lang),
+        trend=text.describe_trend(parts["by_month"], heterogeneity, lang),
         breakdowns=text.describe_breakdowns(parts["breakdowns"], s.min_group_size, lang),
         link=text.describe_link(repurchase, effect, s.repurchase_window_days, lang),
         loyalty=text.describe_loyalty(stratified, effect, s.min_group_size, lang),
@@ -291,6 +313,7 @@ def run_satisfaction(
         analysis_label=analysis_label,
         responses=len(surveys),
         respondents=int(surveys["customer_id"].nunique()),
+        heterogeneity=heterogeneity,
         drivers=drivers,
         coverage=cov_now,
         coverage_previous=cov_prev,
@@ -305,8 +328,12 @@ def satisfaction_metrics(result: SatisfactionResult) -> dict[str, Any]:
     ``nps``, ``nps_low``, ``nps_high`` (points), ``csat`` (share), ``responses``
     and ``response_rate`` of the period, each also with ``_prev_period``;
     ``repurchase_rate_by_group`` ({detractor, passive, promoter}: share
-    repurchasing within the window), ``repurchase_window_days`` and
-    ``survey_available``. Values that cannot be computed are None.
+    repurchasing within the window), ``repurchase_gap`` (detractors − promoters
+    as a difference of shares: ``crude``, ``adjusted`` over the prior occasions ×
+    recency strata, ``strata`` used), ``nps_heterogeneity`` (Cochran's Q over
+    the monthly NPS: ``months``, ``q``, ``df``, ``p_value``),
+    ``repurchase_window_days`` and ``survey_available``. Values that cannot be
+    computed are None.
     """
     keys = ["nps", "nps_low", "nps_high", "csat", "responses", "response_rate"]
     out: dict[str, Any] = {"survey_available": bool(result.available)}
@@ -323,6 +350,23 @@ def satisfaction_metrics(result: SatisfactionResult) -> dict[str, Any]:
         for g, rate in zip(result.repurchase["nps_group"].astype(str), result.repurchase["rate"]):
             rates[g] = None if pd.isna(rate) else float(rate)
     out["repurchase_rate_by_group"] = {g: rates.get(g) for g in NPS_GROUPS}
+
+    def num(x: Any) -> float | None:
+        return None if x is None or pd.isna(x) else float(x)
+
+    eff = result.effect if result.available and len(result.effect) >= 2 else None
+    out["repurchase_gap"] = {
+        "crude": num(eff["difference"].iloc[0]) if eff is not None else None,
+        "adjusted": num(eff["difference"].iloc[1]) if eff is not None else None,
+        "strata": int(eff["strata"].iloc[1]) if eff is not None and pd.notna(eff["strata"].iloc[1]) else None,
+    }
+    h = result.heterogeneity
+    out["nps_heterogeneity"] = {
+        "months": h.months if result.available else None,
+        "q": num(h.q) if h.tested else None,
+        "df": h.df if h.tested else None,
+        "p_value": num(h.p_value) if h.tested else None,
+    }
     out["repurchase_window_days"] = int(result.settings.repurchase_window_days) or None
     return out
 

@@ -14,12 +14,19 @@ CES
     mean of the 1–7 effort scale (7 = very easy).
 Difference of two periods
     ``SE = sqrt(SE₁² + SE₂²)``; two-sided normal test.
+Do months differ? (:func:`nps_heterogeneity`)
+    Cochran's Q over the monthly NPS estimates: ``Q = Σ wᵢ (NPSᵢ − NPS̄)²`` with
+    ``wᵢ = 1 / SEᵢ²`` and ``NPS̄ = Σ wᵢ NPSᵢ / Σ wᵢ``; with no difference between
+    months Q follows χ² on k − 1 degrees of freedom (k months). Months whose
+    answers all fall in one NPS group have SE 0 and are left out. Whether two
+    months' intervals overlap is not a test.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,8 +39,10 @@ __all__ = [
     "NPS_GROUPS",
     "SCORE_COLUMNS",
     "Z95",
+    "NpsHeterogeneity",
     "empty_frame",
     "nps_group",
+    "nps_heterogeneity",
     "nps_interval",
     "period_scores",
     "proportion_interval",
@@ -295,3 +304,77 @@ def score_change(scores: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+@dataclass
+class NpsHeterogeneity:
+    """Cochran's Q test of whether the monthly NPS differ by more than chance (:func:`nps_heterogeneity`).
+
+    Attributes
+    ----------
+    months
+        Months tested (k): an NPS answer and a standard error above 0.
+    q, df, p_value
+        Q, its degrees of freedom (k − 1) and P(χ²_df ≥ Q); NaN (df 0) with fewer than 2 months.
+    pooled
+        The inverse-variance weighted mean NPS of those months (points).
+    left_out
+        Months with NPS answers left out because their SE is 0 (every answer in one group).
+    first, last
+        The first and last month tested (``YYYY-MM``), empty when none.
+    """
+
+    months: int = 0
+    q: float = float("nan")
+    df: int = 0
+    p_value: float = float("nan")
+    pooled: float = float("nan")
+    left_out: int = 0
+    first: str = ""
+    last: str = ""
+
+    @property
+    def tested(self) -> bool:
+        """True when at least two months were compared."""
+        return self.months >= 2
+
+
+def nps_heterogeneity(by_month: pd.DataFrame, months: int = 12) -> NpsHeterogeneity:
+    """Cochran's Q over the monthly NPS of the last ``months`` months, with their standard errors.
+
+    Parameters
+    ----------
+    by_month
+        :func:`scores_by_month` output (``month``, ``nps_n``, ``nps``, ``nps_se``).
+    months
+        The last rows tested (12: the months the report shows).
+
+    Returns
+    -------
+    NpsHeterogeneity
+        ``Q = Σ wᵢ (NPSᵢ − NPS̄)²``, ``wᵢ = 1 / SEᵢ²``, df = k − 1, p from χ²;
+        not tested (NaN) with fewer than two usable months.
+    """
+    if by_month is None or by_month.empty:
+        return NpsHeterogeneity()
+    last = by_month.tail(months)
+    answered = last[last["nps_n"] > 0]
+    usable = answered[answered["nps_se"] > 0]
+    left_out = len(answered) - len(usable)
+    k = len(usable)
+    if k < 2:
+        return NpsHeterogeneity(months=k, left_out=left_out)
+    y = usable["nps"].to_numpy(dtype=float)
+    w = 1.0 / usable["nps_se"].to_numpy(dtype=float) ** 2
+    pooled = float((w * y).sum() / w.sum())
+    q = float((w * (y - pooled) ** 2).sum())
+    return NpsHeterogeneity(
+        months=k,
+        q=q,
+        df=k - 1,
+        p_value=float(stats.chi2.sf(q, k - 1)),
+        pooled=pooled,
+        left_out=left_out,
+        first=str(usable["month"].iloc[0]),
+        last=str(usable["month"].iloc[-1]),
+    )

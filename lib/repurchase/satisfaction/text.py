@@ -28,7 +28,7 @@ from repurchase.core.tiers import DEFAULT_FREQUENCY_TIERS, ONE_TIME
 from repurchase.satisfaction.behaviour import DIMENSIONS, NONE_BEFORE, prior_frequency_tier
 from repurchase.satisfaction.coverage import CoverageResult
 from repurchase.satisfaction.drivers import KeyDrivers
-from repurchase.satisfaction.scores import NPS_GROUPS, nps_interval
+from repurchase.satisfaction.scores import NPS_GROUPS, NpsHeterogeneity, nps_interval
 
 __all__ = [
     "COMPARED",
@@ -45,6 +45,7 @@ __all__ = [
     "describe_comments",
     "describe_coverage",
     "describe_drivers",
+    "describe_heterogeneity",
     "describe_link",
     "describe_loyalty",
     "describe_scores",
@@ -273,20 +274,46 @@ def describe_scores(scores: pd.DataFrame, change: pd.DataFrame, lang: str = "en"
     )
 
 
-def describe_trend(by_month: pd.DataFrame, lang: str = "en") -> str:
-    """NPS over the last 12 months pooled, and the range of the monthly values."""
+def _p_text(p: float) -> str:
+    """A p-value as the report prints it: ``p = 0.52``, ``p = 0.004``, ``p < 0.001``."""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def describe_heterogeneity(test: NpsHeterogeneity, lang: str = "en") -> str:
+    """Whether the monthly NPS differ by more than chance: Cochran's Q with its df and p, and what it means."""
+    if not test.tested:
+        return i18n.t("satisfaction.describe.trend_untested", lang)
+    verdict = i18n.t(
+        "satisfaction.describe.trend_differ" if test.p_value < 0.05 else "satisfaction.describe.trend_same", lang
+    )
+    left = i18n.t("satisfaction.describe.trend_left_out", lang, n=test.left_out) if test.left_out else ""
+    return i18n.t(
+        "satisfaction.describe.trend_test",
+        lang,
+        k=test.months,
+        q=test.q,
+        df=test.df,
+        p=_p_text(test.p_value),
+        left=left,
+        verdict=verdict,
+    )
+
+
+def describe_trend(by_month: pd.DataFrame, test: NpsHeterogeneity, lang: str = "en") -> str:
+    """NPS over the last 12 months pooled, the range of the monthly values and the heterogeneity test over them.
+
+    The month-to-month statement rests on ``test`` (Cochran's Q,
+    :func:`repurchase.satisfaction.scores.nps_heterogeneity`), never on whether
+    two months' intervals overlap.
+    """
     last = by_month.tail(12)
     last = last[last["nps_n"] > 0]
     if last.empty:
         return i18n.t("satisfaction.describe.trend_none", lang)
     nps, _, low, high = nps_interval(last["promoters"].sum(), last["detractors"].sum(), last["nps_n"].sum())
     lo_row, hi_row = last.loc[last["nps"].idxmin()], last.loc[last["nps"].idxmax()]
-    overlap = i18n.t(
-        "satisfaction.describe.trend_overlap"
-        if hi_row["nps_low"] <= lo_row["nps_high"]
-        else "satisfaction.describe.trend_no_overlap",
-        lang,
-    )
     return i18n.t(
         "satisfaction.describe.trend",
         lang,
@@ -299,7 +326,7 @@ def describe_trend(by_month: pd.DataFrame, lang: str = "en") -> str:
         lom=formatting.format_month(str(lo_row["month"]), lang),
         hi=hi_row["nps"],
         him=formatting.format_month(str(hi_row["month"]), lang),
-        overlap=overlap,
+        test=describe_heterogeneity(test, lang),
     )
 
 
@@ -314,17 +341,19 @@ def describe_loyalty(stratified: pd.DataFrame, effect: pd.DataFrame, min_group_s
     ok = (wide[("observed", a)] >= m) & (wide[("observed", b)] >= m)
     lower = int((wide.loc[ok, ("rate", a)] < wide.loc[ok, ("rate", b)]).sum())
     crude, adj = effect.iloc[0], effect.iloc[1]
+    text = i18n.t("satisfaction.describe.loyalty_tiers", lang, lower=lower, k=int(ok.sum()), m=m)
+    if not np.isfinite(adj["difference"]):
+        return text + i18n.t("satisfaction.describe.loyalty_no_strata", lang)
     kept = adj["difference"] / crude["difference"] if crude["difference"] else float("nan")
-    return i18n.t(
+    return text + i18n.t(
         "satisfaction.describe.loyalty",
         lang,
-        lower=lower,
-        k=int(ok.sum()),
-        m=m,
-        adj=adj["difference"],
-        alo=adj["low"],
-        ahi=adj["high"],
-        crude=crude["difference"],
+        strata=int(adj["strata"]),
+        adj=100 * adj["difference"],
+        alo=100 * adj["low"],
+        ahi=100 * adj["high"],
+        crude=100 * crude["difference"],
+        moved=100 * (adj["difference"] - crude["difference"]),
         kept=kept,
     )
 
@@ -343,7 +372,7 @@ def describe_breakdowns(breakdowns: pd.DataFrame, min_group_size: int, lang: str
 
 
 def describe_link(repurchase: pd.DataFrame, effect: pd.DataFrame, window_days: int, lang: str = "en") -> str:
-    """Repurchase rate of detractors vs promoters, crude and within frequency tiers."""
+    """Repurchase rate of detractors vs promoters, crude and adjusted (differences in percentage points)."""
     rates = repurchase.set_index(repurchase["nps_group"].astype(str))
     a, b = COMPARED
     if not {a, b} <= set(rates.index) or rates.loc[[a, b], "observed"].min() == 0:
@@ -362,12 +391,12 @@ def describe_link(repurchase: pd.DataFrame, effect: pd.DataFrame, window_days: i
         plo=pro["rate_low"],
         phi=pro["rate_high"],
         pn=int(pro["observed"]),
-        diff=crude["difference"],
-        lo=crude["low"],
-        hi=crude["high"],
-        adiff=adj["difference"],
-        alo=adj["low"],
-        ahi=adj["high"],
+        diff=100 * crude["difference"],
+        lo=100 * crude["low"],
+        hi=100 * crude["high"],
+        adiff=100 * adj["difference"],
+        alo=100 * adj["low"],
+        ahi=100 * adj["high"],
     )
 
 
@@ -552,14 +581,14 @@ _TABLES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "effect": (
         {
             "comparison": "sat_comparison",
-            "difference": "sat_difference",
+            "difference": "sat_difference_pts",
             "low": "sat_low",
             "high": "sat_high",
             "p_value": "sat_p_value",
             "observed": "sat_observed",
             "strata": "sat_strata",
         },
-        {"difference": "{:+.1%}", "low": "{:+.1%}", "high": "{:+.1%}", "p_value": "{:.3g}"},
+        {"difference": _PTS, "low": _PTS, "high": _PTS, "p_value": "{:.3g}"},
     ),
     "drivers": (
         {
@@ -639,7 +668,8 @@ def _display(name: str, data: pd.DataFrame, lang: str, tiers: Mapping[str, int] 
         data.loc[tier, "group"] = data.loc[tier, "group"].map(frequency_tier_labels(tiers, lang))
         data["dimension"] = data["dimension"].map(lambda d: dimension_label(d, lang))
         data["small_n"] = data["small_n"].map(lambda v: i18n.t("satisfaction.small_n", lang) if v else "")
-    elif name == "effect":
+    elif name == "effect":  # differences of rates in percentage points
+        data = data.assign(**{c: 100 * data[c] for c in ("difference", "low", "high")})
         data["comparison"] = [
             i18n.t(
                 f"satisfaction.effect.{m}",

@@ -3,9 +3,11 @@
 Where each part lives:
 
 * :mod:`~repurchase.segments.rfm`: the "as of" window (:func:`observation`),
-  RFM values and scores (:func:`score`, :func:`fm_score`, :func:`rfm_scores`),
-  segment assignment under a rule table and the segment table
-  (:func:`assign_segments`, :func:`segment_summary`);
+  RFM values and scores (:func:`score`, :func:`frequency_score` on fixed
+  occasion thresholds, :func:`fm_score`, :func:`rfm_scores`), segment assignment
+  under a rule table with the one-time rule (:func:`assign_segments`), both in
+  one call from the params (:func:`segment_customers`: what churn by segment
+  should use too) and the segment table (:func:`segment_summary`);
 * :mod:`~repurchase.segments.frequency`: the frequency-tier table
   (:func:`frequency_summary`); the tier rule is :mod:`repurchase.core.tiers`;
 * :mod:`~repurchase.segments.members`: member tiers, thresholds, points and
@@ -32,8 +34,10 @@ from __future__ import annotations
 from repurchase.core.schemes import (
     BUILTIN_SCHEMES,
     CN8,
+    DEFAULT_FREQUENCY_THRESHOLDS,
     NEW,
     NOT_SCORED,
+    ONE_TIME_SCORE,
     RFM11,
     SEGMENT_CODES,
     SegmentScheme,
@@ -64,14 +68,17 @@ from repurchase.segments.rfm import (
     assign_segments,
     customer_activity,
     fm_score,
+    frequency_score,
     observation,
     rfm_scores,
     score,
+    segment_customers,
     segment_summary,
 )
 from repurchase.segments.text import (
     describe_frequency,
     describe_migration,
+    describe_one_time,
     describe_segments,
     describe_settings,
     describe_tiers,
@@ -88,10 +95,12 @@ from repurchase.segments.text import (
 __all__ = [
     "BUILTIN_SCHEMES",
     "CN8",
+    "DEFAULT_FREQUENCY_THRESHOLDS",
     "FREQUENCY_CODES",
     "NEW",
     "NOT_SCORED",
     "ONE_TIME",
+    "ONE_TIME_SCORE",
     "RFM11",
     "SEGMENT_CODES",
     "STAGE",
@@ -103,12 +112,14 @@ __all__ = [
     "customer_activity",
     "describe_frequency",
     "describe_migration",
+    "describe_one_time",
     "describe_segments",
     "describe_settings",
     "describe_tiers",
     "describe_upgrades",
     "flow_table",
     "fm_score",
+    "frequency_score",
     "frequency_summary",
     "frequency_table",
     "frequency_tier_label",
@@ -125,6 +136,7 @@ __all__ = [
     "rule_table_problems",
     "run_segmentation",
     "score",
+    "segment_customers",
     "segment_export",
     "segment_label",
     "segment_summary",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from repurchase.core.errors import AnalysisError, DataError
 from repurchase.core.params import SegmentationSettings
-from repurchase.core.periods import Period, Window
+from repurchase.core.periods import Period
 from repurchase.core.schemes import NEW, NOT_SCORED, SegmentScheme, get_scheme, segment_label
 from repurchase.core.stage import Inputs, Stage
 from repurchase.core.tiers import frequency_tiers
@@ -18,7 +18,7 @@ from repurchase.segments.frequency import frequency_summary
 from repurchase.segments.labels import recommended_action
 from repurchase.segments.members import member_tiers, tier_summary, upgrade_candidates
 from repurchase.segments.migration import migration_matrix, stayed
-from repurchase.segments.rfm import assign_segments, rfm_scores, segment_summary
+from repurchase.segments.rfm import segment_customers, segment_summary
 
 __all__ = ["STAGE", "SegmentationResult", "run_segmentation", "segment_export", "segmentation_metrics"]
 
@@ -40,7 +40,8 @@ class SegmentationResult:
     migration
         Previous period's segment (rows) -> this period's (columns), counts.
     settings
-        What was used (bins, monetary, window, split, occasion, as-of dates, language).
+        What was used (bins, frequency scoring and thresholds, monetary, window,
+        split, occasion, as-of dates, language).
     rule_grid
         The rule table as a grid of segments, levels named in the report
         language (:meth:`SegmentScheme.grid`), for the chart.
@@ -76,16 +77,6 @@ class SegmentationResult:
         """Segment -> display name in the report language (also the ``(new)`` and ``(not scored)`` rows)."""
         lang = self.language
         return {seg: segment_label(seg, lang) for seg in [*self.scheme.segments, NEW, NOT_SCORED]}
-
-
-def _rfm_with_segments(
-    tx: pd.DataFrame, as_of: Window, scheme: SegmentScheme, s: SegmentationSettings, occasion: str
-) -> pd.DataFrame:
-    rfm = rfm_scores(
-        tx, as_of, bins=s.rfm_bins, monetary=s.monetary, reference_months=s.reference_months, occasion=occasion
-    )
-    rfm["segment"] = assign_segments(rfm, scheme, split=s.cn8_split)
-    return rfm
 
 
 def run_segmentation(
@@ -133,8 +124,8 @@ def run_segmentation(
     scheme = get_scheme(s.scheme, s.custom_schemes, s.rfm_bins)
     if tx.empty or not (tx["order_date"] < period.end_exclusive).any():
         raise AnalysisError(f"no transactions before the end of {period.label}: nothing to segment; check the period")
-    # Work on integer codes of the IDs (sorted, so code order = ID order and rank ties break the same way):
-    # grouping and merging on 1M string IDs is what would make this slow.
+    # Work on integer codes of the IDs (sorted, so code order = ID order): grouping and merging on 1M string
+    # IDs is what would make this slow. No score depends on the ID order (ties share a score).
     codes, ids = pd.factorize(tx["customer_id"], sort=True)
     slim = pd.DataFrame(
         {"customer_id": codes, "order_date": tx["order_date"].to_numpy(), "amount": tx["amount"].to_numpy()},
@@ -150,7 +141,7 @@ def run_segmentation(
     if customers is not None:
         members = customers.assign(customer_id=ids.get_indexer(customers["customer_id"]))
         members = members[members["customer_id"] >= 0]
-    rfm = _rfm_with_segments(slim, period, scheme, s, occasion)
+    rfm = segment_customers(slim, period, s, occasion=occasion, scheme=scheme)
     if rfm.empty:
         raise AnalysisError(
             f"no customer bought in the last {s.reference_months} months before {period.end.date()}; "
@@ -174,7 +165,7 @@ def run_segmentation(
         occasion=occasion,
     )
     merged = rfm.merge(tiers, on="customer_id", how="left", validate="one_to_one")
-    prev = _rfm_with_segments(slim, period.previous, scheme, s, occasion)
+    prev = segment_customers(slim, period.previous, s, occasion=occasion, scheme=scheme)
     migration = migration_matrix(
         prev.set_index("customer_id")["segment"], rfm.set_index("customer_id")["segment"], scheme.segments
     )
@@ -194,6 +185,8 @@ def run_segmentation(
             "as_of": period.end.date().isoformat(),
             "previous_as_of": period.previous.end.date().isoformat(),
             "bins": s.rfm_bins,
+            "frequency_scoring": s.frequency_scoring,
+            "frequency_thresholds": list(s.frequency_thresholds or []),
             "monetary": s.monetary,
             "reference_months": s.reference_months,
             "scheme": scheme.name,

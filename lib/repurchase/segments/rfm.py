@@ -6,34 +6,48 @@
 * **Frequency (F)**: occasions in the reference window (all history, or the last
   N months).
 * **Monetary (M)**: total spend in the window, or spend per occasion.
-* **Scores**: ``bins`` equal-sized groups by rank (see :func:`score`). F is ranked
-  with ``method="first"`` (customers ordered by ID), R and M with
-  ``method="average"``; R is ranked on ``-recency`` (recent means high).
+* **Scores**: R and M in ``bins`` equal-sized groups by rank (see :func:`score`,
+  ``method="average"``: equal values share a score); R is ranked on ``-recency``
+  (recent means high). F on fixed, stated thresholds of occasions
+  (:func:`frequency_score`; default 1 / 2 / 3–4 / 5–9 / 10+), or on quantiles with
+  ties kept together; either way F 1 is exactly the one-time buyers. Customers
+  with identical histories always get identical scores: no tie is broken by ID.
 * **FM**: ``round((F + M) / 2)`` with halves rounded **up**, exactly ``(F + M + 1) // 2``.
 
-Segments come from a rule table (:mod:`repurchase.core.schemes`).
+Segments come from a rule table (:mod:`repurchase.core.schemes`), with one-time
+buyers placed in the FM 1 column (:func:`assign_segments`, the one-time rule).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from repurchase.core.errors import AnalysisError
 from repurchase.core.occasions import assign_occasions
+from repurchase.core.params import SegmentationSettings
 from repurchase.core.periods import Window
-from repurchase.core.schemes import SegmentScheme, segment_label
+from repurchase.core.schemes import (
+    DEFAULT_FREQUENCY_THRESHOLDS,
+    ONE_TIME_SCORE,
+    SegmentScheme,
+    frequency_threshold_problems,
+    get_scheme,
+    segment_label,
+)
 from repurchase.segments.labels import recommended_action
 
 __all__ = [
     "assign_segments",
     "customer_activity",
     "fm_score",
+    "frequency_score",
     "observation",
     "rfm_scores",
     "score",
+    "segment_customers",
     "segment_summary",
 ]
 
@@ -74,8 +88,10 @@ def score(values: pd.Series, bins: int = 5, *, ties: str = "average", higher_is_
     bins
         Number of scores (5 = quintiles).
     ties
-        ``average``: equal values share a score; ``first``: ties are broken by
-        order (used for frequency, so ties don't collapse bins).
+        ``average``: equal values share a score (every score of the RFM); any
+        other ``pandas.Series.rank`` method, e.g. ``first`` (ties broken by
+        order), is for comparison only: it gives customers with identical
+        histories different scores.
     higher_is_better
         False for recency: the smallest value gets the highest score.
 
@@ -93,6 +109,48 @@ def score(values: pd.Series, bins: int = 5, *, ties: str = "average", higher_is_
     twice = np.rint(2 * ranks.to_numpy(dtype=float) - 1).astype(np.int64)  # 2r - 1 is a whole number
     scores = (bins * twice) // (2 * n) + 1
     return pd.Series(np.clip(scores, 1, bins), index=values.index, dtype=np.int64)
+
+
+def frequency_score(
+    frequency: pd.Series,
+    bins: int = 5,
+    thresholds: Sequence[int] | None = DEFAULT_FREQUENCY_THRESHOLDS,
+) -> pd.Series:
+    """The F score: occasions on fixed thresholds, or quantiles with ties kept together.
+
+    Parameters
+    ----------
+    frequency
+        Purchase occasions per customer (1 or more).
+    bins
+        Number of scores.
+    thresholds
+        Minimum occasions of F 2..bins (``segmentation.frequency_thresholds``;
+        default 2, 3, 5, 10: F 1 = 1 occasion, 2 = 2, 3 = 3–4, 4 = 5–9, 5 = 10+).
+        None scores quantiles (:func:`score` with equal counts sharing a score),
+        then gives the one-time buyers F 1 and everyone else at least F 2.
+
+    Returns
+    -------
+    pandas.Series
+        int64 scores, same index; equal occasions always share a score, and F 1
+        is exactly the customers with one occasion.
+
+    Raises
+    ------
+    AnalysisError
+        Thresholds that are not ``bins - 1`` increasing counts from 2.
+    """
+    counts = frequency.to_numpy()
+    if thresholds is None:
+        f = score(frequency, bins).to_numpy()
+        f = np.where(counts <= 1, ONE_TIME_SCORE, np.maximum(f, ONE_TIME_SCORE + 1))
+        return pd.Series(f.astype(np.int64), index=frequency.index)
+    problems = frequency_threshold_problems(thresholds, bins)
+    if problems:
+        raise AnalysisError(f"segmentation.frequency_thresholds {list(thresholds)}: {problems[0]}")
+    f = 1 + np.searchsorted(np.asarray(thresholds, dtype=float), counts.astype(float), side="right")
+    return pd.Series(f.astype(np.int64), index=frequency.index)
 
 
 def fm_score(f: pd.Series, m: pd.Series) -> pd.Series:
@@ -158,6 +216,7 @@ def rfm_scores(
     monetary: str = "total",
     reference_months: int | None = None,
     occasion: str = "customer_day",
+    frequency_thresholds: Sequence[int] | None = DEFAULT_FREQUENCY_THRESHOLDS,
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
@@ -183,6 +242,9 @@ def rfm_scores(
         without one are not scored. All history when None.
     occasion
         ``customer_day`` (distinct customer-days) or ``order``.
+    frequency_thresholds
+        Minimum occasions of F 2..bins (:func:`frequency_score`); None for
+        quantiles with ties kept together.
 
     Returns
     -------
@@ -207,7 +269,7 @@ def rfm_scores(
     out["monetary"] = out["spend"] if monetary == "total" else out["spend"] / out["frequency"]
     out = out.rename_axis("customer_id").reset_index()
     out["R"] = score(out["recency_days"], bins, higher_is_better=False)
-    out["F"] = score(out["frequency"], bins, ties="first")
+    out["F"] = frequency_score(out["frequency"], bins, frequency_thresholds)
     out["M"] = score(out["monetary"], bins)
     out["FM"] = fm_score(out["F"], out["M"])
     return out[["customer_id", "last_date", "recency_days", "frequency", "spend", "monetary", "R", "F", "M", "FM"]]
@@ -217,14 +279,18 @@ def assign_segments(rfm: pd.DataFrame, scheme: SegmentScheme, *, split: str = "m
     """The segment of each customer under a rule table.
 
     Score schemes read the cell from the scores (``R`` and ``FM``, or ``R``,
-    ``F`` and ``M``). Split schemes (cn8) call R high when ``recency_days`` is
+    ``F`` and ``M``), with **the one-time rule** (:mod:`repurchase.core.schemes`):
+    a customer with one occasion (``frequency`` 1) is placed in the F 1 / FM 1
+    column whatever their spend, a customer with more occasions never is (F and
+    FM at least 2). Split schemes (cn8) call R high when ``recency_days`` is
     below its mean (or median: ``split``), F high when ``frequency`` is above
     it, M high when ``monetary`` is above it; a value equal to the centre is low.
 
     Parameters
     ----------
     rfm
-        :func:`rfm_scores` output (or the columns the scheme reads).
+        :func:`rfm_scores` output (or the columns the scheme reads, and
+        ``frequency``).
     scheme
         The rule table.
     split
@@ -246,10 +312,18 @@ def assign_segments(rfm: pd.DataFrame, scheme: SegmentScheme, *, split: str = "m
         f_hi = rfm["frequency"] > centre(rfm["frequency"])
         m_hi = rfm["monetary"] > centre(rfm["monetary"])
         code = (1 + r_hi.astype(int)) * 100 + (1 + f_hi.astype(int)) * 10 + (1 + m_hi.astype(int))
-    elif scheme.axes == ("R", "FM"):
-        code = rfm["R"] * 10 + rfm["FM"]
     else:
-        code = rfm["R"] * 100 + rfm["F"] * 10 + rfm["M"]
+        if "frequency" not in rfm.columns:
+            raise AnalysisError("assign_segments needs the frequency column: one-time buyers are placed by it")
+        one_time = rfm["frequency"].to_numpy() <= 1
+
+        def placed(scores: pd.Series) -> np.ndarray:
+            return np.where(one_time, ONE_TIME_SCORE, np.maximum(scores.to_numpy(), ONE_TIME_SCORE + 1))
+
+        if scheme.axes == ("R", "FM"):
+            code = rfm["R"] * 10 + placed(rfm["FM"])
+        else:
+            code = rfm["R"] * 100 + placed(rfm["F"]) * 10 + rfm["M"]
     seg = code.map(scheme.cell_map())
     if seg.isna().any():  # a validated table covers every cell; guard against bins that differ
         raise AnalysisError(
@@ -257,6 +331,64 @@ def assign_segments(rfm: pd.DataFrame, scheme: SegmentScheme, *, split: str = "m
             "check segmentation.rfm_bins against the table"
         )
     return pd.Series(pd.Categorical(seg, categories=scheme.segments), index=rfm.index, name="segment")
+
+
+def segment_customers(
+    tx: pd.DataFrame,
+    as_of: Window | pd.Timestamp,
+    settings: SegmentationSettings | None = None,
+    *,
+    occasion: str = "customer_day",
+    scheme: SegmentScheme | None = None,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    order_col: str = "order_id",
+) -> pd.DataFrame:
+    """RFM scores and segment of every customer as of the end of ``as_of``, as ``params.segmentation`` says.
+
+    The one call for anyone who needs the segments (the segmentation report, its
+    migration, churn by segment): :func:`rfm_scores` with the settings' bins,
+    monetary, reference window and frequency scoring, then :func:`assign_segments`.
+
+    Parameters
+    ----------
+    tx
+        Cleaned transactions.
+    as_of
+        See :func:`rfm_scores`.
+    settings
+        ``params.segmentation``; defaults when None.
+    occasion
+        ``params.repurchase.occasion``.
+    scheme
+        The rule table, when already resolved (default: the settings' scheme).
+    customer_col, date_col, amount_col, order_col
+        Column names, as in :func:`rfm_scores`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`rfm_scores` output with a ``segment`` column.
+    """
+    s = settings if settings is not None else SegmentationSettings()
+    scheme = scheme if scheme is not None else get_scheme(s.scheme, s.custom_schemes, s.rfm_bins)
+    thresholds = s.frequency_thresholds if s.frequency_scoring == "thresholds" else None
+    rfm = rfm_scores(
+        tx,
+        as_of,
+        bins=s.rfm_bins,
+        monetary=s.monetary,
+        reference_months=s.reference_months,
+        occasion=occasion,
+        frequency_thresholds=thresholds,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        order_col=order_col,
+    )
+    rfm["segment"] = assign_segments(rfm, scheme, split=s.cn8_split)
+    return rfm
 
 
 def segment_summary(

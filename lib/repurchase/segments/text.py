@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from repurchase.core import formatting, i18n
-from repurchase.core.schemes import NEW, NOT_SCORED, segment_label
+from repurchase.core.schemes import NEW, NOT_SCORED, ONE_TIME_SCORE, SegmentScheme, frequency_ranges, segment_label
 from repurchase.core.table import Table
 from repurchase.core.tiers import frequency_tier_label
 from repurchase.segments.labels import member_tier_label
@@ -21,6 +21,7 @@ from repurchase.segments.pipeline import SegmentationResult
 __all__ = [
     "describe_frequency",
     "describe_migration",
+    "describe_one_time",
     "describe_segments",
     "describe_settings",
     "describe_tiers",
@@ -48,8 +49,40 @@ def _lang(result: SegmentationResult, lang: str | None) -> str:
     return lang or result.language
 
 
+def _frequency_rule(settings: dict, lang: str) -> str:
+    """How F was scored: the thresholds with the occasions of each score, or quantiles."""
+    if settings.get("frequency_scoring", "thresholds") == "quantiles":
+        return i18n.t("segments.frequency_quantiles", lang)
+    ranges = frequency_ranges(settings.get("frequency_thresholds") or [])
+    scores = i18n.t("segments.sep_list", lang).join(
+        i18n.t("segments.frequency_score", lang, score=i + 1, occasions=r) for i, r in enumerate(ranges)
+    )
+    return i18n.t("segments.frequency_thresholds", lang, scores=scores)
+
+
+def describe_one_time(scheme: SegmentScheme, lang: str = "en") -> str:
+    """The one-time rule of a score scheme, with the cells it implies; empty for a split scheme (cn8)."""
+    if scheme.is_split:
+        return ""
+    if scheme.axes != ("R", "FM"):
+        return i18n.t("segments.one_time_rule_f", lang)
+    cells = scheme.cell_map()
+    levels = range(int(scheme.levels or 0), 0, -1)
+    parts = [
+        i18n.t(
+            "segments.one_time_cell",
+            lang,
+            code=f"{r}{ONE_TIME_SCORE}",
+            name=segment_label(cells[r * 10 + ONE_TIME_SCORE], lang),
+        )
+        for r in levels
+    ]
+    return i18n.t("segments.one_time_rule", lang, cells=i18n.t("segments.sep_list", lang).join(parts))
+
+
 def describe_settings(result: SegmentationResult, lang: str | None = None) -> str:
-    """How the scores were computed, in one paragraph (for the definitions section).
+    """How the scores were computed, in one paragraph (for the definitions section): the F thresholds and
+    the one-time rule included.
 
     ``lang`` is the report language; the result's own language when omitted.
     """
@@ -64,6 +97,7 @@ def describe_settings(result: SegmentationResult, lang: str | None = None) -> st
         "segments.occasion_customer_day" if s["occasion"] == "customer_day" else "segments.occasion_order", lang
     )
     mon = i18n.t("segments.monetary_total" if s["monetary"] == "total" else "segments.monetary_average", lang)
+    one_time = describe_one_time(result.scheme, lang)
     return i18n.t(
         "segments.describe_settings",
         lang,
@@ -71,11 +105,12 @@ def describe_settings(result: SegmentationResult, lang: str | None = None) -> st
         window=window,
         customers=f"{len(result.customers):,}",
         occasion=occ,
+        frequency=_frequency_rule(s, lang),
         monetary=mon,
         bins=s["bins"],
         scheme=s["scheme"],
         description=result.scheme.describe(lang),
-    )
+    ) + (i18n.t("segments.sentence_sep", lang) + one_time if one_time else "")
 
 
 def describe_segments(result: SegmentationResult, lang: str | None = None) -> str:
