@@ -287,7 +287,9 @@ def test_chinese_client_headings_and_tables_are_in_chinese(rendered):
             # params keys quoted in the text (repurchase.occasion: customer_day, refunds: net) and file paths
             # (exports/clv.csv) are configuration, not prose
             plain = re.sub(
-                r"\b[a-z_]+/[a-z_./]+|\b[a-z_]+(\.[a-z_]+)+(:\s*[a-z_0-9]+)?|\b[a-z_]+:\s*[a-z_]+\b|\b[a-z]+_[a-z_]+\b", "", plain
+                r"\b[a-z_]+/[a-z_./]+|\b[a-z_]+(\.[a-z_]+)+(:\s*[a-z_0-9]+)?|\b[a-z_]+:\s*[a-z_]+\b|\b[a-z]+_[a-z_]+\b",
+                "",
+                plain,
             )
             words = {w for w in _LATIN_WORD.findall(plain) if w not in _ALLOWED_LATIN and not w.isupper()}
             if words:

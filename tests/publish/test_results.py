@@ -29,7 +29,9 @@ def test_metrics_json_is_the_store_s_metrics(rendered):
 
 def test_one_clv_in_the_at_risk_list_and_the_clv_export(rendered):
     for o in rendered["outcomes"]:
-        at_risk = pd.read_csv(o.report_dir / "exports" / "at_risk.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+        at_risk = pd.read_csv(
+            o.report_dir / "exports" / "at_risk.csv", encoding="utf-8-sig", dtype={"customer_id": str}
+        )
         clv = pd.read_csv(o.report_dir / "exports" / "clv.csv", encoding="utf-8-sig", dtype={"customer_id": str})
         assert len(at_risk) > 0, o.client
         joined = at_risk.merge(clv[["customer_id", "clv"]], on="customer_id", how="left", validate="one_to_one")

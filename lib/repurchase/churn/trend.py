@@ -36,7 +36,7 @@ from repurchase.core.params import SegmentationSettings
 from repurchase.core.periods import Window
 from repurchase.core.schemes import NOT_SCORED, SegmentScheme, get_scheme, segment_label
 from repurchase.core.status import Month
-from repurchase.segments import assign_segments, rfm_scores
+from repurchase.segments import segment_customers
 
 __all__ = [
     "BREAKDOWNS",
@@ -362,8 +362,7 @@ def monthly_churn_by_rfm(
     """Monthly churn by RFM segment, the segment taken at the start of each month.
 
     For each of the last ``months`` full months, every customer is scored and
-    segmented as of the month's first day (:func:`repurchase.segments.rfm_scores`
-    and :func:`repurchase.segments.assign_segments` with the params'
+    segmented as of the month's first day (:func:`repurchase.segments.segment_customers` with the params'
     segmentation settings, on the data before that day), then counted as in
     :func:`monthly_churn`. The segment uses recency, so the segments with low R
     churn first by construction: read it as "where this month's churn comes from".
@@ -414,19 +413,18 @@ def monthly_churn_by_rfm(
         reactivated = seen & (since > theta) & (e_day > N)
         if active.any() or reactivated.any():
             rows = tx.loc[tx[date_col] < start_ts]
-            rfm = rfm_scores(
+            rfm = segment_customers(
                 rows,
                 start_ts,
-                bins=settings.rfm_bins,
-                monetary=settings.monetary,
-                reference_months=settings.reference_months,
+                settings,
                 occasion=occasion,
+                scheme=scheme,
                 customer_col=customer_col,
                 date_col=date_col,
                 amount_col=amount_col,
                 order_col=order_col,
             )
-            labels = assign_segments(rfm, scheme, split=settings.cn8_split).astype(str)
+            labels = rfm["segment"].astype(str)
             shown = {x: segment_label(x, language) for x in labels.unique()}  # one per segment
             names = pd.Series(labels.map(shown).to_numpy(), index=rfm["customer_id"])
             group = names.reindex(g.ids).fillna(NOT_SCORED).to_numpy(dtype=object)
