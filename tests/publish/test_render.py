@@ -269,6 +269,7 @@ _ALLOWED_LATIN = {
     "Sans",
     "CNY",
     "Shapley",
+    "Cochran",
 }
 
 
