@@ -184,7 +184,7 @@ def _broken(tmp_path: Path, **edits: str) -> Path:
 def test_cli_errors_are_short_and_name_the_fix(tmp_path, capsys, command, edit, expected):
     import re
 
-    p = _broken(tmp_path, **{k: v for k, v in edit.items()})
+    p = _broken(tmp_path, **edit)
     args = [command, str(p)] + (["--out", str(tmp_path / "out")] if command == "render" else [])
     code = main(args)
     captured = capsys.readouterr()
