@@ -265,7 +265,6 @@ def read_source(spec: SourceSpec, role: str = "transactions") -> pd.DataFrame:
             frame = _read_excel(path, spec, role, mapping)
         elif spec.format == "parquet":
             frame = _read_parquet(path, spec, role, mapping)
-            _check_unique_columns(frame, mapping, role, where)
         else:  # pragma: no cover - excluded by the params schema
             raise SourceError(f"{path}: unsupported format {spec.format!r}")
 
@@ -348,8 +347,6 @@ def _read_text(path: Path, spec: SourceSpec, role: str, mapping: dict) -> tuple[
         )
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, spec, role, exc) from None
-    except ValueError as exc:  # usecols positions out of range
-        raise SourceError(f"{path}: {clip(str(exc))}; check sources.{role}.columns and delimiter") from None
     except pd.errors.ParserError as exc:
         text = str(exc)
         if "EOF inside string" in text:
@@ -362,6 +359,8 @@ def _read_text(path: Path, spec: SourceSpec, role: str, mapping: dict) -> tuple[
         ) from None
     except pd.errors.EmptyDataError:
         raise SourceError(f"{path}: the file is empty") from None
+    except ValueError as exc:  # usecols positions out of range
+        raise SourceError(f"{path}: {clip(str(exc))}; check sources.{role}.columns and delimiter") from None
     # the frame's columns are the used positions, in file order: name them as mapped
     by_position = {p: frame.columns[k] for k, p in enumerate(used)}
     out = pd.DataFrame({key: frame[by_position[pos]] for key, pos in positions.items()}, index=frame.index)
@@ -379,10 +378,8 @@ def _short_rows(path: Path, spec: SourceSpec, n_columns: int, n_rows: int) -> tu
     """
     counts = None
     if spec.delimiter != "whitespace" and spec.encoding.replace("-", "").lower() not in ("utf16", "utf32"):
-        counts = _field_counts_bytes(path, DELIMITERS[spec.delimiter], spec.skip_rows)
-        if counts is not None:
-            counts = counts[_data_start(spec) :]
-        if counts is None or len(counts) != n_rows:
+        counts = _field_counts_bytes(path, DELIMITERS[spec.delimiter], spec.skip_rows)[_data_start(spec) :]
+        if len(counts) != n_rows:
             counts = None
     if counts is None:
         counts = _field_counts_text(path, spec)
@@ -399,30 +396,32 @@ def _data_start(spec: SourceSpec) -> int:
     return 1 if spec.header else 0
 
 
-def _field_counts_bytes(path: Path, sep: str, skip: int) -> np.ndarray | None:
-    """Fields per non-blank row after ``skip`` lines, counted on the raw bytes."""
+def _field_counts_bytes(path: Path, sep: str, skip: int) -> np.ndarray:
+    """Fields per non-blank row after ``skip`` lines, counted on the raw bytes.
+
+    A separator or a newline is inside a quoted value when an odd number of
+    quotes comes before it; only the positions of those few bytes are compared.
+    """
     data = np.fromfile(path, dtype=np.uint8)
     if skip:
         lines = np.flatnonzero(data == 10)
         data = data[lines[skip - 1] + 1 :] if len(lines) >= skip else data[:0]
     if data.size == 0:
         return np.zeros(0, dtype="int64")
-    quote = data == ord('"')
-    inside = np.bitwise_xor.accumulate(quote.astype(np.uint8)) if quote.any() else np.zeros(data.size, np.uint8)
-    # a quote ends "inside" after itself when opening: the byte itself does not matter for the separators
-    outside = inside == 0
-    newline = np.flatnonzero((data == 10) & outside)
-    ends = np.append(newline, data.size) if newline.size == 0 or newline[-1] != data.size - 1 else newline
+    newlines = np.flatnonzero(data == 10)
+    seps = np.flatnonzero(data == ord(sep))
+    quotes = np.flatnonzero(data == ord('"'))
+    if quotes.size:
+        newlines = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        seps = seps[np.searchsorted(quotes, seps) % 2 == 0]
+    ends = newlines if newlines.size and newlines[-1] == data.size - 1 else np.append(newlines, data.size)
     starts = np.concatenate(([0], ends[:-1] + 1))
-    seps = np.flatnonzero((data == ord(sep)) & outside)
     n_sep = np.searchsorted(seps, ends) - np.searchsorted(seps, starts)
-    # blank rows (only spaces, tabs or \r) are skipped by the reader
-    spaces = np.isin(data, (9, 13, 32)) | (data == 10)
-    blank_cum = np.concatenate(([0], np.cumsum(~spaces)))
-    non_blank = (blank_cum[ends] - blank_cum[starts]) > 0
-    if sep == "\t":
-        non_blank = non_blank | (n_sep > 0)
-    return (n_sep + 1)[non_blank].astype("int64")
+    # blank rows (nothing but spaces, tabs or \r) are skipped by the reader
+    keep = np.ones(len(ends), dtype=bool)
+    for k in np.flatnonzero((n_sep == 0) & (ends - starts <= 256)):
+        keep[k] = bool(data[starts[k] : ends[k]].tobytes().strip())
+    return (n_sep + 1)[keep].astype("int64")
 
 
 def _field_counts_text(path: Path, spec: SourceSpec) -> np.ndarray | None:
@@ -536,6 +535,7 @@ def _read_parquet(path: Path, spec: SourceSpec, role: str, mapping: dict) -> pd.
         schema_names = pq.read_schema(path).names
     except Exception as exc:
         raise SourceError(f"{path}: cannot read as Parquet ({clip(str(exc))})") from None
+    _check_unique_columns(pd.DataFrame(columns=schema_names), mapping, role, str(path))
     wanted = [c for c in dict.fromkeys(mapping.values()) if c in schema_names]
     frame = pd.read_parquet(path, columns=wanted)
     if len(wanted) < len(set(mapping.values())):
@@ -566,7 +566,12 @@ def _read_sql(spec: SourceSpec, role: str) -> pd.DataFrame:
             raise SourceError(f"{file}: DuckDB file not found (sources.{role}.{field})")
         try:
             with duckdb.connect(file, read_only=True) as con:
-                return con.execute(query).df()
+                cursor = con.execute(query)
+                names = [str(d[0]) for d in cursor.description or []]
+                frame = cursor.df()
+            if len(set(names)) < len(names) == frame.shape[1]:
+                frame.columns = names  # DuckDB renames a repeated name (paid_1): keep it repeated, to refuse it
+            return frame
         except duckdb.Error as exc:
             raise SourceError(f"{file}: query failed ({clip(str(exc))}); check sources.{role}.query") from None
     sqlite_file = _sqlite_file(url)

@@ -125,7 +125,7 @@ def _ids_as_written(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
     """An export with ``customer_id`` as the client first wrote each ID (matching used the case-folded one)."""
     if "customer_id" not in frame.columns:
         return frame
-    from repurchase.cleaning.rules import ids_as_written
+    from repurchase.cleaning import ids_as_written
 
     out = frame.copy()
     roles = ("transactions", "customers", "surveys")
