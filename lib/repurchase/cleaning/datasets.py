@@ -287,9 +287,14 @@ def require_rows(result: CleaningResult, period: Period | None, params: Params) 
         if everything is not None and len(everything.clean):
             first = f"{everything.clean['order_date'].min():%Y-%m-%d}"
     fix = _EMPTY_FIX.get(str(top["rule"]), "see the rule in the cleaning ledger").format(first=first or "later")
+    rows = (
+        f"all {result.raw_rows:,} rows were excluded, most ({int(top['rows']):,})"
+        if result.raw_rows > 1
+        else ("its one row was excluded")
+    )
     raise DataError(
-        f"{result.source}: no usable transaction row{until}: all {result.raw_rows:,} rows were excluded, most "
-        f"({int(top['rows']):,}) by the rule {top['rule']} ({top['description']}); {fix}"
+        f"{result.source}: no usable transaction row{until}: {rows} by the rule {top['rule']} "
+        f"({top['description']}); {fix}"
     )
 
 

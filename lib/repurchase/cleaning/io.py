@@ -307,6 +307,11 @@ def _read_text(path: Path, spec: SourceSpec, role: str, mapping: dict) -> tuple[
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, spec, role, exc) from None
     if not rows:
+        if path.stat().st_size >= _HEAD_BYTES:
+            raise SourceError(
+                f"{path}: no line ends within the first {_HEAD_BYTES // 1024} KB: not a table of text lines; "
+                f"check sources.{role}.format and delimiter"
+            )
         raise SourceError(
             f"{path}: the file is empty" + (f" after skip_rows: {spec.skip_rows}" if spec.skip_rows else "")
         )
