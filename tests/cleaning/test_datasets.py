@@ -53,3 +53,47 @@ def test_a_period_after_the_data_is_refused(root):
     ):
         datasets.resolve_period(params, "1998-07")
     assert datasets.resolve_period(params, "1997-03").label == "1997-03"
+
+
+# ---------------------------------------------------------------------------
+# latest from the kept rows, no usable row, the day a source was written (issue #13)
+
+
+def _client(tmp_path, rows: str, extra: str = "") -> object:
+    (tmp_path / "params").mkdir(exist_ok=True)
+    (tmp_path / "tx.csv").write_text("c,d,a\n" + rows, encoding="utf-8")
+    p = tmp_path / "params" / "t.yaml"
+    p.write_text(
+        "client: t\ntitle: T\nsources:\n  transactions:\n    path: tx.csv\n"
+        f"{extra}    columns: {{customer_id: c, order_date: d, amount: a}}\n"
+    )
+    return load_params(p)
+
+
+def test_latest_never_lies_after_the_last_kept_row(tmp_path):
+    params = _client(tmp_path, "A,2026-02-05,5\nB,2026-03-15,6\n", "    exported_at: 2026-10-31\n")
+    assert datasets.resolve_period(params, "latest").label == "2026-03"
+    assert datasets.resolve_period(params, "2026-03").label == "2026-03"
+    params = _client(tmp_path, "A,2026-02-05,5\nB,2026-03-15,6\n")  # no export date: March is not complete
+    assert datasets.resolve_period(params, "latest").label == "2026-02"
+
+
+def test_latest_without_a_complete_month_says_what_to_set(tmp_path):
+    from repurchase.core.errors import DataError
+
+    params = _client(tmp_path, "A,2026-03-05,5\nB,2026-03-15,6\n")
+    with pytest.raises(
+        DataError,
+        match=r"period latest is 2026-02, the last complete month, but every kept row is later .*set period: 2026-03",
+    ):
+        datasets.resolve_period(params, "latest")
+
+
+def test_written_at_is_the_file_day_or_today(tmp_path):
+    import datetime as dt
+    import os
+
+    params = _client(tmp_path, "A,2026-01-05,5\n")
+    os.utime(tmp_path / "tx.csv", (1767225600, 1767225600))  # 2026-01-01 00:00 UTC
+    assert datasets.written_at(params.sources.transactions, "Asia/Shanghai") == dt.date(2026, 1, 1)
+    assert datasets.written_at(params.sources.transactions, "America/New_York") == dt.date(2025, 12, 31)

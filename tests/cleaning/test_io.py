@@ -158,3 +158,96 @@ def test_wrong_delimiter_is_named(tmp_path):
         SourceError, match=r"the header was read as one column .*set sources.transactions.delimiter: tab"
     ):
         read_source(spec)
+
+
+# ---------------------------------------------------------------------------
+# short rows, headers, positions, databases (issue #13)
+
+
+def _spec(path: Path, **kw) -> SourceSpec:
+    kw.setdefault("columns", {"customer_id": "c", "order_date": "d", "amount": "a"})
+    return SourceSpec(path=path, **kw)
+
+
+def test_short_rows_are_listed_and_quoted_separators_do_not_count(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text(
+        'c,d,a,note\nA,2026-01-01,5,"x, y"\n\nB,2026-01-02,6,"two\nlines"\nC,2026-01-03\n  \nD,2026-01-04,7,z\nE,2026-01',
+        encoding="utf-8",
+    )
+    df = read_source(_spec(p, columns={"customer_id": "c", "order_date": "d", "amount": "a", "product_name": "note"}))
+    assert df["customer_id"].tolist() == ["A", "B", "C", "D", "E"]
+    assert df["product_name"].tolist()[:2] == ["x, y", "two\nlines"]
+    assert df.attrs["short_rows"] == (3, 5)  # C and the cut last line; blank lines are no rows
+
+
+def test_short_rows_after_skipped_title_rows_and_in_headerless_files(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("Report\n\nc,d,a\nA,2026-01-01,5\nB,2026-01-02\n", encoding="utf-8")
+    assert read_source(_spec(p, skip_rows=2)).attrs["short_rows"] == (2,)
+    w = tmp_path / "w.txt"
+    w.write_text("1 19970101 2 3.5\n2 19970102 1\n3 19970103 1 4\n", encoding="utf-8")
+    spec = SourceSpec(path=w, delimiter="whitespace", header=False, columns={"customer_id": 0, "order_date": 1})
+    assert read_source(spec).attrs["short_rows"] == (2,)  # fewer fields than most rows
+
+
+def test_a_bom_and_spaces_around_header_names_still_match(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_bytes("\ufeffc, d ,a\nA,2026-01-01,5\n".encode())
+    df = read_source(_spec(p))
+    assert df["order_date"].tolist() == ["2026-01-01"] and df.attrs["short_rows"] == ()
+
+
+def test_positions_map_columns_of_a_file_with_a_header(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("c,d,x,a\nA,2026-01-01,9,5\n", encoding="utf-8")
+    assert read_source(_spec(p, columns={"customer_id": "c", "order_date": 1, "amount": 3}))["amount"].tolist() == ["5"]
+    with pytest.raises(SourceError, match=r"columns\.amount: position 7 is beyond the last column \(the file has 4"):
+        read_source(_spec(p, columns={"customer_id": "c", "order_date": "d", "amount": 7}))
+
+
+def test_excel_title_rows_name_skip_rows(tmp_path):
+    p = tmp_path / "m.xlsx"
+    pd.DataFrame([["Members 2026", None], [None, None], ["c", "d"], ["A", "2026-01-01"]]).to_excel(
+        p, index=False, header=False
+    )
+    spec = SourceSpec(path=p, columns={"customer_id": "c", "signup_date": "d"})
+    with pytest.raises(SourceError, match=r"the header is on row 3, with 2 rows above it .*skip_rows: 2"):
+        read_source(spec, "customers")
+    assert read_source(SourceSpec(path=p, skip_rows=2, columns=spec.columns))["customer_id"].tolist() == ["A"]
+
+
+def test_parquet_or_query_with_two_columns_of_one_name_is_refused(tmp_path):
+    import duckdb
+
+    db = tmp_path / "shop.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create table o as select 'A' as c, date '2026-01-02' as d, 1.0 as a, 2.0 as b")
+    cols = {"customer_id": "c", "order_date": "d", "amount": "paid"}
+    spec = SourceSpec(url=str(db), query="select c, d, a as paid, b as paid from o", columns=cols)
+    with pytest.raises(SourceError, match=r"2 columns are named 'paid'; sources\.transactions\.columns\.amount"):
+        read_source(spec)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    q = tmp_path / "t.parquet"
+    pq.write_table(pa.table([["A"], ["2026-01-02"], [1.0], [2.0]], names=["c", "d", "paid", "paid"]), q)
+    with pytest.raises(SourceError, match=r"2 columns are named 'paid'"):
+        read_source(SourceSpec(path=q, columns=cols))
+
+
+def test_a_sqlite_file_that_does_not_exist_is_not_created(tmp_path):
+    missing = tmp_path / "nope.db"
+    spec = SourceSpec(
+        url=f"sqlite:///{missing}", query="select 1", columns={"customer_id": "c", "order_date": "d", "amount": "a"}
+    )
+    with pytest.raises(SourceError, match=r"nope\.db: SQLite database not found \(sources\.transactions\.url\)"):
+        read_source(spec)
+    assert not missing.exists()
+
+
+def test_a_cut_quoted_value_says_the_file_is_cut(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text('c,d,a\nA,2026-01-01,5\nB,2026-01-02,"6', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"the file ends inside a quoted value .*export it again"):
+        read_source(_spec(p))

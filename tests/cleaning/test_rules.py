@@ -165,3 +165,65 @@ def test_refund_matches_the_line_by_product_name_without_product_ids():
     # the 茶叶 line is fully refunded; the 茶具 line is untouched (not 60 spread 60:40 over both)
     assert r.outcome.set_index("raw_row").loc[[1, 3], "reason"].tolist() == ["fully_refunded", "refund_netted"]
     assert r.clean["product_name"].tolist() == ["茶具"] and r.clean["amount"].tolist() == [40.0]
+
+
+# ---------------------------------------------------------------------------
+# the rules of issue #13: short rows, non-finite amounts, dates out of range, IDs as written
+
+
+def test_new_rules_exclude_their_rows_and_the_ledger_balances(make_raw):
+    import datetime as dt
+
+    raw = make_raw(
+        [
+            ("A", "O1", "P", "2026-01-05", "10", "paid"),  # kept
+            ("B", "O2", "P", "2026-01-06", "inf", "paid"),  # non_finite_amount
+            ("C", "O3", "P", "1985-06-01", "20", "paid"),  # before_min_date
+            ("D", "O4", "P", "2026-01-20", "30", ""),  # short_row (the status field is missing)
+            ("E", "O5", "P", "2026-01-25", "40", "paid"),  # dated_in_future: the file was written on 2026-01-21
+            ("F", "O6", "P", "2026-01-21", "nan", "paid"),  # non_finite_amount
+        ]
+    )
+    r = clean_transactions(raw, written_at=dt.date(2026, 1, 21), short_rows=(4,))
+    reasons = r.outcome.set_index("raw_row")["reason"].to_dict()
+    assert [reasons[k] for k in range(2, 7)] == [
+        "non_finite_amount",
+        "before_min_date",
+        "short_row",
+        "dated_in_future",
+        "non_finite_amount",
+    ]
+    assert pd.isna(reasons[1]) and r.clean["amount"].tolist() == [10.0]
+    s = r.summary().set_index("outcome")["rows"]
+    assert s["raw"] == 6 == s["kept"] + s["fixed"] + s["excluded"]
+    assert r.ledger().query("outcome == 'excluded'")["rows"].sum() == 5
+    # with an export date, that date decides, not the file's
+    r = clean_transactions(raw, exported_at=dt.date(2026, 1, 31), written_at=dt.date(2026, 1, 21))
+    assert "dated_in_future" not in set(r.outcome["reason"].dropna())
+    r = clean_transactions(raw, CleaningSettings(min_date=dt.date(1980, 1, 1)))
+    assert "before_min_date" not in set(r.outcome["reason"].dropna())
+
+
+def test_mostly_short_rows_mean_a_wrong_delimiter(make_raw):
+    raw = make_raw([("A", "O1", "P", "2026-01-05", "10", "paid")] * 3)
+    with pytest.raises(
+        DataError, match=r"tx\.csv: 67% of the rows have fewer fields than the header \(e\.g\. data row 1\)"
+    ):
+        clean_transactions(raw, short_rows=(1, 2), source="tx.csv")
+
+
+def test_ids_keep_their_first_spelling_for_exports(make_raw):
+    from repurchase.cleaning import ids_as_written
+
+    raw = make_raw(
+        [
+            (" Ann@Example.com", "O1", "P", "2026-01-05", "10", "paid"),
+            ("ANN@EXAMPLE.COM", "O2", "P", "2026-01-06", "20", "paid"),
+            ("BOB", "O3", "P", "2026-01-07", "30", "paid"),
+        ]
+    )
+    r = clean_transactions(raw)
+    assert set(r.clean["customer_id"]) == {"ANN@EXAMPLE.COM", "BOB"}
+    assert r.id_spelling.to_dict("records") == [{"customer_id": "ANN@EXAMPLE.COM", "written": "Ann@Example.com"}]
+    ids = pd.Series(["ANN@EXAMPLE.COM", "BOB", "CAROL", None], dtype=object)
+    assert ids_as_written(ids, r, None).tolist() == ["Ann@Example.com", "BOB", "CAROL", None]

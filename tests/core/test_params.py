@@ -112,3 +112,46 @@ def test_column_problems_are_one_line_each(tmp_path):
         "allowed: customer_id, order_date, amount, order_id, quantity, product_id, product_name, category, channel, "
         "region, store, status",
     ]
+
+
+# ---------------------------------------------------------------------------
+# YAML aliases, huge values, time zone and date floor (issue #13)
+
+
+def test_yaml_aliases_are_bounded_but_small_ones_work(tmp_path):
+    small = GOOD + "cleaning: &c {refunds: net}\nrepurchase: {trend_months: 12}\n"
+    assert load_params(_write(tmp_path, small)).cleaning.refunds == "net"
+    bomb = GOOD + 'satisfaction: {}\nx: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for i in range(1, 6):
+        bomb += f"x{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]\n"
+    with pytest.raises(ParamsError, match=r"line \d+: the YAML expands to more than 20,000 values through aliases"):
+        load_params(_write(tmp_path, bomb))
+    with pytest.raises(ParamsError, match=r"line 8: a YAML alias \(\*name\) refers to itself"):
+        load_params(_write(tmp_path, GOOD + "title: &t [*t]\n"))
+
+
+def test_a_huge_file_or_value_is_not_repeated(tmp_path):
+    p = _write(tmp_path, GOOD.replace("title: ACME", "title: ACME\nlanguage: " + "y" * 10_000))
+    with pytest.raises(ParamsError) as e:
+        load_params(p)
+    assert len(str(e.value)) < 600 and "(10,002 characters)" in str(e.value)
+    p.write_text(GOOD + "# " + "z" * (2 << 20) + "\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"the file is [\d,]+ bytes; a params file is a few KB"):
+        load_params(p)
+
+
+def test_timezone_and_min_date(tmp_path):
+    import datetime as dt
+
+    params = load_params(_write(tmp_path, GOOD + "cleaning: {timezone: Asia/Shanghai, min_date: 2000-01-01}\n"))
+    assert params.cleaning.timezone == "Asia/Shanghai" and params.cleaning.min_date == dt.date(2000, 1, 1)
+    assert load_params(_write(tmp_path, GOOD)).cleaning.min_date == dt.date(1990, 1, 1)
+    with pytest.raises(
+        ParamsError, match=r"cleaning\.timezone: unknown time zone 'Europe/Pariss' \(did you mean 'Europe/Paris'\?\)"
+    ):
+        load_params(_write(tmp_path, GOOD + "cleaning: {timezone: Europe/Pariss}\n"))
+    spec = GOOD.replace("    columns:", "    decimal: comma\n    skip_rows: 2\n    columns:")
+    t = load_params(_write(tmp_path, spec)).sources.transactions
+    assert (t.decimal, t.skip_rows) == ("comma", 2)
+    with pytest.raises(ParamsError, match=r"decimal: got 'dot'"):
+        load_params(_write(tmp_path, spec.replace("decimal: comma", "decimal: dot")))

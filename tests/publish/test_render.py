@@ -184,7 +184,7 @@ def _broken(tmp_path: Path, **edits: str) -> Path:
 def test_cli_errors_are_short_and_name_the_fix(tmp_path, capsys, command, edit, expected):
     import re
 
-    p = _broken(tmp_path, **dict(edit.items()))
+    p = _broken(tmp_path, **edit)
     args = [command, str(p)] + (["--out", str(tmp_path / "out")] if command == "render" else [])
     code = main(args)
     captured = capsys.readouterr()
@@ -296,3 +296,70 @@ def test_chinese_client_headings_and_tables_are_in_chinese(rendered):
             if words:
                 problems.append(f"{page.name}: {plain.strip()[:80]!r} has {sorted(words)[:4]}")
     assert not problems, "\n".join(problems[:30])
+
+
+# ---------------------------------------------------------------------------
+# output safety (issue #13): notebooks found from anywhere, the previous report kept, leftovers removed
+
+
+def test_notebooks_are_located_from_the_repository_or_the_package(tmp_path):
+    from repurchase.publish.render import locate_notebooks
+
+    assert locate_notebooks(ROOT / "params" / "cdnow.yaml") == (
+        ROOT / "notebooks",
+        f"found as the notebooks/ folder of the repository holding {ROOT / 'params' / 'cdnow.yaml'}",
+    )
+    (tmp_path / "params").mkdir()
+    (tmp_path / "notebooks").mkdir()  # a repository-like folder whose notebooks/ is empty: the package's are used
+    folder, how = locate_notebooks(tmp_path / "params" / "x.yaml")
+    assert folder == ROOT / "notebooks" and "repository of the repurchase package" in how
+
+
+def test_a_failed_swap_puts_the_previous_report_back(tmp_path, monkeypatch):
+    from repurchase.publish import render
+
+    final, staging = tmp_path / "2026-01", tmp_path / ".2026-01.staging-1"
+    final.mkdir()
+    (final / "01.html").write_text("good")
+    staging.mkdir()
+    real = render.os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(src)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(render.os, "replace", flaky)
+    with pytest.raises(OSError):
+        render._swap_in(staging, final)
+    assert (final / "01.html").read_text() == "good"
+
+
+def test_dead_staging_folders_are_removed_live_ones_kept(tmp_path):
+    import os
+
+    from repurchase.publish.render import remove_dead_staging
+
+    dead = [tmp_path / ".2026-01.staging-4194999", tmp_path / ".2026-02.old-4194998"]
+    alive = [tmp_path / f".2026-01.staging-{os.getppid()}", tmp_path / f".2026-01.staging-{os.getpid()}"]
+    other = [tmp_path / "2026-01", tmp_path / ".2026-01.staging-x"]
+    for d in dead + alive + other:
+        d.mkdir()
+    assert sorted(remove_dead_staging(tmp_path)) == sorted(dead)
+    assert all(d.exists() for d in alive + other) and not any(d.exists() for d in dead)
+    assert remove_dead_staging(tmp_path / "missing") == []
+
+
+def test_output_folder_checks(tmp_path):
+    from repurchase.core.errors import OutputError
+    from repurchase.publish.render import check_output_dir
+
+    check_output_dir(tmp_path / "new" / "reports")
+    assert (tmp_path / "new" / "reports").is_dir()
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputError, match=r"--out .*f: is a file, not a folder"):
+        check_output_dir(tmp_path / "f")
+    with pytest.raises(OutputError, match=r"--out .*f/sub: cannot write there \(.*is a file, not a folder\)"):
+        check_output_dir(tmp_path / "f" / "sub")

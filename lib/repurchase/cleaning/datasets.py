@@ -10,6 +10,7 @@ Writes are atomic: parallel renders of one client never see half a file.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -17,17 +18,18 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
 from repurchase.cleaning import io, parsing, profile, rules
 from repurchase.cleaning.rules import CleaningResult
-from repurchase.core.errors import AnalysisError, PeriodError
+from repurchase.core.errors import AnalysisError, DataError, PeriodError
 from repurchase.core.params import Params, SourceSpec, find_repo_root
 from repurchase.core.periods import Period, latest_complete_month
 
 #: the code a cleaned dataset depends on: a change to it rebuilds the cache
-_CODE_FILES = (rules.__file__, parsing.__file__, profile.__file__, io.__file__)
+_CODE_FILES = (rules.__file__, parsing.__file__, profile.__file__, io.__file__, __file__)
 
 
 def repo_root(params: Params) -> Path:
@@ -75,7 +77,7 @@ def cache_dir(params: Params, role: str, period_label: str) -> Path:
     return repo_root(params) / "data" / "cache" / params.client / period_label / role
 
 
-_PARTS = ("clean", "outcome", "quarantine", "missing")
+_PARTS = ("clean", "outcome", "quarantine", "missing", "id_spelling")
 
 
 def _write_cache(result: CleaningResult, key: str, target: Path) -> None:
@@ -114,25 +116,48 @@ def _read_cache(target: Path, key: str) -> CleaningResult | None:
     except (OSError, ValueError):
         return None
     rules = tuple(tuple(r) for r in meta["rules"])
+    frames["id_spelling"] = frames["id_spelling"].astype({"customer_id": str, "written": str})
     return CleaningResult(source=meta["source"], fix_counts=meta["fix_counts"], rules=rules, **frames)
+
+
+def written_at(spec: SourceSpec, timezone: str | None = None) -> dt.date:
+    """The day a source was written: its file's modification day, or today for a database.
+
+    In the client's ``timezone`` when given, else the machine's. Order dates after
+    it cannot be real (``dated_in_future``) when the source has no ``exported_at``.
+    """
+    tz = None
+    if timezone:
+        import zoneinfo
+
+        tz = zoneinfo.ZoneInfo(timezone)
+    if spec.format != "sql" and spec.path is not None and Path(spec.path).exists():
+        return dt.datetime.fromtimestamp(Path(spec.path).stat().st_mtime, tz).date()
+    return dt.datetime.now(tz).date()
 
 
 def _clean(params: Params, role: str, end: pd.Timestamp | None) -> CleaningResult:
     spec = getattr(params.sources, role)
     raw = io.read_source(spec, role)
+    short = tuple(raw.attrs.pop("short_rows", ()))
     where = str(spec.path or spec.url)
     if role == "transactions":
         return rules.clean_transactions(
             raw,
             params.cleaning,
             exported_at=spec.exported_at,
+            written_at=None if spec.exported_at is not None else written_at(spec, params.cleaning.timezone),
             period_end_exclusive=end,
             date_format=spec.date_format,
+            decimal=spec.decimal,
+            short_rows=short,
             source=where,
         )
     if role == "customers":
-        return rules.clean_customers(raw, params.cleaning, source=where)
-    return rules.clean_surveys(raw, params.cleaning, period_end_exclusive=end, source=where)
+        return rules.clean_customers(raw, params.cleaning, source=where, decimal=spec.decimal, short_rows=short)
+    return rules.clean_surveys(
+        raw, params.cleaning, period_end_exclusive=end, source=where, decimal=spec.decimal, short_rows=short
+    )
 
 
 def load_cleaning(
@@ -207,31 +232,119 @@ def _cached_cleaning(params: Params, role: str, label: str, end: pd.Timestamp | 
         if cached is not None:
             return cached
     result = _clean(params, role, end)
-    _write_cache(result, key, target)
+    try:
+        _write_cache(result, key, target)
+    except OSError as exc:  # a read-only checkout: clean again next time rather than fail
+        import sys
+
+        print(f"note: cleaned data not cached in {target.parent} ({exc.strerror or exc})", file=sys.stderr)
     return result
+
+
+#: what to do when most rows were excluded by a rule and none is left
+_EMPTY_FIX = {
+    "after_period_end": "choose a later period (the data start on {first})",
+    "negative_amount": "check sources.transactions.columns.amount (it must be the paid amount), or map the status "
+    "column so that refunds are recognised",
+    "zero_amount": "check sources.transactions.columns.amount, or set cleaning.zero_amounts: keep",
+    "unparseable_amount": "check sources.transactions.columns.amount",
+    "non_finite_amount": "check sources.transactions.columns.amount",
+    "unparseable_date": "check sources.transactions.columns.order_date and date_format",
+    "dated_after_export": "check sources.transactions.exported_at",
+    "dated_in_future": "set sources.transactions.exported_at to the day the data were exported",
+    "before_min_date": "check the dates, or set cleaning.min_date",
+    "cancelled_order": "check sources.transactions.columns.status and cleaning.cancelled_statuses",
+    "missing_customer_id": "check sources.transactions.columns.customer_id",
+    "short_row": "check sources.transactions.delimiter and that the file is complete",
+    "refund_unmatched": "without a status column negative amounts are refunds: check "
+    "sources.transactions.columns.amount, or map status",
+}
+
+
+def require_rows(result: CleaningResult, period: Period | None, params: Params) -> None:
+    """Refuse a cleaning that left no usable transaction row, naming the rule that excluded most of them.
+
+    Raises
+    ------
+    DataError
+        The source has no data rows, or every row was excluded: names the rule
+        with the most rows, its count and the fix.
+    """
+    if len(result.clean):
+        return
+    until = f" up to the end of {period.label}" if period is not None else ""
+    if result.raw_rows == 0:
+        raise DataError(
+            f"{result.source}: the source has no data rows (a header only?); export the transactions again, "
+            "or check sources.transactions.path"
+        )
+    counts = result.rule_counts()
+    counts = counts[(counts["outcome"] == "excluded") & (counts["rows"] > 0)].sort_values("rows", ascending=False)
+    top = counts.iloc[0]
+    first = ""
+    if top["rule"] == "after_period_end":
+        everything = load_cleaning(params, None)
+        if everything is not None and len(everything.clean):
+            first = f"{everything.clean['order_date'].min():%Y-%m-%d}"
+    fix = _EMPTY_FIX.get(str(top["rule"]), "see the rule in the cleaning ledger").format(first=first or "later")
+    rows = (
+        f"all {result.raw_rows:,} rows were excluded, most ({int(top['rows']):,})"
+        if result.raw_rows > 1
+        else ("its one row was excluded")
+    )
+    raise DataError(
+        f"{result.source}: no usable transaction row{until}: {rows} by the rule {top['rule']} "
+        f"({top['description']}); {fix}"
+    )
+
+
+def latest_month(params: Params, last: pd.Timestamp) -> Period:
+    """The month ``latest`` means: the last complete month, never one after the last kept transaction.
+
+    :func:`~repurchase.core.periods.latest_complete_month` of the last kept
+    order date (and the export date); when the export date is months after the
+    data, the month of the last transaction (the export covers it whole).
+    """
+    complete = latest_complete_month(last, params.sources.transactions.exported_at)
+    own = Period.from_label(pd.Timestamp(last).strftime("%Y-%m"))
+    return own if complete.start > own.start else complete
 
 
 def resolve_period(params: Params, period: str | None = None) -> Period:
     """Resolve ``YYYY-MM`` or ``latest`` (the last complete month of the data).
 
-    ``latest`` looks at the cleaned transactions (dates after the export date
-    excluded) and :func:`repurchase.periods.latest_complete_month`.
+    ``latest`` looks at the kept transactions only (dates after the export date,
+    in the future or before ``cleaning.min_date`` excluded, see
+    :func:`latest_month`), so it is always a month this function accepts.
 
     Raises
     ------
     PeriodError
         For a month that starts after the last transaction (nothing to report).
+    DataError
+        When no transaction row is usable up to the end of the period, naming the
+        rule that excluded most rows (:func:`require_rows`).
     """
     spec = period or params.period
-    everything = load_cleaning(params, None)
-    last = everything.clean["order_date"].max() if len(everything.clean) else pd.NaT  # type: ignore[union-attr]
+    everything = cast(CleaningResult, load_cleaning(params, None))
+    require_rows(everything, None, params)
+    last = everything.clean["order_date"].max()
     if spec == "latest":
-        return latest_complete_month(last, params.sources.transactions.exported_at)
-    resolved = Period.from_label(spec)
-    if pd.notna(last) and resolved.start > last:
-        latest = latest_complete_month(last, params.sources.transactions.exported_at)
-        raise PeriodError(
-            f"period {resolved.label} starts after the last transaction ({last:%Y-%m-%d}); "
-            f"the latest complete month is {latest.label}"
+        resolved = latest_month(params, last)
+    else:
+        resolved = Period.from_label(spec)
+        if resolved.start > last:
+            raise PeriodError(
+                f"period {resolved.label} starts after the last transaction ({last:%Y-%m-%d}); "
+                f"the latest complete month is {latest_month(params, last).label}"
+            )
+    result = cast(CleaningResult, load_cleaning(params, resolved))
+    if not len(result.clean) and spec == "latest":
+        raise DataError(
+            f"{result.source}: period latest is {resolved.label}, the last complete month, but every kept row is "
+            f"later ({everything.clean['order_date'].min():%Y-%m-%d} – {last:%Y-%m-%d}); set period: "
+            f"{last:%Y-%m} to report on that month although it is not complete, or set "
+            "sources.transactions.exported_at"
         )
+    require_rows(result, resolved, params)
     return resolved

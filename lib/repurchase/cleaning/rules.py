@@ -15,14 +15,23 @@ vectorised.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from repurchase.cleaning.parsing import check_share, date_fix_hint, normalize_ids, parse_amounts, parse_dates
+from repurchase.cleaning.parsing import (
+    check_share,
+    date_fix_hint,
+    non_finite,
+    normalize_ids,
+    parse_amounts,
+    parse_dates,
+)
 from repurchase.cleaning.profile import missing_values
 from repurchase.core import i18n
+from repurchase.core.errors import DataError
 from repurchase.core.params import CleaningSettings
 
 __all__ = [
@@ -33,11 +42,13 @@ __all__ = [
     "clean_customers",
     "clean_surveys",
     "clean_transactions",
+    "ids_as_written",
     "rule_descriptions",
 ]
 
 #: Every rule, in the order it runs: (rule, outcome, description)
 RULES: tuple[tuple[str, str, str], ...] = (
+    ("short_row", "excluded", "row with fewer fields than the header: a cut or truncated line"),
     ("cancelled_order", "excluded", "status marks a cancelled or void order"),
     ("duplicate_row", "excluded", "exact copy of an earlier row (all mapped columns equal)"),
     ("missing_customer_id", "excluded", "customer ID blank"),
@@ -45,8 +56,11 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ("unparseable_date", "excluded", "order date missing or not a date"),
     ("date_format_normalized", "fixed", "order date in a format other than the column's usual one, parsed"),
     ("unparseable_amount", "excluded", "amount missing or not a number"),
+    ("non_finite_amount", "excluded", "amount infinite or not a number (inf, -inf, nan)"),
     ("amount_text_parsed", "fixed", "amount written as text with currency symbols or separators, parsed"),
     ("dated_after_export", "excluded", "order date after the source's export date"),
+    ("dated_in_future", "excluded", "order date after the source file was written (no exported_at given)"),
+    ("before_min_date", "excluded", "order date before cleaning.min_date (default 1990-01-01): a placeholder or typo"),
     ("after_period_end", "excluded", "order date after the end of the report period"),
     ("zero_amount", "excluded", "amount is zero"),
     ("negative_amount", "excluded", "negative amount on a row that is not a refund (data-entry error)"),
@@ -86,6 +100,11 @@ class CleaningResult:
         The excluded raw rows as read, with ``raw_row`` and ``reason``.
     source
         Where the rows came from (for messages and reports).
+    id_spelling
+        ``customer_id`` (canonical, case-folded for matching) and ``written``:
+        the first spelling of that ID in the source, for each ID first written
+        otherwise (exports give IDs as the client wrote them, see
+        :func:`ids_as_written`).
     """
 
     clean: pd.DataFrame
@@ -95,6 +114,7 @@ class CleaningResult:
     fix_counts: dict[str, int] = field(default_factory=dict)
     rules: tuple[tuple[str, str, str], ...] = RULES
     missing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "missing", "share"]))
+    id_spelling: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["customer_id", "written"]))
 
     @property
     def raw_rows(self) -> int:
@@ -131,6 +151,52 @@ class CleaningResult:
         return out
 
 
+def id_spelling(raw_ids: pd.Series, canonical: pd.Series) -> pd.DataFrame:
+    """The first spelling of each canonical ID in file order, where it differs from the canonical one.
+
+    The spelling is the ID as written, trimmed (:func:`normalize_ids` with
+    ``case="keep"``): ``'Ann@Example.com'`` for the canonical ``'ANN@EXAMPLE.COM'``.
+    """
+    written = normalize_ids(raw_ids, "keep")
+    pairs = pd.DataFrame({"customer_id": canonical, "written": written}).dropna()
+    pairs = pairs.drop_duplicates("customer_id", keep="first")
+    pairs = pairs[pairs["written"] != pairs["customer_id"]]
+    return pairs.astype({"customer_id": str, "written": str}).reset_index(drop=True)
+
+
+def ids_as_written(ids: pd.Series, *results: CleaningResult | None) -> pd.Series:
+    """Canonical customer IDs mapped back to the first spelling the client wrote.
+
+    Cleaning case-folds IDs so that ``'ann@x.com'`` and ``'ANN@x.com '`` are one
+    customer; an export gives the ID as it was first written. The first result
+    that knows an ID's spelling wins (transactions, then customers, then
+    surveys); IDs written as they are canonically stay as they are.
+    """
+    spellings = [r.id_spelling for r in results if r is not None and len(r.id_spelling)]
+    if not spellings or ids.empty:
+        return ids
+    table = pd.concat(spellings, ignore_index=True).drop_duplicates("customer_id", keep="first")
+    mapping = pd.Series(table["written"].to_numpy(), index=table["customer_id"].to_numpy())
+    as_text = ids.astype("string")
+    return as_text.map(mapping).fillna(as_text).astype(object).where(ids.notna(), ids)
+
+
+def _short_mask(raw: pd.DataFrame, short_rows: Collection[int] | None) -> pd.Series:
+    if not short_rows:
+        return pd.Series(False, index=raw.index)
+    return raw["raw_row"].isin(list(short_rows))
+
+
+def _refuse_mostly_short(short: pd.Series, raw: pd.DataFrame, source: str, role: str) -> None:
+    """Most rows shorter than the header: the delimiter or the header is wrong, not the rows."""
+    if len(short) and short.mean() > 0.5:
+        first = int(raw.loc[short, "raw_row"].iloc[0])
+        raise DataError(
+            f"{source}: {short.mean():.0%} of the rows have fewer fields than the header (e.g. data row {first}); "
+            f"check sources.{role}.delimiter and whether the first row is the header"
+        )
+
+
 # ---------------------------------------------------------------------------
 # transactions
 
@@ -143,6 +209,9 @@ def clean_transactions(
     period_end_exclusive: pd.Timestamp | None = None,
     date_format: str | None = None,
     source: str = "transactions",
+    written_at: dt.date | None = None,
+    decimal: str | None = None,
+    short_rows: Collection[int] | None = None,
 ) -> CleaningResult:
     """Clean raw transaction rows into one row per order line.
 
@@ -155,6 +224,10 @@ def clean_transactions(
         Cleaning rules; defaults when omitted.
     exported_at
         Rows dated after this day are excluded (``dated_after_export``).
+    written_at
+        The day the source was written (its file's modification time, or the
+        day it was read from a database): without ``exported_at``, rows dated
+        after it are excluded (``dated_in_future``).
     period_end_exclusive
         Rows on or after this instant are excluded (``after_period_end``) before
         refunds are matched, so a later refund never reaches an earlier report.
@@ -162,6 +235,12 @@ def clean_transactions(
         The source's explicit date format, if any.
     source
         Name used in messages (the file path).
+    decimal
+        The source's decimal separator (``point`` or ``comma``); detected from
+        the amount column when None.
+    short_rows
+        ``raw_row`` of the rows with fewer fields than the header
+        (``read_source(...).attrs["short_rows"]``): excluded (``short_row``).
 
     Returns
     -------
@@ -173,8 +252,10 @@ def clean_transactions(
     Raises
     ------
     DataError
-        When most values of the date or amount column cannot be read: the
-        column is mapped wrongly or needs ``date_format``.
+        When most values of the date or amount column cannot be read (the
+        column is mapped wrongly or needs ``date_format``), when the amounts mix
+        decimal conventions (naming rows and ``decimal:``), or when most rows
+        are shorter than the header.
     """
     settings = settings or CleaningSettings()
     idx = raw.index
@@ -186,6 +267,10 @@ def clean_transactions(
 
     def alive() -> pd.Series:
         return reason.isna()
+
+    short = _short_mask(raw, short_rows)
+    _refuse_mostly_short(short, raw, source, "transactions")
+    exclude(short, "short_row")
 
     status = (
         raw["status"].astype("string").str.strip().str.lower()
@@ -205,27 +290,40 @@ def clean_transactions(
     raw_cust = raw["customer_id"].astype("string")
     fixes["id_normalized"] = cust.notna() & (cust != raw_cust).fillna(True)
 
-    dates, nonstd = parse_dates(raw["order_date"], date_format, settings.day_first)
+    dates, nonstd = parse_dates(raw["order_date"], date_format, settings.day_first, settings.timezone)
     check_share(
         dates.isna(), alive(), raw["order_date"], "order_date", source, date_fix_hint(raw["order_date"][dates.isna()])
     )
     exclude(dates.isna(), "unparseable_date")
     fixes["date_format_normalized"] = nonstd
 
-    amounts, was_text = parse_amounts(raw["amount"])
+    amounts, was_text = parse_amounts(
+        raw["amount"][~short],
+        decimal,
+        field="sources.transactions.columns.amount",
+        rows=raw["raw_row"][~short],
+        source=source,
+    )
+    amounts = amounts.reindex(idx)
+    was_text = was_text.reindex(idx, fill_value=False)
+    infinite = non_finite(raw["amount"]) | np.isinf(amounts.fillna(0.0))
     check_share(
-        amounts.isna(),
+        amounts.isna() | infinite,
         alive(),
         raw["amount"],
         "amount",
         source,
         "check sources.transactions.columns.amount (it must be the paid amount)",
     )
-    exclude(amounts.isna(), "unparseable_amount")
+    exclude(amounts.isna() & ~infinite, "unparseable_amount")
+    exclude(infinite, "non_finite_amount")
     fixes["amount_text_parsed"] = was_text
 
     if exported_at is not None:
         exclude(dates >= pd.Timestamp(exported_at) + pd.Timedelta(days=1), "dated_after_export")
+    elif written_at is not None:
+        exclude(dates >= pd.Timestamp(written_at) + pd.Timedelta(days=1), "dated_in_future")
+    exclude(dates < pd.Timestamp(settings.min_date), "before_min_date")
     if period_end_exclusive is not None:
         exclude(dates >= pd.Timestamp(period_end_exclusive), "after_period_end")
 
@@ -288,8 +386,8 @@ def clean_transactions(
         }
     )
     if "quantity" in raw:
-        qty, _ = parse_amounts(raw["quantity"][keep])
-        clean["quantity"] = qty.fillna(1.0)
+        qty, _ = parse_amounts(raw["quantity"][keep], decimal)
+        clean["quantity"] = qty.where(np.isfinite(qty), np.nan).fillna(1.0)
     else:
         clean["quantity"] = 1.0
     for col in ("product_id", "product_name", "category", "channel", "region", "store"):
@@ -310,6 +408,7 @@ def clean_transactions(
         source=source,
         fix_counts={k: int(v.sum()) for k, v in fix_frame.items()},
         missing=missing_values(raw),
+        id_spelling=id_spelling(raw["customer_id"], cust),
     )
 
 
@@ -368,7 +467,9 @@ def _apply_refunds(
 # customers and surveys
 
 
+_SHORT_RULE = RULES[0]
 _CUSTOMER_RULES = (
+    _SHORT_RULE,
     ("duplicate_row", "excluded", "exact copy of an earlier row"),
     ("missing_customer_id", "excluded", "customer ID blank"),
     ("duplicate_customer", "excluded", "second row for a customer ID already listed (first one kept)"),
@@ -377,6 +478,7 @@ _CUSTOMER_RULES = (
     ("number_unreadable", "fixed", "numeric field not readable, left blank"),
 )
 _SURVEY_RULES = (
+    _SHORT_RULE,
     ("duplicate_row", "excluded", "exact copy of an earlier row"),
     ("missing_customer_id", "excluded", "customer ID blank"),
     ("unparseable_date", "excluded", "response date missing or not a date"),
@@ -388,7 +490,13 @@ _SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
 def _side_result(
-    raw: pd.DataFrame, reason: pd.Series, fixes: dict[str, pd.Series], clean: pd.DataFrame, source: str, rules: tuple
+    raw: pd.DataFrame,
+    reason: pd.Series,
+    fixes: dict[str, pd.Series],
+    clean: pd.DataFrame,
+    source: str,
+    rules: tuple,
+    cust: pd.Series,
 ) -> CleaningResult:
     keep = reason.isna()
     fix_frame = pd.DataFrame({k: v.fillna(False).astype(bool) & keep for k, v in fixes.items()}, index=raw.index)
@@ -410,16 +518,22 @@ def _side_result(
         fix_counts={k: int(v.sum()) for k, v in fix_frame.items()},
         rules=rules,
         missing=missing_values(raw),
+        id_spelling=id_spelling(raw["customer_id"], cust),
     )
 
 
 def clean_customers(
-    raw: pd.DataFrame, settings: CleaningSettings | None = None, *, source: str = "customers"
+    raw: pd.DataFrame,
+    settings: CleaningSettings | None = None,
+    *,
+    source: str = "customers",
+    decimal: str | None = None,
+    short_rows: Collection[int] | None = None,
 ) -> CleaningResult:
     """Clean the customers source: one row per customer ID.
 
     Dates and numbers that cannot be read are left blank (the customer is kept);
-    blank and repeated IDs are excluded.
+    blank and repeated IDs, and rows shorter than the header, are excluded.
     """
     settings = settings or CleaningSettings()
     idx = raw.index
@@ -428,6 +542,9 @@ def clean_customers(
     def exclude(mask: pd.Series, rule: str) -> None:
         reason[mask.fillna(False).astype(bool) & reason.isna()] = rule
 
+    short = _short_mask(raw, short_rows)
+    _refuse_mostly_short(short, raw, source, "customers")
+    exclude(short, "short_row")
     exclude(raw.duplicated(subset=[c for c in raw.columns if c != "raw_row"], keep="first"), "duplicate_row")
     cust = normalize_ids(raw["customer_id"], settings.id_case)
     exclude(cust.isna(), "missing_customer_id")
@@ -440,11 +557,14 @@ def clean_customers(
         if col in ("customer_id", "raw_row"):
             continue
         if col == "signup_date":
-            d, _ = parse_dates(raw[col], None, settings.day_first)
+            d, _ = parse_dates(raw[col], None, settings.day_first, settings.timezone)
             bad_date |= d.isna() & raw[col].astype("string").str.strip().fillna("").ne("")
             clean[col] = d
         elif col in ("acquisition_cost", "points"):
-            v, _ = parse_amounts(raw[col])
+            v, _ = parse_amounts(
+                raw[col], decimal, field=f"sources.customers.columns.{col}", rows=raw["raw_row"], source=source
+            )
+            v = v.where(np.isfinite(v))
             bad_num |= v.isna() & raw[col].astype("string").str.strip().fillna("").ne("")
             clean[col] = v
         else:
@@ -452,7 +572,7 @@ def clean_customers(
     fixes["unparseable_date"] = bad_date
     fixes["number_unreadable"] = bad_num
     clean["raw_row"] = raw["raw_row"]
-    return _side_result(raw, reason, fixes, clean[reason.isna()], source, _CUSTOMER_RULES)
+    return _side_result(raw, reason, fixes, clean[reason.isna()], source, _CUSTOMER_RULES, cust)
 
 
 def clean_surveys(
@@ -461,12 +581,14 @@ def clean_surveys(
     *,
     period_end_exclusive: pd.Timestamp | None = None,
     source: str = "surveys",
+    decimal: str | None = None,
+    short_rows: Collection[int] | None = None,
 ) -> CleaningResult:
     """Clean survey responses: scores on their scales, aspect ratings as numbers.
 
     Columns named ``aspect_*`` are aspect ratings on 1-5. Out-of-range scores are
-    blanked (the response is kept); responses without an ID or a date, or after
-    the period, are excluded.
+    blanked (the response is kept); responses without an ID or a date, after
+    the period, or shorter than the header are excluded.
     """
     settings = settings or CleaningSettings()
     idx = raw.index
@@ -475,10 +597,13 @@ def clean_surveys(
     def exclude(mask: pd.Series, rule: str) -> None:
         reason[mask.fillna(False).astype(bool) & reason.isna()] = rule
 
+    short = _short_mask(raw, short_rows)
+    _refuse_mostly_short(short, raw, source, "surveys")
+    exclude(short, "short_row")
     exclude(raw.duplicated(subset=[c for c in raw.columns if c != "raw_row"], keep="first"), "duplicate_row")
     cust = normalize_ids(raw["customer_id"], settings.id_case)
     exclude(cust.isna(), "missing_customer_id")
-    dates, _ = parse_dates(raw["response_date"], None, settings.day_first)
+    dates, _ = parse_dates(raw["response_date"], None, settings.day_first, settings.timezone)
     check_share(
         dates.isna(),
         reason.isna(),
@@ -498,7 +623,10 @@ def clean_surveys(
             continue
         if col in _SCALES or col.startswith("aspect_"):
             lo, hi = _SCALES.get(col, (1, 5))
-            v, _ = parse_amounts(raw[col])
+            v, _ = parse_amounts(
+                raw[col], decimal, field=f"sources.surveys.columns.{col}", rows=raw["raw_row"], source=source
+            )
+            v = v.where(np.isfinite(v))
             bad = v.notna() & ((v < lo) | (v > hi))
             out_of_range |= bad
             clean[col] = v.mask(bad)
@@ -506,4 +634,4 @@ def clean_surveys(
             clean[col] = raw[col].astype("string").str.strip().mask(lambda s: s == "").astype(object)
     fixes["score_out_of_range"] = out_of_range
     clean["raw_row"] = raw["raw_row"]
-    return _side_result(raw, reason, fixes, clean[reason.isna()], source, _SURVEY_RULES)
+    return _side_result(raw, reason, fixes, clean[reason.isna()], source, _SURVEY_RULES, cust)

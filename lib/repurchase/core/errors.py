@@ -3,7 +3,8 @@
 Every error a user can cause (a bad params file, a missing column, an unreadable
 date, a wrong encoding) is raised as a :class:`RepurchaseError` subclass whose
 message names the file, the field and the fix. The command line prints that
-message alone, without a traceback.
+message alone, without a traceback. A message repeats at most about
+:data:`SHOWN_VALUE_CHARS` characters of any bad value (:func:`clip`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class PeriodError(RepurchaseError):
     """A report period is malformed or outside the data."""
 
 
+class OutputError(RepurchaseError):
+    """The reports folder cannot be written (read-only, not a folder, no space)."""
+
+
 class InsufficientData(AnalysisError):
     """The data are too short or too small for one part of an analysis.
 
@@ -70,3 +75,15 @@ def with_params_file(exc: Exception, params_path: object) -> str:
     """The error message, prefixed with the params file unless it already names it."""
     msg = str(exc)
     return msg if msg.startswith(str(params_path)) else f"{params_path}: {msg}"
+
+
+#: the most characters of one value (a cell, a key, a header) that a message repeats
+SHOWN_VALUE_CHARS = 200
+
+
+def clip(value: object, limit: int = SHOWN_VALUE_CHARS) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters (a huge bad value never floods it)."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(value) if isinstance(value, str) else text
+    return repr(text[:limit]) + f"… ({len(text):,} characters)"

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from repurchase.core.errors import ParamsError
+from repurchase.core.errors import SHOWN_VALUE_CHARS, ParamsError, clip
 from repurchase.core.schemes import (
     BUILTIN_SCHEMES,
     default_frequency_thresholds,
@@ -106,6 +106,12 @@ class SourceSpec(StrictModel):
     sheet: str | int | None = Field(None, description="Excel sheet name (or index); the first sheet when omitted.")
     delimiter: Literal["comma", "tab", "semicolon", "whitespace"] = "comma"
     header: bool = Field(True, description="False when the file has no header row; columns are then positions 0, 1, …")
+    skip_rows: int = Field(0, ge=0, description="rows above the header to skip (title rows of a CSV or an Excel sheet)")
+    decimal: Literal["point", "comma"] | None = Field(
+        None,
+        description="decimal separator of the amounts: point (1,299.00) or comma (1.299,00); "
+        "detected from each whole column when omitted",
+    )
     date_format: str | None = Field(
         None, description="strftime format of the date column, e.g. %Y%m%d; mixed formats are parsed when omitted."
     )
@@ -203,6 +209,31 @@ class CleaningSettings(StrictModel):
         "exclude", description="keep zero-amount rows as purchase occasions (e.g. free items), or exclude them"
     )
     day_first: bool = Field(False, description="read ambiguous dates like 03/04/2026 as day/month")
+    timezone: str | None = Field(
+        None,
+        description="the client's time zone (e.g. Asia/Shanghai): dates written with a UTC offset are converted "
+        "to its local calendar day; when omitted the offset is dropped and the written day kept",
+    )
+    min_date: dt.date = Field(
+        dt.date(1990, 1, 1), description="order dates before this day are placeholders or typing errors, excluded"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(v, sorted(zoneinfo.available_timezones()), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"unknown time zone {clip(v, 60)}{hint}; use an IANA name such as Asia/Shanghai or UTC"
+            ) from None
+        return v
 
 
 class RepurchaseSettings(StrictModel):
@@ -668,12 +699,14 @@ def _describe(err: Mapping[str, Any]) -> str:
     loc = tuple(err["loc"])
     where = ".".join(str(p) for p in loc) or "(top level)"
     kind = err["type"]
+    if len(where) > SHOWN_VALUE_CHARS:
+        where = where[:SHOWN_VALUE_CHARS] + "…"
     if kind == "extra_forbidden":
         key = str(loc[-1])
         valid = _field_names_at(Params, loc[:-1])
-        close = difflib.get_close_matches(key, valid, n=1)
+        close = difflib.get_close_matches(key[:SHOWN_VALUE_CHARS], valid, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"valid keys here: {', '.join(valid)}"
-        return f"{where}: unknown key {key!r}; {hint}"
+        return f"{where}: unknown key {clip(key)}; {hint}"
     if kind == "missing":
         return f"{where}: required; add it to the file"
     msg = err["msg"]
@@ -682,10 +715,89 @@ def _describe(err: Mapping[str, Any]) -> str:
     if "\n" in msg:  # a section validator listing several problems, one per line
         return "\n".join(line if line.startswith(where) else f"{where}.{line}" for line in msg.splitlines())
     if kind == "literal_error":
-        msg = f"got {err.get('input')!r}; {msg.lower()}"
+        msg = f"got {_shown_input(err.get('input'))}; {msg.lower()}"
     elif kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
-        msg = f"got {err.get('input')!r}; write a date as YYYY-MM-DD"
+        msg = f"got {_shown_input(err.get('input'))}; write a date as YYYY-MM-DD"
+    elif "input" in err and not isinstance(err.get("input"), (dict, list)):
+        msg = f"{msg} (got {_shown_input(err.get('input'))})" if kind.endswith(("_type", "_parsing")) else msg
+    if len(msg) > 4 * SHOWN_VALUE_CHARS:  # a validator that repeated a huge value
+        msg = msg[: 2 * SHOWN_VALUE_CHARS] + f"… ({len(msg):,} characters)"
     return f"{where}: {msg}"
+
+
+def _shown_input(value: Any) -> str:
+    """A bad value as a message shows it: its repr, at most about 200 characters."""
+    text = repr(value)
+    if len(text) <= SHOWN_VALUE_CHARS:
+        return text
+    return text[:SHOWN_VALUE_CHARS] + f"… ({len(text):,} characters)"
+
+
+#: a params file larger than this is refused unread
+MAX_PARAMS_BYTES = 1 << 20
+#: the most values a params file may expand to, aliases (``*name``) counted at every use
+MAX_YAML_NODES = 20_000
+
+
+class _YamlTooLarge(Exception):
+    """The YAML expands (through aliases) to more values than a params file has."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A safe loader that refuses documents whose aliases expand beyond :data:`MAX_YAML_NODES` values.
+
+    Aliases are shared nodes, so the composed document is small even for a
+    "billion laughs" file; its expanded size is counted on the node graph (each
+    node once, memoised) before anything is constructed or validated.
+    """
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None:
+            _check_expansion(node)
+        return node
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # post-order without recursion: deep nesting cannot overflow the stack
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not done and id(node) in visiting:  # an alias inside its own anchor
+            mark = node.start_mark
+            raise _YamlTooLarge(f"line {mark.line + 1}: a YAML alias (*name) refers to itself; write the values out")
+        if done:
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            total = 1 + sum(sizes.get(id(c), 0) for c in children)
+            sizes[id(node)] = total
+            if total > MAX_YAML_NODES:
+                mark = node.start_mark
+                raise _YamlTooLarge(
+                    f"line {mark.line + 1}: the YAML expands to more than {MAX_YAML_NODES:,} values through "
+                    "aliases (*name); write the values out instead of repeating anchors"
+                )
+            continue
+        visiting.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((c, False) for c in node.value if id(c) not in sizes)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((c, False) for pair in node.value for c in pair if id(c) not in sizes)
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def load_params(path: str | Path) -> Params:
@@ -713,7 +825,14 @@ def load_params(path: str | Path) -> Params:
         hint = f"; files there: {', '.join(near)}" if near else ""
         raise ParamsError(path, [f"file not found{hint}"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_PARAMS_BYTES:
+            raise ParamsError(
+                path, [f"the file is {size:,} bytes; a params file is a few KB (at most {MAX_PARAMS_BYTES:,} bytes)"]
+            )
+        raw = _load_yaml(path.read_text(encoding="utf-8"))
+    except _YamlTooLarge as exc:
+        raise ParamsError(path, [str(exc)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

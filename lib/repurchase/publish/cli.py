@@ -43,7 +43,12 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from repurchase.publish.render import print_summary, render_reports
 
     out = Path(args.out)
-    outcomes = render_reports([Path(p) for p in args.params], args.period, jobs=args.jobs, out=out)
+    notebooks = Path(args.notebooks) if args.notebooks else None
+    if notebooks is not None and not notebooks.is_dir():
+        raise RepurchaseError(f"--notebooks {notebooks}: not a folder; pass the folder holding 01_cleaning.ipynb …")
+    outcomes = render_reports(
+        [Path(p) for p in args.params], args.period, jobs=args.jobs, out=out, notebooks_dir=notebooks
+    )
     return print_summary(outcomes, out)
 
 
@@ -66,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--period", default=None, help="YYYY-MM, YYYY-MM..YYYY-MM or latest (default: each file's period)")
     r.add_argument("--jobs", type=int, default=1, help="reports rendered in parallel (default 1)")
     r.add_argument("--out", default="reports", help="reports folder (default reports)")
+    r.add_argument(
+        "--notebooks",
+        default=None,
+        help="notebooks folder (default: notebooks/ of the repository holding the params file, else of the package)",
+    )
     r.set_defaults(func=_cmd_render)
 
     v = sub.add_parser("validate", help="check params files and their sources")
@@ -85,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except RepurchaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder the user gave cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; check that path and its permissions", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

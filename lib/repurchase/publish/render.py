@@ -5,16 +5,25 @@ papermill into a staging folder; each executed notebook becomes HTML with no
 code, no parameter cells and no network resources; the metrics each notebook
 recorded are merged into ``metrics.json``. Only when everything succeeded does
 the staging folder replace ``reports/<client>/<period>/`` (an atomic rename), so
-a failed run never replaces a good report. One client's failure does not stop
+a failed run never replaces a good report: no notebook found, fewer reports than
+notebooks, a failed notebook or conversion, or a folder that cannot be written
+all leave the previous report as it was. One client's failure does not stop
 the batch; :func:`render_reports` returns one :class:`RenderOutcome` per job.
+
+The notebooks are found wherever the params file lives (:func:`locate_notebooks`).
+A staging folder left by a killed render (``.<period>.staging-<pid>``, with
+exports and the quarantine, which hold real IDs) is removed at the next render
+of that client once its process is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -25,7 +34,7 @@ from pathlib import Path
 from typing import cast
 
 from repurchase.cleaning.rules import CleaningResult
-from repurchase.core.errors import RepurchaseError, with_params_file
+from repurchase.core.errors import OutputError, RepurchaseError, with_params_file
 from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
 from repurchase.core.periods import Period, expand_periods
@@ -50,7 +59,104 @@ class RenderOutcome:
 
 def find_notebooks(notebooks_dir: Path) -> list[Path]:
     """The analysis notebooks, in the order they run (file name order)."""
-    return sorted(p for p in notebooks_dir.glob("[0-9]*.ipynb") if not p.name.startswith("."))
+    return sorted(p for p in Path(notebooks_dir).glob("[0-9]*.ipynb") if not p.name.startswith("."))
+
+
+def locate_notebooks(params_path: Path) -> tuple[Path, str]:
+    """The notebooks folder for a params file, and how it was found (for messages).
+
+    The ``notebooks/`` folder of the repository holding the params file; else
+    that of the repository holding the installed ``repurchase`` package (a
+    params file kept anywhere, e.g. next to the client's data); else the
+    notebooks shipped inside the package. The first that holds notebooks wins;
+    without any, the repository's folder is returned (and the render fails
+    naming it).
+    """
+    import repurchase
+    from repurchase.core.params import find_repo_root
+
+    package = Path(repurchase.__file__).resolve().parent
+    candidates = [
+        (find_repo_root(Path(params_path).resolve().parent) / "notebooks", f"the repository holding {params_path}"),
+        (package.parents[1] / "notebooks", f"the repository of the repurchase package ({package})"),
+        (package / "notebooks", "the repurchase package"),
+    ]
+    for folder, how in candidates:
+        if find_notebooks(folder):
+            return folder, f"found as the notebooks/ folder of {how}"
+    folder, how = candidates[0]
+    looked = "; ".join(str(f) for f, _ in candidates)
+    return folder, f"looked up in {looked}"
+
+
+#: ``.<period>.staging-<pid>`` and ``.<period>.old-<pid>``: what a render writes before the swap
+_LEFTOVER_RE = re.compile(r"^\.(\d{4}-\d{2})\.(staging|old)-(\d+)$")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def remove_dead_staging(client_dir: Path) -> list[Path]:
+    """Remove the staging folders of renders of this client whose process is gone; return them.
+
+    A render killed before its swap leaves ``.<period>.staging-<pid>`` (exports
+    and the quarantine hold real IDs) or ``.<period>.old-<pid>``; a folder
+    whose process still runs (another render) is left alone.
+    """
+    removed: list[Path] = []
+    if not client_dir.is_dir():
+        return removed
+    for entry in client_dir.iterdir():
+        m = _LEFTOVER_RE.match(entry.name)
+        if m and entry.is_dir() and not _pid_alive(int(m.group(3))):
+            shutil.rmtree(entry, ignore_errors=True)
+            if not entry.exists():
+                removed.append(entry)
+    return removed
+
+
+def check_output_dir(out: Path) -> None:
+    """Make sure the reports folder exists and can be written.
+
+    Raises
+    ------
+    OutputError
+        ``out`` is a file, cannot be created, or cannot be written, with the fix.
+    """
+    out = Path(out)
+    fix = "pass --out a folder you can write to (default: reports)"
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: is a file, not a folder; {fix}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write there ({_os_reason(exc)}); {fix}") from None
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the disk"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"{exc.filename or 'a part of the path'} is a file, not a folder"
+    return exc.strerror or type(exc).__name__
 
 
 def _say(msg: str) -> None:
@@ -77,11 +183,21 @@ def _merge_metrics(staging: Path, params: Params, period: str) -> dict:
 
 
 def _swap_in(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging`` with renames, so readers never see a mix."""
+    """Replace ``final`` by ``staging`` with renames, so readers never see a mix.
+
+    When the second rename fails, the previous report is put back.
+    """
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    moved = False
     if final.exists():
         os.replace(final, old)
-    os.replace(staging, final)
+        moved = True
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        if moved and not final.exists():
+            os.replace(old, final)
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -106,7 +222,13 @@ def _precompute(params: Params, period: Period, staging: Path, tag: str) -> None
 
 
 def render_one(
-    params_path: Path, period: str, out: Path, notebooks_dir: Path, *, precompute: bool = True
+    params_path: Path,
+    period: str,
+    out: Path,
+    notebooks_dir: Path | None = None,
+    *,
+    precompute: bool = True,
+    lookup: str = "",
 ) -> RenderOutcome:
     """Render every notebook for one client and period (see module docstring).
 
@@ -114,10 +236,12 @@ def render_one(
     ----------
     params_path, period, out, notebooks_dir
         The client's params, the period (``YYYY-MM`` or ``latest``), the reports
-        folder and the notebooks folder.
+        folder and the notebooks folder (None: :func:`locate_notebooks`).
     precompute
         Compute the analyses in this process before the notebooks run (they then
         only read the results); False leaves each notebook to compute what it needs.
+    lookup
+        How ``notebooks_dir`` was found, for the message when it holds none.
     """
     from repurchase.cleaning import datasets
 
@@ -136,15 +260,18 @@ def render_one(
             error=_with_file(exc, params_path),
             seconds=time.perf_counter() - start,
         )
+    if notebooks_dir is None:
+        notebooks_dir, lookup = locate_notebooks(Path(params_path))
     notebooks = find_notebooks(notebooks_dir)
     if not notebooks:
+        how = lookup or "given with --notebooks"
         return RenderOutcome(
             client=client,
             period=label,
             ok=False,
             seconds=time.perf_counter() - start,
-            error=f"no notebooks (NN_*.ipynb) in {notebooks_dir}: it was looked up as the notebooks/ folder of the "
-            f"repository holding {params_path}; pass --notebooks DIR or keep the params file in the repository",
+            error=f"no notebooks (NN_*.ipynb) in {notebooks_dir} ({how}); pass --notebooks DIR, the folder "
+            "holding 01_cleaning.ipynb …; the previous report, if any, is unchanged",
         )
 
     # a database source is read once per render: every notebook's kernel inherits this id
@@ -154,8 +281,20 @@ def render_one(
     final = out / params.client / label
     staging = out / params.client / f".{label}.staging-{os.getpid()}"
     failed_dir = out / params.client / "_failed" / label
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    try:
+        for gone in remove_dead_staging(out / params.client):
+            _say(f"[{params.client} {label}] removed {gone.name}, left by a render that did not finish")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        return RenderOutcome(
+            client=params.client,
+            period=label,
+            ok=False,
+            seconds=time.perf_counter() - start,
+            error=f"{out / params.client}: cannot write the report there ({_os_reason(exc)}); "
+            "pass --out a folder you can write to",
+        )
     parameters = {
         "params_path": str(Path(params_path).resolve()),
         "period": label,
@@ -204,6 +343,15 @@ def render_one(
             _say(f"{tag} {nb.stem} done in {time.perf_counter() - t0:.1f} s")
         for done in conversions:
             done.result()  # a failed conversion fails the render
+        made = sorted(p.name for p in staging.glob("*.html"))
+        expected = sorted(f"{nb.stem}.html" for nb in notebooks)
+        if made != expected:
+            lacking = [n for n in expected if n not in made]
+            raise OutputError(
+                f"{len(made)} report(s) for {len(notebooks)} notebook(s) of {notebooks_dir}"
+                + (f": no {', '.join(lacking[:3])}" if lacking else "")
+                + "; the previous report is unchanged"
+            )
         _merge_metrics(staging, params, label)
         _swap_in(staging, final)
         shutil.rmtree(failed_dir, ignore_errors=True)
@@ -215,6 +363,16 @@ def render_one(
             period=label,
             ok=False,
             error=_with_file(exc, params_path),
+            seconds=time.perf_counter() - start,
+        )
+    except OSError as exc:  # the reports folder filled up or became read-only during the render
+        shutil.rmtree(staging, ignore_errors=True)
+        return RenderOutcome(
+            client=params.client,
+            period=label,
+            ok=False,
+            error=f"{exc.filename or out}: cannot write the report ({_os_reason(exc)}); the previous report is "
+            "unchanged; pass --out a folder you can write to",
             seconds=time.perf_counter() - start,
         )
     except BaseException:
@@ -252,9 +410,9 @@ def _short_error(exc: BaseException) -> str:
 
 
 def _render_job(args: tuple) -> RenderOutcome:
-    params_path, period, out, notebooks_dir = args
+    params_path, period, out, notebooks_dir, lookup = args
     try:
-        return render_one(Path(params_path), period, Path(out), Path(notebooks_dir))
+        return render_one(Path(params_path), period, Path(out), Path(notebooks_dir), lookup=lookup)
     except Exception as exc:  # an unexpected bug: report it, keep the batch going
         return RenderOutcome(
             client=Path(params_path).stem,
@@ -296,19 +454,29 @@ def render_reports(
     out
         The reports folder.
     notebooks_dir
-        Where the notebooks are; ``notebooks/`` next to the params folder by default.
+        Where the notebooks are; by default found from each params file
+        (:func:`locate_notebooks`).
 
     Returns
     -------
     list of RenderOutcome
         One per client-period: clients in the order given, periods oldest first.
+
+    Raises
+    ------
+    OutputError
+        ``out`` is not a folder that can be written (nothing is rendered).
     """
     out = Path(out)
+    check_output_dir(out)
     clients: list[list[tuple]] = []
     outcomes: list[RenderOutcome] = []
     for p in params_paths:
         p = Path(p)
-        nb_dir = Path(notebooks_dir) if notebooks_dir else _default_notebooks_dir(p)
+        if notebooks_dir:
+            nb_dir, lookup = Path(notebooks_dir), "given with --notebooks"
+        else:
+            nb_dir, lookup = locate_notebooks(p)
         spec = period
         if spec is None:
             try:
@@ -316,7 +484,12 @@ def render_reports(
             except RepurchaseError as exc:
                 outcomes.append(_finish(RenderOutcome(client=p.stem, period="?", ok=False, error=_with_file(exc, p))))
                 continue
-        clients.append([(str(p), label, str(out), str(nb_dir)) for label in sorted(expand_periods(spec))])
+        try:
+            labels = sorted(expand_periods(spec))
+        except RepurchaseError as exc:
+            outcomes.append(_finish(RenderOutcome(client=p.stem, period=spec, ok=False, error=_with_file(exc, p))))
+            continue
+        clients.append([(str(p), label, str(out), str(nb_dir), lookup) for label in labels])
     n = sum(len(c) for c in clients)
     workers = max(1, min(jobs, len(clients)))
     _say(f"rendering {n} report(s) of {len(clients)} client(s) with {workers} worker(s)")
@@ -344,12 +517,6 @@ def _finish(outcome: RenderOutcome) -> RenderOutcome:
         where = f"\n    see the executed notebook: {outcome.failed_notebook}" if outcome.failed_notebook else ""
         _say(f"[{outcome.client} {outcome.period}] FAILED: {outcome.error}{where}")
     return outcome
-
-
-def _default_notebooks_dir(params_path: Path) -> Path:
-    from repurchase.core.params import find_repo_root
-
-    return find_repo_root(params_path.resolve().parent) / "notebooks"
 
 
 def print_summary(outcomes: list[RenderOutcome], out: Path) -> int:

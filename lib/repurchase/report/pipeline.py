@@ -121,6 +121,18 @@ class _Inputs:
         return self._ctx.result(name)
 
 
+def _ids_as_written(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
+    """An export with ``customer_id`` as the client first wrote each ID (matching used the case-folded one)."""
+    if "customer_id" not in frame.columns:
+        return frame
+    from repurchase.cleaning import ids_as_written
+
+    out = frame.copy()
+    roles = ("transactions", "customers", "surveys")
+    out["customer_id"] = ids_as_written(out["customer_id"], *(ctx.cleaning(role) for role in roles))
+    return out
+
+
 def compute(ctx: ReportContext, name: str) -> Any:
     """Compute the result ``name`` for ``ctx`` (its required results first), store it and return it."""
     st = stage(name)
@@ -134,6 +146,6 @@ def compute(ctx: ReportContext, name: str) -> Any:
     ctx.store.save(name, result, key=ctx.result_key(), requires=st.requires, metrics=metrics, seconds=round(seconds, 3))
     if st.exports is not None:
         for rel, frame in st.exports(result).items():
-            ctx.write_csv(frame, rel)
+            ctx.write_csv(_ids_as_written(ctx, frame), rel)
     print(f"[{ctx.params.client} {ctx.period.label}] {name} done in {seconds:.1f} s", file=sys.stderr, flush=True)
     return result
