@@ -37,3 +37,16 @@ def test_one_clv_in_the_at_risk_list_and_the_clv_export(rendered):
         joined = at_risk.merge(clv[["customer_id", "clv"]], on="customer_id", how="left", validate="one_to_one")
         assert joined["clv"].notna().all(), o.client
         assert (joined["value"] == joined["clv"]).all(), o.client
+
+
+def test_a_relative_reports_folder_gets_every_report(tmp_path, monkeypatch, root, demo_data):
+    """papermill changes the working directory while a notebook runs; HTML written meanwhile must still land."""
+    from repurchase.publish.cli import main
+    from repurchase.publish.render import find_notebooks
+
+    before = sorted(p.name for p in (root / "notebooks").iterdir())
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", str(root / "params" / "cdnow.yaml"), "--out", "reports"]) == 0
+    pages = sorted(p.stem for p in (tmp_path / "reports" / "cdnow" / "1998-06").glob("*.html"))
+    assert pages == [nb.stem for nb in find_notebooks(root / "notebooks")]
+    assert sorted(p.name for p in (root / "notebooks").iterdir()) == before  # nothing written next to the notebooks

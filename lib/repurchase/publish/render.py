@@ -246,6 +246,8 @@ def render_one(
     from repurchase.cleaning import datasets
 
     start = time.perf_counter()
+    # absolute: papermill changes the working directory while a notebook runs, and HTML is written meanwhile
+    out, notebooks_dir = Path(out).resolve(), Path(notebooks_dir).resolve()
     client = Path(params_path).stem
     try:
         params = load_params(params_path)
