@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -44,7 +45,7 @@ def _manager_class() -> type:
 
 
 class KernelPool:
-    """One kernel always started and warmed ahead of the notebook that will use it.
+    """Kernels started and warmed ahead of the notebooks that will use them.
 
     Parameters
     ----------
@@ -52,14 +53,18 @@ class KernelPool:
         Working directory of the kernels (the notebooks folder, as papermill's ``cwd``).
     warmup
         Code each kernel runs silently right after it starts.
+    ahead
+        Kernels kept started ahead (one per notebook run at the same time).
     """
 
-    def __init__(self, cwd: Path, warmup: str = WARMUP):
+    def __init__(self, cwd: Path, warmup: str = WARMUP, ahead: int = 1):
         self.cwd = Path(cwd)
         self.warmup = warmup
+        self.ahead = max(1, int(ahead))
         self._ipc = Path(tempfile.mkdtemp(prefix="repurchase-ipc-"))
-        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel-start")
-        self._next: Future[Any] | None = None
+        self._starter = ThreadPoolExecutor(max_workers=self.ahead, thread_name_prefix="kernel-start")
+        self._ready: list[Future[Any]] = []
+        self._lock = threading.Lock()
 
     def _start(self) -> Any:
         km = _manager_class()(kernel_name="python3", transport="ipc", ip=str(self._ipc / f"k{time.time_ns()}"))
@@ -75,22 +80,25 @@ class KernelPool:
         return km
 
     def prestart(self) -> None:
-        """Start the first kernel now, in the background."""
-        if self._next is None:
-            self._next = self._starter.submit(self._start)
+        """Start the kernels kept ahead now, in the background."""
+        with self._lock:
+            while len(self._ready) < self.ahead:
+                self._ready.append(self._starter.submit(self._start))
 
     def take(self) -> Any:
-        """A started kernel for the next notebook; the one after it starts now, in the background."""
-        ahead = self._next if self._next is not None else self._starter.submit(self._start)
-        self._next = self._starter.submit(self._start)
+        """A started kernel for the next notebook; its replacement starts now, in the background."""
+        with self._lock:
+            ahead = self._ready.pop(0) if self._ready else self._starter.submit(self._start)
+            self._ready.append(self._starter.submit(self._start))
         return ahead.result()
 
     def close(self) -> None:
-        """Shut down the kernel kept ahead."""
-        if self._next is not None:
+        """Shut down the kernels kept ahead."""
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for fut in ready:
             with contextlib.suppress(Exception):  # it never started
-                _shutdown(self._next.result())
-            self._next = None
+                _shutdown(fut.result())
         self._starter.shutdown(wait=True)
         shutil.rmtree(self._ipc, ignore_errors=True)
 
@@ -124,7 +132,7 @@ def execute_notebook(nb: Path, out_nb: Path, parameters: dict, pool: KernelPool,
                 str(out_nb),
                 parameters=parameters,
                 kernel_name="python3",
-                cwd=str(pool.cwd),
+                cwd=None,  # the kernel started in pool.cwd; papermill's chdir would not be thread-safe
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=timeout,

@@ -31,7 +31,7 @@ import traceback
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from repurchase.cleaning.rules import CleaningResult
 from repurchase.core.errors import OutputError, RepurchaseError, with_params_file
@@ -229,6 +229,7 @@ def render_one(
     *,
     precompute: bool = True,
     lookup: str = "",
+    parallel: int = 1,
 ) -> RenderOutcome:
     """Render every notebook for one client and period (see module docstring).
 
@@ -242,12 +243,15 @@ def render_one(
         only read the results); False leaves each notebook to compute what it needs.
     lookup
         How ``notebooks_dir`` was found, for the message when it holds none.
+    parallel
+        Notebooks executed at the same time (each in its own kernel; they only
+        read the stored results, so their order does not matter).
     """
     from repurchase.cleaning import datasets
 
     start = time.perf_counter()
     # absolute: papermill changes the working directory while a notebook runs, and HTML is written meanwhile
-    out, notebooks_dir = Path(out).resolve(), Path(notebooks_dir).resolve()
+    out = Path(out).resolve()
     client = Path(params_path).stem
     try:
         params = load_params(params_path)
@@ -262,6 +266,8 @@ def render_one(
             error=_with_file(exc, params_path),
             seconds=time.perf_counter() - start,
         )
+    if notebooks_dir is not None:
+        notebooks_dir = Path(notebooks_dir).resolve()
     if notebooks_dir is None:
         notebooks_dir, lookup = locate_notebooks(Path(params_path))
     notebooks = find_notebooks(notebooks_dir)
@@ -304,7 +310,8 @@ def render_one(
     }
     html_files: list[Path] = []
     tag = f"[{params.client} {label}]"
-    pool = KernelPool(notebooks_dir)
+    parallel = max(1, parallel)
+    pool = KernelPool(notebooks_dir, ahead=parallel)
     converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="html")
     conversions: list[Future[Path]] = []
     try:
@@ -316,33 +323,42 @@ def render_one(
             t0 = time.perf_counter()
             _precompute(params, resolved, staging, tag)
             _say(f"{tag} analyses done in {time.perf_counter() - t0:.1f} s")
-        for nb in notebooks:
+
+        def run(nb: Path) -> Any:
             t0 = time.perf_counter()
-            executed = staging / nb.name
-            try:
-                node = execute_notebook(nb, executed, parameters, pool, params.render.cell_timeout_seconds)
-            except Exception as exc:  # PapermillExecutionError, CellTimeoutError, DeadKernelError, ...
-                failed_dir.mkdir(parents=True, exist_ok=True)
-                kept = failed_dir / nb.name
-                if executed.exists():
-                    shutil.copy2(executed, kept)
-                msg = _short_error(exc)
-                _say(f"{tag} {nb.stem} FAILED after {time.perf_counter() - t0:.1f} s: {msg}")
-                shutil.rmtree(staging, ignore_errors=True)
-                return RenderOutcome(
-                    client=params.client,
-                    period=label,
-                    ok=False,
-                    error=f"{nb.name}: {msg}",
-                    failed_notebook=kept if kept.exists() else None,
-                    seconds=time.perf_counter() - start,
-                )
+            node = execute_notebook(nb, staging / nb.name, parameters, pool, params.render.cell_timeout_seconds)
             target = staging / f"{nb.stem}.html"
             conversions.append(
                 converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range))
             )
-            html_files.append(final / target.name)
             _say(f"{tag} {nb.stem} done in {time.perf_counter() - t0:.1f} s")
+            return target
+
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="notebook") as runner:
+            running = [(nb, runner.submit(run, nb)) for nb in notebooks]
+            failure: tuple[Path, BaseException] | None = None
+            for nb, fut in running:  # notebook order: the first failure is the one reported
+                try:
+                    html_files.append(final / fut.result().name)
+                except Exception as exc:  # PapermillExecutionError, CellTimeoutError, DeadKernelError, ...
+                    failure = failure or (nb, exc)
+        if failure is not None:
+            failed_nb, error = failure
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            kept = failed_dir / failed_nb.name
+            if (staging / failed_nb.name).exists():
+                shutil.copy2(staging / failed_nb.name, kept)
+            msg = _short_error(error)
+            _say(f"{tag} {failed_nb.stem} FAILED: {msg}")
+            shutil.rmtree(staging, ignore_errors=True)
+            return RenderOutcome(
+                client=params.client,
+                period=label,
+                ok=False,
+                error=f"{failed_nb.name}: {msg}",
+                failed_notebook=kept if kept.exists() else None,
+                seconds=time.perf_counter() - start,
+            )
         for done in conversions:
             done.result()  # a failed conversion fails the render
         made = sorted(p.name for p in staging.glob("*.html"))
@@ -412,9 +428,9 @@ def _short_error(exc: BaseException) -> str:
 
 
 def _render_job(args: tuple) -> RenderOutcome:
-    params_path, period, out, notebooks_dir, lookup = args
+    params_path, period, out, notebooks_dir, lookup, parallel = args
     try:
-        return render_one(Path(params_path), period, Path(out), Path(notebooks_dir), lookup=lookup)
+        return render_one(Path(params_path), period, Path(out), Path(notebooks_dir), lookup=lookup, parallel=parallel)
     except Exception as exc:  # an unexpected bug: report it, keep the batch going
         return RenderOutcome(
             client=Path(params_path).stem,
@@ -494,7 +510,12 @@ def render_reports(
         clients.append([(str(p), label, str(out), str(nb_dir), lookup) for label in labels])
     n = sum(len(c) for c in clients)
     workers = max(1, min(jobs, len(clients)))
-    _say(f"rendering {n} report(s) of {len(clients)} client(s) with {workers} worker(s)")
+    # the cores a client's notebooks share: each notebook only reads stored results
+    parallel = max(1, min(jobs, os.cpu_count() or 1) // workers)
+    clients = [[(*t, parallel) for t in tasks] for tasks in clients]
+    _say(
+        f"rendering {n} report(s) of {len(clients)} client(s) with {workers} worker(s), {parallel} notebook(s) at a time"
+    )
     if workers == 1:
         for tasks in clients:
             outcomes += _render_client(tasks)
