@@ -583,6 +583,23 @@ class SatisfactionSettings(StrictModel):
         return self
 
 
+class RecommendationSettings(StrictModel):
+    """Settings of the recommendations and trigger lists (see :mod:`repurchase.recommendations`)."""
+
+    k: int = Field(5, ge=1, le=50, description="items recommended per customer (and the k of hit rate@k)")
+    item: Literal["auto", "product", "category"] = Field(
+        "auto", description="what is recommended: products (product_id), categories, or auto (products if any)"
+    )
+    holdout_days: int = Field(
+        30, ge=7, description="the evaluation tests on the last this many days of the period, trained before them"
+    )
+    half_life_days: float = Field(90.0, gt=0, description="an occasion this many days old counts half in repeat items")
+    min_support: float = Field(
+        0.005, gt=0, lt=1, description="bought together: item sets in at least this share of purchase occasions"
+    )
+    trigger_days: int = Field(14, ge=1, le=92, description="trigger lists cover the days after the report period end")
+
+
 class PrivacySettings(StrictModel):
     customer_ids: Literal["mask", "hash", "show"] = Field("mask", description="how customer IDs appear in HTML reports")
 
@@ -606,6 +623,7 @@ class Params(StrictModel):
     lifetime_value: LifetimeValueSettings = Field(default_factory=LifetimeValueSettings)
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
+    recommendations: RecommendationSettings = Field(default_factory=RecommendationSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     render: RenderSettings = Field(default_factory=RenderSettings)
 

@@ -35,6 +35,7 @@ from repurchase.plots.lifetime_value import (
     plot_tracking,
     plot_value_concentration,
 )
+from repurchase.plots.recommendations import plot_hit_rates
 from repurchase.plots.repurchase import (
     plot_buyer_mix,
     plot_cohort_heatmap,
@@ -108,6 +109,7 @@ __all__ = [
     "plot_gains",
     "plot_gap_distribution",
     "plot_gap_ecdf",
+    "plot_hit_rates",
     "plot_holdout_by_frequency",
     "plot_importance",
     "plot_importance_performance",

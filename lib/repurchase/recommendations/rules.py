@@ -1,0 +1,87 @@
+"""Bought together: association rules over purchase occasions, through ``mlxtend``.
+
+A basket is one purchase occasion. ``fpgrowth`` finds the item sets bought in at
+least ``min_support`` of the baskets (pairs and triples), and
+``association_rules`` gives each pair's confidence in both directions and its lift
+(support of the pair / product of the items' supports; above 1 = bought together
+more often than by chance). Each pair is shown once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from repurchase.recommendations.data import Interactions
+
+__all__ = ["bought_together"]
+
+
+def bought_together(
+    data: Interactions, events: pd.DataFrame, *, min_support: float = 0.005, top: int = 20
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The top item pairs and triples by lift among the item sets with at least ``min_support``.
+
+    Returns
+    -------
+    pairs
+        ``item_a``, ``item_b`` (names), ``support``, ``confidence_ab``
+        (P(b | a)), ``confidence_ba``, ``lift``; each pair once, highest lift first.
+    triples
+        ``items`` (names joined with " + "), ``support``, ``lift`` (support ÷ product of the three supports).
+    """
+    from mlxtend.frequent_patterns import association_rules, fpgrowth
+
+    empty_pairs = pd.DataFrame(columns=["item_a", "item_b", "support", "confidence_ab", "confidence_ba", "lift"])
+    empty_triples = pd.DataFrame(columns=["items", "support", "lift"])
+    _, occ = pd.factorize(events["occasion"])
+    n_baskets = len(occ)
+    if n_baskets == 0:
+        return empty_pairs, empty_triples
+    support = np.bincount(events.drop_duplicates(["occasion", "item"])["item"], minlength=data.n_items) / n_baskets
+    keep = np.flatnonzero(support >= min_support)
+    ev = events[np.isin(events["item"].to_numpy(), keep)]
+    if len(keep) < 2 or ev.empty:
+        return empty_pairs, empty_triples
+    col = pd.Index(keep).get_indexer(ev["item"].to_numpy())
+    row = pd.factorize(ev["occasion"])[0]
+    dense = np.zeros((n_baskets, len(keep)), dtype=bool)
+    dense[row, col] = True
+    frame = pd.DataFrame(dense, columns=keep)
+    sets = fpgrowth(frame, min_support=min_support, use_colnames=True, max_len=3)
+    if sets.empty or sets["itemsets"].map(len).max() < 2:
+        return empty_pairs, empty_triples
+    rules = association_rules(sets, num_itemsets=n_baskets, metric="lift", min_threshold=0.0)
+    single = rules[(rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)].copy()
+    single["a"] = single["antecedents"].map(lambda s: next(iter(s)))
+    single["b"] = single["consequents"].map(lambda s: next(iter(s)))
+    names = data.items["name"].to_numpy()
+    forward = single[single["a"] < single["b"]].set_index(["a", "b"])
+    backward = single[single["a"] > single["b"]].set_index(["b", "a"])["confidence"]
+    backward.index.names = ["a", "b"]
+    pairs = forward.assign(confidence_ba=backward.reindex(forward.index).to_numpy()).reset_index()
+    pairs = pairs.sort_values(["lift", "support"], ascending=False).head(top)
+    pairs = pd.DataFrame(
+        {
+            "item_a": names[pairs["a"].to_numpy(int)],
+            "item_b": names[pairs["b"].to_numpy(int)],
+            "support": pairs["support"].to_numpy(),
+            "confidence_ab": pairs["confidence"].to_numpy(),
+            "confidence_ba": pairs["confidence_ba"].to_numpy(),
+            "lift": pairs["lift"].to_numpy(),
+        }
+    )
+    three = sets[sets["itemsets"].map(len) == 3].copy()
+    if three.empty:
+        return pairs.reset_index(drop=True), empty_triples
+    single_support = pd.Series(support)
+    three["lift"] = three.apply(lambda r: r["support"] / float(np.prod(single_support[list(r["itemsets"])])), axis=1)
+    three = three.sort_values(["lift", "support"], ascending=False).head(top)
+    triples = pd.DataFrame(
+        {
+            "items": three["itemsets"].map(lambda s: " + ".join(sorted(names[list(s)]))).to_numpy(),
+            "support": three["support"].to_numpy(),
+            "lift": three["lift"].to_numpy(),
+        }
+    )
+    return pairs.reset_index(drop=True), triples.reset_index(drop=True)
