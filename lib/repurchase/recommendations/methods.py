@@ -11,15 +11,16 @@ customers × items block); :func:`top_k` turns scores into ranked lists.
   (each occasion counts ``0.5 ** (age / half-life)``), times the share of the
   item's category buyers who bought that category again: durables, which few buy
   twice, sink.
-* :class:`ItemItem`: BM25-weighted item-item neighbours from ``implicit``
-  (:class:`implicit.nearest_neighbours.BM25Recommender`): items bought by
-  customers who bought the customer's items.
+* :class:`ItemItem`: item-item neighbours from ``implicit`` (BM25 or cosine,
+  chosen on a time split): items bought by customers who bought the
+  customer's items.
 * :class:`Blend`: repeat items + ``weight`` × item-item, each scaled to the
   customer's best item; the weight is chosen on a time split.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +29,17 @@ import scipy.sparse as sp
 
 from repurchase.recommendations.data import Interactions
 
-__all__ = ["METHODS", "Bestsellers", "Blend", "ItemItem", "OwnItems", "Recommender", "RepeatItems", "top_k"]
+__all__ = [
+    "METHODS",
+    "SIMILARITIES",
+    "Bestsellers",
+    "Blend",
+    "ItemItem",
+    "OwnItems",
+    "Recommender",
+    "RepeatItems",
+    "top_k",
+]
 
 #: Tie-breaking weight of the best-seller score inside the personal methods.
 _FILL = 1e-6
@@ -125,21 +136,36 @@ class RepeatItems(Recommender):
         return self._weights[rows].toarray() * self.repeat_rate + _FILL * self._popularity
 
 
-class ItemItem(Recommender):
-    """Items bought by the buyers of the customer's items (BM25 item-item neighbours from ``implicit``)."""
+#: Item-item similarities of ``implicit`` the split may choose from.
+SIMILARITIES: tuple[str, ...] = ("bm25", "cosine")
 
-    def __init__(self, neighbours: int = 50) -> None:
+
+class ItemItem(Recommender):
+    """Items bought by the buyers of the customer's items (item-item neighbours from ``implicit``).
+
+    ``kind`` is ``bm25`` (:class:`~implicit.nearest_neighbours.BM25Recommender`) or
+    ``cosine`` (:class:`~implicit.nearest_neighbours.CosineRecommender`, which
+    discounts popular items more).
+    """
+
+    def __init__(self, neighbours: int = 50, kind: str = "bm25") -> None:
         super().__init__(name="item_item")
+        if kind not in SIMILARITIES:
+            raise ValueError(f"unknown item-item similarity {kind!r}; use one of {', '.join(SIMILARITIES)}")
         self.neighbours = neighbours
+        self.kind = kind
 
     def _fit(self, data: Interactions, train: pd.DataFrame, cutoff: pd.Timestamp) -> None:
-        from implicit.nearest_neighbours import BM25Recommender
+        from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
 
         bought = data.matrix(train)
         bought.data = np.ones_like(bought.data)
         self._bought = bought.tocsr()
-        model = BM25Recommender(K=self.neighbours)
-        model.fit(self._bought, show_progress=False)
+        cls = BM25Recommender if self.kind == "bm25" else CosineRecommender
+        model = cls(K=self.neighbours)
+        with warnings.catch_warnings():  # implicit warns about its own internal COO -> CSR conversion
+            warnings.filterwarnings("ignore", message="Method expects CSR input")
+            model.fit(self._bought, show_progress=False)
         sim = sp.csr_matrix(model.similarity, dtype=float)
         sim.setdiag(0.0)  # an item is not its own partner
         sim.eliminate_zeros()
@@ -152,11 +178,13 @@ class ItemItem(Recommender):
 class Blend(Recommender):
     """Repeat items + ``weight`` × item-item, each scaled to the customer's best item."""
 
-    def __init__(self, weight: float = 0.5, half_life_days: float = 90.0, neighbours: int = 50) -> None:
+    def __init__(
+        self, weight: float = 0.5, half_life_days: float = 90.0, neighbours: int = 50, kind: str = "bm25"
+    ) -> None:
         super().__init__(name="blend")
         self.weight = weight
         self.repeat = RepeatItems(half_life_days)
-        self.item_item = ItemItem(neighbours)
+        self.item_item = ItemItem(neighbours, kind)
 
     def _fit(self, data: Interactions, train: pd.DataFrame, cutoff: pd.Timestamp) -> None:
         self.repeat.fit(data, train, cutoff)

@@ -25,7 +25,7 @@ from repurchase.core.stage import Inputs, Stage
 from repurchase.core.status import Unavailable
 from repurchase.recommendations.data import Interactions, interactions, item_column
 from repurchase.recommendations.evaluate import Split, bootstrap_difference, evaluate, summarise
-from repurchase.recommendations.methods import Bestsellers, Blend, ItemItem, OwnItems, Recommender, top_k
+from repurchase.recommendations.methods import SIMILARITIES, Bestsellers, Blend, ItemItem, OwnItems, Recommender, top_k
 from repurchase.recommendations.rules import bought_together
 from repurchase.recommendations.triggers import _occasion_dates as occasion_dates
 from repurchase.recommendations.triggers import (
@@ -49,7 +49,7 @@ __all__ = [
 #: The two baselines every method must beat.
 BASELINES: tuple[str, ...] = ("bestsellers", "own_items")
 #: Weights of item-item in the blend tried on the validation window.
-BLEND_WEIGHTS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+BLEND_WEIGHTS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 @dataclass
@@ -63,7 +63,8 @@ class RecommendationResult:
         ``recall``, ``ndcg``, ``hit_repeat``, ``hit_new``, ``customers``, and the
         chosen method's hit-rate difference to it with its 90% bootstrap interval.
     method
-        The method used (its name), ``blend_weight`` the item-item weight of the blend.
+        The method used (its name); ``blend_weight`` and ``similarity`` (``bm25`` or
+        ``cosine``): the item-item weight and similarity chosen on the validation window.
     recommendations
         Top k per active customer: ``customer_id``, ``rank``, ``item``, ``product``, ``score``, ``reason``.
     pairs, triples
@@ -84,6 +85,7 @@ class RecommendationResult:
     evaluation: pd.DataFrame = field(default_factory=pd.DataFrame)
     method: str = ""
     blend_weight: float | None = None
+    similarity: str = "bm25"
     recommendations: pd.DataFrame = field(default_factory=pd.DataFrame)
     pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     triples: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -109,27 +111,30 @@ def choose_method(evaluation: pd.DataFrame) -> str:
     return str(ranked["method"].iloc[0])
 
 
-def _make(name: str, settings: RecommendationSettings, weight: float) -> Recommender:
+def _make(name: str, settings: RecommendationSettings, weight: float, kind: str) -> Recommender:
     if name == "blend":
-        return Blend(weight, settings.half_life_days)
-    return {"bestsellers": Bestsellers, "own_items": OwnItems, "item_item": ItemItem}[name]()
+        return Blend(weight, settings.half_life_days, kind=kind)
+    if name == "item_item":
+        return ItemItem(kind=kind)
+    return {"bestsellers": Bestsellers, "own_items": OwnItems}[name]()
 
 
 def _evaluate_all(
     data: Interactions, settings: RecommendationSettings, end: pd.Timestamp
-) -> tuple[pd.DataFrame, float, pd.Timestamp] | None:
+) -> tuple[pd.DataFrame, float, str, pd.Timestamp] | None:
     k, h = settings.k, pd.Timedelta(days=settings.holdout_days)
     stop = end.normalize() + pd.Timedelta(days=1)
     test = Split(stop - h, stop)
     valid = Split(stop - 2 * h, stop - h)
-    weight, best = BLEND_WEIGHTS[0], -1.0
-    for w in BLEND_WEIGHTS:  # a handful of weights, each vectorized over customers
-        got = evaluate(Blend(w, settings.half_life_days), data, valid, k)
-        if got is not None and (hit := float(got[0]["hit"].mean())) > best:
-            weight, best = w, hit
+    weight, kind, best = BLEND_WEIGHTS[0], SIMILARITIES[0], -1.0
+    for sim in SIMILARITIES:  # a handful of settings, each vectorized over customers
+        for w in BLEND_WEIGHTS:
+            got = evaluate(Blend(w, settings.half_life_days, kind=sim), data, valid, k)
+            if got is not None and (hit := float(got[0]["hit"].mean())) > best:
+                weight, kind, best = w, sim, hit
     per: dict[str, pd.DataFrame] = {}
     for name in ("blend", "item_item", *BASELINES):
-        got = evaluate(_make(name, settings, weight), data, test, k)
+        got = evaluate(_make(name, settings, weight, kind), data, test, k)
         if got is None:
             return None
         per[name] = got[0]
@@ -144,7 +149,7 @@ def _evaluate_all(
     own = [bootstrap_difference(per[n]["hit"], np.zeros(len(per[n])), seed=settings_seed(n)) for n in table["method"]]
     table["hit_low"] = [d[1] for d in own]
     table["hit_high"] = [d[2] for d in own]
-    return table, weight, test.cutoff
+    return table, weight, kind, test.cutoff
 
 
 def settings_seed(name: str) -> int:
@@ -215,9 +220,11 @@ def run_recommendations(
     if found is None:
         result.unavailable = Unavailable("recommendations.unavailable.no_test", {"days": s.holdout_days})
         return result
-    result.evaluation, result.blend_weight, result.cutoff = found
+    result.evaluation, result.blend_weight, result.similarity, result.cutoff = found
     result.method = choose_method(result.evaluation)
-    model = _make(result.method, s, result.blend_weight).fit(data, data.events, end.normalize() + pd.Timedelta(days=1))
+    model = _make(result.method, s, result.blend_weight, result.similarity).fit(
+        data, data.events, end.normalize() + pd.Timedelta(days=1)
+    )
     ids = data.customers if active is None else data.customers.intersection(active)
     rows = data.customers.get_indexer(ids)
     items, scores = top_k(model, rows, s.k)
@@ -289,6 +296,7 @@ def recommendation_metrics(result: RecommendationResult) -> dict[str, Any]:
         "baseline_own_items_hit_rate_at_k": hit("own_items"),
         "method": result.method,
         "blend_weight": result.blend_weight,
+        "similarity": result.similarity,
         "triggers": {str(r["list"]): int(r["contacts"]) for _, r in result.trigger_counts.iterrows()},
     }
 

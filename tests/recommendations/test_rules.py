@@ -1,0 +1,29 @@
+"""Bought together: support, confidence and lift of a hand-computed fixture, each pair once."""
+
+from __future__ import annotations
+
+import pytest
+from recs_cases import lines
+
+from repurchase.recommendations import bought_together, interactions
+
+
+def test_pairs_match_hand_computed_support_confidence_and_lift():
+    # four baskets (customer-days): {A, B}, {A, B}, {A, C}, {C}
+    tx = lines(["x", "x", "y", "y", "z", "z", "w"], [0, 0, 1, 1, 2, 2, 3], [10, 11, 10, 11, 10, 12, 12])
+    data = interactions(tx)
+    pairs, triples = bought_together(data, data.events, min_support=0.25)
+    ab = pairs[(pairs["item_a"] == "item 10") & (pairs["item_b"] == "item 11")].iloc[0]
+    # support(A,B) = 2/4; P(B|A) = 2/3; P(A|B) = 1; lift = 0.5 / (0.75 * 0.5)
+    assert ab["support"] == pytest.approx(0.5)
+    assert ab["confidence_ab"] == pytest.approx(2 / 3) and ab["confidence_ba"] == pytest.approx(1.0)
+    assert ab["lift"] == pytest.approx(0.5 / (0.75 * 0.5))
+    assert len(pairs) == len(pairs[["item_a", "item_b"]].drop_duplicates()) == 2  # (A,B), (A,C); each once
+    assert triples.empty  # no basket holds three items
+
+
+def test_min_support_drops_rare_sets():
+    tx = lines(["x", "x", "y", "y", "z"], [0, 0, 1, 1, 2], [10, 11, 10, 12, 10])
+    data = interactions(tx)
+    pairs, _ = bought_together(data, data.events, min_support=0.5)
+    assert pairs.empty  # each pair is in 1 of 3 baskets
