@@ -63,6 +63,27 @@ def test_demo_ledgers_show_the_designed_mess(rendered):
     assert cd["raw_rows"] == cd["kept_rows"] == 6919 and cd["customers"] == 2357
 
 
+def test_recommendations_use_a_baseline_exactly_when_it_wins(rendered):
+    by_client = {
+        o.client: json.loads((o.report_dir / "metrics.json").read_text(encoding="utf-8")) for o in rendered["outcomes"]
+    }
+    for client in ("demo-online", "demo-stores"):
+        r = by_client[client]["recommendations"]
+        baselines = {
+            "bestsellers": r["baseline_bestseller_hit_rate_at_k"],
+            "own_items": r["baseline_own_items_hit_rate_at_k"],
+        }
+        if r["method"] in baselines:  # the report then says a baseline wins (tests/recommendations)
+            assert r["hit_rate_at_k"] >= max(baselines.values()), client
+        else:
+            assert r["hit_rate_at_k"] > max(baselines.values()), client
+        assert r["hit_rate_at_k_low"] <= r["hit_rate_at_k"] <= r["hit_rate_at_k_high"]
+        assert sum(r["triggers"].values()) > 0
+    assert by_client["demo-online"]["recommendations"]["method"] not in ("bestsellers", "own_items")
+    # CDNOW has no products or categories: the report says so instead of recommending
+    assert by_client["cdnow"]["recommendations"]["status"] == "unavailable"
+
+
 def test_reports_hide_code_and_parameters(rendered):
     for o in rendered["outcomes"]:
         for html_file in o.report_dir.glob("*.html"):

@@ -20,12 +20,13 @@ def plot_hit_rates(evaluation: pd.DataFrame, *, ax: Axes | None = None, k: int =
     evaluation
         ``res.evaluation`` (:class:`repurchase.recommendations.RecommendationResult`).
     """
-    ax = get_ax(ax, (7, 3.2))
     title = i18n.t("recommendations.chart.title", lang)
     if evaluation is None or evaluation.empty:
+        ax = get_ax(ax, (7, 0.8))
+        ax.text(0.5, 0.5, i18n.t("recommendations.chart.no_data", lang), ha="center", va="center", color=NEUTRAL)
         ax.set_axis_off()
-        ax.set_title(title)
         return ax
+    ax = get_ax(ax, (7, 3.2))
     data = evaluation.sort_values("hit")
     y = np.arange(len(data))
     hit = data["hit"].to_numpy(float)

@@ -9,6 +9,7 @@ of failing.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -396,6 +397,7 @@ class Overview:
     cards: pd.DataFrame
     sentences: list[str]
     plan: pd.DataFrame
+    contacts: Table
     links: pd.DataFrame
     period: Period
     currency: str
@@ -413,9 +415,20 @@ class Overview:
         """The customer operations plan as a table spec."""
         return Table(self.plan, formats={"share": "{:.1%}", "revenue_share": "{:.1%}", "change": "{:+,}"})
 
+    def contacts_table(self) -> Table:
+        """Who to contact in the days after the period: the trigger lists of the recommendations report."""
+        return self.contacts
+
     def links_html(self) -> HTMLBlock:
         """The links to the detailed reports (:func:`links_html`)."""
         return links_html(self.links)
+
+
+def _contacts(recs: Any, lang: str) -> Table:
+    """The trigger lists' counts, or why there are none (the detailed report says it too)."""
+    from repurchase import recommendations
+
+    return dataclasses.replace(recommendations.trigger_table(recs, lang), unavailable=recs.unavailable)
 
 
 def build_overview(ctx: Any) -> Overview:
@@ -455,6 +468,7 @@ def build_overview(ctx: Any) -> Overview:
         cards=cards,
         sentences=sentences,
         plan=plan,
+        contacts=_contacts(ctx.result("recommendations"), lang),
         links=report_links(files, lang),
         period=period,
         currency=ctx.currency,

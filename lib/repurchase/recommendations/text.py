@@ -99,7 +99,6 @@ def evaluation_table(result: RecommendationResult, lang: str = "en") -> Table:
         formats={**share, "customers": "count"},
         values={"method": "recommendations.method"},
         caption=i18n.t("recommendations.caption.evaluation", lang, k=result.settings.k),
-        unavailable=result.unavailable,
     )
 
 
@@ -130,7 +129,6 @@ def trigger_table(result: RecommendationResult, lang: str = "en") -> Table:
         formats={"matching": "count", "contacts": "count", "value": "money"},
         values={"list": "recommendations.list"},
         caption=i18n.t("recommendations.caption.triggers", lang, days=result.settings.trigger_days),
-        unavailable=result.unavailable,
     )
 
 
