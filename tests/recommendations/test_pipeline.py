@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from recs_cases import START
 
@@ -14,8 +16,10 @@ from repurchase.recommendations import (
     recommendation_exports,
     recommendation_metrics,
     run_recommendations,
+    sample_table,
     trigger_table,
 )
+from repurchase.recommendations.text import _reason_text as reason_text
 
 
 def _period(tx: pd.DataFrame) -> Period:
@@ -47,6 +51,19 @@ def test_the_stage_evaluates_chooses_and_lists(paired_shop):
     assert list(exports["exports/recommendations.csv"].columns) == ["customer_id", "rank", "product", "score", "reason"]
     assert sum(len(v) for k, v in exports.items() if "triggers_" in k) == len(res.triggers)
     assert describe_findings(res, "en") and describe_findings(res, "zh")
+    # repeat items carry how often the customer bought them; the sample shows history next to the list
+    rep = recs[recs["reason"] == "repeat"]
+    assert (
+        len(rep)
+        and (rep["times_bought"] >= 1).all()
+        and (recs.loc[recs["reason"] != "repeat", "times_bought"] == 0).all()
+    )
+    assert res.history["customer_id"].nunique() == 5
+    shown = sample_table(res, "en").frame
+    assert set(shown["customer_id"]) == set(res.history["customer_id"]) and len(shown) == 25
+    again = recs[(recs["reason"] == "repeat") & (recs["times_bought"] >= 2)].head(3)
+    texts = [reason_text(r, "en") for _, r in again.iterrows()]
+    assert len(texts) == 3 and all(re.fullmatch(r"repeat: bought \d+×, about every \d+ days", t) for t in texts)
 
 
 def test_without_products_or_categories_it_says_so_in_both_languages():

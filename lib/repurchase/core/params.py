@@ -598,6 +598,7 @@ class RecommendationSettings(StrictModel):
         0.005, gt=0, lt=1, description="bought together: item sets in at least this share of purchase occasions"
     )
     trigger_days: int = Field(14, ge=1, le=92, description="trigger lists cover the days after the report period end")
+    random_state: int = Field(0, description="seed of the bootstrap intervals and of the customers shown as examples")
 
 
 class PrivacySettings(StrictModel):

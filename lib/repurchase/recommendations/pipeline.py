@@ -66,12 +66,17 @@ class RecommendationResult:
         The method used (its name); ``blend_weight`` and ``similarity`` (``bm25`` or
         ``cosine``): the item-item weight and similarity chosen on the validation window.
     recommendations
-        Top k per active customer: ``customer_id``, ``rank``, ``item``, ``product``, ``score``, ``reason``.
+        Top k per active customer: ``customer_id``, ``rank``, ``item``, ``product``, ``score``, ``reason``
+        (``repeat``, ``together`` or ``popular``), and ``times_bought`` / ``every_days`` (the customer's
+        occasions with the item and the median days between them).
     pairs, triples
         Bought together (:func:`repurchase.recommendations.rules.bought_together`).
     triggers, trigger_counts
         One contact per customer (``customer_id``, ``list``, ``due``, ``reason_days``,
         ``value``) and the counts per list.
+    history
+        What a few sampled customers bought (``customer_id``, ``product``,
+        ``times_bought``, ``every_days``, ``last_bought``), shown next to their recommendations.
     unavailable
         Why nothing could be recommended (None when it could).
     """
@@ -91,6 +96,7 @@ class RecommendationResult:
     triples: pd.DataFrame = field(default_factory=pd.DataFrame)
     triggers: pd.DataFrame = field(default_factory=pd.DataFrame)
     trigger_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
     unavailable: Unavailable | None = None
 
     @property
@@ -169,6 +175,32 @@ def _reasons(
     return np.where(bought, "repeat", other)
 
 
+def item_history(data: Interactions) -> pd.DataFrame:
+    """Per (customer code, item code): occasions it was bought on, the median days between them, the last day."""
+    ev = data.events.sort_values(["customer", "item", "date"], kind="stable")
+    gap = ev.groupby(["customer", "item"])["date"].diff().dt.days
+    g = ev.assign(gap=gap.to_numpy()).groupby(["customer", "item"])
+    return pd.DataFrame({"times_bought": g.size(), "every_days": g["gap"].median(), "last_bought": g["date"].max()})
+
+
+def _sample_history(data: Interactions, stats: pd.DataFrame, rows: np.ndarray, seed: int, n: int = 5) -> pd.DataFrame:
+    """What a few recommended customers bought (most occasions first), for the report's sample."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(rows, size=min(n, len(rows)), replace=False) if len(rows) else rows
+    hist = stats[stats.index.get_level_values(0).isin(pick)].reset_index()
+    hist = hist.sort_values(["customer", "times_bought", "last_bought"], ascending=[True, False, False])
+    hist = hist.groupby("customer").head(5)
+    return pd.DataFrame(
+        {
+            "customer_id": data.customers[hist["customer"].to_numpy()].to_numpy(),
+            "product": data.items["name"].to_numpy()[hist["item"].to_numpy()],
+            "times_bought": hist["times_bought"].to_numpy(),
+            "every_days": hist["every_days"].to_numpy(),
+            "last_bought": hist["last_bought"].to_numpy(),
+        }
+    )
+
+
 def run_recommendations(
     tx: pd.DataFrame,
     period: Period,
@@ -239,6 +271,12 @@ def run_recommendations(
             "reason": _reasons(model, data, rows, items, end).ravel(),
         }
     )
+    stats = item_history(data)
+    codes = pd.MultiIndex.from_arrays([np.repeat(rows, k), items.ravel()])
+    got = stats.reindex(codes)
+    result.recommendations["times_bought"] = got["times_bought"].fillna(0).astype(int).to_numpy()
+    result.recommendations["every_days"] = got["every_days"].to_numpy()
+    result.history = _sample_history(data, stats, rows, s.random_state)
     result.pairs, result.triples = bought_together(data, data.events, min_support=s.min_support)
     occ = occasion_dates(data.events)
     last_item = data.events.sort_values("date").groupby("customer")["item"].last()

@@ -14,6 +14,7 @@ __all__ = [
     "describe_findings",
     "describe_triggers",
     "evaluation_table",
+    "history_table",
     "pairs_table",
     "sample_table",
     "trigger_preview",
@@ -143,16 +144,30 @@ def trigger_preview(result: RecommendationResult, lang: str = "en") -> Table:
     )
 
 
-def sample_table(result: RecommendationResult, lang: str = "en", n: int = 5) -> Table:
-    """A few customers' recommendations with the reason of each (IDs masked in the report)."""
+def _reason_text(row: pd.Series, lang: str) -> str:
+    if row["reason"] == "repeat" and row["times_bought"] >= 2 and pd.notna(row["every_days"]):
+        return i18n.t("recommendations.reason_every", lang, n=int(row["times_bought"]), days=f"{row['every_days']:.0f}")
+    return i18n.t(f"recommendations.reason.{row['reason']}", lang)
+
+
+def sample_table(result: RecommendationResult, lang: str = "en") -> Table:
+    """The sampled customers' recommendations with the reason of each (IDs masked in the report)."""
     recs = result.recommendations
-    if recs.empty:
-        return Table(recs, caption=i18n.t("recommendations.caption.sample", lang))
-    ids = pd.Series(recs["customer_id"].unique()).sample(min(n, recs["customer_id"].nunique()), random_state=0)
-    rows = recs[recs["customer_id"].isin(ids)][["customer_id", "rank", "product", "reason", "score"]].copy()
-    rows["reason"] = rows["reason"].map(lambda code: i18n.t(f"recommendations.reason.{code}", lang))
+    if recs.empty or result.history.empty:
+        return Table(pd.DataFrame(), caption=i18n.t("recommendations.caption.sample", lang))
+    rows = recs[recs["customer_id"].isin(result.history["customer_id"])].copy()
+    rows["reason"] = rows.apply(_reason_text, axis=1, lang=lang) if len(rows) else rows["reason"]
     return Table(
-        rows.reset_index(drop=True),
+        rows[["customer_id", "rank", "product", "reason", "score"]].reset_index(drop=True),
         formats={"score": "{:.2f}"},
         caption=i18n.t("recommendations.caption.sample", lang),
+    )
+
+
+def history_table(result: RecommendationResult, lang: str = "en") -> Table:
+    """What the sampled customers bought: their most frequent items, how often and how regularly."""
+    return Table(
+        result.history,
+        formats={"times_bought": "count", "every_days": "{:.0f}"},
+        caption=i18n.t("recommendations.caption.history", lang),
     )
