@@ -27,3 +27,11 @@ def test_min_support_drops_rare_sets():
     data = interactions(tx)
     pairs, _ = bought_together(data, data.events, min_support=0.5)
     assert pairs.empty  # each pair is in 1 of 3 baskets
+
+
+def test_baskets_without_frequent_items_still_count_in_the_support():
+    # {A, B}, {A, B}, {C}, {D}: only A and B reach 50%, and their pair is in 2 of the 4 baskets
+    tx = lines(["x", "x", "y", "y", "z", "w"], [0, 0, 1, 1, 2, 3], [10, 11, 10, 11, 12, 13])
+    data = interactions(tx)
+    pairs, _ = bought_together(data, data.events, min_support=0.5)
+    assert pairs["support"].tolist() == [0.5] and pairs["lift"].tolist() == [2.0]

@@ -595,7 +595,7 @@ class RecommendationSettings(StrictModel):
     )
     half_life_days: float = Field(90.0, gt=0, description="an occasion this many days old counts half in repeat items")
     min_support: float = Field(
-        0.005, gt=0, lt=1, description="bought together: item sets in at least this share of purchase occasions"
+        0.001, gt=0, lt=1, description="bought together: item sets in at least this share of purchase occasions"
     )
     trigger_days: int = Field(14, ge=1, le=92, description="trigger lists cover the days after the report period end")
     random_state: int = Field(0, description="seed of the bootstrap intervals and of the customers shown as examples")

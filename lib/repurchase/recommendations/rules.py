@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from repurchase.recommendations.data import Interactions
 
@@ -18,7 +19,7 @@ __all__ = ["bought_together"]
 
 
 def bought_together(
-    data: Interactions, events: pd.DataFrame, *, min_support: float = 0.005, top: int = 20
+    data: Interactions, events: pd.DataFrame, *, min_support: float = 0.001, top: int = 20
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The top item pairs and triples by lift among the item sets with at least ``min_support``.
 
@@ -44,10 +45,12 @@ def bought_together(
     if len(keep) < 2 or ev.empty:
         return empty_pairs, empty_triples
     col = pd.Index(keep).get_indexer(ev["item"].to_numpy())
-    row = pd.factorize(ev["occasion"])[0]
-    dense = np.zeros((n_baskets, len(keep)), dtype=bool)
-    dense[row, col] = True
-    frame = pd.DataFrame(dense, columns=keep)
+    row = pd.Index(occ).get_indexer(ev["occasion"].to_numpy())
+    # baskets × items as a sparse frame: a big client's millions of baskets never become a dense matrix
+    onehot = sp.csc_matrix((np.ones(len(row), dtype=np.uint8), (row, col)), shape=(n_baskets, len(keep)))
+    onehot.sum_duplicates()
+    onehot.data[:] = 1
+    frame = pd.DataFrame.sparse.from_spmatrix(onehot, columns=keep).astype(pd.SparseDtype(bool, False))
     sets = fpgrowth(frame, min_support=min_support, use_colnames=True, max_len=3)
     if sets.empty or sets["itemsets"].map(len).max() < 2:
         return empty_pairs, empty_triples

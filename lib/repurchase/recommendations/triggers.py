@@ -89,7 +89,8 @@ def trigger_lists(
     stop = end + pd.Timedelta(days=days)
     last = cycles["last_date"]
     frames = []
-    due = last + pd.to_timedelta(cycles["cycle_days"].fillna(np.inf).clip(upper=1e5), unit="D")
+    # the due day: last purchase + the cycle, on whole days (a cycle of 32.5 days falls due on day 32)
+    due = (last + pd.to_timedelta(cycles["cycle_days"].fillna(np.inf).clip(upper=1e5), unit="D")).dt.floor("D")
     rep = cycles.index[(due > end) & (due <= stop) & cycles["cycle_days"].notna()]
     frames.append(
         pd.DataFrame(
