@@ -170,6 +170,7 @@ def campaign_effects(
         smd = (t["x_mean"] - c["x_mean"]).to_numpy() / np.sqrt((t["x_var"] + c["x_var"]).to_numpy() / 2)
         incremental = adj.difference * nt
         roi = np.where(cost > 0, (incremental - cost) / cost, np.nan)
+        relative = np.where(rate_c > 0, d / rate_c, np.nan)
     out = pd.DataFrame(
         {
             "campaign": names,
@@ -188,7 +189,7 @@ def campaign_effects(
             "uplift": d,
             "uplift_low": lo,
             "uplift_high": hi,
-            "relative_lift": np.where(rate_c > 0, d / rate_c, np.nan),
+            "relative_lift": relative,
             "p_value": two_proportion_p_value(xt, nt, xc, nc),
             "mde": mde_proportion(rate_c, nt, nc, level, s.power),
             "purchases_treatment": t["purchases"].to_numpy(float),

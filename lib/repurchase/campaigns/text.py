@@ -4,12 +4,14 @@ Every text comes from ``resources/i18n/<lang>/campaigns.yaml``. The analysis
 keeps verdict codes (``effect_found`` …) in its summary; :func:`verdict_label`
 names them. Tables are :class:`~repurchase.core.table.Table` specs with
 ``cmp_*`` columns (headers from the ``col.cmp_*`` catalog entries); uplifts are
-shown in percentage points.
+shown in percentage points. The table functions take a
+:class:`~repurchase.campaigns.pipeline.CampaignsResult` (typed ``Any``: the
+pipeline imports this module).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,9 +20,6 @@ from repurchase.core import formatting, i18n
 from repurchase.core.params import CampaignSettings
 from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
-
-if TYPE_CHECKING:
-    from repurchase.campaigns.pipeline import CampaignsResult
 
 __all__ = [
     "checks_table",
@@ -90,7 +89,7 @@ def describe_campaigns(
     return [describe_campaign(row, settings, lang, currency) for row in summary.to_dict("records")]
 
 
-def _with_verdicts(res: CampaignsResult, lang: str) -> pd.DataFrame:
+def _with_verdicts(res: Any, lang: str) -> pd.DataFrame:
     s = res.summary.copy()
     s["verdict"] = [verdict_label(v, lang) for v in s["verdict"]]
     for col in ("uplift", "uplift_low", "uplift_high", "mde"):
@@ -116,7 +115,7 @@ _EFFECT_COLUMNS = {
 _PTS = "{:+.1f}"
 
 
-def effects_table(res: CampaignsResult, lang: str = "en") -> Table:
+def effects_table(res: Any, lang: str = "en") -> Table:
     """Per campaign: verdict, group sizes, repurchase rates, uplift (pts) with its interval, split check."""
     unavailable = res.unavailable or Unavailable("campaigns.unavailable.no_usable")
     if res.summary.empty:
@@ -161,7 +160,7 @@ _MONEY_COLUMNS = {
 }
 
 
-def money_table(res: CampaignsResult, lang: str = "en") -> Table:
+def money_table(res: Any, lang: str = "en") -> Table:
     """Per campaign: revenue per customer (Welch and CUPED, with intervals), incremental revenue, cost, ROI."""
     if res.summary.empty:
         return Table(pd.DataFrame(), unavailable=res.unavailable or Unavailable("campaigns.unavailable.no_usable"))
@@ -185,7 +184,7 @@ def money_table(res: CampaignsResult, lang: str = "en") -> Table:
     )
 
 
-def checks_table(res: CampaignsResult, lang: str = "en") -> Table | str:
+def checks_table(res: Any, lang: str = "en") -> Table | str:
     """Assignments not measured (unknown customer, before the data, window not over), or a sentence that none were."""
     if not res.available:
         return Table(pd.DataFrame(), unavailable=res.unavailable)
@@ -201,7 +200,7 @@ def checks_table(res: CampaignsResult, lang: str = "en") -> Table | str:
     )
 
 
-def plot_frame(res: CampaignsResult, lang: str = "en") -> pd.DataFrame:
+def plot_frame(res: Any, lang: str = "en") -> pd.DataFrame:
     """What the uplift chart draws: ``label`` (campaign and verdict), ``uplift``, ``low``, ``high`` (pts), ``verdict``."""
     s = res.summary
     keep = s["uplift"].notna().to_numpy() if len(s) else np.zeros(0, bool)
