@@ -215,3 +215,16 @@ def test_cleaning_the_campaigns_source_accounts_for_every_row():
             "number_unreadable",
         )
     )
+
+
+def test_the_overview_names_the_tested_action():
+    a, tx = _campaign(500, 150, 500, 50)
+    res = run_campaigns(a, tx, CampaignSettings(), PERIOD)
+    assert text.tested_actions(res) == [  # Newcombe 90% (0.1594, 0.2400), statsmodels
+        "**Tested action**: coupon raised the 30-day repurchase rate by **+20.0 pts** against its control group "
+        "(90% interval +15.9 to +24.0 pts); see the campaigns report."
+    ]
+    a, tx = _campaign(500, 50, 500, 50)
+    none = text.tested_actions(run_campaigns(a, tx, CampaignSettings(), PERIOD), "zh")
+    assert len(none) == 1 and "均未发现" in none[0]
+    assert text.tested_actions(run_campaigns(None, tx, CampaignSettings(), PERIOD)) == []

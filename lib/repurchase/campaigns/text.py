@@ -28,6 +28,7 @@ __all__ = [
     "effects_table",
     "money_table",
     "plot_frame",
+    "tested_actions",
     "verdict_label",
 ]
 
@@ -214,3 +215,29 @@ def plot_frame(res: Any, lang: str = "en") -> pd.DataFrame:
             "verdict": s["verdict"].astype(str).to_numpy(),
         }
     )
+
+
+def tested_actions(res: Any, lang: str = "en") -> list[str]:
+    """The overview's sentences on tested actions: each campaign with an effect found, or that none was.
+
+    Empty for a client without campaign tests.
+    """
+    if not res.available or res.summary.empty:
+        return []
+    found = res.summary[res.summary["verdict"] == "effect_found"]
+    level = f"{res.settings.confidence:.0%}"
+    if found.empty:
+        return [i18n.t("campaigns.overview.none_found", lang, n=len(res.summary))]
+    return [
+        i18n.t(
+            "campaigns.overview.tested",
+            lang,
+            campaign=str(row["campaign"]),
+            days=int(row["window_days"]),
+            uplift=_pts(row["uplift"]),
+            low=_pts(row["uplift_low"]),
+            high=_pts(row["uplift_high"]),
+            level=level,
+        )
+        for row in found.to_dict("records")
+    ]
