@@ -221,7 +221,7 @@ def test_the_overview_names_the_tested_action():
     a, tx = _campaign(500, 150, 500, 50)
     res = run_campaigns(a, tx, CampaignSettings(), PERIOD)
     assert text.tested_actions(res) == [  # Newcombe 90% (0.1594, 0.2400), statsmodels
-        "**Tested action**: coupon raised the 30-day repurchase rate by **+20.0 pts** against its control group "
+        "Tested action: coupon raised the 30-day repurchase rate by +20.0 pts against its control group "
         "(90% interval +15.9 to +24.0 pts); see the campaigns report."
     ]
     a, tx = _campaign(500, 50, 500, 50)

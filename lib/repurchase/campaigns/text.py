@@ -112,6 +112,7 @@ _EFFECT_COLUMNS = {
     "mde": "cmp_mde",
     "treatment_share": "cmp_treatment_share",
     "srm_p_value": "cmp_srm_p",
+    "pre_revenue_smd": "cmp_smd",
 }
 _PTS = "{:+.1f}"
 
@@ -132,10 +133,11 @@ def effects_table(res: Any, lang: str = "en") -> Table:
             "cmp_uplift": _PTS,
             "cmp_uplift_low": _PTS,
             "cmp_uplift_high": _PTS,
-            "cmp_p_value": "{:.4f}",
+            "cmp_p_value": "{:.2g}",
             "cmp_mde": "{:.1f}",
             "cmp_treatment_share": "share",
             "cmp_srm_p": "{:.2g}",
+            "cmp_smd": "{:+.2f}",
         },
         caption=i18n.t(
             "campaigns.caption.effects", lang, days=res.settings.window_days, level=f"{res.settings.confidence:.0%}"
@@ -190,7 +192,7 @@ def checks_table(res: Any, lang: str = "en") -> Table | str:
     if not res.available:
         return Table(pd.DataFrame(), unavailable=res.unavailable)
     if res.left_out.empty:
-        return i18n.t("campaigns.checks_none", lang, n=formatting.format_number(res.assignments, lang))
+        return i18n.t("campaigns.checks_none", lang, n=f"{res.assignments:,}")
     frame = res.left_out.copy()
     frame["reason"] = [i18n.t(f"campaigns.reason.{r}", lang) for r in frame["reason"]]
     frame = frame.rename(columns={"campaign": "cmp_campaign", "reason": "cmp_reason", "assignments": "cmp_assignments"})
