@@ -152,7 +152,8 @@ def test_without_a_campaigns_source_the_stage_says_so(transactions):
     assert not res.available and res.unavailable is not None and res.unavailable.code == "no_source"
     assert "Shop has no campaigns source" in res.unavailable.text("en")
     assert campaigns_metrics(res) == {"status": "unavailable", "reason": "no_source"}
-    assert text.effects_table(res).unavailable == res.unavailable and text.plot_frame(res).empty
+    assert text.effects_table(res).unavailable == text.NOT_AVAILABLE and text.plot_frame(res).empty
+    assert text.checks_table(res) is None and text.money_table(res).unavailable == text.NOT_AVAILABLE
     empty = run_campaigns(_assign([]), transactions, CampaignSettings(), PERIOD)
     assert campaigns_metrics(empty) == {"status": "unavailable", "reason": "no_usable"}
 

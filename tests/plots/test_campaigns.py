@@ -46,3 +46,10 @@ def test_uplift_chart(lang):
     new = plot_campaign_uplift(res, lang=lang)
     assert new.get_title()
     plt.close(new.figure)
+
+
+def test_without_campaigns_the_chart_says_so():
+    res = run_campaigns(None, pd.DataFrame(), CampaignSettings(), Period.from_label("2026-05"))
+    ax = plot_campaign_uplift(res)
+    assert [t.get_text() for t in ax.texts] == ["Not available: see the first section."]
+    plt.close(ax.figure)

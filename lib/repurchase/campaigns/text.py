@@ -22,6 +22,7 @@ from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
 
 __all__ = [
+    "NOT_AVAILABLE",
     "checks_table",
     "describe_campaign",
     "describe_campaigns",
@@ -31,6 +32,10 @@ __all__ = [
     "tested_actions",
     "verdict_label",
 ]
+
+
+#: what the sections after the findings say when there is nothing to test (the findings say why)
+NOT_AVAILABLE = Unavailable("campaigns.unavailable.see_above")
 
 
 def verdict_label(code: str, lang: str = "en") -> str:
@@ -119,9 +124,8 @@ _PTS = "{:+.1f}"
 
 def effects_table(res: Any, lang: str = "en") -> Table:
     """Per campaign: verdict, group sizes, repurchase rates, uplift (pts) with its interval, split check."""
-    unavailable = res.unavailable or Unavailable("campaigns.unavailable.no_usable")
     if res.summary.empty:
-        return Table(pd.DataFrame(), unavailable=unavailable)
+        return Table(pd.DataFrame(), unavailable=NOT_AVAILABLE)
     frame = _with_verdicts(res, lang)[list(_EFFECT_COLUMNS)].rename(columns=_EFFECT_COLUMNS)
     return Table(
         frame,
@@ -166,7 +170,7 @@ _MONEY_COLUMNS = {
 def money_table(res: Any, lang: str = "en") -> Table:
     """Per campaign: revenue per customer (Welch and CUPED, with intervals), incremental revenue, cost, ROI."""
     if res.summary.empty:
-        return Table(pd.DataFrame(), unavailable=res.unavailable or Unavailable("campaigns.unavailable.no_usable"))
+        return Table(pd.DataFrame(), unavailable=NOT_AVAILABLE)
     frame = res.summary[list(_MONEY_COLUMNS)].rename(columns=_MONEY_COLUMNS)
     money = [c for c in frame.columns if c.startswith(("cmp_rev", "cmp_cuped", "cmp_incremental", "cmp_cost"))]
     return Table(
@@ -187,10 +191,13 @@ def money_table(res: Any, lang: str = "en") -> Table:
     )
 
 
-def checks_table(res: Any, lang: str = "en") -> Table | str:
-    """Assignments not measured (unknown customer, before the data, window not over), or a sentence that none were."""
+def checks_table(res: Any, lang: str = "en") -> Table | str | None:
+    """Assignments not measured (unknown customer, before the data, window not over), or a sentence that none were.
+
+    None without campaign assignments (the cleaning table above says there is no source).
+    """
     if not res.available:
-        return Table(pd.DataFrame(), unavailable=res.unavailable)
+        return None
     if res.left_out.empty:
         return i18n.t("campaigns.checks_none", lang, n=f"{res.assignments:,}")
     frame = res.left_out.copy()

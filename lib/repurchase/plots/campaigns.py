@@ -36,11 +36,7 @@ def plot_campaign_uplift(result: Any, *, ax: Axes | None = None, lang: str = "en
     frame = text.plot_frame(result, lang)
     ax = get_ax(ax, figsize=(9, 1.2 + 0.9 * max(len(frame), 1)))
     if frame.empty:  # no campaign measured: say why instead of an empty chart
-        why = (
-            result.unavailable.text(lang)
-            if result.unavailable is not None
-            else i18n.t("campaigns.unavailable.no_usable", lang)
-        )
+        why = text.NOT_AVAILABLE.text(lang)
         ax.text(0.5, 0.5, why, ha="center", va="center", wrap=True, transform=ax.transAxes)
         ax.set_axis_off()
         return ax
