@@ -95,10 +95,10 @@ def test_stage_exports_the_full_quarantine_next_to_the_report(result):
 def test_stage_reads_the_cleaning_of_each_source(result, customers):
     class Inputs:
         def cleaning(self, role="transactions"):
-            return {"transactions": result, "customers": customers, "surveys": None}[role]
+            return {"transactions": result, "customers": customers, "surveys": None, "campaigns": None}[role]
 
     res = STAGE.run(Inputs())
-    assert res.customers is not None and res.surveys is None
+    assert res.customers is not None and res.surveys is None and res.campaigns is None
     assert cleaning_metrics(res) == cleaning_metrics(run_cleaning(result))
 
 

@@ -94,6 +94,36 @@ def test_every_report_opens_offline_cleanly(browser, rendered):
     assert not problems, "\n".join(problems)
 
 
+#: what the campaigns report of each client must say (demo-online has the three planted tests)
+CAMPAIGN_TEXT = {
+    "demo-online": ("winback_coupon: effect found", "newsletter: no detectable effect", "member_perk: split broken"),
+    "demo-stores": ("没有活动分组数据源",),
+    "cdnow": ("has no campaigns source",),
+}
+
+
+def test_the_campaigns_report_opens_cleanly_and_shows_its_verdicts(browser, rendered):
+    problems = []
+    for o in rendered["outcomes"]:
+        page = o.report_dir / "08_campaigns.html"
+        if not page.exists():
+            problems.append(f"{o.client}: no 08_campaigns.html")
+            continue
+        seen = open_page(browser, page)
+        problems += [
+            f"{o.client}: {k}: {seen[k][:3]}" for k in ("console", "pageerror", "requests", "broken_images") if seen[k]
+        ]
+        problems += [
+            f"{o.client}: {want!r} not shown" for want in CAMPAIGN_TEXT.get(o.client, ()) if want not in seen["text"]
+        ]
+        if (
+            o.client == "demo-online"
+            and "Tested action" not in open_page(browser, o.report_dir / "07_overview.html")["text"]
+        ):
+            problems.append("demo-online: the overview does not name the tested action")
+    assert not problems, "\n".join(problems)
+
+
 def test_browser_test_catches_network_requests_and_scripts(browser, tmp_path):
     """The checks above can fail: a page with a remote script and a broken image is caught."""
     bad = tmp_path / "bad.html"

@@ -66,6 +66,8 @@ def fingerprint(params: Params, role: str, period_label: str) -> str:
     h = hashlib.sha256()
     h.update(json.dumps(_source_stamp(spec), sort_keys=True, default=str).encode())
     h.update(params.cleaning.model_dump_json().encode())
+    if role == "campaigns":  # the group labels are read while cleaning
+        h.update(params.campaigns.model_dump_json(include={"treatment_label", "control_label"}).encode())
     h.update(period_label.encode())
     for f in _CODE_FILES:
         h.update(Path(f).read_bytes())
@@ -155,6 +157,17 @@ def _clean(params: Params, role: str, end: pd.Timestamp | None) -> CleaningResul
         )
     if role == "customers":
         return rules.clean_customers(raw, params.cleaning, source=where, decimal=spec.decimal, short_rows=short)
+    if role == "campaigns":
+        return rules.clean_campaigns(
+            raw,
+            params.cleaning,
+            treatment_label=params.campaigns.treatment_label,
+            control_label=params.campaigns.control_label,
+            period_end_exclusive=end,
+            source=where,
+            decimal=spec.decimal,
+            short_rows=short,
+        )
     return rules.clean_surveys(
         raw, params.cleaning, period_end_exclusive=end, source=where, decimal=spec.decimal, short_rows=short
     )
@@ -172,7 +185,7 @@ def load_cleaning(
     period
         The report period (rows after it are excluded); None for all data.
     role
-        ``transactions``, ``customers`` or ``surveys``.
+        ``transactions``, ``customers``, ``surveys`` or ``campaigns``.
     refresh
         Rebuild even when the cache is fresh.
 
@@ -205,7 +218,7 @@ def load_cleaning_as_of(
     cutoff
         A day boundary (00:00): rows dated on or after it are excluded.
     role
-        ``transactions``, ``customers`` or ``surveys``.
+        ``transactions``, ``customers``, ``surveys`` or ``campaigns``.
     refresh
         Rebuild even when the cache is fresh.
 

@@ -80,7 +80,7 @@ class CleaningReport:
         Median of the positive order-line amounts (None without any).
     weekly_revenue
         Revenue per calendar week: ``week`` (its last day), ``revenue``.
-    customers, surveys
+    customers, surveys, campaigns
         The side sources' outcomes and rows per rule; None when the client has
         no such source.
     """
@@ -95,6 +95,7 @@ class CleaningReport:
     weekly_revenue: pd.DataFrame
     customers: SourceCleaning | None = None
     surveys: SourceCleaning | None = None
+    campaigns: SourceCleaning | None = None
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -107,9 +108,9 @@ class CleaningReport:
         return self.transactions.ledger
 
     def side(self, role: str) -> SourceCleaning | None:
-        """The side source ``customers`` or ``surveys`` (None when the client has none)."""
-        if role not in ("customers", "surveys"):
-            raise AnalysisError(f"no side source {role!r}; use customers or surveys")
+        """The side source ``customers``, ``surveys`` or ``campaigns`` (None when the client has none)."""
+        if role not in ("customers", "surveys", "campaigns"):
+            raise AnalysisError(f"no side source {role!r}; use customers, surveys or campaigns")
         side: SourceCleaning | None = getattr(self, role)
         return side
 
@@ -119,6 +120,7 @@ def run_cleaning(
     *,
     customers: CleaningResult | None = None,
     surveys: CleaningResult | None = None,
+    campaigns: CleaningResult | None = None,
 ) -> CleaningReport:
     """Everything the cleaning report shows, from the cleaning results of the sources.
 
@@ -127,7 +129,7 @@ def run_cleaning(
     transactions
         The cleaning of the transactions for the report period
         (:func:`repurchase.cleaning.datasets.load_cleaning`).
-    customers, surveys
+    customers, surveys, campaigns
         The cleaning of the side sources, None when the client has none.
 
     Returns
@@ -146,6 +148,7 @@ def run_cleaning(
         weekly_revenue=weekly_revenue(clean),
         customers=None if customers is None else SourceCleaning.of(customers, "customers"),
         surveys=None if surveys is None else SourceCleaning.of(surveys, "surveys"),
+        campaigns=None if campaigns is None else SourceCleaning.of(campaigns, "campaigns"),
     )
 
 
@@ -174,7 +177,12 @@ def cleaning_metrics(report: CleaningReport) -> dict[str, Any]:
 
 def _run(inputs: Inputs) -> CleaningReport:
     transactions = inputs.cleaning("transactions")
-    return run_cleaning(transactions, customers=inputs.cleaning("customers"), surveys=inputs.cleaning("surveys"))
+    return run_cleaning(
+        transactions,
+        customers=inputs.cleaning("customers"),
+        surveys=inputs.cleaning("surveys"),
+        campaigns=inputs.cleaning("campaigns"),
+    )
 
 
 def _exports(report: CleaningReport) -> dict[str, pd.DataFrame]:

@@ -39,6 +39,7 @@ __all__ = [
     "RULE_DESCRIPTION",
     "RULE_OUTCOME",
     "CleaningResult",
+    "clean_campaigns",
     "clean_customers",
     "clean_surveys",
     "clean_transactions",
@@ -635,3 +636,102 @@ def clean_surveys(
     fixes["score_out_of_range"] = out_of_range
     clean["raw_row"] = raw["raw_row"]
     return _side_result(raw, reason, fixes, clean[reason.isna()], source, _SURVEY_RULES, cust)
+
+
+_CAMPAIGN_RULES = (
+    _SHORT_RULE,
+    ("duplicate_row", "excluded", "exact copy of an earlier row"),
+    ("missing_customer_id", "excluded", "customer ID blank"),
+    ("missing_campaign", "excluded", "campaign name blank"),
+    ("unparseable_date", "excluded", "assignment date missing or not a date"),
+    ("after_period_end", "excluded", "assignment after the end of the report period"),
+    ("unknown_group", "excluded", "group is neither the treatment nor the control label (campaigns settings)"),
+    ("both_groups", "excluded", "customer assigned to both groups of one campaign (all their rows of it excluded)"),
+    ("duplicate_assignment", "excluded", "second row for a customer already assigned in the campaign (first kept)"),
+    ("id_normalized", "fixed", "customer ID trimmed and case-folded"),
+    ("number_unreadable", "fixed", "numeric field not readable, left blank"),
+)
+
+
+def clean_campaigns(
+    raw: pd.DataFrame,
+    settings: CleaningSettings | None = None,
+    *,
+    treatment_label: str = "treatment",
+    control_label: str = "control",
+    period_end_exclusive: pd.Timestamp | None = None,
+    source: str = "campaigns",
+    decimal: str | None = None,
+    short_rows: Collection[int] | None = None,
+) -> CleaningResult:
+    """Clean campaign assignments: one row per customer and campaign, group ``treatment`` or ``control``.
+
+    The group labels are compared trimmed and case-insensitively with
+    ``treatment_label`` and ``control_label``. Rows without an ID, a campaign or
+    an assignment date, assigned after the period, with another group label, of
+    a customer assigned to both groups of one campaign, or repeating an
+    assignment are excluded; ``cost`` is read as a number (blank when not
+    readable).
+    """
+    settings = settings or CleaningSettings()
+    idx = raw.index
+    reason = pd.Series(pd.NA, index=idx, dtype="string")
+
+    def exclude(mask: pd.Series, rule: str) -> None:
+        reason[mask.fillna(False).astype(bool) & reason.isna()] = rule
+
+    short = _short_mask(raw, short_rows)
+    _refuse_mostly_short(short, raw, source, "campaigns")
+    exclude(short, "short_row")
+    exclude(raw.duplicated(subset=[c for c in raw.columns if c != "raw_row"], keep="first"), "duplicate_row")
+    cust = normalize_ids(raw["customer_id"], settings.id_case)
+    exclude(cust.isna(), "missing_customer_id")
+    name = raw["campaign"].astype("string").str.strip().mask(lambda s: s == "")
+    exclude(name.isna(), "missing_campaign")
+    dates, _ = parse_dates(raw["assigned_at"], None, settings.day_first, settings.timezone)
+    check_share(
+        dates.isna(),
+        reason.isna(),
+        raw["assigned_at"],
+        "assigned_at",
+        source,
+        "check sources.campaigns.columns.assigned_at",
+    )
+    exclude(dates.isna(), "unparseable_date")
+    dates = dates.dt.normalize()
+    if period_end_exclusive is not None:
+        exclude(dates >= pd.Timestamp(period_end_exclusive), "after_period_end")
+    label = raw["group"].astype("string").str.strip().str.casefold()
+    group = pd.Series(
+        np.select(
+            [label == treatment_label.strip().casefold(), label == control_label.strip().casefold()],
+            ["treatment", "control"],
+            "",
+        ),
+        index=idx,
+    ).mask(label.isna().to_numpy(), "")
+    exclude(group == "", "unknown_group")
+    alive = reason.isna()
+    pair = pd.DataFrame({"c": cust, "k": name, "g": group})[alive]
+    both = pair.groupby(["c", "k"])["g"].transform("nunique") > 1
+    exclude(both.reindex(idx, fill_value=False), "both_groups")
+    alive = reason.isna()
+    exclude(pair[alive[pair.index]].duplicated(["c", "k"]).reindex(idx, fill_value=False), "duplicate_assignment")
+    fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype("string")).fillna(True)}
+    clean = pd.DataFrame({"customer_id": cust, "campaign": name.astype(object), "group": group, "assigned_at": dates})
+    bad_num = pd.Series(False, index=idx)
+    for col in raw.columns:
+        if col in ("customer_id", "campaign", "group", "assigned_at", "raw_row"):
+            continue
+        if col == "cost":
+            v, _ = parse_amounts(
+                raw[col], decimal, field="sources.campaigns.columns.cost", rows=raw["raw_row"], source=source
+            )
+            v = v.where(np.isfinite(v))
+            bad_num |= v.isna() & raw[col].astype("string").str.strip().fillna("").ne("")
+            clean[col] = v
+        else:
+            clean[col] = raw[col].astype("string").str.strip().mask(lambda s: s == "").astype(object)
+    fixes["number_unreadable"] = bad_num
+    clean["raw_row"] = raw["raw_row"]
+    return _side_result(raw, reason, fixes, clean[reason.isna()], source, _CAMPAIGN_RULES, cust)

@@ -62,13 +62,18 @@ CUSTOMER_OPTIONAL = (
 )
 SURVEY_REQUIRED = ("customer_id", "response_date")
 SURVEY_OPTIONAL = ("nps", "csat", "ces", "comment", "channel", "region")
+CAMPAIGN_REQUIRED = ("customer_id", "campaign", "group", "assigned_at")
+CAMPAIGN_OPTIONAL = ("variant", "cost", "channel")
 
 #: Canonical columns per source role: (required, optional).
 CANONICAL_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "transactions": (TRANSACTION_REQUIRED, TRANSACTION_OPTIONAL),
     "customers": (CUSTOMER_REQUIRED, CUSTOMER_OPTIONAL),
     "surveys": (SURVEY_REQUIRED, SURVEY_OPTIONAL),
+    "campaigns": (CAMPAIGN_REQUIRED, CAMPAIGN_OPTIONAL),
 }
+#: Every source role, the required one first.
+SOURCE_ROLES = tuple(CANONICAL_COLUMNS)
 
 DELIMITERS = {"comma": ",", "tab": "\t", "semicolon": ";", "whitespace": r"\s+"}
 SourceFormat = Literal["csv", "excel", "parquet", "sql"]
@@ -153,11 +158,12 @@ class Sources(StrictModel):
     transactions: SourceSpec
     customers: SourceSpec | None = None
     surveys: SourceSpec | None = None
+    campaigns: SourceSpec | None = None
 
     @model_validator(mode="after")
     def _check_columns(self) -> Sources:
         problems = []
-        for role in ("transactions", "customers", "surveys"):
+        for role in SOURCE_ROLES:
             spec = getattr(self, role)
             if spec is None:
                 continue
@@ -599,6 +605,40 @@ class RecommendationSettings(StrictModel):
     )
     trigger_days: int = Field(14, ge=1, le=92, description="trigger lists cover the days after the report period end")
     random_state: int = Field(0, description="seed of the bootstrap intervals and of the customers shown as examples")
+class CampaignSettings(StrictModel):
+    """Settings of the campaign tests (see :mod:`repurchase.campaigns`)."""
+
+    treatment_label: str = Field("treatment", description="value of the group column for treated customers")
+    control_label: str = Field("control", description="value of the group column for the control group")
+    window_days: int = Field(
+        30, ge=1, description="H: outcomes count purchases within H days from each customer's assignment day"
+    )
+    pre_period_days: int = Field(
+        365, ge=1, description="CUPED covariate: the customer's spend in this many days before the assignment"
+    )
+    planned_treatment_share: float = Field(
+        0.5, gt=0, lt=1, description="planned share of assigned customers in treatment (50/50 by default)"
+    )
+    planned_split: dict[str, float] = Field(
+        default_factory=dict, description="planned treatment share per campaign name, overriding the default"
+    )
+    confidence: float = Field(0.90, gt=0.5, lt=1, description="level of the intervals (and 1 - alpha of the tests)")
+    srm_alpha: float = Field(
+        0.001, gt=0, lt=0.5, description="a sample-ratio-mismatch p-value below this flags the split as broken"
+    )
+    power: float = Field(0.8, gt=0.5, lt=1, description="power of the minimum detectable effect")
+
+    @field_validator("planned_split")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, x in v.items() if not 0 < float(x) < 1]
+        if bad:
+            raise ValueError(f"planned_split: each share must lie between 0 and 1 (exclusive); check {', '.join(bad)}")
+        return v
+
+    def planned_share(self, campaign: str) -> float:
+        """Planned treatment share of ``campaign``."""
+        return float(self.planned_split.get(campaign, self.planned_treatment_share))
 
 
 class PrivacySettings(StrictModel):
@@ -625,6 +665,7 @@ class Params(StrictModel):
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
     recommendations: RecommendationSettings = Field(default_factory=RecommendationSettings)
+    campaigns: CampaignSettings = Field(default_factory=CampaignSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     render: RenderSettings = Field(default_factory=RenderSettings)
 
@@ -869,7 +910,7 @@ def load_params(path: str | Path) -> Params:
 
     root = find_repo_root(path.parent)
     problems = []
-    for role in ("transactions", "customers", "surveys"):
+    for role in SOURCE_ROLES:
         spec = getattr(params.sources, role)
         if spec is not None and spec.url is not None:
             spec.url = resolve_database_url(spec.url, root)

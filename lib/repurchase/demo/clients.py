@@ -78,6 +78,7 @@ class Client:
     english_comments: float
     aspects: tuple[tuple[str, str, float, float], ...]  # (key, column, weight on overall, loading on factor)
     nonbuyer_share: float
+    campaigns: bool = False  # plant the demo campaign tests (repurchase.demo.campaigns)
 
 
 #: demo-online: an online shop, English names, UTF-8 CSV files.
@@ -119,6 +120,7 @@ ONLINE = Client(
         ("price", "price", 0.09, 0.50),
     ),
     nonbuyer_share=0.08,
+    campaigns=True,
 )
 #: demo-stores: a chain of shops in Chinese cities, a GBK CSV export and Excel workbooks.
 STORES_CLIENT = Client(

@@ -37,12 +37,16 @@ class Generated:
         The survey responses, ``cust`` holding member IDs.
     manifest
         Row counts and the exact count of every injected fault (``_manifest.json``).
+    campaigns
+        The campaign assignments (``cust`` holding member IDs), None for a client
+        without campaigns.
     """
 
     transactions: pd.DataFrame
     customers: pd.DataFrame
     surveys: pd.DataFrame
     manifest: dict
+    campaigns: pd.DataFrame | None = None
 
 
 def simulate_client(client: Client, seed: int, n_customers: int) -> Generated:
@@ -52,7 +56,9 @@ def simulate_client(client: Client, seed: int, n_customers: int) -> Generated:
         return np.random.default_rng([seed, client.stream, i])
 
     catalog = build_catalog(stream(0), client)
-    purchases = simulate_purchases(client, stream(1), catalog, n_customers)
+    purchases = simulate_purchases(
+        client, stream(1), catalog, n_customers, campaign_rng=stream(5) if client.campaigns else None
+    )
     members = simulate_members(client, stream(2), purchases)
     surveys = simulate_surveys(client, stream(3), purchases)
     export = export_transactions(client, stream(4), purchases, catalog, members.ids)
@@ -96,4 +102,9 @@ def simulate_client(client: Client, seed: int, n_customers: int) -> Generated:
         "aspect_weights": {a[0]: a[2] for a in client.aspects},
     }
     surveys["cust"] = ids[surveys["cust"].to_numpy()]
-    return Generated(transactions, members.table, surveys, manifest)
+    campaigns = None
+    if purchases.campaigns is not None:
+        campaigns = purchases.campaigns.assignments.copy()
+        campaigns["cust"] = ids[campaigns["cust"].to_numpy()]
+        manifest["campaigns"] = purchases.campaigns.truth
+    return Generated(transactions, members.table, surveys, manifest, campaigns)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from repurchase.demo.campaigns import PlantedCampaigns, plant_campaigns
 from repurchase.demo.catalogue import CATEGORIES, Catalog, affinity
 from repurchase.demo.clients import MINI_PROGRAM_STORE, PROVINCES, STORES, Client
 from repurchase.demo.common import DATA_START, EPOCH, N_DAYS, cdf_of, choice_cdf, day_of, fmt_dates
@@ -94,6 +95,9 @@ class Purchases:
         2 cancelled), order, product, signed amount and timestamp.
     n_cancel
         Cancelled twin orders.
+    campaigns
+        The planted campaign tests (:func:`repurchase.demo.campaigns.plant_campaigns`),
+        None when none were planted.
     """
 
     n_customers: int
@@ -116,6 +120,7 @@ class Purchases:
     r_amount: np.ndarray
     r_ts: np.ndarray
     n_cancel: int
+    campaigns: PlantedCampaigns | None = None
 
     @property
     def n_rows(self) -> int:
@@ -128,8 +133,19 @@ class Purchases:
         return self.rows_kind == 0
 
 
-def simulate_purchases(client: Client, rng: np.random.Generator, catalog: Catalog, n_customers: int) -> Purchases:
-    """Simulate the purchases of ``n_customers`` buyers of ``client``, drawing from ``rng`` only."""
+def simulate_purchases(
+    client: Client,
+    rng: np.random.Generator,
+    catalog: Catalog,
+    n_customers: int,
+    campaign_rng: np.random.Generator | None = None,
+) -> Purchases:
+    """Simulate the purchases of ``n_customers`` buyers of ``client``, drawing from ``rng`` only.
+
+    With ``campaign_rng``, the demo campaign tests are planted
+    (:func:`repurchase.demo.campaigns.plant_campaigns`, drawing from that stream):
+    their extra purchases join the orders before baskets are drawn.
+    """
     n = int(n_customers)
     k = len(CATEGORIES)
     s = intensity(client)
@@ -167,6 +183,12 @@ def simulate_purchases(client: Client, rng: np.random.Generator, catalog: Catalo
     o_cust = np.concatenate([np.arange(n), rep_cust[keep]])
     o_t = np.concatenate([t0, t_rep])
     o_first = np.concatenate([np.ones(n, bool), np.zeros(keep.sum(), bool)])
+    planted = None
+    if campaign_rng is not None:
+        planted = plant_campaigns(campaign_rng, o_cust, o_t, n)
+        o_cust = np.concatenate([o_cust, planted.extra_cust])
+        o_t = np.concatenate([o_t, planted.extra_t])
+        o_first = np.concatenate([o_first, np.zeros(planted.extra_cust.size, bool)])
     o_cancel = np.zeros(o_cust.size, bool)
 
     # cancelled twins: an order placed and cancelled on the same day as a real one
@@ -297,4 +319,5 @@ def simulate_purchases(client: Client, rng: np.random.Generator, catalog: Catalo
         r_amount=r_amount,
         r_ts=r_ts,
         n_cancel=n_cancel,
+        campaigns=planted,
     )

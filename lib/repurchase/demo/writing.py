@@ -52,6 +52,28 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+#: exact copies of assignment rows the campaigns export repeats (the cleaning ledger drops them)
+CAMPAIGN_DUPLICATE_ROWS = 3
+
+
+def _campaign_rows(campaigns: pd.DataFrame) -> pd.DataFrame:
+    """The campaigns file: one row per assignment, a few rows repeated as an export would."""
+    days = EPOCH.astype("datetime64[D]") + campaigns["assigned_day"].to_numpy().astype("timedelta64[D]")
+    out = pd.DataFrame(
+        {
+            "member_id": campaigns["cust"],
+            "campaign": campaigns["campaign"],
+            "group": campaigns["group"],
+            "sent_at": fmt_dates(days.astype("datetime64[s]"), "date"),
+            "channel": campaigns["channel"],
+            "cost_per_contact": campaigns["cost"].map("{:.2f}".format),
+        }
+    )
+    step = max(len(out) // (CAMPAIGN_DUPLICATE_ROWS + 1), 1)
+    repeats = out.iloc[[step * (i + 1) for i in range(CAMPAIGN_DUPLICATE_ROWS) if step * (i + 1) < len(out)]]
+    return pd.concat([out, repeats]).sort_index(kind="stable").reset_index(drop=True)
+
+
 def write_client(gen: Generated, client: Client, folder: Path) -> list[Path]:
     """Write one client's transactions, customers, surveys and ``_manifest.json`` into ``folder``; return the paths."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,6 +187,12 @@ def write_client(gen: Generated, client: Client, folder: Path) -> list[Path]:
         tx_cols = list(t_out.columns)
     manifest = dict(gen.manifest)
     manifest["files"] = {"transactions": p_tx.name, "customers": p_cu.name, "surveys": p_sv.name}
+    if gen.campaigns is not None:
+        p_cp = folder / "campaigns.csv"
+        _campaign_rows(gen.campaigns).to_csv(p_cp, index=False, encoding="utf-8", lineterminator="\n")
+        manifest["files"]["campaigns"] = p_cp.name
+        print(f"{client.slug}: {len(gen.campaigns):,} campaign assignments -> {_shown(p_cp)}")
+        paths.append(p_cp)
     manifest["transaction_columns"] = tx_cols
     manifest["aspect_columns"] = aspect_cols
     p_mf = folder / "_manifest.json"

@@ -8,6 +8,7 @@ changes no global state; notebooks call :func:`use_report_style` explicitly.
 
 from __future__ import annotations
 
+from repurchase.plots.campaigns import plot_campaign_uplift
 from repurchase.plots.churn import (
     plot_calibration,
     plot_churn_breakdown,
@@ -94,6 +95,7 @@ __all__ = [
     "plot_amount_distribution",
     "plot_buyer_mix",
     "plot_calibration",
+    "plot_campaign_uplift",
     "plot_churn_breakdown",
     "plot_churn_flows",
     "plot_churn_trend",

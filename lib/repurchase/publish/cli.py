@@ -17,7 +17,7 @@ from repurchase.core.errors import RepurchaseError, with_params_file
 def _cmd_validate(args: argparse.Namespace) -> int:
     from repurchase.cleaning import datasets
     from repurchase.cleaning.rules import CleaningResult
-    from repurchase.core.params import load_params
+    from repurchase.core.params import SOURCE_ROLES, load_params
     from repurchase.core.periods import expand_periods
 
     failed = 0
@@ -27,7 +27,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for label in expand_periods(args.period or params.period):
                 period = datasets.resolve_period(params, label)
                 result = cast(CleaningResult, datasets.load_cleaning(params, period))
-                for role in ("customers", "surveys"):
+                for role in SOURCE_ROLES[1:]:
                     datasets.load_cleaning(params, period, role)
                 print(
                     f"ok: {p}: client {params.client}, period {period.label}, "

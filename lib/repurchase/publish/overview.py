@@ -439,7 +439,7 @@ def build_overview(ctx: Any) -> Overview:
     ctx
         The :class:`repurchase.report.ReportContext` of the overview notebook.
     """
-    from repurchase import segments
+    from repurchase import campaigns, segments
     from repurchase.cleaning.datasets import repo_root
     from repurchase.publish.render import find_notebooks
 
@@ -457,6 +457,7 @@ def build_overview(ctx: Any) -> Overview:
         series=monthly_series(ctx, ctx.surveys(), metrics),
     )
     sentences = narrative(cards, metrics, ctx.currency, lang, interval_level=ctx.params.lifetime_value.interval_level)
+    sentences += campaigns.text.tested_actions(ctx.result("campaigns"), lang)  # the action a campaign test proved
     seg = ctx.result("segmentation")
     overrides = ctx.params.segmentation.actions
     actions = {s: segments.recommended_action(s, lang, overrides) for s in seg.scheme.segments}

@@ -25,7 +25,7 @@ from repurchase.cleaning import datasets
 from repurchase.cleaning.rules import CleaningResult
 from repurchase.core import formatting, i18n
 from repurchase.core.errors import AnalysisError
-from repurchase.core.params import Params, load_params
+from repurchase.core.params import SOURCE_ROLES, Params, load_params
 from repurchase.core.periods import Period
 from repurchase.core.privacy import mask_ids
 from repurchase.core.store import ResultStore
@@ -85,7 +85,7 @@ class ReportContext:
             h = hashlib.sha256()
             h.update(self.params.model_dump_json().encode())
             h.update(self.period.label.encode())
-            for role in ("transactions", "customers", "surveys"):
+            for role in SOURCE_ROLES:
                 if getattr(self.params.sources, role) is not None:
                     h.update(datasets.fingerprint(self.params, role, self.period.label).encode())
             h.update(_code_hash().encode())

@@ -37,6 +37,7 @@ STAGE_MODULES: Mapping[str, str] = {
     "churn": "repurchase.churn",
     "satisfaction": "repurchase.satisfaction",
     "recommendations": "repurchase.recommendations",
+    "campaigns": "repurchase.campaigns",
 }
 
 
