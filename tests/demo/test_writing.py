@@ -58,10 +58,13 @@ def test_online_files_have_the_documented_columns(kit: ModuleType, demo: Path) -
         "tier",
         "acquisition_channel",
         "acquisition_cost",
+        "birth_date",
         "name",
         "email",
         "phone",
     ]
+    born = pd.to_datetime(cu["birth_date"].replace("", None))
+    assert 0.1 < born.isna().mean() < 0.3 and born.min().year >= 1965 and born.max().year <= 2005
     sv = pd.read_csv(demo / "online/surveys.csv")
     assert list(sv.columns) == [
         "member_id",

@@ -38,6 +38,7 @@ def _lists(tx, end, days=14, **kw):
         at_risk=kw.pop("at_risk", pd.Index([])),
         churn_threshold_days=kw.pop("theta", None),
         second_purchase_day=kw.pop("second", None),
+        birth_dates=kw.pop("born", None),
     )
     return data, cycles, pairs
 
@@ -91,12 +92,14 @@ def test_win_back_second_purchase_and_anniversary_windows():
     # day 12 -> day 102; c: first purchase one year before day 103
     tx = lines(["a", "b", "c", "c"], [0, 90, 103 - 365, 95], [0, 0, 0, 0])
     end = START + pd.Timedelta(days=95)
-    data, _, pairs = _lists(tx, end, at_risk=pd.Index([0]), theta=100, second=12)
+    born = pd.Series(pd.to_datetime(["1990-04-10", "1980-07-01"]), index=[1, 2])  # b: day 99 of 2025; c: outside
+    data, _, pairs = _lists(tx, end, at_risk=pd.Index([0]), theta=100, second=12, born=born)
     got = {(data.customers[c], lst): d for c, lst, d in zip(pairs["customer"], pairs["list"], pairs["due"])}
     assert got[("a", "win_back")] == START + pd.Timedelta(days=100)
     assert got[("b", "second_purchase")] == START + pd.Timedelta(days=102)
     assert got[("c", "anniversary")] == START + pd.Timedelta(days=103)
-    assert ("b", "win_back") not in got  # not at risk
+    assert got[("b", "birthday")] == pd.Timestamp("2025-04-10")
+    assert ("b", "win_back") not in got and ("c", "birthday") not in got  # not at risk; birthday outside the window
 
 
 def test_priority_keeps_one_contact_per_customer_and_the_first_list():
@@ -117,6 +120,7 @@ def test_priority_keeps_one_contact_per_customer_and_the_first_list():
         "win_back": 1,
         "replenishment": 1,
         "second_purchase": 1,
+        "birthday": 0,
         "anniversary": 3,
     }
     assert summary["contacts"].sum() == 3 and summary["value"].sum() == 16.0

@@ -557,7 +557,7 @@ def clean_customers(
     for col in raw.columns:
         if col in ("customer_id", "raw_row"):
             continue
-        if col == "signup_date":
+        if col in ("signup_date", "birth_date"):
             d, _ = parse_dates(raw[col], None, settings.day_first, settings.timezone)
             bad_date |= d.isna() & raw[col].astype("string").str.strip().fillna("").ne("")
             clean[col] = d

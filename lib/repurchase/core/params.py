@@ -50,6 +50,7 @@ TRANSACTION_OPTIONAL = (
 CUSTOMER_REQUIRED = ("customer_id",)
 CUSTOMER_OPTIONAL = (
     "signup_date",
+    "birth_date",
     "tier",
     "points",
     "acquisition_channel",

@@ -294,3 +294,13 @@ def simulate_members(client: Client, rng_c: np.random.Generator, purchases: Purc
         .reset_index(drop=True)
     )
     return Members(ids=ids, table=cust, n_nonbuyers=n_non)
+
+
+def birth_dates(n: int, seed: int = 2026) -> np.ndarray:
+    """Birth dates of ``n`` members (ISO text, 1965-2005; 20% left blank), from their own seeded stream.
+
+    A separate stream keeps every other column of the demo data unchanged.
+    """
+    rng = np.random.default_rng(seed)
+    days = (np.datetime64("1965-01-01") + rng.integers(0, 41 * 365, n).astype("timedelta64[D]")).astype(str)
+    return np.where(rng.random(n) < 0.2, "", days).astype(object)

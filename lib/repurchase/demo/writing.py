@@ -14,6 +14,7 @@ import pandas as pd
 
 from repurchase.demo.clients import ONLINE, STORES_CLIENT, Client
 from repurchase.demo.common import DEFAULT_OUT_DIR, DEFAULT_SEED, EPOCH, fmt_dates
+from repurchase.demo.customers import birth_dates
 from repurchase.demo.generate import Generated, simulate_client
 
 __all__ = ["write_client", "write_demo_data", "write_xlsx"]
@@ -163,6 +164,7 @@ def write_client(gen: Generated, client: Client, folder: Path) -> list[Path]:
                 "tier": cu["tier"],
                 "acquisition_channel": cu["acq"],
                 "acquisition_cost": cu["cac"].map("{:.2f}".format),
+                "birth_date": birth_dates(len(cu)),
                 "name": cu["name"],
                 "email": cu["email"],
                 "phone": cu["phone"],

@@ -201,6 +201,14 @@ def _sample_history(data: Interactions, stats: pd.DataFrame, rows: np.ndarray, s
     )
 
 
+def _by_code(values: pd.Series | None, customers: pd.Index) -> pd.Series | None:
+    """``values`` (indexed by customer ID) re-indexed by customer code, buyers only."""
+    if values is None:
+        return None
+    codes = customers.get_indexer(values.index)
+    return pd.Series(values.to_numpy()[codes >= 0], index=codes[codes >= 0])
+
+
 def run_recommendations(
     tx: pd.DataFrame,
     period: Period,
@@ -212,6 +220,7 @@ def run_recommendations(
     category_cycle: pd.Series | None = None,
     second_purchase_day: float | None = None,
     value: pd.Series | None = None,
+    birth_dates: pd.Series | None = None,
     occasion: str = "customer_day",
     language: str = "en",
     currency: str = "",
@@ -236,6 +245,8 @@ def run_recommendations(
         The day by which half of the second purchases happen (None: no second-purchase list).
     value
         Each customer's CLV (for the trigger lists' value).
+    birth_dates
+        Birth date by customer ID (the customers source's ``birth_date``), for the birthday list.
     occasion, language, currency
         The purchase occasion, report language and currency.
     """
@@ -291,6 +302,7 @@ def run_recommendations(
         at_risk=risk_codes[risk_codes >= 0],
         churn_threshold_days=churn_threshold_days,
         second_purchase_day=second_purchase_day,
+        birth_dates=_by_code(birth_dates, data.customers),
     )
     if active is not None:
         keep = data.customers.get_indexer(data.customers.intersection(active))
@@ -368,6 +380,10 @@ def _stage_run(inputs: Inputs) -> RecommendationResult:
         if final > 0:
             second = float(curve.loc[curve["repurchased"] >= final / 2, "time"].min())
     value = lv.clv.customers.set_index("customer_id")["clv"] if lv.clv is not None else None
+    members = inputs.customers()
+    born = None
+    if members is not None and "birth_date" in members:
+        born = members.set_index("customer_id")["birth_date"].dropna()
     return run_recommendations(
         inputs.transactions(),
         inputs.period,
@@ -378,6 +394,7 @@ def _stage_run(inputs: Inputs) -> RecommendationResult:
         category_cycle=cycle.replace([np.inf, -np.inf], np.nan).dropna() if cycle is not None else None,
         second_purchase_day=second,
         value=value,
+        birth_dates=born,
         occasion=p.repurchase.occasion,
         language=p.language,
         currency=p.currency,

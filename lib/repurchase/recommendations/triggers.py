@@ -14,6 +14,8 @@ As of the report's last day ``E``, for the window ``(E, E + days]``:
 * **second purchase**: one-time buyers reaching, in the window, the day by which
   half of the second purchases happen (the repurchase report's time-to-second-
   purchase curve);
+* **birthday**: customers whose birthday (``birth_date`` of the customers
+  source, when mapped) falls in the window;
 * **anniversary**: customers whose first purchase was one or more whole years
   before a day of the window.
 
@@ -29,7 +31,7 @@ import pandas as pd
 __all__ = ["PRIORITY", "TRIGGERS", "apply_priority", "trigger_lists", "trigger_summary"]
 
 #: The lists, in priority order (one contact per customer: the first list that holds them).
-PRIORITY: tuple[str, ...] = ("win_back", "replenishment", "second_purchase", "anniversary")
+PRIORITY: tuple[str, ...] = ("win_back", "replenishment", "second_purchase", "birthday", "anniversary")
 TRIGGERS = PRIORITY
 
 
@@ -76,6 +78,7 @@ def trigger_lists(
     at_risk: pd.Index,
     churn_threshold_days: float | None,
     second_purchase_day: float | None,
+    birth_dates: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Every (customer, list) pair of the window, before the priority rule.
 
@@ -129,8 +132,12 @@ def trigger_lists(
             )
         )
     first = cycles["first_date"]
+    born = pd.to_datetime(birth_dates, errors="coerce").dropna() if birth_dates is not None else None
     for offset in range(1, days + 1):  # the days of the window, not the customers
         day = end + pd.Timedelta(days=offset)
+        if born is not None:
+            bd = born.index[((born.dt.month == day.month) & (born.dt.day == day.day)).to_numpy()]
+            frames.append(pd.DataFrame({"customer": bd, "list": "birthday", "due": day, "reason_days": 0.0}))
         hit = (first.dt.month == day.month) & (first.dt.day == day.day) & (first.dt.year < day.year)
         an = cycles.index[hit.to_numpy()]
         frames.append(
