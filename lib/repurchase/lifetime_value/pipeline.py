@@ -31,6 +31,15 @@ from repurchase.lifetime_value._common import (
     SpendUndefined,
     rfm_columns,
 )
+from repurchase.lifetime_value.calibration import (
+    CALIBRATION_COLUMNS,
+    ModelsByQuestion,
+    brier_scores,
+    buy_again_calibration,
+    buy_again_columns,
+    buy_again_predictions,
+    models_by_question,
+)
 from repurchase.lifetime_value.clv import (
     ClvResult,
     HeuristicClv,
@@ -181,6 +190,16 @@ class LifetimeValueResult:
         source with acquisition channel and cost, or without a CLV.
     heuristic
         :func:`heuristic_clv` (the textbook CLV next to the model).
+    buy_again_calibration, brier
+        :func:`~repurchase.lifetime_value.calibration.buy_again_calibration` and
+        :func:`~repurchase.lifetime_value.calibration.brier_scores` of every
+        calibration fit (empty without validation).
+    questions
+        Which model answers which question (counts/CLV: lowest MAE; P(buy
+        again): lowest Brier), None without validation.
+    probability_model
+        Code of the model whose P(alive) and P(buy again) the CLV table holds:
+        ``questions.buy_again`` when it was refitted, else :attr:`model`.
     """
 
     split: HoldoutSplit | None
@@ -214,6 +233,10 @@ class LifetimeValueResult:
     groups: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     cac: pd.DataFrame | None = None
     heuristic: HeuristicClv | None = None
+    buy_again_calibration: pd.DataFrame = field(default_factory=lambda: _empty(CALIBRATION_COLUMNS))
+    brier: dict[str, float] = field(default_factory=dict)
+    questions: ModelsByQuestion | None = None
+    probability_model: str | None = None
 
     # -- state ------------------------------------------------------------------
 
@@ -489,13 +512,25 @@ def run_lifetime_value(
             notices.append(replace(spend_notice, then="lifetime_value.spend_fallback"))
         if clv.draws and not np.all(np.isfinite(clv.total("clv")[1:])):
             notices.append(notice("interval_undefined"))
+    # 5. P(buy again) from the model calibrated for it (lowest holdout Brier), when it differs
+    calibration_table, brier, questions = _empty(CALIBRATION_COLUMNS), {}, None
+    if choice is not None and choice.comparison is not None and calibration is not None:
+        predictions = buy_again_predictions(calibration, fits)
+        calibration_table, brier = buy_again_calibration(predictions), brier_scores(predictions)
+        questions = models_by_question(comparison, brier)
+    probability_model = model
+    calibrated = questions.buy_again if questions is not None and settings.model == "auto" else model
+    if clv is not None and calibrated != model and calibrated in full_fits.fits:
+        probability_model = calibrated
+        clv = replace(clv, customers=buy_again_columns(clv.customers, full_fits[calibrated], clv.horizon_months))
     spend_check = spend_independence(summary, threshold=settings.spend_correlation_warning)
     if any(n.code == "few_repeaters" for n in notices):  # the root cause: the rest (holdout, calibration) is moot
         notices = [n for n in notices if n.code not in _MOOT_WITHOUT_REPEATERS]
     result = LifetimeValueResult(
         split, calibration, fits, spend_fit, comparison, choice, summary, full_fits, full_spend, spend_check, clv,
         model=model, notices=tuple(notices), spend_notice=spend_notice, calibration_spend_notice=cal_spend_notice,
-        settings=settings, occasion=occasion,
+        settings=settings, occasion=occasion, buy_again_calibration=calibration_table, brier=brier,
+        questions=questions, probability_model=probability_model,
     )  # fmt: skip
     _report_tables(result, transactions, window, customers, segments, **cols, amount_col=amount_col)
     return result
@@ -564,7 +599,10 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
     Keys: ``models`` (calibration fits: ``bgnbd {r, alpha, a, b, log_likelihood}``,
     ``pareto_nbd {r, alpha, s, beta, log_likelihood}``, ``mbgnbd`` when fitted,
     ``gamma_gamma {p, q, v}``), ``models_full`` (refits to the period end),
-    ``selected_model``, ``holdout {actual, predicted}`` (selected model),
+    ``selected_model`` (purchase counts and CLV), ``buy_again_model`` (P(alive)
+    and P(buy again) of the exports), ``holdout {actual, predicted}`` (selected
+    model) with ``calibration`` (predicted vs observed P(buy again) per model,
+    ``by`` frequency or decile, ``group``, ``customers``) and ``brier`` by model,
     ``clv_total``, ``clv_total_low``, ``clv_total_high``, ``horizon_months``, plus
     ``time_unit``, ``calibration_end``, ``holdout_end``, ``customers``,
     ``retried`` (models whose fit needed the retry penalizer) and
@@ -582,10 +620,16 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         return float(v) if v is not None and np.isfinite(v) else None
 
     settings = result.settings
-    holdout: dict[str, float | None] = {"actual": None, "predicted": None}
+    holdout: dict[str, Any] = {"actual": None, "predicted": None}
     if result.validated and result.model in set(result.comparison["model"]):
         row = result.comparison.set_index("model").loc[result.model]
         holdout = {"actual": float(row["holdout_actual"]), "predicted": float(row["holdout_predicted"])}
+    holdout["calibration"] = None if result.buy_again_calibration.empty else [
+        {"model": r.model, "by": r.by, "group": r.group, "customers": int(r.customers),
+         "predicted": float(r.predicted), "observed": float(r.observed)}
+        for r in result.buy_again_calibration.itertuples()
+    ]  # fmt: skip
+    holdout["brier"] = {k: float(v) for k, v in result.brier.items()} or None
     est, lo, hi = result.clv.total("clv") if result.clv is not None else (math.nan, math.nan, math.nan)
     fits = [*result.fits.fits.values(), *result.full_fits.fits.values(), result.spend_fit, result.full_spend_fit]
     retried = sorted({f.code for f in fits if f is not None and f.retried})
@@ -594,6 +638,7 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         "models": _model_metrics(result.fits, result.spend_fit),
         "models_full": _model_metrics(result.full_fits, result.full_spend_fit),
         "selected_model": result.model,
+        "buy_again_model": result.probability_model,
         "holdout": holdout,
         "clv_total": _num(est),
         "clv_total_low": _num(lo),

@@ -27,15 +27,24 @@ from repurchase.lifetime_value.clv import MIN_HEURISTIC_WINDOW, ClvResult, Disco
 from repurchase.lifetime_value.fit import FitResult, ModelFits, failure_text
 from repurchase.lifetime_value.pipeline import CAC_COLUMNS, LifetimeValueResult
 from repurchase.lifetime_value.summary import HoldoutSplit
+from repurchase.lifetime_value.text_holdout import (
+    brier_table,
+    calibration_table,
+    describe_calibration,
+    describe_questions,
+)
 from repurchase.lifetime_value.validation import ModelChoice, SpendCheck
 
 __all__ = [
+    "brier_table",
     "cac_table",
+    "calibration_table",
     "choice_text",
     "clv_text",
     "comparison_table",
     "concentration_table",
     "describe_cac",
+    "describe_calibration",
     "describe_choice",
     "describe_clv",
     "describe_concentration",
@@ -46,6 +55,7 @@ __all__ = [
     "describe_holdout_by_frequency",
     "describe_p_alive",
     "describe_period_transactions",
+    "describe_questions",
     "describe_spend",
     "describe_split",
     "describe_status",
