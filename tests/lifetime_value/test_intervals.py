@@ -87,3 +87,24 @@ def test_settings_are_checked(simulated):
         iv.holdout_coverage(simulated, _known(), level=1.2)
     with pytest.raises(AnalysisError, match="simulations"):
         iv.holdout_coverage(simulated, _known(), simulations=2)
+
+
+def test_cdnow_report_prints_the_coverage_and_names_each_interval(cdnow_result):
+    from repurchase.lifetime_value import text
+
+    res = cdnow_result
+    check = res.interval_check
+    assert check is not None and check.model == res.model and check.customers == 2357
+    assert 0.8 <= check.coverage <= 0.97 and check.parameter_coverage < 0.2
+    m = lv.lifetime_value_metrics(res)
+    assert m["holdout"]["interval_coverage"]["predictive"] == pytest.approx(check.coverage)
+    assert m["clv_total_interval"] == "parameter_only"
+    assert m["clv_total_predictive_low"] < m["clv_total_low"] < m["clv_total_high"] < m["clv_total_predictive_high"]
+    words = text.describe_intervals(res, "en")
+    assert f"held {check.coverage:.1%}" in words and "Parameter-only" in words
+    assert "Predictive 90% interval" in text.describe_clv(res, "en", "USD")
+    kinds = text.totals_table(res, "en").frame["ltv_interval"]
+    assert sorted(set(kinds)) == ["parameter only", "predictive"]
+    export = lv.clv_export(res)
+    assert {"clv_predictive_low", "clv_predictive_high", "purchases_predictive_high"} <= set(export.columns)
+    assert (export["clv_predictive_low"] <= export["clv"] + 0.01).all()

@@ -53,6 +53,13 @@ from repurchase.lifetime_value.clv import (
     value_concentration,
 )
 from repurchase.lifetime_value.fit import FitResult, ModelFits, fit_models, fit_spend
+from repurchase.lifetime_value.intervals import (
+    PREDICTIVE_COLUMNS,
+    IntervalCheck,
+    PredictiveIntervals,
+    holdout_coverage,
+    predictive_intervals,
+)
 from repurchase.lifetime_value.models import TRANSACTION_MODELS, TransactionModel
 from repurchase.lifetime_value.summary import (
     HoldoutSplit,
@@ -92,13 +99,13 @@ __all__ = [
 EXPORT_COLUMNS = (
     "frequency", "recency", "T", "monetary_value", "first_purchase", "last_purchase", "cohort",
     "expected_purchases", "expected_purchases_low", "expected_purchases_high", "p_alive", "p_buy_again",
-    "expected_spend", "past_value", "clv", "clv_low", "clv_high",
+    "expected_spend", "past_value", "clv", "clv_low", "clv_high", *PREDICTIVE_COLUMNS,
 )  # fmt: skip
 #: decimals of the export: money to cents, probabilities, purchase counts and times to 4 places
 EXPORT_DECIMALS: dict[str, int] = {
     "monetary_value": 2, "expected_spend": 2, "past_value": 2, "clv": 2, "clv_low": 2, "clv_high": 2,
     "p_alive": 4, "p_buy_again": 4, "expected_purchases": 4, "expected_purchases_low": 4,
-    "expected_purchases_high": 4, "recency": 4, "T": 4,
+    "expected_purchases_high": 4, "recency": 4, "T": 4, "clv_predictive_low": 2, "clv_predictive_high": 2,
 }  # fmt: skip
 #: columns of :meth:`LifetimeValueResult.customer_values`
 CUSTOMER_VALUE_COLUMNS = ("customer_id", "clv", "clv_low", "clv_high", "p_alive", "p_buy_again", "expected_purchases")
@@ -200,6 +207,13 @@ class LifetimeValueResult:
     probability_model
         Code of the model whose P(alive) and P(buy again) the CLV table holds:
         ``questions.buy_again`` when it was refitted, else :attr:`model`.
+    interval_check
+        :func:`~repurchase.lifetime_value.intervals.holdout_coverage` of the
+        chosen model's calibration fit (None without validation).
+    predictive
+        :func:`~repurchase.lifetime_value.intervals.predictive_intervals` of the
+        CLV (None without a CLV or without draws); its per-customer columns are
+        also in the CLV table. ``clv_low``/``clv_high`` are parameter-only.
     """
 
     split: HoldoutSplit | None
@@ -237,6 +251,8 @@ class LifetimeValueResult:
     brier: dict[str, float] = field(default_factory=dict)
     questions: ModelsByQuestion | None = None
     probability_model: str | None = None
+    interval_check: IntervalCheck | None = None
+    predictive: PredictiveIntervals | None = None
 
     # -- state ------------------------------------------------------------------
 
@@ -523,6 +539,20 @@ def run_lifetime_value(
     if clv is not None and calibrated != model and calibrated in full_fits.fits:
         probability_model = calibrated
         clv = replace(clv, customers=buy_again_columns(clv.customers, full_fits[calibrated], clv.horizon_months))
+    # 6. predictive intervals (the purchases' own randomness and the parameters'), checked on the holdout
+    check, predictive = None, None
+    sims = settings.bootstrap_draws if settings.bootstrap_draws >= 10 else 200
+    sim_kw: dict[str, Any] = {"level": settings.interval_level, "simulations": sims, "seed": settings.random_seed}
+    if questions is not None and calibration is not None and choice is not None and choice.model in fits.fits:
+        check = holdout_coverage(calibration, fits[choice.model], parameter_uncertainty=sims == settings.bootstrap_draws,
+                                 **sim_kw)  # fmt: skip
+    if clv is not None and model is not None and settings.bootstrap_draws > 0:
+        predictive = predictive_intervals(clv.customers, full_fits[model], clv.horizon_months, customer_col=customer_col,
+                                          **sim_kw)  # fmt: skip
+        customers_frame = clv.customers.copy()
+        for col in PREDICTIVE_COLUMNS:
+            customers_frame[col] = predictive.customers[col].to_numpy()
+        clv = replace(clv, customers=customers_frame)
     spend_check = spend_independence(summary, threshold=settings.spend_correlation_warning)
     if any(n.code == "few_repeaters" for n in notices):  # the root cause: the rest (holdout, calibration) is moot
         notices = [n for n in notices if n.code not in _MOOT_WITHOUT_REPEATERS]
@@ -530,7 +560,7 @@ def run_lifetime_value(
         split, calibration, fits, spend_fit, comparison, choice, summary, full_fits, full_spend, spend_check, clv,
         model=model, notices=tuple(notices), spend_notice=spend_notice, calibration_spend_notice=cal_spend_notice,
         settings=settings, occasion=occasion, buy_again_calibration=calibration_table, brier=brier,
-        questions=questions, probability_model=probability_model,
+        questions=questions, probability_model=probability_model, interval_check=check, predictive=predictive,
     )  # fmt: skip
     _report_tables(result, transactions, window, customers, segments, **cols, amount_col=amount_col)
     return result
@@ -603,7 +633,11 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
     and P(buy again) of the exports), ``holdout {actual, predicted}`` (selected
     model) with ``calibration`` (predicted vs observed P(buy again) per model,
     ``by`` frequency or decile, ``group``, ``customers``) and ``brier`` by model,
-    ``clv_total``, ``clv_total_low``, ``clv_total_high``, ``horizon_months``, plus
+    ``interval_coverage`` (:class:`~repurchase.lifetime_value.intervals.IntervalCheck`:
+    observed coverage of the predictive and parameter-only intervals of holdout
+    purchases), ``clv_total``, ``clv_total_low``, ``clv_total_high`` (parameter
+    uncertainty only, ``clv_total_interval``), ``clv_total_predictive_low`` and
+    ``_high`` (predictive), ``horizon_months``, plus
     ``time_unit``, ``calibration_end``, ``holdout_end``, ``customers``,
     ``retried`` (models whose fit needed the retry penalizer) and
     ``spend_correlation``.
@@ -630,6 +664,14 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         for r in result.buy_again_calibration.itertuples()
     ]  # fmt: skip
     holdout["brier"] = {k: float(v) for k, v in result.brier.items()} or None
+    c = result.interval_check
+    holdout["interval_coverage"] = None if c is None else {
+        "model": c.model, "level": c.level, "predictive": c.coverage, "predictive_bounds_whole": c.coverage_inclusive,
+        "parameter_only": c.parameter_coverage, "total_actual": c.total_actual, "total_low": c.total_low,
+        "total_high": c.total_high, "total_parameter_low": c.total_parameter_low,
+        "total_parameter_high": c.total_parameter_high,
+    }  # fmt: skip
+    _, p_lo, p_hi = result.predictive.total("clv") if result.predictive is not None else (math.nan,) * 3
     est, lo, hi = result.clv.total("clv") if result.clv is not None else (math.nan, math.nan, math.nan)
     fits = [*result.fits.fits.values(), *result.full_fits.fits.values(), result.spend_fit, result.full_spend_fit]
     retried = sorted({f.code for f in fits if f is not None and f.retried})
@@ -643,6 +685,9 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         "clv_total": _num(est),
         "clv_total_low": _num(lo),
         "clv_total_high": _num(hi),
+        "clv_total_interval": "parameter_only",
+        "clv_total_predictive_low": _num(p_lo),
+        "clv_total_predictive_high": _num(p_hi),
         "horizon_months": int(horizon) if np.isfinite(horizon) else None,
         "time_unit": result.clv.time_unit if result.clv is not None else result.summary.attrs.get("time_unit"),
         "calibration_end": str(result.split.calibration_end.date()) if result.split is not None else None,

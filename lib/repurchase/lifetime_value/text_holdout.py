@@ -15,7 +15,7 @@ from repurchase.core.table import Table
 from repurchase.lifetime_value._common import model_label, sep
 from repurchase.lifetime_value.pipeline import LifetimeValueResult
 
-__all__ = ["brier_table", "calibration_table", "describe_calibration", "describe_questions"]
+__all__ = ["brier_table", "calibration_table", "describe_calibration", "describe_intervals", "describe_questions"]
 
 
 def _t(key: str, lang: str, **values: Any) -> str:
@@ -121,3 +121,18 @@ def describe_questions(res: LifetimeValueResult, lang: str = "en") -> str:
     elif used is not None:
         text += sep(lang) + _t("questions_used", lang, model=again)
     return rule + sep(lang) + text
+
+
+def describe_intervals(res: LifetimeValueResult, lang: str = "en") -> str:
+    """The two kinds of interval, and how each covered the customers' holdout purchases."""
+    c = res.interval_check
+    if c is None:
+        return _t("skip.validation", lang)
+    inside = _t("intervals_inside" if c.total_inside else "intervals_outside", lang)
+    return _t(
+        "intervals_reading", lang, level=f"{c.level:.0%}", model=model_label(c.model, lang),
+        coverage=_pct(c.coverage), whole=_pct(c.coverage_inclusive), parameter=_pct(c.parameter_coverage),
+        actual=f"{c.total_actual:,.0f}", low=f"{c.total_low:,.0f}", high=f"{c.total_high:,.0f}", inside=inside,
+        p_low=f"{c.total_parameter_low:,.0f}", p_high=f"{c.total_parameter_high:,.0f}",
+        customers=f"{c.customers:,}", sims=f"{c.simulations:,}",
+    )  # fmt: skip
