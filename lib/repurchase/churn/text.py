@@ -543,8 +543,15 @@ def logrank_text(res: ChurnResult, by: str, lang: str = "en") -> str:
 
 
 def at_risk_text(res: ChurnResult, lang: str = "en") -> str:
-    """How many active customers are at risk, the value they carry, and what the value is."""
-    return describe_at_risk(res.at_risk, value_note(res.value, lang), res.currency, lang)
+    """How many active customers are at risk, the value they carry, what value at risk is and what the value is."""
+    text = describe_at_risk(res.at_risk, value_note(res.value, lang), res.currency, lang)
+    if not len(res.at_risk) or not has_model(res.at_risk):
+        return text
+    definition = i18n.t(
+        "churn.value_at_risk_definition", lang, days=res.warning.window_days,
+        threshold=_pct(res.settings.at_risk_probability, 0),
+    )  # fmt: skip
+    return text + definition
 
 
 def risk_table(res: ChurnResult, lang: str = "en") -> Table:
