@@ -569,7 +569,7 @@ def at_risk_text(res: ChurnResult, lang: str = "en") -> str:
         "churn.value_at_risk_definition", lang, days=res.warning.window_days,
         threshold=_pct(res.settings.at_risk_probability, 0),
     )  # fmt: skip
-    return text + definition
+    return text + i18n.t("churn.sentence_sep", lang) + definition
 
 
 def risk_table(res: ChurnResult, lang: str = "en") -> Table:
