@@ -22,15 +22,15 @@ def test_the_export_flags_the_at_risk_customers_and_rounds():
     )
     value = pd.Series({"a": 1000 / 3, "b": 20.0, "c": 100 / 7})
     out = churn.at_risk_export(churn.at_risk_list(scores, value, frequency_tiers=TIERS))
-    # at risk (p >= 0.5): b (0.988 x 20 = 19.75), c (0.556 x 14.29 = 7.94); then a (0.123 x 333.3 = 41.15), not at risk
+    # at risk (p >= 0.5): b (value 20), c (14.29), ranked by value; then a (not at risk: no value at risk)
     assert list(out.columns[:4]) == ["rank", "customer_id", "at_risk", "p_churn"]
     assert out[["rank", "customer_id", "at_risk"]].values.tolist() == [[1, "b", True], [2, "c", True], [3, "a", False]]
     assert out["p_churn"].tolist() == [0.9877, 0.5556, 0.1235]
-    assert out["value"].tolist() == [20.0, 14.29, 333.33] and out["value_at_risk"].tolist() == [19.75, 7.94, 41.15]
+    assert out["value"].tolist() == [20.0, 14.29, 333.33] and out["value_at_risk"].tolist() == [20.0, 14.29, 0.0]
     assert out["spend_365d"].tolist() == [7.0, 0.67, 3.33]
 
 
-def test_at_risk_list_ranks_by_probability_times_value():
+def test_value_at_risk_is_the_value_of_the_at_risk_customers_not_probability_times_value():
     scores = pd.DataFrame(
         {
             "customer_id": ["a", "b", "c", "d", "e"],
@@ -42,9 +42,9 @@ def test_at_risk_list_ranks_by_probability_times_value():
     )
     value = pd.Series({"a": 10.0, "b": 1000.0, "c": 300.0, "d": 100.0})  # e has no value: 0
     out = churn.at_risk_list(scores, value, frequency_tiers=TIERS, band_shares=(0.2, 0.6), language="zh")
-    # value at risk: a 9, b 200, c 180, d 50, e 0; b (p 0.2 < 0.5) is not at risk: the at-risk customers come first
+    # at risk (p >= 0.5): a, c, d, e, ranked by value (300, 100, 10, 0); b (p 0.2) is not: no value at risk
     assert out["customer_id"].tolist() == ["c", "d", "a", "e", "b"]
-    assert out["value_at_risk"].tolist() == pytest.approx([180, 50, 9, 0, 200])
+    assert out["value_at_risk"].tolist() == pytest.approx([300, 100, 10, 0, 0])
     assert out["rank"].tolist() == [1, 2, 3, 4, 5]
     # bands by value among 5: top ceil(0.2*5)=1 high (b), up to ceil(0.6*5)=3 mid (c, d), rest low
     assert out.set_index("customer_id")["value_band"].to_dict() == {
@@ -62,8 +62,8 @@ def test_at_risk_list_ranks_by_probability_times_value():
     # money with its currency: 300 -> $300, 50 -> $50; ¥ in Chinese
     shown = churn.report_table(preview, "en", currency="USD")
     assert shown["churn_value"].tolist()[:2] == ["$300", "$100"] and shown["churn_value_at_risk"].tolist()[:2] == [
-        "$180",
-        "$50",
+        "$300",
+        "$100",
     ]
     assert churn.report_table(preview, "zh", currency="CNY")["churn_value"].iloc[0] == "¥300"
     # b: 6 occasions -> high tier -> loyal; c: 2 -> occasional -> developing; a: one-time
@@ -72,7 +72,8 @@ def test_at_risk_list_ranks_by_probability_times_value():
     assert out.set_index("customer_id").loc["b", "action"] == "本周由专属客服或店长一对一联系；赠送VIP感谢礼，不打折。"
     summary = churn.at_risk_summary(out)
     assert summary["active"].sum() == 5 and summary["at_risk"].sum() == 4
-    assert summary["value_at_risk"].sum() == pytest.approx(180 + 50 + 9 + 0)  # at-risk customers only
+    # the CLV of the at-risk customers (300 + 100 + 10 + 0), not Σ P(churn) × CLV (180 + 50 + 9 = 239)
+    assert summary["value_at_risk"].sum() == pytest.approx(410)
     custom = churn.at_risk_list(scores, value, frequency_tiers=TIERS, actions={"loyal/high": "Call them."})
     assert custom.loc[custom["customer_id"] == "b", "action"].item() == "Call them."
 

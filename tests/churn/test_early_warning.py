@@ -365,6 +365,29 @@ def test_weak_or_small_backtests_are_flagged():
     assert "hardly better" in churn.model_caution(dataclasses.replace(w, comparison=table.reset_index()))
 
 
+def test_the_caution_compares_the_model_with_the_bgnbd_score():
+    w = churn.early_warning(cdnow(), W("1998-07-01"), window_days=90)
+    assert w.chosen != "bgnbd"
+    table = w.comparison.set_index("model")
+    table.loc[w.chosen, ["roc_auc", "brier"]] = [0.719, 0.204]
+    table.loc["recency", "roc_auc"] = 0.60
+    # the full-CDNOW case of the audit: BG/NBD 0.724 AUC and 0.199 Brier beat the chosen model on both
+    table.loc["bgnbd", ["roc_auc", "brier"]] = [0.724, 0.199]
+    both = churn.model_caution(dataclasses.replace(w, comparison=table.reset_index()))
+    assert both.startswith("**Caution:** the BG/NBD score") and "on both ranking and calibration" in both
+    assert "(ROC AUC 0.724 vs 0.719, higher is better; Brier score 0.199 vs 0.204, lower is better)" in both
+    zh = churn.model_caution(dataclasses.replace(w, comparison=table.reset_index()), "zh")
+    assert "BG/NBD 评分在测试截止日在排序和概率准确度上都不逊于" in zh
+    # better calibrated only
+    table.loc["bgnbd", ["roc_auc", "brier"]] = [0.70, 0.199]
+    assert "accuracy of its probabilities" in churn.model_caution(
+        dataclasses.replace(w, comparison=table.reset_index())
+    )
+    # worse on both: no caution
+    table.loc["bgnbd", ["roc_auc", "brier"]] = [0.70, 0.21]
+    assert churn.model_caution(dataclasses.replace(w, comparison=table.reset_index())) == ""
+
+
 @pytest.mark.parametrize("client", ["demo-online", "demo-stores"])
 def test_model_beats_recency_baseline_on_demo_data(client):
     if not (DEMO / ("online" if client == "demo-online" else "stores")).exists():

@@ -53,7 +53,7 @@ def test_churn_plots_return_axes():
     assert zh.get_title() == "尚未回购的比例，按购买时的购买频次层级"
     assert [t.get_text() for t in zh.get_legend().get_texts()] == ["高频客户", "一次性客户", "偶尔复购客户"]
     zh = plots.plot_value_at_risk(summary, currency="CNY", lang="zh")
-    assert zh.get_xlabel() == "Σ 流失概率 × 价值 (¥)" and zh.get_title() == "按购买频次层级和价值档的预期风险价值"
+    assert zh.get_xlabel() == "Σ 流失风险客户的价值 (¥)" and zh.get_title() == "按购买频次层级和价值档的风险价值"
     assert {t.get_text() for t in zh.get_legend().get_texts()} <= {"高价值", "中价值", "低价值"}
     zh = plots.plot_model_curves(w.curves, w.comparison, kind="pr", lang="zh")
     assert zh.get_title() == "精确率–召回率曲线（测试截止日）"

@@ -29,7 +29,7 @@ def test_metrics_are_plain_json(cdnow_result):
     assert set(back["models_full"]) >= {"bgnbd", "pareto_nbd", "gamma_gamma"}
     assert back["models"]["bgnbd"]["r"] == pytest.approx(0.2426, abs=1e-4)
     assert back["selected_model"] in lv.TRANSACTION_MODELS
-    assert set(back["holdout"]) == {"actual", "predicted"}
+    assert set(back["holdout"]) == {"actual", "predicted", "calibration", "brier", "interval_coverage"}
     assert back["clv_total_low"] < back["clv_total"] < back["clv_total_high"]
     assert back["horizon_months"] == 12 and isinstance(metrics["horizon_months"], int)
 
@@ -85,7 +85,14 @@ def test_tiny_client_reports_no_clv_and_why(helpers):
     m = shown["metrics"]
     assert m["status"] == "no_clv" and m["reason"] == ["few_repeaters"]
     assert m["clv_total"] is None and m["clv_total_low"] is None and m["selected_model"] is None
-    assert m["holdout"] == {"actual": None, "predicted": None} and m["models"]["gamma_gamma"] is None
+    assert m["holdout"] == {
+        "actual": None,
+        "predicted": None,
+        "calibration": None,
+        "brier": None,
+        "interval_coverage": None,
+    }
+    assert m["models"]["gamma_gamma"] is None
     assert m["customers"] == 20 and m["horizon_months"] == 12
     export = shown["export"]
     assert len(export) == 20 and list(export.columns) == ["customer_id", *lv.EXPORT_COLUMNS]
@@ -185,7 +192,11 @@ def test_dates_outside_the_data_skip_validation_and_say_so(cdnow):
     assert res.histogram_data == "full" and res.histogram.groupby("source")["customers"].sum()["actual"] == 2357
     assert text.describe_period_transactions(res).startswith("Without a holdout, this check uses all data")
     m = lv.lifetime_value_metrics(res)
-    assert m["holdout"] == {"actual": None, "predicted": None} and m["calibration_end"] is None
+    assert (
+        m["holdout"]
+        == {"actual": None, "predicted": None, "calibration": None, "brier": None, "interval_coverage": None}
+        and m["calibration_end"] is None
+    )
     assert m["clv_total"] > 0 and m["reason"] == ["split_invalid"]
     # empty tables draw nothing: the figure is closed, so the notebook cell stays blank
     from repurchase.plots import lifetime_value as plv

@@ -120,7 +120,8 @@ def test_report_tables_in_chinese(cdnow_result, helpers):
     params = text.parameter_table(res, "zh").frame
     assert set(params["ltv_fit"]) == {"校准期", "截至期末的全部数据"} and "α" in set(params["ltv_parameter"])
     totals = text.totals_table(res, "zh").frame
-    assert list(totals["ltv_quantity"]) == ["客户终身价值（CLV）", "预期购买次数"]
+    assert list(totals["ltv_quantity"]) == ["客户终身价值（CLV）"] * 2 + ["预期购买次数"] * 2
+    assert list(totals["ltv_interval"]) == ["仅参数不确定性", "预测区间"] * 2
     conc = text.concentration_table(res, "zh").frame
     assert list(conc["ltv_top"]) == ["前 1%", "前 5%", "前 20%"]
     cohorts = text.group_table(res, "cohort", "zh").frame

@@ -181,4 +181,13 @@ def test_clv_sentence_states_the_interval_level_in_use():
     }
     cards = ov.kpi_cards(metrics, {}, _base(), P)
     en = ov.narrative(cards, metrics, "CNY", "en", interval_level=0.8)
-    assert "The customer base is expected to bring ¥9.1M over the next 12 months (80% interval ¥9.0M to ¥9.2M)." in en
+    assert (
+        "The customer base is expected to bring ¥9.1M over the next 12 months (80% interval ¥9.0M to ¥9.2M for "
+        "parameter uncertainty only; the purchases' own randomness would widen it)." in en
+    )
+    # with a predictive interval, the overview shows it and says what it includes (issue #15)
+    metrics["lifetime_value"].update({"clv_total_predictive_low": 8.5e6, "clv_total_predictive_high": 9.8e6})
+    en = ov.narrative(cards, metrics, "CNY", "en", interval_level=0.9)
+    assert any("(90% predictive interval ¥8.5M to ¥9.8M, including the randomness of purchases" in x for x in en)
+    zh = ov.narrative(cards, metrics, "CNY", "zh", interval_level=0.9)
+    assert any("预测区间" in x for x in zh)

@@ -1,6 +1,9 @@
 """Value and the at-risk list: who is likely to stop buying, what they are worth, and what to do.
 
-Expected value at risk = churn probability × value. Value is the customer's CLV
+Value at risk = the value of the at-risk customers: Σ value over the customers
+whose churn probability (of no purchase over the churn window) is at least the
+threshold. It is not an expected loss (CLV already discounts dropout, so
+P(churn) × CLV would count it twice). Value is the customer's CLV
 from the lifetime-value report (the ``clv`` of ``exports/clv.csv``) or their
 spend in the last 365 days (``churn.value_basis``). The recommended action
 depends on the frequency tier (its role: loyal, developing, one-time) and the
@@ -169,7 +172,7 @@ def at_risk_list(
     language: str = "en",
     actions: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Active customers ranked by expected value at risk = churn probability × value, with an action.
+    """Active customers, the at-risk ones first ranked by value (= their value at risk), with an action.
 
     Without churn probabilities (``p_churn`` missing: :func:`early_warning` had
     too little data for a model) the list is ranked without a model: a customer
@@ -200,8 +203,9 @@ def at_risk_list(
     Returns
     -------
     pandas.DataFrame
-        Every scored customer, the at-risk customers first, each part highest
-        value at risk first (without a model: highest value first): ``rank``
+        Every scored customer, the at-risk customers first by value at risk (their
+        value) then churn probability, the others by churn probability (without
+        a model: by value, then days since the last purchase): ``rank``
         (1, 2, … in that order, so the at-risk customers hold ranks 1 … k),
         ``customer_id``, ``p_churn``, ``value``, ``value_at_risk``, ``at_risk``,
         ``frequency_tier``, ``role``, ``value_band``, ``days_since_last``,
@@ -209,10 +213,11 @@ def at_risk_list(
     """
     out = scores[["customer_id", "p_churn", "recency_days", "frequency", "spend_365d"]].copy()
     out["value"] = value.reindex(out["customer_id"]).fillna(0.0).to_numpy(dtype=float)
-    out["value_at_risk"] = out["p_churn"] * out["value"]
+    # value at risk: the value of an at-risk customer, 0 for the others (not P(churn) × value: see the module)
     modelled = has_model(out)
     if modelled:
         out["at_risk"] = out["p_churn"] >= at_risk_probability
+        out["value_at_risk"] = out["value"].where(out["at_risk"], 0.0)
     elif len(out) and threshold_days is None:
         raise AnalysisError(
             "the scores have no churn probability (no model): pass threshold_days (θ at the period end) "
@@ -220,6 +225,7 @@ def at_risk_list(
         )
     else:
         out["at_risk"] = out["recency_days"] > RECENCY_AT_RISK_SHARE * float(threshold_days or 0)
+        out["value_at_risk"] = np.nan
     out["frequency_tier"] = tiers_of(out["frequency"], frequency_tiers).astype(str).to_numpy()
     out["role"] = frequency_role(out["frequency_tier"], frequency_tiers).to_numpy()
     n = len(out)
@@ -321,7 +327,7 @@ def at_risk_summary(at_risk: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``frequency_tier``, ``value_band``, ``active`` (scored customers),
         ``at_risk``, ``mean_p_churn`` (of the at-risk customers),
-        ``value_at_risk`` (Σ p_churn × value over the at-risk customers) and
+        ``value_at_risk`` (Σ value over the at-risk customers) and
         ``action``; highest value at risk first. Without churn probabilities
         (no model): ``value`` (Σ value of the at-risk customers) instead of
         ``mean_p_churn`` and ``value_at_risk``, highest first.

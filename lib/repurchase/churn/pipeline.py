@@ -227,7 +227,7 @@ def headline_metrics(
     Keys: ``churn_rate``, ``churn_rate_prev_period``, ``churn_rate_prev_year``
     (None when the month is incomplete), ``threshold_days``, ``threshold_source``,
     ``label_window_days``, ``active_customers``, ``at_risk_customers``,
-    ``value_at_risk`` (Σ p_churn × value over the at-risk customers),
+    ``value_at_risk`` (Σ value, i.e. CLV or annual spend, over the at-risk customers: not P(churn) × value),
     ``value_basis``, ``model`` (``name``, ``roc_auc``, ``pr_auc``, ``base_rate``,
     ``brier`` on the test cutoff), ``baseline_recency_roc_auc``,
     ``bgnbd_roc_auc``, ``test_cutoff``.

@@ -198,6 +198,9 @@ def model_caution(
 
     * weak: the chosen model's test ROC AUC is at most ``margin`` above the
       recency-only baseline's, or below it;
+    * BG/NBD: the BG/NBD score (purchase history only) has a test ROC AUC at
+      least the chosen model's or a Brier score at most its (the chosen model
+      is not the BG/NBD score itself);
     * small: the test cutoff has fewer than ``min_customers`` customers or
       ``min_churners`` churners, so every AUC of the table could move a lot on
       another month.
@@ -211,6 +214,21 @@ def model_caution(
     parts = []
     if np.isfinite(auc) and np.isfinite(rec) and auc <= rec + margin:
         parts.append(i18n.t("churn.caution_weak", lang, model=model_label(c, lang), auc=_auc(auc), recency=_auc(rec)))
+    bg_auc, bg_brier, brier = (
+        warning.metric("bgnbd", "roc_auc"),
+        warning.metric("bgnbd", "brier"),
+        warning.metric(c, "brier"),
+    )
+    if (
+        c != "bgnbd"
+        and all(np.isfinite(v) for v in (auc, bg_auc, brier, bg_brier))
+        and (bg_auc >= auc or bg_brier <= brier)
+    ):
+        which = "both" if bg_auc >= auc and bg_brier <= brier else ("auc" if bg_auc >= auc else "brier")
+        parts.append(i18n.t(
+            "churn.caution_bgnbd", lang, model=model_label(c, lang), auc=_auc(auc), bgnbd_auc=_auc(bg_auc),
+            brier=_auc(brier), bgnbd_brier=_auc(bg_brier), which=i18n.t(f"churn.caution_bgnbd_{which}", lang),
+        ))  # fmt: skip
     if customers < min_customers or churners < min_churners:
         parts.append(
             i18n.t(
@@ -543,8 +561,15 @@ def logrank_text(res: ChurnResult, by: str, lang: str = "en") -> str:
 
 
 def at_risk_text(res: ChurnResult, lang: str = "en") -> str:
-    """How many active customers are at risk, the value they carry, and what the value is."""
-    return describe_at_risk(res.at_risk, value_note(res.value, lang), res.currency, lang)
+    """How many active customers are at risk, the value they carry, what value at risk is and what the value is."""
+    text = describe_at_risk(res.at_risk, value_note(res.value, lang), res.currency, lang)
+    if not len(res.at_risk) or not has_model(res.at_risk):
+        return text
+    definition = i18n.t(
+        "churn.value_at_risk_definition", lang, days=res.warning.window_days,
+        threshold=_pct(res.settings.at_risk_probability, 0),
+    )  # fmt: skip
+    return text + i18n.t("churn.sentence_sep", lang) + definition
 
 
 def risk_table(res: ChurnResult, lang: str = "en") -> Table:

@@ -19,6 +19,12 @@ here, vectorized. Where each part lives:
 * :mod:`~repurchase.lifetime_value.validation`: holdout comparison and model
   choice, tracking, holdout by frequency, period transactions, the P(alive)
   map and the spend checks.
+* :mod:`~repurchase.lifetime_value.calibration`: predicted vs observed P(buy
+  again) on the holdout by calibration frequency and by decile, Brier scores,
+  and the model per question (counts/CLV: lowest MAE; P(buy again): lowest Brier).
+* :mod:`~repurchase.lifetime_value.intervals`: predictive intervals (each
+  customer's purchases drawn from the posterior, per parameter draw) and their
+  coverage on the holdout.
 * :mod:`~repurchase.lifetime_value.clv`: :func:`customer_lifetime_value` with
   parametric-bootstrap intervals, concentration, groups, CLV : CAC and the
   heuristic CLV.

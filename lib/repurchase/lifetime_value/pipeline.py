@@ -31,6 +31,15 @@ from repurchase.lifetime_value._common import (
     SpendUndefined,
     rfm_columns,
 )
+from repurchase.lifetime_value.calibration import (
+    CALIBRATION_COLUMNS,
+    ModelsByQuestion,
+    brier_scores,
+    buy_again_calibration,
+    buy_again_columns,
+    buy_again_predictions,
+    models_by_question,
+)
 from repurchase.lifetime_value.clv import (
     ClvResult,
     HeuristicClv,
@@ -44,6 +53,13 @@ from repurchase.lifetime_value.clv import (
     value_concentration,
 )
 from repurchase.lifetime_value.fit import FitResult, ModelFits, fit_models, fit_spend
+from repurchase.lifetime_value.intervals import (
+    PREDICTIVE_COLUMNS,
+    IntervalCheck,
+    PredictiveIntervals,
+    holdout_coverage,
+    predictive_intervals,
+)
 from repurchase.lifetime_value.models import TRANSACTION_MODELS, TransactionModel
 from repurchase.lifetime_value.summary import (
     HoldoutSplit,
@@ -83,13 +99,13 @@ __all__ = [
 EXPORT_COLUMNS = (
     "frequency", "recency", "T", "monetary_value", "first_purchase", "last_purchase", "cohort",
     "expected_purchases", "expected_purchases_low", "expected_purchases_high", "p_alive", "p_buy_again",
-    "expected_spend", "past_value", "clv", "clv_low", "clv_high",
+    "expected_spend", "past_value", "clv", "clv_low", "clv_high", *PREDICTIVE_COLUMNS,
 )  # fmt: skip
 #: decimals of the export: money to cents, probabilities, purchase counts and times to 4 places
 EXPORT_DECIMALS: dict[str, int] = {
     "monetary_value": 2, "expected_spend": 2, "past_value": 2, "clv": 2, "clv_low": 2, "clv_high": 2,
     "p_alive": 4, "p_buy_again": 4, "expected_purchases": 4, "expected_purchases_low": 4,
-    "expected_purchases_high": 4, "recency": 4, "T": 4,
+    "expected_purchases_high": 4, "recency": 4, "T": 4, "clv_predictive_low": 2, "clv_predictive_high": 2,
 }  # fmt: skip
 #: columns of :meth:`LifetimeValueResult.customer_values`
 CUSTOMER_VALUE_COLUMNS = ("customer_id", "clv", "clv_low", "clv_high", "p_alive", "p_buy_again", "expected_purchases")
@@ -181,6 +197,23 @@ class LifetimeValueResult:
         source with acquisition channel and cost, or without a CLV.
     heuristic
         :func:`heuristic_clv` (the textbook CLV next to the model).
+    buy_again_calibration, brier
+        :func:`~repurchase.lifetime_value.calibration.buy_again_calibration` and
+        :func:`~repurchase.lifetime_value.calibration.brier_scores` of every
+        calibration fit (empty without validation).
+    questions
+        Which model answers which question (counts/CLV: lowest MAE; P(buy
+        again): lowest Brier), None without validation.
+    probability_model
+        Code of the model whose P(alive) and P(buy again) the CLV table holds:
+        ``questions.buy_again`` when it was refitted, else :attr:`model`.
+    interval_check
+        :func:`~repurchase.lifetime_value.intervals.holdout_coverage` of the
+        chosen model's calibration fit (None without validation).
+    predictive
+        :func:`~repurchase.lifetime_value.intervals.predictive_intervals` of the
+        CLV (None without a CLV or without draws); its per-customer columns are
+        also in the CLV table. ``clv_low``/``clv_high`` are parameter-only.
     """
 
     split: HoldoutSplit | None
@@ -214,6 +247,12 @@ class LifetimeValueResult:
     groups: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     cac: pd.DataFrame | None = None
     heuristic: HeuristicClv | None = None
+    buy_again_calibration: pd.DataFrame = field(default_factory=lambda: _empty(CALIBRATION_COLUMNS))
+    brier: dict[str, float] = field(default_factory=dict)
+    questions: ModelsByQuestion | None = None
+    probability_model: str | None = None
+    interval_check: IntervalCheck | None = None
+    predictive: PredictiveIntervals | None = None
 
     # -- state ------------------------------------------------------------------
 
@@ -489,13 +528,39 @@ def run_lifetime_value(
             notices.append(replace(spend_notice, then="lifetime_value.spend_fallback"))
         if clv.draws and not np.all(np.isfinite(clv.total("clv")[1:])):
             notices.append(notice("interval_undefined"))
+    # 5. P(buy again) from the model calibrated for it (lowest holdout Brier), when it differs
+    calibration_table, brier, questions = _empty(CALIBRATION_COLUMNS), {}, None
+    if choice is not None and choice.comparison is not None and calibration is not None:
+        predictions = buy_again_predictions(calibration, fits)
+        calibration_table, brier = buy_again_calibration(predictions), brier_scores(predictions)
+        questions = models_by_question(comparison, brier)
+    probability_model = model
+    calibrated = questions.buy_again if questions is not None and settings.model == "auto" else model
+    if clv is not None and calibrated != model and calibrated in full_fits.fits:
+        probability_model = calibrated
+        clv = replace(clv, customers=buy_again_columns(clv.customers, full_fits[calibrated], clv.horizon_months))
+    # 6. predictive intervals (the purchases' own randomness and the parameters'), checked on the holdout
+    check, predictive = None, None
+    sims = settings.bootstrap_draws if settings.bootstrap_draws >= 10 else 200
+    sim_kw: dict[str, Any] = {"level": settings.interval_level, "simulations": sims, "seed": settings.random_seed}
+    if questions is not None and calibration is not None and choice is not None and choice.model in fits.fits:
+        check = holdout_coverage(calibration, fits[choice.model], parameter_uncertainty=sims == settings.bootstrap_draws,
+                                 **sim_kw)  # fmt: skip
+    if clv is not None and model is not None and settings.bootstrap_draws > 0:
+        predictive = predictive_intervals(clv.customers, full_fits[model], clv.horizon_months, customer_col=customer_col,
+                                          **sim_kw)  # fmt: skip
+        customers_frame = clv.customers.copy()
+        for col in PREDICTIVE_COLUMNS:
+            customers_frame[col] = predictive.customers[col].to_numpy()
+        clv = replace(clv, customers=customers_frame)
     spend_check = spend_independence(summary, threshold=settings.spend_correlation_warning)
     if any(n.code == "few_repeaters" for n in notices):  # the root cause: the rest (holdout, calibration) is moot
         notices = [n for n in notices if n.code not in _MOOT_WITHOUT_REPEATERS]
     result = LifetimeValueResult(
         split, calibration, fits, spend_fit, comparison, choice, summary, full_fits, full_spend, spend_check, clv,
         model=model, notices=tuple(notices), spend_notice=spend_notice, calibration_spend_notice=cal_spend_notice,
-        settings=settings, occasion=occasion,
+        settings=settings, occasion=occasion, buy_again_calibration=calibration_table, brier=brier,
+        questions=questions, probability_model=probability_model, interval_check=check, predictive=predictive,
     )  # fmt: skip
     _report_tables(result, transactions, window, customers, segments, **cols, amount_col=amount_col)
     return result
@@ -564,8 +629,15 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
     Keys: ``models`` (calibration fits: ``bgnbd {r, alpha, a, b, log_likelihood}``,
     ``pareto_nbd {r, alpha, s, beta, log_likelihood}``, ``mbgnbd`` when fitted,
     ``gamma_gamma {p, q, v}``), ``models_full`` (refits to the period end),
-    ``selected_model``, ``holdout {actual, predicted}`` (selected model),
-    ``clv_total``, ``clv_total_low``, ``clv_total_high``, ``horizon_months``, plus
+    ``selected_model`` (purchase counts and CLV), ``buy_again_model`` (P(alive)
+    and P(buy again) of the exports), ``holdout {actual, predicted}`` (selected
+    model) with ``calibration`` (predicted vs observed P(buy again) per model,
+    ``by`` frequency or decile, ``group``, ``customers``) and ``brier`` by model,
+    ``interval_coverage`` (:class:`~repurchase.lifetime_value.intervals.IntervalCheck`:
+    observed coverage of the predictive and parameter-only intervals of holdout
+    purchases), ``clv_total``, ``clv_total_low``, ``clv_total_high`` (parameter
+    uncertainty only, ``clv_total_interval``), ``clv_total_predictive_low`` and
+    ``_high`` (predictive), ``horizon_months``, plus
     ``time_unit``, ``calibration_end``, ``holdout_end``, ``customers``,
     ``retried`` (models whose fit needed the retry penalizer) and
     ``spend_correlation``.
@@ -582,10 +654,24 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         return float(v) if v is not None and np.isfinite(v) else None
 
     settings = result.settings
-    holdout: dict[str, float | None] = {"actual": None, "predicted": None}
+    holdout: dict[str, Any] = {"actual": None, "predicted": None}
     if result.validated and result.model in set(result.comparison["model"]):
         row = result.comparison.set_index("model").loc[result.model]
         holdout = {"actual": float(row["holdout_actual"]), "predicted": float(row["holdout_predicted"])}
+    holdout["calibration"] = None if result.buy_again_calibration.empty else [
+        {"model": r.model, "by": r.by, "group": r.group, "customers": int(r.customers),
+         "predicted": float(r.predicted), "observed": float(r.observed)}
+        for r in result.buy_again_calibration.itertuples()
+    ]  # fmt: skip
+    holdout["brier"] = {k: float(v) for k, v in result.brier.items()} or None
+    c = result.interval_check
+    holdout["interval_coverage"] = None if c is None else {
+        "model": c.model, "level": c.level, "predictive": c.coverage, "predictive_bounds_whole": c.coverage_inclusive,
+        "parameter_only": c.parameter_coverage, "total_actual": c.total_actual, "total_low": c.total_low,
+        "total_high": c.total_high, "total_parameter_low": c.total_parameter_low,
+        "total_parameter_high": c.total_parameter_high,
+    }  # fmt: skip
+    _, p_lo, p_hi = result.predictive.total("clv") if result.predictive is not None else (math.nan,) * 3
     est, lo, hi = result.clv.total("clv") if result.clv is not None else (math.nan, math.nan, math.nan)
     fits = [*result.fits.fits.values(), *result.full_fits.fits.values(), result.spend_fit, result.full_spend_fit]
     retried = sorted({f.code for f in fits if f is not None and f.retried})
@@ -594,10 +680,14 @@ def lifetime_value_metrics(result: LifetimeValueResult) -> dict[str, Any]:
         "models": _model_metrics(result.fits, result.spend_fit),
         "models_full": _model_metrics(result.full_fits, result.full_spend_fit),
         "selected_model": result.model,
+        "buy_again_model": result.probability_model,
         "holdout": holdout,
         "clv_total": _num(est),
         "clv_total_low": _num(lo),
         "clv_total_high": _num(hi),
+        "clv_total_interval": "parameter_only",
+        "clv_total_predictive_low": _num(p_lo),
+        "clv_total_predictive_high": _num(p_hi),
         "horizon_months": int(horizon) if np.isfinite(horizon) else None,
         "time_unit": result.clv.time_unit if result.clv is not None else result.summary.attrs.get("time_unit"),
         "calibration_end": str(result.split.calibration_end.date()) if result.split is not None else None,

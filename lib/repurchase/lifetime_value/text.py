@@ -27,15 +27,25 @@ from repurchase.lifetime_value.clv import MIN_HEURISTIC_WINDOW, ClvResult, Disco
 from repurchase.lifetime_value.fit import FitResult, ModelFits, failure_text
 from repurchase.lifetime_value.pipeline import CAC_COLUMNS, LifetimeValueResult
 from repurchase.lifetime_value.summary import HoldoutSplit
+from repurchase.lifetime_value.text_holdout import (
+    brier_table,
+    calibration_table,
+    describe_calibration,
+    describe_intervals,
+    describe_questions,
+)
 from repurchase.lifetime_value.validation import ModelChoice, SpendCheck
 
 __all__ = [
+    "brier_table",
     "cac_table",
+    "calibration_table",
     "choice_text",
     "clv_text",
     "comparison_table",
     "concentration_table",
     "describe_cac",
+    "describe_calibration",
     "describe_choice",
     "describe_clv",
     "describe_concentration",
@@ -44,8 +54,10 @@ __all__ = [
     "describe_groups",
     "describe_heuristic",
     "describe_holdout_by_frequency",
+    "describe_intervals",
     "describe_p_alive",
     "describe_period_transactions",
+    "describe_questions",
     "describe_spend",
     "describe_split",
     "describe_status",
@@ -243,7 +255,7 @@ DISPLAY_COLUMNS: dict[str, str] = {
     "clv_median": "ltv_clv_median", "p_buy_again_mean": "ltv_p_buy_again_mean",
     "acquisition_channel": "ltv_acquisition_channel", "buyers": "ltv_buyers", "cac_mean": "ltv_cac_mean",
     "past_value_mean": "ltv_past_value_mean", "value_mean": "ltv_value_mean", "clv_to_cac": "ltv_clv_to_cac",
-    "future_to_cac": "ltv_future_to_cac", "meets_3x": "ltv_meets_3x", "basis": "ltv_basis",
+    "future_to_cac": "ltv_future_to_cac", "meets_3x": "ltv_meets_3x", "basis": "ltv_basis", "interval": "ltv_interval",
 }  # fmt: skip
 _FIT_CODES = {"calibration": "calibration", "all data to period end": "full"}
 _PARAMETER_SYMBOLS = {"alpha": "α", "beta": "β"}
@@ -493,16 +505,28 @@ def describe_spend(res: LifetimeValueResult, lang: str = "en", currency: str = "
 
 
 def describe_clv(res: LifetimeValueResult, lang: str = "en", currency: str = "") -> str:
-    """The total CLV with its interval (:func:`clv_text`), or that there is no CLV."""
-    return _t("skip.model", lang) if res.clv is None else clv_text(res.clv, lang, currency)
+    """The total CLV with its parameter-only interval (:func:`clv_text`) and its predictive one, or that there is no CLV."""
+    if res.clv is None:
+        return _t("skip.model", lang)
+    text = clv_text(res.clv, lang, currency)
+    if res.predictive is not None:
+        _, lo, hi = res.predictive.total("clv")
+        text += sep(lang) + _t("clv_predictive", lang, level=f"{res.predictive.level:.0%}",
+                               low=money(lo, currency, lang), high=money(hi, currency, lang))  # fmt: skip
+    return text
 
 
 def totals_table(res: LifetimeValueResult, lang: str = "en") -> Table:
     """CLV totals with their interval (empty without a CLV)."""
     if res.clv is None:
-        frame = pd.DataFrame(columns=["ltv_quantity", "ltv_estimate", "ltv_low", "ltv_high"])
+        frame = pd.DataFrame(columns=["ltv_quantity", "ltv_interval", "ltv_estimate", "ltv_low", "ltv_high"])
     else:
-        frame = _display_frame(res.clv.totals, lang)
+        parts = [res.clv.totals.assign(interval="parameter")]
+        if res.predictive is not None:
+            parts.append(res.predictive.totals)
+        totals = pd.concat(parts, ignore_index=True).sort_values("quantity", kind="stable")
+        totals["interval"] = [_t(f"interval_kind.{k}", lang) for k in totals["interval"]]
+        frame = _display_frame(totals[["quantity", "interval", "estimate", "low", "high"]], lang)
     formats = {"ltv_estimate": "{:,.1f}", "ltv_low": "{:,.1f}", "ltv_high": "{:,.1f}"}
     return Table(frame, formats=formats, caption=_t("caption.totals", lang))
 

@@ -28,6 +28,7 @@ from repurchase.plots.cleaning import (
     plot_weekly_revenue,
 )
 from repurchase.plots.lifetime_value import (
+    plot_buy_again_calibration,
     plot_clv_distribution,
     plot_holdout_by_frequency,
     plot_p_alive_matrix,
@@ -93,6 +94,7 @@ __all__ = [
     "cjk_font_path",
     "get_ax",
     "plot_amount_distribution",
+    "plot_buy_again_calibration",
     "plot_buyer_mix",
     "plot_calibration",
     "plot_campaign_uplift",

@@ -14,6 +14,7 @@ again, so a notebook cell shows nothing; the report states the reason once.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -21,9 +22,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from repurchase.core import i18n
+from repurchase.lifetime_value import model_label
 from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
 
 __all__ = [
+    "plot_buy_again_calibration",
     "plot_clv_distribution",
     "plot_holdout_by_frequency",
     "plot_p_alive_matrix",
@@ -126,6 +129,44 @@ def plot_holdout_by_frequency(
     ax.set_ylabel(_t("frequency_ylabel", lang))
     ax.legend()
     ax.set_title(title or _t("frequency_title", lang))
+    return ax
+
+
+def plot_buy_again_calibration(
+    data: pd.DataFrame, *, by: str = "decile", ax: Axes | None = None, title: str | None = None, lang: str = "en"
+) -> Axes:
+    """Predicted vs observed P(buy again in the holdout), one line per model, against the diagonal.
+
+    Parameters
+    ----------
+    data
+        ``LifetimeValueResult.buy_again_calibration``
+        (:func:`repurchase.lifetime_value.calibration.buy_again_calibration`).
+    by
+        ``decile`` (of each model's predicted P) or ``frequency`` (calibration repeat purchases).
+    """
+    part = data[data["by"] == by] if len(data) else data
+    ax, drawable = _start(part, ax, (6, 5))
+    if not drawable:
+        return ax
+    ax.plot([0, 1], [0, 1], color=NEUTRAL, ls=":", lw=1.0, label=_t("calibration_diagonal", lang))
+    for i, code in enumerate(dict.fromkeys(part["model"])):
+        rows = part[part["model"] == code]
+        ax.plot(rows["predicted"], rows["observed"], marker="o", lw=1.4, color=_PALETTE[i % len(_PALETTE)],
+                label=model_label(str(code), lang))  # fmt: skip
+        if by == "frequency":
+            for _, row in rows.iterrows():
+                ax.annotate(str(row["group"]), (row["predicted"], row["observed"]), textcoords="offset points",
+                            xytext=(4, -10), fontsize=8, color=NEUTRAL)  # fmt: skip
+    top = float(max(part["predicted"].max(), part["observed"].max(), 0.05)) * 1.05
+    ax.set_xlim(0, min(1.0, top))
+    ax.set_ylim(0, min(1.0, top))
+    ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_xlabel(_t("calibration_xlabel", lang))
+    ax.set_ylabel(_t("calibration_ylabel", lang))
+    ax.legend(loc="upper left")
+    ax.set_title(title or _t("calibration_title", lang))
     return ax
 
 

@@ -286,15 +286,19 @@ def narrative(
         )
     ltv = metrics.get("lifetime_value") or {}
     if ltv.get("clv_total") is not None:
+        # the predictive interval (purchases' own randomness too) when there is one, else the parameter-only one
+        kind = "predictive" if ltv.get("clv_total_predictive_low") is not None else "parameter"
+        bounds = ("clv_total_predictive_low", "clv_total_predictive_high") if kind == "predictive" else (
+            "clv_total_low", "clv_total_high")  # fmt: skip
         sentences.append(
             i18n.t(
-                "overview.narr.clv",
+                f"overview.narr.clv_{kind}",
                 lang,
                 months=ltv.get("horizon_months", 12),
                 level=f"{interval_level:.0%}",
                 value=formatting.format_money(ltv["clv_total"], currency, lang),
-                low=formatting.format_money(ltv.get("clv_total_low"), currency, lang),
-                high=formatting.format_money(ltv.get("clv_total_high"), currency, lang),
+                low=formatting.format_money(ltv.get(bounds[0]), currency, lang),
+                high=formatting.format_money(ltv.get(bounds[1]), currency, lang),
             )
         )
     sat = metrics.get("satisfaction") or {}

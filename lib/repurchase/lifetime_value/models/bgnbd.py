@@ -71,6 +71,23 @@ class BGNBD(TransactionModel):
         with np.errstate(all="ignore"):
             return alive * -np.expm1((r + x) * np.log((alpha + T) / (alpha + T + t)))
 
+    def simulate_future(self, rng: np.random.Generator, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Alive with P(alive); λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x); min(Poisson(λt), Geometric(p)) purchases.
+
+        Given alive at T the likelihood is λ^x e^(−λT) (1 − p)^x, hence these
+        posteriors; the customer drops out right after a purchase with probability p,
+        so the purchases of the horizon are capped by a geometric count.
+        """
+        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
+        r, alpha, a, b = self.arrays()
+        shape = np.broadcast_shapes(r.shape, x.shape, T.shape, t.shape)
+        alive = rng.random(shape) < self.p_alive(x, tx, T)
+        lam = rng.gamma(np.broadcast_to(r + x, shape), 1.0 / np.broadcast_to(alpha + T, shape))
+        p = rng.beta(np.broadcast_to(a, shape), np.broadcast_to(b + x, shape))
+        n = rng.poisson(lam * t)
+        k = rng.geometric(np.clip(p, 1e-12, 1.0))
+        return np.where(alive, np.minimum(n, k), 0)
+
     def expected_purchases(self, t: Any) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         r, alpha, a, b = self.arrays()

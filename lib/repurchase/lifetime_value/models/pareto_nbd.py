@@ -123,6 +123,21 @@ class ParetoNBD(TransactionModel):
             integral = (0.5 * u_max) * (integrand * GL_WEIGHTS).sum(axis=-1)
             return alive * integral
 
+    def simulate_future(self, rng: np.random.Generator, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Alive with P(alive); λ ~ Gamma(r + x, α + T), μ ~ Gamma(s, β + T); Poisson(λ · min(t, lifetime)) purchases.
+
+        Given alive at T the likelihood is λ^x e^(−λT) e^(−μT), hence these
+        posteriors; the remaining lifetime is exponential with rate μ (memoryless).
+        """
+        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
+        r, alpha, s, beta = self.arrays()
+        shape = np.broadcast_shapes(r.shape, x.shape, T.shape, t.shape)
+        alive = rng.random(shape) < self.p_alive(x, tx, T)
+        lam = rng.gamma(np.broadcast_to(r + x, shape), 1.0 / np.broadcast_to(alpha + T, shape))
+        mu = rng.gamma(np.broadcast_to(s, shape), 1.0 / np.broadcast_to(beta + T, shape))
+        life = rng.exponential(1.0 / np.maximum(mu, 1e-300))
+        return np.where(alive, rng.poisson(lam * np.minimum(t, life)), 0)
+
     def expected_purchases(self, t: Any) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         r, alpha, s, beta = self.arrays()

@@ -72,6 +72,18 @@ class TransactionModel(Model):
         """P(no purchase in (T, T + t] | x, t_x, T) = 1 − :meth:`p_buy_again`."""
         return 1.0 - self.p_buy_again(t, frequency, recency, T)
 
+    def simulate_future(self, rng: np.random.Generator, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Repeat purchases in (T, T + t], drawn from each customer's posterior given (x, t_x, T).
+
+        One draw per element of broadcast(parameters, data): with parameters of
+        shape (D, 1) (bootstrap draws) and data of shape (N,), a (D, N) array of
+        counts, each from its own parameter draw. Alive-ness, the purchase rate
+        and the dropout are drawn from their posteriors, then the purchases of the
+        horizon: the purchase process's own randomness, which the conditional
+        expectation averages out.
+        """
+        raise NotImplementedError
+
     def purchase_pmf(self, t: Any, n_max: int) -> np.ndarray:
         """P(X(t) = n) for n = 0 .. n_max − 1, shape (len(t), n_max); unconditional (new customers)."""
         raise NotImplementedError
