@@ -525,7 +525,7 @@ def totals_table(res: LifetimeValueResult, lang: str = "en") -> Table:
         if res.predictive is not None:
             parts.append(res.predictive.totals)
         totals = pd.concat(parts, ignore_index=True).sort_values("quantity", kind="stable")
-        totals["interval"] = [_t(f"interval_kind.{k}", lang) for k in totals["interval"]]
+        totals["interval"] = [i18n.t(f"lifetime_value.interval_kind.{k}", lang) for k in totals["interval"]]
         frame = _display_frame(totals[["quantity", "interval", "estimate", "low", "high"]], lang)
     formats = {"ltv_estimate": "{:,.1f}", "ltv_low": "{:,.1f}", "ltv_high": "{:,.1f}"}
     return Table(frame, formats=formats, caption=_t("caption.totals", lang))

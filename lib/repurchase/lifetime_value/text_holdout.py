@@ -34,7 +34,7 @@ def calibration_table(res: LifetimeValueResult, lang: str = "en", by: str = "fre
     """
     data = res.buy_again_calibration
     data = data[data["by"] == by] if not data.empty else data
-    group_head = _t(f"calibration_group.{by}", lang)
+    group_head = i18n.t(f"lifetime_value.calibration_group.{by}", lang)
     if data.empty:
         return Table(pd.DataFrame(columns=[group_head, _t("cal_observed", lang)]))
     observed_head = _t("cal_observed", lang)
@@ -54,7 +54,7 @@ def calibration_table(res: LifetimeValueResult, lang: str = "en", by: str = "fre
             obs = _t("observed_by", lang, model=name)
             frame[obs] = rows["observed"].to_numpy()
             formats[obs] = "{:.1%}"
-    return Table(frame, formats=formats, caption=_t(f"caption.calibration_{by}", lang))
+    return Table(frame, formats=formats, caption=i18n.t(f"lifetime_value.caption.calibration_{by}", lang))
 
 
 def brier_table(res: LifetimeValueResult, lang: str = "en") -> Table:
@@ -69,7 +69,7 @@ def brier_table(res: LifetimeValueResult, lang: str = "en") -> Table:
         "ltv_mae": [q.mae[c] for c in codes],
         "ltv_used_for": [
             _t("list_sep", lang).join(
-                _t(f"question.{k}", lang) for k, m in (("counts", q.counts), ("buy_again", q.buy_again)) if m == c
+                i18n.t(f"lifetime_value.question.{k}", lang) for k, m in (("counts", q.counts), ("buy_again", q.buy_again)) if m == c
             ) or "–"
             for c in codes
         ],
