@@ -684,6 +684,7 @@ def degenerate_client(tmp_path: Path, kind: str, lang: str = "en") -> Path:
         source="    exported_at: 2026-06-30\n",
         columns=columns,
         name=kind,
+        file=f"{kind}.csv",
     )
 
 
@@ -792,8 +793,10 @@ def test_churn_model_on_a_small_client_leaves_out_unmeasured_features(tmp_path):
 
 
 @pytest.mark.render
-def test_degenerate_clients_render_every_notebook(tmp_path, capsys):
+def test_degenerate_clients_render_every_notebook(tmp_path, capsys, monkeypatch):
     """The catalogue's render test: two degenerate clients rendered end to end in one call, English and Chinese."""
+    # the notebooks' kernels import this checkout's package, whatever their working directory
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "lib"), os.environ.get("PYTHONPATH", "")]))
     a = degenerate_client(tmp_path, "no-repeat-buyers", "en")
     b = degenerate_client(tmp_path, "one-month", "zh")
     out = tmp_path / "reports"
