@@ -729,28 +729,28 @@ def _plain(html_text: str, sep: str = "") -> str:
 
 def _says(kind: str, lang: str) -> dict[str, list[str]]:
     """What each degenerate client's reports must say they cannot show: notebook -> sentences."""
-    category = i18n.t("col.category", lang)
-    return {
-        "no-repeat-buyers": {
-            "02_repurchase": [i18n.t("repurchase.cycle_none", lang, horizon=365)],
-            "04_lifetime_value": [i18n.t("lifetime_value.status.no_clv", lang)],
-        },
-        "one-customer": {
-            "02_repurchase": [i18n.t("repurchase.refunds_few", lang, by=category)],
-            "04_lifetime_value": [i18n.t("lifetime_value.status.no_clv", lang)],
-        },
-        "one-month": {
+    t, category = i18n.t, i18n.t("col.category", lang)
+    if kind == "no-repeat-buyers":
+        return {
+            "02_repurchase": [t("repurchase.cycle_none", lang, horizon=365)],
+            "04_lifetime_value": [t("lifetime_value.status.no_clv", lang)],
+        }
+    if kind == "one-customer":
+        return {
+            "02_repurchase": [t("repurchase.refunds_few", lang, by=category)],
+            "04_lifetime_value": [t("lifetime_value.status.no_clv", lang)],
+        }
+    if kind == "one-month":
+        return {
             "02_repurchase": [
-                i18n.t("repurchase.first_groups_unobserved", lang, by=category, window=90),
-                i18n.t("repurchase.refunds_few", lang, by=category),
-                i18n.t("repurchase.buyer_products_unobserved", lang),
+                t("repurchase.first_groups_unobserved", lang, by=category, window=90),
+                t("repurchase.refunds_few", lang, by=category),
+                t("repurchase.buyer_products_unobserved", lang),
             ],
-            "04_lifetime_value": [i18n.t("lifetime_value.spend_no_correlation", lang, n="15")],
-        },
-        "no-products": {
-            "02_repurchase": [i18n.t("repurchase.first_groups_missing", lang, by=category)],
-        },
-    }[kind]
+            "04_lifetime_value": [t("lifetime_value.spend_no_correlation", lang, n="15")],
+        }
+    assert kind == "no-products"
+    return {"02_repurchase": [t("repurchase.first_groups_missing", lang, by=category)]}
 
 
 @pytest.mark.parametrize(
