@@ -9,12 +9,17 @@ Every case goes through the command line as a user would (``validate`` or ``rend
   revenue, against a count made here from the test's own table of rows (not with
   the cleaning code).
 
-The degenerate-data class (no repeat buyers, one customer, one month, no
-products) is left to the analyses' own follow-up.
+Degenerate data (no repeat buyers, one customer, one month of data, no
+products, a small client) are accepted: every notebook runs on them, in English
+and in Chinese, and says what it cannot show. Most cases run the notebooks' cells
+in this process; one render test renders every notebook of two such clients
+through the command line.
 """
 
 from __future__ import annotations
 
+import ast
+import html
 import os
 import re
 import subprocess
@@ -24,12 +29,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from repurchase import load_params
 from repurchase.cleaning import datasets
+from repurchase.core import i18n
 from repurchase.publish import render
 from repurchase.publish.cli import main
 
@@ -608,3 +615,200 @@ def test_older_bad_inputs_are_one_clear_message(tmp_path, capsys, edit, match):
         text = text.replace(old, new)
     p.write_text(text, encoding="utf-8")
     refused(capsys, r"error: .*" + match, "validate", p)
+
+
+# ---------------------------------------------------------------------------
+# degenerate data render: every notebook runs and says what it cannot show
+
+DEGENERATE_COLUMNS = (
+    "{customer_id: c, order_id: o, order_date: d, amount: a, product_id: p, product_name: n, category: k}"
+)
+DEGENERATE_HEADER = "c,o,d,a,p,n,k"
+
+
+def _degenerate_rows(kind: str) -> tuple[str, list[tuple], str]:
+    """The header, rows and column mapping of a degenerate client (all data up to June 2026)."""
+    if kind == "no-repeat-buyers":  # a new shop: 60 customers, each bought once, January to June
+        rows = [
+            (
+                f"C{i}",
+                f"O{i}",
+                f"2026-{1 + i % 6:02d}-{1 + i % 27:02d}",
+                10 + i,
+                f"P{i % 4}",
+                f"Prod{i % 4}",
+                f"K{i % 2}",
+            )
+            for i in range(60)
+        ]
+    elif kind == "one-customer":  # one customer, a purchase a month
+        rows = [("C1", f"O{i}", f"2026-{1 + i:02d}-10", 20 + i, f"P{i % 2}", f"Prod{i % 2}", "K0") for i in range(6)]
+    elif kind == "one-month":  # June only: customers 0-14 buy twice, 15-24 once
+        rows = [
+            (f"C{i % 25}", f"O{i}", f"2026-06-{1 + i % 28:02d}", 10 + i, f"P{i % 4}", f"Prod{i % 4}", f"K{i % 2}")
+            for i in range(40)
+        ]
+    elif kind == "no-products":  # customer, date and amount only
+        rng = np.random.default_rng(7)
+        rows = [
+            (f"C{c}", f"2026-{m:02d}-{d:02d}", a)
+            for c, m, d, a in zip(
+                rng.integers(0, 60, 200), rng.integers(1, 7, 200), rng.integers(1, 29, 200), rng.integers(5, 200, 200)
+            )
+        ]
+        return "c,d,a", rows, COLUMNS
+    elif kind == "small":  # 100 customers, 300 rows over 2024-2026 (the seed that broke the churn model)
+        rng = np.random.default_rng(1)
+        rows = []
+        for i in range(300):
+            c, y, m, d, a = (
+                rng.integers(0, 100),
+                rng.integers(24, 27),
+                rng.integers(1, 7),
+                rng.integers(1, 29),
+                rng.integers(5, 200),
+            )
+            rows.append((f"C{c}", f"O{i}", f"20{y}-{m:02d}-{d:02d}", a, f"P{i % 5}", f"Prod{i % 5}", f"K{i % 3}"))
+    else:
+        raise ValueError(kind)
+    return DEGENERATE_HEADER, rows, DEGENERATE_COLUMNS
+
+
+def degenerate_client(tmp_path: Path, kind: str, lang: str = "en") -> Path:
+    """A client with degenerate data, reporting on June 2026 in ``lang``."""
+    header, rows, columns = _degenerate_rows(kind)
+    return client(
+        tmp_path,
+        csv_rows(header, rows),
+        top=f"language: {lang}\nperiod: 2026-06\n",
+        source="    exported_at: 2026-06-30\n",
+        columns=columns,
+        name=kind,
+        file=f"{kind}.csv",
+    )
+
+
+def run_notebooks(params_path: Path, out: Path) -> dict[str, str]:
+    """Every notebook's code cells run in this process, as a render runs them: notebook -> what it shows (HTML).
+
+    A failing cell raises, as it fails a render.
+    """
+    import matplotlib.pyplot as plt
+
+    shown: dict[str, str] = {}
+    for path in render.find_notebooks(ROOT / "notebooks"):
+        notebook = nbformat.read(path, as_version=4)
+        scope: dict = {}
+        parts: list[str] = []
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            source = cell.source
+            if "parameters" in cell.metadata.get("tags", []):
+                source = f"params_path = {str(params_path)!r}\nperiod = 'latest'\noutput_dir = {str(out)!r}"
+            tree = ast.parse(source)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            try:
+                exec(compile(tree, f"{path.name}", "exec"), scope)
+                if last is not None:
+                    value = eval(compile(ast.Expression(last.value), path.name, "eval"), scope)
+                    if hasattr(value, "_repr_html_"):
+                        parts.append(value._repr_html_())
+            except Exception as exc:
+                raise AssertionError(f"{path.name}: the cell {source!r} failed: {exc!r}") from exc
+            finally:
+                plt.close("all")
+        shown[path.stem] = "\n".join(parts)
+    return shown
+
+
+def _plain(html_text: str, sep: str = "") -> str:
+    """The text of a report fragment: tags replaced by ``sep``, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", sep, html_text))
+
+
+def _says(kind: str, lang: str) -> dict[str, list[str]]:
+    """What each degenerate client's reports must say they cannot show: notebook -> sentences."""
+    t, category = i18n.t, i18n.t("col.category", lang)
+    if kind == "no-repeat-buyers":
+        return {
+            "02_repurchase": [t("repurchase.cycle_none", lang, horizon=365)],
+            "04_lifetime_value": [t("lifetime_value.status.no_clv", lang)],
+        }
+    if kind == "one-customer":
+        return {
+            "02_repurchase": [t("repurchase.refunds_few", lang, by=category)],
+            "04_lifetime_value": [t("lifetime_value.status.no_clv", lang)],
+        }
+    if kind == "one-month":
+        return {
+            "02_repurchase": [
+                t("repurchase.first_groups_unobserved", lang, by=category, window=90),
+                t("repurchase.refunds_few", lang, by=category),
+                t("repurchase.buyer_products_unobserved", lang),
+            ],
+            "04_lifetime_value": [t("lifetime_value.spend_no_correlation", lang, n="15")],
+        }
+    assert kind == "no-products"
+    return {"02_repurchase": [t("repurchase.first_groups_missing", lang, by=category)]}
+
+
+@pytest.mark.parametrize(
+    "kind,lang",
+    [("no-repeat-buyers", "en"), ("one-customer", "zh"), ("one-month", "en"), ("no-products", "zh")],
+)
+def test_degenerate_data_every_notebook_runs_and_says_what_it_cannot_show(tmp_path, monkeypatch, kind, lang):
+    from repurchase.report.context import ReportContext
+
+    p = degenerate_client(tmp_path, kind, lang)
+    other = "zh" if lang == "en" else "en"
+    for shown_lang in (lang, other):  # the other language: the same stored results, shown in it
+        if shown_lang == other:
+            monkeypatch.setattr(ReportContext, "language", property(lambda self: other))
+        shown = run_notebooks(p, tmp_path / "out")
+        assert len(shown) == 7
+        for notebook, sentences in _says(kind, shown_lang).items():
+            text = _plain(shown[notebook]).replace("**", "")
+            for sentence in sentences:
+                assert sentence.replace("**", "") in text, (notebook, shown_lang, sentence)
+        for notebook, fragment in shown.items():
+            assert not re.search(r"= nan\b|––| – (days|天)", _plain(fragment, " ")), (
+                notebook
+            )  # no blank read as a figure
+
+
+def test_churn_model_on_a_small_client_leaves_out_unmeasured_features(tmp_path):
+    """100 customers, 300 rows: the BG/NBD fits at the training cutoff but not at the test cutoff."""
+    from repurchase import churn
+    from repurchase.report import open_report
+
+    ctx = open_report(degenerate_client(tmp_path, "small"), "2026-06", tmp_path / "out")
+    res = ctx.result("churn")
+    assert res.warning.unavailable is None and res.warning.chosen in ("gradient_boosting", "logistic")
+    assert "bgnbd_p_no_purchase" not in res.warning.features and "recency_days" in res.warning.features
+    assert set(res.warning.comparison["model"]) == {"gradient_boosting", "logistic", "recency"}
+    for lang in ("en", "zh"):
+        assert i18n.t("churn.note_no_bgnbd", lang) in churn.choice_text(res, lang)
+    assert res.warning.scores["p_churn"].between(0, 1).all() and len(res.warning.scores) > 0
+
+
+@pytest.mark.render
+def test_degenerate_clients_render_every_notebook(tmp_path, capsys, monkeypatch):
+    """The catalogue's render test: two degenerate clients rendered end to end in one call, English and Chinese."""
+    # the notebooks' kernels import this checkout's package, whatever their working directory
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "lib"), os.environ.get("PYTHONPATH", "")]))
+    a = degenerate_client(tmp_path, "no-repeat-buyers", "en")
+    b = degenerate_client(tmp_path, "one-month", "zh")
+    out = tmp_path / "reports"
+    code, text = cli(capsys, "render", a, b, "--out", out, "--jobs", "2")
+    assert code == 0, text[-3000:]
+    notebooks = [nb.stem for nb in render.find_notebooks(ROOT / "notebooks")]
+    for name, lang in (("no-repeat-buyers", "en"), ("one-month", "zh")):
+        report = out / name / "2026-06"
+        pages = {nb: (report / f"{nb}.html").read_text(encoding="utf-8") for nb in notebooks}
+        for nb, page in pages.items():
+            assert not re.search(r"Traceback|[A-Z]\w*(Error|Exception):", page), (name, nb)
+        for nb, sentences in _says(name, lang).items():
+            page = _plain(pages[nb]).replace("**", "")
+            for sentence in sentences:
+                assert sentence.replace("**", "") in page, (name, nb, sentence)

@@ -77,6 +77,17 @@ def test_narrative_names_the_biggest_changes_with_numbers():
     assert 3 <= len(en) <= 6
 
 
+def test_narrative_without_a_churn_model_gives_no_value_at_risk():
+    metrics = {**METRICS, "churn": {**METRICS["churn"], "value_at_risk": None, "at_risk_rule": "recency"}}
+    cards = ov.kpi_cards(metrics, {}, _base(), P)
+    en, zh = (ov.narrative(cards, metrics, "CNY", lang) for lang in ("en", "zh"))
+    assert (
+        "1,240 active customers are at risk of churning by the days since their last purchase; without a churn model"
+        in en[3]
+    )
+    assert "–" not in en[3] and "1,240 名活跃客户存在流失风险" in zh[3] and "没有风险价值" in zh[3]
+
+
 def test_cards_html_escapes_and_colours():
     cards = ov.kpi_cards(METRICS, {}, _base(), P)
     html = ov.render_cards(cards, P, "CNY", "en")._repr_html_()

@@ -564,10 +564,19 @@ def _early_warning(
     features = list(X_train.columns)
     X_test = X_test.reindex(columns=features)
     X_end = X_end.reindex(columns=features)
+    bg = X_test["bgnbd_p_no_purchase"].to_numpy()
     ytr, yte = y_train.to_numpy(), y_test.to_numpy()
     X_train, ytr = _cap(X_train, ytr, max_train_rows, random_state)
     # choose on a validation split of the training cutoff
     X_fit, X_val, y_fit, y_val = train_test_split(X_train, ytr, test_size=0.25, stratify=ytr, random_state=random_state)
+    # a feature without any value in a set a model learns on or scores (e.g. the BG/NBD probability at a cutoff
+    # where the BG/NBD could not be fitted) is left out: it would break the boosting's binning, or be missing
+    # at scoring for a model that learned on it
+    fitted_sets = [X_fit, X_train, X_test] + ([X_end] if len(X_end) else [])
+    measured = pd.concat([X.notna().any() for X in fitted_sets], axis=1).all(axis=1)
+    features = [f for f in features if measured[f]]
+    unmeasured = int((~measured).sum()) - int(not measured.get("bgnbd_p_no_purchase", True))
+    X_fit, X_val, X_train, X_test, X_end = (X[features] for X in (X_fit, X_val, X_train, X_test, X_end))
     validation_rows = []
     for name, model in _models(random_state).items():  # two candidates
         model.fit(X_fit, y_fit)
@@ -587,11 +596,12 @@ def _early_warning(
         model.fit(X_train, ytr)
         probs[name] = model.predict_proba(X_test)[:, 1]
     notes: list[tuple[str, dict[str, Any]]] = []
-    bg = X_test["bgnbd_p_no_purchase"].to_numpy()
-    if np.isnan(bg).all():
+    if "bgnbd_p_no_purchase" not in features:
         notes.append(("churn.note_no_bgnbd", {}))
     else:
         probs["bgnbd"] = np.nan_to_num(bg, nan=float(np.nanmean(bg)))
+    if unmeasured:
+        notes.append(("churn.note_unmeasured", {"n": unmeasured}))
     scores = {**probs, "recency": X_test["recency_days"].to_numpy()}
     base_rate = float(yte.mean())
     lift = _lift_table(yte, scores)

@@ -20,6 +20,7 @@ from repurchase.core.occasions import purchase_occasions
 from repurchase.core.params import CleaningSettings, RepurchaseSettings
 from repurchase.core.periods import Period
 from repurchase.core.stage import Inputs, Stage
+from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
 from repurchase.kpis import text
 from repurchase.kpis.cohorts import cohort_matrix, cohort_notes, cohort_table
@@ -137,7 +138,7 @@ class RepurchaseResult:
         """Share of first-time buyers with a second purchase by 30, 90 and 365 days."""
         return text.describe_time_to_second(self.time_to_second, lang=self._lang(lang))
 
-    def describe_cycle(self, lang: str | None = None) -> str:
+    def describe_cycle(self, lang: str | None = None) -> str | Unavailable:
         """The purchase cycle and the expected next-purchase window."""
         return text.describe_cycle(self.cycle, self.naive_gaps, self.settings.cycle_horizon_days, self._lang(lang))
 
@@ -156,7 +157,9 @@ class RepurchaseResult:
     def describe_first_groups(self, lang: str | None = None) -> str:
         """Which first categories bring customers back."""
         days = self.settings.first_purchase_window_days
-        return text.describe_first_groups(self.first_category, "category", days, self._lang(lang))
+        return text.describe_first_groups(
+            self.first_category, "category", days, self._lang(lang), has_column="category" in self.driver_columns
+        )
 
     def first_groups_table(self, lang: str | None = None) -> Table:
         """Repurchase by first category, with Wilson intervals."""
@@ -172,7 +175,9 @@ class RepurchaseResult:
 
     def describe_refunds(self, lang: str | None = None) -> str:
         """The overall refund rate and the category with the highest."""
-        return text.describe_refunds(self.category_refunds, "category", self._lang(lang))
+        return text.describe_refunds(
+            self.category_refunds, "category", self._lang(lang), has_column="category" in self.driver_columns
+        )
 
     def refunds_table(self, lang: str | None = None) -> Table:
         """The products with the highest refund rates."""
@@ -180,7 +185,9 @@ class RepurchaseResult:
 
     def describe_buyer_products(self, lang: str | None = None) -> str:
         """The product most over-represented among repeat buyers."""
-        return text.describe_buyer_products(self.buyer_products, lang=self._lang(lang))
+        return text.describe_buyer_products(
+            self.buyer_products, lang=self._lang(lang), has_column="product_name" in self.driver_columns
+        )
 
     def glossary_table(self, lang: str | None = None) -> Table:
         """Every figure of the report with its name in the other language and its definition."""

@@ -19,6 +19,7 @@ import pandas as pd
 
 from repurchase.core import formatting, i18n
 from repurchase.core.params import CleaningSettings, RepurchaseSettings
+from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
 from repurchase.kpis.drivers import DRIVER_COLUMNS
 from repurchase.kpis.glossary import glossary
@@ -247,9 +248,13 @@ def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 
 # purchase cycle
 
 
-def describe_cycle(cycle: pd.DataFrame, naive: Mapping[str, float], horizon_days: int = 365, lang: str = "en") -> str:
+def describe_cycle(
+    cycle: pd.DataFrame, naive: Mapping[str, float], horizon_days: int = 365, lang: str = "en"
+) -> str | Unavailable:
     """Plain-language reading of the purchase cycle, with the expected next-purchase window, in ``lang``."""
     row = cycle[cycle["group"] == "all"].iloc[0]
+    if not np.isfinite(row["window_p90"]):  # no purchase was followed by another within the horizon
+        return Unavailable("repurchase.cycle_none", {"horizon": horizon_days})
     med = row["km_median"]
     med_txt = (
         i18n.t("repurchase.cycle_median", lang, days=f"{med:,.0f}")
@@ -364,9 +369,17 @@ def describe_drivers_available(
     return i18n.t("repurchase.drivers_some", lang, present=names(have, both), missing=names(missing, either))
 
 
-def describe_first_groups(table: pd.DataFrame, by: str = "category", window_days: int = 90, lang: str = "en") -> str:
-    """Which first purchases bring customers back, in one or two sentences in ``lang``."""
+def describe_first_groups(
+    table: pd.DataFrame, by: str = "category", window_days: int = 90, lang: str = "en", *, has_column: bool = False
+) -> str:
+    """Which first purchases bring customers back, in one or two sentences in ``lang``.
+
+    ``has_column``: the data have the ``by`` column, so an empty table means no
+    first-time buyer was observed for ``window_days`` yet (not a missing column).
+    """
     name = _column_name(by, lang)
+    if table.empty and has_column:
+        return i18n.t("repurchase.first_groups_unobserved", lang, by=name, window=window_days)
     if table.empty:
         return i18n.t("repurchase.first_groups_missing", lang, by=name)
     ranked = table[table["group"] != "(other)"]
@@ -451,8 +464,14 @@ def pairs_table(rules: pd.DataFrame, top: int = 20, lang: str = "en") -> Table:
     return Table(frame, formats=formats, caption=i18n.t("repurchase.caption_pairs", lang))
 
 
-def describe_refunds(table: pd.DataFrame, by: str = "category", lang: str = "en") -> str:
-    """Overall refund rate and the group with the highest one, in ``lang``."""
+def describe_refunds(table: pd.DataFrame, by: str = "category", lang: str = "en", *, has_column: bool = False) -> str:
+    """Overall refund rate and the group with the highest one, in ``lang``.
+
+    ``has_column``: the data have the ``by`` column, so an empty table means every
+    group has too few order lines (not a missing column).
+    """
+    if table.empty and has_column:
+        return i18n.t("repurchase.refunds_few", lang, by=_column_name(by, lang))
     if table.empty:
         return i18n.t("repurchase.refunds_missing", lang, by=_column_name(by, lang))
     overall = table["refunds"].sum() / max(table["sales"].sum(), 1e-9)
@@ -488,8 +507,16 @@ def refunds_table(table: pd.DataFrame, by: str = "product_name", currency: str =
     return Table(frame, formats=formats, caption=i18n.t("repurchase.caption_refunds", lang))
 
 
-def describe_buyer_products(table: pd.DataFrame, by: str = "product_name", lang: str = "en") -> str:
-    """The product most over-represented among repeat buyers, in one sentence in ``lang``."""
+def describe_buyer_products(
+    table: pd.DataFrame, by: str = "product_name", lang: str = "en", *, has_column: bool = False
+) -> str:
+    """The product most over-represented among repeat buyers, in one sentence in ``lang``.
+
+    ``has_column``: the data have the ``by`` column, so an empty table means no
+    customer was observed long enough after the first purchase (not a missing column).
+    """
+    if table.empty and has_column:
+        return i18n.t("repurchase.buyer_products_unobserved", lang)
     if table.empty:
         return i18n.t("repurchase.buyer_products_missing", lang, by=_column_name(by, lang))
     wide = table.pivot_table(index="group", columns="buyer_type", values="revenue_share", aggfunc="first").fillna(0.0)

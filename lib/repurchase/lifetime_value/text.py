@@ -195,6 +195,8 @@ def clv_text(clv: ClvResult, lang: str = "en", currency: str = "") -> str:
 
 def spend_check_text(check: SpendCheck, lang: str = "en") -> str:
     """The frequency–spend correlation check in one sentence."""
+    if not np.isfinite(check.correlation):  # every repeat customer has the same frequency (e.g. one month of data)
+        return _t("spend_no_correlation", lang, n=f"{check.n_customers:,}")
     key = "spend_correlated" if check.warn else "spend_independent"
     return _t(key, lang, r=f"{check.correlation:.2f}", threshold=f"{check.threshold:g}", n=f"{check.n_customers:,}")
 

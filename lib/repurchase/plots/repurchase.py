@@ -174,7 +174,7 @@ def plot_rate_trend(
             ax.plot(x, year_ago, color=color, ls="--", lw=1, alpha=0.6)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     top = np.nanmax(data[list(columns)].to_numpy(dtype=float)) if data[list(columns)].notna().any().any() else 1.0
-    ax.set_ylim(0, top * 1.3)
+    ax.set_ylim(0, (top if top > 0 else 1.0) * 1.3)  # all rates 0 (no repeat buyer): a 0-100% axis
     _label_ends(ax, float(x[-1]), [data[c].iloc[-1] for c in columns], palette[: len(columns)])
     _month_axis(ax, data["month"], lang)
     ax.set_xlim(-0.6, len(data) + 1.2)
@@ -400,6 +400,10 @@ def plot_cycle_by_group(
     ax = get_ax(ax, (9, max(2.5, 0.42 * len(groups) + 1.2)))
     if groups.empty:
         return _empty(ax, _t("no_category_cycle", lang), title)
+    # a group none of whose purchases was followed by another within the horizon has no window to draw
+    groups = groups[np.isfinite(groups["window_median"]) & np.isfinite(groups["window_p90"])]
+    if groups.empty:
+        return _empty(ax, _t("no_cycle", lang), title)
     groups = groups.sort_values("window_median", ascending=False).reset_index(drop=True)
     y = np.arange(len(groups))
     ax.hlines(y, groups["window_median"], groups["window_p90"], color=ACCENT, lw=8, alpha=0.6)

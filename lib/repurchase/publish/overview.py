@@ -275,7 +275,9 @@ def narrative(
                 )
             )
     churn = metrics.get("churn") or {}
-    if churn.get("at_risk_customers") is not None:
+    if churn.get("at_risk_customers") is not None and churn.get("value_at_risk") is None:  # no churn model
+        sentences.append(i18n.t("overview.narr.at_risk_no_model", lang, n=f"{int(churn['at_risk_customers']):,}"))
+    elif churn.get("at_risk_customers") is not None:
         sentences.append(
             i18n.t(
                 "overview.narr.at_risk",
