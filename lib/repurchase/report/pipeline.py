@@ -36,6 +36,7 @@ STAGE_MODULES: Mapping[str, str] = {
     "lifetime_value": "repurchase.lifetime_value",
     "churn": "repurchase.churn",
     "satisfaction": "repurchase.satisfaction",
+    "monitoring": "repurchase.monitoring",
 }
 
 
