@@ -11,8 +11,11 @@ must have a value.
   so **Laney's p′** is used when the baseline is overdispersed: z_j = (p_j − p̄) ÷
   √(p̄(1 − p̄) ÷ n_j) for the baseline months, σ_z = MR̄(z) ÷ 1.128 (the average
   moving range of consecutive z), and limits p̄ ± 3·σ_z·√(p̄(1 − p̄) ÷ n_i). The
-  rule: p′ when σ_z > ``laney_above`` (default 1.25; under pure binomial noise
-  σ_z ≈ 1, and its estimate from 12 months rarely exceeds 1.25 by chance).
+  rule: p′ when σ_z > ``laney_above`` (default 1.25). Under pure binomial noise
+  σ_z ≈ 1, but its estimate from a 12-month baseline exceeds 1.25 in about one
+  month in five by chance (measured on simulated series: 19%); that only widens
+  the limits a little (false alarms stayed at 0.4% of months), whereas a missed
+  overdispersion makes every limit too tight.
 * **Amounts** (buyers, revenue, AOV) get an individuals (XmR) chart: centre = the
   baseline mean, σ = MR̄ ÷ 1.128 of the baseline, limits centre ± 3σ.
 
