@@ -67,7 +67,9 @@ def test_cards_html_shows_the_badge_and_the_band():
     html = ov.render_cards(cards, P, "CNY", "en")._repr_html_()
     assert '<div class="kpi alert"><span class="status alert"' in html
     assert 'title="¥80.0K to ¥120.0K"' in html  # the expected range on the badge
-    assert html.count('class="status alert"') == 1  # buyers is normal: no badge
+    assert html.count('class="status alert"') == 1
+    assert html.count('class="status normal"') == 1  # buyers: judged, normal
+    assert html.count('class="kpi"') == len(ov.KPI_SPECS) - 1  # only the alerted card is outlined
     assert html.count('<rect class="band"') == 2  # the band on revenue's and buyers' sparklines
     zh = ov.render_cards(cards, P, "CNY", "zh")._repr_html_()
     assert ">预警</span>" in zh

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import cast
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -22,10 +21,10 @@ __all__ = ["plot_control_charts", "plot_forecast"]
 _WATCH = "#e9c46a"
 
 
-def plot_control_charts(charts: pd.DataFrame, lang: str = "en", months: int = 24, ncols: int = 2) -> np.ndarray:
+def plot_control_charts(charts: pd.DataFrame, lang: str = "en", months: int = 24, ncols: int = 2) -> Axes:
     """One small control chart per KPI over the last ``months`` months: value, expected band, alerted months.
 
-    Returns the array of Axes (one per KPI, in the order of ``charts``).
+    Returns the first Axes; the figure holds one per KPI, in the order of ``charts`` (``ax.figure.axes``).
     """
     kpis = list(dict.fromkeys(charts["kpi"])) if len(charts) else []
     nrows = max(1, -(-len(kpis) // ncols))
@@ -54,7 +53,8 @@ def plot_control_charts(charts: pd.DataFrame, lang: str = "en", months: int = 24
     fig.tight_layout()
     if not kpis:
         plt.close(fig)
-    return axes.ravel()[: max(1, len(kpis))]
+    first: Axes = flat[0]
+    return first
 
 
 def plot_forecast(

@@ -209,6 +209,7 @@ _CARD_CSS = """<style>
 .kpi svg{display:block;margin-top:4px}
 .kpi .status{float:right;font-size:11px;font-weight:700;border-radius:4px;padding:0 5px}
 .kpi .status.alert{background:#e76f51;color:#fff}.kpi .status.watch{background:#e9c46a;color:#1d2a30}
+.kpi .status.normal{color:#8d99ae;font-weight:400}
 .kpi.alert{border-color:#e76f51}
 </style>"""
 
@@ -226,7 +227,7 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
             parts.append(f'<div class="chg {cls}">{html.escape(text)}</div>')
         status = getattr(c, "status", None)
         badge, card_cls, band = "", "kpi", None
-        if status in ("alert", "watch"):
+        if status in ("alert", "watch", "normal"):
             tip = i18n.t(
                 "monitoring.range",
                 lang,
@@ -235,7 +236,7 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
             )
             label = i18n.t(f"monitoring.status.{status}", lang)
             badge = f'<span class="status {status}" title="{html.escape(tip)}">{html.escape(label)}</span>'
-            card_cls = f"kpi {status}"
+            card_cls = "kpi" if status == "normal" else f"kpi {status}"
         if status is not None and status != "no_baseline":
             band = (c.expected_low, c.expected_high)
         items.append(
