@@ -27,6 +27,7 @@ LAYERS = {
     "recommendations": 1,
     "alerts": 1,
     "forecast": 1,
+    "monitoring": 1,
     "demo": 1,
     "report": 2,
     "plots": 2,

@@ -30,6 +30,7 @@ from repurchase.core.settings import (
     ChurnSettings,
     CleaningSettings,
     LifetimeValueSettings,
+    MonitoringSettings,
     PrivacySettings,
     RecommendationSettings,
     RenderSettings,
@@ -203,6 +204,7 @@ class Params(StrictModel):
     lifetime_value: LifetimeValueSettings = Field(default_factory=LifetimeValueSettings)
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     recommendations: RecommendationSettings = Field(default_factory=RecommendationSettings)
     campaigns: CampaignSettings = Field(default_factory=CampaignSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)

@@ -27,6 +27,7 @@ __all__ = [
     "ChurnSettings",
     "CleaningSettings",
     "LifetimeValueSettings",
+    "MonitoringSettings",
     "PrivacySettings",
     "RecommendationSettings",
     "RenderSettings",
@@ -496,6 +497,36 @@ class CampaignSettings(StrictModel):
     def planned_share(self, campaign: str) -> float:
         """Planned treatment share of ``campaign``."""
         return float(self.planned_split.get(campaign, self.planned_treatment_share))
+
+
+class MonitoringSettings(StrictModel):
+    """Settings of the alerts and the forecast (see :mod:`repurchase.monitoring`)."""
+
+    baseline_months: int = Field(
+        12, ge=3, description="months before the judged one that form its control-chart baseline"
+    )
+    min_baseline_months: int = Field(6, ge=2, description="fewer baseline months with a value: the month is not judged")
+    sigma: float = Field(3.0, gt=0, description="alert beyond centre +/- sigma standard deviations")
+    warn_sigma: float = Field(2.0, gt=0, description="watch when 2 of the last 3 months lie beyond this many sigma")
+    run_length: int = Field(
+        8, ge=3, le=24, description="watch after this many months in a row on one side of the centre"
+    )
+    laney_above: float = Field(
+        1.25,
+        gt=0,
+        description="Laney p' limits when the baseline's sigma_z (MR-bar / 1.128 of the z-scores) exceeds this",
+    )
+    horizon_months: int = Field(6, ge=1, le=24, description="months forecast after the report month")
+    interval_level: float = Field(0.9, gt=0, lt=1, description="probability of the forecast intervals")
+    draws: int = Field(200, ge=0, description="parameter draws of the forecast intervals; 0 skips them")
+    seasonal: Literal["auto", "off"] = Field(
+        "auto", description="auto: a monthly seasonal index multiplies the forecast when the history is long enough"
+    )
+    seasonal_min_months: int = Field(24, ge=24, description="months of history needed for the seasonal index")
+    backtest_months: list[int] = Field(
+        default_factory=lambda: [6, 12], description="backtest cutoffs, in months before the report month's end"
+    )
+    random_seed: int = Field(0, ge=0, description="seed of the forecast draws")
 
 
 class PrivacySettings(StrictModel):

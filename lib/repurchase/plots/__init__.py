@@ -37,6 +37,7 @@ from repurchase.plots.lifetime_value import (
     plot_tracking,
     plot_value_concentration,
 )
+from repurchase.plots.monitoring import plot_control_charts, plot_forecast
 from repurchase.plots.recommendations import plot_hit_rates
 from repurchase.plots.repurchase import (
     plot_buyer_mix,
@@ -105,10 +106,12 @@ __all__ = [
     "plot_clv_distribution",
     "plot_cohort_heatmap",
     "plot_cohort_revenue_curves",
+    "plot_control_charts",
     "plot_csat_trend",
     "plot_cycle_by_group",
     "plot_distinguishing_terms",
     "plot_first_group_rates",
+    "plot_forecast",
     "plot_frequency_tiers",
     "plot_gains",
     "plot_gap_distribution",

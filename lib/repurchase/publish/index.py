@@ -55,6 +55,18 @@ def _trend_row(reports: list[dict], kpis: list[tuple[str, str, str]], lang: str)
     return f'<tr class="trend"><td>{html.escape(i18n.t("index.trend", lang))}</td>{"".join(cells)}<td></td></tr>'
 
 
+def alert_badge(metrics: dict, lang: str) -> str:
+    """A badge naming the KPIs alerted in a report (``monitoring.alerted`` of its metrics); empty when none."""
+    alerted = [str(k) for k in ((metrics.get("monitoring") or {}).get("alerted") or [])]
+    if not alerted:
+        return ""
+    names = ", ".join(
+        i18n.t(f"monitoring.kpi.{k}", lang) if i18n.has(f"monitoring.kpi.{k}", lang) else k for k in alerted
+    )
+    label = i18n.t("monitoring.index.alerts", lang, n=len(alerted))
+    return f' <span class="alert" title="{html.escape(names)}">{html.escape(label)}: {html.escape(names)}</span>'
+
+
 def collect_reports(out: Path) -> dict[str, list[dict]]:
     """Metrics of every rendered report, by client, newest period first."""
     clients: dict[str, list[dict]] = {}
@@ -94,11 +106,13 @@ def write_index(out: Path) -> Path:
             )
             period = str(r.get("period", ""))
             rows.append(
-                f'<tr><td class="period">{html.escape(formatting.format_month(period, lang) if period else "")}</td>{cells}'
+                f'<tr><td class="period">{html.escape(formatting.format_month(period, lang) if period else "")}'
+                f"{alert_badge(r, lang)}</td>{cells}"
                 f'<td class="links">{links}</td></tr>'
             )
         sections.append(
-            f'<section class="client"><h2>{html.escape(str(title))} <small>{html.escape(client)}</small></h2>'
+            f'<section class="client"><h2>{html.escape(str(title))} <small>{html.escape(client)}</small>'
+            f"{alert_badge(reports[0], lang)}</h2>"
             f"<table><thead><tr><th>{html.escape(i18n.t('report.period', lang))}</th>{head}"
             f"<th>{html.escape(i18n.t('index.reports', lang))}</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
         )
@@ -119,6 +133,7 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: no
 td.period {{ font-weight: 600; white-space: nowrap; }}
 td.links a {{ color: #2a9d8f; }}
 tr.trend td {{ background: #f6f8fa; color: #6c757d; font-size: 12px; }}
+.alert {{ background: #e76f51; color: #fff; border-radius: 4px; padding: 1px 6px; font-size: 12px; font-weight: 600; white-space: nowrap; }}
 </style></head>
 <body><h1>{html.escape(title)}</h1>
 <p>{intro}</p>

@@ -123,8 +123,10 @@ def kpi_cards(
         ``kpi``, ``unit``, ``better`` (+1 up is good, -1 down is good), ``value``,
         ``prev_period``, ``prev_year``, ``change_prev``, ``change_year`` (points for
         rates and scores, relative change otherwise), ``good_prev``, ``good_year``
-        (True/False/None) and ``series`` (list of the last ``months`` values, None
-        where unknown).
+        (True/False/None), ``series`` (list of the last ``months`` values, None
+        where unknown), and from the monitoring alerts (None without them)
+        ``status`` (alert / watch / normal / no_baseline), ``expected_low`` and
+        ``expected_high``.
     """
     labels = [period.shift(-k).label for k in range(months - 1, -1, -1)]
     base_map = dict(zip(base["month"], base["customers"]))
@@ -176,6 +178,9 @@ def kpi_cards(
         )
     for col in ("value", "prev_period", "prev_year"):
         cards[col] = pd.Series([as_finite(v) for v in cards[col]], dtype=object)
+    alerts = (merged.get("monitoring") or {}).get("alerts") or {}
+    for col, key in (("status", "status"), ("expected_low", "expected_low"), ("expected_high", "expected_high")):
+        cards[col] = pd.Series([(alerts.get(k) or {}).get(key) for k in cards["kpi"]], dtype=object)
     return cards
 
 
@@ -203,6 +208,10 @@ _CARD_CSS = """<style>
 .kpi .chg{font-size:12px;white-space:nowrap}
 .kpi .good{color:#2a9d8f}.kpi .bad{color:#e76f51}.kpi .flat{color:#8d99ae}
 .kpi svg{display:block;margin-top:4px}
+.kpi .status{float:right;font-size:11px;font-weight:700;border-radius:4px;padding:0 5px}
+.kpi .status.alert{background:#e76f51;color:#fff}.kpi .status.watch{background:#e9c46a;color:#1d2a30}
+.kpi .status.normal{color:#8d99ae;font-weight:400}
+.kpi.alert{border-color:#e76f51}
 </style>"""
 
 
@@ -217,10 +226,24 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
             cls = "flat" if good is None else ("good" if good else "bad")
             text = i18n.t("overview.vs", lang, change=format_change(change, c.unit, lang), ref=ref)
             parts.append(f'<div class="chg {cls}">{html.escape(text)}</div>')
+        status = getattr(c, "status", None)
+        badge, card_cls, band = "", "kpi", None
+        if status in ("alert", "watch", "normal"):
+            tip = i18n.t(
+                "monitoring.range",
+                lang,
+                low=format_value(c.expected_low, c.unit, currency, lang),
+                high=format_value(c.expected_high, c.unit, currency, lang),
+            )
+            label = i18n.t(f"monitoring.status.{status}", lang)
+            badge = f'<span class="status {status}" title="{html.escape(tip)}">{html.escape(label)}</span>'
+            card_cls = "kpi" if status == "normal" else f"kpi {status}"
+        if status is not None and status != "no_baseline":
+            band = (c.expected_low, c.expected_high)
         items.append(
-            f'<div class="kpi"><div class="label">{html.escape(i18n.t(f"overview.kpi.{c.kpi}", lang))}</div>'
+            f'<div class="{card_cls}">{badge}<div class="label">{html.escape(i18n.t(f"overview.kpi.{c.kpi}", lang))}</div>'
             f'<div class="value">{html.escape(format_value(c.value, c.unit, currency, lang))}</div>'
-            f"{''.join(parts)}{sparkline_svg(list(c.series))}</div>"
+            f"{''.join(parts)}{sparkline_svg(list(c.series), band=band)}</div>"
         )
     text = "; ".join(f"{c.kpi}={c.value}" for c in cards.itertuples(index=False))
     return HTMLBlock(_CARD_CSS + f'<div class="kpi-grid">{"".join(items)}</div>', text)
@@ -245,7 +268,7 @@ def narrative(
     compare); then who is at risk and what the base is worth when known, with
     the CLV interval at ``interval_level`` (``lifetime_value.interval_level``).
     """
-    sentences: list[str] = []
+    sentences: list[str] = alert_sentences(cards, currency, lang)
     known = cards[
         [as_finite(v) is not None and as_finite(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]
     ].copy()
@@ -319,6 +342,35 @@ def narrative(
     if not sentences:
         sentences.append(i18n.t("overview.narr.none", lang))
     return sentences[:max_sentences]
+
+
+def alert_sentences(cards: pd.DataFrame, currency: str, lang: str) -> list[str]:
+    """One sentence naming the cards whose KPI is alerted this month (empty when none, or without alerts)."""
+    if "status" not in cards.columns:
+        return []
+    hit = cards[cards["status"] == "alert"]
+    if hit.empty:
+        return []
+    items = []
+    for c in hit.itertuples(index=False):
+        value = as_finite(c.value)
+        above = value is not None and as_finite(c.expected_high) is not None and value > float(c.expected_high)
+        items.append(
+            i18n.t(
+                "overview.narr.alert_item",
+                lang,
+                kpi=i18n.t(f"overview.kpi.{c.kpi}", lang),
+                value=format_value(c.value, c.unit, currency, lang),
+                direction=i18n.t(f"monitoring.direction.{'above' if above else 'below'}", lang),
+                range=i18n.t(
+                    "monitoring.range",
+                    lang,
+                    low=format_value(c.expected_low, c.unit, currency, lang),
+                    high=format_value(c.expected_high, c.unit, currency, lang),
+                ),
+            )
+        )
+    return [i18n.t("overview.narr.alerts", lang, items=i18n.t("monitoring.sep", lang).join(items))]
 
 
 # ---------------------------------------------------------------------------

@@ -38,6 +38,7 @@ STAGE_MODULES: Mapping[str, str] = {
     "satisfaction": "repurchase.satisfaction",
     "recommendations": "repurchase.recommendations",
     "campaigns": "repurchase.campaigns",
+    "monitoring": "repurchase.monitoring",
 }
 
 
