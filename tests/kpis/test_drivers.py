@@ -50,22 +50,6 @@ def test_wilson_edges():
     assert np.isnan(rp.wilson_interval(np.array([0]), np.array([0]))[0][0])
 
 
-def test_bought_together_by_hand(in_period):
-    rules = rp.bought_together(in_period, "category", min_support=0.3)
-    # baskets: A {Coffee, Snacks}, B {Phone, Coffee}, C {Coffee, Phone}, D {Phone, Snacks}, E {Coffee, Snacks}
-    # Coffee 4/5, Snacks 3/5, Phone 3/5. Coffee & Snacks: A, E -> support 0.4; lift = 0.4 / (0.8 * 0.6) = 0.8333
-    # Phone & Snacks: D only -> support 0.2 < 0.3, left out
-    r = rules.set_index(["antecedent", "consequent"])
-    assert len(rules) == 4
-    assert r.loc[("Coffee", "Snacks"), "support"] == pytest.approx(0.4)
-    assert r.loc[("Coffee", "Snacks"), "confidence"] == pytest.approx(0.5)  # 2 / 4
-    assert r.loc[("Snacks", "Coffee"), "confidence"] == pytest.approx(2 / 3)  # 2 / 3
-    assert r.loc[("Coffee", "Phone"), "lift"] == pytest.approx(0.4 / (0.8 * 0.6))
-    low = rp.bought_together(in_period, "category", min_support=0.1).set_index(["antecedent", "consequent"])
-    assert low.loc[("Phone", "Snacks"), "lift"] == pytest.approx(0.2 / (0.6 * 0.6))
-    assert rp.bought_together(in_period, "store").empty
-
-
 def test_refund_rates_include_fully_refunded_lines(in_period):
     refunded = pd.DataFrame({"category": ["Phone"], "amount": [100.0]})  # a fully refunded phone, excluded by cleaning
     t = rp.refund_rates(in_period, "category", refunded, min_lines=1).set_index("group")

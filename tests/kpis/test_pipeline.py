@@ -73,7 +73,7 @@ def test_the_result_holds_what_the_report_shows(result, in_period, occ):
     # sentences and tables in the result's language by default, or in another
     assert "4 customers bought" in result.describe_headline()
     assert result.describe_headline("zh").startswith("2024年3月共有 4 位客户购买")
-    for method in ("headline_table", "cycle_table", "first_groups_table", "pairs_table", "refunds_table"):
+    for method in ("headline_table", "cycle_table", "first_groups_table", "refunds_table"):
         assert isinstance(getattr(result, method)(), Table), method
     assert result.glossary_table("zh").frame.columns.tolist() == ["rp_term", "rp_other_name", "rp_definition"]
     assert result.describe_occasion().startswith("A purchase occasion is a distinct customer-day")
@@ -84,7 +84,6 @@ def test_the_result_holds_what_the_report_shows(result, in_period, occ):
         result.describe_cohorts(),
         result.describe_drivers_available(),
         result.describe_first_groups(),
-        result.describe_pairs(),
         result.describe_refunds(),
         result.describe_buyer_products(),
     ]

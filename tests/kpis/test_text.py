@@ -11,6 +11,7 @@ from repurchase import kpis as rp
 from repurchase.core.params import CleaningSettings, RepurchaseSettings
 from repurchase.core.periods import Period
 from repurchase.core.table import Table
+from repurchase.recommendations import basket_rules, interactions
 from repurchase.report import display
 
 PERIOD = Period.from_label("2024-03")  # exclusive end 2024-04-01 00:00
@@ -59,7 +60,17 @@ def test_tables_format_numbers_and_write_words(tx, occ, in_period):
     assert "Coffee" in shown and "33.3%" in shown and "6.1%" in shown and "79.2%" in shown
     assert "customers observed" in shown and "Repurchase by first category" in shown
     assert rp.first_groups_table(groups, "product_name").caption is None
-    rules = rp.bought_together(in_period, "category", min_support=0.3)
+    # directional rules as the recommendations stage computes them (repurchase.recommendations.basket_rules)
+    rules = pd.DataFrame(
+        {
+            "antecedent": ["Coffee", "Snacks", "Coffee"],
+            "consequent": ["Snacks", "Coffee", "Phone"],
+            "baskets_both": [2, 2, 1],
+            "support": [0.4, 0.4, 0.2],
+            "confidence": [0.5, 2 / 3, 0.25],
+            "lift": [0.4 / (0.8 * 0.6)] * 2 + [0.2 / (0.8 * 0.6)],
+        }
+    )
     spec = rp.pairs_table(rules, top=2)
     assert len(spec.frame) == 2 and "0.83" in _text(rp.pairs_table(rules), "en")  # Coffee & Snacks: lift 0.83
     assert "40.00%" in _text(spec, "en")  # support with two decimals
@@ -107,7 +118,8 @@ def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
     monthly = rp.monthly_kpis(occ, PERIOD)
     cycle = rp.purchase_cycle(tx, PERIOD, by="category", min_gaps=1)
     groups = rp.repurchase_by_first_group(in_period, occ, PERIOD, window_days=30, min_customers=1, top=1)
-    rules = rp.bought_together(in_period, "category", min_support=0.1)
+    categories = interactions(in_period, item="category")
+    rules = basket_rules(categories, categories.events, min_support=0.1).rules
     refunds = rp.refund_rates(in_period, "category", min_lines=1)
     texts = [
         rp.describe_occasion(s, CleaningSettings(refunds="net"), "zh"),

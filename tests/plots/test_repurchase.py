@@ -17,6 +17,7 @@ from repurchase import kpis as rp
 from repurchase.core.occasions import purchase_occasions
 from repurchase.core.params import RepurchaseSettings
 from repurchase.core.periods import Period
+from repurchase.recommendations import basket_rules, interactions
 
 matplotlib.use("agg")
 import matplotlib.pyplot as plt
@@ -65,7 +66,8 @@ def test_repurchase_plots_return_axes_and_leave_unobservable_cells_blank(tx, occ
     gaps = rp.gap_durations(occ, PERIOD)
     cycle = rp.purchase_cycle(tx, PERIOD, by="category", min_gaps=1)
     cohorts = rp.cohort_table(occ, PERIOD, max_cohorts=3)
-    rules = rp.bought_together(in_period, "category", min_support=0.1)
+    categories = interactions(in_period, item="category")
+    rules = basket_rules(categories, categories.events, min_support=0.1).rules
     calls = [
         (plots.plot_buyer_mix, (monthly,)),
         (plots.plot_rate_trend, (monthly,)),
@@ -143,6 +145,7 @@ def test_first_group_chart_names_its_groups(in_period, occ):
 def test_the_notebook_charts_from_the_result(in_period):
     """Each chart of notebook 02, called as the notebook calls it, on the attributes of a RepurchaseResult."""
     res = rp.run_repurchase(in_period, PERIOD, RepurchaseSettings(min_group_customers=1), currency="CNY")
+    categories = interactions(in_period, item="category")
     months, window = res.settings.trend_months, res.settings.first_purchase_window_days
     left = res.cohort_notes["left_censored"]
     axes = [
@@ -159,8 +162,8 @@ def test_the_notebook_charts_from_the_result(in_period):
         plots.plot_cohort_revenue_curves(res.cohorts, currency=res.currency, max_cohorts=months),
         plots.plot_first_group_rates(res.first_category, window_days=window, by="category"),
         plots.plot_first_group_rates(res.first_product, window_days=window, by="product_name"),
-        plots.plot_lift_matrix(res.category_pairs),
-        plots.plot_top_pairs(res.product_pairs),
+        plots.plot_lift_matrix(basket_rules(categories, categories.events, min_support=0.01).rules),
+        plots.plot_top_pairs(basket_rules(categories, categories.events, min_support=0.01).rules),
         plots.plot_refund_rates(res.category_refunds),
         plots.plot_products_by_buyer_type(res.buyer_products),
     ]

@@ -29,6 +29,7 @@ MODELS: tuple[str, ...] = ("gradient_boosting", "logistic", "recency", "bgnbd")
 #: The reasons a part of the churn report is not available: the catalog entries
 #: ``churn.unavailable.<code>`` (what, why, what to do).
 UNAVAILABLE_CODES: tuple[str, ...] = (
+    "no_skill",
     "threshold_no_purchases",
     "threshold_not_estimable",
     "bgnbd_not_fitted",

@@ -466,6 +466,8 @@ def early_warning(
 
 #: the fewest churners and buyers a cutoff needs for the early-warning model
 MIN_CLASS = 10
+#: below this ROC AUC on the test cutoff the chosen model has no skill and is not used
+MIN_SKILL_AUC = 0.55
 
 
 def _sizes(sets: BacktestSets) -> pd.DataFrame:
@@ -620,6 +622,12 @@ def _early_warning(
             for name, s in scores.items()
         ]
     )
+    skill = float(comparison.set_index("model").loc[chosen, "roc_auc"])
+    if not skill >= MIN_SKILL_AUC:  # a model no better than chance must not flag anyone (e.g. a constant score)
+        raise InsufficientData(
+            f"the chosen model's ROC AUC on the test cutoff is {skill:.2f}, no better than chance",
+            why("no_skill", auc=f"{skill:.2f}", min=f"{MIN_SKILL_AUC:.2f}", date=test_cutoff.date().isoformat()),
+        )
     order = {chosen: 0, "recency": 1, "bgnbd": 2}
     comparison = comparison.assign(_o=comparison["model"].map(order).fillna(3)).sort_values("_o", kind="stable")
     comparison = comparison.drop(columns="_o").reset_index(drop=True)

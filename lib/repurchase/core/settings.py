@@ -111,7 +111,6 @@ class RepurchaseSettings(StrictModel):
         default_factory=lambda: [30, 60, 90], description="N of the N-day repurchase rates of first-time buyers"
     )
     trend_months: int = Field(24, ge=2, description="months shown in the KPI trend charts")
-    min_pair_support: float = Field(0.005, gt=0, lt=1, description="minimum support for products bought together")
     repeat_orders: Literal["beyond_first", "all_of_repeaters"] = Field(
         "beyond_first",
         description="复购率 by order: count a buyer's occasions beyond the first as repeats (beyond_first), "

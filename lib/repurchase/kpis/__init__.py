@@ -63,7 +63,6 @@ from repurchase.kpis.cycle import (
 )
 from repurchase.kpis.drivers import (
     DRIVER_COLUMNS,
-    bought_together,
     driver_columns,
     first_purchase_groups,
     products_by_buyer_type,
@@ -106,7 +105,6 @@ __all__ = [
     "WEAK_LIFT",
     "RepurchaseResult",
     "assign_occasions",
-    "bought_together",
     "cohort_matrix",
     "cohort_notes",
     "cohort_table",

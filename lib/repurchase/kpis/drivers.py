@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from repurchase.cleaning import CleaningResult, normalize_ids, parse_amounts
 from repurchase.core.occasions import assign_occasions, require_columns
@@ -21,7 +20,6 @@ from repurchase.kpis._base import before, days_observed, observe, second_gap
 
 __all__ = [
     "DRIVER_COLUMNS",
-    "bought_together",
     "driver_columns",
     "first_purchase_groups",
     "products_by_buyer_type",
@@ -192,69 +190,6 @@ def repurchase_by_first_group(
     per["ci_low"], per["ci_high"] = wilson_interval(per["repeaters"], per["customers"])
     per = per.sort_values(["rate", "customers"], ascending=[False, False]).reset_index(drop=True)
     return per[cols].astype({"customers": "int64", "repeaters": "int64"})
-
-
-def bought_together(
-    tx: pd.DataFrame,
-    by: str = "category",
-    *,
-    min_support: float = 0.005,
-    top: int | None = None,
-    customer_col: str = "customer_id",
-) -> pd.DataFrame:
-    """Groups bought by the same customer across their orders: support, confidence, lift.
-
-    Each customer is one basket holding every group they ever bought. For groups A
-    and B: support = customers with both ÷ customers; confidence(A → B) = support
-    ÷ share of customers with A; lift = support ÷ (share with A × share with B).
-    Computed with one sparse matrix product.
-
-    Parameters
-    ----------
-    by
-        ``category``, ``product_name`` …
-    min_support
-        Pairs bought by a smaller share of customers are left out.
-    top
-        Keep the ``top`` rules by lift.
-
-    Returns
-    -------
-    DataFrame
-        ``antecedent``, ``consequent``, ``customers_both``, ``support``,
-        ``confidence``, ``lift``, sorted by lift then support; both directions of
-        every pair. Empty when ``by`` is not a column.
-    """
-    cols = ["antecedent", "consequent", "customers_both", "support", "confidence", "lift"]
-    if by not in tx.columns:
-        return pd.DataFrame(columns=cols)
-    data = tx.loc[tx[by].notna(), [customer_col, by]]
-    if data.empty:
-        return pd.DataFrame(columns=cols)
-    cust = pd.factorize(data[customer_col])[0]
-    item, items = pd.factorize(data[by].astype(str))
-    x = sparse.csr_matrix((np.ones(len(cust), dtype="int64"), (cust, item)), shape=(cust.max() + 1, len(items)))
-    x.sum_duplicates()
-    x.data[:] = 1
-    n = x.shape[0]
-    counts = np.asarray(x.sum(axis=0)).ravel()
-    co = (x.T @ x).tocoo()
-    keep = (co.row != co.col) & (co.data >= min_support * n)
-    a, b, both = co.row[keep], co.col[keep], co.data[keep].astype("float64")
-    support = both / n
-    out = pd.DataFrame(
-        {
-            "antecedent": items[a],
-            "consequent": items[b],
-            "customers_both": both.astype("int64"),
-            "support": support,
-            "confidence": both / counts[a],
-            "lift": support / ((counts[a] / n) * (counts[b] / n)),
-        }
-    )
-    out = out.sort_values(["lift", "support", "antecedent", "consequent"], ascending=[False, False, True, True])
-    out = out.reset_index(drop=True)
-    return out.head(top) if top is not None else out
 
 
 def refunded_lines(result: CleaningResult | None, settings: CleaningSettings | None = None) -> pd.DataFrame:

@@ -26,7 +26,6 @@ from repurchase.kpis import text
 from repurchase.kpis.cohorts import cohort_matrix, cohort_notes, cohort_table
 from repurchase.kpis.cycle import gap_durations, naive_gap_stats, purchase_cycle, purchase_cycle_curves
 from repurchase.kpis.drivers import (
-    bought_together,
     driver_columns,
     products_by_buyer_type,
     refund_rates,
@@ -77,9 +76,6 @@ class RepurchaseResult:
     first_category, first_product
         :func:`~repurchase.kpis.drivers.repurchase_by_first_group` by first
         category and by first product (the 20 most common).
-    category_pairs, product_pairs
-        :func:`~repurchase.kpis.drivers.bought_together` of categories and of
-        products (the 30 rules with the highest lift).
     category_refunds, product_refunds
         :func:`~repurchase.kpis.drivers.refund_rates` by category and by product
         (the 15 highest).
@@ -107,8 +103,6 @@ class RepurchaseResult:
     driver_columns: list[str]
     first_category: pd.DataFrame
     first_product: pd.DataFrame
-    category_pairs: pd.DataFrame
-    product_pairs: pd.DataFrame
     category_refunds: pd.DataFrame
     product_refunds: pd.DataFrame
     buyer_products: pd.DataFrame
@@ -164,14 +158,6 @@ class RepurchaseResult:
     def first_groups_table(self, lang: str | None = None) -> Table:
         """Repurchase by first category, with Wilson intervals."""
         return text.first_groups_table(self.first_category, "category", self._lang(lang))
-
-    def describe_pairs(self, lang: str | None = None) -> str:
-        """The strongest pair of categories bought together."""
-        return text.describe_pairs(self.category_pairs, "category", self._lang(lang))
-
-    def pairs_table(self, lang: str | None = None) -> Table:
-        """The product pairs with the highest lift."""
-        return text.pairs_table(self.product_pairs, 20, self._lang(lang))
 
     def describe_refunds(self, lang: str | None = None) -> str:
         """The overall refund rate and the category with the highest."""
@@ -269,8 +255,6 @@ def run_repurchase(
         driver_columns=driver_columns(tx),
         first_category=first["category"],
         first_product=first["product_name"],
-        category_pairs=bought_together(tx, "category", min_support=s.min_pair_support),
-        product_pairs=bought_together(tx, "product_name", min_support=s.min_pair_support, top=30),
         category_refunds=refund_rates(tx, "category", refunded),
         product_refunds=refund_rates(tx, "product_name", refunded, top=15),
         buyer_products=products_by_buyer_type(tx, occ, period, by="product_name", window_days=window_days),

@@ -448,19 +448,19 @@ def describe_pairs(rules: pd.DataFrame, by: str = "category", lang: str = "en") 
 
 
 def pairs_table(rules: pd.DataFrame, top: int = 20, lang: str = "en") -> Table:
-    """The ``top`` rules of :func:`~repurchase.kpis.drivers.bought_together` as shown."""
+    """The ``top`` rules of :func:`repurchase.recommendations.rules.basket_rules` (``.rules``) as shown."""
     rules = rules.head(top)
     frame = pd.DataFrame(
         {
             "rp_antecedent": rules["antecedent"].astype(str).tolist(),
             "rp_consequent": rules["consequent"].astype(str).tolist(),
-            "rp_customers_both": rules["customers_both"].to_numpy(),
+            "rp_baskets_both": rules["baskets_both"].to_numpy(),
             "rp_support": rules["support"].to_numpy(),
             "rp_confidence": rules["confidence"].to_numpy(),
             "rp_lift": rules["lift"].to_numpy(),
         }
     )
-    formats = {"rp_customers_both": _COUNT, "rp_support": "{:.2%}", "rp_confidence": _SHARE, "rp_lift": "{:.2f}"}
+    formats = {"rp_baskets_both": _COUNT, "rp_support": "{:.2%}", "rp_confidence": _SHARE, "rp_lift": "{:.2f}"}
     return Table(frame, formats=formats, caption=i18n.t("repurchase.caption_pairs", lang))
 
 

@@ -27,7 +27,7 @@ from repurchase.recommendations.pipeline import (
     recommendation_metrics,
     run_recommendations,
 )
-from repurchase.recommendations.rules import bought_together
+from repurchase.recommendations.rules import BasketRules, basket_rules, bought_together
 from repurchase.recommendations.text import (
     describe_evaluation,
     describe_findings,
@@ -47,6 +47,7 @@ __all__ = [
     "METHODS",
     "PRIORITY",
     "STAGE",
+    "BasketRules",
     "Bestsellers",
     "Blend",
     "Interactions",
@@ -57,6 +58,7 @@ __all__ = [
     "RepeatItems",
     "Split",
     "apply_priority",
+    "basket_rules",
     "bootstrap_difference",
     "bought_together",
     "choose_method",

@@ -26,7 +26,7 @@ from repurchase.core.status import Unavailable
 from repurchase.recommendations.data import Interactions, interactions, item_column
 from repurchase.recommendations.evaluate import Split, bootstrap_difference, evaluate, summarise
 from repurchase.recommendations.methods import SIMILARITIES, Bestsellers, Blend, ItemItem, OwnItems, Recommender, top_k
-from repurchase.recommendations.rules import bought_together
+from repurchase.recommendations.rules import RULE_COLUMNS, basket_rules
 from repurchase.recommendations.triggers import _occasion_dates as occasion_dates
 from repurchase.recommendations.triggers import (
     apply_priority,
@@ -69,8 +69,9 @@ class RecommendationResult:
         Top k per active customer: ``customer_id``, ``rank``, ``item``, ``product``, ``score``, ``reason``
         (``repeat``, ``together`` or ``popular``), and ``times_bought`` / ``every_days`` (the customer's
         occasions with the item and the median days between them).
-    pairs, triples
-        Bought together (:func:`repurchase.recommendations.rules.bought_together`).
+    pairs, triples, rules, category_rules
+        Bought together (:func:`repurchase.recommendations.rules.basket_rules`): pairs once, triples, every
+        pair in both directions, and the same rules between categories (the repurchase report shows these).
     triggers, trigger_counts
         One contact per customer (``customer_id``, ``list``, ``due``, ``reason_days``,
         ``value``) and the counts per list.
@@ -94,6 +95,8 @@ class RecommendationResult:
     recommendations: pd.DataFrame = field(default_factory=pd.DataFrame)
     pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     triples: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rules: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))
+    category_rules: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))
     triggers: pd.DataFrame = field(default_factory=pd.DataFrame)
     trigger_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -288,7 +291,12 @@ def run_recommendations(
     result.recommendations["times_bought"] = got["times_bought"].fillna(0).astype(int).to_numpy()
     result.recommendations["every_days"] = got["every_days"].to_numpy()
     result.history = _sample_history(data, stats, rows, s.random_state)
-    result.pairs, result.triples = bought_together(data, data.events, min_support=s.min_support)
+    basket = basket_rules(data, data.events, min_support=s.min_support)
+    result.pairs, result.triples, result.rules = basket.pairs, basket.triples, basket.rules
+    result.category_rules = result.rules
+    if result.item_level != "category" and "category" in tx and tx["category"].notna().any():
+        cats = interactions(tx, item="category", occasion=occasion, end=end)
+        result.category_rules = basket_rules(cats, cats.events, min_support=s.min_support).rules
     occ = occasion_dates(data.events)
     last_item = data.events.sort_values("date").groupby("customer")["item"].last()
     last_cat = pd.Series(data.items["category"].to_numpy()[last_item.to_numpy()], index=last_item.index)
