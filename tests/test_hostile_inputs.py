@@ -766,7 +766,7 @@ def test_degenerate_data_every_notebook_runs_and_says_what_it_cannot_show(tmp_pa
         if shown_lang == other:
             monkeypatch.setattr(ReportContext, "language", property(lambda self: other))
         shown = run_notebooks(p, tmp_path / "out")
-        assert len(shown) == 7
+        assert len(shown) == len(render.find_notebooks(ROOT / "notebooks")) >= 10
         for notebook, sentences in _says(kind, shown_lang).items():
             text = _plain(shown[notebook]).replace("**", "")
             for sentence in sentences:

@@ -282,6 +282,7 @@ _ALLOWED_LATIN = {
     "Pareto",
     "Kaplan",
     "Meier",
+    "Laney",
     "Johnson",
     "Wilson",
     "jieba",

@@ -41,6 +41,13 @@ def test_metrics_match_a_hand_computed_fixture():
     assert m["hit_new"].tolist() == [0.0, 0.0]  # item 4 (new) was not recommended; customer 1's item 0 neither
 
 
+def test_a_catalogue_smaller_than_k_gives_shorter_lists():
+    test = sp.csr_matrix(np.array([[1, 0], [0, 0]]))
+    seen = sp.csr_matrix(np.array([[0, 1], [1, 0]]))
+    m = per_customer_metrics(np.array([[0, 1], [1, 0]]), test, seen, np.array([0, 1]), k=5)
+    assert m["hit"].tolist() == [1.0, 0.0] and m["precision"].tolist() == [0.2, 0.0] and m["ndcg"].iloc[0] == 1.0
+
+
 def test_planted_partner_is_in_the_top_five_for_buyers_of_the_first_item(paired_shop):
     tx, partners = paired_shop
     data = interactions(tx)

@@ -49,7 +49,7 @@ def per_customer_metrics(
     rows
         Customer codes of the rows of ``recommended``.
     k
-        The list length.
+        The list length asked for (precision divides by it; a catalogue with fewer items gives shorter lists).
     """
     r = rows[:, None]
     truth = (np.asarray(test[r, recommended].todense()) > 0) if len(rows) else np.zeros((0, k), bool)
@@ -61,9 +61,10 @@ def per_customer_metrics(
     s.data = np.ones_like(s.data)
     n_repeat = np.asarray(t.multiply(s).sum(axis=1)).ravel()
     hits = truth.sum(axis=1)
-    discount = 1.0 / np.log2(np.arange(2, k + 2))
+    listed = truth.shape[1]  # fewer than k when the catalogue has fewer items
+    discount = 1.0 / np.log2(np.arange(2, listed + 2))
     dcg = (truth * discount).sum(axis=1)
-    ideal = np.cumsum(discount)[np.minimum(n_true, k).astype(int) - 1]
+    ideal = np.cumsum(discount)[np.minimum(n_true, listed).astype(int) - 1]
     return pd.DataFrame(
         {
             "hit": (hits > 0).astype(float),
