@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +42,21 @@ def rendered(tmp_path_factory, demo_data) -> dict:
 def write_params(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def cdnow() -> pd.DataFrame:
+    """CDNOW_sample as cleaned transactions, one row per purchase (the file ships in the lifetimes wheel)."""
+    path = importlib.metadata.distribution("lifetimes").locate_file("lifetimes/datasets/CDNOW_sample.txt")
+    raw = pd.read_csv(
+        path, sep=r"\s+", header=None, names=["customer_id", "index", "date", "quantity", "amount"],
+        dtype={"customer_id": str, "date": str},
+    )  # fmt: skip
+    return pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"],
+            "order_id": raw.index.astype(str),
+            "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "amount": raw["amount"].astype(float),
+        }
+    )

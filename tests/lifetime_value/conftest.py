@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import re
 import warnings
@@ -99,24 +98,6 @@ def every_report_call(res: lv.LifetimeValueResult, lang: str = "en") -> dict:
         "metrics": json.loads(json.dumps(lv.lifetime_value_metrics(res))),
         "frames": (res.tracking, res.by_frequency, res.histogram),
     }  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def cdnow() -> pd.DataFrame:
-    """CDNOW_sample as cleaned transactions (the file ships in the lifetimes wheel)."""
-    path = importlib.metadata.distribution("lifetimes").locate_file("lifetimes/datasets/CDNOW_sample.txt")
-    raw = pd.read_csv(
-        path, sep=r"\s+", header=None, names=["customer_id", "index", "date", "quantity", "amount"],
-        dtype={"customer_id": str, "date": str},
-    )  # fmt: skip
-    return pd.DataFrame(
-        {
-            "customer_id": raw["customer_id"],
-            "order_id": raw.index.astype(str),
-            "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
-            "amount": raw["amount"].astype(float),
-        }
-    )
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-
-import pandas as pd
 import pytest
 
 from repurchase import lifetime_value as lv
@@ -12,24 +9,6 @@ from repurchase.core.occasions import purchase_occasions
 from repurchase.core.params import LifetimeValueSettings
 from repurchase.core.periods import Period
 from repurchase.kpis.monthly import monthly_kpis
-
-
-@pytest.fixture(scope="session")
-def cdnow() -> pd.DataFrame:
-    """CDNOW_sample (the file ships in the lifetimes wheel), one row per purchase."""
-    path = importlib.metadata.distribution("lifetimes").locate_file("lifetimes/datasets/CDNOW_sample.txt")
-    raw = pd.read_csv(
-        path, sep=r"\s+", header=None, names=["customer_id", "index", "date", "quantity", "amount"],
-        dtype={"customer_id": str, "date": str},
-    )  # fmt: skip
-    return pd.DataFrame(
-        {
-            "customer_id": raw["customer_id"],
-            "order_id": raw.index.astype(str),
-            "order_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
-            "amount": raw["amount"].astype(float),
-        }
-    )
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from recs_cases import START, lines
 
 from repurchase.recommendations import PRIORITY, apply_priority, interactions, personal_cycle, trigger_lists
-from repurchase.recommendations.triggers import _occasion_dates, trigger_summary
+from repurchase.recommendations.triggers import _occasion_dates, second_purchase_day, trigger_summary
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,17 @@ def test_priority_keeps_one_contact_per_customer_and_the_first_list():
         "anniversary": 3,
     }
     assert summary["contacts"].sum() == 3 and summary["value"].sum() == 16.0
+
+
+def test_second_purchase_day_is_when_half_of_the_second_purchases_have_happened():
+    curve = pd.DataFrame(
+        {
+            "group": ["all"] * 5 + ["Coffee"] * 2,
+            "time": [0, 10, 20, 30, 40, 0, 5],
+            "repurchased": [0.0, 0.05, 0.11, 0.18, 0.20, 0.0, 0.9],
+        }
+    )
+    # the "all" curve ends at 20%: half of it (10%) is first reached on day 20
+    assert second_purchase_day(curve) == 20.0
+    assert second_purchase_day(curve.assign(repurchased=0.0)) is None
+    assert second_purchase_day(None) is None

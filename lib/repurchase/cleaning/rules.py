@@ -15,7 +15,7 @@ vectorised.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -523,6 +523,28 @@ def _side_result(
     )
 
 
+def _side_source_start(
+    raw: pd.DataFrame, settings: CleaningSettings, short_rows: Collection[int] | None, source: str, role: str
+) -> tuple[pd.Series, Callable[[pd.Series, str], None], pd.Series]:
+    """The rules every side source starts with: short rows, exact duplicates, blank IDs.
+
+    Returns the exclusion reason per row (NA = kept so far), ``exclude(mask, rule)``
+    (records ``rule`` for the rows of ``mask`` not excluded yet) and the normalized IDs.
+    """
+    reason = pd.Series(pd.NA, index=raw.index, dtype="string")
+
+    def exclude(mask: pd.Series, rule: str) -> None:
+        reason[mask.fillna(False).astype(bool) & reason.isna()] = rule
+
+    short = _short_mask(raw, short_rows)
+    _refuse_mostly_short(short, raw, source, role)
+    exclude(short, "short_row")
+    exclude(raw.duplicated(subset=[c for c in raw.columns if c != "raw_row"], keep="first"), "duplicate_row")
+    cust = normalize_ids(raw["customer_id"], settings.id_case)
+    exclude(cust.isna(), "missing_customer_id")
+    return reason, exclude, cust
+
+
 def clean_customers(
     raw: pd.DataFrame,
     settings: CleaningSettings | None = None,
@@ -538,17 +560,7 @@ def clean_customers(
     """
     settings = settings or CleaningSettings()
     idx = raw.index
-    reason = pd.Series(pd.NA, index=idx, dtype="string")
-
-    def exclude(mask: pd.Series, rule: str) -> None:
-        reason[mask.fillna(False).astype(bool) & reason.isna()] = rule
-
-    short = _short_mask(raw, short_rows)
-    _refuse_mostly_short(short, raw, source, "customers")
-    exclude(short, "short_row")
-    exclude(raw.duplicated(subset=[c for c in raw.columns if c != "raw_row"], keep="first"), "duplicate_row")
-    cust = normalize_ids(raw["customer_id"], settings.id_case)
-    exclude(cust.isna(), "missing_customer_id")
+    reason, exclude, cust = _side_source_start(raw, settings, short_rows, source, "customers")
     exclude(cust.duplicated(keep="first") & cust.notna(), "duplicate_customer")
     fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype("string")).fillna(True)}
     clean = pd.DataFrame({"customer_id": cust})
@@ -593,17 +605,7 @@ def clean_surveys(
     """
     settings = settings or CleaningSettings()
     idx = raw.index
-    reason = pd.Series(pd.NA, index=idx, dtype="string")
-
-    def exclude(mask: pd.Series, rule: str) -> None:
-        reason[mask.fillna(False).astype(bool) & reason.isna()] = rule
-
-    short = _short_mask(raw, short_rows)
-    _refuse_mostly_short(short, raw, source, "surveys")
-    exclude(short, "short_row")
-    exclude(raw.duplicated(subset=[c for c in raw.columns if c != "raw_row"], keep="first"), "duplicate_row")
-    cust = normalize_ids(raw["customer_id"], settings.id_case)
-    exclude(cust.isna(), "missing_customer_id")
+    reason, exclude, cust = _side_source_start(raw, settings, short_rows, source, "surveys")
     dates, _ = parse_dates(raw["response_date"], None, settings.day_first, settings.timezone)
     check_share(
         dates.isna(),
@@ -675,17 +677,7 @@ def clean_campaigns(
     """
     settings = settings or CleaningSettings()
     idx = raw.index
-    reason = pd.Series(pd.NA, index=idx, dtype="string")
-
-    def exclude(mask: pd.Series, rule: str) -> None:
-        reason[mask.fillna(False).astype(bool) & reason.isna()] = rule
-
-    short = _short_mask(raw, short_rows)
-    _refuse_mostly_short(short, raw, source, "campaigns")
-    exclude(short, "short_row")
-    exclude(raw.duplicated(subset=[c for c in raw.columns if c != "raw_row"], keep="first"), "duplicate_row")
-    cust = normalize_ids(raw["customer_id"], settings.id_case)
-    exclude(cust.isna(), "missing_customer_id")
+    reason, exclude, cust = _side_source_start(raw, settings, short_rows, source, "campaigns")
     name = raw["campaign"].astype("string").str.strip().mask(lambda s: s == "")
     exclude(name.isna(), "missing_campaign")
     dates, _ = parse_dates(raw["assigned_at"], None, settings.day_first, settings.timezone)

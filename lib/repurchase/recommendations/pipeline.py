@@ -25,12 +25,22 @@ from repurchase.core.stage import Inputs, Stage
 from repurchase.core.status import Unavailable
 from repurchase.recommendations.data import Interactions, interactions, item_column
 from repurchase.recommendations.evaluate import Split, bootstrap_difference, evaluate, summarise
-from repurchase.recommendations.methods import SIMILARITIES, Bestsellers, Blend, ItemItem, OwnItems, Recommender, top_k
+from repurchase.recommendations.methods import (
+    METHODS,
+    SIMILARITIES,
+    Bestsellers,
+    Blend,
+    ItemItem,
+    OwnItems,
+    Recommender,
+    top_k,
+)
 from repurchase.recommendations.rules import RULE_COLUMNS, basket_rules
 from repurchase.recommendations.triggers import _occasion_dates as occasion_dates
 from repurchase.recommendations.triggers import (
     apply_priority,
     personal_cycle,
+    second_purchase_day,
     trigger_lists,
     trigger_summary,
 )
@@ -121,11 +131,13 @@ def choose_method(evaluation: pd.DataFrame) -> str:
 
 
 def _make(name: str, settings: RecommendationSettings, weight: float, kind: str) -> Recommender:
-    if name == "blend":
+    """A fresh recommender of :data:`METHODS` with the weight and similarity chosen on the validation window."""
+    cls = METHODS[name]
+    if cls is Blend:
         return Blend(weight, settings.half_life_days, kind=kind)
-    if name == "item_item":
+    if cls is ItemItem:
         return ItemItem(kind=kind)
-    return {"bestsellers": Bestsellers, "own_items": OwnItems}[name]()
+    return cls()
 
 
 def _evaluate_all(
@@ -166,16 +178,10 @@ def settings_seed(name: str) -> int:
     return sum(map(ord, name))
 
 
-def _reasons(
-    model: Recommender, data: Interactions, rows: np.ndarray, items: np.ndarray, end: pd.Timestamp
-) -> np.ndarray:
+def _reasons(model: Recommender, times_bought: np.ndarray) -> np.ndarray:
     """Reason code per recommended item: ``repeat`` (the customer bought it), ``together`` or ``popular``."""
-    seen = data.matrix(data.events)
-    bought = np.asarray(seen[rows[:, None], items].todense()) > 0
-    if isinstance(model, Bestsellers):
-        return np.where(bought, "repeat", "popular")
-    other = "popular" if isinstance(model, OwnItems) else "together"
-    return np.where(bought, "repeat", other)
+    other = "popular" if isinstance(model, (Bestsellers, OwnItems)) else "together"
+    return np.where(times_bought > 0, "repeat", other)
 
 
 def item_history(data: Interactions) -> pd.DataFrame:
@@ -282,13 +288,13 @@ def run_recommendations(
             "item": data.items["item"].to_numpy()[items.ravel()],
             "product": data.items["name"].to_numpy()[items.ravel()],
             "score": scores.ravel(),
-            "reason": _reasons(model, data, rows, items, end).ravel(),
         }
     )
     stats = item_history(data)
-    codes = pd.MultiIndex.from_arrays([np.repeat(rows, k), items.ravel()])
-    got = stats.reindex(codes)
-    result.recommendations["times_bought"] = got["times_bought"].fillna(0).astype(int).to_numpy()
+    got = stats.reindex(pd.MultiIndex.from_arrays([np.repeat(rows, k), items.ravel()]))
+    times_bought = got["times_bought"].fillna(0).astype(int).to_numpy()
+    result.recommendations["reason"] = _reasons(model, times_bought)
+    result.recommendations["times_bought"] = times_bought
     result.recommendations["every_days"] = got["every_days"].to_numpy()
     result.history = _sample_history(data, stats, rows, s.random_state)
     basket = basket_rules(data, data.events, min_support=s.min_support)
@@ -380,13 +386,7 @@ def _stage_run(inputs: Inputs) -> RecommendationResult:
     at_risk = pd.Index(risk.loc[risk["at_risk"].astype(bool), "customer_id"]) if "at_risk" in risk else None
     theta = churn.definition.threshold_days if churn.definition.unavailable is None else None
     cycle = kpis.cycle.set_index("group")["km_median"] if "km_median" in kpis.cycle else None
-    ttsp = kpis.time_to_second
-    second = None
-    if ttsp is not None and len(ttsp):
-        curve = ttsp[ttsp["group"] == "all"] if "group" in ttsp else ttsp
-        final = float(curve["repurchased"].max())
-        if final > 0:
-            second = float(curve.loc[curve["repurchased"] >= final / 2, "time"].min())
+    second = second_purchase_day(kpis.time_to_second)
     value = lv.clv.customers.set_index("customer_id")["clv"] if lv.clv is not None else None
     members = inputs.customers()
     born = None

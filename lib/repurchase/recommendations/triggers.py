@@ -28,17 +28,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["PRIORITY", "TRIGGERS", "apply_priority", "trigger_lists", "trigger_summary"]
+__all__ = ["PRIORITY", "apply_priority", "personal_cycle", "second_purchase_day", "trigger_lists", "trigger_summary"]
 
 #: The lists, in priority order (one contact per customer: the first list that holds them).
 PRIORITY: tuple[str, ...] = ("win_back", "replenishment", "second_purchase", "birthday", "anniversary")
-TRIGGERS = PRIORITY
 
 
 def _occasion_dates(events: pd.DataFrame) -> pd.DataFrame:
     """One row per (customer, occasion) with its day, chronological within each customer."""
     occ = events.groupby(["customer", "occasion"], sort=False, as_index=False)["date"].min()
     return occ.sort_values(["customer", "date"], kind="stable")
+
+
+def second_purchase_day(time_to_second: pd.DataFrame | None) -> float | None:
+    """The day by which half of the second purchases seen on the time-to-second-purchase curve have happened.
+
+    ``time_to_second`` is the repurchase report's curve (``time``, ``repurchased``, optionally ``group``;
+    the ``all`` group is read). None when nobody bought a second time.
+    """
+    if time_to_second is None or time_to_second.empty:
+        return None
+    curve = time_to_second[time_to_second["group"] == "all"] if "group" in time_to_second else time_to_second
+    final = float(curve["repurchased"].max())
+    if not final > 0:
+        return None
+    return float(curve.loc[curve["repurchased"] >= final / 2, "time"].min())
 
 
 def personal_cycle(

@@ -78,15 +78,7 @@ class BGNBD(TransactionModel):
         posteriors; the customer drops out right after a purchase with probability p,
         so the purchases of the horizon are capped by a geometric count.
         """
-        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
-        r, alpha, a, b = self.arrays()
-        shape = np.broadcast_shapes(r.shape, x.shape, T.shape, t.shape)
-        alive = rng.random(shape) < self.p_alive(x, tx, T)
-        lam = rng.gamma(np.broadcast_to(r + x, shape), 1.0 / np.broadcast_to(alpha + T, shape))
-        p = rng.beta(np.broadcast_to(a, shape), np.broadcast_to(b + x, shape))
-        n = rng.poisson(lam * t)
-        k = rng.geometric(np.clip(p, 1e-12, 1.0))
-        return np.where(alive, np.minimum(n, k), 0)
+        return simulate_beta_geometric(self, rng, t, frequency, recency, T, extra_dropouts=0)
 
     def expected_purchases(self, t: Any) -> np.ndarray:
         t = np.asarray(t, dtype=float)
@@ -116,3 +108,30 @@ class BGNBD(TransactionModel):
     def fit_notes(self) -> list[FitNote]:
         a, b = float(self.params["a"]), float(self.params["b"])
         return [("lifetime_value.note.u_shaped", {})] if a <= 1 and b < 1 else []
+
+
+def simulate_beta_geometric(
+    model: TransactionModel,
+    rng: np.random.Generator,
+    t: Any,
+    frequency: Any,
+    recency: Any,
+    T: Any,
+    *,
+    extra_dropouts: int,
+) -> np.ndarray:
+    """Future purchases in ``t`` of a BG/NBD-type model, drawn from each customer's posterior.
+
+    Alive with P(alive); λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x + ``extra_dropouts``);
+    min(Poisson(λt), Geometric(p)) purchases. ``extra_dropouts`` is 0 for the BG/NBD and 1
+    for the MBG/NBD (which also lets a customer drop out at the first purchase).
+    """
+    x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
+    r, alpha, a, b = model.arrays()
+    shape = np.broadcast_shapes(r.shape, x.shape, T.shape, t.shape)
+    alive = rng.random(shape) < model.p_alive(x, tx, T)
+    lam = rng.gamma(np.broadcast_to(r + x, shape), 1.0 / np.broadcast_to(alpha + T, shape))
+    p = rng.beta(np.broadcast_to(a, shape), np.broadcast_to(b + x + extra_dropouts, shape))
+    n = rng.poisson(lam * t)
+    k = rng.geometric(np.clip(p, 1e-12, 1.0))
+    return np.where(alive, np.minimum(n, k), 0)

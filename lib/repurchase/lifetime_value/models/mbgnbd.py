@@ -10,6 +10,7 @@ from scipy import special, stats
 
 from repurchase.lifetime_value.models._special import one_minus, signed_log_hyp2f1
 from repurchase.lifetime_value.models.base import FitNote
+from repurchase.lifetime_value.models.bgnbd import simulate_beta_geometric
 from repurchase.lifetime_value.models.transaction import TransactionModel
 
 __all__ = ["MBGNBD"]
@@ -77,15 +78,7 @@ class MBGNBD(TransactionModel):
         posteriors; the customer drops out right after a purchase with probability p,
         so the purchases of the horizon are capped by a geometric count.
         """
-        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
-        r, alpha, a, b = self.arrays()
-        shape = np.broadcast_shapes(r.shape, x.shape, T.shape, t.shape)
-        alive = rng.random(shape) < self.p_alive(x, tx, T)
-        lam = rng.gamma(np.broadcast_to(r + x, shape), 1.0 / np.broadcast_to(alpha + T, shape))
-        p = rng.beta(np.broadcast_to(a, shape), np.broadcast_to(b + x + 1, shape))
-        n = rng.poisson(lam * t)
-        k = rng.geometric(np.clip(p, 1e-12, 1.0))
-        return np.where(alive, np.minimum(n, k), 0)
+        return simulate_beta_geometric(self, rng, t, frequency, recency, T, extra_dropouts=1)
 
     def expected_purchases(self, t: Any) -> np.ndarray:
         t = np.asarray(t, dtype=float)
