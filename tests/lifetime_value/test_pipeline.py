@@ -209,13 +209,12 @@ def test_dates_outside_the_data_skip_validation_and_say_so(cdnow):
 
 def test_a_model_that_fails_is_replaced_and_reported(cdnow, monkeypatch):
     """lifetime_value.model: pareto_nbd, but Pareto/NBD never converges: the holdout's best model is used."""
-    import lifetimes
-    from lifetimes.utils import ConvergenceError
+    from repurchase.lifetime_value.models._optimize import FitError
 
-    def _never(self, *args, **kwargs):
-        raise ConvergenceError("The model did not converge.")
+    def _never(cls, *args, **kwargs):
+        raise FitError("optimiser: ABNORMAL: the line search failed")
 
-    monkeypatch.setattr(lifetimes.ParetoNBDFitter, "_fit", _never)
+    monkeypatch.setattr(lv.ParetoNBD, "estimate", classmethod(_never))
     settings = LifetimeValueSettings(calibration_start=CAL_START, calibration_end=CAL_END, holdout_end=HOLDOUT_END,
                                      model="pareto_nbd", bootstrap_draws=0)  # fmt: skip
     res = lv.run_lifetime_value(cdnow, Window.through(HOLDOUT_END), settings)

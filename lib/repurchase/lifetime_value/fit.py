@@ -1,6 +1,7 @@
 """Maximum-likelihood fits: weighted distinct rows, one retry with a penalizer, standard errors.
 
-:func:`fit_model` fits one model class with lifetimes on the distinct
+:func:`fit_model` fits one model class (its ``estimate``: lifetimes' fitter for BG/NBD,
+MBG/NBD and Gamma-Gamma, the package's vectorized L-BFGS for Pareto/NBD) on the distinct
 (frequency, recency, T) rows (or (frequency, monetary value) for Gamma-Gamma)
 weighted by how many customers share them: the same estimates as the full data,
 much faster. A fit that fails (optimiser error, non-positive or non-finite
@@ -61,7 +62,7 @@ class FitResult:
     log_likelihood
         Log-likelihood of the data at the estimates (without the penalty).
     n_customers, n_unique
-        Customers fitted, and distinct rows actually passed to lifetimes (weights).
+        Customers fitted, and distinct rows actually fitted (weights).
     penalizer
         L2 penalizer of the final fit (0 = plain maximum likelihood).
     retried, retry_reason
@@ -178,14 +179,14 @@ class _FitFailure(Exception):
 def _fit_once(
     cls: type[Model], data: Sequence[np.ndarray], weights: np.ndarray, penalizer: float
 ) -> tuple[dict[str, float], np.ndarray]:
-    """One lifetimes fit; returns the estimates and the covariance of the log-parameters.
+    """One fit (the model's ``estimate``); returns the estimates and the covariance of the log-parameters.
 
     Raises ``_FitFailure`` with a reason when the fit fails or is degenerate.
     """
     printed = io.StringIO()
     try:
         with isolated(), contextlib.redirect_stdout(printed), np.errstate(all="ignore"):
-            params, hess = cls.lifetimes_fit(data, weights, penalizer)
+            params, hess = cls.estimate(data, weights, penalizer)
     except AnalysisError:
         raise
     except Exception as exc:  # ConvergenceError, LinAlgError, FloatingPointError …
@@ -213,7 +214,7 @@ def fit_model(
     weighted: bool = True,
     time_unit: str | None = None,
 ) -> FitResult:
-    """Fit one model class (or Gamma-Gamma) with lifetimes.
+    """Fit one model class (or Gamma-Gamma) by maximum likelihood, as lifetimes defines it.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The base of every model class: its parameters, their names and time unit, and how lifetimes fits it."""
+"""The base of every model class: its parameters, their names and time unit, and how they are fitted."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 
 from repurchase.core.errors import AnalysisError
 from repurchase.lifetime_value._common import lifetimes
+from repurchase.lifetime_value.models._optimize import Objective, maximise
 from repurchase.lifetime_value.models._special import param_arrays
 
 __all__ = ["FitNote", "Model"]
@@ -41,7 +42,14 @@ class Model:
     param_names
         The parameters, in lifetimes' order.
     lifetimes_class
-        The lifetimes fitter that estimates it.
+        The lifetimes fitter that estimates it (the reference the tests and ``bench/`` compare with).
+    rate_params
+        The parameters that are rates per time unit: fitted, as lifetimes does,
+        on time rescaled so that the longest T is 1 (which matters only with a
+        penalizer).
+    likelihood_norm
+        What lifetimes divides the summed log-likelihood by: ``sum`` of the
+        weights, or their ``mean`` (Pareto/NBD); with a penalizer it sets its weight.
     published
         The published CDNOW estimates (weeks): the defaults of the simulation.
     """
@@ -54,6 +62,8 @@ class Model:
     param_names: ClassVar[tuple[str, ...]] = ()
     lifetimes_class: ClassVar[str] = ""
     published: ClassVar[dict[str, float]] = {}
+    rate_params: ClassVar[tuple[str, ...]] = ()
+    likelihood_norm: ClassVar[str] = "sum"
 
     def __post_init__(self) -> None:
         names = set(self.params)
@@ -90,17 +100,74 @@ class Model:
         raise NotImplementedError
 
     @classmethod
-    def lifetimes_fit(
+    def time_scale(cls, columns: Sequence[np.ndarray]) -> float:
+        """lifetimes' rescaling of time for the fit (1 / the longest T); 1 for a model without time."""
+        return 1.0
+
+    @classmethod
+    def rescaled(cls, columns: Sequence[np.ndarray], scale: float) -> list[np.ndarray]:
+        """The fit columns with time multiplied by ``scale``."""
+        return list(columns)
+
+    @classmethod
+    def estimate(
         cls, columns: Sequence[np.ndarray], weights: np.ndarray, penalizer: float
+    ) -> tuple[dict[str, float], np.ndarray]:
+        """The fit :func:`~repurchase.lifetime_value.fit_model` uses: estimates and Hessian (see :meth:`lifetimes_fit`).
+
+        lifetimes' BFGS with its automatic gradient is the fastest for BG/NBD,
+        MBG/NBD and Gamma-Gamma (measured in ``bench/lifetime_value.py``);
+        Pareto/NBD, whose lifetimes fit is a slow Nelder-Mead, uses
+        :meth:`maximum_likelihood`.
+        """
+        return cls.lifetimes_fit(columns, weights, penalizer)
+
+    @classmethod
+    def maximum_likelihood(
+        cls, columns: Sequence[np.ndarray], weights: np.ndarray, penalizer: float
+    ) -> tuple[dict[str, float], np.ndarray]:
+        """The maximum-likelihood estimates on weighted rows and the Hessian of the negative log-likelihood.
+
+        The objective is lifetimes' (see :mod:`~repurchase.lifetime_value.models._optimize`):
+        same optimum, same penalizer, found by L-BFGS-B on one vectorized
+        likelihood call per step. The Hessian is of the log-parameters and of
+        the summed (not averaged) likelihood, as :meth:`lifetimes_fit` returns it.
+
+        Raises
+        ------
+        repurchase.lifetime_value.models._optimize.FitError
+            When the optimiser fails; the caller retries with a penalizer.
+        """
+        names = cls.param_names
+        scale = cls.time_scale(columns)
+        weights = np.asarray(weights, dtype=float)
+        norm = float(weights.sum() if cls.likelihood_norm == "sum" else weights.mean())
+
+        def loglik(p: np.ndarray, data: Sequence[np.ndarray]) -> np.ndarray:
+            return cls({n: p[:, i : i + 1] for i, n in enumerate(names)}).log_likelihood(*data)
+
+        objective = Objective(loglik, cls.rescaled(columns, scale), weights, penalizer, norm)
+        theta, hess = maximise(objective, np.zeros(len(names)))
+        params = np.exp(theta)
+        return {
+            n: float(v / scale if n in cls.rate_params else v) for n, v in zip(names, params, strict=True)
+        }, hess * norm
+
+    @classmethod
+    def lifetimes_fit(
+        cls, columns: Sequence[np.ndarray], weights: np.ndarray, penalizer: float, tol: float = 1e-7
     ) -> tuple[dict[str, float], np.ndarray]:
         """One lifetimes fit on weighted rows: the estimates and the Hessian of the negative log-likelihood.
 
-        The Hessian is of the log-parameters and of the summed (not averaged)
+        The reference for :meth:`maximum_likelihood` (tests, ``bench/``), which
+        compare with ``tol=1e-8``: at lifetimes' default 1e-7 BFGS stops about 1e-6
+        (relative) short of the optimum on CDNOW, while a tighter tolerance makes
+        it report failure on hard data, so fits keep the default. The Hessian is of the log-parameters and of the summed (not averaged)
         likelihood. The caller isolates lifetimes' global state and turns its
         exceptions into a failed fit.
         """
         lt = lifetimes()
-        fitter = getattr(lt, cls.lifetimes_class)(penalizer_coef=penalizer).fit(*columns, weights=weights)
+        fitter = getattr(lt, cls.lifetimes_class)(penalizer_coef=penalizer).fit(*columns, weights=weights, tol=tol)
         hess = np.asarray(fitter._hessian_, dtype=float) * float(weights.sum())
         return {n: float(fitter.params_[n]) for n in cls.param_names}, hess
 

@@ -28,6 +28,7 @@ class BGNBD(TransactionModel):
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     lifetimes_class: ClassVar[str] = "BetaGeoFitter"
     published: ClassVar[dict[str, float]] = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    rate_params: ClassVar[tuple[str, ...]] = ("alpha",)
 
     def log_likelihood(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         r, alpha, a, b = self.arrays()

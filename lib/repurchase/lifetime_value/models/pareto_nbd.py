@@ -64,6 +64,8 @@ class ParetoNBD(TransactionModel):
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
     lifetimes_class: ClassVar[str] = "ParetoNBDFitter"
     published: ClassVar[dict[str, float]] = {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}
+    rate_params: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+    likelihood_norm: ClassVar[str] = "mean"
 
     def log_likelihood(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         r, alpha, s, beta = self.arrays()
@@ -167,10 +169,17 @@ class ParetoNBD(TransactionModel):
         return np.minimum(age_weeks, life), None
 
     @classmethod
-    def lifetimes_fit(
+    def estimate(
         cls, columns: Sequence[np.ndarray], weights: np.ndarray, penalizer: float
     ) -> tuple[dict[str, float], np.ndarray]:
-        """lifetimes' Nelder-Mead fit, from a deterministic start and restarted once from its solution.
+        """:meth:`maximum_likelihood`: lifetimes' optimum (to 1e-6, tested), several times faster than its Nelder-Mead."""
+        return cls.maximum_likelihood(columns, weights, penalizer)
+
+    @classmethod
+    def lifetimes_fit(
+        cls, columns: Sequence[np.ndarray], weights: np.ndarray, penalizer: float, tol: float = 1e-8
+    ) -> tuple[dict[str, float], np.ndarray]:
+        """lifetimes' Nelder-Mead fit, from a deterministic start and restarted once from its solution (the reference).
 
         lifetimes draws the start at random, and Nelder-Mead can stall; the tight
         tolerance, the restart and at most :data:`MAXFEV` evaluations each make
@@ -179,11 +188,11 @@ class ParetoNBD(TransactionModel):
         """
         lt = lifetimes()
         fitter = lt.ParetoNBDFitter(penalizer_coef=penalizer)
-        fitter.fit(*columns, weights=weights, initial_params=np.ones(4), tol=1e-8, maxiter=20000, maxfev=MAXFEV)
+        fitter.fit(*columns, weights=weights, initial_params=np.ones(4), tol=tol, maxiter=20000, maxfev=MAXFEV)
         scale = fitter._scale
         x0 = fitter.params_.to_numpy() * np.array([1.0, scale, 1.0, scale])
         fitter = lt.ParetoNBDFitter(penalizer_coef=penalizer)
-        fitter.fit(*columns, weights=weights, initial_params=x0, tol=1e-8, maxiter=20000, maxfev=MAXFEV)
+        fitter.fit(*columns, weights=weights, initial_params=x0, tol=tol, maxiter=20000, maxfev=MAXFEV)
         scale = fitter._scale
         x, tx, T = columns
         mean_w = float(weights.mean())

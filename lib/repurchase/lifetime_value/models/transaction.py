@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +171,15 @@ class TransactionModel(Model):
         return frame.sort_values(["order_date", "customer_id"], kind="stable", ignore_index=True)
 
     # -- fitting -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def time_scale(cls, columns: Sequence[np.ndarray]) -> float:
+        return float(1.0 / np.max(columns[2]))
+
+    @classmethod
+    def rescaled(cls, columns: Sequence[np.ndarray], scale: float) -> list[np.ndarray]:
+        x, tx, T = columns
+        return [x, tx * scale, T * scale]
 
     @classmethod
     def fit_data(cls, summary: pd.DataFrame) -> tuple[list[np.ndarray], list[FitNote]]:

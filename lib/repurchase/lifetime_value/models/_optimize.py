@@ -1,0 +1,171 @@
+"""Maximum likelihood for every model: one vectorized likelihood call per step, as lifetimes defines the objective.
+
+lifetimes minimises, over the log-parameters (Pareto/NBD: over the
+parameters, by Nelder-Mead), ``−Σ wᵢ ℓᵢ / norm + penalizer · Σ θ²`` where the
+rate parameters are fitted on time rescaled so that the longest T is 10
+(``_scale_time``), and ``norm`` is the sum of the weights (the mean for
+Pareto/NBD). Its optimum is what :func:`maximise` finds, much faster:
+
+* the log-likelihood is evaluated at the point and at its 2k central
+  difference neighbours in **one** broadcast call (the parameters as a (2k+1,
+  1) column), so a gradient costs one pass over the weighted distinct rows;
+* L-BFGS-B runs from a start found on a seeded sample of the rows (when there
+  are many), then one Newton step on the numeric Hessian polishes the optimum;
+* the Hessian (for the covariance) is one more broadcast call over the
+  (1 + 2k + 4·k(k−1)/2) second-difference points.
+
+The tests keep lifetimes as the reference: estimates agree to 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+__all__ = ["MAX_START_ROWS", "FitError", "Objective", "maximise"]
+
+#: distinct rows above which the start is fitted on a seeded sample of this many
+MAX_START_ROWS = 2_000
+#: central-difference steps in log-parameters: gradient, Hessian
+_GRAD_STEP = 1e-5
+_HESS_STEP = 1e-4
+#: log-parameters are kept in [-_BOUND, _BOUND] (e^±30): beyond it a fit is degenerate anyway
+_BOUND = 30.0
+
+
+class FitError(Exception):
+    """The optimiser failed, or ended where the likelihood is not finite."""
+
+
+#: the per-row log-likelihood at a (m, k) array of parameter vectors -> (m, n_rows)
+LogLik = Callable[[np.ndarray, Sequence[np.ndarray]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """lifetimes' penalised objective on weighted rows, in log-parameters.
+
+    Attributes
+    ----------
+    loglik
+        ``loglik(params, data)``: per-row log-likelihood for each row of
+        ``params`` (shape (m, k), natural parameters) -> (m, n).
+    data
+        The columns the model is fitted on (already rescaled in time).
+    weights
+        Each row's count (distinct rows).
+    penalizer
+        lifetimes' ``penalizer_coef`` (on the rescaled parameters).
+    norm
+        lifetimes' normaliser of the summed log-likelihood.
+    """
+
+    loglik: LogLik
+    data: Sequence[np.ndarray]
+    weights: np.ndarray
+    penalizer: float
+    norm: float
+
+    def values(self, log_params: np.ndarray) -> np.ndarray:
+        """The objective at each row of ``log_params`` (m, k); +inf where the likelihood is not finite."""
+        p = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            ll = self.loglik(p, self.data) @ self.weights
+            out = -ll / self.norm + self.penalizer * (p**2).sum(axis=1)
+        return np.where(np.isfinite(out), out, np.inf)
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        k = len(theta)
+        steps = np.vstack([np.zeros(k), _GRAD_STEP * np.eye(k), -_GRAD_STEP * np.eye(k)])
+        f = self.values(theta[None, :] + steps)
+        if not np.isfinite(f[0]):
+            return float("inf"), np.zeros(k)
+        grad = (f[1 : k + 1] - f[k + 1 :]) / (2 * _GRAD_STEP)
+        if not np.all(np.isfinite(grad)):  # at the edge of the finite region: a one-sided step away from it
+            grad = np.where(np.isfinite(grad), grad, 0.0)
+        return float(f[0]), grad
+
+    def hessian(self, theta: np.ndarray, step: float = _HESS_STEP) -> np.ndarray:
+        """Central second differences of the objective at ``theta``, all points in one call."""
+        k = len(theta)
+        eye = np.eye(k) * step
+        pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+        points = [theta, *(theta + eye[i] for i in range(k)), *(theta - eye[i] for i in range(k))]
+        for i, j in pairs:
+            points += [
+                theta + eye[i] + eye[j],
+                theta + eye[i] - eye[j],
+                theta - eye[i] + eye[j],
+                theta - eye[i] - eye[j],
+            ]
+        f = self.values(np.array(points))
+        f0, plus, minus, cross = f[0], f[1 : k + 1], f[k + 1 : 2 * k + 1], f[2 * k + 1 :].reshape(-1, 4)
+        h = np.diag((plus - 2 * f0 + minus) / step**2)
+        for (i, j), (pp, pm, mp, mm) in zip(pairs, cross, strict=True):
+            h[i, j] = h[j, i] = (pp - pm - mp + mm) / (4 * step**2)
+        return h
+
+
+def _minimise(obj: Objective, theta0: np.ndarray) -> np.ndarray:
+    # per customer (same optimum): gradients of order 1, so the first line search stays where the likelihood is finite
+    per = obj.norm / float(obj.weights.sum())
+
+    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = obj.value_and_grad(theta)
+        return f * per, g * per
+
+    res = optimize.minimize(
+        fun,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-_BOUND, _BOUND)] * len(theta0),
+        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+    )
+    if not np.isfinite(res.fun):
+        raise FitError("the likelihood is not finite at the optimiser's end point")
+    if not res.success and "ABNORMAL" not in str(res.message):
+        raise FitError(f"optimiser: {res.message}")
+    return np.asarray(res.x, dtype=float)
+
+
+def maximise(obj: Objective, theta0: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The optimum of ``obj`` in log-parameters and the Hessian there (of ``obj``, not summed).
+
+    With more than :data:`MAX_START_ROWS` distinct rows, the start is the
+    optimum on a seeded sample of them (weights kept), so the full-data
+    optimiser needs few iterations. A final Newton step on the Hessian
+    polishes the optimum to the precision of the gradient.
+
+    Raises
+    ------
+    FitError
+        When the optimiser fails or ends where the likelihood is not finite.
+    """
+    theta = np.asarray(theta0, dtype=float)
+    n = len(obj.weights)
+    if n > MAX_START_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(n, MAX_START_ROWS, replace=False))
+        w = obj.weights[rows]
+        sample = Objective(
+            obj.loglik,
+            [np.asarray(c)[rows] for c in obj.data],
+            w,
+            obj.penalizer,
+            obj.norm * w.sum() / obj.weights.sum(),
+        )
+        theta = _minimise(sample, theta)
+    theta = _minimise(obj, theta)
+    hess = obj.hessian(theta)
+    _, grad = obj.value_and_grad(theta)
+    with np.errstate(all="ignore"):
+        try:
+            newton = theta - np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            newton = theta
+    if np.all(np.isfinite(newton)) and obj.values(newton[None, :])[0] <= obj.values(theta[None, :])[0]:
+        theta = newton  # a step of ~1e-8: the Hessian there is the same to its own precision
+    return theta, hess
