@@ -19,7 +19,7 @@ from repurchase.recommendations import (
     sample_table,
     trigger_table,
 )
-from repurchase.recommendations.text import _reason_text as reason_text
+from repurchase.recommendations.text import _reason_texts as reason_texts
 
 
 def _period(tx: pd.DataFrame) -> Period:
@@ -62,7 +62,7 @@ def test_the_stage_evaluates_chooses_and_lists(paired_shop):
     shown = sample_table(res, "en").frame
     assert set(shown["customer_id"]) == set(res.history["customer_id"]) and len(shown) == 25
     again = recs[(recs["reason"] == "repeat") & (recs["times_bought"] >= 2)].head(3)
-    texts = [reason_text(r, "en") for _, r in again.iterrows()]
+    texts = reason_texts(again, "en")
     assert len(texts) == 3 and all(re.fullmatch(r"repeat: bought \d+×, about every \d+ days", t) for t in texts)
 
 

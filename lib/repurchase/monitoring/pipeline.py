@@ -279,7 +279,7 @@ def monitoring_metrics(result: MonitoringResult) -> dict[str, Any]:
     keys = ("purchases", "purchases_low", "purchases_high", "revenue", "revenue_low", "revenue_high")
     months = [
         {"month": pd.Timestamp(row["month"]).strftime("%Y-%m"), **{k: _num(row[k]) for k in keys}}
-        for _, row in result.forecast.iterrows()
+        for row in result.forecast.to_dict("records")
     ]
     bt = result.backtest
     out["forecast"] = {

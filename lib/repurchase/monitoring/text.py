@@ -60,7 +60,7 @@ def describe_alerts(current: pd.DataFrame, period: Period, currency: str, lang: 
                 range=_range(r, currency, lang),
                 rule=i18n.t(f"monitoring.rule.{r['rule']}", lang),
             )
-            for _, r in rows.iterrows()
+            for r in rows.to_dict("records")
         ]
         parts.append(
             i18n.t(
@@ -84,7 +84,7 @@ def alerts_table(current: pd.DataFrame, currency: str, lang: str) -> Table:
             "monitor_kpi": [kpi_name(str(k), lang) for k in rows["kpi"]],
             "monitor_value": [format_value(v, str(u), currency, lang) for v, u in zip(rows["value"], rows["unit"])],
             "monitor_center": [format_value(v, str(u), currency, lang) for v, u in zip(rows["center"], rows["unit"])],
-            "monitor_range": ["–" if pd.isna(r["low"]) else _range(r, currency, lang) for _, r in rows.iterrows()],
+            "monitor_range": ["–" if pd.isna(r["low"]) else _range(r, currency, lang) for r in rows.to_dict("records")],
             "monitor_chart": [i18n.t(f"monitoring.chart.{c}", lang) for c in rows["chart"]],
             "monitor_status": [i18n.t(f"monitoring.status.{c}", lang) for c in rows["status"]],
             "monitor_rule": [i18n.t(f"monitoring.rule.{r or 'none'}", lang) for r in rows["rule"]],

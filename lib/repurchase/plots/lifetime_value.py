@@ -155,7 +155,7 @@ def plot_buy_again_calibration(
         ax.plot(rows["predicted"], rows["observed"], marker="o", lw=1.4, color=_PALETTE[i % len(_PALETTE)],
                 label=model_label(str(code), lang))  # fmt: skip
         if by == "frequency":
-            for _, row in rows.iterrows():
+            for row in rows.to_dict("records"):
                 ax.annotate(str(row["group"]), (row["predicted"], row["observed"]), textcoords="offset points",
                             xytext=(4, -10), fontsize=8, color=NEUTRAL)  # fmt: skip
     top = float(max(part["predicted"].max(), part["observed"].max(), 0.05)) * 1.05

@@ -409,7 +409,7 @@ def plot_cycle_by_group(
     ax.hlines(y, groups["window_median"], groups["window_p90"], color=ACCENT, lw=8, alpha=0.6)
     ax.plot(groups["window_median"], y, "o", color=ACCENT, ms=7, label=_t("cycle_median", lang))
     ax.plot(groups["window_p90"], y, "|", color=BAD, ms=16, mew=2.5, label=_t("cycle_p90", lang))
-    for yi, row in groups.iterrows():
+    for yi, row in enumerate(groups.to_dict("records")):
         ax.text(
             row["window_p90"],
             yi,
@@ -597,7 +597,7 @@ def plot_first_group_rates(
     ax.hlines(y, data["ci_low"], data["ci_high"], color=colors, lw=2.5, alpha=0.6)
     ax.scatter(data["rate"], y, color=colors, s=40, zorder=3)
     ax.axvline(overall, color=NEUTRAL, ls="--", label=_t("all_customers", lang, rate=f"{overall:.1%}"))
-    for yi, row in data.iterrows():
+    for yi, row in enumerate(data.to_dict("records")):
         ax.text(
             row["ci_high"],
             yi,
@@ -668,7 +668,7 @@ def plot_top_pairs(
     pairs = pairs.head(top).iloc[::-1].reset_index(drop=True)
     y = np.arange(len(pairs))
     ax.barh(y, pairs["lift"], color=ACCENT)
-    for yi, row in pairs.iterrows():
+    for yi, row in enumerate(pairs.to_dict("records")):
         ax.text(
             row["lift"], yi, "  " + _t("pairs_support", lang, support=f"{row['support']:.1%}"), va="center", fontsize=8
         )
@@ -695,7 +695,7 @@ def plot_refund_rates(
     ax.barh(y, data["refund_rate"], color=[BAD if r > overall else NEUTRAL for r in data["refund_rate"]])
     ax.plot(data["line_refund_rate"], y, "D", color=ACCENT, ms=5, label=_t("lines_refunded", lang))
     ax.axvline(overall, color=ACCENT, ls="--", lw=1, label=_t("all_sales", lang, rate=f"{overall:.1%}"))
-    for yi, row in data.iterrows():
+    for yi, row in enumerate(data.to_dict("records")):
         ax.text(
             max(row["refund_rate"], row["line_refund_rate"]), yi, f"  {row['refund_rate']:.1%}", va="center", fontsize=8
         )

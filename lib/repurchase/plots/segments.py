@@ -182,7 +182,8 @@ def plot_rule_grid(
     """
     value_cols = [c for c in grid.columns if " " in str(c)]
     row_cols = [c for c in grid.columns if c not in value_cols]
-    row_labels = grid[row_cols].astype(str).apply(lambda r: ", ".join(f"{k} {v}" for k, v in r.items()), axis=1)
+    parts = [f"{c} " + grid[c].astype(str) for c in row_cols]
+    row_labels = parts[0].str.cat(parts[1:], sep=", ") if parts else pd.Series("", index=grid.index)
     cells = grid[value_cols]
     ax = get_ax(ax, (min(2.0 + 1.9 * len(value_cols), 12), 0.6 * len(grid) + 1.4))
     index = {s: i for i, s in enumerate(segments)}

@@ -361,7 +361,10 @@ def recommendation_metrics(result: RecommendationResult) -> dict[str, Any]:
         "method": result.method,
         "blend_weight": result.blend_weight,
         "similarity": result.similarity,
-        "triggers": {str(r["list"]): int(r["contacts"]) for _, r in result.trigger_counts.iterrows()},
+        "triggers": {
+            str(k): int(v)
+            for k, v in zip(result.trigger_counts["list"], result.trigger_counts["contacts"], strict=True)
+        },
     }
 
 

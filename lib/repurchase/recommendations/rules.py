@@ -114,7 +114,9 @@ def basket_rules(data: Interactions, events: pd.DataFrame, *, min_support: float
     if three.empty:
         return BasketRules(directed, pairs.reset_index(drop=True), empty_triples)
     single_support = pd.Series(support)
-    three["lift"] = three.apply(lambda r: r["support"] / float(np.prod(single_support[list(r["itemsets"])])), axis=1)
+    items = three["itemsets"].map(list).explode()
+    expected = pd.Series(single_support.reindex(items.to_numpy()).to_numpy(), index=items.index).groupby(level=0).prod()
+    three["lift"] = three["support"] / expected
     three = three.sort_values(["lift", "support"], ascending=False).head(top)
     triples = pd.DataFrame(
         {

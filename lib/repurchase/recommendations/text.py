@@ -144,10 +144,15 @@ def trigger_preview(result: RecommendationResult, lang: str = "en") -> Table:
     )
 
 
-def _reason_text(row: pd.Series, lang: str) -> str:
-    if row["reason"] == "repeat" and row["times_bought"] >= 2 and pd.notna(row["every_days"]):
-        return i18n.t("recommendations.reason_every", lang, n=int(row["times_bought"]), days=f"{row['every_days']:.0f}")
-    return i18n.t(f"recommendations.reason.{row['reason']}", lang)
+def _reason_texts(rows: pd.DataFrame, lang: str) -> list[str]:
+    """Each recommendation's reason in ``lang``: "bought N times, every D days" for a regular repeat item."""
+    every = (rows["reason"] == "repeat") & (rows["times_bought"] >= 2) & rows["every_days"].notna()
+    return [
+        i18n.t("recommendations.reason_every", lang, n=int(n), days=f"{d:.0f}")
+        if e
+        else i18n.t(f"recommendations.reason.{r}", lang)
+        for e, r, n, d in zip(every, rows["reason"], rows["times_bought"], rows["every_days"], strict=True)
+    ]
 
 
 def sample_table(result: RecommendationResult, lang: str = "en") -> Table:
@@ -156,7 +161,7 @@ def sample_table(result: RecommendationResult, lang: str = "en") -> Table:
     if recs.empty or result.history.empty:
         return Table(pd.DataFrame(), caption=i18n.t("recommendations.caption.sample", lang))
     rows = recs[recs["customer_id"].isin(result.history["customer_id"])].copy()
-    rows["reason"] = rows.apply(_reason_text, axis=1, lang=lang) if len(rows) else rows["reason"]
+    rows["reason"] = _reason_texts(rows, lang)
     return Table(
         rows[["customer_id", "rank", "product", "reason", "score"]].reset_index(drop=True),
         formats={"score": "{:.2f}"},

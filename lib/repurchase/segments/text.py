@@ -209,7 +209,7 @@ def describe_upgrades(result: SegmentationResult, currency: str = "", lang: str 
             tier=member_tier_label(k, lang),
             gap=_money(r["gap"], currency, lang),
         )
-        for k, r in first.iterrows()
+        for k, r in zip(first.index, first.to_dict("records"), strict=True)
     ]
     already = int((result.customers["spend_to_next_tier"] == 0).sum())
     extra = (
@@ -246,7 +246,7 @@ def describe_migration(result: SegmentationResult, lang: str | None = None) -> s
             n=f"{int(r['customers']):,}",
             share=_pct(r["share_of_from"]),
         )
-        for _, r in flows.iterrows()
+        for r in flows.to_dict("records")
     ]
     top = segs[0]
     n_top = int(m.loc[top].sum()) if top in m.index else 0
