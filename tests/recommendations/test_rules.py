@@ -42,3 +42,14 @@ def test_baskets_without_frequent_items_still_count_in_the_support():
     data = interactions(tx)
     pairs, _ = bought_together(data, data.events, min_support=0.5)
     assert pairs["support"].tolist() == [0.5] and pairs["lift"].tolist() == [2.0]
+
+
+def test_triples_lift_is_support_over_the_product_of_single_supports():
+    # baskets {A, B, C}, {A, B, C}, {A, B}, {D}: support(ABC) = 2/4; singles A 3/4, B 3/4, C 2/4
+    tx = lines(["x"] * 3 + ["y"] * 3 + ["z"] * 2 + ["w"], [0, 0, 0, 1, 1, 1, 2, 2, 3], [10, 11, 12] * 2 + [10, 11, 13])
+    data = interactions(tx)
+    _, triples = bought_together(data, data.events, min_support=0.25)
+    assert len(triples) == 1
+    row = triples.iloc[0]
+    assert row["support"] == pytest.approx(0.5)
+    assert row["lift"] == pytest.approx(0.5 / (0.75 * 0.75 * 0.5))
