@@ -5,12 +5,13 @@ at the published CDNOW parameters, 78 weeks, a few order lines per purchase
 day), writes it to a temporary parquet file, then runs each path in its own
 subprocess so that peak memory is measured fairly:
 
-* project: ``customer_summary`` (numpy) → ``fit_model(BGNBD)`` and
-  ``fit_spend`` on weighted distinct rows → ``customer_lifetime_value`` (no
-  bootstrap draws, as lifetimes has none);
+* project: ``customer_summary`` (numpy) → ``fit_model(BGNBD)``,
+  ``fit_model(ParetoNBD)`` and ``fit_spend`` on weighted distinct rows →
+  ``customer_lifetime_value`` (no bootstrap draws, as lifetimes has none);
 * lifetimes: ``summary_data_from_transaction_data(freq="D")`` (recency and T
-  / 7) → ``BetaGeoFitter().fit`` and ``GammaGammaFitter().fit`` on every
-  customer → ``GammaGammaFitter.customer_lifetime_value``.
+  / 7) → ``BetaGeoFitter().fit``, ``ParetoNBDFitter().fit`` and
+  ``GammaGammaFitter().fit`` on every customer →
+  ``GammaGammaFitter.customer_lifetime_value``.
 
 It prints the time of each stage, the ratio, the peak memory of each path (the
 data are loaded first, then the kernel's peak-RSS mark is reset, so the peak is
@@ -85,6 +86,9 @@ def worker_project(data: Path, end: str, intervals: bool) -> dict:
     bg = lv.fit_model(summary, lv.BGNBD)
     times["fit_bgnbd"] = time.perf_counter() - t
     t = time.perf_counter()
+    pnbd = lv.fit_model(summary, lv.ParetoNBD)
+    times["fit_pareto_nbd"] = time.perf_counter() - t
+    t = time.perf_counter()
     gg = lv.fit_spend(summary)
     times["fit_gamma_gamma"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -100,6 +104,7 @@ def worker_project(data: Path, end: str, intervals: bool) -> dict:
         "customers": len(summary),
         "unique_rows": bg.n_unique,
         "bgnbd": bg.params,
+        "pareto_nbd": pnbd.params,
         "gamma_gamma": gg.params,
         "clv_total": float(clv.customers["clv"].sum()),
     }
@@ -121,7 +126,7 @@ def worker_lifetimes(data: Path, end: str) -> dict:
     import pandas as pd
 
     warnings.simplefilter("ignore")
-    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
     from lifetimes.utils import summary_data_from_transaction_data
 
     tx = pd.read_parquet(data)
@@ -137,6 +142,9 @@ def worker_lifetimes(data: Path, end: str) -> dict:
     t = time.perf_counter()
     bgf = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     times["fit_bgnbd"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pnf = ParetoNBDFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    times["fit_pareto_nbd"] = time.perf_counter() - t
     t = time.perf_counter()
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     ggf = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
@@ -154,6 +162,7 @@ def worker_lifetimes(data: Path, end: str) -> dict:
         "rise_mb": _peak_mb() - base,
         "customers": len(summary),
         "bgnbd": {k: float(v) for k, v in bgf.params_.items()},
+        "pareto_nbd": {k: float(v) for k, v in pnf.params_.items()},
         "gamma_gamma": {k: float(v) for k, v in ggf.params_.items()},
         "clv_total": float(clv.sum()),
     }
@@ -178,6 +187,7 @@ def main() -> None:
     parser.add_argument("--worker", choices=["project", "lifetimes"])
     parser.add_argument("--data", type=Path)
     parser.add_argument("--end")
+    parser.add_argument("--json", type=Path, help="also write both paths' results to this JSON file")
     args = parser.parse_args()
 
     if args.worker:
@@ -208,10 +218,12 @@ def main() -> None:
         results = {kind: _run_worker(kind, data, end, args.intervals) for kind in ("project", "lifetimes")}
 
     ours, ref = results["project"], results["lifetimes"]
+    if args.json:
+        args.json.write_text(json.dumps({"customers": args.customers, **results}, indent=1), encoding="utf-8")
     print(f"\ndistinct (frequency, recency, T) rows passed to the fit: {ours['unique_rows']:,} "
           f"of {ours['customers']:,} customers")  # fmt: skip
     print(f"\n{'stage':<18}{'project s':>12}{'lifetimes s':>14}{'ratio':>9}")
-    for stage in ("summary", "fit_bgnbd", "fit_gamma_gamma", "clv", "total"):
+    for stage in ("summary", "fit_bgnbd", "fit_pareto_nbd", "fit_gamma_gamma", "clv", "total"):
         a, b = ours["times"][stage], ref["times"][stage]
         print(f"{stage:<18}{a:>12.2f}{b:>14.2f}{b / a:>8.1f}x")
     print("\npeak memory of the path (MB; the data are loaded first and the kernel's peak mark is reset):")
@@ -219,7 +231,7 @@ def main() -> None:
     print(f"  rise above the data project {ours['rise_mb']:>7,.0f}   lifetimes {ref['rise_mb']:>7,.0f}")
     print("\nestimates (relative difference):")
     worst = 0.0
-    for model in ("bgnbd", "gamma_gamma"):
+    for model in ("bgnbd", "pareto_nbd", "gamma_gamma"):
         for name, value in ours[model].items():
             diff = abs(value - ref[model][name]) / abs(ref[model][name])
             worst = max(worst, diff)
@@ -234,7 +246,7 @@ def main() -> None:
               f"(+{ours['rise_mb_with_intervals']:,.0f} above the data)")  # fmt: skip
     speedup = ref["times"]["total"] / ours["times"]["total"]
     print(f"\nRESULT: project {ours['times']['total']:.2f} s vs lifetimes {ref['times']['total']:.2f} s: "
-          f"{speedup:.1f}x faster (goal >= 3x); largest parameter difference {worst:.1e}")  # fmt: skip
+          f"{speedup:.1f}x faster (goal >= 10x); largest parameter difference {worst:.1e}")  # fmt: skip
 
 
 if __name__ == "__main__":

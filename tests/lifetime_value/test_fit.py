@@ -11,6 +11,7 @@ import pytest
 from repurchase import lifetime_value as lv
 from repurchase.core.errors import AnalysisError
 from repurchase.core.periods import Window
+from repurchase.lifetime_value.models._optimize import FitError
 
 
 def _sig3(value: float) -> float:
@@ -120,21 +121,17 @@ def test_the_simulation_helper_is_the_class_method():
 
 
 def _fail_unpenalized(original):
-    def _fit(self, *args, **kwargs):
-        if self.penalizer_coef == 0:
+    def _estimate(cls, columns, weights, penalizer):
+        if penalizer == 0:
             print("  message: Desired error not necessarily achieved due to precision loss.\n  success: False")
-            from lifetimes.utils import ConvergenceError
+            raise FitError("The model did not converge.")
+        return original(columns, weights, penalizer)
 
-            raise ConvergenceError("The model did not converge.")
-        return original(self, *args, **kwargs)
-
-    return _fit
+    return classmethod(_estimate)
 
 
 def test_convergence_failure_is_retried_with_a_penalizer_and_reported(cdnow_cal, monkeypatch, capsys, helpers):
-    import lifetimes
-
-    monkeypatch.setattr(lifetimes.BetaGeoFitter, "_fit", _fail_unpenalized(lifetimes.BetaGeoFitter._fit))
+    monkeypatch.setattr(lv.BGNBD, "estimate", _fail_unpenalized(lv.BGNBD.estimate))
     fit = lv.fit_model(cdnow_cal, lv.BGNBD, retry_penalizer=1e-3)
     assert fit.retried and fit.penalizer == 1e-3
     assert "precision loss" in fit.retry_reason
@@ -150,13 +147,10 @@ def test_convergence_failure_is_retried_with_a_penalizer_and_reported(cdnow_cal,
 
 
 def test_convergence_failure_twice_raises(cdnow_cal, monkeypatch):
-    import lifetimes
-    from lifetimes.utils import ConvergenceError
+    def _always(cls, *args, **kwargs):
+        raise FitError("The model did not converge.")
 
-    def _always(self, *args, **kwargs):
-        raise ConvergenceError("The model did not converge.")
-
-    monkeypatch.setattr(lifetimes.BetaGeoFitter, "_fit", _always)
+    monkeypatch.setattr(lv.BGNBD, "estimate", classmethod(_always))
     with pytest.raises(AnalysisError, match=r"BG/NBD did not converge .*penalizer 0.001.*lifetime_value.penalizer"):
         lv.fit_model(cdnow_cal, lv.BGNBD)
     fits = lv.fit_transaction_models(cdnow_cal, ("bgnbd", "pareto_nbd"))

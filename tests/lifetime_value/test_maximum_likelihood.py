@@ -9,7 +9,7 @@ import pytest
 from repurchase import lifetime_value as lv
 from repurchase.lifetime_value.fit import weighted_unique
 from repurchase.lifetime_value.models import MODELS
-from repurchase.lifetime_value.models._optimize import MAX_START_ROWS, Objective, maximise
+from repurchase.lifetime_value.models._optimize import MAX_START_ROWS, FitError, Objective, maximise
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +62,13 @@ def test_objective_hessian_is_exact_on_a_quadratic():
     theta, hess = maximise(obj, np.zeros(2))
     np.testing.assert_allclose(theta, weights @ centres / weights.sum(), atol=1e-8)
     np.testing.assert_allclose(hess, a, rtol=1e-6)
+
+
+def test_an_optimum_at_the_edge_of_the_parameter_space_is_a_failure_the_fit_retries(helpers):
+    """Uniform purchase timing (no heterogeneity): BG/NBD's r, α run off to infinity; the penalised retry is kept."""
+    summary = lv.customer_summary(helpers.uniform_client())
+    rows, weights, _ = weighted_unique(lv.BGNBD.fit_data(summary)[0])
+    with pytest.raises(FitError, match="edge of the parameter space"):
+        lv.BGNBD.maximum_likelihood(rows, weights, 0.0)
+    fit = lv.fit_model(summary, lv.BGNBD)
+    assert fit.retried and fit.penalizer == pytest.approx(1e-3) and fit.params["r"] < 1e3

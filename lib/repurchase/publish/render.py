@@ -213,8 +213,10 @@ def _precompute(params: Params, period: Period, staging: Path, tag: str) -> None
 
     ctx = ReportContext(params=params, period=period, output_dir=staging)
     for name in pipeline.STAGE_MODULES:
+        t0 = time.perf_counter()
         try:
             ctx.result(name)
+            _say(f"{tag} {name} computed in {time.perf_counter() - t0:.1f} s")
         except Exception as exc:  # reported by the notebook that needs it
             _say(
                 f"{tag} {name}: not precomputed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
@@ -316,7 +318,9 @@ def render_one(
     conversions: list[Future[Path]] = []
     try:
         pool.prestart()  # the first kernel boots while the analyses run
+        t0 = time.perf_counter()
         tx = cast(CleaningResult, datasets.load_cleaning(params, resolved)).clean  # warms the cache for every notebook
+        _say(f"{tag} data loaded and cleaned in {time.perf_counter() - t0:.1f} s ({len(tx):,} usable rows)")
         data_range = f"{tx['order_date'].min():%Y-%m-%d} – {tx['order_date'].max():%Y-%m-%d}" if len(tx) else "–"
         del tx
         if precompute:

@@ -32,6 +32,8 @@ MAX_START_ROWS = 2_000
 #: central-difference steps in log-parameters: gradient, Hessian
 _GRAD_STEP = 1e-5
 _HESS_STEP = 1e-4
+#: an optimum with a log-parameter beyond ±_EDGE (3.3e6 or 3e-7, time rescaled to the longest T) is degenerate
+_EDGE = 15.0
 #: log-parameters are kept in [-_BOUND, _BOUND] (e^±30): beyond it a fit is degenerate anyway
 _BOUND = 30.0
 
@@ -159,6 +161,10 @@ def maximise(obj: Objective, theta0: np.ndarray, seed: int = 0) -> tuple[np.ndar
         )
         theta = _minimise(sample, theta)
     theta = _minimise(obj, theta)
+    if np.any(np.abs(theta) > _EDGE):
+        # e.g. r, α → ∞ with r/α fixed (no heterogeneity) or s → 0 (no dropout): a limit the model cannot
+        # represent, where lifetimes' optimiser fails; the caller retries with a penalizer
+        raise FitError(f"the estimates ran off to the edge of the parameter space (a parameter beyond e^±{_EDGE:.0f})")
     hess = obj.hessian(theta)
     _, grad = obj.value_and_grad(theta)
     with np.errstate(all="ignore"):

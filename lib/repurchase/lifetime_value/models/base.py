@@ -16,6 +16,9 @@ from repurchase.lifetime_value.models._special import param_arrays
 
 __all__ = ["FitNote", "Model"]
 
+#: distinct rows from which BG/NBD, MBG/NBD and Gamma-Gamma are fitted by lifetimes' BFGS (see Model.estimate)
+LIFETIMES_FROM_ROWS = 20_000
+
 #: a warning about a fit: (catalog key, its values)
 FitNote = tuple[str, dict[str, str]]
 
@@ -115,11 +118,14 @@ class Model:
     ) -> tuple[dict[str, float], np.ndarray]:
         """The fit :func:`~repurchase.lifetime_value.fit_model` uses: estimates and Hessian (see :meth:`lifetimes_fit`).
 
-        lifetimes' BFGS with its automatic gradient is the fastest for BG/NBD,
-        MBG/NBD and Gamma-Gamma (measured in ``bench/lifetime_value.py``);
-        Pareto/NBD, whose lifetimes fit is a slow Nelder-Mead, uses
-        :meth:`maximum_likelihood`.
+        Up to :data:`LIFETIMES_FROM_ROWS` distinct rows, :meth:`maximum_likelihood`
+        (lifetimes' per-call overhead dominates there); above, lifetimes' BFGS,
+        whose automatic gradient is cheaper than a numeric one on many rows
+        (both measured in ``bench/lifetime_value.py``). Pareto/NBD, whose
+        lifetimes fit is a slow Nelder-Mead, always uses :meth:`maximum_likelihood`.
         """
+        if len(weights) <= LIFETIMES_FROM_ROWS:
+            return cls.maximum_likelihood(columns, weights, penalizer)
         return cls.lifetimes_fit(columns, weights, penalizer)
 
     @classmethod
