@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +25,11 @@ import pandas as pd
 from repurchase.core.errors import AnalysisError, DataError
 
 __all__ = [
+    "MICRO",
     "OCCASIONS",
     "OccasionArrays",
     "assign_occasions",
+    "micro_units",
     "occasion_arrays",
     "purchase_occasions",
     "require_columns",
@@ -34,6 +37,15 @@ __all__ = [
 
 #: The occasion definitions ``repurchase.occasion`` accepts.
 OCCASIONS = ("customer_day", "order")
+
+#: Money is summed in integer micro-units (cleaned amounts have at most 6 decimals), so a sum is exact and the
+#: same on every engine (pandas, DuckDB, Spark) whatever the order of the additions: value = units / MICRO.
+MICRO = 1_000_000
+
+
+def micro_units(values: Any) -> np.ndarray:
+    """Amounts as int64 micro-units (rounded to the nearest; the SQL side is ``repurchase.warehouse.micro``)."""
+    return np.rint(np.asarray(values, dtype="float64") * MICRO).astype(np.int64)
 
 
 def require_columns(tx: pd.DataFrame, cols: Iterable[str], what: str) -> None:
