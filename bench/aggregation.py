@@ -6,10 +6,11 @@ straight to Parquet with pyarrow) a cleaned-transactions log under
 0.3 customers per line: ~30M customers for 100M lines), ``order_id``,
 ``order_date`` over three years, ``amount``, ``refund_amount`` and ``raw_row``.
 Then it runs, in a child process whose peak RSS (VmHWM of the whole tree) is
-sampled, :func:`repurchase.warehouse.customer_aggregates` plus the customer
-summary's finishing on DuckDB with ``memory_limit`` and a ``temp_directory`` to
-spill to, writing the per-customer table to Parquet (the 30M-row result is
-never loaded into pandas).
+sampled, :func:`repurchase.warehouse.customer_aggregates` on
+DuckDB with ``memory_limit`` and a ``temp_directory`` to spill to, writing the
+per-customer table (occasions, first and last day, total and repeat value:
+everything the customer summary is finished from) to Parquet; the 30M-row
+result is never loaded into pandas.
 
 Usage::
 
@@ -68,9 +69,7 @@ def generate(lines: int, path: Path, seed: int = 19) -> float:
             raw_row = np.arange(lo, lo + n, dtype=np.int64) + 1
             cid = pc.binary_join_element_wise("C", pc.cast(pa.array(cust), pa.string()), "")
             oid = pc.binary_join_element_wise("O", pc.cast(pa.array(raw_row), pa.string()), "")
-            table = pa.table(
-                [cid, oid, pa.array(ts, pa.timestamp("us")), amount, np.zeros(n), raw_row], schema=schema
-            )
+            table = pa.table([cid, oid, pa.array(ts, pa.timestamp("us")), amount, np.zeros(n), raw_row], schema=schema)
             writer.write_table(table, row_group_size=1_000_000)
     tmp.replace(path)
     return time.perf_counter() - t0
@@ -80,17 +79,14 @@ def child(path: Path, out: Path, memory_limit: str, threads: int) -> None:
     """Summarise ``path`` per customer on DuckDB (spilling to a temp dir) and write the result to ``out``."""
     import ibis
 
-    from repurchase.warehouse import customer_aggregates, summary_columns
+    from repurchase.warehouse import customer_aggregates
 
     with tempfile.TemporaryDirectory(prefix="duckdb-spill-") as spill:
         con = ibis.duckdb.connect(memory_limit=memory_limit, temp_directory=spill, threads=threads)
         con.raw_sql("SET preserve_insertion_order = false")
         t = con.read_parquet(path, table_name="tx")
         t0 = time.perf_counter()
-        agg = customer_aggregates(t)
-        end_day = int(con.execute(t.order_date.date().epoch_days().max()))
-        summary = summary_columns(agg, end_day, time_unit="W")
-        con.to_parquet(summary, out)
+        con.to_parquet(customer_aggregates(t), out)
         seconds = time.perf_counter() - t0
         rows = pq.ParquetFile(out).metadata.num_rows
         print(json.dumps({"seconds": seconds, "customers": rows}))

@@ -10,21 +10,25 @@ the float sum (the SQL side sums exact micro-units).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from repurchase.cleaning.datasets import cache_dir
 from repurchase.core.errors import InsufficientData
-from repurchase.core.periods import Window
+from repurchase.core.occasions import MICRO
+from repurchase.core.params import Params
+from repurchase.core.periods import Period, Window
 from repurchase.lifetime_value._common import TimeUnit, unit_days
 from repurchase.lifetime_value.summary import PerCustomer, _summary_frame, to_day
-from repurchase.warehouse import MICRO, customer_aggregates, day_number
+from repurchase.warehouse import choose_engine, customer_aggregates, day_number, duckdb_connection, parquet_table
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["warehouse_customer_summary"]
+__all__ = ["engine_summarizer", "warehouse_customer_summary"]
 
 
 def warehouse_customer_summary(
@@ -82,3 +86,41 @@ def warehouse_customer_summary(
     )
     ids = pd.Index(frame["customer_id"].to_numpy(dtype=object))
     return _summary_frame(ids, pc, end_day, unit_days(time_unit), time_unit, "customer_id")
+
+
+def engine_summarizer(
+    params: Params, period: Period, transactions: pd.DataFrame
+) -> Callable[[Window], pd.DataFrame] | None:
+    """The customer summary on DuckDB when ``params.engine`` chooses it for this log, else None (pandas).
+
+    DuckDB reads the cleaned log's Parquet cache (``data/cache/<client>/<period>/
+    transactions/clean.parquet``) when it holds exactly these rows, else the
+    frame itself; customers come in order of first appearance, so the summary
+    equals :func:`~repurchase.lifetime_value.customer_summary` (tested).
+    """
+    if choose_engine(params.engine, len(transactions)) != "duckdb":
+        return None
+    import ibis
+    import pyarrow.parquet as pq
+
+    con = duckdb_connection()
+    cached = cache_dir(params, "transactions", period.label) / "clean.parquet"
+    try:
+        usable = cached.exists() and pq.ParquetFile(cached).metadata.num_rows == len(transactions)
+    except (OSError, ValueError):
+        usable = False
+    if usable:
+        table = parquet_table(con, cached)
+        position = "file_row_number"
+    else:
+        cols = [c for c in ("customer_id", "order_id", "order_date", "amount", "refund_amount") if c in transactions]
+        frame = transactions[cols].reset_index(drop=True).assign(_pos=np.arange(len(transactions)))
+        table = con.create_table("transactions", obj=ibis.memtable(frame))
+        position = "_pos"
+    occasion = params.repurchase.occasion
+    unit = params.lifetime_value.time_unit
+
+    def summarize(window: Window) -> pd.DataFrame:
+        return warehouse_customer_summary(table, window, occasion=occasion, time_unit=unit, position_col=position)
+
+    return summarize

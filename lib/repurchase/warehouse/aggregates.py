@@ -40,6 +40,7 @@ __all__ = [
     "second_gap_histogram",
 ]
 
+
 def day_number(ts: Any) -> ir.IntegerValue:
     """Whole days since 1970-01-01 of a timestamp (or date) column: its calendar day, as an integer."""
     d = ts.date() if ts.type().is_timestamp() else ts

@@ -54,7 +54,7 @@ def duckdb_connection(*, memory_limit: str | None = None, temp_directory: str | 
 def parquet_table(con: BaseBackend, path: str | Path, *, positions: bool = True) -> ir.Table:
     """A Parquet file as an Ibis table; ``positions`` adds ``file_row_number`` (the line's position)."""
     kw: dict[str, Any] = {"file_row_number": True} if positions else {}
-    return con.read_parquet(Path(path), **kw)  # type: ignore[attr-defined]
+    return con.read_parquet(Path(path), **kw)
 
 
 def spark_session(app: str = "repurchase") -> Any:
@@ -102,7 +102,7 @@ def connect(backend: str) -> BaseBackend:
         )
     try:
         return ibis.connect(backend)
-    except Exception as exc:  # noqa: BLE001 - any driver error becomes one message naming the setting
+    except Exception as exc:
         raise AnalysisError(
             f"cannot connect to sources.transactions.backend {backend!r}: {exc}; check the URL and that its "
             "Ibis backend is installed"
