@@ -31,6 +31,7 @@ LAYERS = {
     "demo": 1,
     "report": 2,
     "plots": 2,
+    "pushdown": 2,
     "publish": 3,
 }
 #: parts of one layer that must not import each other
