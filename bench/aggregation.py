@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import ROOT, machine, python, run_measured, versions  # noqa: E402
+from _measure import ROOT, machine, python, run_measured, versions
 
 OUT = ROOT / "data" / "bench"
 CHUNK = 5_000_000

@@ -26,4 +26,3 @@ def demo_clean(demo_data: Path, root: Path) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def cdnow_tx(cdnow: pd.DataFrame) -> pd.DataFrame:
     return cdnow.reset_index(drop=True)
-

@@ -16,7 +16,7 @@ import pandas as pd
 from repurchase.churn import lifetime_value_bridge as bridge
 from repurchase.churn._base import before, day_number, day_numbers, end_of, safe_div
 from repurchase.core.errors import AnalysisError
-from repurchase.core.occasions import MICRO, micro_units, purchase_occasions, require_columns
+from repurchase.core.occasions import MICRO, money_units, purchase_occasions, require_columns
 from repurchase.core.periods import Window
 
 __all__ = ["churn_features", "churn_labels", "occasion_features", "top_values"]
@@ -52,7 +52,7 @@ def top_values(rows: pd.DataFrame, col: str, amount_col: str, top: int = _MIX_TO
     return [str(v) for v in spend.index[:top] if pd.notna(v)]
 
 
-def occasion_features(agg: pd.DataFrame, d0: int) -> pd.DataFrame:
+def occasion_features(agg: pd.DataFrame, d0: int, *, scale: int = MICRO) -> pd.DataFrame:
     """The occasion features of :func:`churn_features` from per-customer aggregates, whichever engine made them.
 
     Parameters
@@ -66,9 +66,11 @@ def occasion_features(agg: pd.DataFrame, d0: int) -> pd.DataFrame:
         the age ``d0 - day``): :func:`repurchase.warehouse.churn_aggregates`.
     d0
         The last observed day (the day before the cutoff).
+    scale
+        Units per currency unit of the ``*_u`` sums: ``MICRO``, or 1 for float sums.
     """
     n = agg["n"].to_numpy(dtype=float)
-    spend = agg["spend_u"].to_numpy(dtype=float) / MICRO
+    spend = agg["spend_u"].to_numpy(dtype=float) / scale
     n_gaps = n - 1
     gap_mean = safe_div(agg["sum_gap"].to_numpy(dtype=float), n_gaps)
     X = pd.DataFrame(index=agg.index)
@@ -84,9 +86,9 @@ def occasion_features(agg: pd.DataFrame, d0: int) -> pd.DataFrame:
     X["overdue_ratio"] = safe_div(X["recency_days"], X["gap_mean"])
     X["occasions_90d"] = agg["occ_90"].to_numpy(dtype=float)
     X["occasions_365d"] = agg["occ_365"].to_numpy(dtype=float)
-    X["spend_90d"] = agg["spend_90_u"].to_numpy(dtype=float) / MICRO
-    X["spend_prev_90d"] = agg["spend_prev_90_u"].to_numpy(dtype=float) / MICRO
-    X["spend_365d"] = agg["spend_365_u"].to_numpy(dtype=float) / MICRO
+    X["spend_90d"] = agg["spend_90_u"].to_numpy(dtype=float) / scale
+    X["spend_prev_90d"] = agg["spend_prev_90_u"].to_numpy(dtype=float) / scale
+    X["spend_365d"] = agg["spend_365_u"].to_numpy(dtype=float) / scale
     X["spend_trend"] = np.nan_to_num(
         safe_div(X["spend_90d"] - X["spend_prev_90d"], X["spend_90d"] + X["spend_prev_90d"])
     )
@@ -174,7 +176,7 @@ def churn_features(
     k = len(ids)
     starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
     ends = np.r_[starts[1:], len(codes)] - 1
-    units = micro_units(amount)  # exact sums, as on every engine (repurchase.warehouse)
+    units, scale = money_units(amount)  # exact sums, as on every engine (repurchase.warehouse)
     age = d0 - day
 
     def per(weights: np.ndarray) -> np.ndarray:
@@ -203,11 +205,12 @@ def churn_features(
         },
         index=ids,
     )
-    X = occasion_features(agg, d0)
+    X = occasion_features(agg, d0, scale=scale)
     # order lines: category and channel mix, refunds
     line_code = ids.get_indexer(rows[customer_col])
     line_amount = rows[amount_col].to_numpy(dtype=float)
-    line_total = np.bincount(line_code, weights=micro_units(line_amount), minlength=k) / MICRO
+    line_units, line_scale = money_units(line_amount)
+    line_total = np.bincount(line_code, weights=line_units, minlength=k) / line_scale
     if category_col in rows.columns:
         cat_codes, _ = pd.factorize(rows[category_col])
         known = cat_codes >= 0
@@ -220,7 +223,8 @@ def churn_features(
         X = X.join(_mix(rows[channel_col], line_code, line_amount, line_total, ids, chans, "chn_"))
     if refund_col in rows.columns:
         refund = rows[refund_col].to_numpy(dtype=float)
-        refunded = np.bincount(line_code, weights=micro_units(refund), minlength=k) / MICRO
+        refund_units, refund_scale = money_units(refund)
+        refunded = np.bincount(line_code, weights=refund_units, minlength=k) / refund_scale
         X["refund_share"] = np.nan_to_num(safe_div(refunded, line_total + refunded))
         X["refunded_lines"] = np.bincount(line_code, weights=(refund > 0).astype(float), minlength=k)
     if customers is not None and customer_col in customers.columns:

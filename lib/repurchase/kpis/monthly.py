@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from repurchase.core.errors import AnalysisError, InsufficientData
-from repurchase.core.occasions import MICRO, micro_units
+from repurchase.core.occasions import MICRO, money_units
 from repurchase.core.params import RepurchaseSettings
 from repurchase.core.periods import Period, Window
 from repurchase.kpis._base import (
@@ -139,12 +139,14 @@ def monthly_kpis(
     if occ.empty:
         raise InsufficientData("no purchases before the end of the period; choose a later period")
     m = month_index(occ["occasion_date"])
+    amount, scale = money_units(occ["amount"].to_numpy())  # exact sums, as on every engine
+    refund, refund_scale = money_units(occ["refund_amount"].to_numpy())
     frame = pd.DataFrame(
         {
             "c": blocks(occ)[0],
             "m": m,
-            "amount": micro_units(occ["amount"].to_numpy()),  # exact sums, as on every engine
-            "refund": micro_units(occ["refund_amount"].to_numpy()),
+            "amount": amount,
+            "refund": refund,
             "orders": occ["orders"].to_numpy(),
             "no": occ["occasion_no"].to_numpy(),
             "gap": occ["days_since_prev"].to_numpy(),
@@ -183,10 +185,17 @@ def monthly_kpis(
         retained_buyers=("retained", "sum"),
     )
     second = frame[frame["no"] == 2].groupby("m")["gap"].agg(["size", "median"])
-    return monthly_table(per, second, int(m.min()), win)
+    return monthly_table(per, second, int(m.min()), win, scale=(scale, refund_scale))
 
 
-def monthly_table(per: pd.DataFrame, second: pd.DataFrame, first_month: int, window: Window) -> pd.DataFrame:
+def monthly_table(
+    per: pd.DataFrame,
+    second: pd.DataFrame,
+    first_month: int,
+    window: Window,
+    *,
+    scale: tuple[int, int] = (MICRO, MICRO),
+) -> pd.DataFrame:
     """The :func:`monthly_kpis` table from its per-month counts, whichever engine counted them.
 
     Parameters
@@ -194,9 +203,9 @@ def monthly_table(per: pd.DataFrame, second: pd.DataFrame, first_month: int, win
     per
         Indexed by :func:`~repurchase.kpis._base.month_index`: ``buyers``,
         ``new_buyers``, ``reactivated_buyers``, ``occasions``, ``repeat_occasions``,
-        ``repeat_buyers``, ``orders``, ``revenue_u`` and ``refund_u`` (micro-units,
-        :data:`~repurchase.core.occasions.MICRO`) and ``retained_buyers``; months
-        without buyers may be missing.
+        ``repeat_buyers``, ``orders``, ``revenue_u`` and ``refund_u`` (sums in
+        units of 1 / ``scale``) and ``retained_buyers``; months without buyers may
+        be missing.
     second
         Indexed by month: ``size`` (second purchases) and ``median`` (days from
         the first to the second occasion).
@@ -204,6 +213,9 @@ def monthly_table(per: pd.DataFrame, second: pd.DataFrame, first_month: int, win
         Month index of the first occasion.
     window
         The resolved observation window (the last month is its last day's).
+    scale
+        Units per currency unit of ``revenue_u`` and ``refund_u``:
+        :data:`~repurchase.core.occasions.MICRO` (micro-units), or 1 (floats).
     """
     months = np.arange(first_month, last_month_index(window) + 1)
     per = per.reindex(months, fill_value=0)
@@ -220,8 +232,8 @@ def monthly_table(per: pd.DataFrame, second: pd.DataFrame, first_month: int, win
     ):
         out[col] = per[col].to_numpy(dtype="int64")
     out["returning_buyers"] = out["buyers"] - out["new_buyers"] - out["reactivated_buyers"]
-    out["revenue"] = per["revenue_u"].to_numpy(dtype="float64") / MICRO
-    out["refund_amount"] = per["refund_u"].to_numpy(dtype="float64") / MICRO
+    out["revenue"] = per["revenue_u"].to_numpy(dtype="float64") / scale[0]
+    out["refund_amount"] = per["refund_u"].to_numpy(dtype="float64") / scale[1]
     buyers = out["buyers"].where(out["buyers"] > 0)
     out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
     out["revenue_per_buyer"] = out["revenue"] / buyers

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from repurchase.core.errors import AnalysisError, InsufficientData
-from repurchase.core.occasions import MICRO, OccasionArrays, micro_units, occasion_arrays, require_columns
+from repurchase.core.occasions import OccasionArrays, money_units, occasion_arrays, require_columns
 from repurchase.core.periods import Window
 from repurchase.lifetime_value._common import (
     HOLDOUT_MAX_SHARE,
@@ -126,15 +126,16 @@ def per_customer(occ: OccasionArrays, mask: np.ndarray | None = None) -> PerCust
         return PerCustomer(e, e, e, e, np.empty(0), np.empty(0))
     starts = np.r_[0, np.flatnonzero(np.diff(cust)) + 1]
     count = np.diff(np.r_[starts, len(cust)])
-    units = micro_units(amount)  # exact sums, equal on every engine (repurchase.warehouse)
-    total = np.add.reduceat(units, starts)
+    units, scale = money_units(amount)  # exact sums, equal on every engine (repurchase.warehouse)
+    repeat = units.copy()
+    repeat[starts] = 0
     return PerCustomer(
         codes=cust[starts],
         first=day[starts],
         last=day[starts + count - 1],
         count=count,
-        repeat_sum=(total - units[starts]) / MICRO,
-        total=total / MICRO,
+        repeat_sum=np.add.reduceat(repeat, starts) / scale,
+        total=np.add.reduceat(units, starts) / scale,
     )
 
 
