@@ -10,7 +10,7 @@ JOBS ?= 2
 DEMO_STAMP := data/demo/.complete
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo-data reports validate lint test lab bench clean clean-reports
+.PHONY: help setup demo-data reports validate lint test test-spark lab bench clean clean-reports
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ lint: $(STAMP) ## ruff (lint and format check) and mypy over lib/, tests/ and be
 
 test: $(DEMO_STAMP) ## set up, then run the whole test suite
 	$(PY) -m pytest
+
+test-spark: $(DEMO_STAMP) ## the Ibis aggregation on local PySpark vs pandas (needs Java; ~4 min)
+	$(PY) -m pytest -m spark tests/warehouse
 
 lab: $(DEMO_STAMP) ## open JupyterLab on notebooks/ with the venv's kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

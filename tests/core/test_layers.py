@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "lib" / "repurchase"
 #: top-level part of the package -> layer; a module may import only its own layer or lower ones
 LAYERS = {
     "core": 0,
+    "warehouse": 1,
     "cleaning": 1,
     "kpis": 1,
     "segments": 1,
@@ -31,6 +32,7 @@ LAYERS = {
     "demo": 1,
     "report": 2,
     "plots": 2,
+    "pushdown": 2,
     "publish": 3,
 }
 #: parts of one layer that must not import each other

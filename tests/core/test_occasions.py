@@ -85,3 +85,13 @@ def test_occasion_errors(tx):
         assign_occasions(tx, "week")
     with pytest.raises(repurchase.DataError, match="order_date"):
         purchase_occasions(tx.drop(columns="order_date"))
+
+
+def test_money_units_are_exact_micro_units_only_for_amounts_of_at_most_six_decimals():
+    from repurchase.core.occasions import MICRO, money_units
+
+    units, scale = money_units([0.1, 0.2, 0.1 + 0.2, 1234.567891])
+    assert scale == MICRO and units.tolist() == [100_000, 200_000, 300_000, 1_234_567_891]
+    assert units.sum() / scale == 1235.167891  # the float sum is 1235.1678909999998
+    floats, one = money_units([0.1234567, 2.0])  # a 7th decimal: summed as floats, as written
+    assert one == 1 and floats.tolist() == [0.1234567, 2.0]

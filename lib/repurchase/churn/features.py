@@ -16,10 +16,10 @@ import pandas as pd
 from repurchase.churn import lifetime_value_bridge as bridge
 from repurchase.churn._base import before, day_number, day_numbers, end_of, safe_div
 from repurchase.core.errors import AnalysisError
-from repurchase.core.occasions import purchase_occasions, require_columns
+from repurchase.core.occasions import MICRO, money_units, purchase_occasions, require_columns
 from repurchase.core.periods import Window
 
-__all__ = ["churn_features", "churn_labels", "top_values"]
+__all__ = ["churn_features", "churn_labels", "occasion_features", "top_values"]
 
 _MIX_TOP = 8  # columns of a category/channel mix
 
@@ -50,6 +50,49 @@ def top_values(rows: pd.DataFrame, col: str, amount_col: str, top: int = _MIX_TO
         rows.groupby(rows[col].astype(object), sort=False)[amount_col].sum().sort_values(ascending=False, kind="stable")
     )
     return [str(v) for v in spend.index[:top] if pd.notna(v)]
+
+
+def occasion_features(agg: pd.DataFrame, d0: int, *, scale: int = MICRO) -> pd.DataFrame:
+    """The occasion features of :func:`churn_features` from per-customer aggregates, whichever engine made them.
+
+    Parameters
+    ----------
+    agg
+        Indexed by customer ID: ``n`` (occasions), ``first_day`` and ``last_day``
+        (whole days since 1970-01-01), ``spend_u`` (micro-units), ``sum_gap`` and
+        ``sum_gap2`` (sums of the gaps between occasions and of their squares),
+        ``gap_last`` and ``gap_max`` (NaN with one occasion), ``occ_90``,
+        ``occ_365``, ``spend_90_u``, ``spend_prev_90_u`` and ``spend_365_u`` (by
+        the age ``d0 - day``): :func:`repurchase.warehouse.churn_aggregates`.
+    d0
+        The last observed day (the day before the cutoff).
+    scale
+        Units per currency unit of the ``*_u`` sums: ``MICRO``, or 1 for float sums.
+    """
+    n = agg["n"].to_numpy(dtype=float)
+    spend = agg["spend_u"].to_numpy(dtype=float) / scale
+    n_gaps = n - 1
+    gap_mean = safe_div(agg["sum_gap"].to_numpy(dtype=float), n_gaps)
+    X = pd.DataFrame(index=agg.index)
+    X["recency_days"] = (d0 - agg["last_day"].to_numpy(dtype=np.int64)).astype(float)
+    X["frequency"] = n
+    X["tenure_days"] = (d0 - agg["first_day"].to_numpy(dtype=np.int64)).astype(float)
+    X["spend_total"] = spend
+    X["spend_per_occasion"] = spend / n
+    X["gap_mean"] = gap_mean
+    X["gap_std"] = np.sqrt(np.maximum(safe_div(agg["sum_gap2"].to_numpy(dtype=float), n_gaps) - gap_mean**2, 0.0))
+    X["gap_last"] = agg["gap_last"].to_numpy(dtype=float)
+    X["gap_max"] = agg["gap_max"].to_numpy(dtype=float)
+    X["overdue_ratio"] = safe_div(X["recency_days"], X["gap_mean"])
+    X["occasions_90d"] = agg["occ_90"].to_numpy(dtype=float)
+    X["occasions_365d"] = agg["occ_365"].to_numpy(dtype=float)
+    X["spend_90d"] = agg["spend_90_u"].to_numpy(dtype=float) / scale
+    X["spend_prev_90d"] = agg["spend_prev_90_u"].to_numpy(dtype=float) / scale
+    X["spend_365d"] = agg["spend_365_u"].to_numpy(dtype=float) / scale
+    X["spend_trend"] = np.nan_to_num(
+        safe_div(X["spend_90d"] - X["spend_prev_90d"], X["spend_90d"] + X["spend_prev_90d"])
+    )
+    return X
 
 
 def churn_features(
@@ -133,8 +176,7 @@ def churn_features(
     k = len(ids)
     starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
     ends = np.r_[starts[1:], len(codes)] - 1
-    n = np.bincount(codes, minlength=k).astype(float)
-    spend = np.bincount(codes, weights=amount, minlength=k)
+    units, scale = money_units(amount)  # exact sums, as on every engine (repurchase.warehouse)
     age = d0 - day
 
     def per(weights: np.ndarray) -> np.ndarray:
@@ -144,31 +186,31 @@ def churn_features(
     gap[starts] = np.nan  # no gap before a customer's first occasion
     has_gap = ~np.isnan(gap)
     g0 = np.where(has_gap, gap, 0.0)
-    n_gaps = n - 1
-    gap_mean = safe_div(per(g0), n_gaps)
-    X = pd.DataFrame(index=ids)
-    X["recency_days"] = (d0 - day[ends]).astype(float)
-    X["frequency"] = n
-    X["tenure_days"] = (d0 - day[starts]).astype(float)
-    X["spend_total"] = spend
-    X["spend_per_occasion"] = spend / n
-    X["gap_mean"] = gap_mean
-    X["gap_std"] = np.sqrt(np.maximum(safe_div(per(g0**2), n_gaps) - gap_mean**2, 0.0))
-    X["gap_last"] = np.where(n > 1, gap[ends], np.nan)
-    X["gap_max"] = np.where(n > 1, np.maximum.reduceat(np.where(has_gap, gap, -1.0), starts), np.nan)
-    X["overdue_ratio"] = safe_div(X["recency_days"], X["gap_mean"])
-    X["occasions_90d"] = per((age < 90).astype(float))
-    X["occasions_365d"] = per((age < 365).astype(float))
-    X["spend_90d"] = per(np.where(age < 90, amount, 0.0))
-    X["spend_prev_90d"] = per(np.where((age >= 90) & (age < 180), amount, 0.0))
-    X["spend_365d"] = per(np.where(age < 365, amount, 0.0))
-    X["spend_trend"] = np.nan_to_num(
-        safe_div(X["spend_90d"] - X["spend_prev_90d"], X["spend_90d"] + X["spend_prev_90d"])
+    n = np.bincount(codes, minlength=k).astype(float)
+    agg = pd.DataFrame(
+        {
+            "n": n,
+            "first_day": day[starts],
+            "last_day": day[ends],
+            "spend_u": per(units),
+            "sum_gap": per(g0),
+            "sum_gap2": per(g0**2),
+            "gap_last": np.where(n > 1, gap[ends], np.nan),
+            "gap_max": np.where(n > 1, np.maximum.reduceat(np.where(has_gap, gap, -1.0), starts), np.nan),
+            "occ_90": per((age < 90).astype(float)),
+            "occ_365": per((age < 365).astype(float)),
+            "spend_90_u": per(np.where(age < 90, units, 0)),
+            "spend_prev_90_u": per(np.where((age >= 90) & (age < 180), units, 0)),
+            "spend_365_u": per(np.where(age < 365, units, 0)),
+        },
+        index=ids,
     )
+    X = occasion_features(agg, d0, scale=scale)
     # order lines: category and channel mix, refunds
     line_code = ids.get_indexer(rows[customer_col])
     line_amount = rows[amount_col].to_numpy(dtype=float)
-    line_total = np.bincount(line_code, weights=line_amount, minlength=k)
+    line_units, line_scale = money_units(line_amount)
+    line_total = np.bincount(line_code, weights=line_units, minlength=k) / line_scale
     if category_col in rows.columns:
         cat_codes, _ = pd.factorize(rows[category_col])
         known = cat_codes >= 0
@@ -181,7 +223,8 @@ def churn_features(
         X = X.join(_mix(rows[channel_col], line_code, line_amount, line_total, ids, chans, "chn_"))
     if refund_col in rows.columns:
         refund = rows[refund_col].to_numpy(dtype=float)
-        refunded = np.bincount(line_code, weights=refund, minlength=k)
+        refund_units, refund_scale = money_units(refund)
+        refunded = np.bincount(line_code, weights=refund_units, minlength=k) / refund_scale
         X["refund_share"] = np.nan_to_num(safe_div(refunded, line_total + refunded))
         X["refunded_lines"] = np.bincount(line_code, weights=(refund > 0).astype(float), minlength=k)
     if customers is not None and customer_col in customers.columns:

@@ -246,6 +246,12 @@ def read_source(spec: SourceSpec, role: str = "transactions") -> pd.DataFrame:
         show it, the fix: ``skip_rows``, ``header: false``, ``delimiter``,
         ``sheet``), a mapped name naming two columns, or an unreadable file.
     """
+    if spec.backend is not None:
+        raise SourceError(
+            f"sources.{role} is the warehouse table {spec.table!r} on {spec.backend}: it is aggregated where it "
+            "lives (repurchase.warehouse.warehouse_cleaning), not read into the notebooks; to render the reports, "
+            f"export it to a file and set sources.{role}.path"
+        )
     mapping = dict(spec.columns)
     short_rows: tuple[int, ...] = ()
     if spec.format == "sql":

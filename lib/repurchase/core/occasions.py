@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +25,11 @@ import pandas as pd
 from repurchase.core.errors import AnalysisError, DataError
 
 __all__ = [
+    "MICRO",
     "OCCASIONS",
     "OccasionArrays",
     "assign_occasions",
+    "money_units",
     "occasion_arrays",
     "purchase_occasions",
     "require_columns",
@@ -34,6 +37,28 @@ __all__ = [
 
 #: The occasion definitions ``repurchase.occasion`` accepts.
 OCCASIONS = ("customer_day", "order")
+
+#: Money is summed in integer micro-units when the amounts allow it (cleaned amounts have at most 6 decimals), so
+#: a sum is exact and the same on every engine (pandas, DuckDB, Spark) whatever the order of the additions.
+MICRO = 1_000_000
+_MICRO_TOLERANCE = 1e-2  # of a micro-unit: far above float error, far below a real 7th decimal
+
+
+def money_units(values: Any) -> tuple[np.ndarray, int]:
+    """Amounts as exact int64 micro-units and :data:`MICRO`, or as the floats themselves and 1.
+
+    Micro-units when every amount is a whole number of them (at most 6 decimals,
+    as the cleaning rounds them; occasion sums of such amounts too): sums of the
+    units divided by the scale are then exact and equal to the SQL side's
+    (:func:`repurchase.warehouse.micro`). Other amounts (raw floats) are summed
+    as floats, as before.
+    """
+    amounts = np.asarray(values, dtype="float64")
+    scaled = amounts * MICRO
+    units = np.rint(scaled)
+    if len(units) and not (np.abs(scaled - units) <= _MICRO_TOLERANCE).all():
+        return amounts, 1
+    return units.astype(np.int64), MICRO
 
 
 def require_columns(tx: pd.DataFrame, cols: Iterable[str], what: str) -> None:

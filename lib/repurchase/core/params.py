@@ -29,6 +29,7 @@ from repurchase.core.settings import (
     CampaignSettings,
     ChurnSettings,
     CleaningSettings,
+    Engine,
     LifetimeValueSettings,
     MonitoringSettings,
     PrivacySettings,
@@ -38,6 +39,7 @@ from repurchase.core.settings import (
     SatisfactionSettings,
     SegmentationSettings,
     StrictModel,
+    backend_problem,
 )
 
 #: Canonical transaction columns: required ones first.
@@ -123,11 +125,28 @@ class SourceSpec(StrictModel):
     )
     exported_at: dt.date | None = Field(None, description="Export date; rows dated after it are excluded.")
     columns: dict[str, str | int] = Field(..., description="canonical name: column in the source")
+    backend: str | None = Field(
+        None,
+        description="Ibis backend the aggregation runs in instead of files: duckdb, pyspark or a connection URL "
+        "(duckdb:///x.duckdb, postgres://…); needs table",
+    )
+    table: str | None = Field(None, description="the warehouse table of the rows, with backend")
 
     @model_validator(mode="after")
     def _check_location(self) -> SourceSpec:
+        if self.backend is not None:
+            problem = backend_problem(self.backend)
+            if problem:
+                raise ValueError(problem)
+            if not self.table:
+                raise ValueError("a backend source also needs table: the warehouse table of the rows")
+            if self.path is not None or self.url is not None:
+                raise ValueError("give backend + table, or path, or url + query, not several")
+            return self
+        if self.table is not None:
+            raise ValueError("table needs backend: the Ibis backend that holds it (duckdb, pyspark or a URL)")
         if self.path is None and self.url is None:
-            raise ValueError("give either path (a file) or url + query (a database)")
+            raise ValueError("give either path (a file), url + query (a database) or backend + table (a warehouse)")
         if self.path is not None and self.url is not None:
             raise ValueError("give path or url, not both")
         if self.url is not None and not self.query:
@@ -168,6 +187,8 @@ class Sources(StrictModel):
             spec = getattr(self, role)
             if spec is None:
                 continue
+            if spec.backend is not None and role != "transactions":
+                problems.append(f"sources.{role}.backend: only the transactions can live in a warehouse; give a path")
             required, optional = CANONICAL_COLUMNS[role]
             missing = [c for c in required if c not in spec.columns]
             if missing:
@@ -197,6 +218,11 @@ class Params(StrictModel):
     language: Literal["en", "zh"] = "en"
     currency: str = "CNY"
     period: str = Field("latest", description="YYYY-MM, or latest = last complete month in the data")
+    engine: Engine = Field(
+        "auto",
+        description="where the transaction -> customer aggregation runs: auto (DuckDB over the cleaned Parquet "
+        "above 2M lines), pandas or duckdb; the results are the same",
+    )
     sources: Sources
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
     repurchase: RepurchaseSettings = Field(default_factory=RepurchaseSettings)

@@ -23,9 +23,11 @@ from repurchase.core.schemes import (
 from repurchase.core.tiers import DEFAULT_FREQUENCY_TIERS
 
 __all__ = [
+    "NAMED_BACKENDS",
     "CampaignSettings",
     "ChurnSettings",
     "CleaningSettings",
+    "Engine",
     "LifetimeValueSettings",
     "MonitoringSettings",
     "PrivacySettings",
@@ -35,6 +37,7 @@ __all__ = [
     "SatisfactionSettings",
     "SegmentationSettings",
     "StrictModel",
+    "backend_problem",
 ]
 
 
@@ -530,6 +533,23 @@ class MonitoringSettings(StrictModel):
 
 class PrivacySettings(StrictModel):
     customer_ids: Literal["mask", "hash", "show"] = Field("mask", description="how customer IDs appear in HTML reports")
+
+
+#: ``engine`` in params: where the transaction -> customer aggregation runs for file sources
+#: (``auto``: DuckDB over the cleaned Parquet when the log has more than 2M lines, pandas otherwise)
+Engine = Literal["auto", "pandas", "duckdb"]
+#: ``sources.<role>.backend``: the Ibis backends named by a word; anything else must be a connection URL
+NAMED_BACKENDS = ("duckdb", "pyspark")
+
+
+def backend_problem(backend: str) -> str | None:
+    """Why ``backend`` is not a valid ``sources.transactions.backend`` (None when it is)."""
+    if backend in NAMED_BACKENDS or "://" in backend:
+        return None
+    return (
+        f"backend {backend!r} is neither {' nor '.join(NAMED_BACKENDS)} nor an Ibis connection URL "
+        "(e.g. duckdb:///data/warehouse.duckdb, postgres://user@host/db)"
+    )
 
 
 class RenderSettings(StrictModel):

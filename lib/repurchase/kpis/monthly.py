@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from repurchase.core.errors import AnalysisError, InsufficientData
+from repurchase.core.occasions import MICRO, money_units
 from repurchase.core.params import RepurchaseSettings
 from repurchase.core.periods import Period, Window
 from repurchase.kpis._base import (
@@ -38,7 +39,14 @@ from repurchase.kpis._base import (
 )
 from repurchase.kpis.cycle import gap_durations, kaplan_meier, km_quantiles
 
-__all__ = ["KPI_UNITS", "headline_kpis", "monthly_kpis", "n_day_repurchase", "time_to_second_purchase"]
+__all__ = [
+    "KPI_UNITS",
+    "headline_kpis",
+    "monthly_kpis",
+    "monthly_table",
+    "n_day_repurchase",
+    "time_to_second_purchase",
+]
 
 #: unit of every headline KPI: count, money, rate (a share) or days
 KPI_UNITS: dict[str, str] = {
@@ -131,12 +139,14 @@ def monthly_kpis(
     if occ.empty:
         raise InsufficientData("no purchases before the end of the period; choose a later period")
     m = month_index(occ["occasion_date"])
+    amount, scale = money_units(occ["amount"].to_numpy())  # exact sums, as on every engine
+    refund, refund_scale = money_units(occ["refund_amount"].to_numpy())
     frame = pd.DataFrame(
         {
             "c": blocks(occ)[0],
             "m": m,
-            "amount": occ["amount"].to_numpy(),
-            "refund": occ["refund_amount"].to_numpy(),
+            "amount": amount,
+            "refund": refund,
             "orders": occ["orders"].to_numpy(),
             "no": occ["occasion_no"].to_numpy(),
             "gap": occ["days_since_prev"].to_numpy(),
@@ -170,12 +180,44 @@ def monthly_kpis(
         repeat_occasions=("repeat_occ", "sum"),
         repeat_buyers=("repeat", "sum"),
         orders=("orders", "sum"),
-        revenue=("amount", "sum"),
-        refund_amount=("refund", "sum"),
+        revenue_u=("amount", "sum"),
+        refund_u=("refund", "sum"),
         retained_buyers=("retained", "sum"),
     )
     second = frame[frame["no"] == 2].groupby("m")["gap"].agg(["size", "median"])
-    months = np.arange(int(m.min()), last_month_index(win) + 1)
+    return monthly_table(per, second, int(m.min()), win, scale=(scale, refund_scale))
+
+
+def monthly_table(
+    per: pd.DataFrame,
+    second: pd.DataFrame,
+    first_month: int,
+    window: Window,
+    *,
+    scale: tuple[int, int] = (MICRO, MICRO),
+) -> pd.DataFrame:
+    """The :func:`monthly_kpis` table from its per-month counts, whichever engine counted them.
+
+    Parameters
+    ----------
+    per
+        Indexed by :func:`~repurchase.kpis._base.month_index`: ``buyers``,
+        ``new_buyers``, ``reactivated_buyers``, ``occasions``, ``repeat_occasions``,
+        ``repeat_buyers``, ``orders``, ``revenue_u`` and ``refund_u`` (sums in
+        units of 1 / ``scale``) and ``retained_buyers``; months without buyers may
+        be missing.
+    second
+        Indexed by month: ``size`` (second purchases) and ``median`` (days from
+        the first to the second occasion).
+    first_month
+        Month index of the first occasion.
+    window
+        The resolved observation window (the last month is its last day's).
+    scale
+        Units per currency unit of ``revenue_u`` and ``refund_u``:
+        :data:`~repurchase.core.occasions.MICRO` (micro-units), or 1 (floats).
+    """
+    months = np.arange(first_month, last_month_index(window) + 1)
     per = per.reindex(months, fill_value=0)
     out = pd.DataFrame({"month": month_start(months)})
     for col in (
@@ -190,8 +232,8 @@ def monthly_kpis(
     ):
         out[col] = per[col].to_numpy(dtype="int64")
     out["returning_buyers"] = out["buyers"] - out["new_buyers"] - out["reactivated_buyers"]
-    out["revenue"] = per["revenue"].to_numpy(dtype="float64")
-    out["refund_amount"] = per["refund_amount"].to_numpy(dtype="float64")
+    out["revenue"] = per["revenue_u"].to_numpy(dtype="float64") / scale[0]
+    out["refund_amount"] = per["refund_u"].to_numpy(dtype="float64") / scale[1]
     buyers = out["buyers"].where(out["buyers"] > 0)
     out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
     out["revenue_per_buyer"] = out["revenue"] / buyers

@@ -11,7 +11,7 @@ do, ``lifetime_value.notice.<code>``) that the report states at the top.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,6 +82,7 @@ from repurchase.lifetime_value.validation import (
     spend_independence,
     tracking_data,
 )
+from repurchase.lifetime_value.warehouse_summary import engine_summarizer
 from repurchase.segments import segment_export
 
 __all__ = [
@@ -347,6 +348,7 @@ def run_lifetime_value(
     date_col: str = "order_date",
     order_col: str = "order_id",
     amount_col: str = "amount",
+    summarize: Callable[[Window], pd.DataFrame] | None = None,
 ) -> LifetimeValueResult:
     """Run the lifetime-value analysis end to end, degrading gracefully where the data fall short.
 
@@ -393,6 +395,9 @@ def run_lifetime_value(
         :func:`repurchase.segments.segment_export`; None to leave CLV by segment out.
     models
         Transaction model codes to fit (the chosen one must be among them).
+    summarize
+        Computes the customer summary of a window from the same transactions
+        elsewhere (``engine_summarizer``: DuckDB); None: :func:`customer_summary` in pandas.
 
     Returns
     -------
@@ -416,8 +421,12 @@ def run_lifetime_value(
         if window is None:
             raise InsufficientData("no transactions")
         observed = Window.ending(window.end_exclusive, start=settings.calibration_start)
-        summary = customer_summary(
-            transactions, observed, occasion=occasion, time_unit=unit, amount_col=amount_col, **cols
+        summary = (
+            summarize(observed)
+            if summarize is not None
+            else customer_summary(
+                transactions, observed, occasion=occasion, time_unit=unit, amount_col=amount_col, **cols
+            )
         )
     except InsufficientData:
         summary = empty_summary(customer_col, unit, None if window is None else window.end)
@@ -734,9 +743,10 @@ def clv_export(clv: ClvResult | LifetimeValueResult | None, *, customer_col: str
 def _stage_run(inputs: Inputs) -> LifetimeValueResult:
     p = inputs.params
     segments = segment_export(inputs.result("segmentation"))[["customer_id", "segment", "segment_label"]]
+    tx = inputs.transactions()
     return run_lifetime_value(
-        inputs.transactions(), inputs.period, p.lifetime_value, occasion=p.repurchase.occasion,
-        customers=inputs.customers(), segments=segments,
+        tx, inputs.period, p.lifetime_value, occasion=p.repurchase.occasion,
+        customers=inputs.customers(), segments=segments, summarize=engine_summarizer(p, inputs.period, tx),
     )  # fmt: skip
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from repurchase.core.errors import AnalysisError, InsufficientData
-from repurchase.core.occasions import OccasionArrays, occasion_arrays, require_columns
+from repurchase.core.occasions import OccasionArrays, money_units, occasion_arrays, require_columns
 from repurchase.core.periods import Window
 from repurchase.lifetime_value._common import (
     HOLDOUT_MAX_SHARE,
@@ -126,15 +126,16 @@ def per_customer(occ: OccasionArrays, mask: np.ndarray | None = None) -> PerCust
         return PerCustomer(e, e, e, e, np.empty(0), np.empty(0))
     starts = np.r_[0, np.flatnonzero(np.diff(cust)) + 1]
     count = np.diff(np.r_[starts, len(cust)])
-    repeat = amount.copy()
-    repeat[starts] = 0.0
+    units, scale = money_units(amount)  # exact sums, equal on every engine (repurchase.warehouse)
+    repeat = units.copy()
+    repeat[starts] = 0
     return PerCustomer(
         codes=cust[starts],
         first=day[starts],
         last=day[starts + count - 1],
         count=count,
-        repeat_sum=np.add.reduceat(repeat, starts),
-        total=np.add.reduceat(amount, starts),
+        repeat_sum=np.add.reduceat(repeat, starts) / scale,
+        total=np.add.reduceat(units, starts) / scale,
     )
 
 
