@@ -33,6 +33,8 @@ __all__ = ["check_address", "render_with_dask"]
 
 _LOCAL_RE = re.compile(r"^local(?::(\d+))?$")
 _REMOTE_RE = re.compile(r"^(tcp|tls)://[^/\s]+$")
+#: how long to wait for a remote scheduler before giving up
+CONNECT_TIMEOUT = "20s"
 _ADDRESS_FIX = "pass --dask local, local:N (N worker processes) or the scheduler's address, e.g. tcp://scheduler:8786"
 
 
@@ -95,7 +97,7 @@ def _connect(address: str) -> Iterator[Any]:
             yield client
         return
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise JobError(
             f"--dask {address}: cannot reach the scheduler ({exc}); start it with `dask scheduler` and workers "
