@@ -53,6 +53,10 @@ class OutputError(RepurchaseError):
     """The reports folder cannot be written (read-only, not a folder, no space)."""
 
 
+class JobError(RepurchaseError):
+    """A render job (``render-job``, ``--dask``) is malformed or cannot be run where it was sent."""
+
+
 class InsufficientData(AnalysisError):
     """The data are too short or too small for one part of an analysis.
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m repurchase {render,validate,demo-data}``.
+"""Command line: ``python -m repurchase {render,jobs,render-job,index,validate,demo-data}``.
 
 Errors caused by inputs print one clear message (file, field, fix) and exit
 with status 2; no traceback.
@@ -46,10 +46,52 @@ def _cmd_render(args: argparse.Namespace) -> int:
     notebooks = Path(args.notebooks) if args.notebooks else None
     if notebooks is not None and not notebooks.is_dir():
         raise RepurchaseError(f"--notebooks {notebooks}: not a folder; pass the folder holding 01_cleaning.ipynb …")
-    outcomes = render_reports(
-        [Path(p) for p in args.params], args.period, jobs=args.jobs, out=out, notebooks_dir=notebooks
-    )
+    if args.dask:
+        from repurchase.publish.fanout import render_with_dask
+
+        if args.jobs != 1:
+            raise RepurchaseError("--jobs and --dask: pass one of them (--dask local:N runs N worker processes)")
+        outcomes = render_with_dask(
+            [Path(p) for p in args.params], args.period, address=args.dask, out=args.out, notebooks_dir=notebooks
+        )
+    else:
+        outcomes = render_reports(
+            [Path(p) for p in args.params], args.period, jobs=args.jobs, out=out, notebooks_dir=notebooks
+        )
     return print_summary(outcomes, out)
+
+
+def _cmd_jobs(args: argparse.Namespace) -> int:
+    from repurchase.publish.jobs import build_jobs
+
+    notebooks = Path(args.notebooks) if args.notebooks else None
+    jobs, failed = build_jobs([Path(p) for p in args.params], args.period, notebooks)
+    for job in jobs:
+        print(job.to_json(), flush=True)
+    for o in failed:
+        print(f"error: {o.error}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def _cmd_render_job(args: argparse.Namespace) -> int:
+    from repurchase.publish.jobs import Job
+    from repurchase.publish.render import _finish, check_output_dir, print_summary, run_job
+
+    job = Job.from_json(args.job)
+    out = Path(args.out)
+    check_output_dir(out)
+    outcome = _finish(run_job(job, out, max(1, args.parallel)))
+    return print_summary([outcome], out)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from repurchase.publish.index import write_index
+    from repurchase.publish.render import check_output_dir
+
+    out = Path(args.out)
+    check_output_dir(out)
+    print(f"index: {write_index(out).resolve()}")
+    return 0
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
@@ -76,7 +118,45 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="notebooks folder (default: notebooks/ of the repository holding the params file, else of the package)",
     )
+    r.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help="render on a Dask cluster: local (one worker process per core), local:N, or the scheduler, e.g. "
+        "tcp://scheduler:8786 (workers started with --nthreads 1); --out must be a folder every worker sees at the "
+        "same path (local disk, NFS); s3:// and other object stores are not supported",
+    )
     r.set_defaults(func=_cmd_render)
+
+    j = sub.add_parser(
+        "jobs",
+        help="print the batch's jobs as JSON lines (a client's months oldest first), for an orchestrator",
+        description="Print the (params file, period) jobs of a batch, one JSON line each, in the order the batch "
+        "runs them: params files as given, each one's months oldest first. Run each line with render-job; the "
+        "months of one params file in order, different params files in parallel; then `index`.",
+    )
+    j.add_argument("params", nargs="+", help="params files, e.g. params/*.yaml")
+    j.add_argument("--period", default=None, help="YYYY-MM, YYYY-MM..YYYY-MM or latest (default: each file's period)")
+    j.add_argument("--notebooks", default=None, help="notebooks folder written into every job (default: found per job)")
+    j.set_defaults(func=_cmd_jobs)
+
+    rj = sub.add_parser(
+        "render-job",
+        help="render one job printed by `jobs` (does not write the index: run `index` once at the end)",
+        description="Render one job line printed by `jobs` into --out, with the same atomic swap as render: a "
+        "failed job leaves the previous report as it was. Exit 0 when rendered, 1 when the render failed, 2 for "
+        "a malformed job. The index is not written (parallel jobs would race for it): run `index` at the end.",
+    )
+    rj.add_argument(
+        "job", help='one JSON line from `jobs`, e.g. \'{"params": "params/cdnow.yaml", "period": "1998-06"}\''
+    )
+    rj.add_argument("--out", default="reports", help="reports folder (default reports)")
+    rj.add_argument("--parallel", type=int, default=1, help="notebooks executed at the same time (default 1)")
+    rj.set_defaults(func=_cmd_render_job)
+
+    ix = sub.add_parser("index", help="write <out>/index.html from the rendered reports")
+    ix.add_argument("--out", default="reports", help="reports folder (default reports)")
+    ix.set_defaults(func=_cmd_index)
 
     v = sub.add_parser("validate", help="check params files and their sources")
     v.add_argument("params", nargs="+")

@@ -29,7 +29,6 @@ import sys
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,24 +36,11 @@ from repurchase.cleaning.rules import CleaningResult
 from repurchase.core.errors import OutputError, RepurchaseError, with_params_file
 from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
-from repurchase.core.periods import Period, expand_periods
+from repurchase.core.periods import Period
 from repurchase.core.store import ResultStore
 from repurchase.publish.html import notebook_to_html, report_header
+from repurchase.publish.jobs import Job, RenderOutcome, build_jobs, by_params_file
 from repurchase.publish.kernels import KernelPool, execute_notebook
-
-
-@dataclass
-class RenderOutcome:
-    """The result of rendering one client and period."""
-
-    client: str
-    period: str
-    ok: bool
-    report_dir: Path | None = None
-    html_files: list[Path] = field(default_factory=list)
-    error: str = ""
-    failed_notebook: Path | None = None
-    seconds: float = 0.0
 
 
 def find_notebooks(notebooks_dir: Path) -> list[Path]:
@@ -431,22 +417,28 @@ def _short_error(exc: BaseException) -> str:
     return f"{name}: {text[-1] if text else ''}"
 
 
-def _render_job(args: tuple) -> RenderOutcome:
-    params_path, period, out, notebooks_dir, lookup, parallel = args
+def run_job(job: Job, out: Path, parallel: int = 1) -> RenderOutcome:
+    """Render one job into ``out`` (:func:`render_one`); an unexpected bug becomes a failed outcome.
+
+    What ``python -m repurchase render-job``, the local pool and the Dask
+    workers run for each job; the index is not written (see :func:`render_reports`).
+    """
+    notebooks = None if job.notebooks is None else Path(job.notebooks)
+    lookup = "given with --notebooks" if notebooks is not None else ""
     try:
-        return render_one(Path(params_path), period, Path(out), Path(notebooks_dir), lookup=lookup, parallel=parallel)
+        return render_one(Path(job.params), job.period, Path(out), notebooks, lookup=lookup, parallel=parallel)
     except Exception as exc:  # an unexpected bug: report it, keep the batch going
         return RenderOutcome(
-            client=Path(params_path).stem,
-            period=period,
+            client=Path(job.params).stem,
+            period=job.period,
             ok=False,
             error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
         )
 
 
-def _render_client(tasks: list[tuple]) -> list[RenderOutcome]:
+def _render_client(jobs: list[Job], out: Path, parallel: int) -> list[RenderOutcome]:
     """One client's periods, oldest first, so each month's overview can read the months before it."""
-    return [_finish(_render_job(t)) for t in tasks]
+    return [_finish(run_job(job, out, parallel)) for job in jobs]
 
 
 # ---------------------------------------------------------------------------
@@ -491,44 +483,25 @@ def render_reports(
     """
     out = Path(out)
     check_output_dir(out)
-    clients: list[list[tuple]] = []
-    outcomes: list[RenderOutcome] = []
-    for p in params_paths:
-        p = Path(p)
-        if notebooks_dir:
-            nb_dir, lookup = Path(notebooks_dir), "given with --notebooks"
-        else:
-            nb_dir, lookup = locate_notebooks(p)
-        spec = period
-        if spec is None:
-            try:
-                spec = load_params(p).period
-            except RepurchaseError as exc:
-                outcomes.append(_finish(RenderOutcome(client=p.stem, period="?", ok=False, error=_with_file(exc, p))))
-                continue
-        try:
-            labels = sorted(expand_periods(spec))
-        except RepurchaseError as exc:
-            outcomes.append(_finish(RenderOutcome(client=p.stem, period=spec, ok=False, error=_with_file(exc, p))))
-            continue
-        clients.append([(str(p), label, str(out), str(nb_dir), lookup) for label in labels])
-    n = sum(len(c) for c in clients)
+    jobs_list, failed = build_jobs([Path(p) for p in params_paths], period, notebooks_dir)
+    outcomes = [_finish(o) for o in failed]
+    clients = by_params_file(jobs_list)
+    n = len(jobs_list)
     workers = max(1, min(jobs, len(clients)))
     # the cores a client's notebooks share: each notebook only reads stored results
     parallel = max(1, min(jobs, os.cpu_count() or 1) // workers)
-    clients = [[(*t, parallel) for t in tasks] for tasks in clients]
     _say(
         f"rendering {n} report(s) of {len(clients)} client(s) with {workers} worker(s), {parallel} notebook(s) at a time"
     )
     if workers == 1:
-        for tasks in clients:
-            outcomes += _render_client(tasks)
+        for group in clients:
+            outcomes += _render_client(group, out, parallel)
     else:
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_render_client, tasks) for tasks in clients]
+            futures = [pool.submit(_render_client, group, out, parallel) for group in clients]
             for fut in futures:  # progress is printed by the workers as each report ends
                 outcomes += fut.result()
     from repurchase.publish.index import write_index
@@ -537,12 +510,13 @@ def render_reports(
     return outcomes
 
 
-def _finish(outcome: RenderOutcome) -> RenderOutcome:
+def _finish(outcome: RenderOutcome, prefix: str = "") -> RenderOutcome:
+    """Print that a job ended (``prefix``: e.g. a progress count); return the outcome."""
     if outcome.ok:
-        _say(f"[{outcome.client} {outcome.period}] ok in {outcome.seconds:.1f} s -> {outcome.report_dir}")
+        _say(f"{prefix}[{outcome.client} {outcome.period}] ok in {outcome.seconds:.1f} s -> {outcome.report_dir}")
     else:
         where = f"\n    see the executed notebook: {outcome.failed_notebook}" if outcome.failed_notebook else ""
-        _say(f"[{outcome.client} {outcome.period}] FAILED: {outcome.error}{where}")
+        _say(f"{prefix}[{outcome.client} {outcome.period}] FAILED: {outcome.error}{where}")
     return outcome
 
 
