@@ -265,6 +265,17 @@ def test_a_not_significant_nps_change_is_not_headlined_but_grey_and_about_the_sa
     assert "基本持平" in ov.render_cards(cards, P, "CNY", "zh")._repr_html_()
 
 
+def test_a_change_of_zero_is_not_reported():
+    base = pd.DataFrame({"month": ["2025-10", "2026-09", "2026-10"], "customers": [100, 110, 110]})  # nobody new
+    cards = ov.kpi_cards(METRICS, {}, base, P)
+    en = ov.narrative(cards, METRICS, "CNY", "en")
+    assert not any("Customers (to date)" in s for s in en)
+    assert (
+        en[2]
+        == "About the same as last month (the change is within chance variation): Repurchase rate 23.4% (▲ 2.1 pts)."
+    )
+
+
 def test_a_significant_nps_change_is_headlined_first():
     metrics = _nps_metrics(0.004, 2.8, 14.2)
     cards = ov.kpi_cards(metrics, {}, _base(), P)

@@ -332,8 +332,13 @@ def _same_sentence(noise: pd.DataFrame, currency: str, lang: str) -> Sentence:
     return Sentence.of(i18n.t("overview.narr.same", lang, items=i18n.t("monitoring.sep", lang).join(items)), noise=True)
 
 
-def lapse_sentence(churn: Mapping[str, Any], segmentation: Mapping[str, Any], currency: str, lang: str,
-                   at_risk_probability: float = 0.5) -> str | None:  # fmt: skip
+def lapse_sentence(
+    churn: Mapping[str, Any],
+    segmentation: Mapping[str, Any],
+    currency: str,
+    lang: str,
+    at_risk_probability: float = 0.5,
+) -> str | None:
     """Who the churn model expects to lapse: count, share of active customers, threshold and value.
 
     Named "likely to lapse" (zh 可能流失), with its threshold, and set apart
@@ -396,8 +401,11 @@ def narrative(
         :class:`Sentence` objects (``noise`` True for the grey one).
     """
     sentences: list[str] = list(alert_sentences(cards, currency, lang))
-    known = cards[
-        [as_finite(v) is not None and as_finite(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]
+    known = cards[  # a change of exactly 0 (a total that did not move) is nothing to report
+        [
+            as_finite(v) is not None and as_finite(c) not in (None, 0.0)
+            for v, c in zip(cards["value"], cards["change_prev"])
+        ]
     ].copy()
     top = _rank(known).head(3) if len(known) else known
     if len(top):
