@@ -23,7 +23,7 @@ PERIOD = Period.from_label("1998-06")  # CDNOW's last complete month
 METRIC_KEYS = {
     "churn_rate", "churn_rate_prev_period", "churn_rate_prev_year", "threshold_days", "threshold_source",
     "label_window_days", "active_customers", "at_risk_customers", "value_at_risk", "value_basis", "model",
-    "baseline_recency_roc_auc", "bgnbd_roc_auc", "test_cutoff",
+    "baseline_recency_roc_auc", "bgnbd_roc_auc", "test_cutoff", "churn_rate_n", "churn_rate_n_prev_period",
 }  # fmt: skip
 
 
@@ -59,6 +59,16 @@ def test_the_value_at_risk_is_the_clv_of_the_lifetime_value_report(cdnow_results
 def test_the_result_holds_what_the_report_shows_and_survives_the_store(cdnow_results, tmp_path):
     _, _, res = cdnow_results
     assert set(churn.churn_metrics(res)) == METRIC_KEYS
+    # the churn rates' denominators: the customers active at the start of each month (for the overview's test)
+    m, trend = churn.churn_metrics(res), res.trend.table.set_index("month")
+    for key, month in (("churn_rate", PERIOD.start), ("churn_rate_prev_period", PERIOD.previous.start)):
+        row = trend.loc[pd.Timestamp(month)]
+        n = m[key.replace("churn_rate", "churn_rate_n")]
+        assert (n, m[key]) == (
+            (int(row["active_start"]), pytest.approx(row["churned"] / row["active_start"]))
+            if m[key] is not None
+            else (None, None)
+        )
     assert set(res.breakdowns) == set(churn.BREAKDOWNS) and set(res.survival_by) == set(churn.SURVIVAL_GROUPS)
     assert res.trend.table["group"].eq("all").all() and res.trend.unavailable is None
     assert res.model_based.unavailable is None and len(res.model_based.table) == len(res.status)

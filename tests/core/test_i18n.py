@@ -99,3 +99,23 @@ def test_every_markdown_cell_has_a_catalog_key(path):
     nb = nbformat.read(path, as_version=4)
     missing = [c.source[:40] for c in nb.cells if c.cell_type == "markdown" and not c.metadata.get("i18n")]
     assert missing == [], f"{path.name}: markdown without metadata.i18n: {missing}"
+
+
+def test_localize_notebook_replaces_only_unedited_cells():
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    title, outcomes = i18n.t("cleaning.md.title", "en"), i18n.t("cleaning.md.outcomes", "en")
+    nb = new_notebook()
+    nb.cells = [new_markdown_cell(title), new_markdown_cell(outcomes + "\n\nOur note."), new_markdown_cell("# Mine")]
+    nb.cells[0].metadata["i18n"], nb.cells[1].metadata["i18n"] = "cleaning.md.title", "cleaning.md.outcomes"
+    nb.cells[2].metadata["i18n"] = "no.such.key"  # a key the catalog lacks: kept too
+    edited = i18n.localize_notebook(nb, "zh")
+    assert nb.cells[0].source == i18n.t("cleaning.md.title", "zh")  # unedited: translated
+    assert nb.cells[1].source == outcomes + "\n\nOur note." and nb.cells[2].source == "# Mine"  # edited: kept
+    assert edited == [i18n.EditedCell(2, "cleaning.md.outcomes", True), i18n.EditedCell(3, "no.such.key", False)]
+    nb.cells[0].source, nb.cells[1].source = title, outcomes + " Edited."
+    assert i18n.localize_notebook(nb, "en") == [
+        i18n.EditedCell(2, "cleaning.md.outcomes", False),  # English: nothing to translate, nothing to warn about
+        i18n.EditedCell(3, "no.such.key", False),
+    ]
+    assert nb.cells[1].source == outcomes + " Edited."

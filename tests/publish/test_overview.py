@@ -31,7 +31,14 @@ METRICS = {
             {"month": "2026-09", "buyers": 50, "repurchase_rate_customers": 0.213},
         ],
     },
-    "churn": {"churn_rate": 0.30, "churn_rate_prev_period": 0.25, "at_risk_customers": 1240, "value_at_risk": 812345.0},
+    "churn": {
+        "churn_rate": 0.30,
+        "churn_rate_prev_period": 0.25,
+        "at_risk_customers": 1240,
+        "active_customers": 2000,
+        "label_window_days": 90,
+        "value_at_risk": 812345.0,
+    },
 }
 
 
@@ -67,13 +74,18 @@ def test_history_only_reads_earlier_months(tmp_path):
 def test_narrative_names_the_biggest_changes_with_numbers():
     cards = ov.kpi_cards(METRICS, {}, _base(), P)
     en = ov.narrative(cards, METRICS, "CNY", "en")
-    # weights: customers 10% -> 2.0, buyers -20% -> 4.0, repurchase 2.1 pts, churn 5.0 pts
+    # weights: customers 10% -> 2.0, buyers -20% -> 4.0, repurchase 2.1 pts, churn 5.0 pts; without tests
+    # (no churn denominators, no control chart) they rank by size, except the repurchase rate: 23.4% of 40 buyers
+    # against 21.3% of 50 is within chance (z-test p = 0.81), so it ranks last and is not among the three
     assert en[0] == "Churn rate rose 5.0 pts to 30.0%."
     assert en[1] == "Buyers fell 20.0% to 40."
-    assert en[2] == "Repurchase rate rose 2.1 pts to 23.4%."
-    assert en[3] == "1,240 active customers are at risk of churning, holding ¥812.3K of value."
+    assert en[2] == "Customers (to date) rose 10.0% to 110."
+    assert en[3] == (
+        "1,240 customers (62.0% of the 2,000 active ones) are likely to lapse: the churn model gives each of them at "
+        "least a 50% probability of no purchase in the next 90 days; together they hold ¥812.3K of value."
+    )
     zh = ov.narrative(cards, METRICS, "CNY", "zh")
-    assert zh[0] == "流失率上升 5.0 个百分点，达到 30.0%。" and "¥81.2万" in zh[3]
+    assert zh[0] == "流失率上升 5.0 个百分点，达到 30.0%。" and "¥81.2万" in zh[3] and "可能流失" in zh[3]
     assert 3 <= len(en) <= 6
 
 
@@ -81,18 +93,24 @@ def test_narrative_without_a_churn_model_gives_no_value_at_risk():
     metrics = {**METRICS, "churn": {**METRICS["churn"], "value_at_risk": None, "at_risk_rule": "recency"}}
     cards = ov.kpi_cards(metrics, {}, _base(), P)
     en, zh = (ov.narrative(cards, metrics, "CNY", lang) for lang in ("en", "zh"))
-    assert (
-        "1,240 active customers are at risk of churning by the days since their last purchase; without a churn model"
-        in en[3]
+    metrics["churn"]["threshold_days"] = 120
+    en, zh = (ov.narrative(cards, metrics, "CNY", lang) for lang in ("en", "zh"))
+    assert en[3].startswith(
+        "1,240 customers (62.0% of the 2,000 active ones) are likely to lapse: more than 60 days (half the churn "
+        "threshold θ) since their last purchase; without a churn model"
     )
-    assert "–" not in en[3] and "1,240 名活跃客户存在流失风险" in zh[3] and "没有风险价值" in zh[3]
+    assert (
+        "–" not in en[3] and "1,240 名客户（占 2,000 名活跃客户的 62.0%）可能流失" in zh[3] and "没有风险价值" in zh[3]
+    )
 
 
 def test_cards_html_escapes_and_colours():
     cards = ov.kpi_cards(METRICS, {}, _base(), P)
     html = ov.render_cards(cards, P, "CNY", "en")._repr_html_()
     assert html.count('class="kpi"') == len(ov.KPI_SPECS)
-    assert '<div class="chg good">▲ 2.1 pts vs Sep 2026</div>' in html
+    assert '<div class="chg good">▲ 10.0% vs Sep 2026</div>' in html  # customers up: green
+    # the repurchase rate's +2.1 pts (of 40 and 50 buyers) is within chance: grey, about the same
+    assert '<div class="chg flat">about the same as Sep 2026 (▲ 2.1 pts)</div>' in html
     assert '<div class="chg bad">▲ 5.0 pts vs Sep 2026</div>' in html  # churn up: red
     assert "<svg" in html and "http" not in html  # inline sparkline, nothing loaded
 
@@ -202,3 +220,77 @@ def test_clv_sentence_states_the_interval_level_in_use():
     assert any("(90% predictive interval ¥8.5M to ¥9.8M, including the randomness of purchases" in x for x in en)
     zh = ov.narrative(cards, metrics, "CNY", "zh", interval_level=0.9)
     assert any("预测区间" in x for x in zh)
+
+
+def _nps_metrics(p_value: float, low: float, high: float) -> dict:
+    """A client whose NPS rose 8.5 pts (41.5 -> 50.0), the largest change of the month, with the given test."""
+    return {
+        **METRICS,
+        "satisfaction": {
+            "nps": 50.0,
+            "nps_prev_period": 41.5,
+            "nps_low": 40.0,
+            "nps_high": 60.0,
+            "responses": 320,
+            "nps_change": 8.5,
+            "nps_change_low": low,
+            "nps_change_high": high,
+            "nps_change_p_value": p_value,
+        },
+    }
+
+
+def test_a_not_significant_nps_change_is_not_headlined_but_grey_and_about_the_same():
+    metrics = _nps_metrics(0.31, -7.9, 24.9)
+    cards = ov.kpi_cards(metrics, {}, _base(), P)
+    assert cards.set_index("kpi").loc["nps", "signal_prev"] == "noise"
+    en = ov.narrative(cards, metrics, "CNY", "en")
+    assert not any("NPS rose" in s or "NPS fell" in s for s in en)  # 8.5 pts is the largest change, yet no news
+    assert en[:3] == [
+        "Churn rate rose 5.0 pts to 30.0%.",
+        "Buyers fell 20.0% to 40.",
+        "Customers (to date) rose 10.0% to 110.",
+    ]
+    assert [s.noise for s in en].count(True) == 0  # the three headlines rank before the noise, which is left out
+    few = ov.narrative(cards[cards["kpi"].isin(["nps", "churn_rate"])], metrics, "CNY", "en")
+    assert few[0] == "Churn rate rose 5.0 pts to 30.0%."
+    assert few[1] == "About the same as last month (the change is within chance variation): NPS +50.0 (▲ 8.5 pts)."
+    assert few[1].noise and not few[0].noise
+    html = ov.narrative_html(few)._repr_html_()
+    assert '<span class="rp-noise" style="color:#6c757d">About the same as last month' in html
+    zh = ov.narrative(cards[cards["kpi"].isin(["nps", "churn_rate"])], metrics, "CNY", "zh")
+    assert zh[1].startswith("与上月基本持平") and "上升" not in zh[1]
+    card_html = ov.render_cards(cards, P, "CNY", "en")._repr_html_()
+    assert '<div class="chg flat">about the same as Sep 2026 (▲ 8.5 pts)</div>' in card_html
+    assert "基本持平" in ov.render_cards(cards, P, "CNY", "zh")._repr_html_()
+
+
+def test_a_change_of_zero_is_not_reported():
+    base = pd.DataFrame({"month": ["2025-10", "2026-09", "2026-10"], "customers": [100, 110, 110]})  # nobody new
+    cards = ov.kpi_cards(METRICS, {}, base, P)
+    en = ov.narrative(cards, METRICS, "CNY", "en")
+    assert not any("Customers (to date)" in s for s in en)
+    assert (
+        en[2]
+        == "About the same as last month (the change is within chance variation): Repurchase rate 23.4% (▲ 2.1 pts)."
+    )
+
+
+def test_a_significant_nps_change_is_headlined_first():
+    metrics = _nps_metrics(0.004, 2.8, 14.2)
+    cards = ov.kpi_cards(metrics, {}, _base(), P)
+    en = ov.narrative(cards, metrics, "CNY", "en")
+    assert en[0] == "NPS rose 8.5 pts to +50.0."  # the only tested, significant change ranks before untested ones
+    assert '<div class="chg good">▲ 8.5 pts vs Sep 2026</div>' in ov.render_cards(cards, P, "CNY", "en")._repr_html_()
+
+
+def test_the_churn_models_group_is_named_apart_from_the_rfm_at_risk_segment():
+    metrics = {**METRICS, "segmentation": {"segments": {"at_risk": {"customers": 2929, "share": 0.3}}}}
+    cards = ov.kpi_cards(metrics, {}, _base(), P)
+    (en,) = [s for s in ov.narrative(cards, metrics, "CNY", "en", at_risk_probability=0.6) if "lapse" in s]
+    assert "at least a 60% probability of no purchase in the next 90 days" in en
+    assert en.endswith(
+        'This group is not the RFM segment "At Risk" (2,929 customers), which is defined by recency and frequency scores.'
+    )
+    (zh,) = [s for s in ov.narrative(cards, metrics, "CNY", "zh") if "可能流失" in s]
+    assert "不同于 RFM 的“流失风险”细分（2,929 名客户）" in zh

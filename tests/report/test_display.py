@@ -66,3 +66,25 @@ def test_show_table_formats_and_truncates():
 def test_say_escapes_values_not_template():
     out = say("Top product: **{name}** with {share:.0%}", name=HOSTILE[1], share=0.25)._repr_html_()
     assert "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>" in out and "25%" in out
+
+
+def test_mask_frame_masks_id_columns_index_levels_and_id_series_only():
+    from repurchase.report.display import mask_frame
+
+    tx = pd.DataFrame({"customer_id": ["C123", "D456", "C123"], "amount": [1.0, 2.0, 3.0], "x": ["C123", "y", "z"]})
+    by = tx.groupby("customer_id")["amount"].sum()  # index named customer_id
+    assert mask_frame(by, _mask).index.tolist() == ["C***", "D***"] and mask_frame(by, _mask).tolist() == [4.0, 2.0]
+    two = tx.groupby(["customer_id", "x"]).size()  # a MultiIndex level
+    assert mask_frame(two, _mask).index.get_level_values("customer_id").tolist() == ["C***", "C***", "D***"]
+    assert mask_frame(two, _mask).index.get_level_values("x").tolist() == ["C123", "z", "y"]  # other levels as they are
+    shown = mask_frame(tx, _mask)
+    assert shown["customer_id"].tolist() == ["C***", "D***", "C***"] and shown["amount"].tolist() == [1.0, 2.0, 3.0]
+    assert mask_frame(tx["customer_id"], _mask).tolist() == ["C***", "D***", "C***"]
+    assert mask_frame(tx["x"], _mask).tolist() == ["C123", "y", "z"]  # not an ID column: unchanged
+    assert tx["customer_id"].tolist() == ["C123", "D456", "C123"] and by.index[0] == "C123"  # the originals stay
+
+
+def test_register_masking_needs_an_ipython_kernel():
+    from repurchase.report.display import register_masking
+
+    assert register_masking(_mask) is False  # pytest is no IPython shell: nothing registered, no global state

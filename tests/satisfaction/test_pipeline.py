@@ -109,6 +109,9 @@ def test_small_client_report_end_to_end_and_metrics(small_client):
         "response_rate_prev_period",
         "repurchase_rate_by_group",
     }
+    nps = res.change.set_index("metric").loc["nps"]  # the test of the change, for the overview (issue #14)
+    expected = [None if pd.isna(v) else pytest.approx(v) for v in nps[["difference", "low", "high", "p_value"]]]
+    assert [m["nps_change"], m["nps_change_low"], m["nps_change_high"], m["nps_change_p_value"]] == expected
     json.dumps(m)
     assert res.drivers.available and res.drivers.table.iloc[0]["aspect"] == "a"
     for name in sat.text.TABLE_NAMES:

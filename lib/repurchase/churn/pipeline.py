@@ -225,7 +225,9 @@ def headline_metrics(
     """The ``churn`` section of metrics.json from its parts (see :func:`churn_metrics`).
 
     Keys: ``churn_rate``, ``churn_rate_prev_period``, ``churn_rate_prev_year``
-    (None when the month is incomplete), ``threshold_days``, ``threshold_source``,
+    (None when the month is incomplete), ``churn_rate_n`` and
+    ``churn_rate_n_prev_period`` (the customers active at the start of the month:
+    the rate's denominator, None with the rate), ``threshold_days``, ``threshold_source``,
     ``label_window_days``, ``active_customers``, ``at_risk_customers``,
     ``value_at_risk`` (Σ value, i.e. CLV or annual spend, over the at-risk customers: not P(churn) × value),
     ``value_basis``, ``model`` (``name``, ``roc_auc``, ``pr_auc``, ``base_rate``,
@@ -253,6 +255,12 @@ def headline_metrics(
         "churn_rate_prev_period": rate_for_month(table, start - pd.DateOffset(months=1)),
         "churn_rate_prev_year": rate_for_month(table, start - pd.DateOffset(months=12)),
     }
+    for key, rate, month in (
+        ("churn_rate_n", "churn_rate", start),
+        ("churn_rate_n_prev_period", "churn_rate_prev_period", start - pd.DateOffset(months=1)),
+    ):
+        row = table[(table["month"] == month) & (table["group"] == "all")] if len(table) else table
+        out[key] = int(row["active_start"].iloc[0]) if out[rate] is not None and len(row) else None
     if trend.unavailable is not None:
         out.update({"churn_rate_status": "unavailable", "churn_rate_reason": trend.unavailable.code})
     out.update({

@@ -11,7 +11,9 @@ defined in one file only.
 * Library code calls :func:`t` with the report language.
 * Markdown cells of a notebook carry their key in ``metadata.i18n``; the
   notebook's own text is the English catalog entry (a test keeps them equal),
-  and :func:`localize_notebook` swaps in the report language before rendering.
+  and :func:`localize_notebook` swaps in the report language before rendering,
+  but only in cells whose text still equals the English entry: a cell an
+  analyst edited is kept (and reported, see :class:`EditedCell`).
 * Table headers are translated from ``col.<column>`` keys by
   :func:`translate_columns`.
 """
@@ -19,6 +21,7 @@ defined in one file only.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,13 +121,59 @@ def translate_values(values: pd.Series, prefix: str, lang: str) -> pd.Series:
 # notebooks
 
 
-def localize_notebook(nb: Any, lang: str) -> Any:
-    """Swap the text of markdown cells carrying ``metadata.i18n`` for ``lang`` (in place)."""
-    for cell in nb.cells:
+@dataclass(frozen=True)
+class EditedCell:
+    """A markdown cell with a catalog key whose text no longer equals the English catalog text.
+
+    Attributes
+    ----------
+    index
+        Position of the cell in the notebook file (1 = the first cell; a cell
+        papermill injected is not counted).
+    key
+        Its catalog key (``metadata.i18n``).
+    translated
+        Whether the report language has its own text for the key (then the
+        analyst's edit stays in English while the rest of the report is translated).
+    """
+
+    index: int
+    key: str
+    translated: bool
+
+
+def localize_notebook(nb: Any, lang: str) -> list[EditedCell]:
+    """Swap the text of unedited markdown cells carrying ``metadata.i18n`` for ``lang`` (in place).
+
+    A cell is replaced by the catalog text of ``lang`` only while its text still
+    equals the English catalog text: an analyst's edit is kept as written.
+
+    Parameters
+    ----------
+    nb
+        The notebook (``nbformat`` node), changed in place.
+    lang
+        The report language.
+
+    Returns
+    -------
+    list of EditedCell
+        The cells kept because their text differs from the English catalog
+        (also when the key is missing from the catalog), in notebook order.
+    """
+    en, target = catalog("en"), catalog(lang)
+    edited: list[EditedCell] = []
+    # numbered as in the notebook file: papermill's injected parameters cell is not counted
+    cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    for index, cell in enumerate(cells, start=1):
         key = cell.get("metadata", {}).get("i18n")
-        if cell.cell_type == "markdown" and key:
-            cell.source = t(key, lang)
-    return nb
+        if cell.cell_type != "markdown" or not key:
+            continue
+        if key in en and cell.source == en[key]:
+            cell.source = target.get(key, cell.source)
+        else:
+            edited.append(EditedCell(index, str(key), lang != "en" and key in target))
+    return edited
 
 
 def notebook_keys(cells: Iterable[Any]) -> list[str]:

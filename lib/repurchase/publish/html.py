@@ -17,9 +17,18 @@ from typing import Any
 
 from repurchase.core import formatting, i18n
 from repurchase.core.files import write_text_atomic
+from repurchase.core.i18n import EditedCell, localize_notebook
 from repurchase.core.params import Params
 
-__all__ = ["REMOVE_TAGS", "TEMPLATE_DIR", "notebook_title", "notebook_to_html", "report_header"]
+__all__ = [
+    "REMOVE_TAGS",
+    "TEMPLATE_DIR",
+    "edited_cell_warning",
+    "notebook_title",
+    "notebook_to_html",
+    "report_header",
+    "warn_edited_cells",
+]
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
@@ -62,6 +71,35 @@ def _toc(body: str, label: str) -> str:
     return f'<nav class="rp-toc"><strong>{html.escape(label)}</strong><ol>{"".join(items)}</ol></nav>'
 
 
+#: (notebook, cell, key, language) already warned about in this process: one line per edited cell
+_WARNED: set[tuple[str, int, str, str]] = set()
+
+
+def edited_cell_warning(notebook: str, cell: EditedCell, lang: str) -> str:
+    """The warning for a markdown cell kept as the analyst edited it although ``lang`` has a translation."""
+    return (
+        f"warning: {notebook}, cell {cell.index} ({cell.key}): its text differs from the catalog's English text, "
+        f"so it is kept as written and the {lang} report shows it untranslated; to translate it, put the new text "
+        f"under {cell.key} in resources/i18n/en/ and resources/i18n/{lang}/ (or restore the catalog text)"
+    )
+
+
+def warn_edited_cells(notebook: str, cells: list[EditedCell], lang: str) -> list[str]:
+    """Print :func:`edited_cell_warning` once per edited cell that has a translation; return what was printed.
+
+    A cell is warned about once per process (a backfill of several months, or a
+    notebook converted again, prints it once).
+    """
+    printed = []
+    for cell in cells:
+        seen = (notebook, cell.index, cell.key, lang)
+        if cell.translated and seen not in _WARNED:
+            _WARNED.add(seen)
+            printed.append(edited_cell_warning(notebook, cell, lang))
+            print(printed[-1], flush=True)
+    return printed
+
+
 def notebook_to_html(executed: Path | Any, target: Path, header: dict) -> Path:
     """Convert an executed notebook to a self-contained HTML report.
 
@@ -74,14 +112,20 @@ def notebook_to_html(executed: Path | Any, target: Path, header: dict) -> Path:
         The ``.html`` file to write (atomically).
     header
         ``title``, ``brand``, ``meta`` (list of (label, value)), ``index_label``,
-        ``toc_label``, ``language``.
+        ``toc_label``, ``language``, ``lang``; optionally ``notebook``, the name
+        warnings give (default: ``<target stem>.ipynb``).
+
+    Notes
+    -----
+    Markdown cells are translated by :func:`repurchase.core.i18n.localize_notebook`:
+    a cell an analyst edited is kept, with a warning (:func:`warn_edited_cells`)
+    when the report language has a translation of the catalog text.
     """
     import nbformat
 
-    from repurchase.core.i18n import localize_notebook
-
     nb = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(executed, as_version=4)
-    nb = localize_notebook(nb, header.get("lang", "en"))
+    lang = header.get("lang", "en")
+    warn_edited_cells(header.get("notebook") or f"{Path(target).stem}.ipynb", localize_notebook(nb, lang), lang)
     for cell in nb.cells:
         if cell.cell_type == "code":
             # warnings and logs stay in the executed notebook, not in the stakeholder report
@@ -125,9 +169,8 @@ def notebook_title(nb_path: Path, lang: str = "en") -> str:
     """The ``# Title`` of a notebook's first heading, in the report language."""
     import nbformat
 
-    from repurchase.core.i18n import localize_notebook
-
-    nb = localize_notebook(nbformat.read(nb_path, as_version=4), lang)
+    nb = nbformat.read(nb_path, as_version=4)
+    localize_notebook(nb, lang)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():

@@ -26,6 +26,7 @@ from repurchase.core.formatting import as_finite, format_change, format_value
 from repurchase.core.periods import Period
 from repurchase.core.store import ResultStore
 from repurchase.core.table import Table
+from repurchase.publish.changes import SIGNALS, change_signals
 from repurchase.report import RichHTML as HTMLBlock
 from repurchase.report import pipeline
 from repurchase.report.html import sparkline_svg
@@ -100,6 +101,7 @@ def kpi_cards(
     period: Period,
     months: int = 12,
     series: Mapping[str, Mapping[str, float]] | None = None,
+    limit_sigma: float = 3.0,
 ) -> pd.DataFrame:
     """One row per KPI: value, previous month, same month last year, change, and a 12-month series.
 
@@ -116,6 +118,9 @@ def kpi_cards(
     series
         Monthly values by KPI and ``YYYY-MM`` computed from the data (e.g. the churn
         rate of each month); used for the sparkline before reports of past months.
+    limit_sigma
+        The σ multiple of the monitoring control-chart limits (``monitoring.sigma``),
+        for :func:`repurchase.publish.changes.change_signals`.
 
     Returns
     -------
@@ -126,7 +131,9 @@ def kpi_cards(
         (True/False/None), ``series`` (list of the last ``months`` values, None
         where unknown), and from the monitoring alerts (None without them)
         ``status`` (alert / watch / normal / no_baseline), ``expected_low`` and
-        ``expected_high``.
+        ``expected_high``; ``signal_prev``: whether the change from last month is
+        ``significant``, ``noise`` (not significant: shown grey, "about the
+        same") or ``untested`` (:func:`repurchase.publish.changes.change_signals`).
     """
     labels = [period.shift(-k).label for k in range(months - 1, -1, -1)]
     base_map = dict(zip(base["month"], base["customers"]))
@@ -181,6 +188,7 @@ def kpi_cards(
     alerts = (merged.get("monitoring") or {}).get("alerts") or {}
     for col, key in (("status", "status"), ("expected_low", "expected_low"), ("expected_high", "expected_high")):
         cards[col] = pd.Series([(alerts.get(k) or {}).get(key) for k in cards["kpi"]], dtype=object)
+    cards["signal_prev"] = change_signals(cards, merged, period, limit_sigma)
     return cards
 
 
@@ -216,15 +224,24 @@ _CARD_CSS = """<style>
 
 
 def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) -> HTMLBlock:
-    """KPI cards as HTML: value, change vs last month and last year (coloured by whether it is good), sparkline."""
+    """KPI cards as HTML: value, change vs last month and last year (coloured by whether it is good), sparkline.
+
+    A change from last month that is not significant (``signal_prev`` ``noise``)
+    is grey and worded "about the same" whatever its direction.
+    """
     prev_label = formatting.format_month(period.previous.label, lang)
     year_label = formatting.format_month(period.year_ago.label, lang)
     items = []
     for c in cards.itertuples(index=False):
         parts = []
-        for change, good, ref in ((c.change_prev, c.good_prev, prev_label), (c.change_year, c.good_year, year_label)):
-            cls = "flat" if good is None else ("good" if good else "bad")
-            text = i18n.t("overview.vs", lang, change=format_change(change, c.unit, lang), ref=ref)
+        noise = getattr(c, "signal_prev", None) == "noise"
+        for change, good, ref, same in (
+            (c.change_prev, c.good_prev, prev_label, noise),  # not significant: grey, "about the same"
+            (c.change_year, c.good_year, year_label, False),
+        ):
+            cls = "flat" if good is None or same else ("good" if good else "bad")
+            key = "overview.vs_same" if same else "overview.vs"
+            text = i18n.t(key, lang, change=format_change(change, c.unit, lang), ref=ref)
             parts.append(f'<div class="chg {cls}">{html.escape(text)}</div>')
         status = getattr(c, "status", None)
         badge, card_cls, band = "", "kpi", None
@@ -253,6 +270,110 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
 # narrative
 
 
+class Sentence(str):
+    """A narrative sentence; ``noise`` marks one about changes within chance variation (shown grey)."""
+
+    noise: bool = False
+
+    @classmethod
+    def of(cls, text: str, *, noise: bool = False) -> Sentence:
+        """The sentence ``text``, marked as noise or not."""
+        out = cls(text)
+        out.noise = noise
+        return out
+
+
+def _rank(known: pd.DataFrame) -> pd.DataFrame:
+    """Changes ranked by significance first (significant, untested, noise), then by size.
+
+    Size: rates and scores in points; counts and money relative, with 1 point ~ 5%.
+    """
+    change = known["change_prev"].astype(float).abs()
+    weight = np.where(known["unit"].isin(["rate", "score"]), change, change * 20)
+    signal = known["signal_prev"] if "signal_prev" in known.columns else pd.Series("untested", index=known.index)
+    tier = signal.map({s: i for i, s in enumerate(SIGNALS)}).fillna(SIGNALS.index("untested"))
+    return known.assign(weight=weight, tier=tier.astype(int)).sort_values(["tier", "weight"], ascending=[True, False])
+
+
+def _change_sentence(c: Any, currency: str, lang: str) -> str:
+    """``Churn rate rose 5.0 pts to 30.0%, the highest in 12 months.``"""
+    series = [v for v in c.series if v is not None]
+    extreme = ""
+    if c.kpi == "customers":  # a running total is always at its highest: nothing to say
+        series = []
+    if len(series) >= 6 and c.value == max(series):
+        extreme = i18n.t("overview.narr.highest", lang, n=len(series))
+    elif len(series) >= 6 and c.value == min(series):
+        extreme = i18n.t("overview.narr.lowest", lang, n=len(series))
+    verb = i18n.t("overview.narr.rose" if c.change_prev > 0 else "overview.narr.fell", lang)
+    return i18n.t(
+        "overview.narr.change",
+        lang,
+        kpi=i18n.t(f"overview.kpi.{c.kpi}", lang),
+        verb=verb,
+        change=format_change(c.change_prev, c.unit, lang).split(" ", 1)[1],
+        value=format_value(c.value, c.unit, currency, lang),
+        extreme=extreme,
+    )
+
+
+def _same_sentence(noise: pd.DataFrame, currency: str, lang: str) -> Sentence:
+    """One grey sentence for the changes within chance variation: ``About the same as last month …``."""
+    items = [
+        i18n.t(
+            "overview.narr.same_item",
+            lang,
+            kpi=i18n.t(f"overview.kpi.{c.kpi}", lang),
+            value=format_value(c.value, c.unit, currency, lang),
+            change=format_change(c.change_prev, c.unit, lang),
+        )
+        for c in noise.itertuples(index=False)
+    ]
+    return Sentence.of(i18n.t("overview.narr.same", lang, items=i18n.t("monitoring.sep", lang).join(items)), noise=True)
+
+
+def lapse_sentence(
+    churn: Mapping[str, Any],
+    segmentation: Mapping[str, Any],
+    currency: str,
+    lang: str,
+    at_risk_probability: float = 0.5,
+) -> str | None:
+    """Who the churn model expects to lapse: count, share of active customers, threshold and value.
+
+    Named "likely to lapse" (zh 可能流失), with its threshold, and set apart
+    from the RFM segment "At Risk" when the scheme has one (a different group:
+    recency and frequency scores). Without a churn model the group is the
+    customers past half of θ since their last purchase. None without churn metrics.
+    """
+    from repurchase.churn.at_risk import RECENCY_AT_RISK_SHARE
+
+    if churn.get("at_risk_customers") is None:
+        return None
+    n = int(churn["at_risk_customers"])
+    active = as_finite(churn.get("active_customers"))
+    share = formatting.format_percent(n / active) if active else "–"
+    common = {"n": f"{n:,}", "share": share, "active": f"{int(active):,}" if active else "–"}
+    if churn.get("value_at_risk") is None:  # no churn model: flagged by recency
+        days = round(RECENCY_AT_RISK_SHARE * float(churn.get("threshold_days") or 0))
+        text = i18n.t("overview.narr.at_risk_no_model", lang, days=days, **common)
+    else:
+        text = i18n.t(
+            "overview.narr.at_risk",
+            lang,
+            threshold=formatting.format_percent(at_risk_probability, 0),
+            days=int(churn.get("label_window_days") or 0),
+            value=formatting.format_money(churn.get("value_at_risk"), currency, lang),
+            **common,
+        )
+    rfm = ((segmentation.get("segments") or {}).get("at_risk") or {}).get("customers")
+    if rfm is not None:
+        text += i18n.t(
+            "overview.narr.rfm_distinct", lang, segment=i18n.t("segments.name.at_risk", lang), n=f"{int(rfm):,}"
+        )
+    return text
+
+
 def narrative(
     cards: pd.DataFrame,
     metrics: Mapping[str, dict],
@@ -260,55 +381,43 @@ def narrative(
     lang: str,
     max_sentences: int = 6,
     interval_level: float = 0.9,
+    at_risk_probability: float = 0.5,
 ) -> list[str]:
     """3-6 sentences naming the most notable changes with their numbers, in ``lang``.
 
-    The KPIs with the largest changes against last month come first (rates and
-    scores in points; counts and money relative, with 1 point ~ 5% so the two
-    compare); then who is at risk and what the base is worth when known, with
-    the CLV interval at ``interval_level`` (``lifetime_value.interval_level``).
+    The three changes against last month that rank first come first, ranked by
+    significance, then by size (:func:`_rank`, rates and scores in points;
+    counts and money relative, with 1 point ~ 5% so the two compare). A change
+    that is not significant (``signal_prev`` ``noise``, see
+    :mod:`repurchase.publish.changes`) is never headlined: such changes share
+    one grey sentence, "about the same as last month". Then who is likely to
+    lapse (:func:`lapse_sentence`, with ``at_risk_probability``, the churn
+    model's threshold) and what the base is worth when known, with the CLV
+    interval at ``interval_level`` (``lifetime_value.interval_level``).
+
+    Returns
+    -------
+    list of str
+        :class:`Sentence` objects (``noise`` True for the grey one).
     """
-    sentences: list[str] = alert_sentences(cards, currency, lang)
-    known = cards[
-        [as_finite(v) is not None and as_finite(c) is not None for v, c in zip(cards["value"], cards["change_prev"])]
+    sentences: list[str] = list(alert_sentences(cards, currency, lang))
+    known = cards[  # a change of exactly 0 (a total that did not move) is nothing to report
+        [
+            as_finite(v) is not None and as_finite(c) not in (None, 0.0)
+            for v, c in zip(cards["value"], cards["change_prev"])
+        ]
     ].copy()
-    if len(known):
-        change = known["change_prev"].astype(float).abs()
-        weight = np.where(known["unit"].isin(["rate", "score"]), change, change * 20)
-        known = known.assign(weight=weight).sort_values("weight", ascending=False)
-        for c in known.head(3).itertuples(index=False):
-            series = [v for v in c.series if v is not None]
-            extreme = ""
-            if c.kpi == "customers":  # a running total is always at its highest: nothing to say
-                series = []
-            if len(series) >= 6 and c.value == max(series):
-                extreme = i18n.t("overview.narr.highest", lang, n=len(series))
-            elif len(series) >= 6 and c.value == min(series):
-                extreme = i18n.t("overview.narr.lowest", lang, n=len(series))
-            verb = i18n.t("overview.narr.rose" if c.change_prev > 0 else "overview.narr.fell", lang)
-            sentences.append(
-                i18n.t(
-                    "overview.narr.change",
-                    lang,
-                    kpi=i18n.t(f"overview.kpi.{c.kpi}", lang),
-                    verb=verb,
-                    change=format_change(c.change_prev, c.unit, lang).split(" ", 1)[1],
-                    value=format_value(c.value, c.unit, currency, lang),
-                    extreme=extreme,
-                )
-            )
-    churn = metrics.get("churn") or {}
-    if churn.get("at_risk_customers") is not None and churn.get("value_at_risk") is None:  # no churn model
-        sentences.append(i18n.t("overview.narr.at_risk_no_model", lang, n=f"{int(churn['at_risk_customers']):,}"))
-    elif churn.get("at_risk_customers") is not None:
-        sentences.append(
-            i18n.t(
-                "overview.narr.at_risk",
-                lang,
-                n=f"{int(churn['at_risk_customers']):,}",
-                value=formatting.format_money(churn.get("value_at_risk"), currency, lang),
-            )
-        )
+    top = _rank(known).head(3) if len(known) else known
+    if len(top):
+        noise = top["tier"] == SIGNALS.index("noise")
+        sentences += [_change_sentence(c, currency, lang) for c in top[~noise].itertuples(index=False)]
+        if noise.any():
+            sentences.append(_same_sentence(top[noise], currency, lang))
+    lapse = lapse_sentence(
+        metrics.get("churn") or {}, metrics.get("segmentation") or {}, currency, lang, at_risk_probability
+    )
+    if lapse:
+        sentences.append(lapse)
     ltv = metrics.get("lifetime_value") or {}
     if ltv.get("clv_total") is not None:
         # the predictive interval (purchases' own randomness too) when there is one, else the parameter-only one
@@ -327,7 +436,7 @@ def narrative(
             )
         )
     sat = metrics.get("satisfaction") or {}
-    named = set(known.head(3)["kpi"]) if len(known) else set()
+    named = set(top["kpi"]) if len(top) else set()
     if sat.get("nps") is not None and "nps" not in named:
         sentences.append(
             i18n.t(
@@ -341,7 +450,7 @@ def narrative(
         )
     if not sentences:
         sentences.append(i18n.t("overview.narr.none", lang))
-    return sentences[:max_sentences]
+    return [s if isinstance(s, Sentence) else Sentence.of(s) for s in sentences[:max_sentences]]
 
 
 def alert_sentences(cards: pd.DataFrame, currency: str, lang: str) -> list[str]:
@@ -513,8 +622,16 @@ def build_overview(ctx: Any) -> Overview:
         customer_base(tx, period),
         period,
         series=monthly_series(ctx, ctx.surveys(), metrics),
+        limit_sigma=ctx.params.monitoring.sigma,
     )
-    sentences = narrative(cards, metrics, ctx.currency, lang, interval_level=ctx.params.lifetime_value.interval_level)
+    sentences = narrative(
+        cards,
+        metrics,
+        ctx.currency,
+        lang,
+        interval_level=ctx.params.lifetime_value.interval_level,
+        at_risk_probability=ctx.params.churn.at_risk_probability,
+    )
     sentences += campaigns.text.tested_actions(ctx.result("campaigns"), lang)  # the action a campaign test proved
     seg = ctx.result("segmentation")
     overrides = ctx.params.segmentation.actions
@@ -561,6 +678,11 @@ def monthly_series(
 
 
 def narrative_html(sentences: list[str]) -> HTMLBlock:
-    """The narrative as one highlighted paragraph (sentences escaped)."""
-    body = " ".join(html.escape(s) for s in sentences)
+    """The narrative as one highlighted paragraph (sentences escaped; noise, see :class:`Sentence`, in grey)."""
+    body = " ".join(
+        f'<span class="rp-noise" style="color:#6c757d">{html.escape(s)}</span>'
+        if getattr(s, "noise", False)
+        else html.escape(s)
+        for s in sentences
+    )
     return HTMLBlock(f'<p class="rp-say">{body}</p>', " ".join(sentences))

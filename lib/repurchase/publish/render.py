@@ -6,8 +6,9 @@ code, no parameter cells and no network resources; the metrics each notebook
 recorded are merged into ``metrics.json``. Only when everything succeeded does
 the staging folder replace ``reports/<client>/<period>/`` (an atomic rename), so
 a failed run never replaces a good report: no notebook found, fewer reports than
-notebooks, a failed notebook or conversion, or a folder that cannot be written
-all leave the previous report as it was. One client's failure does not stop
+notebooks, a failed notebook or conversion, a raw customer ID in a notebook's
+output (:mod:`repurchase.publish.leaks`, naming the notebook and cell), or a
+folder that cannot be written all leave the previous report as it was. One client's failure does not stop
 the batch; :func:`render_reports` returns one :class:`RenderOutcome` per job.
 
 The notebooks are found wherever the params file lives (:func:`locate_notebooks`).
@@ -41,6 +42,7 @@ from repurchase.core.store import ResultStore
 from repurchase.publish.html import notebook_to_html, report_header
 from repurchase.publish.jobs import Job, RenderOutcome, build_jobs, by_params_file
 from repurchase.publish.kernels import KernelPool, execute_notebook
+from repurchase.publish.leaks import check_notebook, raw_customer_ids
 
 
 def find_notebooks(notebooks_dir: Path) -> list[Path]:
@@ -309,6 +311,7 @@ def render_one(
         _say(f"{tag} data loaded and cleaned in {time.perf_counter() - t0:.1f} s ({len(tx):,} usable rows)")
         data_range = f"{tx['order_date'].min():%Y-%m-%d} – {tx['order_date'].max():%Y-%m-%d}" if len(tx) else "–"
         del tx
+        raw_ids = raw_customer_ids(params, resolved)  # a report whose output shows one of these fails
         if precompute:
             t0 = time.perf_counter()
             _precompute(params, resolved, staging, tag)
@@ -317,6 +320,7 @@ def render_one(
         def run(nb: Path) -> Any:
             t0 = time.perf_counter()
             node = execute_notebook(nb, staging / nb.name, parameters, pool, params.render.cell_timeout_seconds)
+            check_notebook(node, raw_ids, nb.name)  # before its HTML exists: the previous report stays
             target = staging / f"{nb.stem}.html"
             conversions.append(
                 converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range))

@@ -200,6 +200,14 @@ class ReportContext:
         """Customer IDs as the params' privacy setting allows them in HTML."""
         return mask_ids(ids, self.params.privacy.customer_ids, salt=self.params.client)
 
+    def mask_display(self) -> bool:
+        """Mask customer IDs in every DataFrame and Series this IPython kernel displays.
+
+        See :func:`repurchase.report.display.register_masking`; :func:`open_report`
+        calls it when a notebook is rendered. Returns False outside IPython.
+        """
+        return display.register_masking(self.mask_ids)
+
     def show(self, item: Any, **overrides: Any) -> RichHTML | None:
         """Show what an analysis returned, the one display path of every report.
 
@@ -261,9 +269,19 @@ def open_report(params_path: str | Path, period: str = "latest", output_dir: str
         ``YYYY-MM`` or ``latest``.
     output_dir
         The report folder being built; empty for interactive runs.
+
+    Notes
+    -----
+    When ``output_dir`` is given (a render), every DataFrame and Series the
+    kernel displays from then on has its customer IDs masked
+    (:meth:`ReportContext.mask_display`), also in cells an analyst adds; an
+    interactive run (no ``output_dir``) shows them as they are.
     """
     params = load_params(params_path)
     resolved = datasets.resolve_period(params, period)
     out = Path(output_dir) if output_dir else default_output_dir(params, resolved)
     out.mkdir(parents=True, exist_ok=True)
-    return ReportContext(params=params, period=resolved, output_dir=out)
+    ctx = ReportContext(params=params, period=resolved, output_dir=out)
+    if output_dir:
+        ctx.mask_display()
+    return ctx

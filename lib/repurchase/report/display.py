@@ -15,7 +15,17 @@ from repurchase.core.formatting import CURRENCY_SYMBOLS
 from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
 
-__all__ = ["ID_COLUMNS", "HTMLTable", "RichHTML", "SafeMarkdown", "render", "say", "show_table"]
+__all__ = [
+    "ID_COLUMNS",
+    "HTMLTable",
+    "RichHTML",
+    "SafeMarkdown",
+    "mask_frame",
+    "register_masking",
+    "render",
+    "say",
+    "show_table",
+]
 
 #: Columns holding customer IDs: masked in every table a report shows.
 ID_COLUMNS = ("customer_id",)
@@ -34,6 +44,8 @@ class RichHTML:
     def __repr__(self) -> str:
         return self._text or "(html)"
 
+
+Mask: TypeAlias = Callable[[pd.Series], pd.Series]
 
 #: an escaped HTML table, and a sentence whose values came from data
 HTMLTable: TypeAlias = RichHTML
@@ -119,6 +131,87 @@ def say(template: str, /, **values: Any) -> SafeMarkdown:
     return SafeMarkdown(f'<p class="rp-say">{body}</p>', text)
 
 
+def _mask_index(index: pd.Index, mask: Mask) -> pd.Index:
+    """``index`` with its levels named in :data:`ID_COLUMNS` masked (others unchanged)."""
+    names = list(index.names)
+    if not any(n in ID_COLUMNS for n in names):
+        return index
+    levels = [
+        pd.Index(
+            mask(pd.Series(index.get_level_values(i))).to_numpy(dtype=object)
+            if n in ID_COLUMNS
+            else index.get_level_values(i)
+        )
+        for i, n in enumerate(names)
+    ]
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_arrays(levels, names=names)
+    return pd.Index(levels[0], name=names[0])
+
+
+def mask_frame(obj: pd.DataFrame | pd.Series, mask: Mask) -> pd.DataFrame | pd.Series:
+    """A copy of a DataFrame or Series with its customer IDs masked, for display.
+
+    Masked (with ``mask``, e.g. :meth:`ReportContext.mask_ids`): the columns
+    named in :data:`ID_COLUMNS`, index levels with such a name (what
+    ``groupby("customer_id")`` gives), and a Series of that name. Everything
+    else, and ``obj`` itself, is unchanged.
+
+    Parameters
+    ----------
+    obj
+        What a notebook cell displays.
+    mask
+        Turns a Series of IDs into what a report may show.
+    """
+    out = obj.copy(deep=False)
+    if isinstance(out, pd.DataFrame):
+        for col in ID_COLUMNS:
+            if col in out.columns:
+                out[col] = mask(out[col])
+    elif out.name in ID_COLUMNS:
+        out = mask(out)
+    out.index = _mask_index(out.index, mask)
+    return out
+
+
+def register_masking(mask: Mask) -> bool:
+    """Mask customer IDs in every DataFrame and Series the running IPython kernel displays.
+
+    Registers formatters for ``text/html`` and ``text/plain`` of the current
+    IPython shell that show :func:`mask_frame` of the object, so a cell an
+    analyst adds (``tx.groupby("customer_id")...head()``) shows masked IDs like
+    every table of the report. Called by the report context when a notebook is
+    rendered (:func:`repurchase.report.open_report` with an ``output_dir``);
+    importing the package registers nothing. Calling it again replaces the mask.
+
+    Returns
+    -------
+    bool
+        False outside IPython (nothing registered).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks' kernel
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+
+    def as_html(obj: pd.DataFrame | pd.Series) -> str | None:
+        shown = mask_frame(obj, mask)
+        return shown._repr_html_() if isinstance(shown, pd.DataFrame) else None
+
+    def as_text(obj: pd.DataFrame | pd.Series, p: Any, cycle: bool) -> None:
+        p.text(repr(mask_frame(obj, mask)))
+
+    for kind in (pd.DataFrame, pd.Series):
+        formatters["text/html"].for_type(kind, as_html)
+        formatters["text/plain"].for_type(kind, as_text)
+    return True
+
+
 def _kind_formats(formats: Mapping[str, str], currency: str) -> dict[str, str]:
     """``str.format`` specs for the named formats of a :class:`Table` (see ``FORMAT_KINDS``)."""
     symbol = CURRENCY_SYMBOLS.get(currency.upper(), f"{currency} ") if currency else ""
@@ -126,11 +219,8 @@ def _kind_formats(formats: Mapping[str, str], currency: str) -> dict[str, str]:
     return {col: kinds.get(fmt, fmt) for col, fmt in formats.items()}
 
 
-def _table(table: Table, lang: str, currency: str, mask: Callable[[pd.Series], pd.Series]) -> HTMLTable:
-    frame = table.frame.copy()
-    for col in ID_COLUMNS:
-        if col in frame.columns:
-            frame[col] = mask(frame[col])
+def _table(table: Table, lang: str, currency: str, mask: Mask) -> HTMLTable:
+    frame = mask_frame(table.frame, mask)
     for col, prefix in table.values.items():
         if col in frame.columns:
             frame[col] = i18n.translate_values(frame[col], prefix, lang)

@@ -327,6 +327,9 @@ def satisfaction_metrics(result: SatisfactionResult) -> dict[str, Any]:
 
     ``nps``, ``nps_low``, ``nps_high`` (points), ``csat`` (share), ``responses``
     and ``response_rate`` of the period, each also with ``_prev_period``;
+    ``nps_change``, ``nps_change_low``, ``nps_change_high`` (points, 95%) and
+    ``nps_change_p_value``: the test of the change from the previous period
+    (:func:`~repurchase.satisfaction.scores.score_change`);
     ``repurchase_rate_by_group`` ({detractor, passive, promoter}: share
     repurchasing within the window), ``repurchase_gap`` (detractors − promoters
     as a difference of shares: ``crude``, ``adjusted`` over the prior occasions ×
@@ -345,6 +348,11 @@ def satisfaction_metrics(result: SatisfactionResult) -> dict[str, Any]:
                 value = rows.loc[window, k]
                 value = None if pd.isna(value) else (int(value) if k == "responses" else float(value))
             out[k + suffix] = value
+    change = result.change.set_index("metric") if result.available and "p_value" in result.change.columns else None
+    for key, col in (("nps_change", "difference"), ("nps_change_low", "low"), ("nps_change_high", "high"),
+                     ("nps_change_p_value", "p_value")):  # fmt: skip
+        value = change.loc["nps", col] if change is not None and "nps" in change.index else None
+        out[key] = None if value is None or pd.isna(value) else float(value)
     rates = {}
     if result.available and not result.repurchase.empty:
         for g, rate in zip(result.repurchase["nps_group"].astype(str), result.repurchase["rate"]):
