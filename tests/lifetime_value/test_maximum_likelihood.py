@@ -33,7 +33,9 @@ def test_estimates_and_hessian_equal_lifetimes(summaries, code, data, penalizer)
     if data == "simulated":
         assert len(weights) > MAX_START_ROWS  # the sample start is exercised
     own, own_hess = cls.maximum_likelihood(rows, weights, penalizer)
-    ref, ref_hess = cls.lifetimes_fit(rows, weights, penalizer, tol=1e-8)
+    # lifetimes' Gamma-Gamma BFGS reports failure at 1e-8 on CDNOW with a penalizer; its default 1e-7 is precise there
+    tol = 1e-7 if code == "gamma_gamma" else 1e-8
+    ref, ref_hess = cls.lifetimes_fit(rows, weights, penalizer, tol=tol)
     for name in cls.param_names:
         assert own[name] == pytest.approx(ref[name], rel=1e-6), name
     np.testing.assert_allclose(own_hess, ref_hess, rtol=1e-3, atol=1e-3 * np.abs(ref_hess).max())
