@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Callable
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_DIR = ROOT / "params"
@@ -37,6 +40,23 @@ def rendered(tmp_path_factory, demo_data) -> dict:
     out = tmp_path_factory.mktemp("reports")
     outcomes = render_reports(ALL_PARAMS, None, jobs=2, out=out)
     return {"out": out, "outcomes": outcomes}
+
+
+@pytest.fixture(scope="session")
+def tiny_notebook() -> Callable[[Path, str], Path]:
+    """``write(path, code)``: a notebook with the papermill parameters cell, then ``code``."""
+
+    def write(path: Path, code: str) -> Path:
+        nb = new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        params = new_code_cell('params_path = ""\nperiod = "latest"\noutput_dir = ""')
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [new_markdown_cell("# Tiny"), params, new_code_cell(code)]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        return path
+
+    return write
 
 
 def write_params(path: Path, text: str) -> Path:

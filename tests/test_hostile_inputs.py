@@ -32,7 +32,6 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from repurchase import load_params
 from repurchase.cleaning import datasets
@@ -122,15 +121,6 @@ def total(values: list[str]) -> Decimal:
     return sum((Decimal(v) for v in values), Decimal(0))
 
 
-def _notebook(path: Path, code: str) -> None:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = new_code_cell('params_path = ""\nperiod = "latest"\noutput_dir = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [new_markdown_cell("# Tiny"), params, new_code_cell(code)]
-    nbformat.write(nb, path)
-
-
 TINY = (
     "from repurchase.report import open_report\nctx = open_report(params_path, period, output_dir)\n"
     "print('rows', len(ctx.transactions()))"
@@ -139,11 +129,11 @@ JANUARY = csv_rows("c,d,a", [("A", "2026-01-05", "10"), ("B", "2026-01-20", "20.
 
 
 @pytest.fixture
-def tiny(tmp_path):
+def tiny(tmp_path, tiny_notebook):
     """A client with January data, a folder with one tiny notebook, and a first good report of it."""
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    _notebook(nbs / "01_tiny.ipynb", TINY)
+    tiny_notebook(nbs / "01_tiny.ipynb", TINY)
     (tmp_path / "repo").mkdir()
     p = client(tmp_path / "repo", JANUARY)
     out = tmp_path / "reports"
@@ -175,8 +165,8 @@ def test_render_without_notebooks_fails_and_keeps_the_report(tiny, tmp_path, cap
     assert (tiny["report"] / "01_tiny.html").read_bytes() == tiny["html"]
 
 
-def test_fewer_reports_than_notebooks_fail_and_keep_the_report(tiny, capsys, monkeypatch):
-    _notebook(tiny["nbs"] / "02_more.ipynb", "print(1)")
+def test_fewer_reports_than_notebooks_fail_and_keep_the_report(tiny, capsys, monkeypatch, tiny_notebook):
+    tiny_notebook(tiny["nbs"] / "02_more.ipynb", "print(1)")
     monkeypatch.setattr(render, "notebook_to_html", lambda node, target, header: target)  # writes nothing
     refused(
         capsys,

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from repurchase.publish.cli import main
 from repurchase.publish.render import find_notebooks, render_reports
@@ -114,23 +112,14 @@ def test_quarantine_file_next_to_the_report(rendered):
 # failure handling, on tiny notebooks
 
 
-def _nb(path: Path, code: str) -> None:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = new_code_cell('params_path = ""\nperiod = "latest"\noutput_dir = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [new_markdown_cell("# Tiny"), params, new_code_cell(code)]
-    nbformat.write(nb, path)
-
-
 OK_CODE = "from repurchase.report import open_report\nctx = open_report(params_path, period, output_dir)\nctx.record_metrics('tiny', {'n': len(ctx.transactions())})\nprint('rows', len(ctx.transactions()))"
 
 
 @pytest.fixture
-def tiny(tmp_path):
+def tiny(tmp_path, tiny_notebook):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    _nb(nbs / "01_ok.ipynb", OK_CODE)
+    tiny_notebook(nbs / "01_ok.ipynb", OK_CODE)
     (tmp_path / "params").mkdir()
     (tmp_path / "tx.csv").write_text("c,d,a\nA,2026-01-01,5\nB,2026-01-31,6\n", encoding="utf-8")
     small = tmp_path / "params" / "small.yaml"
@@ -140,13 +129,13 @@ def tiny(tmp_path):
     return {"nbs": nbs, "small": small, "cdnow": ROOT / "params" / "cdnow.yaml", "out": tmp_path / "reports"}
 
 
-def test_failed_notebook_keeps_previous_report_and_batch_goes_on(tiny, capsys):
+def test_failed_notebook_keeps_previous_report_and_batch_goes_on(tiny, capsys, tiny_notebook):
     first = render_reports([tiny["cdnow"]], None, out=tiny["out"], notebooks_dir=tiny["nbs"])
     assert first[0].ok
     good = tiny["out"] / "cdnow" / "1998-06" / "01_ok.html"
     before = good.read_bytes()
 
-    _nb(tiny["nbs"] / "02_boom.ipynb", "if 'cdnow' in params_path:\n    raise RuntimeError('boom in cdnow')")
+    tiny_notebook(tiny["nbs"] / "02_boom.ipynb", "if 'cdnow' in params_path:\n    raise RuntimeError('boom in cdnow')")
     outcomes = render_reports([tiny["cdnow"], tiny["small"]], None, jobs=2, out=tiny["out"], notebooks_dir=tiny["nbs"])
     by = {o.client: o for o in outcomes}
     assert not by["cdnow"].ok and "boom in cdnow" in by["cdnow"].error

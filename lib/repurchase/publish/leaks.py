@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +26,9 @@ from repurchase.core.params import Params
 from repurchase.core.periods import Period
 from repurchase.core.privacy import mask_ids
 from repurchase.publish.html import REMOVE_TAGS
+
+if TYPE_CHECKING:
+    from repurchase.cleaning.rules import CleaningResult
 
 __all__ = [
     "MIN_ID_LENGTH",
@@ -83,11 +86,12 @@ class RawIds:
         return set(self._token.findall(text)) & self.ids
 
 
-def raw_customer_ids(params: Params, period: Period) -> RawIds:
+def raw_customer_ids(params: Params, period: Period, transactions: CleaningResult | None = None) -> RawIds:
     """The client's raw customer IDs: from every source that has them, as cleaned and as first written.
 
     An empty set when the params show IDs in reports (``privacy.customer_ids:
-    show``): then there is nothing to protect.
+    show``): then there is nothing to protect. ``transactions`` is the
+    transactions' cleaning result when the caller has it already (not read again).
     """
     from repurchase.cleaning import datasets
     from repurchase.core.params import SOURCE_ROLES
@@ -98,7 +102,11 @@ def raw_customer_ids(params: Params, period: Period) -> RawIds:
     for role in SOURCE_ROLES:
         if getattr(params.sources, role, None) is None:
             continue
-        res = datasets.load_cleaning(params, period, role)
+        res = (
+            transactions
+            if role == "transactions" and transactions is not None
+            else datasets.load_cleaning(params, period, role)
+        )
         if res is None:
             continue
         if "customer_id" in res.clean.columns:

@@ -307,11 +307,12 @@ def render_one(
     try:
         pool.prestart()  # the first kernel boots while the analyses run
         t0 = time.perf_counter()
-        tx = cast(CleaningResult, datasets.load_cleaning(params, resolved)).clean  # warms the cache for every notebook
+        cleaned = cast(CleaningResult, datasets.load_cleaning(params, resolved))  # warms the cache for every notebook
+        tx = cleaned.clean
         _say(f"{tag} data loaded and cleaned in {time.perf_counter() - t0:.1f} s ({len(tx):,} usable rows)")
         data_range = f"{tx['order_date'].min():%Y-%m-%d} – {tx['order_date'].max():%Y-%m-%d}" if len(tx) else "–"
-        del tx
-        raw_ids = raw_customer_ids(params, resolved)  # a report whose output shows one of these fails
+        raw_ids = raw_customer_ids(params, resolved, cleaned)  # a report whose output shows one of these fails
+        del tx, cleaned
         if precompute:
             t0 = time.perf_counter()
             _precompute(params, resolved, staging, tag)

@@ -84,11 +84,9 @@ def run_in_warehouse(params: Params, period: Period, *, con: Any = None, sample:
         At most this many quarantined rows are fetched.
     """
     spec = params.sources.transactions
-    if con is None:
-        if spec.backend is None:
-            raise AnalysisError("sources.transactions has no backend: set backend and table to run in a warehouse")
+    if con is None and spec.backend is not None:
         con = connect(spec.backend)
-    raw = source_table(params, con)
+    raw = source_table(params, con)  # refuses a source without backend and table
     cleaning = warehouse_cleaning(
         raw,
         params.cleaning,

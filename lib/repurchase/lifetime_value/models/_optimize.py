@@ -86,7 +86,7 @@ class Objective:
         if not np.isfinite(f[0]):
             return float("inf"), np.zeros(k)
         grad = (f[1 : k + 1] - f[k + 1 :]) / (2 * _GRAD_STEP)
-        if not np.all(np.isfinite(grad)):  # at the edge of the finite region: a one-sided step away from it
+        if not np.all(np.isfinite(grad)):  # a neighbour beyond the finite region: no slope along that axis
             grad = np.where(np.isfinite(grad), grad, 0.0)
         return float(f[0]), grad
 
