@@ -47,7 +47,7 @@ lint: $(STAMP) ## ruff (lint and format check) and mypy over lib/, tests/ and be
 test: $(DEMO_STAMP) ## set up, then run the whole test suite
 	$(PY) -m pytest
 
-test-spark: $(DEMO_STAMP) ## the Ibis aggregation on local PySpark vs pandas (needs Java; ~4 min)
+test-spark: $(DEMO_STAMP) ## the Ibis aggregation on local PySpark vs pandas (needs Java; ~1 min), run by .ci/run
 	$(PY) -m pytest -m spark tests/warehouse
 
 lab: $(DEMO_STAMP) ## open JupyterLab on notebooks/ with the venv's kernel

@@ -88,12 +88,6 @@ def test_a_failed_job_is_retried_once_then_reported_and_the_rest_go_on(tmp_path,
 
 
 @pytest.mark.render
-@pytest.mark.xfail(
-    strict=False,
-    reason="open (issue #19): in the fresh-clone run the demo-online lifetime-value estimates from the Dask "
-    "workers differ from the local pool's in the last digits (suspected: single-threaded numpy in the workers); "
-    "the comparison is still exact",
-)
 def test_a_local_cluster_renders_the_bundled_clients_like_the_local_pool(rendered, tmp_path, assert_same_reports):
     out = tmp_path / "dask"
     outcomes = render_with_dask(ALL_PARAMS, None, address="local:2", out=out)

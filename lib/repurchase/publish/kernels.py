@@ -6,6 +6,13 @@ seconds per notebook. :class:`KernelPool` keeps the next kernel started and
 warmed (the imports run in it while the current notebook executes); papermill
 then runs the notebook in that kernel (``km=``). Kernels talk over Unix
 sockets (``ipc``), so parallel renders never race for TCP ports (papermill #511).
+
+Every kernel runs numpy's BLAS and OpenMP on one thread (:data:`KERNEL_THREADS`),
+wherever the render runs: the local pool, ``render-job`` or a Dask worker (whose
+nanny sets the same variables). Threaded reductions sum in an order that depends
+on the thread count, so without this the same inputs gave lifetime-value
+estimates that differed in the last digits between the local pool and Dask. The
+batch runs in parallel across notebooks and clients instead.
 """
 
 from __future__ import annotations
@@ -20,7 +27,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WARMUP", "KernelPool", "execute_notebook"]
+__all__ = ["KERNEL_THREADS", "WARMUP", "KernelPool", "execute_notebook"]
+
+#: Set in every kernel's environment: one BLAS / OpenMP thread, so results do not depend on where a render runs.
+KERNEL_THREADS = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
 
 #: Run in each kernel as soon as it starts (silently): what every notebook imports anyway.
 WARMUP = (
@@ -68,7 +84,7 @@ class KernelPool:
 
     def _start(self) -> Any:
         km = _manager_class()(kernel_name="python3", transport="ipc", ip=str(self._ipc / f"k{time.time_ns()}"))
-        km.start_kernel(cwd=str(self.cwd))
+        km.start_kernel(cwd=str(self.cwd), env={**os.environ, **KERNEL_THREADS})
         if self.warmup:
             kc = km.client()
             kc.start_channels()

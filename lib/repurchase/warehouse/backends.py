@@ -9,6 +9,7 @@ DuckDB for file sources; ``sources.transactions.backend`` (``duckdb``,
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +58,21 @@ def parquet_table(con: BaseBackend, path: str | Path, *, positions: bool = True)
     return con.read_parquet(Path(path), **kw)
 
 
-def spark_session(app: str = "repurchase") -> Any:
-    """A local PySpark session on one core: no UI, bound to 127.0.0.1, session time zone UTC (naive timestamps)."""
+def spark_session(app: str = "repurchase", *, warehouse_dir: str | Path | None = None) -> Any:
+    """A local PySpark session on one core: no UI, bound to 127.0.0.1, session time zone UTC (naive timestamps).
+
+    Tables it creates go to ``warehouse_dir`` (by default a new temporary folder),
+    never to a ``spark-warehouse`` folder in the working directory.
+    """
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
+    if warehouse_dir is None:
+        warehouse_dir = tempfile.mkdtemp(prefix="repurchase-spark-")
     return (
         SparkSession.builder.master("local[1]")
         .appName(app)
+        .config("spark.sql.warehouse.dir", Path(warehouse_dir).resolve().as_uri())
         .config("spark.ui.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
