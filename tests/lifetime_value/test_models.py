@@ -145,3 +145,25 @@ def test_gamma_gamma_expected_spend_and_mean():
     w = 6.25 * 50 / (6.25 * 50 + 2.74)
     assert gg.expected_spend(50.0, 100.0) == pytest.approx((1 - w) * gg.mean + w * 100.0)
     assert lv.GammaGamma({"p": 1.0, "q": 0.9, "v": 1.0}).mean == math.inf
+
+
+@pytest.mark.parametrize("a,b", [(1.5, 1.2), (5.0, 4.0), (0.7, 1.6), (30.0, 29.0), (1.16, 1.6)])
+def test_pareto_nbd_hypergeometric_equals_its_euler_integral_near_z_1(a, b):
+    from scipy import integrate
+
+    from repurchase.lifetime_value.models.pareto_nbd import _PFAFF_FROM, _log_hyp2f1_a1
+
+    z = np.array([0.0, 0.2, _PFAFF_FROM, 0.51, 0.9, 0.99, 0.9999])
+
+    # 2F1(a, b; a + 1; z) = a ∫₀¹ t^(a−1) (1 − z t)^(−b) dt, integrated numerically as the reference
+    # (scaled by the integrand's peak at t = 1, with break points where it rises steeply)
+    def log_euler_integral(zi: float) -> float:
+        peak = -b * np.log1p(-zi)
+        f = lambda t: np.exp((a - 1) * np.log(t) - b * np.log1p(-zi * t) - peak)
+        return peak + np.log(
+            a * integrate.quad(f, 0, 1, epsabs=0, epsrel=1e-12, limit=500, points=[0.99, 0.999, 0.9999])[0]
+        )
+
+    ref = [log_euler_integral(zi) for zi in z]
+    got = _log_hyp2f1_a1(np.full(len(z), a), np.full(len(z), b), z)
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)

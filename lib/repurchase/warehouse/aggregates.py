@@ -62,7 +62,13 @@ def _check_occasion(occasion: str, t: ir.Table) -> None:
         )
 
 
-def occasions(t: ir.Table, occasion: str = "customer_day", *, position_col: str | None = None) -> ir.Table:
+def occasions(
+    t: ir.Table,
+    occasion: str = "customer_day",
+    *,
+    position_col: str | None = None,
+    fields: tuple[str, ...] | None = None,
+) -> ir.Table:
     """One row per purchase occasion of the cleaned transactions ``t``.
 
     Parameters
@@ -77,6 +83,10 @@ def occasions(t: ir.Table, occasion: str = "customer_day", *, position_col: str 
         ``file_row_number``): kept as ``pos``, the occasion's first position, so
         results can be put in order of first appearance, and used to break ties
         between orders that start at the same instant, as pandas does.
+    fields
+        Only these of the occasion's fields (``pos`` is kept with ``position_col``);
+        None: all. Leaving out ``orders`` (a distinct count per occasion, which
+        DuckDB cannot spill to disk) keeps the memory of a 100M-line log bounded.
 
     Returns
     -------
@@ -100,6 +110,8 @@ def occasions(t: ir.Table, occasion: str = "customer_day", *, position_col: str 
         "lines": lines.count(),
         "orders": lines.order_id.nunique() if "order_id" in t.columns else lines.count(),
     }
+    if fields is not None:
+        metrics = {k: v for k, v in metrics.items() if k in fields}
     if position_col is not None:
         metrics["pos"] = lines[position_col].min()
     occ = lines.group_by(keys).aggregate(**metrics)
@@ -150,22 +162,32 @@ def customer_aggregates(
         and ``repeat_u`` (all occasions but the first, in micro-units) and, with
         ``position_col``, ``pos`` (the customer's first position in the whole log).
     """
-    occ = occasions(t, occasion, position_col=position_col)
+    # only what the summary needs: no distinct count of orders, which DuckDB holds in memory
+    needed = ("day", "amount_u") if occasion == "customer_day" else ("time", "day", "amount_u")
+    occ = occasions(t, occasion, position_col=position_col, fields=needed)
     kept = _observed(occ, start_day, end_day)
-    metrics: dict[str, Any]
-    if occasion == "customer_day":  # one occasion per customer and day: the first is the one on the first day
-        metrics = {"first_u": kept.amount_u.argmin(kept.day)}
-        agg_src = kept
+    if occasion == "customer_day":
+        # one occasion per customer and day: the first is the one on the first day. It is found by a join,
+        # not by argmin, which DuckDB runs as an ordered FIRST(... ORDER BY day) that cannot spill to disk
+        agg = kept.group_by("customer_id").aggregate(
+            occasions=kept.count(),
+            first_day=kept.day.min(),
+            last_day=kept.day.max(),
+            total_u=kept.amount_u.sum(),
+        )
+        starts = agg.select(agg.customer_id.name("_cid"), agg.first_day.name("_first_day"))
+        firsts = kept.join(starts, [kept.customer_id == starts._cid, kept.day == starts._first_day])
+        firsts = firsts.select(firsts.customer_id.name("_cid"), firsts.amount_u.name("first_u"))
+        agg = agg.join(firsts, agg.customer_id == firsts._cid).drop("_cid")
     else:  # several orders a day: rank them as pandas does (time, then first appearance)
-        agg_src = _ranked(kept, occasion)
-        metrics = {"first_u": (agg_src.no == 0).ifelse(agg_src.amount_u, 0).sum()}
-    agg = agg_src.group_by("customer_id").aggregate(
-        occasions=agg_src.count(),
-        first_day=agg_src.day.min(),
-        last_day=agg_src.day.max(),
-        total_u=agg_src.amount_u.sum(),
-        **metrics,
-    )
+        ranked = _ranked(kept, occasion)
+        agg = ranked.group_by("customer_id").aggregate(
+            occasions=ranked.count(),
+            first_day=ranked.day.min(),
+            last_day=ranked.day.max(),
+            total_u=ranked.amount_u.sum(),
+            first_u=(ranked.no == 0).ifelse(ranked.amount_u, 0).sum(),
+        )
     agg = agg.mutate(repeat_u=agg.total_u - agg.first_u).drop("first_u")
     if position_col is not None:
         first_pos = occ.group_by("customer_id").aggregate(pos=occ.pos.min())
