@@ -73,15 +73,17 @@ def test_the_key_findings_say_what_the_reports_rest_on(result):
     outcome = text.describe_outcome(res, "en")
     assert text.describe_findings(res, "en", "CNY") == (
         f"{outcome} The other reports use **6** order lines of **4** customers (6 orders) from 2026-01-01 to "
-        "2026-01-31, worth **¥1,510** after ¥20 of refunds. The most common repair is “customer ID trimmed and "
+        "2026-01-31, worth **¥1,510** (net of ¥20 refunded on these lines). The most common repair is “customer ID trimmed and "
         "case-folded (e.g. ' c001' -> 'C001')” (1 rows)."
     )
     assert text.describe_findings(res, "zh", "CNY") == (
         text.describe_outcome(res, "zh")
         + "后续报告使用 2026-01-01 至 2026-01-31 的 **6** 行订单明细，涉及 **4** 位客户"
-        "（6 笔订单），金额 **¥1,510**（已扣除退款 ¥20）。最常见的修复是“会员ID去除空格并统一大小写（如 ' c001' → 'C001'）”（1 行）。"
+        "（6 笔订单），金额 **¥1,510**（已扣除这些订单行上的退款 ¥20）。最常见的修复是“会员ID去除空格并统一大小写（如 ' c001' → 'C001'）”（1 行）。"
     )
-    assert "worth **1,510** after 20 of refunds." in text.describe_findings(res, "en")  # no currency: plain numbers
+    assert "worth **1,510** (net of 20 refunded on these lines)." in text.describe_findings(
+        res, "en"
+    )  # no currency: plain numbers
     # no raw row at all: that sentence
     empty = dataclasses.replace(
         res, transactions=dataclasses.replace(res.transactions, summary=res.summary.assign(rows=0))

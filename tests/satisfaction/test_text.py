@@ -87,7 +87,7 @@ def test_the_key_findings_call_a_change_news_only_when_it_is_significant(small_c
     assert sat.describe_findings(res, "zh") == (
         "2026年10月 没有回答 NPS 题的问卷。首份问卷作答后 90 天内，**43.5%** 的贬损者再次购买，推荐者为 **50.0%**；"
         "在作答前购买情况相同的客户之间，差值（-6.5 个百分点，-29.4 至 +16.4）在随机波动范围内。"
-        "所有重要单项的评分都高于平均；a 在 NPS 评分中所占份额最大（占 R² 的 100%）。"
+        "所有重要单项的评分都高于平均；a在 NPS 评分中所占份额最大（占 R² 的 100%）。"
     )
 
     def scored(difference: float, low: float, high: float, p: float):
