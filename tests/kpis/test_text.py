@@ -216,3 +216,19 @@ def test_the_key_findings_give_the_months_numbers_and_call_no_noise_news(in_peri
         == "No customer bought in Mar 2024, so there are no repurchase figures for the month."
     )
     assert rp.describe_findings(quiet, "zh") == "2024年3月没有客户购买，因此本月没有复购指标。"
+
+
+def test_the_findings_judge_a_rate_change_as_the_overview_does():
+    """The same verdict as the overview's card (repurchase.publish.changes) on the same rates and counts."""
+    from repurchase.publish import changes
+
+    cases = [(0.35, 400, 0.25, 300), (0.30, 400, 0.25, 300), (0.5, 4, 0.0, 3), (0.224, 3904, 0.247, 3600)]
+    for rate, n, prev, n_prev in cases:
+        p, low, high = changes.proportion_test(rate, n, prev, n_prev)
+        overview = p < changes.ALPHA and (low > 0 or high < 0)
+        assert rp.rate_change_is_news(rate, n, prev, n_prev) is overview, (rate, n, prev, n_prev)
+    assert [rp.rate_change_is_news(*c) for c in cases] == [True, False, False, True]
+    assert (
+        rp.rate_change_is_news(0.3, 400, float("nan"), 300) is None and rp.rate_change_is_news(0.3, 0, 0.2, 9) is None
+    )
+    assert rp.CHANGE_ALPHA == changes.ALPHA

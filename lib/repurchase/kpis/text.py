@@ -25,6 +25,7 @@ from repurchase.kpis.drivers import DRIVER_COLUMNS
 from repurchase.kpis.glossary import glossary
 
 __all__ = [
+    "CHANGE_ALPHA",
     "WEAK_LIFT",
     "cycle_table",
     "describe_buyer_products",
@@ -44,6 +45,7 @@ __all__ = [
     "group_label",
     "headline_table",
     "pairs_table",
+    "rate_change_is_news",
     "refunds_table",
 ]
 
@@ -267,7 +269,7 @@ class FindingsSource(Protocol):
 CHANGE_ALPHA = 0.05
 
 
-def _rate_change_is_news(rate: float, n: float, rate_prev: float, n_prev: float) -> bool | None:
+def rate_change_is_news(rate: float, n: float, rate_prev: float, n_prev: float) -> bool | None:
     """Whether a rate's change is more than chance: pooled z-test and Newcombe's 95% interval, as the overview.
 
     None when a rate or a count is unknown or zero (no test); False when p ≥
@@ -324,7 +326,7 @@ def describe_findings(result: FindingsSource, lang: str = "en") -> str:
     ]  # fmt: skip
     rate, prev = v("repurchase_rate_customers"), v("repurchase_rate_customers", "prev_period")
     if np.isfinite(rate):
-        news = _rate_change_is_news(rate, buyers, prev, v("buyers", "prev_period"))
+        news = rate_change_is_news(rate, buyers, prev, v("buyers", "prev_period"))
         change = _fmt_change(v("repurchase_rate_customers", "change_prev"), "rate", lang)
         compare = (
             "" if news is None
