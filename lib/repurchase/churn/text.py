@@ -32,6 +32,7 @@ from repurchase.churn.trend import BREAKDOWNS, rate_for_month, recent_months
 from repurchase.core import formatting, i18n
 from repurchase.core.table import Table
 from repurchase.core.tiers import frequency_tier_label
+from repurchase.kpis import rate_change_is_news
 
 __all__ = [
     "MONEY_COLUMNS",
@@ -576,7 +577,7 @@ def at_risk_text(res: ChurnResult, lang: str = "en") -> str:
 
 
 def _findings_rate(res: ChurnResult, lang: str) -> str:
-    """The month's churn rate with the month before and a year earlier (rates only: no change is called news)."""
+    """The month's churn rate with the month before (a change only when more than chance) and a year earlier."""
     start = pd.Timestamp(res.period.start)
     month, days = _month(start, lang), res.definition.threshold_days
     table = res.trend.table
@@ -584,13 +585,24 @@ def _findings_rate(res: ChurnResult, lang: str) -> str:
     row = table[(table["month"] == start) & (table["group"] == "all")] if now is not None else table.iloc[:0]
     if now is None or row.empty:
         return i18n.t("churn.findings_no_rate", lang, month=month, days=days)
-    prev = rate_for_month(table, start - pd.DateOffset(months=1))
+    last = start - pd.DateOffset(months=1)
+    prev = rate_for_month(table, last)
     year = rate_for_month(table, start - pd.DateOffset(months=12))
-    parts = [
-        i18n.t(f"churn.trend_{k}", lang, rate=_pct(r)) for k, r in (("prev", prev), ("year", year)) if r is not None
-    ]
-    compare = i18n.t("churn.trend_compare", lang, parts=i18n.t("churn.sep", lang).join(parts)) if parts else ""
     active = int(row.iloc[0]["active_start"])
+    parts = []
+    if prev is not None:
+        before = table[(table["month"] == last) & (table["group"] == "all")]
+        n_prev = float(before["active_start"].iloc[0]) if len(before) else math.nan
+        news = rate_change_is_news(now, active, prev, n_prev)  # the overview's test of the churn-rate card
+        if news is None:
+            parts.append(i18n.t("churn.trend_prev", lang, rate=_pct(prev)))
+        else:
+            change = i18n.t("churn.findings_pp", lang, value=f"{(now - prev) * 100:+.1f}")
+            key = "churn.findings_prev_changed" if news else "churn.findings_prev_same"
+            parts.append(i18n.t(key, lang, prev=_pct(prev), change=change))
+    if year is not None:
+        parts.append(i18n.t("churn.trend_year", lang, rate=_pct(year)))
+    compare = i18n.t("churn.trend_compare", lang, parts=i18n.t("churn.sep", lang).join(parts)) if parts else ""
     return i18n.t("churn.findings_rate", lang, rate=_pct(now), active=f"{active:,}", month=month, days=days,
                   compare=compare)  # fmt: skip
 
@@ -652,9 +664,11 @@ def describe_findings(res: ChurnResult, lang: str = "en") -> str:
     Returns
     -------
     str
-        The report month's churn rate with the month before and a year earlier
-        (rates side by side, never worded as a rise or fall: the report has no
-        test of the change); how many active customers are likely to lapse and
+        The report month's churn rate with the month before, worded as a change
+        only when the overview's test of the churn-rate card says it is more
+        than chance (:func:`repurchase.kpis.rate_change_is_news`: churned out
+        of the customers active at each month's start), else "about the same",
+        and the rate a year earlier; how many active customers are likely to lapse and
         the value they hold (value at risk with a model, their value without);
         the frequency tier and value band holding the most of it with its
         action; and whether the early-warning model beats the days since the
