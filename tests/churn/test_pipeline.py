@@ -162,3 +162,22 @@ def test_the_churn_report_renders_for_a_tiny_new_client(tmp_path):
     assert outcome.ok, outcome.error
     page = (outcome.report_dir / "05_churn.html").read_text(encoding="utf-8")
     assert "无法回测流失预警模型" in page and "暂时无法衡量流失趋势" in page and "没有流失模型" in page
+
+
+def test_the_key_findings_carry_the_metrics_of_the_month(cdnow_results):
+    """With a model (CDNOW): the churn rate, who is likely to lapse and the value at risk are those of metrics.json."""
+    from repurchase.core import formatting
+
+    _, _, res = cdnow_results
+    m = churn.churn_metrics(res)
+    top = res.at_risk_summary.iloc[0]
+    for lang in ("en", "zh"):
+        text = churn.describe_findings(res, lang)
+        assert f"**{m['churn_rate']:.1%}**" in text and f"{m['churn_rate_prev_period']:.1%}" in text
+        assert f"**{m['at_risk_customers']:,}**" in text and f"{m['active_customers']:,}" in text
+        assert f"**{formatting.format_money(m['value_at_risk'], 'USD', lang)}**" in text
+        assert formatting.format_money(float(top["value_at_risk"]), "USD", lang) in text
+        assert f"{m['model']['roc_auc']:.3f}" in text and f"{m['baseline_recency_roc_auc']:.3f}" in text
+    assert "likely to lapse: the churn model gives each of them at least a 50% probability" in churn.describe_findings(
+        res
+    )

@@ -76,3 +76,64 @@ def test_chinese_sentences_tables_and_charts():
     assert churn.group_label("(unknown)", "first_category", "zh") == "（未知）"
     value = churn.customer_value(tx, W(RATE_END), basis="annual_spend")
     assert churn.value_note(value, "zh") == "价值 = 近 365 天消费额（churn.value_basis: annual_spend）。"
+
+
+def test_the_key_findings_give_the_months_numbers_in_both_languages():
+    import dataclasses
+
+    from repurchase.core.params import ChurnSettings
+    from repurchase.core.periods import Period
+
+    # April, θ = 30: Q (last Mar 10) and S (last Mar 5) are active on Apr 1; Q churns, S buys on Apr 20 -> 1/2 = 50%;
+    # March: R (Feb 27) and S (Feb 10) active on Mar 1, R churns -> 50%. On Apr 30, T (one purchase of 25 on Apr 10,
+    # 20 days > θ/2 = 15) is flagged, S (10 days) is not: no model (too few customers), value = annual spend
+    tx = tx_of([*RATE_ROWS, ("T", "2026-04-10", 25)])
+    april = Period.from_label("2026-04")
+    en = churn.run_churn(tx, april, ChurnSettings(threshold_days=30), language="en", currency="USD")
+    zh = churn.run_churn(tx, april, ChurnSettings(threshold_days=30), language="zh", currency="CNY")
+    assert churn.describe_findings(en) == (
+        "Churn rate of Apr 2026: **50.0%** (about the same as the month before, 50.0%, a change of +0.0 pts within "
+        "chance variation), of the 2 customers active at its start "
+        "(churned = more than θ = 30 days without a purchase). **1** of the 2 active customers (50.0%) are likely to "
+        "lapse: more than half of θ since their last purchase (there is no churn model for these data); together they "
+        "hold **$25** of value. The largest part of it is held by the one-time customers of low value (1 likely to lapse, $25); "
+        "recommended action: Low-cost automated second-purchase nudge; do not spend on incentives."
+    )
+    assert churn.describe_findings(zh, "zh") == (
+        "2026年4月流失率 **50.0%**（与上月 50.0% 基本持平，变化 +0.0 个百分点在随机波动范围内），"
+        "基数为月初 2 位活跃客户（超过 θ = 30 天未购买即视为流失）。"
+        "2 位活跃客户中有 **1** 位（50.0%）可能流失：距最近一次购买已超过 θ 的一半（这些数据没有流失模型）；"
+        "他们合计持有 **¥25** 的价值。其中占比最大的是低价值的一次性客户（1 位可能流失，¥25）；建议动作："
+        + churn.retention_action("one-time", "low", "zh")
+    )
+    # a change on the month before is a change only when the overview's test says so: 500 of 1,000 against
+    # 100 of 1,000 is; 1 of 2 against 100 of 1,000 (z = 0.40 / 0.213 = 1.88, p = 0.06) is not
+    trend = en.trend.table.set_index(["month", "group"])
+    trend.loc[(pd.Timestamp("2026-03-01"), "all"), ["active_start", "churned", "churn_rate"]] = [1000, 100, 0.1]
+    noisy = dataclasses.replace(en, trend=dataclasses.replace(en.trend, table=trend.reset_index()))
+    assert "**50.0%** (about the same as the month before, 10.0%, a change of +40.0 pts within chance variation)" in (
+        churn.describe_findings(noisy)
+    )
+    trend.loc[(pd.Timestamp("2026-04-01"), "all"), ["active_start", "churned", "churn_rate"]] = [1000, 500, 0.5]
+    moved = dataclasses.replace(en, trend=dataclasses.replace(en.trend, table=trend.reset_index()))
+    assert churn.describe_findings(moved).startswith(
+        "Churn rate of Apr 2026: **50.0%** (+40.0 pts on 10.0% the month before), of the 1,000 customers active"
+    )
+    assert churn.describe_findings(moved, "zh").startswith(
+        "2026年4月流失率 **50.0%**（较上月 10.0% 变化 +40.0 个百分点），"
+    )
+    # nobody flagged: said so, with no value sentence
+    calm = churn.run_churn(tx_of(RATE_ROWS), april, ChurnSettings(threshold_days=30), currency="USD")
+    assert "None of the 1 active customers is likely to lapse." in churn.describe_findings(calm)
+    assert "1 位活跃客户中没有可能流失的客户。" in churn.describe_findings(calm, "zh")
+    # January: no month has a complete base yet (θ + 1 = 31 days before it); the rest still reads
+    jan = churn.run_churn(tx_of(RATE_ROWS), Period.from_label("2026-01"), ChurnSettings(threshold_days=30))
+    assert churn.describe_findings(jan).startswith(
+        "The churn rate of Jan 2026 cannot be read yet (see Churn over time below); a customer counts as churned "
+        "after more than θ = 30 days without a purchase. **1** of the 3 active customers (33.3%) are likely to lapse"
+    )
+    assert churn.describe_findings(jan, "zh").startswith("2026年1月的流失率暂时无法读取")
+    # neither a churn rate nor an active customer: the reason the churn rate is unavailable, as the trend says it
+    empty = dataclasses.replace(jan, at_risk=jan.at_risk.iloc[:0])
+    for lang in ("en", "zh"):
+        assert churn.describe_findings(empty, lang) == jan.trend.unavailable.text(lang) == churn.trend_text(jan, lang)

@@ -62,3 +62,31 @@ def test_side_sources_show_outcomes_and_rules_or_why_not(result):
     untouched = run_cleaning(result, customers=clean_customers(raw.iloc[[0, 2]].assign(customer_id=["A1", "B2"])))
     shown = _html(text.source_tables(untouched, "customers", "en"))
     assert "customers: no row was fixed or excluded." in shown and "rows per rule" not in shown
+
+
+def test_the_key_findings_say_what_the_reports_rest_on(result):
+    import dataclasses
+
+    res = run_cleaning(result)
+    # used: rows 1 (100), 2 (1,200), 3 (50 - 20 refunded = 30), 5 (30), 18 (70), 19 (80): 6 lines, 1,510, of
+    # C1, C2, C3, C12 in 6 orders; every repair touched 1 row: the first in the ledger's order is the ID repair
+    outcome = text.describe_outcome(res, "en")
+    assert text.describe_findings(res, "en", "CNY") == (
+        f"{outcome} The other reports use **6** order lines of **4** customers (6 orders) from 2026-01-01 to "
+        "2026-01-31, worth **¥1,510** (net of ¥20 refunded on these lines). The most common repair is “customer ID trimmed and "
+        "case-folded (e.g. ' c001' -> 'C001')” (1 rows)."
+    )
+    assert text.describe_findings(res, "zh", "CNY") == (
+        text.describe_outcome(res, "zh")
+        + "后续报告使用 2026-01-01 至 2026-01-31 的 **6** 行订单明细，涉及 **4** 位客户"
+        "（6 笔订单），金额 **¥1,510**（已扣除这些订单行上的退款 ¥20）。最常见的修复是“会员ID去除空格并统一大小写（如 ' c001' → 'C001'）”（1 行）。"
+    )
+    assert "worth **1,510** (net of 20 refunded on these lines)." in text.describe_findings(
+        res, "en"
+    )  # no currency: plain numbers
+    # no raw row at all: that sentence
+    empty = dataclasses.replace(
+        res, transactions=dataclasses.replace(res.transactions, summary=res.summary.assign(rows=0))
+    )
+    assert text.describe_findings(empty) == "The transactions source has no row, so there is nothing to clean."
+    assert text.describe_findings(empty, "zh") == "交易数据源没有任何记录，无需清洗。"

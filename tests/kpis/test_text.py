@@ -164,3 +164,71 @@ def test_weak_strongest_pair_is_called_weak():
     )
     assert rp.describe_pairs(rules, lang="en").startswith("No pair stands out: the strongest, 茶叶 with 茶具")
     assert rp.describe_pairs(rules.assign(lift=1.6), lang="en").startswith("The strongest link")
+
+
+def test_the_key_findings_give_the_months_numbers_and_call_no_noise_news(in_period):
+    import dataclasses
+
+    s = RepurchaseSettings(min_group_customers=1, trend_months=3)
+    res = rp.run_repurchase(in_period, PERIOD, s, language="en", currency="CNY")
+    # March: A, B, C, E bought (B new, C reactivated); A and B twice -> 复购率 2/4 = 50.0%; February: A, D, E, none
+    # twice -> 0.0%: 2/4 against 0/3 is within chance (z-test p = 0.14); 回购率: A and E of February's 3 = 66.7%;
+    # first-time buyers A..E: 2 of 5 back by day 90 (Kaplan-Meier 40.0%); expected window 49-327 days
+    assert rp.describe_findings(res) == (
+        "In Mar 2024, **4** customers bought (1 new, 2 returning, 1 reactivated), spending **¥455**. 复购率 by "
+        "customer was **50.0%**, about the same as the previous month (0.0%; the change of +50.0 pp is within chance "
+        "variation); 66.7% of the previous month's buyers bought again this month (回购率). **40.0%** of first-time "
+        "buyers have made a second purchase by day 90. Customers who come back usually do so **49–327 days** after "
+        "their last purchase; past 327 days they are beyond the usual cycle."
+    )
+    assert rp.describe_findings(res, "zh") == (
+        "2024年3月共有 **4** 位客户购买（新客 1、老客 2、回流客 1），消费 **¥455**。复购率（按人）为 **50.0%**，"
+        "与上月（0.0%）基本持平（变化 +50.0 个百分点，在随机波动范围内）；上月购买的客户中有 66.7% 本月再次购买（回购率）。"
+        "**40.0%** 的新客在首购后 90 天内完成了第二次购买。回头的客户通常在上次购买后 **49–327 天**再次购买；"
+        "超过 327 天未购买即已超出通常的购买周期。"
+    )
+
+    def with_rates(rate: float, prev: float) -> rp.RepurchaseResult:
+        h = res.headline.set_index("kpi")
+        h.loc["buyers", ["value", "prev_period"]] = [400.0, 300.0]
+        h.loc["repurchase_rate_customers", ["value", "prev_period", "change_prev"]] = [rate, prev, rate - prev]
+        return dataclasses.replace(res, headline=h.reset_index())
+
+    # 140/400 against 75/300: +10 pp, z = 0.10 / 0.0352 = 2.84, p = 0.005 -> a change
+    assert "复购率 by customer was **35.0%**, +10.0 pp on the previous month (25.0%);" in rp.describe_findings(
+        with_rates(0.35, 0.25)
+    )
+    assert "复购率（按人）为 **35.0%**，较上月（25.0%）+10.0 个百分点；" in rp.describe_findings(
+        with_rates(0.35, 0.25), "zh"
+    )
+    # 120/400 against 75/300: +5 pp, z = 0.05 / 0.0342 = 1.46, p = 0.14 -> about the same
+    assert (
+        "about the same as the previous month (25.0%; the change of +5.0 pp is within chance"
+        in rp.describe_findings(with_rates(0.30, 0.25))
+    )
+    assert "与上月（25.0%）基本持平（变化 +5.0 个百分点" in rp.describe_findings(with_rates(0.30, 0.25), "zh")
+    # no buyer in the month: that sentence only
+    h = res.headline.set_index("kpi")
+    h.loc["buyers", "value"] = 0.0
+    quiet = dataclasses.replace(res, headline=h.reset_index())
+    assert (
+        rp.describe_findings(quiet)
+        == "No customer bought in Mar 2024, so there are no repurchase figures for the month."
+    )
+    assert rp.describe_findings(quiet, "zh") == "2024年3月没有客户购买，因此本月没有复购指标。"
+
+
+def test_the_findings_judge_a_rate_change_as_the_overview_does():
+    """The same verdict as the overview's card (repurchase.publish.changes) on the same rates and counts."""
+    from repurchase.publish import changes
+
+    cases = [(0.35, 400, 0.25, 300), (0.30, 400, 0.25, 300), (0.5, 4, 0.0, 3), (0.224, 3904, 0.247, 3600)]
+    for rate, n, prev, n_prev in cases:
+        p, low, high = changes.proportion_test(rate, n, prev, n_prev)
+        overview = p < changes.ALPHA and (low > 0 or high < 0)
+        assert rp.rate_change_is_news(rate, n, prev, n_prev) is overview, (rate, n, prev, n_prev)
+    assert [rp.rate_change_is_news(*c) for c in cases] == [True, False, False, True]
+    assert (
+        rp.rate_change_is_news(0.3, 400, float("nan"), 300) is None and rp.rate_change_is_news(0.3, 0, 0.2, 9) is None
+    )
+    assert rp.CHANGE_ALPHA == changes.ALPHA

@@ -11,6 +11,7 @@ import pytest
 
 from repurchase import lifetime_value as lv
 from repurchase.core import i18n
+from repurchase.core.params import LifetimeValueSettings
 from repurchase.core.periods import Window
 from repurchase.core.table import Table
 from repurchase.lifetime_value import text
@@ -198,3 +199,53 @@ def test_every_notice_reads_in_chinese(helpers):
 def test_nothing_to_say_is_an_empty_sentence(cdnow_result, lang):
     assert text.describe_status(cdnow_result, lang) == ""  # everything ran as set
     assert text.describe_p_alive(cdnow_result, lang) == "" and text.describe_groups(cdnow_result, lang) == ""
+
+
+def test_the_key_findings_carry_the_totals_the_concentration_the_best_segment_and_the_check(cdnow_result, helpers):
+    """Hand-set totals, shares and segments on the CDNOW result: each number is read where the report shows it."""
+    res = cdnow_result
+    clv = replace(res.clv, totals=pd.DataFrame({"quantity": ["clv", "expected_purchases"], "estimate": [123_456.0, 1_234.4],
+                                                "low": [100_000.0, 1_000.0], "high": [150_000.0, 1_500.0]}))  # fmt: skip
+    predictive = replace(
+        res.predictive, totals=res.predictive.totals.assign(low=[90_000.0, 900.0], high=[160_000.0, 1_600.0])
+    )
+    concentration = pd.DataFrame({"top_share": [0.01, 0.05, 0.2], "customers": [1, 5, 20], "clv": [1.0, 2.0, 3.0],
+                                  "share_of_clv": [0.13, 0.3, 0.6]})  # fmt: skip
+    segments = pd.DataFrame({"segment_label": ["Lost", "Champions"], "customers": [900, 100], "clv_total": [9e3, 5e4],
+                             "clv_mean": [10.0, 500.0], "share_of_clv": [0.1525, 0.8475]})  # fmt: skip
+    # the chosen model's holdout check: 1,137 predicted against 1,156 actual purchases (-1.7%)
+    choice = res.choice.comparison.set_index("model").assign(holdout_predicted=1136.8, holdout_actual=1156.0,
+                                                             holdout_error_pct=-1.66).reset_index()  # fmt: skip
+    res = replace(res, clv=clv, predictive=predictive, concentration=concentration,
+                  groups={**res.groups, "segment_label": segments}, choice=replace(res.choice, comparison=choice))  # fmt: skip
+    model = lv.model_label(res.choice.model)
+    assert res.clv.margin == 1 and res.predictive.level == 0.9
+    assert text.describe_findings(res, "en", "USD") == (
+        "Over the next 12 months the customers are expected to make **1,234** purchases, worth **$123.5K** "
+        "(90% predictive interval $90.0K – $160.0K). The top 20% of customers by CLV hold **60%** of that value, the "
+        "top 1% alone 13%. By RFM segment, the Champions segment is worth the most per customer: $500 "
+        f"on average (100 customers, 85% of the total). The predictions come from {model}, checked on a holdout the models never saw: "
+        "it predicts 1,137 holdout purchases against 1,156 actual (-1.7%)."
+    )
+    assert text.describe_findings(res, "zh", "CNY") == (
+        "未来 12 个月，客户预计购买 **1,234** 次，价值 **¥12.3万**（预测区间，90%：¥9.0万 – ¥16.0万）。"
+        "按 CLV 排名前 20% 的客户占其中 **60%**，前 1% 的客户就占 13%。"
+        "按 RFM 客群看，Champions的平均价值最高：每位 ¥500（100 位客户，占总额的 85%）。"
+        f"预测来自 {model}，并在模型未见过的验证期上检验：其预测验证期购买 1,137 次，实际为 1,156 次（-1.7%）。"
+    )
+    # on gross margin, without a predictive interval: the parameter-only one, and the margin is said
+    margin = replace(res, clv=replace(clv, margin=0.4), predictive=None)
+    assert "worth **$123.5K** of gross margin (40% margin) (90% parameter only interval $100.0K – $150.0K)." in (
+        text.describe_findings(margin, "en", "USD")
+    )
+    assert "价值 **¥12.3万**（按毛利计，毛利率 40%）（仅参数不确定性，90%：¥10.0万 – ¥15.0万）。" in (
+        text.describe_findings(margin, "zh", "CNY")
+    )
+
+
+def test_the_key_findings_say_why_there_is_no_clv(helpers):
+    res = lv.run_lifetime_value(helpers.tiny_client(), Window.through("2026-10-31"), LifetimeValueSettings())
+    assert res.clv is None
+    for lang in ("en", "zh"):
+        assert text.describe_findings(res, lang, "CNY") == text.describe_status(res, lang) != ""
+    assert text.describe_findings(res).startswith("**No lifetime value for these data.** Only 4 of 20 customers")

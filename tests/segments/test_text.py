@@ -160,3 +160,38 @@ def test_describe_settings_frequency_and_upgrades(tx, res):
         "3 customers are within 90% of the next tier's threshold: 2 to gold (median $85 more); "
         "1 to diamond (median $320 more)."
     )
+
+
+def test_the_key_findings_name_the_segments_to_act_on_in_both_languages(tx, res, res_zh):
+    import dataclasses
+
+    # Loyal (A, C): 2 of 5 customers, (180 + 600) / 815 = 95.7% of revenue; previous month end (2023-12-31): B and
+    # A not yet scored (new), C Loyal, D New, E Hibernating -> C and E kept theirs, D moved to About to Sleep: 2/3
+    loyal_action = res.summary.set_index("segment").loc["Loyal", "action"]
+    assert sg.describe_findings(res) == (
+        f"**Loyal** bring the most revenue: **95.7%** from 40.0% of customers (2); recommended action: {loyal_action} "
+        "66.7% of the 3 customers scored at the end of the previous month kept their segment; the biggest move is "
+        "New → About to Sleep (1 customers, 100.0% of New)."
+    )
+    zh_action = res_zh.summary.set_index("segment").loc["Loyal", "action"]
+    assert sg.describe_findings(res_zh) == (
+        f"**忠诚客户**贡献的销售额最多：以 40.0% 的客户（2 位）贡献了 **95.7%** 的销售额；建议动作：{zh_action}"
+        "上月末已评分的 3 位客户中，66.7% 保持原客群；最大的迁移是新客户 → 即将沉睡（1 位，占新客户的 100.0%）。"
+    )
+    assert sg.describe_findings(res, "zh") == sg.describe_findings(res_zh).replace(zh_action, loyal_action)
+    # a larger segment than the richest is named too; customers close to the next tier are counted
+    summary = res.summary.set_index("segment")
+    summary.loc["Hibernating", ["customers", "share", "revenue_share"]] = [7, 0.7, 0.01]
+    wider = sg.run_segmentation(tx, PERIOD, SegmentationSettings(tier_thresholds=[100, 500], upgrade_within=0.9))
+    bigger = dataclasses.replace(wider, summary=summary.reset_index())
+    text = sg.describe_findings(bigger)
+    assert (
+        "The largest segment is **Hibernating**: 7 customers (70.0%) with 1.0% of revenue; recommended action:" in text
+    )
+    # B (20 of 100 to gold, 80% short), D (10 of 100, 90%) and A (180 of 500 to diamond, 64%): all within 90%
+    assert text.endswith("**3** customers are within 90% of the next member tier's threshold (see below).")
+    assert sg.describe_findings(bigger, "zh").endswith("**3** 位客户的消费额距下一会员等级门槛在 90% 以内（见下文）。")
+    # nobody scored: that sentence
+    empty = dataclasses.replace(res, summary=res.summary.assign(customers=0))
+    assert sg.describe_findings(empty) == "No customer was scored."
+    assert sg.describe_findings(empty, "zh") == "没有客户参与评分。"

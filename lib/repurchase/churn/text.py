@@ -32,6 +32,7 @@ from repurchase.churn.trend import BREAKDOWNS, rate_for_month, recent_months
 from repurchase.core import formatting, i18n
 from repurchase.core.table import Table
 from repurchase.core.tiers import frequency_tier_label
+from repurchase.kpis import rate_change_is_news
 
 __all__ = [
     "MONEY_COLUMNS",
@@ -49,6 +50,7 @@ __all__ = [
     "describe_breakdown",
     "describe_choice",
     "describe_definition",
+    "describe_findings",
     "describe_logrank",
     "describe_model",
     "describe_model_based",
@@ -243,6 +245,16 @@ def model_caution(
     return i18n.t("churn.sentence_sep", lang).join(parts)
 
 
+def _verdict(warning: EarlyWarningResult, lang: str) -> str:
+    """Whether the chosen model beats the recency-only baseline on the test cutoff (ROC AUC, 0.005 apart)."""
+    c = warning.chosen or ""
+    auc = warning.metric(c, "roc_auc")
+    rec = warning.metric("recency", "roc_auc")
+    values = {"model": model_label(c, lang), "auc": _auc(auc), "recency": _auc(rec)}
+    kind = "model" if auc > rec + 0.005 else "recency" if auc < rec - 0.005 else "tie"
+    return i18n.t(f"churn.verdict_{kind}", lang, **values)
+
+
 def describe_model(warning: EarlyWarningResult, lang: str = "en") -> str:
     """The backtest result in plain words, whoever wins, with a warning when the model is weak or the test small.
 
@@ -252,15 +264,7 @@ def describe_model(warning: EarlyWarningResult, lang: str = "en") -> str:
     if warning.unavailable is not None:
         return warning.unavailable.text(lang)
     c = warning.chosen or ""
-    auc = warning.metric(c, "roc_auc")
-    rec = warning.metric("recency", "roc_auc")
-    values = {"model": model_label(c, lang), "auc": _auc(auc), "recency": _auc(rec)}
-    if auc > rec + 0.005:
-        verdict = i18n.t("churn.verdict_model", lang, **values)
-    elif auc < rec - 0.005:
-        verdict = i18n.t("churn.verdict_recency", lang, **values)
-    else:
-        verdict = i18n.t("churn.verdict_tie", lang, **values)
+    verdict = _verdict(warning, lang)
     text = i18n.t(
         "churn.describe_model", lang, verdict=verdict, bgnbd=_auc(warning.metric("bgnbd", "roc_auc")),
         customers=f"{len(warning.test_scores):,}", population=_population_word(warning, lang),
@@ -570,6 +574,114 @@ def at_risk_text(res: ChurnResult, lang: str = "en") -> str:
         threshold=_pct(res.settings.at_risk_probability, 0),
     )  # fmt: skip
     return text + i18n.t("churn.sentence_sep", lang) + definition
+
+
+def _findings_rate(res: ChurnResult, lang: str) -> str:
+    """The month's churn rate with the month before (a change only when more than chance) and a year earlier."""
+    start = pd.Timestamp(res.period.start)
+    month, days = _month(start, lang), res.definition.threshold_days
+    table = res.trend.table
+    now = rate_for_month(table, start) if res.trend.unavailable is None else None
+    row = table[(table["month"] == start) & (table["group"] == "all")] if now is not None else table.iloc[:0]
+    if now is None or row.empty:
+        return i18n.t("churn.findings_no_rate", lang, month=month, days=days)
+    last = start - pd.DateOffset(months=1)
+    prev = rate_for_month(table, last)
+    year = rate_for_month(table, start - pd.DateOffset(months=12))
+    active = int(row.iloc[0]["active_start"])
+    parts = []
+    if prev is not None:
+        before = table[(table["month"] == last) & (table["group"] == "all")]
+        n_prev = float(before["active_start"].iloc[0]) if len(before) else math.nan
+        news = rate_change_is_news(now, active, prev, n_prev)  # the overview's test of the churn-rate card
+        if news is None:
+            parts.append(i18n.t("churn.trend_prev", lang, rate=_pct(prev)))
+        else:
+            change = i18n.t("churn.findings_pp", lang, value=f"{(now - prev) * 100:+.1f}")
+            key = "churn.findings_prev_changed" if news else "churn.findings_prev_same"
+            parts.append(i18n.t(key, lang, prev=_pct(prev), change=change))
+    if year is not None:
+        parts.append(i18n.t("churn.trend_year", lang, rate=_pct(year)))
+    compare = i18n.t("churn.trend_compare", lang, parts=i18n.t("churn.sep", lang).join(parts)) if parts else ""
+    return i18n.t("churn.findings_rate", lang, rate=_pct(now), active=f"{active:,}", month=month, days=days,
+                  compare=compare)  # fmt: skip
+
+
+def _findings_at_risk(res: ChurnResult, lang: str) -> list[str]:
+    """Who is likely to lapse and the value they hold, then the tier and value band holding the most of it."""
+    at_risk = res.at_risk
+    if not len(at_risk):
+        return []
+    flagged = at_risk[at_risk["at_risk"]]
+    if flagged.empty:
+        return [i18n.t("churn.findings_none", lang, active=f"{len(at_risk):,}")]
+    model = has_model(at_risk)
+    value = float(flagged["value_at_risk" if model else "value"].sum())
+    values = {
+        "flagged": f"{len(flagged):,}",
+        "active": f"{len(at_risk):,}",
+        "share": _pct(len(flagged) / len(at_risk)),
+        "value": formatting.format_money(value, res.currency, lang),
+    }
+    if model:
+        threshold = _pct(res.settings.at_risk_probability, 0)
+        head = i18n.t("churn.findings_at_risk", lang, threshold=threshold, days=res.warning.window_days, **values)
+    else:
+        head = i18n.t("churn.findings_at_risk_recency", lang, **values)
+    summary = res.at_risk_summary
+    column = "value_at_risk" if model else "value"
+    if summary.empty or not summary[column].iloc[0] > 0:
+        return [head]
+    top = summary.iloc[0]  # at_risk_summary is sorted by that value, highest first
+    group = i18n.t(
+        "churn.findings_top_group", lang, tier=frequency_tier_label(str(top["frequency_tier"]), lang),
+        band=value_band_label(str(top["value_band"]), lang), n=f"{int(top['at_risk']):,}",
+        value=formatting.format_money(float(top[column]), res.currency, lang), action=str(top["action"]),
+    )  # fmt: skip
+    return [head, group]
+
+
+def _findings_model(warning: EarlyWarningResult, lang: str) -> list[str]:
+    """The backtest's verdict against the recency-only baseline, as :func:`describe_model` words it."""
+    if warning.unavailable is not None or warning.chosen is None:
+        return []
+    auc, rec = warning.metric(warning.chosen, "roc_auc"), warning.metric("recency", "roc_auc")
+    if not (np.isfinite(auc) and np.isfinite(rec)):
+        return []
+    return [i18n.t("churn.findings_model", lang, verdict=_verdict(warning, lang))]
+
+
+def describe_findings(res: ChurnResult, lang: str = "en") -> str:
+    """The key findings at the top of the churn report: 2–4 sentences with the month's numbers to act on.
+
+    Parameters
+    ----------
+    res
+        The churn result (:func:`repurchase.churn.run_churn`).
+    lang
+        Report language (``en`` or ``zh``).
+
+    Returns
+    -------
+    str
+        The report month's churn rate with the month before, worded as a change
+        only when the overview's test of the churn-rate card says it is more
+        than chance (:func:`repurchase.kpis.rate_change_is_news`: churned out
+        of the customers active at each month's start), else "about the same",
+        and the rate a year earlier; how many active customers are likely to lapse and
+        the value they hold (value at risk with a model, their value without);
+        the frequency tier and value band holding the most of it with its
+        action; and whether the early-warning model beats the days since the
+        last purchase. The numbers are those of :func:`trend_text`,
+        :func:`at_risk_text`, :func:`risk_table` and :func:`model_text`. When
+        there is neither a churn rate nor an active customer, the reason the
+        churn rate is unavailable.
+    """
+    risk = _findings_at_risk(res, lang)
+    if not risk and res.trend.unavailable is not None:
+        return res.trend.unavailable.text(lang)
+    parts = [_findings_rate(res, lang), *risk, *_findings_model(res.warning, lang)]
+    return i18n.t("churn.sentence_sep", lang).join(parts)
 
 
 def risk_table(res: ChurnResult, lang: str = "en") -> Table:

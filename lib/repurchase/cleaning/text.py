@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from repurchase.cleaning.pipeline import CleaningReport
 from repurchase.cleaning.rules import rule_descriptions
-from repurchase.core import i18n
+from repurchase.core import formatting, i18n
 from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
 
 __all__ = [
     "QUARANTINE_SAMPLE_ROWS",
     "amounts_table",
+    "describe_findings",
     "describe_outcome",
     "ledger_table",
     "missing_table",
@@ -50,6 +51,51 @@ def describe_outcome(res: CleaningReport, lang: str = "en") -> str:
         top = excluded.iloc[0]
         text += i18n.t("cleaning.describe_top", lang, rule=top["description"], rows=f"{int(top['rows']):,}")
     return text
+
+
+def describe_findings(res: CleaningReport, lang: str = "en", currency: str = "") -> str:
+    """The key findings at the top of the cleaning report: 2–3 sentences on what the other reports rest on.
+
+    Parameters
+    ----------
+    res
+        The cleaning stage result.
+    lang
+        Report language (``en`` or ``zh``).
+    currency
+        Currency of the revenue (a plain number without one).
+
+    Returns
+    -------
+    str
+        Where the raw rows went with the most common exclusion
+        (:func:`describe_outcome`); the cleaned data the other reports use:
+        order lines, customers and orders, the date range and the revenue, with
+        the refunds netted from it (:func:`profile_table`); and the most common
+        repair (:func:`ledger_table`). Without a raw row: that sentence.
+    """
+    s = res.summary.set_index("outcome")["rows"]
+    if not int(s["raw"]) > 0:
+        return i18n.t("cleaning.findings.none", lang)
+
+    def money(x: float) -> str:
+        return formatting.format_money(x, currency, lang) if currency else formatting.format_number(x, lang)
+
+    p = res.profile
+    parts = [describe_outcome(res, lang)]
+    if p.rows:
+        refunds = i18n.t("cleaning.findings.refunds", lang, refunded=money(p.refunded)) if p.refunded else ""
+        parts.append(i18n.t(
+            "cleaning.findings.profile", lang, rows=f"{p.rows:,}", customers=f"{p.customers:,}", orders=f"{p.orders:,}",
+            first=p.first_date, last=p.last_date, revenue=money(p.revenue), refunds=refunds,
+        ))  # fmt: skip
+    ledger = rule_descriptions(res.ledger, lang)
+    fixed = ledger[(ledger["outcome"] == "fixed") & (ledger["rows"] > 0)]
+    fixed = fixed.sort_values("rows", ascending=False, kind="stable")
+    if len(fixed):
+        top = fixed.iloc[0]
+        parts.append(i18n.t("cleaning.findings.fix", lang, rule=top["description"], rows=f"{int(top['rows']):,}"))
+    return i18n.t("cleaning.findings.sep", lang).join(parts)
 
 
 def outcome_table(res: CleaningReport) -> Table:

@@ -75,12 +75,14 @@ from repurchase.kpis.glossary import GLOSSARY_KEYS, glossary, glossary_entries
 from repurchase.kpis.monthly import KPI_UNITS, headline_kpis, monthly_kpis, n_day_repurchase, time_to_second_purchase
 from repurchase.kpis.pipeline import STAGE, RepurchaseResult, repurchase_metrics, run_repurchase
 from repurchase.kpis.text import (
+    CHANGE_ALPHA,
     WEAK_LIFT,
     cycle_table,
     describe_buyer_products,
     describe_cohorts,
     describe_cycle,
     describe_drivers_available,
+    describe_findings,
     describe_first_groups,
     describe_headline,
     describe_occasion,
@@ -93,10 +95,12 @@ from repurchase.kpis.text import (
     group_label,
     headline_table,
     pairs_table,
+    rate_change_is_news,
     refunds_table,
 )
 
 __all__ = [
+    "CHANGE_ALPHA",
     "DRIVER_COLUMNS",
     "GLOSSARY",
     "GLOSSARY_KEYS",
@@ -113,6 +117,7 @@ __all__ = [
     "describe_cohorts",
     "describe_cycle",
     "describe_drivers_available",
+    "describe_findings",
     "describe_first_groups",
     "describe_headline",
     "describe_occasion",
@@ -140,6 +145,7 @@ __all__ = [
     "purchase_cycle_curves",
     "purchase_cycle_threshold",
     "purchase_occasions",
+    "rate_change_is_news",
     "refund_rates",
     "refunded_lines",
     "refunds_table",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -25,12 +25,14 @@ from repurchase.kpis.drivers import DRIVER_COLUMNS
 from repurchase.kpis.glossary import glossary
 
 __all__ = [
+    "CHANGE_ALPHA",
     "WEAK_LIFT",
     "cycle_table",
     "describe_buyer_products",
     "describe_cohorts",
     "describe_cycle",
     "describe_drivers_available",
+    "describe_findings",
     "describe_first_groups",
     "describe_headline",
     "describe_occasion",
@@ -43,6 +45,7 @@ __all__ = [
     "group_label",
     "headline_table",
     "pairs_table",
+    "rate_change_is_news",
     "refunds_table",
 ]
 
@@ -227,21 +230,122 @@ def describe_headline(headline: pd.DataFrame, currency: str = "", lang: str = "e
     return text + i18n.t("repurchase.sentence_end", lang)
 
 
-def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 365), lang: str = "en") -> str:
-    """Share of first-time buyers who made a second purchase by 30, 90 and 365 days (Kaplan–Meier), in ``lang``."""
+def _second_shares(curve: pd.DataFrame, days: Sequence[int]) -> list[tuple[int, float]]:
+    """(day, share of first-time buyers with a second purchase by that day) for the days the curve reaches."""
     if curve.empty:
-        return i18n.t("repurchase.second_none", lang)
+        return []
     times = curve["time"].to_numpy()
-    parts = []
+    out = []
     for d in days:
         if d > times.max():  # not followed that long
             continue
         idx = np.searchsorted(times, d, side="right") - 1
-        share = 0.0 if idx < 0 else float(curve["repurchased"].iloc[idx])
-        parts.append(i18n.t("repurchase.second_part", lang, share=_pct(share), day=d))
+        out.append((d, 0.0 if idx < 0 else float(curve["repurchased"].iloc[idx])))
+    return out
+
+
+def describe_time_to_second(curve: pd.DataFrame, days: Sequence[int] = (30, 90, 365), lang: str = "en") -> str:
+    """Share of first-time buyers who made a second purchase by 30, 90 and 365 days (Kaplan–Meier), in ``lang``."""
+    if curve.empty:
+        return i18n.t("repurchase.second_none", lang)
+    parts = [
+        i18n.t("repurchase.second_part", lang, share=_pct(share), day=d) for d, share in _second_shares(curve, days)
+    ]
     if not parts:
         return i18n.t("repurchase.second_short", lang)
     return i18n.t("repurchase.second", lang, parts=i18n.t("repurchase.clause_sep", lang).join(parts))
+
+
+class FindingsSource(Protocol):
+    """What :func:`describe_findings` reads of a :class:`~repurchase.kpis.RepurchaseResult`."""
+
+    currency: str
+    headline: pd.DataFrame
+    time_to_second: pd.DataFrame
+    cycle: pd.DataFrame
+
+
+#: significance level of the month-on-month test of 复购率 (as the overview's, repurchase.publish.changes.ALPHA)
+CHANGE_ALPHA = 0.05
+
+
+def rate_change_is_news(rate: float, n: float, rate_prev: float, n_prev: float) -> bool | None:
+    """Whether a rate's change is more than chance: pooled z-test and Newcombe's 95% interval, as the overview.
+
+    None when a rate or a count is unknown or zero (no test); False when p ≥
+    :data:`CHANGE_ALPHA` or the interval includes 0.
+    """
+    from repurchase.campaigns.estimates import newcombe_interval, two_proportion_p_value
+
+    values = (rate, n, rate_prev, n_prev)
+    if not all(np.isfinite(v) for v in values) or min(n, n_prev) <= 0:
+        return None
+    x1, x2 = rate * n, rate_prev * n_prev
+    p = float(two_proportion_p_value(x1, n, x2, n_prev))
+    _, low, high = newcombe_interval(x1, n, x2, n_prev, confidence=1 - CHANGE_ALPHA)
+    return bool(p < CHANGE_ALPHA and (float(low) > 0 or float(high) < 0))
+
+
+def describe_findings(result: FindingsSource, lang: str = "en") -> str:
+    """The key findings at the top of the repurchase report: 2–4 sentences with the month's numbers.
+
+    Parameters
+    ----------
+    result
+        The repurchase result (:class:`~repurchase.kpis.RepurchaseResult`).
+    lang
+        Report language (``en`` or ``zh``).
+
+    Returns
+    -------
+    str
+        The month's buyers (new, returning, reactivated) and revenue; 复购率 by
+        customer with its change on the previous month, worded as a change only
+        when it is more than chance (the overview's test: Newcombe's 95%
+        interval of the difference of the two rates excludes 0 and the pooled
+        z-test has p < 0.05), else "about the same", and 回购率; the share of
+        first-time buyers with a second purchase by day 90 (or the longest
+        horizon followed); the expected next-purchase window. The numbers are
+        those of :func:`describe_headline`, :func:`describe_time_to_second`
+        and :func:`describe_cycle`. Without a buyer in the month: that sentence.
+    """
+    h = result.headline.set_index("kpi")
+
+    def v(k: str, col: str = "value") -> float:
+        return float(h.loc[k, col]) if k in h.index and pd.notna(h.loc[k, col]) else math.nan
+
+    buyers = v("buyers")
+    month = formatting.format_month(h.loc["buyers", "basis"], lang) if "buyers" in h.index else ""
+    if not buyers > 0:
+        return i18n.t("repurchase.findings.no_buyers", lang, month=month)
+    parts = [
+        i18n.t("repurchase.findings.buyers", lang, month=month, buyers=_fmt(buyers, "count"),
+               new=_fmt(v("new_buyers"), "count"), returning=_fmt(v("returning_buyers"), "count"),
+               reactivated=_fmt(v("reactivated_buyers"), "count"),
+               revenue=_fmt(v("revenue"), "money", result.currency, lang))
+    ]  # fmt: skip
+    rate, prev = v("repurchase_rate_customers"), v("repurchase_rate_customers", "prev_period")
+    if np.isfinite(rate):
+        news = rate_change_is_news(rate, buyers, prev, v("buyers", "prev_period"))
+        change = _fmt_change(v("repurchase_rate_customers", "change_prev"), "rate", lang)
+        compare = (
+            "" if news is None
+            else i18n.t("repurchase.findings.changed" if news else "repurchase.findings.same", lang, change=change,
+                        prev=_fmt(prev, "rate"))
+        )  # fmt: skip
+        bb = v("buyback_rate")
+        buyback = i18n.t("repurchase.findings.buyback", lang, rate=_fmt(bb, "rate")) if np.isfinite(bb) else ""
+        parts.append(i18n.t("repurchase.findings.rate", lang, rate=_fmt(rate, "rate"), compare=compare,
+                            buyback=buyback))  # fmt: skip
+    shares = _second_shares(result.time_to_second, (30, 90, 365))
+    if shares:
+        day, share = next(((d, s) for d, s in shares if d == 90), shares[-1])
+        parts.append(i18n.t("repurchase.findings.second", lang, share=_pct(share), day=day))
+    row = result.cycle[result.cycle["group"] == "all"]
+    if len(row) and np.isfinite(row["window_p90"].iloc[0]):
+        low, high = _whole(row["window_median"].iloc[0]), _whole(row["window_p90"].iloc[0])
+        parts.append(i18n.t("repurchase.findings.cycle", lang, low=low, high=high))
+    return i18n.t("repurchase.sentence_sep", lang).join(parts)
 
 
 # ---------------------------------------------------------------------------

@@ -49,6 +49,7 @@ __all__ = [
     "describe_choice",
     "describe_clv",
     "describe_concentration",
+    "describe_findings",
     "describe_fits",
     "describe_group",
     "describe_groups",
@@ -359,6 +360,74 @@ def parameters(res: LifetimeValueResult) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- the report, section by section
+
+
+def describe_findings(res: LifetimeValueResult, lang: str = "en", currency: str = "") -> str:
+    """The key findings at the top of the lifetime-value report: 2–4 sentences with the numbers to act on.
+
+    Parameters
+    ----------
+    res
+        The lifetime-value result (:func:`repurchase.lifetime_value.run_lifetime_value`).
+    lang
+        Report language (``en`` or ``zh``).
+    currency
+        Currency of the amounts (as for :func:`describe_clv`).
+
+    Returns
+    -------
+    str
+        The expected purchases and total CLV over the horizon with the
+        predictive interval of the total (the parameter-only one when there is
+        no predictive interval), as :func:`describe_clv` gives them; the share
+        of that value held by the top customers (:func:`describe_concentration`);
+        the RFM segment worth most per customer (:func:`describe_group`); and
+        the chosen model's holdout check (:func:`describe_choice`), or that it
+        could not be checked. Without a CLV: why (:func:`describe_status`).
+    """
+    clv = res.clv
+    if clv is None:
+        return describe_status(res, lang) or _t("skip.model", lang)
+    est, low, high = clv.total("clv")
+    level, kind = clv.interval_level, "parameter"
+    if res.predictive is not None:
+        _, low, high = res.predictive.total("clv")
+        level, kind = res.predictive.level, "predictive"
+    interval = ""
+    if (kind == "predictive" or clv.draws) and np.isfinite(low) and np.isfinite(high):
+        interval = _t("findings.interval", lang, level=f"{level:.0%}", kind=_t(f"interval_kind.{kind}", lang),
+                      low=money(low, currency, lang), high=money(high, currency, lang))  # fmt: skip
+    basis = _t("findings.margin", lang, margin=f"{clv.margin:.0%}") if clv.margin < 1 else ""
+    parts = [
+        _t("findings.total", lang, months=f"{clv.horizon_months:g}", purchases=f"{clv.total('expected_purchases')[0]:,.0f}",
+           total=money(est, currency, lang), basis=basis, interval=interval)
+    ]  # fmt: skip
+    top = res.concentration.sort_values("top_share")
+    if len(top):
+        wide, narrow = top.iloc[-1], top.iloc[0]
+        parts.append(_t("findings.concentration", lang, top=_top_label(wide["top_share"], lang),
+                        share=f"{wide['share_of_clv']:.0%}", narrow=_top_label(narrow["top_share"], lang),
+                        narrow_share=f"{narrow['share_of_clv']:.0%}"))  # fmt: skip
+    segments = res.groups.get("segment_label")
+    if segments is not None and len(segments) >= 2:
+        best = segments.sort_values("clv_mean", ascending=False).iloc[0]
+        parts.append(_t("findings.segment", lang, segment=_group_value(best["segment_label"], "segment_label", lang),
+                        mean=money(best["clv_mean"], currency, lang), share=f"{best['share_of_clv']:.0%}",
+                        customers=f"{int(best['customers']):,}"))  # fmt: skip
+    choice = res.choice
+    if choice is not None:
+        model = model_label(choice.model, lang)
+        ranked = choice.ranked
+        if res.validated and choice.comparison is not None and choice.model in ranked.index:
+            row = ranked.loc[choice.model]
+            total = _t(
+                "choice.total", lang, predicted=f"{row['holdout_predicted']:,.0f}",
+                actual=f"{row['holdout_actual']:,.0f}", error=f"{row['holdout_error_pct']:+.1f}%",
+            )  # fmt: skip
+            parts.append(_t("findings.checked", lang, model=model, total=total))
+        else:
+            parts.append(_t("findings.unchecked", lang, model=model))
+    return sep(lang).join(parts)
 
 
 def describe_status(res: LifetimeValueResult, lang: str = "en") -> str:

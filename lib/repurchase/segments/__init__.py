@@ -76,6 +76,7 @@ from repurchase.segments.rfm import (
     segment_summary,
 )
 from repurchase.segments.text import (
+    describe_findings,
     describe_frequency,
     describe_migration,
     describe_one_time,
@@ -110,6 +111,7 @@ __all__ = [
     "assign_segments",
     "biggest_flows",
     "customer_activity",
+    "describe_findings",
     "describe_frequency",
     "describe_migration",
     "describe_one_time",

@@ -19,6 +19,7 @@ from repurchase.segments.migration import biggest_flows, stayed
 from repurchase.segments.pipeline import SegmentationResult
 
 __all__ = [
+    "describe_findings",
     "describe_frequency",
     "describe_migration",
     "describe_one_time",
@@ -149,6 +150,67 @@ def describe_segments(result: SegmentationResult, lang: str | None = None) -> st
             share=_pct(rich["share"]),
         )
     return text
+
+
+def describe_findings(result: SegmentationResult, lang: str | None = None) -> str:
+    """The key findings at the top of the segmentation report: 2–4 sentences with the numbers to act on.
+
+    Parameters
+    ----------
+    result
+        The segmentation result (:func:`repurchase.segments.run_segmentation`).
+    lang
+        Report language (``en`` or ``zh``; default: the result's).
+
+    Returns
+    -------
+    str
+        The segment bringing the most revenue and the largest segment, each
+        with its share of customers and revenue and its recommended action
+        (the numbers of :func:`describe_segments` and :func:`segment_table`);
+        the share of last month's scored customers who kept their segment and
+        the biggest move (:func:`describe_migration`); and how many customers
+        are close to the next member tier (:func:`describe_upgrades`). Without
+        a scored customer: that sentence.
+    """
+    lang = _lang(result, lang)
+    t = result.summary[result.summary["customers"] > 0]
+    if t.empty:
+        return i18n.t("segments.describe_none", lang)
+    rich = t.loc[t["revenue"].idxmax()]
+    big = t.loc[t["customers"].idxmax()]
+
+    def values(row: pd.Series) -> dict[str, str]:
+        return {
+            "name": segment_label(row["segment"], lang),
+            "customers": f"{int(row['customers']):,}",
+            "share": _pct(row["share"]),
+            "revenue_share": _pct(row["revenue_share"]),
+            "action": str(row["action"]),
+        }
+
+    parts = [i18n.t("segments.findings.richest", lang, **values(rich))]
+    if big["segment"] != rich["segment"]:
+        parts.append(i18n.t("segments.findings.largest", lang, **values(big)))
+    m = result.migration
+    kept, previous = stayed(m, result.scheme.segments)
+    if previous:
+        flows = biggest_flows(m, 1)
+        names = {seg: segment_label(seg, lang) for seg in [*result.scheme.segments, NEW, NOT_SCORED]}
+        move = ""
+        if len(flows):
+            r = flows.iloc[0]
+            move = i18n.t(
+                "segments.findings.move", lang, source=names.get(r["from_segment"], r["from_segment"]),
+                target=names.get(r["to_segment"], r["to_segment"]), n=f"{int(r['customers']):,}",
+                share=_pct(r["share_of_from"]),
+            )  # fmt: skip
+        parts.append(i18n.t("segments.findings.migration", lang, previous=f"{previous:,}",
+                            share=_pct(kept / previous), move=move))  # fmt: skip
+    if not result.upgrades.empty:
+        within = formatting.format_percent(result.settings["upgrade_within"], 0)
+        parts.append(i18n.t("segments.findings.upgrades", lang, n=f"{len(result.upgrades):,}", within=within))
+    return i18n.t("segments.sentence_sep", lang).join(parts)
 
 
 def describe_frequency(result: SegmentationResult, lang: str | None = None) -> str:
