@@ -15,12 +15,14 @@ result is never loaded into pandas.
 Usage::
 
     .venv/bin/python bench/aggregation.py --lines 10000000 100000000 [--memory-limit 3GB]
+    .venv/bin/python bench/aggregation.py --lines 1000000 10000000 --backend pyspark   # local PySpark, one core
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -75,12 +77,26 @@ def generate(lines: int, path: Path, seed: int = 19) -> float:
     return time.perf_counter() - t0
 
 
-def child(path: Path, out: Path, memory_limit: str, threads: int) -> None:
-    """Summarise ``path`` per customer on DuckDB (spilling to a temp dir) and write the result to ``out``."""
+def child(path: Path, out: Path, memory_limit: str, threads: int, backend: str = "duckdb") -> None:
+    """Summarise ``path`` per customer on DuckDB (spilling to a temp dir) or local PySpark; write it to ``out``."""
     import ibis
 
     from repurchase.warehouse import customer_aggregates
 
+    if backend == "pyspark":
+        from repurchase.warehouse import spark_session
+
+        session = spark_session("repurchase-bench")
+        session.sparkContext.setLogLevel("ERROR")
+        con = ibis.pyspark.connect(session)
+        t = con.read_parquet(str(path), table_name="tx")
+        t0 = time.perf_counter()
+        con.to_parquet_dir(customer_aggregates(t), str(out))
+        seconds = time.perf_counter() - t0
+        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in Path(out).glob("*.parquet"))
+        print(json.dumps({"seconds": seconds, "customers": rows}))
+        session.stop()
+        return
     with tempfile.TemporaryDirectory(prefix="duckdb-spill-") as spill:
         con = ibis.duckdb.connect(memory_limit=memory_limit, temp_directory=spill, threads=threads)
         con.raw_sql("SET preserve_insertion_order = false")
@@ -97,14 +113,15 @@ def main() -> None:
     ap.add_argument("--lines", type=int, nargs="+", default=[10_000_000, 100_000_000])
     ap.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit (default 3GB)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--backend", choices=["duckdb", "pyspark"], default="duckdb", help="where the summary runs")
     ap.add_argument("--generate-only", action="store_true")
     ap.add_argument("--child", nargs=2, metavar=("PARQUET", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), args.memory_limit, args.threads)
+        child(Path(args.child[0]), Path(args.child[1]), args.memory_limit, args.threads, args.backend)
         return
     print(f"machine: {machine()}")
-    print(f"versions: {versions('ibis-framework', 'duckdb', 'pyarrow')}")
+    print(f"backend: {args.backend}; versions: {versions('ibis-framework', 'duckdb', 'pyspark', 'pyarrow')}")
     rows = []
     for lines in args.lines:
         path = OUT / f"agg-{lines}" / "transactions.parquet"
@@ -113,9 +130,13 @@ def main() -> None:
             print(f"   {generate(lines, path):.0f} s, {path.stat().st_size / 2**20:.0f} MiB")
         if args.generate_only:
             continue
-        out = path.with_name("summary.parquet")
+        out = path.with_name("summary.parquet" if args.backend == "duckdb" else "summary-pyspark")
+        if out.is_dir():
+            shutil.rmtree(out)
+        else:
+            out.unlink(missing_ok=True)
         cmd = [python(), __file__, "--child", str(path), str(out), "--memory-limit", args.memory_limit]
-        cmd += ["--threads", str(args.threads)]
+        cmd += ["--threads", str(args.threads), "--backend", args.backend]
         run = run_measured(cmd, env={"PYTHONPATH": str(ROOT / "lib")})
         if run.returncode:
             raise SystemExit(f"the child failed:\n{run.output}")

@@ -1,10 +1,7 @@
 """The statistics of a campaign test, vectorized: every function takes arrays (one entry per test).
 
-* :func:`wilson_interval`, :func:`newcombe_interval`: the Wilson score interval of
-  a proportion and Newcombe's hybrid score interval of a difference of two
-  (``statsmodels.stats.proportion.confint_proportions_2indep(method="newcomb")``
-  gives the same numbers, one test at a time);
-* :func:`two_proportion_p_value`: the pooled two-proportion z-test;
+* :func:`wilson_interval`, :func:`newcombe_interval`, :func:`two_proportion_p_value`:
+  from :mod:`repurchase.core.proportions` (one definition for every analysis);
 * :func:`welch_difference` (per customer) and :func:`welch_from_moments` (per
   group): a difference of means with Welch's interval;
 * :func:`cuped`: the CUPED adjustment ``y − θ (x − x̄)`` with
@@ -21,6 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from repurchase.core.proportions import _z, newcombe_interval, two_proportion_p_value, wilson_interval
+
 __all__ = [
     "Difference",
     "cuped",
@@ -33,53 +32,6 @@ __all__ = [
     "welch_from_moments",
     "wilson_interval",
 ]
-
-
-def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
-
-
-def wilson_interval(count: ArrayLike, nobs: ArrayLike, confidence: float = 0.90) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of ``count / nobs`` (NaN where ``nobs`` is 0)."""
-    x, n = np.asarray(count, float), np.asarray(nobs, float)
-    z = _z(confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / n
-        denom = n + z**2
-        centre = (x + z**2 / 2) / denom
-        half = z * np.sqrt(n) / denom * np.sqrt(p * (1 - p) + z**2 / (4 * n))
-    return centre - half, centre + half
-
-
-def newcombe_interval(
-    count1: ArrayLike, nobs1: ArrayLike, count2: ArrayLike, nobs2: ArrayLike, confidence: float = 0.90
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newcombe's hybrid score interval of ``p1 − p2`` (method 10 of Newcombe, 1998).
-
-    Returns
-    -------
-    difference, low, high
-        ``p1 − p2`` and its interval, from the Wilson intervals ``(l1, u1)`` and
-        ``(l2, u2)``: ``d − √((p1 − l1)² + (u2 − p2)²)`` to ``d + √((u1 − p1)² + (p2 − l2)²)``.
-    """
-    x1, n1, x2, n2 = (np.asarray(a, float) for a in (count1, nobs1, count2, nobs2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = wilson_interval(x1, n1, confidence)
-    l2, u2 = wilson_interval(x2, n2, confidence)
-    d = p1 - p2
-    return d, d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-
-
-def two_proportion_p_value(count1: ArrayLike, nobs1: ArrayLike, count2: ArrayLike, nobs2: ArrayLike) -> np.ndarray:
-    """Two-sided p-value of the pooled z-test of ``p1 = p2`` (1 when both rates are 0 or 1)."""
-    x1, n1, x2, n2 = (np.asarray(a, float) for a in (count1, nobs1, count2, nobs2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pooled = (x1 + x2) / (n1 + n2)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        z = (x1 / n1 - x2 / n2) / se
-    p = 2 * stats.norm.sf(np.abs(z))
-    return np.where(se > 0, p, np.where(np.isnan(se), np.nan, 1.0))
 
 
 @dataclass(frozen=True)

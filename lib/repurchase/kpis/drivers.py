@@ -16,6 +16,7 @@ from repurchase.cleaning import CleaningResult, normalize_ids, parse_amounts
 from repurchase.core.occasions import assign_occasions, require_columns
 from repurchase.core.params import CleaningSettings
 from repurchase.core.periods import Window
+from repurchase.core.proportions import wilson_interval
 from repurchase.kpis._base import before, days_observed, observe, second_gap
 
 __all__ = [
@@ -36,35 +37,6 @@ DRIVER_COLUMNS: tuple[str, ...] = ("category", "product_name")
 def driver_columns(tx: pd.DataFrame, columns: Sequence[str] = DRIVER_COLUMNS) -> list[str]:
     """The columns of ``columns`` the transactions have, with at least one value."""
     return [c for c in columns if c in tx.columns and bool(tx[c].notna().any())]
-
-
-def wilson_interval(
-    successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, z: float = 1.959963984540054
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a proportion (95 % by default), vectorised.
-
-    Parameters
-    ----------
-    successes, n
-        Counts of successes and trials (arrays of the same length).
-    z
-        Normal quantile; 1.96 for 95 %.
-
-    Returns
-    -------
-    (low, high)
-        Arrays; NaN where ``n`` is 0.
-    """
-    k = np.asarray(successes, dtype="float64")
-    trials = np.asarray(n, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / trials
-        denom = 1 + z**2 / trials
-        centre = (p + z**2 / (2 * trials)) / denom
-        half = z * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / denom
-    low = np.where(trials > 0, np.clip(centre - half, 0, 1), np.nan)
-    high = np.where(trials > 0, np.clip(centre + half, 0, 1), np.nan)
-    return low, high
 
 
 def first_purchase_groups(

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from repurchase.core import formatting, i18n
+from repurchase.core import formatting, i18n, proportions
 from repurchase.core.params import CleaningSettings, RepurchaseSettings
 from repurchase.core.status import Unavailable
 from repurchase.core.table import Table
@@ -265,25 +265,10 @@ class FindingsSource(Protocol):
     cycle: pd.DataFrame
 
 
-#: significance level of the month-on-month test of 复购率 (as the overview's, repurchase.publish.changes.ALPHA)
-CHANGE_ALPHA = 0.05
-
-
-def rate_change_is_news(rate: float, n: float, rate_prev: float, n_prev: float) -> bool | None:
-    """Whether a rate's change is more than chance: pooled z-test and Newcombe's 95% interval, as the overview.
-
-    None when a rate or a count is unknown or zero (no test); False when p ≥
-    :data:`CHANGE_ALPHA` or the interval includes 0.
-    """
-    from repurchase.campaigns.estimates import newcombe_interval, two_proportion_p_value
-
-    values = (rate, n, rate_prev, n_prev)
-    if not all(np.isfinite(v) for v in values) or min(n, n_prev) <= 0:
-        return None
-    x1, x2 = rate * n, rate_prev * n_prev
-    p = float(two_proportion_p_value(x1, n, x2, n_prev))
-    _, low, high = newcombe_interval(x1, n, x2, n_prev, confidence=1 - CHANGE_ALPHA)
-    return bool(p < CHANGE_ALPHA and (float(low) > 0 or float(high) < 0))
+#: significance level of the month-on-month test of 复购率 (:data:`repurchase.core.proportions.CHANGE_ALPHA`)
+CHANGE_ALPHA = proportions.CHANGE_ALPHA
+#: whether a rate's change is more than chance (:func:`repurchase.core.proportions.change_is_news`)
+rate_change_is_news = proportions.change_is_news
 
 
 def describe_findings(result: FindingsSource, lang: str = "en") -> str:

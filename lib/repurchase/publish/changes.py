@@ -35,29 +35,17 @@ from scipy import stats
 
 from repurchase.core.formatting import as_finite
 from repurchase.core.periods import Period
+from repurchase.core.proportions import CHANGE_ALPHA, change_test
 
 __all__ = ["ALPHA", "SIGNALS", "change_signals", "control_chart_test", "proportion_test"]
 
-#: significance level of every change test (two-sided)
-ALPHA = 0.05
+#: p-value and interval of a rate's change (:func:`repurchase.core.proportions.change_test`)
+proportion_test = change_test
+
+#: significance level of every change test (two-sided): the one of :mod:`repurchase.core.proportions`
+ALPHA = CHANGE_ALPHA
 #: the verdicts, in the order the narrative ranks them
 SIGNALS = ("significant", "untested", "noise")
-
-
-def proportion_test(rate: Any, n: Any, rate_prev: Any, n_prev: Any) -> tuple[float, float, float] | None:
-    """p-value and 95% interval (Newcombe) of ``rate − rate_prev``, rates of ``n`` and ``n_prev`` trials.
-
-    Returns None when a rate or a count is unknown (None, NaN) or a count is 0.
-    """
-    from repurchase.campaigns.estimates import newcombe_interval, two_proportion_p_value
-
-    r1, n1, r2, n2 = (as_finite(v) for v in (rate, n, rate_prev, n_prev))
-    if r1 is None or n1 is None or r2 is None or n2 is None or min(n1, n2) <= 0:
-        return None
-    x1, x2 = r1 * n1, r2 * n2  # the counts behind the rates (not rounded: the rates stay as recorded)
-    p = float(two_proportion_p_value(x1, n1, x2, n2))
-    _, low, high = newcombe_interval(x1, n1, x2, n2, confidence=1 - ALPHA)
-    return p, float(low), float(high)
 
 
 def control_chart_test(

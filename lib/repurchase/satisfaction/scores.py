@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from repurchase.core.periods import Period, Window
+from repurchase.core.proportions import wilson_interval
 
 __all__ = [
     "NPS_GROUPS",
@@ -118,16 +119,8 @@ def nps_interval(promoters: Any, detractors: Any, n: Any, z: float = Z95) -> tup
 
 
 def proportion_interval(k: Any, n: Any, z: float = Z95) -> tuple[Any, Any]:
-    """Wilson score interval of a proportion ``k / n`` (vectorized; ``n = 0`` gives NaN)."""
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        denom = n + z**2
-        centre = (k + z**2 / 2) / denom
-        half = z * np.sqrt(np.clip(k * (n - k) / n, 0, None) + z**2 / 4) / denom
-        low, high = centre - half, centre + half
-    bad = n <= 0
-    return np.where(bad, np.nan, np.clip(low, 0, 1)), np.where(bad, np.nan, np.clip(high, 0, 1))
+    """Wilson score interval of a proportion ``k / n`` (:func:`repurchase.core.proportions.wilson_interval`)."""
+    return wilson_interval(k, n, z=z)
 
 
 def score_table(
