@@ -15,9 +15,14 @@ The peak RSS is that of the whole process tree (kernels included), sampled
 every 0.1 s (``bench/_measure.py``). With ``--markdown`` the table is printed
 as Markdown for ``docs/benchmarks.md``.
 
+With ``--fixed N`` (default 6) it first renders N minimal notebooks (open the
+report, show its summary) on the smallest client: the median of all but the
+first is the fixed cost per notebook (kernel start ahead, papermill, HTML
+export, the raw-ID check), beyond any notebook's own computing.
+
 Usage::
 
-    .venv/bin/python bench/render.py --customers 200 10000 100000 [--markdown]
+    .venv/bin/python bench/render.py --customers 200 10000 100000 [--markdown] [--fixed 6]
 """
 
 from __future__ import annotations
@@ -68,6 +73,42 @@ def bench_one(n: int, seed: int) -> dict:
     return {"customers": n, "seconds": run.seconds, "peak_mb": run.peak_mb, **parse(run.output)}
 
 
+FIXED_CODE = (
+    "from repurchase.report import open_report\n"
+    "ctx = open_report(params_path, period=period, output_dir=output_dir)\n"
+    "ctx.show(ctx.summary())"
+)
+
+
+def bench_fixed(n: int, seed: int, copies: int) -> dict:
+    """The fixed cost per notebook: ``copies`` notebooks that only open the report and show its summary.
+
+    Rendered like the real notebooks (kernel started ahead, papermill, HTML
+    export, the raw-ID check), one at a time; the first one also waits for the
+    first kernel to start, so the fixed cost is the median of the others.
+    """
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    params = client_params(n, seed)
+    with tempfile.TemporaryDirectory() as nbs, tempfile.TemporaryDirectory() as out:
+        for i in range(1, copies + 1):
+            nb = new_notebook()
+            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            cell = new_code_cell('params_path = ""\nperiod = "latest"\noutput_dir = ""')
+            cell.metadata["tags"] = ["parameters"]
+            nb.cells = [new_markdown_cell("# Fixed cost"), cell, new_code_cell(FIXED_CODE)]
+            nbformat.write(nb, Path(nbs) / f"{i:02d}_fixed.ipynb")
+        cmd = [python(), "-m", "repurchase", "render", str(params), "--out", out, "--jobs", "1", "--notebooks", nbs]
+        run = run_measured(cmd, env={"PYTHONPATH": str(ROOT / "lib")}, echo=False)
+    if run.returncode != 0:
+        sys.stderr.write(run.output[-4000:])
+        raise SystemExit(f"the fixed-cost render of {params} failed (exit {run.returncode})")
+    seconds = [float(m["s"]) for m in _NOTEBOOK.finditer(run.output)]
+    rest = sorted(seconds[1:])
+    return {"first": seconds[0], "median": rest[len(rest) // 2] if rest else float("nan"), "all": seconds}
+
+
 def markdown(results: list[dict]) -> str:
     stages = list(dict.fromkeys(s for r in results for s in r["stages"]))
     notebooks = list(dict.fromkeys(s for r in results for s in r["notebooks"]))
@@ -93,9 +134,20 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="+", default=[200, 10_000, 100_000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument(
+        "--fixed", type=int, default=6, metavar="N", help="also time N minimal notebooks on the smallest client (0: no)"
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"versions: {versions('pandas', 'numpy', 'duckdb', 'lifetimes', 'papermill', 'nbconvert')}")
+    if args.fixed > 1:
+        f = bench_fixed(min(args.customers), args.seed, args.fixed)
+        print(
+            f"fixed cost per notebook ({min(args.customers):,} customers, {args.fixed} minimal notebooks): "
+            f"median {f['median']:.2f} s after the first ({f['first']:.2f} s, with the first kernel start); "
+            f"all: {', '.join(f'{v:.2f}' for v in f['all'])}",
+            flush=True,
+        )
     results = []
     for n in args.customers:
         r = bench_one(n, args.seed)
