@@ -167,3 +167,22 @@ def test_pareto_nbd_hypergeometric_equals_its_euler_integral_near_z_1(a, b):
     ref = [log_euler_integral(zi) for zi in z]
     got = _log_hyp2f1_a1(np.full(len(z), a), np.full(len(z), b), z)
     np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
+
+
+def test_pareto_nbd_p_alive_evaluates_each_distinct_row_once_with_the_same_values():
+    rng = np.random.default_rng(3)
+    n = 5_000  # above the deduplication threshold; one-time buyers of the same day share a row
+    x = rng.integers(0, 4, n).astype(float)
+    T = rng.integers(30, 60, n).astype(float)
+    tx = np.where(x > 0, np.floor(T * 0.5), 0.0)
+    model = lv.ParetoNBD({"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7})
+    assert model.p_alive(x, tx, T).shape == (n,)
+    np.testing.assert_array_equal(model.p_alive(x, tx, T), model._p_alive(x, tx, T))
+    # parameter draws of shape (D, 1) against customers (n,), and customers laid out as (n, 1)
+    draws = model.with_params({k: np.array([[v], [v * 1.1]]) for k, v in model.params.items()})
+    np.testing.assert_array_equal(draws.p_alive(x, tx, T), draws._p_alive(x, tx, T))
+    col = draws.with_params({k: v[:, :, None] for k, v in draws.params.items()})
+    np.testing.assert_array_equal(
+        col.p_alive(x[:, None], tx[:, None], T[:, None]), col._p_alive(x[:, None], tx[:, None], T[:, None])
+    )
+    assert col.p_alive(x[:, None], tx[:, None], T[:, None]).shape == (2, n, 1)
