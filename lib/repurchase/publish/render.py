@@ -318,13 +318,16 @@ def render_one(
             _precompute(params, resolved, staging, tag)
             _say(f"{tag} analyses done in {time.perf_counter() - t0:.1f} s")
 
+        # the report bar: this month's reports, and the same report of the months already in the final folder
+        bar = ([f"{nb.stem}.html" for nb in notebooks], out / params.client)
+
         def run(nb: Path) -> Any:
             t0 = time.perf_counter()
             node = execute_notebook(nb, staging / nb.name, parameters, pool, params.render.cell_timeout_seconds)
             check_notebook(node, raw_ids, nb.name)  # before its HTML exists: the previous report stays
             target = staging / f"{nb.stem}.html"
             conversions.append(
-                converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range))
+                converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range, *bar))
             )
             _say(f"{tag} {nb.stem} done in {time.perf_counter() - t0:.1f} s")
             return target
