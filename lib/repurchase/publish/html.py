@@ -41,6 +41,7 @@ __all__ = [
     "neighbour_months",
     "notebook_title",
     "notebook_to_html",
+    "refresh_bars",
     "report_bar",
     "report_header",
     "report_name",
@@ -271,6 +272,37 @@ def report_bar(
         + (f'<span class="rp-months">{" ".join(months)}</span>' if months else "")
         + "</nav>"
     )
+
+
+_BAR_RE = re.compile(r'<nav class="rp-bar"[^>]*>.*?</nav>', re.S)
+
+
+def refresh_bars(client_dir: Path, period: str, lang: str) -> list[Path]:
+    """Rewrite the report bar of the reports of the months next to ``period``; return the pages rewritten.
+
+    A month rendered before its next month existed has no link to it: once
+    ``period`` is in place, the bars of the previous and next month's reports
+    are built again from what ``client_dir`` holds now (nothing else in those
+    pages changes; a page without a bar is left alone).
+    """
+    done = []
+    for step in (-1, 1):
+        folder = Path(client_dir) / _shift_month(period, step)
+        if not folder.is_dir():
+            continue
+        files = sorted(p.name for p in folder.glob("[0-9]*.html"))
+        for name in files:
+            page = folder / name
+            text = page.read_text(encoding="utf-8")
+            prev, nxt = neighbour_months(client_dir, folder.name, name)
+            m = _BAR_RE.search(text)
+            if m is None:
+                continue
+            new = text[: m.start()] + report_bar(name, files, lang, prev, nxt) + text[m.end() :]
+            if new != text:
+                write_text_atomic(page, new)
+                done.append(page)
+    return done
 
 
 #: (notebook, cell, key, language) already warned about in this process: one line per edited cell

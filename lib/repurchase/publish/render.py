@@ -39,7 +39,7 @@ from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
 from repurchase.core.periods import Period
 from repurchase.core.store import ResultStore
-from repurchase.publish.html import notebook_to_html, report_header
+from repurchase.publish.html import notebook_to_html, refresh_bars, report_header
 from repurchase.publish.jobs import Job, RenderOutcome, build_jobs, by_params_file
 from repurchase.publish.kernels import KernelPool, execute_notebook
 from repurchase.publish.leaks import check_notebook, raw_customer_ids
@@ -370,6 +370,7 @@ def render_one(
             )
         _merge_metrics(staging, params, label)
         _swap_in(staging, final)
+        refresh_bars(out / params.client, label, params.language)  # the neighbour months now link to this one
         shutil.rmtree(failed_dir, ignore_errors=True)
         _remove_if_empty(failed_dir.parent)
     except RepurchaseError as exc:
