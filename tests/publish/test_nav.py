@@ -238,6 +238,21 @@ def test_refresh_bars_adds_the_next_month_to_the_month_before(tmp_path):
     assert report_html.refresh_bars(tmp_path, "2026-10", "en") == []  # nothing changed the second time
 
 
+def test_refresh_bars_rewrites_the_bar_of_a_converted_report(tmp_path):
+    nb = new_notebook()
+    nb.cells = [_md("t", "# Title"), _md("a", "## Churn over time")]
+    (tmp_path / "2026-09").mkdir()
+    page = tmp_path / "2026-09" / "05_churn.html"
+    report_html.notebook_to_html(nb, page, _header(bar=report_html.report_bar("05_churn.html", FILES, "en")))
+    assert 'rel="next"' not in page.read_text(encoding="utf-8")
+    (tmp_path / "2026-10").mkdir()
+    (tmp_path / "2026-10" / "05_churn.html").write_text("new")
+    assert report_html.refresh_bars(tmp_path, "2026-10", "en") == [page]
+    text = page.read_text(encoding="utf-8")
+    assert text.count('class="rp-bar"') == 1 and 'href="../2026-10/05_churn.html">Oct 2026 ›</a>' in text
+    assert text.count("Churn over time") == 2  # the rest of the page is as it was (heading and contents)
+
+
 # ---------------------------------------------------------------------------
 # the overview's cards
 

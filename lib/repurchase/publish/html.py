@@ -274,7 +274,7 @@ def report_bar(
     )
 
 
-_BAR_RE = re.compile(r'<nav class="rp-bar"[^>]*>.*?</nav>', re.S)
+_BAR_RE = re.compile(r'<nav\b[^>]*\bclass="rp-bar"[^>]*>.*?</nav>', re.S)  # the exporter may reorder attributes
 
 
 def refresh_bars(client_dir: Path, period: str, lang: str) -> list[Path]:
