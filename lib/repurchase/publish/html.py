@@ -142,9 +142,11 @@ def _cell_start(body: str, cell_id: str) -> int:
 _NEXT_CELL_RE = re.compile(r'<div\b[^>]*\bid="cell-id=')
 _HTML_HEADING_RE = re.compile(r"<h([1-6])\b[^>]*>.*?</h\1>", re.S)
 
-#: opens the collapsed section holding the target of an in-page link (a TOC entry, a finding's evidence)
+#: opens the collapsed section holding the target of an in-page link (a TOC entry, a finding's evidence);
+#: the id is looked up as written first: nbconvert's ids of Chinese headings are percent-encoded text
 OPEN_SCRIPT = (
-    "<script>(function(){function o(h){var t=h&&document.getElementById(decodeURIComponent(h.slice(1)));"
+    "<script>(function(){function o(h){if(!h||h.length<2){return;}var s=h.slice(1),t=document.getElementById(s);"
+    "if(!t){try{t=document.getElementById(decodeURIComponent(s));}catch(e){}}"
     "for(var e=t;e;e=e.parentElement){if(e.tagName==='DETAILS'){e.open=true;}}}"
     "document.addEventListener('click',function(ev){var a=ev.target.closest&&ev.target.closest('a[href^=\"#\"]');"
     "if(a){o(a.getAttribute('href'));}});"
