@@ -124,6 +124,70 @@ def test_the_campaigns_report_opens_cleanly_and_shows_its_verdicts(browser, rend
     assert not problems, "\n".join(problems)
 
 
+def navigation_problems(browser, report_dir: Path) -> list[str]:
+    """What is wrong with the navigation of one report folder (empty: nothing).
+
+    Every link of each page's report bar and of the overview's cards resolves to
+    an existing file (a card's section anchor exists in it); each detailed
+    report (all but the overview) has a closed ``<details>`` section, and a click
+    on its table-of-contents entry opens it.
+    """
+    from urllib.parse import unquote, urlparse
+
+    problems = []
+    for path in sorted(report_dir.glob("[0-9]*.html")):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL_SCHEMES) else r.abort())
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        name = f"{report_dir.parent.name}/{report_dir.name}/{path.name}"
+        bar = page.evaluate("Array.from(document.querySelectorAll('nav.rp-bar a')).map(a => a.href)")
+        cards = page.evaluate("Array.from(document.querySelectorAll('a.kpi')).map(a => a.href)")
+        current = page.evaluate("Array.from(document.querySelectorAll('nav.rp-bar [aria-current]')).length")
+        if len(bar) < 2 or current != 1:
+            problems.append(f"{name}: report bar with {len(bar)} link(s) and {current} current report(s)")
+        for href in bar + cards:
+            url = urlparse(href)
+            target = Path(unquote(url.path))
+            if url.scheme != "file" or not target.is_file():
+                problems.append(f"{name}: link {href} does not resolve to a file")
+            elif url.fragment and f'id="{url.fragment}"' not in target.read_text(encoding="utf-8"):
+                problems.append(f"{name}: link {href}: no such section in {target.name}")
+        if path.stem.endswith("overview"):
+            if not cards:
+                problems.append(f"{name}: the cards are not links")
+        else:
+            state = page.evaluate("Array.from(document.querySelectorAll('details.rp-collapse')).map(d => d.open)")
+            if not state or any(state):
+                problems.append(f"{name}: collapsed sections {state} (want at least one, all closed)")
+            else:
+                anchor = page.evaluate("document.querySelector('details.rp-collapse > summary > [id]').id")
+                page.click(f'nav.rp-toc a[href="#{anchor}"]')
+                if not page.evaluate("document.querySelector('details.rp-collapse').open"):
+                    problems.append(f"{name}: a click on the contents entry #{anchor} did not open its section")
+        page.close()
+    return problems
+
+
+def test_report_bar_and_card_links_resolve_and_method_sections_are_collapsed(browser, rendered):
+    problems = []
+    for o in rendered["outcomes"]:
+        problems += navigation_problems(browser, o.report_dir)
+    assert not problems, "\n".join(problems)
+
+
+def test_navigation_check_can_fail(browser, tmp_path):
+    """A report whose bar links to a missing file and that has no collapsed section is caught."""
+    folder = tmp_path / "c" / "2026-10"
+    folder.mkdir(parents=True)
+    (folder / "05_churn.html").write_text(
+        '<nav class="rp-bar"><ul><li><strong aria-current="page">Churn</strong></li>'
+        '<li><a href="01_cleaning.html">Cleaning</a></li></ul></nav><main><h2 id="M">M</h2></main>'
+    )
+    problems = navigation_problems(browser, folder)
+    assert any("01_cleaning.html does not resolve" in p for p in problems)
+    assert any("collapsed sections []" in p for p in problems)
+
+
 def test_browser_test_catches_network_requests_and_scripts(browser, tmp_path):
     """The checks above can fail: a page with a remote script and a broken image is caught."""
     bad = tmp_path / "bad.html"

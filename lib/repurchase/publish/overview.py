@@ -46,6 +46,36 @@ KPI_SPECS: tuple[tuple[str, str, str, str, int, str | None], ...] = (
 )
 
 
+#: the detailed report (file name suffix) and section (catalog key of its heading) each card links to
+CARD_TARGETS: dict[str, tuple[str, str]] = {
+    "customers": ("repurchase", "repurchase.md.headline"),
+    "buyers": ("repurchase", "repurchase.md.headline"),
+    "revenue": ("repurchase", "repurchase.md.headline"),
+    "aov": ("repurchase", "repurchase.md.headline"),
+    "repurchase_rate_customers": ("repurchase", "repurchase.md.headline"),
+    "buyback_rate": ("repurchase", "repurchase.md.headline"),
+    "churn_rate": ("churn", "churn.md.trend"),
+    "value_at_risk": ("churn", "churn.md.at_risk"),
+    "clv_total": ("lifetime_value", "lifetime_value.md.clv"),
+    "nps": ("satisfaction", "satisfaction.md.scores"),
+}
+
+
+def card_links(report_files: list[str], lang: str) -> dict[str, str]:
+    """Per KPI card, the relative link to its detailed report's section (``05_churn.html#Churn-over-time``).
+
+    A card whose report is not among ``report_files`` gets no link.
+    """
+    from repurchase.publish.html import section_anchor
+
+    by_name = {Path(f).stem.split("_", 1)[-1]: f for f in report_files}
+    links = {}
+    for kpi, (name, key) in CARD_TARGETS.items():
+        if name in by_name:
+            links[kpi] = f"{by_name[name]}#{section_anchor(key, lang)}"
+    return links
+
+
 def read_metrics(output_dir: Path) -> dict[str, dict]:
     """The metrics recorded so far in this report folder's results store, by section."""
     return ResultStore(Path(output_dir) / "results").all_metrics()
@@ -220,11 +250,17 @@ _CARD_CSS = """<style>
 .kpi .status.alert{background:#e76f51;color:#fff}.kpi .status.watch{background:#e9c46a;color:#1d2a30}
 .kpi .status.normal{color:#8d99ae;font-weight:400}
 .kpi.alert{border-color:#e76f51}
+a.kpi{display:block;color:inherit;text-decoration:none}a.kpi:hover{border-color:#2a9d8f}
 </style>"""
 
 
-def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) -> HTMLBlock:
+def render_cards(
+    cards: pd.DataFrame, period: Period, currency: str, lang: str, links: Mapping[str, str] | None = None
+) -> HTMLBlock:
     """KPI cards as HTML: value, change vs last month and last year (coloured by whether it is good), sparkline.
+
+    A card with an entry in ``links`` (:func:`card_links`) is a link to its
+    detailed report's section.
 
     A change from last month that is not significant (``signal_prev`` ``noise``)
     is grey and worded "about the same" whatever its direction.
@@ -257,10 +293,13 @@ def render_cards(cards: pd.DataFrame, period: Period, currency: str, lang: str) 
             card_cls = "kpi" if status == "normal" else f"kpi {status}"
         if status is not None and status != "no_baseline":
             band = (c.expected_low, c.expected_high)
+        href = (links or {}).get(c.kpi)
+        tag, attr = ("a", f' href="{html.escape(href)}"') if href else ("div", "")
         items.append(
-            f'<div class="{card_cls}">{badge}<div class="label">{html.escape(i18n.t(f"overview.kpi.{c.kpi}", lang))}</div>'
+            f'<{tag} class="{card_cls}"{attr}>{badge}'
+            f'<div class="label">{html.escape(i18n.t(f"overview.kpi.{c.kpi}", lang))}</div>'
             f'<div class="value">{html.escape(format_value(c.value, c.unit, currency, lang))}</div>'
-            f"{''.join(parts)}{sparkline_svg(list(c.series), band=band)}</div>"
+            f"{''.join(parts)}{sparkline_svg(list(c.series), band=band)}</{tag}>"
         )
     text = "; ".join(f"{c.kpi}={c.value}" for c in cards.itertuples(index=False))
     return HTMLBlock(_CARD_CSS + f'<div class="kpi-grid">{"".join(items)}</div>', text)
@@ -569,10 +608,11 @@ class Overview:
     period: Period
     currency: str
     language: str
+    card_links: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def cards_html(self) -> HTMLBlock:
-        """The KPI cards (:func:`render_cards`)."""
-        return render_cards(self.cards, self.period, self.currency, self.language)
+        """The KPI cards (:func:`render_cards`), each linking to its detailed report's section."""
+        return render_cards(self.cards, self.period, self.currency, self.language, self.card_links)
 
     def narrative_html(self) -> HTMLBlock:
         """The narrative paragraph (:func:`narrative_html`)."""
@@ -649,6 +689,7 @@ def build_overview(ctx: Any) -> Overview:
         period=period,
         currency=ctx.currency,
         language=lang,
+        card_links=card_links(files, lang),
     )
     ctx.record_metrics("overview", overview_metrics(cards))
     return ov

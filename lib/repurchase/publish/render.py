@@ -39,7 +39,7 @@ from repurchase.core.files import to_jsonable, write_text_atomic
 from repurchase.core.params import Params, load_params
 from repurchase.core.periods import Period
 from repurchase.core.store import ResultStore
-from repurchase.publish.html import notebook_to_html, report_header
+from repurchase.publish.html import notebook_to_html, refresh_bars, report_header
 from repurchase.publish.jobs import Job, RenderOutcome, build_jobs, by_params_file
 from repurchase.publish.kernels import KernelPool, execute_notebook
 from repurchase.publish.leaks import check_notebook, raw_customer_ids
@@ -318,13 +318,16 @@ def render_one(
             _precompute(params, resolved, staging, tag)
             _say(f"{tag} analyses done in {time.perf_counter() - t0:.1f} s")
 
+        # the report bar: this month's reports, and the same report of the months already in the final folder
+        bar = ([f"{nb.stem}.html" for nb in notebooks], out / params.client)
+
         def run(nb: Path) -> Any:
             t0 = time.perf_counter()
             node = execute_notebook(nb, staging / nb.name, parameters, pool, params.render.cell_timeout_seconds)
             check_notebook(node, raw_ids, nb.name)  # before its HTML exists: the previous report stays
             target = staging / f"{nb.stem}.html"
             conversions.append(
-                converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range))
+                converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range, *bar))
             )
             _say(f"{tag} {nb.stem} done in {time.perf_counter() - t0:.1f} s")
             return target
@@ -367,6 +370,7 @@ def render_one(
             )
         _merge_metrics(staging, params, label)
         _swap_in(staging, final)
+        refresh_bars(out / params.client, label, params.language)  # the neighbour months now link to this one
         shutil.rmtree(failed_dir, ignore_errors=True)
         _remove_if_empty(failed_dir.parent)
     except RepurchaseError as exc:
