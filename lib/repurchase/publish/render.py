@@ -370,7 +370,10 @@ def render_one(
             )
         _merge_metrics(staging, params, label)
         _swap_in(staging, final)
-        refresh_bars(out / params.client, label, params.language)  # the neighbour months now link to this one
+        try:  # the neighbour months now link to this one; the report is in place whatever happens here
+            refresh_bars(out / params.client, label, params.language)
+        except (OSError, UnicodeError) as exc:
+            _say(f"{tag} warning: the report bars of the months next to {label} were not refreshed: {exc}")
         shutil.rmtree(failed_dir, ignore_errors=True)
         _remove_if_empty(failed_dir.parent)
     except RepurchaseError as exc:
