@@ -33,6 +33,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
+from threadpoolctl import threadpool_limits
+
 from repurchase.cleaning.rules import CleaningResult
 from repurchase.core.errors import OutputError, RepurchaseError, with_params_file
 from repurchase.core.files import to_jsonable, write_text_atomic
@@ -315,7 +317,10 @@ def render_one(
         del tx, cleaned
         if precompute:
             t0 = time.perf_counter()
-            _precompute(params, resolved, staging, tag)
+            # one BLAS thread, as in the kernels (publish.kernels.KERNEL_THREADS): threaded reductions sum in an
+            # order that depends on the thread count, and a Dask worker runs one thread, the local pool more
+            with threadpool_limits(limits=1):
+                _precompute(params, resolved, staging, tag)
             _say(f"{tag} analyses done in {time.perf_counter() - t0:.1f} s")
 
         # the report bar: this month's reports, and the same report of the months already in the final folder
