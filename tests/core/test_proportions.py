@@ -49,3 +49,10 @@ def test_a_change_is_news_only_when_the_test_says_so(case, news):
     else:
         p, low, high = test
         assert (p < 0.05 and (low > 0 or high < 0)) is news and low < case[0] - case[2] < high
+
+
+def test_is_news_needs_significance_and_an_interval_without_zero():
+    assert pr.is_news(0.01, 0.5, 3.0) and pr.is_news(0.01, -3.0, -0.5)
+    assert not pr.is_news(0.01, -0.5, 3.0)  # the interval includes 0
+    assert not pr.is_news(0.31, 0.5, 3.0)  # not significant (the NPS +8.5, p = 0.31)
+    assert not pr.is_news(float("nan"), 0.5, 3.0) and not pr.is_news(None, 0.5, 3.0)

@@ -27,6 +27,7 @@ __all__ = [
     "CHANGE_ALPHA",
     "change_is_news",
     "change_test",
+    "is_news",
     "newcombe_interval",
     "two_proportion_p_value",
     "wilson_interval",
@@ -112,6 +113,14 @@ def change_test(rate: Any, n: Any, rate_prev: Any, n_prev: Any) -> tuple[float, 
     return p, float(low), float(high)
 
 
+def is_news(p: Any, low: Any, high: Any) -> bool:
+    """A change with p-value ``p`` and interval [``low``, ``high``] is news: p < :data:`CHANGE_ALPHA` and 0 is outside."""
+    p, low, high = as_finite(p), as_finite(low), as_finite(high)
+    if p is None or low is None or high is None:
+        return False
+    return bool(p < CHANGE_ALPHA and (low > 0 or high < 0))
+
+
 def change_is_news(rate: Any, n: Any, rate_prev: Any, n_prev: Any) -> bool | None:
     """Whether a rate's change is more than chance: p < :data:`CHANGE_ALPHA` and the interval excludes 0.
 
@@ -120,5 +129,4 @@ def change_is_news(rate: Any, n: Any, rate_prev: Any, n_prev: Any) -> bool | Non
     test = change_test(rate, n, rate_prev, n_prev)
     if test is None:
         return None
-    p, low, high = test
-    return bool(p < CHANGE_ALPHA and (low > 0 or high < 0))
+    return is_news(*test)

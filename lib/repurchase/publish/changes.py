@@ -35,7 +35,7 @@ from scipy import stats
 
 from repurchase.core.formatting import as_finite
 from repurchase.core.periods import Period
-from repurchase.core.proportions import CHANGE_ALPHA, change_test
+from repurchase.core.proportions import CHANGE_ALPHA, change_test, is_news
 
 __all__ = ["ALPHA", "SIGNALS", "change_signals", "control_chart_test", "proportion_test"]
 
@@ -72,8 +72,7 @@ def _verdict(test: tuple[float, float, float] | None) -> bool | None:
     """True when significant, False when noise (p ≥ ALPHA or the interval includes 0), None without a test."""
     if test is None or not all(np.isfinite(test)):
         return None
-    p, low, high = test
-    return bool(p < ALPHA and (low > 0 or high < 0))
+    return is_news(*test)
 
 
 def _tests(

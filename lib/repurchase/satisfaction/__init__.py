@@ -67,6 +67,7 @@ from repurchase.satisfaction.comments import (
 )
 from repurchase.satisfaction.coverage import CoverageResult, coverage
 from repurchase.satisfaction.drivers import QUADRANTS, KeyDrivers, key_drivers, relative_weights
+from repurchase.satisfaction.findings import describe_findings
 from repurchase.satisfaction.pipeline import STAGE, SatisfactionResult, run_satisfaction, satisfaction_metrics
 from repurchase.satisfaction.scores import (
     NPS_GROUPS,
@@ -89,7 +90,6 @@ from repurchase.satisfaction.text import (
     aspect_labels,
     collinearity_warning,
     coverage_warning,
-    describe_findings,
     dimension_label,
     format_window,
     frequency_tier,
