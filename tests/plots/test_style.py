@@ -84,3 +84,14 @@ def test_cleaning_plots_return_axes(ledger_result):
         "会员ID为空",
     ] and zh.get_title() == "各清洗规则处理的行数"
     plt.close("all")
+
+
+def test_compact_formatter_labels_an_axis_by_its_step():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1.3e6])
+    ax.set_yticks([0, 250e3, 500e3, 750e3, 1e6, 1.25e6])
+    ax.yaxis.set_major_formatter(plots.CompactFormatter("en", "¥"))
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "¥250K", "¥500K", "¥750K", "¥1.00M", "¥1.25M"]
+    assert plots.CompactFormatter("zh")(25_000) == "2.5万"
+    plt.close(fig)

@@ -8,6 +8,7 @@ rates in points (pts / 个百分点).
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "format_month",
     "format_number",
     "format_percent",
+    "format_ticks",
     "format_value",
 ]
 
@@ -46,13 +48,59 @@ def format_number(value: float | int | None, lang: str = "en", digits: int = 1) 
     v = float(value)
     a = abs(v)
     # (from, divide by, unit): English keeps 1,234 whole and writes 12.3K from ten thousand on
-    units = (
-        ((1e8, 1e8, "亿"), (1e4, 1e4, "万")) if lang == "zh" else ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
-    )
-    for start, size, unit in units:
+    for start, size, unit in _units(lang):
         if a >= start:
             return f"{v / size:,.{digits}f}{unit}"
     return f"{v:,.0f}" if a >= 100 or v == int(v) else f"{v:,.{digits + 1}f}"
+
+
+def _units(lang: str) -> tuple[tuple[float, float, str], ...]:
+    """(from, divide by, unit) of the compact units, largest first."""
+    if lang == "zh":
+        return ((1e8, 1e8, "亿"), (1e4, 1e4, "万"))
+    return ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
+
+
+def _step_digits(step: float, size: float, most: int = 3) -> int:
+    """The fewest decimals (<= ``most``) that write multiples of ``step`` exactly in units of ``size``."""
+    ratio = step / size
+    for digits in range(most + 1):
+        scaled = ratio * 10**digits
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, abs(scaled)):
+            return digits
+    return most
+
+
+def format_ticks(values: list[float], lang: str = "en", symbol: str = "") -> list[str]:
+    """Axis tick labels in compact units, with enough decimals for the step between ticks.
+
+    Ticks 0.75M, 1M, 1.25M read ``750K``, ``1.00M``, ``1.25M`` (not ``1.2M`` for
+    1.25M); every tick of one unit gets the same decimals. ``symbol`` (e.g. ``¥``)
+    goes before each non-zero label.
+
+    Examples
+    --------
+    >>> format_ticks([0, 250_000, 500_000, 750_000, 1_000_000, 1_250_000])
+    ['0', '250K', '500K', '750K', '1.00M', '1.25M']
+    >>> format_ticks([0, 5_000, 10_000, 15_000], lang="zh")
+    ['0', '5,000', '1.0万', '1.5万']
+    """
+    finite = sorted({float(v) for v in values if math.isfinite(float(v))})
+    gaps = [b - a for a, b in itertools.pairwise(finite) if b - a > 0]
+    step = min(gaps) if gaps else 0.0
+    labels = []
+    for v in values:
+        v = float(v)
+        if not math.isfinite(v):
+            labels.append("")
+            continue
+        a = abs(v)
+        _, size, unit = next(((s, z, u) for s, z, u in _units(lang) if a >= s), (0.0, 1.0, ""))
+        digits = _step_digits(step, size) if step else 0
+        body = f"{abs(v) / size:,.{digits}f}{unit}"
+        sign = "-" if v < 0 else ""
+        labels.append(f"{sign}{symbol}{body}" if v != 0 else "0")
+    return labels
 
 
 def format_money(value: float | None, currency: str = "CNY", lang: str = "en", digits: int = 1) -> str:

@@ -10,7 +10,6 @@ data could not support a chart, a slim panel says why instead.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,7 +22,7 @@ from repurchase.churn.labels import feature_label, group_label, model_label, val
 from repurchase.core import formatting, i18n
 from repurchase.core.status import Unavailable
 from repurchase.core.tiers import frequency_tier_label
-from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, CompactFormatter, get_ax
 
 __all__ = [
     "plot_calibration",
@@ -48,12 +47,6 @@ def _t(key: str, lang: str, **values) -> str:
 def _unit(currency: str) -> str:
     """The currency symbol in brackets for an axis label (¥ for CNY), or nothing."""
     return f"({formatting.CURRENCY_SYMBOLS.get(currency.upper(), currency)})" if currency else ""
-
-
-def _tick(value: float, lang: str) -> str:
-    """A compact axis tick: 2.5万 / 25K, without a trailing .0 (5万, not 5.0万)."""
-    text = formatting.format_number(value, lang, 1)
-    return re.sub(r"\.0(?=\D*$)", "", text) if not text[-1].isdigit() else text
 
 
 def _note(ax: Axes, text: str, title: str) -> Axes:
@@ -170,7 +163,7 @@ def plot_churned_revenue(
     data = _overall(trend, months)
     colors = [BAD if c else NEUTRAL for c in data["complete"]]
     ax.bar(data["month"], data["churned_revenue"], width=20, color=colors)
-    ax.yaxis.set_major_formatter(lambda v, _: _tick(v, lang))
+    ax.yaxis.set_major_formatter(CompactFormatter(lang))
     ax.set_ylabel(_t("revenue_ylabel", lang, currency=_unit(currency)).strip())
     ax.set_title(title or _t("revenue_title", lang))
     return ax
@@ -444,7 +437,7 @@ def plot_value_at_risk(
         ax.text(v, y, " " + formatting.format_number(v, lang), va="center", fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, max(float(left.max()) if len(left) else 1.0, 1.0) * 1.18)
-    ax.xaxis.set_major_formatter(lambda v, _: _tick(v, lang))
+    ax.xaxis.set_major_formatter(CompactFormatter(lang))
     risk = col == "value_at_risk"
     ax.set_xlabel(_t("risk_xlabel" if risk else "value_xlabel", lang, currency=_unit(currency)).strip())
     if bands:

@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from repurchase.core import formatting, i18n
 from repurchase.kpis import group_label
-from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, get_ax
+from repurchase.plots.style import ACCENT, BAD, GOOD, NEUTRAL, CompactFormatter, get_ax
 
 __all__ = [
     "plot_buyer_mix",
@@ -218,7 +218,7 @@ def plot_kpi_trend(
         ax.plot(x, year_ago, ls="--", color=BAD, marker="o", ms=3, label=_t("same_month_last_year", lang))
         ax.legend(fontsize=8, loc="upper left", frameon=False)
     if currency:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formatting.format_number(v, lang)))
+        ax.yaxis.set_major_formatter(CompactFormatter(lang))
     else:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     top = np.nanmax(np.r_[data[column].to_numpy(dtype=float), year_ago, 0.0])
@@ -544,7 +544,7 @@ def plot_cohort_revenue_curves(
     ax.plot(avg.index, avg["weighted"] / avg["size"], color=BAD, lw=3, label=_t("curves_average", lang))
     ax.set_xlabel(_t("months_since_first", lang))
     ax.set_ylabel(_t("curves_ylabel", lang, currency=_currency(currency)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formatting.format_number(v, lang)))
+    ax.yaxis.set_major_formatter(CompactFormatter(lang))
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color=palette[0], lw=1))
     labels.append(_t("curves_cohorts", lang, first=_month(keep[0], lang), last=_month(keep[-1], lang)))

@@ -14,8 +14,21 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.ticker import Formatter
 
-__all__ = ["ACCENT", "BAD", "GOOD", "NEUTRAL", "cjk_font_path", "get_ax", "register_cjk_font", "use_report_style"]
+from repurchase.core import formatting
+
+__all__ = [
+    "ACCENT",
+    "BAD",
+    "GOOD",
+    "NEUTRAL",
+    "CompactFormatter",
+    "cjk_font_path",
+    "get_ax",
+    "register_cjk_font",
+    "use_report_style",
+]
 
 #: colours used across reports: good / bad / neutral / accent
 GOOD, BAD, NEUTRAL, ACCENT = "#2a9d8f", "#e76f51", "#8d99ae", "#264653"
@@ -75,3 +88,29 @@ def get_ax(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
         return ax
     _, new_ax = plt.subplots(figsize=figsize)
     return new_ax
+
+
+class CompactFormatter(Formatter):
+    """Axis ticks in the reports' compact units (12.5K, 1.25M; 1.5万, 2亿), decimals set by the tick step.
+
+    The labels of one axis come from :func:`repurchase.core.formatting.format_ticks`,
+    so ticks every 250K read ``1.00M, 1.25M`` and never ``1.2M`` for 1.25M; a
+    single value (e.g. the cursor position) is written by ``format_number``.
+
+    Parameters
+    ----------
+    lang
+        Report language (``en`` or ``zh``).
+    symbol
+        Put before every non-zero tick, e.g. ``¥`` (empty: none).
+    """
+
+    def __init__(self, lang: str = "en", symbol: str = "") -> None:
+        self.lang = lang
+        self.symbol = symbol
+
+    def format_ticks(self, values: list[float]) -> list[str]:
+        return formatting.format_ticks(list(values), self.lang, self.symbol)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.symbol + formatting.format_number(x, self.lang)
