@@ -60,20 +60,6 @@ def test_tables_format_numbers_and_write_words(tx, occ, in_period):
     assert "Coffee" in shown and "33.3%" in shown and "6.1%" in shown and "79.2%" in shown
     assert "customers observed" in shown and "Repurchase by first category" in shown
     assert rp.first_groups_table(groups, "product_name").caption is None
-    # directional rules as the recommendations stage computes them (repurchase.recommendations.basket_rules)
-    rules = pd.DataFrame(
-        {
-            "antecedent": ["Coffee", "Snacks", "Coffee"],
-            "consequent": ["Snacks", "Coffee", "Phone"],
-            "baskets_both": [2, 2, 1],
-            "support": [0.4, 0.4, 0.2],
-            "confidence": [0.5, 2 / 3, 0.25],
-            "lift": [0.4 / (0.8 * 0.6)] * 2 + [0.2 / (0.8 * 0.6)],
-        }
-    )
-    spec = rp.pairs_table(rules, top=2)
-    assert len(spec.frame) == 2 and "0.83" in _text(rp.pairs_table(rules), "en")  # Coffee & Snacks: lift 0.83
-    assert "40.00%" in _text(spec, "en")  # support with two decimals
     refunds = rp.refund_rates(in_period, "category", min_lines=1)
     shown = _text(rp.refunds_table(refunds, "category", "USD"), "en")
     assert "$10" in shown and "$340" in shown and "2.9%" in shown  # Coffee: 10 of 340 refunded
@@ -142,7 +128,6 @@ def test_every_sentence_and_table_in_chinese(tx, occ, in_period):
         rp.headline_table(rp.headline_kpis(occ, PERIOD, s, monthly), PERIOD.label, "CNY", "zh"),
         rp.cycle_table(cycle, "category", "zh"),
         rp.first_groups_table(groups, "category", "zh"),
-        rp.pairs_table(rules, lang="zh"),
         rp.refunds_table(refunds, "category", "CNY", "zh"),
     ]
     glossary = rp.glossary_table(s, "zh")

@@ -20,7 +20,7 @@ def test_pairs_match_hand_computed_support_confidence_and_lift():
     assert ab["lift"] == pytest.approx(0.5 / (0.75 * 0.5))
     assert len(pairs) == len(pairs[["item_a", "item_b"]].drop_duplicates()) == 2  # (A,B), (A,C); each once
     assert triples.empty  # no basket holds three items
-    # the same rules in both directions, as the repurchase report shows them
+    # the same rules in both directions (the repurchase report names the strongest one)
     rules = basket_rules(data, data.events, min_support=0.25).rules.set_index(["antecedent", "consequent"])
     assert rules.loc[("item 10", "item 11"), "confidence"] == pytest.approx(2 / 3)
     assert rules.loc[("item 11", "item 10"), "confidence"] == pytest.approx(1.0)

@@ -94,7 +94,6 @@ from repurchase.kpis.text import (
     glossary_table,
     group_label,
     headline_table,
-    pairs_table,
     rate_change_is_news,
     refunds_table,
 )
@@ -139,7 +138,6 @@ __all__ = [
     "monthly_kpis",
     "n_day_repurchase",
     "naive_gap_stats",
-    "pairs_table",
     "products_by_buyer_type",
     "purchase_cycle",
     "purchase_cycle_curves",

@@ -44,7 +44,6 @@ __all__ = [
     "glossary_table",
     "group_label",
     "headline_table",
-    "pairs_table",
     "rate_change_is_news",
     "refunds_table",
 ]
@@ -534,23 +533,6 @@ def describe_pairs(rules: pd.DataFrame, by: str = "category", lang: str = "en") 
         confidence=_pct(r["confidence"]),
         support=_pct(r["support"]),
     )
-
-
-def pairs_table(rules: pd.DataFrame, top: int = 20, lang: str = "en") -> Table:
-    """The ``top`` rules of :func:`repurchase.recommendations.rules.basket_rules` (``.rules``) as shown."""
-    rules = rules.head(top)
-    frame = pd.DataFrame(
-        {
-            "rp_antecedent": rules["antecedent"].astype(str).tolist(),
-            "rp_consequent": rules["consequent"].astype(str).tolist(),
-            "rp_baskets_both": rules["baskets_both"].to_numpy(),
-            "rp_support": rules["support"].to_numpy(),
-            "rp_confidence": rules["confidence"].to_numpy(),
-            "rp_lift": rules["lift"].to_numpy(),
-        }
-    )
-    formats = {"rp_baskets_both": _COUNT, "rp_support": "{:.2%}", "rp_confidence": _SHARE, "rp_lift": "{:.2f}"}
-    return Table(frame, formats=formats, caption=i18n.t("repurchase.caption_pairs", lang))
 
 
 def describe_refunds(table: pd.DataFrame, by: str = "category", lang: str = "en", *, has_column: bool = False) -> str:
