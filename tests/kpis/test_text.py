@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from repurchase import kpis as rp
+from repurchase.core import i18n
 from repurchase.core.params import CleaningSettings, RepurchaseSettings
 from repurchase.core.periods import Period
 from repurchase.core.table import Table
@@ -217,3 +218,15 @@ def test_the_findings_judge_a_rate_change_as_the_overview_does():
         rp.rate_change_is_news(0.3, 400, float("nan"), 300) is None and rp.rate_change_is_news(0.3, 0, 0.2, 9) is None
     )
     assert rp.CHANGE_ALPHA == changes.ALPHA
+
+
+def test_a_cycle_quantile_no_group_reaches_is_a_caption_not_a_column(tx):
+    cycle = rp.purchase_cycle(tx, PERIOD, by="category", horizon_days=100, min_gaps=1)
+    assert cycle["km_median"].notna().any()  # the overall median is reached in this fixture
+    never = cycle.assign(km_p90=float("nan"))
+    for lang in ("en", "zh"):
+        spec = rp.cycle_table(never, lang=lang)
+        assert "rp_km_p90" not in spec.frame.columns and "rp_km_median" in spec.frame.columns
+        assert i18n.t("col.rp_km_p90", lang) in spec.caption
+    assert "KM p90: not reached in any group yet" in rp.cycle_table(never).caption
+    assert "rp_km_p90" in rp.cycle_table(cycle).frame.columns  # kept when some group reaches it

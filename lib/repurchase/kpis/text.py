@@ -384,7 +384,14 @@ def cycle_table(cycle: pd.DataFrame, by: str = "category", lang: str = "en") -> 
         }
     )
     formats = {"rp_gaps": _COUNT, "rp_returned": _COUNT, "rp_returned_by_horizon": _SHARE}
-    return Table(frame, formats=formats, caption=i18n.t("repurchase.caption_cycle", lang))
+    caption = i18n.t("repurchase.caption_cycle", lang)
+    # a Kaplan–Meier quantile no group reaches is one sentence in the caption, not a column of "not reached"
+    never = [c for c in ("km_median", "km_p90") if cycle[c].isna().all()]
+    if never and len(cycle):
+        frame = frame.drop(columns=[f"rp_{c}" for c in never])
+        names = i18n.t("repurchase.clause_sep", lang).join(i18n.t(f"col.rp_{c}", lang) for c in never)
+        caption += i18n.t("repurchase.caption_cycle_never", lang, columns=names)
+    return Table(frame, formats=formats, caption=caption)
 
 
 # ---------------------------------------------------------------------------
