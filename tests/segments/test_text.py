@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from repurchase import segments as sg
@@ -195,3 +197,15 @@ def test_the_key_findings_name_the_segments_to_act_on_in_both_languages(tx, res,
     empty = dataclasses.replace(res, summary=res.summary.assign(customers=0))
     assert sg.describe_findings(empty) == "No customer was scored."
     assert sg.describe_findings(empty, "zh") == "没有客户参与评分。"
+
+
+def test_the_liability_column_is_a_caption_when_it_would_repeat_points_outstanding(res, res_zh):
+    assert res.settings["point_value"] == 1.0  # the default: a point is worth one unit of money
+    for result, lang in ((res, "en"), (res_zh, "zh")):
+        table = sg.tier_table(result)
+        assert "seg_liability" not in table.frame.columns and "seg_points_outstanding" in table.frame.columns
+        assert table.caption == i18n.t("segments.caption_tiers_liability", lang, point_value="1")
+    assert sg.tier_table(res).caption.startswith("The liability equals the points outstanding")
+    cents = dataclasses.replace(res, settings={**res.settings, "point_value": 0.01})
+    kept = sg.tier_table(cents)
+    assert "seg_liability" in kept.frame.columns and kept.caption is None

@@ -444,6 +444,11 @@ def tier_table(result: SegmentationResult) -> Table:
         "seg_points_outstanding": "{:,.0f}",
         "seg_liability": "{:,.0f}",
     }
+    point_value = float(result.settings["point_value"])
+    if point_value == 1.0:  # the liability column would repeat points outstanding: one caption says so
+        caption = i18n.t("segments.caption_tiers_liability", _lang(result, None), point_value=f"{point_value:g}")
+        del formats["seg_liability"]
+        return Table(frame.drop(columns="seg_liability"), formats=formats, caption=caption)
     return Table(frame, formats=formats)
 
 
