@@ -72,3 +72,25 @@ def test_plots_draw_from_a_result():
         )
         assert ax.get_title() == "客群规则表" and "R 高, F 高" in [t.get_text() for t in ax.get_yticklabels()]
         plt.close("all")
+
+
+def test_segment_colours_carry_meaning_and_custom_segments_stay_distinct():
+    from matplotlib.colors import to_rgb
+
+    from repurchase.core.schemes import BUILTIN_SCHEMES
+    from repurchase.plots.segments import _segment_colors
+
+    for scheme in BUILTIN_SCHEMES.values():
+        colors = _segment_colors(scheme.segments)
+        assert set(colors) == set(scheme.segments)  # every built-in segment has its meaning's colour
+    rfm = _segment_colors(BUILTIN_SCHEMES["rfm11"].segments)
+    r, g, b = rfm["Champions"]
+    assert g > r and g > b  # good is green
+    r, g, b = rfm["At Risk"]
+    assert r > g and r > b  # at risk is red-orange
+    r, g, b = rfm["Lost"]
+    assert max(r, g, b) - min(r, g, b) < 0.1  # lost is grey
+    assert rfm["New"] != rfm["At Risk"] and to_rgb("#4895ef") == rfm["New"]  # new is blue, not red
+    custom = _segment_colors(["Gold club", "Dormant", "Champions"])
+    assert len({custom["Gold club"], custom["Dormant"], custom["Champions"]}) == 3
+    assert custom["Champions"] == rfm["Champions"]

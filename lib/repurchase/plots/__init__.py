@@ -68,6 +68,7 @@ from repurchase.plots.satisfaction import (
     plot_time_to_next_purchase,
 )
 from repurchase.plots.segments import (
+    SEGMENT_COLORS,
     plot_frequency_tiers,
     plot_member_tiers,
     plot_migration,
@@ -93,6 +94,7 @@ __all__ = [
     "GOOD",
     "GROUP_COLORS",
     "NEUTRAL",
+    "SEGMENT_COLORS",
     "CompactFormatter",
     "cjk_font_path",
     "get_ax",

@@ -11,10 +11,12 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
 from repurchase.core import i18n
+from repurchase.core.schemes import SEGMENT_CODES
 from repurchase.plots.style import ACCENT, NEUTRAL, get_ax
 from repurchase.segments import frequency_tier_label, member_tier_label
 
 __all__ = [
+    "SEGMENT_COLORS",
     "plot_frequency_tiers",
     "plot_member_tiers",
     "plot_migration",
@@ -24,11 +26,43 @@ __all__ = [
 ]
 
 
+#: The built-in segments' colours by catalog code, from good (greens: Champions, 重要价值) through
+#: new (blues) and watch (yellows) to at risk (oranges, reds) and lost (greys), so a colour means the
+#: same in every segment chart. Custom segments get distinct colours instead.
+SEGMENT_COLORS: dict[str, str] = {
+    "champions": "#1b7a4a",
+    "loyal": "#2a9d8f",
+    "potential_loyalist": "#74c69d",
+    "new": "#4895ef",
+    "promising": "#90e0ef",
+    "need_attention": "#e9c46a",
+    "about_to_sleep": "#f4a261",
+    "at_risk": "#e76f51",
+    "cant_lose_them": "#b5172b",
+    "hibernating": "#a5a5a5",
+    "lost": "#5c6670",
+    "important_value": "#1b7a4a",
+    "general_value": "#74c69d",
+    "important_develop": "#4895ef",
+    "general_develop": "#90e0ef",
+    "important_retain": "#f4a261",
+    "general_retain": "#e9c46a",
+    "important_winback": "#b5172b",
+    "general_winback": "#a5a5a5",
+}
+
+
 def _segment_colors(segments: list[str]) -> dict[str, tuple]:
-    """One distinct colour per segment, stable for a scheme (its order)."""
+    """A colour per segment: :data:`SEGMENT_COLORS` for built-in segments, distinct ones for custom segments."""
+    from matplotlib.colors import to_rgb
+
     tab20 = sns.color_palette("tab20", 20)
     palette = sns.color_palette("tab10", 10) + tab20[1::2]  # strong colours first, then their light variants
-    return {s: palette[i % len(palette)] for i, s in enumerate(segments)}
+    custom = iter(palette * (len(segments) // len(palette) + 1))
+    return {
+        s: to_rgb(SEGMENT_COLORS[SEGMENT_CODES[s]]) if SEGMENT_CODES.get(s) in SEGMENT_COLORS else next(custom)
+        for s in segments
+    }
 
 
 def _share_bars(
@@ -202,10 +236,14 @@ def plot_rule_grid(
         linecolor="white",
         annot=text,
         fmt="",
-        annot_kws={"fontsize": 8, "color": "black"},
+        annot_kws={"fontsize": 11, "color": "black"},
         xticklabels=value_cols,
         yticklabels=list(row_labels),
     )
+    for label, code in zip(ax.texts, codes.ravel()):  # white names on the dark cells
+        if np.isfinite(code):
+            r, g, b = colors[int(code)][:3]
+            label.set_color("white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black")
     ax.tick_params(axis="y", rotation=0)
     ax.set_title(title or i18n.t("segments.plot.grid_title", lang))
     return ax
