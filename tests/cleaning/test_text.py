@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from repurchase.cleaning import clean_customers, run_cleaning, text
+from repurchase.core import formatting
 from repurchase.core.table import Table
 from repurchase.report import display
 
@@ -33,7 +34,16 @@ def test_tables_carry_their_formats_and_coded_values(result):
     assert en["unparseable_date"] == "date missing or not a date"
     assert text.amounts_table(res).formats == {"quantile": "{:.0%}", "amount": "{:,.2f}"}
     assert text.missing_table(res, "en").caption == "Blank or missing values per source column"
+    # the blank-values table names the fields in the report language (zh: 会员ID, not customer_id)
+    shown = _html(text.missing_table(res, "zh"), "zh")
+    assert "会员ID" in shown and "下单时间" in shown and ">customer_id<" not in shown
     assert text.profile_table(res).values == {"metric": "metric"}
+    # money as in every sentence and card: compact, with the symbol, per language
+    revenue = float(res.profile.revenue)
+    for lang in ("en", "zh"):
+        shown = text.profile_table(res, "CNY", lang).frame.set_index("metric")["value"]
+        assert shown["revenue"] == formatting.format_money(revenue, "CNY", lang)
+        assert shown["rows"] == res.profile.rows  # counts stay numbers (formatted on display)
 
 
 def test_quarantine_sample_is_the_first_rows_with_ids_masked(result):

@@ -117,14 +117,30 @@ def quarantine_table(res: CleaningReport) -> Table:
     )
 
 
-def profile_table(res: CleaningReport) -> Table:
-    """Date range, size and value of the cleaned transactions."""
-    return Table(res.profile.table(), values={"metric": "metric"})
+#: the profile's money metrics, written with :func:`repurchase.core.formatting.format_money`
+_PROFILE_MONEY = ("revenue", "refunded")
+
+
+def profile_table(res: CleaningReport, currency: str = "", lang: str = "en") -> Table:
+    """Date range, size and value of the cleaned transactions; money as everywhere (¥1,860.6万, ¥18.6M)."""
+    table = res.profile.table()
+    money = table["metric"].isin(_PROFILE_MONEY)
+    shown = table["value"].astype(object)
+    shown[money] = [
+        formatting.format_money(float(v), currency, lang) if currency else f"{float(v):,.2f}"
+        for v in table.loc[money, "value"]
+    ]
+    return Table(table.assign(value=shown), values={"metric": "metric"})
 
 
 def missing_table(res: CleaningReport, lang: str = "en") -> Table:
     """Blank or missing values per source column."""
-    return Table(res.missing, formats={"share": "{:.2%}"}, caption=i18n.t("cleaning.missing_caption", lang))
+    return Table(
+        res.missing,
+        formats={"share": "{:.2%}"},
+        values={"column": "col"},  # the field's name in the report language, as in the other tables' headers
+        caption=i18n.t("cleaning.missing_caption", lang),
+    )
 
 
 def amounts_table(res: CleaningReport) -> Table:
