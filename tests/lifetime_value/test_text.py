@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from repurchase import lifetime_value as lv
-from repurchase.core import i18n
+from repurchase.core import formatting, i18n
 from repurchase.core.params import LifetimeValueSettings
 from repurchase.core.periods import Window
 from repurchase.core.table import Table
@@ -249,3 +249,16 @@ def test_the_key_findings_say_why_there_is_no_clv(helpers):
     for lang in ("en", "zh"):
         assert text.describe_findings(res, lang, "CNY") == text.describe_status(res, lang) != ""
     assert text.describe_findings(res).startswith("**No lifetime value for these data.** Only 4 of 20 customers")
+
+
+def test_the_heuristic_table_writes_each_quantity_as_what_it_is(cdnow_result):
+    h = cdnow_result.heuristic
+    values = text.heuristic_table(cdnow_result, "en", "USD").frame.iloc[:, 1].tolist()
+    by_code = dict(zip(h.table["quantity"], values))
+    assert by_code["window"] == f"{h.value('window'):g}"  # months, not 12.000
+    assert by_code["aov"] == formatting.format_money(h.value("aov"), "USD", "en")
+    assert by_code["churn"] == formatting.format_percent(h.value("churn"))
+    assert by_code["margin"] == "100.0%"
+    assert by_code["per_year"] == f"{h.value('per_year'):,.2f}"
+    zh = dict(zip(h.table["quantity"], text.heuristic_table(cdnow_result, "zh", "CNY").frame.iloc[:, 1]))
+    assert zh["aov"] == formatting.format_money(h.value("aov"), "CNY", "zh")

@@ -665,16 +665,51 @@ def describe_group(res: LifetimeValueResult, by: str, lang: str = "en", currency
     return text
 
 
-def heuristic_table(res: LifetimeValueResult, lang: str = "en") -> Table:
-    """The heuristic CLV's quantities next to the model's (empty without transactions)."""
+#: how each quantity of the heuristic table is written: money, a share, a count of months, or a ratio
+_HEURISTIC_KINDS = {
+    "window": "months",
+    "aov": "money",
+    "retention": "share",
+    "churn": "share",
+    "margin": "share",
+    "heuristic_lifetime": "money",
+    "heuristic_horizon": "money",
+    "model_active": "money",
+    "model_all": "money",
+}
+
+
+def _heuristic_value(value: float, kind: str, currency: str, lang: str) -> str:
+    if not np.isfinite(value):
+        return "–"
+    if kind == "money":
+        return money(value, currency, lang)
+    if kind == "share":
+        return formatting.format_percent(value)
+    if kind == "months":
+        return f"{value:g}"
+    return f"{value:,.2f}"
+
+
+def heuristic_table(res: LifetimeValueResult, lang: str = "en", currency: str = "") -> Table:
+    """The heuristic CLV's quantities next to the model's (empty without transactions).
+
+    Each value is written as what it is: money as in the sentences (¥1,290),
+    shares as percentages, the window in months, rates with two decimals.
+    """
     h = res.heuristic
     if h is None or h.table.empty:
         frame = pd.DataFrame(columns=["quantity", "value"])
     else:
         months = f"{h.horizon_months:g}"
-        labels = [i18n.t(f"lifetime_value.heuristic.{code}", lang, months=months) for code in h.table["quantity"]]
-        frame = pd.DataFrame({"quantity": labels, "value": h.table["value"].to_numpy()})
-    return Table(_display_frame(frame, lang), formats={"value": "{:,.3f}"})
+        codes = h.table["quantity"].astype(str)
+        labels = [i18n.t(f"lifetime_value.heuristic.{code}", lang, months=months) for code in codes]
+        values = [
+            _heuristic_value(float(v), _HEURISTIC_KINDS.get(c, "ratio"), currency, lang)
+            for c, v in zip(codes, h.table["value"])
+        ]
+        frame = pd.DataFrame({"quantity": labels, "value": values})
+    return Table(_display_frame(frame, lang))
 
 
 def describe_heuristic(res: LifetimeValueResult, lang: str = "en", currency: str = "") -> str:
