@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
 from repurchase import segments as sg
@@ -75,8 +76,7 @@ def test_table_specs_carry_the_report_formats_and_captions(res):
     assert sg.frequency_table(res).formats["seg_revenue"] == "{:,.0f}"
     assert sg.tier_table(res).formats["seg_repurchase_rate"] == "{:.1%}"
     assert sg.threshold_table(res).formats == {"seg_threshold": "{:,.0f}", "seg_points_per_100": "{:g}"}
-    assert sg.upgrade_table(res).max_rows == 20
-    assert sg.upgrade_table(res).formats == {"seg_spend_12m": "{:,.2f}", "seg_spend_to_next": "{:,.2f}"}
+    assert "customer_id" not in sg.upgrade_table(res).frame.columns  # counts by step, not a list of masked IDs
     assert sg.flow_table(res).formats == {"seg_share_of_from": "{:.1%}"}
     assert sg.rule_table(res).caption == (
         "Rule table: the cells of each segment (one-time buyers are placed in the FM 1 column whatever their M)"
@@ -209,3 +209,28 @@ def test_the_liability_column_is_a_caption_when_it_would_repeat_points_outstandi
     cents = dataclasses.replace(res, settings={**res.settings, "point_value": 0.01})
     kept = sg.tier_table(cents)
     assert "seg_liability" in kept.frame.columns and kept.caption is None
+
+
+def test_upgrade_candidates_are_counted_by_tier_step_and_the_caption_names_the_export(res, res_zh):
+    upgrades = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "tier": ["normal", "normal", "normal", "gold"],
+            "next_tier": ["gold", "gold", "gold", "diamond"],
+            "spend_12m": [90.0, 95.0, 85.0, 450.0],
+            "spend_to_next_tier": [10.0, 5.0, 15.0, 50.0],
+        }
+    )
+    table = sg.upgrade_table(dataclasses.replace(res, upgrades=upgrades))
+    rows = table.frame.to_dict("records")
+    # normal -> gold: 3 candidates, spend 270, median gap 10, total gap 30; gold -> diamond: 1, 450, 50, 50
+    assert [
+        (r["seg_candidates"], r["seg_spend_12m"], r["seg_median_to_next"], r["seg_total_to_next"]) for r in rows
+    ] == [
+        (3, 270.0, 10.0, 30.0),
+        (1, 450.0, 50.0, 50.0),
+    ]
+    assert [r["seg_next_tier"] for r in rows] == ["gold", "diamond"]
+    assert table.caption.endswith("exports/tier_upgrade_candidates.csv")
+    zh = sg.upgrade_table(dataclasses.replace(res_zh, upgrades=upgrades))
+    assert "联系名单" in zh.caption and all(i18n.has(f"col.{c}", "zh") for c in zh.frame.columns)

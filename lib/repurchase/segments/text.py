@@ -452,19 +452,42 @@ def tier_table(result: SegmentationResult) -> Table:
     return Table(frame, formats=formats)
 
 
-def upgrade_table(result: SegmentationResult, max_rows: int = 20) -> Table:
-    """Customers close to the next tier, closest first (``customer_id`` is masked when shown)."""
+def upgrade_table(result: SegmentationResult) -> Table:
+    """Customers close to the next tier, counted by tier step (the list to contact is the export).
+
+    One row per step (``tier`` → ``next tier``): candidates, their 12-month spend,
+    the median and total spend they still need. No customer IDs: who to contact is
+    ``exports/tier_upgrade_candidates.csv``, named in the caption.
+    """
     u, lang = result.upgrades, result.language
+    steps = (
+        u.groupby(["tier", "next_tier"], sort=False, observed=True)
+        .agg(
+            candidates=("customer_id", "size"),
+            spend=("spend_12m", "sum"),
+            median_gap=("spend_to_next_tier", "median"),
+            total_gap=("spend_to_next_tier", "sum"),
+        )
+        .reset_index()
+    )
     frame = pd.DataFrame(
         {
-            "customer_id": u["customer_id"],
-            "seg_tier": [member_tier_label(x, lang) for x in u["tier"]],
-            "seg_next_tier": [member_tier_label(x, lang) for x in u["next_tier"]],
-            "seg_spend_12m": u["spend_12m"],
-            "seg_spend_to_next": u["spend_to_next_tier"],
+            "seg_tier": steps["tier"].map(lambda x: member_tier_label(x, lang)),
+            "seg_next_tier": steps["next_tier"].map(lambda x: member_tier_label(x, lang)),
+            "seg_candidates": steps["candidates"],
+            "seg_spend_12m": steps["spend"],
+            "seg_median_to_next": steps["median_gap"],
+            "seg_total_to_next": steps["total_gap"],
         }
     )
-    return Table(frame, formats={"seg_spend_12m": "{:,.2f}", "seg_spend_to_next": "{:,.2f}"}, max_rows=max_rows)
+    formats = {
+        "seg_candidates": "{:,}",
+        "seg_spend_12m": "{:,.0f}",
+        "seg_median_to_next": "{:,.2f}",
+        "seg_total_to_next": "{:,.0f}",
+    }
+    caption = i18n.t("segments.caption_upgrades", lang, export="exports/tier_upgrade_candidates.csv")
+    return Table(frame, formats=formats, caption=caption)
 
 
 def flow_table(result: SegmentationResult, n: int = 5) -> Table:
