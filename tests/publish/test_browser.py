@@ -198,3 +198,67 @@ def test_browser_test_catches_network_requests_and_scripts(browser, tmp_path):
     seen = open_page(browser, bad)
     assert seen["requests"] == ["https://cdn.example.org/x.js"]
     assert seen["broken_images"] and "boom" in seen["console"] and seen["scripts_ran"]
+
+
+#: the first sortable table's first numeric column (all its cells carry data-order) and its rows' (label, value)
+READ_JS = """() => {
+  const t = document.querySelector('table.dataTable');
+  if (!t) { return null; }
+  const rows = Array.from(t.tBodies[0].rows);
+  const col = Array.from(t.tHead.rows[0].cells).findIndex(
+    (_, i) => rows.every(r => r.cells[i] && r.cells[i].hasAttribute('data-order')));
+  const read = rows.map(r => [r.cells[0].innerText, col < 0 ? null : parseFloat(r.cells[col].getAttribute('data-order'))]);
+  return {col, rows: read};
+}"""
+
+
+def sort_problems(browser, page_path: Path) -> list[str]:
+    """What is wrong with sorting the first sortable table of a page (empty: nothing)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL_SCHEMES) else r.abort())
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelector('table.dataTable') !== null", timeout=10_000)
+    before = page.evaluate(READ_JS)
+    name = page_path.name
+    if before is None or before["col"] < 0:
+        page.close()
+        return [f"{name}: no sortable table with a numeric column"]
+    col = before["col"]
+    page.locator("table.dataTable").first.locator("thead th").nth(col).click()
+    page.wait_for_timeout(300)
+    after = page.evaluate(READ_JS)
+    page.close()
+    if errors:
+        return [f"{name}: {errors[:2]}"]
+    values = [v for _, v in after["rows"]]
+    if [r[0] for r in after["rows"]] == [r[0] for r in before["rows"]]:
+        return [f"{name}: a click on numeric column {col} did not reorder the rows"]
+    if values != sorted(values) and values != sorted(values, reverse=True):
+        return [f"{name}: after the click column {col} is not sorted: {values}"]
+    return []
+
+
+def test_clicking_a_numeric_header_of_the_segment_table_reorders_it(browser, rendered):
+    problems = []
+    for o in rendered["outcomes"]:
+        problems += [f"{o.client}: {p}" for p in sort_problems(browser, o.report_dir / "03_segmentation.html")]
+    assert not problems, "\n".join(problems)
+
+
+def test_sort_check_can_fail(browser, tmp_path):
+    """A table whose clicks do nothing (no widget on the page) is caught; a sortable one passes."""
+    import pandas as pd
+
+    from repurchase.publish.widgets import add_table_widgets
+    from repurchase.report.display import show_table
+
+    frame = pd.DataFrame({"segment": list("abcdefgh"), "customers": [5, 3, 8, 1, 9, 2, 7, 4]})
+    table = show_table(frame)._repr_html_()
+    dead = tmp_path / "dead.html"
+    dead.write_text(f"<html><body>{table.replace('rp-table', 'rp-table dataTable')}</body></html>")
+    assert any("did not reorder" in p for p in sort_problems(browser, dead))
+    live = tmp_path / "live.html"
+    live.write_text(add_table_widgets(f"<html><body>{table}</body></html>"))
+    assert sort_problems(browser, live) == []

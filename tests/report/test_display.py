@@ -54,7 +54,14 @@ def test_show_table_escapes_every_value_and_header():
     html = show_table(frame)._repr_html_()
     assert "<script>" not in html and "<img" not in html and html.count("</table>") == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "comment &lt;b&gt;" in html
-    assert '<td class="num">2,000</td>' in html  # thousands separator by default
+    assert '<td class="num" data-order="2000.0">2,000</td>' in html  # thousands separator; raw value to sort by
+
+
+def test_numeric_cells_carry_their_raw_value_to_sort_by_and_blanks_none():
+    frame = pd.DataFrame({"spend": [12500.5, float("nan")], "name": ["a", "b"]})
+    html = show_table(frame, formats={"spend": "¥{:,.0f}"})._repr_html_()
+    assert '<td class="num" data-order="12500.5">¥12,500</td>' in html
+    assert '<td class="num"></td>' in html and 'class="txt" data-order' not in html
 
 
 def test_show_table_formats_and_truncates():

@@ -69,6 +69,15 @@ def _format_value(value: Any, fmt: str | None) -> str:
     return str(value)
 
 
+def _order(value: Any) -> str:
+    """``data-order`` of a numeric cell: its raw value, so a sortable table sorts by number, not by text."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return f' data-order="{number!r}"' if math.isfinite(number) else ""
+
+
 def show_table(
     frame: pd.DataFrame,
     *,
@@ -104,7 +113,9 @@ def show_table(
     cols = list(shown.columns)
     for row in shown.itertuples(index=False, name=None):  # display only: at most max_rows rows
         cells = "".join(
-            f'<td class="{"num" if numeric[c] else "txt"}">{html.escape(_format_value(v, formats.get(c)))}</td>'
+            f'<td class="num"{_order(v)}>{html.escape(_format_value(v, formats.get(c)))}</td>'
+            if numeric[c]
+            else f'<td class="txt">{html.escape(_format_value(v, formats.get(c)))}</td>'
             for c, v in zip(cols, row)
         )
         body_rows.append(f"<tr>{cells}</tr>")

@@ -1,0 +1,76 @@
+"""Sortable, filterable report tables, offline: itables' DataTables bundle embedded in the page.
+
+:func:`add_table_widgets` runs on the HTML of a rendered report. When the page
+holds a report table (``table.rp-table``, see
+:func:`repurchase.report.display.show_table`) with at least
+:data:`SORTABLE_ROWS` rows, it inlines itables' offline bundle (DataTables and
+jQuery, one copy per page, nothing loaded from the network) and makes each such
+table sortable by a click on a header; tables with more than
+:data:`SEARCH_ROWS` rows also get a filter box. Paging stays off (every row the
+report shows stays visible and printable) and the rows keep their order until a
+header is clicked. Numeric cells carry their raw value in ``data-order``, so
+``¥1.2万`` sorts below ``¥12.5万``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+__all__ = ["SEARCH_ROWS", "SORTABLE_ROWS", "add_table_widgets", "sortable_tables"]
+
+#: a report table with at least this many body rows can be sorted
+SORTABLE_ROWS = 6
+#: ... and with more than this many, filtered by typing
+SEARCH_ROWS = 10
+
+_TABLE_RE = re.compile(r'<table class="rp-table">(.*?)</table>', re.S)
+_EXPORT_RE = re.compile(r"export\s*\{([^}]*)\}\s*;?")
+
+
+@cache
+def _bundle() -> tuple[str, str]:
+    """itables' offline DataTables bundle: (JavaScript with its export turned into local names, CSS)."""
+    import itables
+
+    folder = Path(itables.__file__).parent / "html"
+    js = (folder / "dt_bundle.js").read_text(encoding="utf-8").rstrip()
+    css = (folder / "dt_bundle.css").read_text(encoding="utf-8")
+    found = list(_EXPORT_RE.finditer(js))  # the module's one export clause, before the license comments
+    m = found[-1] if found else None
+    if m is None:  # pragma: no cover - guards an itables upgrade that changes the bundle's shape
+        raise RuntimeError("itables' dt_bundle.js no longer has an export clause; update publish/widgets.py")
+    names = dict(reversed(part.split(" as ")) for part in (p.strip() for p in m.group(1).split(",")) if " as " in part)
+    js = js[: m.start()] + f"const RpITable={names['ITable']};" + js[m.end() :]
+    return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
+
+
+def sortable_tables(body: str) -> int:
+    """How many report tables of ``body`` have at least :data:`SORTABLE_ROWS` body rows."""
+    return sum(m.group(1).count("<tr>") - 1 >= SORTABLE_ROWS for m in _TABLE_RE.finditer(body))
+
+
+_INIT = (
+    "document.querySelectorAll('table.rp-table').forEach(function(t){"
+    "var n=t.tBodies.length?t.tBodies[0].rows.length:0;if(n<%d){return;}"
+    "new RpITable(t,{paging:false,info:false,order:[],searching:n>%d,autoWidth:false,"
+    "language:{search:'',searchPlaceholder:'\\u2315'}});});"
+)
+
+
+def add_table_widgets(body: str) -> str:
+    """``body`` with its longer report tables sortable and filterable (unchanged when there is none).
+
+    Parameters
+    ----------
+    body
+        A rendered report page.
+    """
+    if not sortable_tables(body):
+        return body
+    js, css = _bundle()
+    init = _INIT % (SORTABLE_ROWS, SEARCH_ROWS)
+    block = f'<style>{css}</style>\n<script type="module">{js}\n{init}</script>\n'
+    at = body.rfind("</body>")
+    return body[:at] + block + body[at:] if at >= 0 else body + block
