@@ -580,13 +580,45 @@ def links_html(links: pd.DataFrame) -> HTMLBlock:
     return HTMLBlock(f'<ul class="rp-links-list">{items}</ul>', ", ".join(links["file"]))
 
 
-def overview_metrics(cards: pd.DataFrame) -> dict:
-    """``metrics.json`` under ``overview``: every card's value and comparisons."""
+def overview_metrics(cards: pd.DataFrame, period: Period | None = None) -> dict:
+    """``metrics.json`` under ``overview``: every card's value, comparisons and 12-month trend.
+
+    Parameters
+    ----------
+    cards
+        :func:`kpi_cards` output.
+    period
+        The report month, the last month of every card's series; without it the
+        trends name no months (``months`` is empty).
+
+    Returns
+    -------
+    dict
+        Per KPI ``<kpi>``, ``<kpi>_prev_period`` and ``<kpi>_prev_year``, and under
+        ``trends`` per KPI: ``series`` (the card's values oldest to newest, None
+        where unknown), ``months`` (their ``YYYY-MM``), ``change_prev``,
+        ``good_prev`` (True/False/None) and ``signal_prev`` (``significant`` /
+        ``noise`` / ``untested``, None when the cards carry no signal), so the
+        index can draw the trend and the direction of each KPI from one report.
+    """
     out: dict = {}
+    trends: dict[str, dict] = {}
     for c in cards.itertuples(index=False):
         out[c.kpi] = c.value
         out[f"{c.kpi}_prev_period"] = c.prev_period
         out[f"{c.kpi}_prev_year"] = c.prev_year
+        series = [as_finite(v) for v in (c.series if isinstance(c.series, list | tuple | np.ndarray) else [])]
+        n = len(series)
+        signal = getattr(c, "signal_prev", None)
+        good = getattr(c, "good_prev", None)
+        trends[c.kpi] = {
+            "series": series,
+            "months": [period.shift(-k).label for k in range(n - 1, -1, -1)] if period is not None else [],
+            "change_prev": as_finite(getattr(c, "change_prev", None)),
+            "good_prev": None if good is None or pd.isna(good) else bool(good),
+            "signal_prev": signal if isinstance(signal, str) else None,
+        }
+    out["trends"] = trends
     return out
 
 
@@ -691,7 +723,7 @@ def build_overview(ctx: Any) -> Overview:
         language=lang,
         card_links=card_links(files, lang),
     )
-    ctx.record_metrics("overview", overview_metrics(cards))
+    ctx.record_metrics("overview", overview_metrics(cards, period))
     return ov
 
 
