@@ -262,3 +262,56 @@ def test_sort_check_can_fail(browser, tmp_path):
     live = tmp_path / "live.html"
     live.write_text(add_table_widgets(f"<html><body>{table}</body></html>"))
     assert sort_problems(browser, live) == []
+
+
+def hover_problems(browser, page_path: Path) -> list[str]:
+    """What is wrong with hovering the first point of a page's interactive chart (empty: a value is shown)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL_SCHEMES) else r.abort())
+    page.goto(page_path.resolve().as_uri(), wait_until="load")
+    name = page_path.name
+    try:
+        page.wait_for_selector("figure.rp-vega .mark-symbol path", timeout=15_000)
+    except Exception:  # playwright's TimeoutError
+        page.close()
+        return [f"{name}: no interactive chart was drawn"]
+    page.locator("figure.rp-vega .mark-symbol path").last.hover()
+    page.wait_for_timeout(300)
+    tip = page.evaluate(
+        "(() => { const t = document.getElementById('vg-tooltip-element');"
+        " return t && t.classList.contains('visible') ? t.innerText : null; })()"
+    )
+    page.close()
+    if not tip or not any(ch.isdigit() for ch in tip):
+        return [f"{name}: a hover on a point shows no value ({tip!r})"]
+    return []
+
+
+def test_a_hover_on_the_kpi_trend_chart_shows_a_value(browser, rendered):
+    problems = []
+    for o in rendered["outcomes"]:
+        problems += [f"{o.client}: {p}" for p in hover_problems(browser, o.report_dir / "07_overview.html")]
+    assert not problems, "\n".join(problems)
+
+
+def test_hover_check_can_fail(browser, tmp_path):
+    """A chart whose spec is never drawn (no Vega on the page) is caught; the same chart with Vega passes."""
+    from repurchase.publish.widgets import add_chart_widgets
+    from repurchase.report.vega import vega_html
+
+    spec = {
+        "data": {"values": [{"m": "2026-01", "v": 3}, {"m": "2026-02", "v": 5}]},
+        "mark": {"type": "point", "filled": True, "size": 200},
+        "encoding": {
+            "x": {"field": "m", "type": "ordinal"},
+            "y": {"field": "v", "type": "quantitative"},
+            "tooltip": [{"field": "v", "type": "quantitative"}],
+        },
+    }
+    block = vega_html(spec, "two months")._repr_html_()
+    dead = tmp_path / "dead.html"
+    dead.write_text(f"<html><body>{block}</body></html>")
+    assert hover_problems(browser, dead) == ["dead.html: no interactive chart was drawn"]
+    live = tmp_path / "live.html"
+    live.write_text(add_chart_widgets(f"<html><body>{block}</body></html>"))
+    assert hover_problems(browser, live) == []

@@ -30,7 +30,7 @@ from repurchase.core import formatting, i18n
 from repurchase.core.files import write_text_atomic
 from repurchase.core.i18n import EditedCell, localize_notebook
 from repurchase.core.params import Params
-from repurchase.publish.widgets import add_table_widgets
+from repurchase.publish.widgets import add_chart_widgets, add_table_widgets
 
 __all__ = [
     "REMOVE_TAGS",
@@ -381,7 +381,7 @@ def notebook_to_html(executed: Path | Any, target: Path, header: dict) -> Path:
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     body = collapse_sections(body, sections, i18n.t("report.show_details", lang))
     body = body.replace("<!--RP-TOC-->", _toc(body, header.get("toc_label", "Contents")), 1)
-    body = add_table_widgets(body)
+    body = add_chart_widgets(add_table_widgets(body))
     write_text_atomic(target, body)
     return target
 

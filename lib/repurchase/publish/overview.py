@@ -662,6 +662,12 @@ class Overview:
         """The links to the detailed reports (:func:`links_html`)."""
         return links_html(self.links)
 
+    def trends_chart(self) -> HTMLBlock:
+        """The cards' 12-month series as one chart with values on hover (:func:`.trend_chart.trend_chart`)."""
+        from repurchase.publish.trend_chart import trend_chart
+
+        return trend_chart(self.cards, self.period, self.currency, self.language)
+
 
 def _contacts(recs: Any, lang: str) -> Table:
     """The trigger lists' counts, or why there are none (the detailed report says it too)."""

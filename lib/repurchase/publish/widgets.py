@@ -18,7 +18,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-__all__ = ["SEARCH_ROWS", "SORTABLE_ROWS", "add_table_widgets", "sortable_tables"]
+__all__ = ["SEARCH_ROWS", "SORTABLE_ROWS", "add_chart_widgets", "add_table_widgets", "sortable_tables", "vega_bundle"]
 
 #: a report table with at least this many body rows can be sorted
 SORTABLE_ROWS = 6
@@ -72,5 +72,59 @@ def add_table_widgets(body: str) -> str:
     js, css = _bundle()
     init = _INIT % (SORTABLE_ROWS, SEARCH_ROWS)
     block = f'<style>{css}</style>\n<script type="module">{js}\n{init}</script>\n'
+    at = body.rfind("</body>")
+    return body[:at] + block + body[at:] if at >= 0 else body + block
+
+
+# ---------------------------------------------------------------------------
+# charts: Vega-Lite with values on hover
+
+_VEGA_INIT = (
+    "<script>document.querySelectorAll('figure.rp-vega').forEach(function(f){"
+    "var s=JSON.parse(f.querySelector('script.rp-vega-spec').textContent),v=f.querySelector('.rp-vega-view');"
+    "vegaEmbed(v,s,{actions:false,renderer:'svg'}).catch(function(e){console.error(e);});});</script>\n"
+)
+
+
+def _cache_dir() -> Path:
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "repurchase"
+
+
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (vl-convert's bundle, the one altair inlines).
+
+    Building it takes ~10 s, so it is kept in ``~/.cache/repurchase/`` (per
+    vl-convert version) and read from there afterwards.
+    """
+    import vl_convert
+
+    from repurchase.core.files import write_text_atomic
+
+    target = _cache_dir() / f"vega-embed-{vl_convert.__version__}.js"
+    if target.is_file():
+        return target.read_text(encoding="utf-8")
+    js = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(target, js)
+    except OSError:  # pragma: no cover - a read-only home: build it again next time
+        pass
+    return js
+
+
+def add_chart_widgets(body: str) -> str:
+    """``body`` with Vega inlined once when it holds a chart of :func:`repurchase.report.vega.vega_html`.
+
+    Parameters
+    ----------
+    body
+        A rendered report page.
+    """
+    if 'class="rp-vega"' not in body:
+        return body
+    block = f"<script>{vega_bundle()}</script>\n{_VEGA_INIT}"
     at = body.rfind("</body>")
     return body[:at] + block + body[at:] if at >= 0 else body + block
