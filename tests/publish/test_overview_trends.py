@@ -73,12 +73,13 @@ def test_both_model_cards_get_twelve_months(ctx_metrics) -> None:
         line = cards.loc[kpi, "series"]
         assert len(line) == 12 and all(v is not None for v in line)
         assert line[:-1] == [pytest.approx(series[kpi][m]) for m in labels[:-1]]
-    # no lifetime-value analysis: no CLV series, and the value at risk is left out only where CLV is needed
-    assert "clv_total" not in series or ov.monthly_series(ctx, None, {"churn": metrics["churn"]})["clv_total"] == {}
+    # no lifetime-value analysis: no CLV series, and with the CLV value basis no value at risk either
+    without = ov.monthly_series(ctx, None, {"churn": metrics["churn"]})
+    assert without["clv_total"] == {} and without["value_at_risk"] == {}
 
 
 def test_model_based_cards_say_so_in_both_languages(ctx_metrics) -> None:
-    ctx, metrics = ctx_metrics
+    _, metrics = ctx_metrics
     cards = ov.kpi_cards(metrics, {}, pd.DataFrame({"month": [], "customers": []}), P)
     en = ov.render_cards(cards, P, "CNY", "en")._repr_html_()
     zh = ov.render_cards(cards, P, "CNY", "zh")._repr_html_()
