@@ -128,7 +128,7 @@ class EarlyWarningResult:
     choice_margin: float = 0.005
     unavailable: Unavailable | None = None
     #: the fitted final model that made ``p_churn`` (None without one) and the sets' feature/θ settings
-    model: Any = None
+    model: Any = field(default=None, metadata={"store": False})
     feature_kwargs: dict[str, Any] = field(default_factory=dict)
     threshold_kwargs: dict[str, Any] = field(default_factory=dict)
 

@@ -60,7 +60,7 @@ def value_at_risk_by_month(
         ``{YYYY-MM: value at risk}``; empty without a churn model (the at-risk
         list then has no value at risk either).
     """
-    warning = getattr(result, "warning", None)
+    warning: Any = getattr(result, "warning", None)
     model = getattr(warning, "model", None)
     if model is None or warning.unavailable is not None or not warning.threshold_kwargs:
         return {}
