@@ -127,6 +127,10 @@ class EarlyWarningResult:
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     choice_margin: float = 0.005
     unavailable: Unavailable | None = None
+    #: the fitted final model that made ``p_churn`` (None without one) and the sets' feature/θ settings
+    model: Any = field(default=None, metadata={"store": False})
+    feature_kwargs: dict[str, Any] = field(default_factory=dict)
+    threshold_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def metric(self, model: str, name: str) -> float:
         row = self.comparison.set_index("model")
@@ -228,6 +232,9 @@ class BacktestSets:
     thresholds: dict[str, int]
     features: dict[str, pd.DataFrame]
     labels: dict[str, pd.Series]
+    #: how the features and θ were computed (for scoring other cutoffs, :mod:`repurchase.churn.history`)
+    feature_kwargs: dict[str, Any] = field(default_factory=dict)
+    threshold_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 def backtest_sets(
@@ -330,6 +337,15 @@ def backtest_sets(
         thresholds=thetas,
         features=features,
         labels=labels,
+        feature_kwargs=feat_kw,
+        threshold_kwargs={
+            "fixed": threshold_days,
+            "quantile": threshold_quantile,
+            "horizon": threshold_horizon_days,
+            "occasion": occasion,
+            "cols": cols,
+            "window": int(window_days),
+        },
     )
 
 
@@ -666,7 +682,8 @@ def _early_warning(
         train_cutoff=train_cutoff, test_cutoff=test_cutoff, end=end, window_days=int(window_days), thresholds=thetas,
         population=population, sizes=sizes, comparison=comparison, validation=validation, chosen=chosen,
         test_scores=test_scores, calibration=calibration, lift=lift, importance=importance, curves=curves,
-        scores=end_scores, features=features, notes=notes, choice_margin=choice_margin,
+        scores=end_scores, features=features, notes=notes, choice_margin=choice_margin, model=final,
+        feature_kwargs=sets.feature_kwargs, threshold_kwargs=sets.threshold_kwargs,
     )  # fmt: skip
 
 

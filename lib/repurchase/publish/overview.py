@@ -46,6 +46,9 @@ KPI_SPECS: tuple[tuple[str, str, str, str, int, str | None], ...] = (
 )
 
 
+#: cards whose past months come from this month's fitted models applied to each month end (captioned as such)
+MODEL_TRENDS = ("clv_total", "value_at_risk")
+
 #: the detailed report (file name suffix) and section (catalog key of its heading) each card links to
 CARD_TARGETS: dict[str, tuple[str, str]] = {
     "customers": ("repurchase", "repurchase.md.headline"),
@@ -246,6 +249,7 @@ _CARD_CSS = """<style>
 .kpi .chg{font-size:12px;white-space:nowrap}
 .kpi .good{color:#2a9d8f}.kpi .bad{color:#e76f51}.kpi .flat{color:#8d99ae}
 .kpi svg{display:block;margin-top:4px}
+.kpi .note{font-size:10px;color:#8d99ae}
 .kpi .status{float:right;font-size:11px;font-weight:700;border-radius:4px;padding:0 5px}
 .kpi .status.alert{background:#e76f51;color:#fff}.kpi .status.watch{background:#e9c46a;color:#1d2a30}
 .kpi .status.normal{color:#8d99ae;font-weight:400}
@@ -299,10 +303,17 @@ def render_cards(
             f'<{tag} class="{card_cls}"{attr}>{badge}'
             f'<div class="label">{html.escape(i18n.t(f"overview.kpi.{c.kpi}", lang))}</div>'
             f'<div class="value">{html.escape(format_value(c.value, c.unit, currency, lang))}</div>'
-            f"{''.join(parts)}{sparkline_svg(list(c.series), band=band)}</{tag}>"
+            f"{''.join(parts)}{sparkline_svg(list(c.series), band=band)}{_trend_note(c.kpi, lang)}</{tag}>"
         )
     text = "; ".join(f"{c.kpi}={c.value}" for c in cards.itertuples(index=False))
     return HTMLBlock(_CARD_CSS + f'<div class="kpi-grid">{"".join(items)}</div>', text)
+
+
+def _trend_note(kpi: str, lang: str) -> str:
+    """The caption under a sparkline whose past months are model-based (``overview.trend_note.<kpi>``), else ""."""
+    if kpi not in MODEL_TRENDS:
+        return ""
+    return f'<div class="note">{html.escape(i18n.t(f"overview.trend_note.{kpi}", lang))}</div>'
 
 
 # ---------------------------------------------------------------------------
@@ -738,13 +749,19 @@ def monthly_series(
     surveys: pd.DataFrame | None,
     metrics: Mapping[str, dict],
 ) -> dict[str, dict[str, float]]:
-    """Churn rate and NPS of each month, for the sparklines (``{kpi: {YYYY-MM: value}}``).
+    """Churn rate, NPS, total CLV and value at risk of each month, for the sparklines (``{kpi: {YYYY-MM: value}}``).
 
     The churn rate of each month is the churn result's monthly trend
-    (``ctx.result("churn").trend``); NPS the responses of each month. Missing
-    analyses give no series.
+    (``ctx.result("churn").trend``); NPS the responses of each month. Total CLV
+    and value at risk of the 11 months before the report month are this month's
+    fitted models applied to the data as of each month end
+    (:func:`repurchase.lifetime_value.history.clv_by_month`,
+    :func:`repurchase.churn.history.value_at_risk_by_month`; the cards say so).
+    Missing analyses, or a month that cannot be computed, give no value.
     """
     from repurchase import satisfaction
+    from repurchase.churn.history import value_at_risk_by_month
+    from repurchase.lifetime_value.history import clv_by_month
 
     out: dict[str, dict[str, float]] = {}
     if (metrics.get("churn") or {}).get("threshold_days"):
@@ -753,6 +770,12 @@ def monthly_series(
         out["churn_rate"] = dict(zip(pd.to_datetime(trend["month"]).dt.strftime("%Y-%m"), trend["churn_rate"]))
     scores = satisfaction.scores_by_month(surveys)
     out["nps"] = dict(zip(scores["month"], scores["nps"]))
+    tx, period = ctx.transactions(), ctx.period
+    clv = clv_by_month(ctx.result("lifetime_value"), tx, period) if "lifetime_value" in metrics else {}
+    out["clv_total"] = {m: float(c["clv"].sum()) for m, c in clv.items()}
+    if (metrics.get("churn") or {}).get("value_at_risk") is not None:
+        values = {m: c.set_index("customer_id")["clv"].round(2) for m, c in clv.items()}
+        out["value_at_risk"] = value_at_risk_by_month(ctx.result("churn"), tx, period, values=values)
     return out
 
 

@@ -1,0 +1,118 @@
+"""Total CLV of past month ends from this month's fitted models (:func:`clv_totals_by_month`).
+
+The report month's transaction and spend fits are applied, unchanged, to the
+customer summary as of each earlier month end (transactions up to that day, T
+measured to it), with the same horizon, discount rate and margin. No model is
+refitted, so a past month costs one summary and one CLV evaluation without
+bootstrap draws. The numbers are "this month's model applied to that month's
+data", not what a report of that month would have said.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from repurchase.core.errors import AnalysisError
+from repurchase.core.periods import Period, Window
+from repurchase.lifetime_value.clv import customer_lifetime_value
+from repurchase.lifetime_value.summary import customer_summary
+
+__all__ = ["clv_by_month", "clv_totals_by_month"]
+
+
+def clv_by_month(
+    result: Any,
+    transactions: pd.DataFrame,
+    period: Period,
+    months: int = 12,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    order_col: str = "order_id",
+    amount_col: str = "amount",
+) -> dict[str, pd.DataFrame]:
+    """Each customer's CLV at the end of the report month and of the ``months - 1`` months before it.
+
+    Parameters
+    ----------
+    result
+        The report month's :class:`~repurchase.lifetime_value.LifetimeValueResult`
+        (its ``model``, ``full_fits``, ``full_spend_fit``, ``spend_notice``, ``settings``
+        and ``occasion``).
+    transactions
+        Cleaned transactions (at least up to the report month end).
+    period
+        The report month.
+    months
+        Months of the series, the report month included.
+    customer_col, date_col, order_col, amount_col
+        Column names.
+
+    Returns
+    -------
+    dict
+        ``{YYYY-MM: customers}``, the customers frame of
+        :func:`~repurchase.lifetime_value.customer_lifetime_value` (``customer_id``,
+        ``clv`` …) without intervals; empty without a transaction model. A month
+        with no customers yet, or whose CLV cannot be computed, is left out.
+    """
+    if result is None or getattr(result, "model", None) is None or getattr(result, "clv", None) is None:
+        return {}
+    fit = result.full_fits.fits.get(result.model)
+    if fit is None:
+        return {}
+    settings = result.settings
+    spend_fit = result.full_spend_fit if result.clv.spend_basis == "gamma_gamma" else None
+    out: dict[str, pd.DataFrame] = {}
+    for k in range(months - 1, -1, -1):  # one summary per month, not per customer
+        month = period.shift(-k)
+        observed = Window.ending(month.end_exclusive, start=settings.calibration_start)
+        try:
+            summary = customer_summary(
+                transactions,
+                observed,
+                occasion=result.occasion,
+                time_unit=settings.time_unit,
+                customer_col=customer_col,
+                date_col=date_col,
+                order_col=order_col,
+                amount_col=amount_col,
+            )
+        except AnalysisError:  # a month without data is left out (InsufficientData is one)
+            continue
+        if summary.empty:
+            continue
+        try:
+            clv = customer_lifetime_value(
+                summary,
+                fit,
+                spend_fit,
+                horizon_months=settings.horizon_months,
+                discount_rate_annual=settings.discount_rate_annual,
+                margin=settings.margin,
+                draws=0,
+                customer_col=customer_col,
+            )
+        except AnalysisError:  # left out: the sparkline shows a gap
+            continue
+        out[month.label] = clv.customers
+    return out
+
+
+def clv_totals_by_month(result: Any, transactions: pd.DataFrame, period: Period, months: int = 12) -> dict[str, float]:
+    """Total CLV at the end of the report month and of the ``months - 1`` months before it.
+
+    Parameters
+    ----------
+    result, transactions, period, months
+        As in :func:`clv_by_month` (default column names).
+
+    Returns
+    -------
+    dict
+        ``{YYYY-MM: total CLV}`` (the sum of :func:`clv_by_month`'s ``clv``, as
+        ``ClvResult.total("clv")``); empty without a transaction model.
+    """
+    return {label: float(c["clv"].sum()) for label, c in clv_by_month(result, transactions, period, months).items()}
