@@ -73,9 +73,25 @@ def test_both_model_cards_get_twelve_months(ctx_metrics) -> None:
         line = cards.loc[kpi, "series"]
         assert len(line) == 12 and all(v is not None for v in line)
         assert line[:-1] == [pytest.approx(series[kpi][m]) for m in labels[:-1]]
-    # no lifetime-value analysis: no CLV series, and with the CLV value basis no value at risk either
+    # no lifetime-value analysis in the metrics: no CLV series; value at risk is the churn stage's own series
     without = ov.monthly_series(ctx, None, {"churn": metrics["churn"]})
-    assert without["clv_total"] == {} and without["value_at_risk"] == {}
+    assert without["clv_total"] == {} and without["value_at_risk"] == series["value_at_risk"]
+
+
+def test_the_value_at_risk_series_survives_the_results_store(ctx_metrics, tmp_path) -> None:
+    """The overview reads the churn result from the store (another kernel): the series is kept, the model is not."""
+    from repurchase.core.store import ResultStore
+
+    ctx, metrics = ctx_metrics
+    store = ResultStore(tmp_path)
+    store.save("churn", ctx.results["churn"], key="k")
+    loaded = store.load("churn", "k")
+    assert loaded.risk_history == pytest.approx(ctx.results["churn"].risk_history)
+    assert len(loaded.risk_history) == 12
+    stored = _Ctx(P, ctx.tx, {**ctx.results, "churn": loaded})
+    assert ov.monthly_series(stored, None, metrics)["value_at_risk"] == pytest.approx(
+        ov.monthly_series(ctx, None, metrics)["value_at_risk"]
+    )
 
 
 def test_model_based_cards_say_so_in_both_languages(ctx_metrics) -> None:

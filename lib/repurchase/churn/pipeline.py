@@ -9,7 +9,7 @@ period; the render stores the result (:mod:`repurchase.core.store`), writes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,12 @@ class ChurnResult:
         :func:`repurchase.churn.at_risk_list`: every active customer, at risk first.
     at_risk_summary
         :func:`repurchase.churn.at_risk_summary` (the chart and its table).
+    risk_history
+        Value at risk at the end of the report month and of the 11 months before
+        it, this month's model applied to each month end
+        (:func:`repurchase.churn.history.value_at_risk_by_month`; ``{YYYY-MM: value}``,
+        empty without a model). Computed here, where the fitted model lives: the
+        stored result keeps the series, not the model.
     """
 
     period: Period
@@ -96,6 +102,7 @@ class ChurnResult:
     value: CustomerValue
     at_risk: pd.DataFrame
     at_risk_summary: pd.DataFrame
+    risk_history: dict[str, float] = field(default_factory=dict)
 
 
 def run_churn(
@@ -194,7 +201,7 @@ def run_churn(
         warning.scores, value.value, frequency_tiers=tiers, at_risk_probability=s.at_risk_probability,
         band_shares=s.value_band_shares, threshold_days=theta, language=language, actions=s.actions,
     )  # fmt: skip
-    return ChurnResult(
+    result = ChurnResult(
         period=period,
         settings=s,
         language=language,
@@ -212,6 +219,20 @@ def run_churn(
         at_risk=at_risk,
         at_risk_summary=at_risk_summary(at_risk),
     )
+    result.risk_history = _risk_history(result, tx, lifetime_value)
+    return result
+
+
+def _risk_history(result: ChurnResult, tx: pd.DataFrame, lifetime_value: Any) -> dict[str, float]:
+    """Value at risk of the last 12 month ends from this month's model (see ``ChurnResult.risk_history``)."""
+    from repurchase.churn.history import value_at_risk_by_month
+    from repurchase.lifetime_value.history import clv_by_month
+
+    values = None
+    if result.value.basis == "clv" and lifetime_value is not None:
+        clv = clv_by_month(lifetime_value, tx, result.period)
+        values = {m: c.set_index("customer_id")["clv"].round(2) for m, c in clv.items()}
+    return value_at_risk_by_month(result, tx, result.period, values=values)
 
 
 def headline_metrics(

@@ -755,12 +755,11 @@ def monthly_series(
     (``ctx.result("churn").trend``); NPS the responses of each month. Total CLV
     and value at risk of the 11 months before the report month are this month's
     fitted models applied to the data as of each month end
-    (:func:`repurchase.lifetime_value.history.clv_by_month`,
-    :func:`repurchase.churn.history.value_at_risk_by_month`; the cards say so).
+    (:func:`repurchase.lifetime_value.history.clv_by_month`; the churn result's
+    ``risk_history``, computed by the churn stage where its model lives; the cards say so).
     Missing analyses, or a month that cannot be computed, give no value.
     """
     from repurchase import satisfaction
-    from repurchase.churn.history import value_at_risk_by_month
     from repurchase.lifetime_value.history import clv_by_month
 
     out: dict[str, dict[str, float]] = {}
@@ -774,8 +773,7 @@ def monthly_series(
     clv = clv_by_month(ctx.result("lifetime_value"), tx, period) if "lifetime_value" in metrics else {}
     out["clv_total"] = {m: float(c["clv"].sum()) for m, c in clv.items()}
     if (metrics.get("churn") or {}).get("value_at_risk") is not None:
-        values = {m: c.set_index("customer_id")["clv"].round(2) for m, c in clv.items()}
-        out["value_at_risk"] = value_at_risk_by_month(ctx.result("churn"), tx, period, values=values)
+        out["value_at_risk"] = dict(getattr(ctx.result("churn"), "risk_history", None) or {})
     return out
 
 

@@ -41,7 +41,8 @@ def _bundle() -> tuple[str, str]:
     m = found[-1] if found else None
     if m is None:  # pragma: no cover - guards an itables upgrade that changes the bundle's shape
         raise RuntimeError("itables' dt_bundle.js no longer has an export clause; update publish/widgets.py")
-    names = dict(reversed(part.split(" as ")) for part in (p.strip() for p in m.group(1).split(",")) if " as " in part)
+    pairs = (p.strip().split(" as ") for p in m.group(1).split(","))
+    names = {alias: local for local, alias in (pair for pair in pairs if len(pair) == 2)}
     js = js[: m.start()] + f"const RpITable={names['ITable']};" + js[m.end() :]
     return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
 
@@ -99,14 +100,16 @@ def vega_bundle() -> str:
     Building it takes ~10 s, so it is kept in ``~/.cache/repurchase/`` (per
     vl-convert version) and read from there afterwards.
     """
+    from importlib.metadata import version
+
     import vl_convert
 
     from repurchase.core.files import write_text_atomic
 
-    target = _cache_dir() / f"vega-embed-{vl_convert.__version__}.js"
+    target = _cache_dir() / f"vega-embed-{version('vl-convert-python')}.js"
     if target.is_file():
         return target.read_text(encoding="utf-8")
-    js = vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    js = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub omits the default snippet.replace("</script", "<\\/script")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(target, js)
