@@ -315,3 +315,63 @@ def test_hover_check_can_fail(browser, tmp_path):
     live = tmp_path / "live.html"
     live.write_text(add_chart_widgets(f"<html><body>{block}</body></html>"))
     assert hover_problems(browser, live) == []
+
+
+#: the detailed reports that open with Key findings (campaigns and monitoring open with their verdicts and alerts)
+FINDINGS_REPORTS = (
+    "01_cleaning",
+    "02_repurchase",
+    "03_segmentation",
+    "04_lifetime_value",
+    "05_churn",
+    "06_satisfaction",
+    "09_recommendations",
+)
+MAX_PAGE_BYTES = 3_000_000
+
+
+def layout_problems(browser, report_dir: Path) -> list[str]:
+    """Key findings within the first 800 px, median page height ≤ 9,000 px at 1400 px, every page ≤ 3 MB."""
+    import statistics
+
+    problems, heights = [], []
+    for path in sorted(report_dir.glob("[0-9]*.html")):
+        if path.stat().st_size > MAX_PAGE_BYTES:
+            problems.append(f"{path.name}: {path.stat().st_size:,} bytes (limit {MAX_PAGE_BYTES:,})")
+        if path.stem.endswith("overview"):
+            continue
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL_SCHEMES) else r.abort())
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        heights.append(page.evaluate("document.documentElement.scrollHeight"))
+        top = page.evaluate(
+            "(() => { const h = Array.from(document.querySelectorAll('h2'))"
+            ".find(e => /^(Key findings|主要发现)/.test(e.textContent.trim()));"
+            " return h ? h.getBoundingClientRect().top + window.scrollY : null; })()"
+        )
+        page.close()
+        if path.stem in FINDINGS_REPORTS and (top is None or top > 800):
+            problems.append(f"{path.name}: Key findings heading at {top} px (want within the first 800 px)")
+    if not heights or statistics.median(heights) > 9_000:
+        problems.append(f"median page height {statistics.median(heights) if heights else None} px > 9,000 ({heights})")
+    return problems
+
+
+def test_findings_come_first_and_pages_stay_short_and_light(browser, rendered):
+    problems = []
+    for o in rendered["outcomes"]:
+        problems += [f"{o.client}: {p}" for p in layout_problems(browser, o.report_dir)]
+    assert not problems, "\n".join(problems)
+
+
+def test_layout_check_can_fail(browser, tmp_path):
+    """A report whose findings come after 2,000 px of method, and a 12,000 px page, are caught."""
+    folder = tmp_path / "c" / "2026-10"
+    folder.mkdir(parents=True)
+    (folder / "05_churn.html").write_text(
+        '<html><body><div style="height:2000px">method</div><h2>Key findings</h2>'
+        '<div style="height:10000px"></div></body></html>'
+    )
+    problems = layout_problems(browser, folder)
+    assert any("Key findings heading at 20" in p for p in problems), problems
+    assert any("median page height" in p for p in problems), problems
