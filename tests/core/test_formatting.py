@@ -35,3 +35,13 @@ def test_ticks_that_differ_never_read_the_same():
 
 def test_non_finite_ticks_are_blank():
     assert format_ticks([float("nan"), 0.0, 10.0]) == ["", "0", "10"]
+
+
+def test_kpi_change_is_points_for_rates_and_scores_and_relative_otherwise():
+    from repurchase.core.formatting import kpi_change
+
+    assert kpi_change(0.25, 0.20, "rate") == pytest.approx(5.0)  # 25% from 20%: +5 points
+    assert kpi_change(12.0, 20.5, "score") == pytest.approx(-8.5)
+    assert kpi_change(150.0, 120.0, "money") == pytest.approx(0.25)
+    assert kpi_change(3, 0, "count") is None and kpi_change(None, 1.0, "rate") is None
+    assert kpi_change(float("nan"), 1.0, "money") is None

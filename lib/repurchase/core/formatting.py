@@ -24,6 +24,7 @@ __all__ = [
     "format_percent",
     "format_ticks",
     "format_value",
+    "kpi_change",
 ]
 
 CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
@@ -139,6 +140,22 @@ def format_value(value: float | None, unit: str, currency: str, lang: str) -> st
     if unit == "score":
         return f"{value:+.1f}"
     return format_number(value, lang)
+
+
+def kpi_change(value: float | None, ref: float | None, unit: str) -> float | None:
+    """A KPI's change from ``ref``: points for rates (x100) and scores, relative change for counts and money.
+
+    None when either value is unknown (or not finite), or for a relative change from 0.
+    :func:`format_change` writes it.
+    """
+    value, ref = as_finite(value), as_finite(ref)
+    if value is None or ref is None:
+        return None
+    if unit == "rate":
+        return (value - ref) * 100
+    if unit == "score":
+        return value - ref
+    return None if ref == 0 else value / ref - 1
 
 
 def format_change(change: float | None, unit: str, lang: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from repurchase.core import formatting, i18n
 from repurchase.core.files import write_text_atomic
-from repurchase.core.formatting import as_finite, format_change, format_value
+from repurchase.core.formatting import as_finite, format_change, format_value, kpi_change
 from repurchase.core.periods import Period, PeriodError
 from repurchase.report.html import sparkline_svg
 
@@ -143,17 +143,6 @@ class Headline:
         return self.change is not None and (self.signal == "noise" or self.change == 0)
 
 
-def _change(value: float | None, ref: float | None, unit: str) -> float | None:
-    """Points for rates (x100) and scores, relative change for counts and money (the overview's cards)."""
-    if value is None or ref is None:
-        return None
-    if unit == "rate":
-        return (value - ref) * 100
-    if unit == "score":
-        return value - ref
-    return None if ref == 0 else value / ref - 1
-
-
 def headline(reports: list[dict], section: str, key: str, unit: str) -> Headline:
     """One headline KPI of a client: its latest report's value, change from last month and 12-month trend.
 
@@ -192,7 +181,7 @@ def headline(reports: list[dict], section: str, key: str, unit: str) -> Headline
     prev = (latest.get(section) or {}).get(f"{key}_prev_period")
     if prev is None:
         prev = (latest.get("overview") or {}).get(f"{key}_prev_period")
-    change = _change(value, as_finite(prev), unit)
+    change = kpi_change(value, as_finite(prev), unit)
     good = None if change is None or change == 0 else (change > 0) != (key in LOWER_IS_BETTER)
     ordered = reports[::-1]
     return Headline(

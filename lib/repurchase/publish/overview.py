@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from repurchase.core import formatting, i18n
-from repurchase.core.formatting import as_finite, format_change, format_value
+from repurchase.core.formatting import as_finite, format_change, format_value, kpi_change
 from repurchase.core.periods import Period
 from repurchase.core.store import ResultStore
 from repurchase.core.table import Table
@@ -210,7 +210,7 @@ def kpi_cards(
     cards = pd.DataFrame(rows)
     for which in ("prev", "year"):
         ref = cards["prev_period" if which == "prev" else "prev_year"]
-        changes = [_change(v, r, u) for v, r, u in zip(cards["value"], ref, cards["unit"])]
+        changes = [kpi_change(v, r, u) for v, r, u in zip(cards["value"], ref, cards["unit"])]
         cards[f"change_{which}"] = pd.Series(changes, dtype=object)
         cards[f"good_{which}"] = pd.Series(
             [None if c is None or c == 0 else bool((c > 0) == (b > 0)) for c, b in zip(changes, cards["better"])],
@@ -223,18 +223,6 @@ def kpi_cards(
         cards[col] = pd.Series([(alerts.get(k) or {}).get(key) for k in cards["kpi"]], dtype=object)
     cards["signal_prev"] = change_signals(cards, merged, period, limit_sigma)
     return cards
-
-
-def _change(value: float | None, ref: float | None, unit: str) -> float | None:
-    """Points for rates (x100) and scores, relative change for counts and money."""
-    value, ref = as_finite(value), as_finite(ref)
-    if value is None or ref is None:
-        return None
-    if unit == "rate":
-        return (value - ref) * 100
-    if unit == "score":
-        return value - ref
-    return None if ref == 0 else value / ref - 1
 
 
 # ---------------------------------------------------------------------------
