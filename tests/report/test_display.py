@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -54,7 +56,7 @@ def test_show_table_escapes_every_value_and_header():
     html = show_table(frame)._repr_html_()
     assert "<script>" not in html and "<img" not in html and html.count("</table>") == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "comment &lt;b&gt;" in html
-    assert '<td class="num" data-order="2000.0">2,000</td>' in html  # thousands separator; raw value to sort by
+    assert '<td class="num" data-order="2000">2,000</td>' in html  # thousands separator; raw value to sort by
 
 
 def test_numeric_cells_carry_their_raw_value_to_sort_by_and_blanks_none():
@@ -62,6 +64,16 @@ def test_numeric_cells_carry_their_raw_value_to_sort_by_and_blanks_none():
     html = show_table(frame, formats={"spend": "¥{:,.0f}"})._repr_html_()
     assert '<td class="num" data-order="12500.5">¥12,500</td>' in html
     assert '<td class="num"></td>' in html and 'class="txt" data-order' not in html
+
+
+def test_sort_values_keep_ten_digits_and_never_an_eleven_digit_run():
+    # a float's repr wrote 1998.13575553584 into a page, which the leak scan read as a mobile number
+    frame = pd.DataFrame({"n": [1998.13575553584, -172238.15253524046, 2.5e13, 1998.135755]})
+    html = show_table(frame)._repr_html_()
+    orders = re.findall(r'data-order="([^"]*)"', html)
+    assert orders == ["1998.135756", "-172238.1525", "2.5e+13", "1998.135755"]
+    assert not re.search(r"\d{11}", html)
+    assert sorted(orders, key=float) == ["-172238.1525", "1998.135755", "1998.135756", "2.5e+13"]  # still in order
 
 
 def test_show_table_formats_and_truncates():

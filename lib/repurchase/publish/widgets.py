@@ -18,7 +18,15 @@ import re
 from functools import cache
 from pathlib import Path
 
-__all__ = ["SEARCH_ROWS", "SORTABLE_ROWS", "add_chart_widgets", "add_table_widgets", "sortable_tables", "vega_bundle"]
+__all__ = [
+    "SEARCH_ROWS",
+    "SORTABLE_ROWS",
+    "add_chart_widgets",
+    "add_table_widgets",
+    "sortable_tables",
+    "strip_vendored",
+    "vega_bundle",
+]
 
 #: a report table with at least this many body rows can be sorted
 SORTABLE_ROWS = 6
@@ -27,6 +35,24 @@ SEARCH_ROWS = 10
 
 _TABLE_RE = re.compile(r'<table class="rp-table">(.*?)</table>', re.S)
 _EXPORT_RE = re.compile(r"export\s*\{([^}]*)\}\s*;?")
+#: the attribute that marks a library embedded in the page (its name is the value)
+_VENDOR = "data-rp-vendor"
+_VENDORED_RE = re.compile(rf"<(script|style)\b[^>]*\b{_VENDOR}=\"[^\"]*\"[^>]*>.*?</\1>\n?", re.S)
+
+
+def strip_vendored(body: str) -> str:
+    """``body`` without the libraries :func:`add_table_widgets` and :func:`add_chart_widgets` embedded.
+
+    What is left is the report itself: a scan for error text or leaked data
+    then reads the report, not DataTables' or Vega's source (which contains
+    words such as ``DrawError:``).
+
+    Parameters
+    ----------
+    body
+        A rendered report page.
+    """
+    return _VENDORED_RE.sub("", body)
 
 
 @cache
@@ -72,7 +98,7 @@ def add_table_widgets(body: str) -> str:
         return body
     js, css = _bundle()
     init = _INIT % (SORTABLE_ROWS, SEARCH_ROWS)
-    block = f'<style>{css}</style>\n<script type="module">{js}\n{init}</script>\n'
+    block = f'<style {_VENDOR}="datatables">{css}</style>\n<script type="module" {_VENDOR}="datatables">{js}\n{init}</script>\n'
     at = body.rfind("</body>")
     return body[:at] + block + body[at:] if at >= 0 else body + block
 
@@ -109,7 +135,8 @@ def vega_bundle() -> str:
     target = _cache_dir() / f"vega-embed-{version('vl-convert-python')}.js"
     if target.is_file():
         return target.read_text(encoding="utf-8")
-    js = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub omits the default snippet.replace("</script", "<\\/script")
+    js = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # the stub omits the default snippet
+    js = js.replace("</script", "<\\/script")  # inline: the page's own </script> is the only one
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(target, js)
@@ -128,6 +155,6 @@ def add_chart_widgets(body: str) -> str:
     """
     if 'class="rp-vega"' not in body:
         return body
-    block = f"<script>{vega_bundle()}</script>\n{_VEGA_INIT}"
+    block = f'<script {_VENDOR}="vega">{vega_bundle()}</script>\n{_VEGA_INIT}'
     at = body.rfind("</body>")
     return body[:at] + block + body[at:] if at >= 0 else body + block

