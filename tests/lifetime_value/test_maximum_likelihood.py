@@ -74,3 +74,54 @@ def test_an_optimum_at_the_edge_of_the_parameter_space_is_a_failure_the_fit_retr
         lv.BGNBD.maximum_likelihood(rows, weights, 0.0)
     fit = lv.fit_model(summary, lv.BGNBD)
     assert fit.retried and fit.penalizer == pytest.approx(1e-3) and fit.params["r"] < 1e3
+
+
+@pytest.mark.parametrize("code", [c for c, cls in MODELS.items() if cls.has_gradient()])
+def test_analytic_gradient_equals_central_differences_of_the_log_likelihood(code):
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.integers(0, 25, n).astype(float)
+    T = rng.uniform(0.5, 10.0, n)
+    tx = np.where(x > 0, T * rng.uniform(0.01, 1.0, n), 0.0)
+    cls = MODELS[code]
+    columns = [x + 1, rng.gamma(3.0, 10.0, n)] if code == "gamma_gamma" else [x, tx, T]
+    for point in rng.uniform(0.2, 4.0, (3, len(cls.param_names))):
+        grad = cls(dict(zip(cls.param_names, point, strict=True))).log_likelihood_grad(*columns)
+        assert grad.shape == (len(point), n)
+        for i in range(len(point)):
+            h = 1e-6 * point[i]
+            up, down = point.copy(), point.copy()
+            up[i] += h
+            down[i] -= h
+            numeric = (
+                cls(dict(zip(cls.param_names, up, strict=True))).log_likelihood(*columns)
+                - cls(dict(zip(cls.param_names, down, strict=True))).log_likelihood(*columns)
+            ) / (2 * h)
+            np.testing.assert_allclose(grad[i], numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_pareto_nbd_has_no_analytic_gradient_and_is_fitted_by_differences():
+    assert not lv.ParetoNBD.has_gradient() and lv.BGNBD.has_gradient()
+
+
+def test_objective_with_an_analytic_gradient_finds_the_same_optimum_and_hessian():
+    a = np.array([[2.0, 0.5], [0.5, 1.0]])
+    centres = np.array([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.0]])
+    weights = np.array([1.0, 2.0, 1.0])
+
+    def loglik(p: np.ndarray, data: list[np.ndarray]) -> np.ndarray:
+        d = np.log(p)[:, None, :] - np.stack(data, axis=1)[None, :, :]
+        return -0.5 * np.einsum("mni,ij,mnj->mn", d, a, d)
+
+    def grad(p: np.ndarray, data: list[np.ndarray]) -> np.ndarray:
+        d = np.log(p)[:, None, :] - np.stack(data, axis=1)[None, :, :]  # (m, n, k)
+        return -np.einsum("ij,mnj->imn", a, d) / p.T[:, :, None]  # d/dp = d/dlog p / p
+
+    data = [centres[:, 0], centres[:, 1]]
+    obj = Objective(loglik, data, weights, 0.0, float(weights.sum()), grad)
+    theta, hess = maximise(obj, np.zeros(2))
+    np.testing.assert_allclose(theta, weights @ centres / weights.sum(), atol=1e-10)
+    np.testing.assert_allclose(hess, a, rtol=1e-8)
+    numeric = Objective(loglik, data, weights, 0.0, float(weights.sum()))
+    for point in (np.zeros(2), np.array([0.4, -0.3])):
+        np.testing.assert_allclose(obj.value_and_grad(point)[1], numeric.value_and_grad(point)[1], rtol=1e-8)

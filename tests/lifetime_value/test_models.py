@@ -186,3 +186,21 @@ def test_pareto_nbd_p_alive_evaluates_each_distinct_row_once_with_the_same_value
         col.p_alive(x[:, None], tx[:, None], T[:, None]), col._p_alive(x[:, None], tx[:, None], T[:, None])
     )
     assert col.p_alive(x[:, None], tx[:, None], T[:, None]).shape == (2, n, 1)
+
+
+def test_pareto_nbd_likelihood_per_distinct_pair_equals_the_row_by_row_formula(monkeypatch):
+    """The hypergeometric terms are evaluated once per distinct (x, t_x) and (x, T): the values do not change."""
+    from repurchase.lifetime_value.models import pareto_nbd
+
+    summary = lv.customer_summary(lv.simulate_transactions(6_000, model="pareto_nbd", seed=5))
+    x, tx, T = lv.ParetoNBD.fit_data(summary)[0]
+    assert len(x) >= pareto_nbd._DISTINCT_FROM
+    draws = {"r": np.array([[0.55], [1.2]]), "alpha": np.array([[10.6], [3.0]]),
+             "s": np.array([[0.61], [2.0]]), "beta": np.array([[11.7], [1.5]])}  # fmt: skip
+    model = lv.ParetoNBD(draws)
+    fast = model.log_likelihood(x, tx, T)
+    alive = model.p_alive(x, tx, T)
+    monkeypatch.setattr(pareto_nbd, "_DISTINCT_FROM", 10**12)  # every row on its own
+    np.testing.assert_allclose(fast, model.log_likelihood(x, tx, T), rtol=1e-13)
+    np.testing.assert_allclose(alive, model.p_alive(x, tx, T), rtol=1e-13)
+    assert fast.shape == (2, len(x)) and np.isfinite(fast).all()

@@ -6,13 +6,18 @@ rate parameters are fitted on time rescaled so that the longest T is 10
 (``_scale_time``), and ``norm`` is the sum of the weights (the mean for
 Pareto/NBD). Its optimum is what :func:`maximise` finds, much faster:
 
-* the log-likelihood is evaluated at the point and at its 2k central
-  difference neighbours in **one** broadcast call (the parameters as a (2k+1,
-  1) column), so a gradient costs one pass over the weighted distinct rows;
+* a model with an analytic gradient of its log-likelihood (BG/NBD, MBG/NBD,
+  Gamma-Gamma: ``Objective.grad``) gets value and gradient from one pass over
+  the weighted distinct rows, and its Hessian from central differences of
+  that gradient (2k points in one broadcast call);
+* otherwise (Pareto/NBD, whose likelihood holds a Gauss hypergeometric
+  function) the log-likelihood is evaluated at the point and at its 2k
+  central-difference neighbours in **one** broadcast call (the parameters as
+  a (2k+1, 1) column), and the Hessian is one broadcast call over the
+  (1 + 2k + 4·k(k−1)/2) second-difference points;
 * L-BFGS-B runs from a start found on a seeded sample of the rows (when there
-  are many), then one Newton step on the numeric Hessian polishes the optimum;
-* the Hessian (for the covariance) is one more broadcast call over the
-  (1 + 2k + 4·k(k−1)/2) second-difference points.
+  are many), then Newton steps on the Hessian polish the optimum to the
+  precision of the central gradient.
 
 The tests keep lifetimes as the reference: estimates agree to 1e-6 relative.
 """
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-__all__ = ["MAX_START_ROWS", "FitError", "Objective", "maximise"]
+__all__ = ["MAX_START_ROWS", "FitError", "GradLogLik", "LogLik", "Objective", "maximise"]
 
 #: distinct rows above which the start is fitted on a seeded sample of this many
 MAX_START_ROWS = 2_000
@@ -36,6 +41,12 @@ _HESS_STEP = 1e-4
 _EDGE = 15.0
 #: log-parameters are kept in [-_BOUND, _BOUND] (e^±30): beyond it a fit is degenerate anyway
 _BOUND = 30.0
+#: Newton steps on the Hessian that polish the optimum the search ended near
+_POLISH_STEPS = 4
+#: the search's projected-gradient tolerance (objective per customer): with an analytic gradient the
+#: Newton polish (on a Hessian recomputed at each step) converges quadratically from there; with
+#: numeric differences the search goes on to the end and the polish reuses one Hessian
+_SEARCH_GTOL, _NUMERIC_GTOL = 1e-6, 1e-10
 
 
 class FitError(Exception):
@@ -44,6 +55,8 @@ class FitError(Exception):
 
 #: the per-row log-likelihood at a (m, k) array of parameter vectors -> (m, n_rows)
 LogLik = Callable[[np.ndarray, Sequence[np.ndarray]], np.ndarray]
+#: its gradient in the (natural) parameters at a (m, k) array of parameter vectors -> (k, m, n_rows)
+GradLogLik = Callable[[np.ndarray, Sequence[np.ndarray]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,9 @@ class Objective:
         lifetimes' ``penalizer_coef`` (on the rescaled parameters).
     norm
         lifetimes' normaliser of the summed log-likelihood.
+    grad
+        ``grad(params, data)``: the gradient of ``loglik`` in the natural
+        parameters, (k, m, n); None when the model has none (numeric differences).
     """
 
     loglik: LogLik
@@ -70,6 +86,7 @@ class Objective:
     weights: np.ndarray
     penalizer: float
     norm: float
+    grad: GradLogLik | None = None
 
     def values(self, log_params: np.ndarray) -> np.ndarray:
         """The objective at each row of ``log_params`` (m, k); +inf where the likelihood is not finite."""
@@ -79,20 +96,44 @@ class Objective:
             out = -ll / self.norm + self.penalizer * (p**2).sum(axis=1)
         return np.where(np.isfinite(out), out, np.inf)
 
+    def gradients(self, log_params: np.ndarray) -> np.ndarray:
+        """The analytic gradient of the objective in the log-parameters at each row of ``log_params`` -> (m, k)."""
+        assert self.grad is not None
+        p = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            g = self.grad(p, self.data) @ self.weights  # (k, m): d(sum of w * loglik) / dp
+            return -(g.T * p) / self.norm + 2.0 * self.penalizer * p**2
+
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """The objective and its gradient at ``theta``: analytic when the model has one, else central differences."""
         k = len(theta)
-        steps = np.vstack([np.zeros(k), _GRAD_STEP * np.eye(k), -_GRAD_STEP * np.eye(k)])
-        f = self.values(theta[None, :] + steps)
-        if not np.isfinite(f[0]):
-            return float("inf"), np.zeros(k)
-        grad = (f[1 : k + 1] - f[k + 1 :]) / (2 * _GRAD_STEP)
+        if self.grad is not None:
+            f0 = self.values(theta[None, :])[0]
+            if not np.isfinite(f0):
+                return float("inf"), np.zeros(k)
+            grad = self.gradients(theta[None, :])[0]
+        else:
+            f = self.values(theta[None, :] + np.vstack([np.zeros(k), _GRAD_STEP * np.eye(k), -_GRAD_STEP * np.eye(k)]))
+            f0 = f[0]
+            if not np.isfinite(f0):
+                return float("inf"), np.zeros(k)
+            grad = (f[1 : k + 1] - f[k + 1 :]) / (2 * _GRAD_STEP)
         if not np.all(np.isfinite(grad)):  # a neighbour beyond the finite region: no slope along that axis
             grad = np.where(np.isfinite(grad), grad, 0.0)
-        return float(f[0]), grad
+        return float(f0), grad
 
     def hessian(self, theta: np.ndarray, step: float = _HESS_STEP) -> np.ndarray:
-        """Central second differences of the objective at ``theta``, all points in one call."""
+        """The Hessian of the objective at ``theta``, all points in one call.
+
+        Central differences of the analytic gradient when there is one, else
+        central second differences of the objective.
+        """
         k = len(theta)
+        if self.grad is not None:
+            eye = np.eye(k) * _GRAD_STEP
+            g = self.gradients(np.vstack([theta + eye, theta - eye]))
+            h = (g[:k] - g[k:]) / (2 * _GRAD_STEP)  # row j: d grad / d theta_j
+            return 0.5 * (h + h.T)
         eye = np.eye(k) * step
         pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
         points = [theta, *(theta + eye[i] for i in range(k)), *(theta - eye[i] for i in range(k))]
@@ -111,7 +152,7 @@ class Objective:
         return h
 
 
-def _minimise(obj: Objective, theta0: np.ndarray) -> np.ndarray:
+def _minimise(obj: Objective, theta0: np.ndarray, gtol: float) -> np.ndarray:
     # per customer (same optimum): gradients of order 1, so the first line search stays where the likelihood is finite
     per = obj.norm / float(obj.weights.sum())
 
@@ -125,7 +166,7 @@ def _minimise(obj: Objective, theta0: np.ndarray) -> np.ndarray:
         jac=True,
         method="L-BFGS-B",
         bounds=[(-_BOUND, _BOUND)] * len(theta0),
-        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10},
+        options={"maxiter": 5000, "ftol": 1e-15, "gtol": gtol},
     )
     if not np.isfinite(res.fun):
         raise FitError("the likelihood is not finite at the optimiser's end point")
@@ -158,20 +199,31 @@ def maximise(obj: Objective, theta0: np.ndarray, seed: int = 0) -> tuple[np.ndar
             w,
             obj.penalizer,
             obj.norm * w.sum() / obj.weights.sum(),
+            obj.grad,
         )
-        theta = _minimise(sample, theta)
-    theta = _minimise(obj, theta)
+        theta = _minimise(sample, theta, _SEARCH_GTOL)
+    theta = _minimise(obj, theta, _SEARCH_GTOL if obj.grad is not None else _NUMERIC_GTOL)
     if np.any(np.abs(theta) > _EDGE):
         # e.g. r, α → ∞ with r/α fixed (no heterogeneity) or s → 0 (no dropout): a limit the model cannot
         # represent, where lifetimes' optimiser fails; the caller retries with a penalizer
         raise FitError(f"the estimates ran off to the edge of the parameter space (a parameter beyond e^±{_EDGE:.0f})")
     hess = obj.hessian(theta)
-    _, grad = obj.value_and_grad(theta)
-    with np.errstate(all="ignore"):
-        try:
-            newton = theta - np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            newton = theta
-    if np.all(np.isfinite(newton)) and obj.values(newton[None, :])[0] <= obj.values(theta[None, :])[0]:
-        theta = newton  # a step of ~1e-8: the Hessian there is the same to its own precision
+    f, grad = obj.value_and_grad(theta)
+    for _ in range(_POLISH_STEPS):
+        with np.errstate(all="ignore"):
+            try:
+                newton = theta - np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
+                break
+        if not np.all(np.isfinite(newton)):
+            break
+        f_new, grad_new = obj.value_and_grad(newton)
+        if not f_new <= f:
+            break
+        step = float(np.max(np.abs(newton - theta)))
+        theta, f, grad = newton, f_new, grad_new
+        if obj.grad is not None:
+            hess = obj.hessian(theta)  # cheap with the analytic gradient: the Hessian is that of the optimum
+        if step < 1e-10:
+            break
     return theta, hess

@@ -40,6 +40,28 @@ class BGNBD(TransactionModel):
             a4 = np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + tx)
             return a1 + a2 + np.logaddexp(a3, np.where(x > 0, a4, -np.inf))
 
+    def log_likelihood_grad(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """d log-likelihood / d (r, α, a, b), stacked: (4, ...).
+
+        With ℓ = A1 + A2 + log(e^A3 + 1{x>0} e^A4), the last term's derivative
+        is the mix of A3's and A4's, weighted by their shares of the sum.
+        """
+        r, alpha, a, b = self.arrays()
+        x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        with np.errstate(all="ignore"):
+            a3 = -(r + x) * np.log(alpha + T)
+            b1 = b + np.maximum(x, 1) - 1
+            a4 = np.where(x > 0, np.log(a) - np.log(b1) - (r + x) * np.log(alpha + tx), -np.inf)
+            w4 = special.expit(a4 - a3)  # e^A4 / (e^A3 + e^A4); 0 for x = 0
+            w3 = 1.0 - w4
+            psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
+            d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha)
+            d_r = d_r - w3 * np.log(alpha + T) - w4 * np.log(alpha + tx)
+            d_alpha = r / alpha - w3 * (r + x) / (alpha + T) - w4 * (r + x) / (alpha + tx)
+            d_a = psi_ab - psi_abx + w4 / a
+            d_b = psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx - w4 / b1
+            return np.stack(np.broadcast_arrays(d_r, d_alpha, d_a, d_b))
+
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """P(alive at T | x, t_x, T); exactly 1 for x = 0."""
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))

@@ -52,6 +52,19 @@ class GammaGamma(Model):
                 - (p * x + q) * np.log(x * m + v)
             )
 
+    def log_likelihood_grad(self, frequency: Any, monetary_value: Any) -> np.ndarray:
+        """d log-likelihood / d (p, q, v), stacked: (3, ...)."""
+        p, q, v = self.arrays()
+        x, m = np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float)
+        with np.errstate(all="ignore"):
+            px = p * x
+            psi_pxq = special.digamma(px + q)
+            log_xmv = np.log(x * m + v)
+            d_p = x * (psi_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_xmv)
+            d_q = psi_pxq - special.digamma(q) + np.log(v) - log_xmv
+            d_v = q / v - (px + q) / (x * m + v)
+            return np.stack(np.broadcast_arrays(d_p, d_q, d_v))
+
     def expected_spend(self, frequency: Any, monetary_value: Any) -> np.ndarray:
         """Expected mean spend per occasion given (x, m̄) (Fader, Hardie & Lee 2005, eq. 5).
 

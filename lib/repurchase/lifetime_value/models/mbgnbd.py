@@ -45,6 +45,20 @@ class MBGNBD(TransactionModel):
             a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
             return a1 + a2 + a3 + np.logaddexp(a4, 0.0)
 
+    def log_likelihood_grad(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """d log-likelihood / d (r, α, a, b), stacked: (4, ...); the last term log(1 + e^A4) gives σ(A4) · dA4."""
+        r, alpha, a, b = self.arrays()
+        x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        with np.errstate(all="ignore"):
+            log_span = np.log(alpha + T) - np.log(alpha + tx)
+            sig = special.expit(np.log(a) - np.log(b + x) + (r + x) * log_span)
+            psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x + 1)
+            d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - np.log(alpha + T) + sig * log_span
+            d_alpha = r / alpha - (r + x) / (alpha + T) + sig * (r + x) * (1 / (alpha + T) - 1 / (alpha + tx))
+            d_a = psi_ab - psi_abx + sig / a
+            d_b = psi_ab + special.digamma(b + x + 1) - special.digamma(b) - psi_abx - sig / (b + x)
+            return np.stack(np.broadcast_arrays(d_r, d_alpha, d_a, d_b))
+
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         r, alpha, a, b = self.arrays()
