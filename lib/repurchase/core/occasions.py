@@ -282,21 +282,23 @@ def occasion_arrays(
     """
     require_columns(tx, [customer_col, date_col] + ([amount_col] if amount_col else []), "purchase occasions")
     ids_col = tx[customer_col]
-    if isinstance(ids_col.dtype, pd.CategoricalDtype):
-        ids = pd.Index(ids_col.cat.categories)
-    else:
-        ids = pd.Index(pd.unique(ids_col.to_numpy()))
+    categorical = isinstance(ids_col.dtype, pd.CategoricalDtype)
     if len(tx) == 0:
+        ids = pd.Index(ids_col.cat.categories) if categorical else pd.Index(pd.unique(ids_col.to_numpy()))
         e = np.empty(0, np.int64)
         return OccasionArrays(ids, e, e.copy(), np.empty(0))
     occ_ids, codes, uniques = _occasion_codes(tx, occasion, customer_col, order_col, date_col)
-    if isinstance(ids_col.dtype, pd.CategoricalDtype):  # keep the categories' codes
+    if categorical:  # keep the categories' codes
         codes = ids_col.cat.codes.to_numpy().astype(np.int64)
-        uniques = ids
+        uniques = pd.Index(ids_col.cat.categories)
     n = int(occ_ids.max()) + 1
     day_of_line = tx[date_col].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    day = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(day, occ_ids, day_of_line)
+    day = np.empty(n, dtype=np.int64)
+    if occasion == "customer_day":
+        day[occ_ids] = day_of_line  # all lines of a customer-day share its day
+    else:
+        day.fill(np.iinfo(np.int64).max)
+        np.minimum.at(day, occ_ids, day_of_line)  # an order is dated by its first line
     cust = np.empty(n, dtype=np.int64)
     cust[occ_ids] = codes
     amount: np.ndarray
@@ -304,5 +306,7 @@ def occasion_arrays(
         amount = np.zeros(n)
     else:
         amount = np.bincount(occ_ids, weights=tx[amount_col].to_numpy(dtype="float64"), minlength=n)
+    if not categorical:  # occasion IDs already run by customer code, then time
+        return OccasionArrays(pd.Index(uniques), cust, day, amount)
     order = np.lexsort((day, cust))
     return OccasionArrays(pd.Index(uniques), cust[order], day[order], amount[order])
