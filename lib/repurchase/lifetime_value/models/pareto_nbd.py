@@ -81,14 +81,32 @@ def _on_distinct(f: Callable[..., np.ndarray], *columns: np.ndarray) -> np.ndarr
     return np.take(f(*(c[change] for c in cols)), inverse, axis=-1)
 
 
-def _log_a0(r: Any, alpha: Any, s: Any, beta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
-    """log A0 of the Pareto/NBD likelihood (Fader & Hardie 2005, note 009, eq. 19-20), per distinct (x, t) pair."""
+def _log_parts(
+    r: Any, alpha: Any, s: Any, beta: Any, x: Any, tx: Any, T: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Pareto/NBD likelihood in three parts, each evaluated once per distinct (x, t_x) or (x, T) pair.
+
+    Returns ``(log_a0, log_alive, log_c)``: log A0 (Fader & Hardie 2005, note
+    009, eq. 19-20); the log of the alive-at-T term, −(r+x)·log(α+T) −
+    s·log(β+T), divided by s / (r + s + x); and log[Γ(r+x) αʳ βˢ / Γ(r)] +
+    log s − log(r+s+x). So the log-likelihood is
+    ``log_c + logaddexp(log_alive, log_a0)`` and P(alive) is
+    ``expit(log_alive − log_a0)``.
+    """
     x, tx, T = (np.asarray(v, dtype=float) for v in (x, tx, T))
+
+    def at_T(xx: np.ndarray, tt: np.ndarray) -> np.ndarray:
+        scale = np.log(s) - np.log(r + s + xx)
+        alive = -(r + xx) * np.log(alpha + tt) - s * np.log(beta + tt) - scale
+        const = special.gammaln(r + xx) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta) + scale
+        return np.stack(np.broadcast_arrays(_log_a0_term(r, alpha, s, beta, xx, tt), alive, const))
+
     with np.errstate(all="ignore"):
         l1 = _on_distinct(lambda xx, tt: _log_a0_term(r, alpha, s, beta, xx, tt), x, tx)
-        l2 = _on_distinct(lambda xx, tt: _log_a0_term(r, alpha, s, beta, xx, tt), x, T)
+        l2, log_alive, log_c = _on_distinct(at_T, x, T)
         # log(exp(l1) - exp(l2)); l1 >= l2 since T >= tx; -inf when tx == T
-        return l1 + np.log(-np.expm1(np.minimum(l2 - l1, 0.0)))
+        log_a0 = l1 + np.log(-np.expm1(np.minimum(l2 - l1, 0.0)))
+    return log_a0, log_alive, log_c
 
 
 #: below this many customers, or when fewer than this share of them repeat a row, rows are not deduplicated
@@ -153,21 +171,11 @@ class ParetoNBD(TransactionModel):
     likelihood_norm: ClassVar[str] = "mean"
 
     def log_likelihood(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """Per-customer log-likelihood; its terms are evaluated once per distinct x, (x, t_x) and (x, T)."""
+        """Per-customer log-likelihood; its terms are evaluated once per distinct (x, t_x) and (x, T) (:func:`_log_parts`)."""
         r, alpha, s, beta = self.arrays()
-        x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        log_a0, log_alive, log_c = _log_parts(r, alpha, s, beta, frequency, recency, T)
         with np.errstate(all="ignore"):
-            a1 = _on_distinct(
-                lambda xx: special.gammaln(r + xx) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-                + np.log(s) - np.log(r + s + xx),
-                x,
-            )  # fmt: skip
-            alive = _on_distinct(
-                lambda xx, tt: -(r + xx) * np.log(alpha + tt) - s * np.log(beta + tt) - np.log(s) + np.log(r + s + xx),
-                x,
-                T,
-            )
-            return a1 + np.logaddexp(alive, _log_a0(r, alpha, s, beta, x, tx, T))
+            return log_c + np.logaddexp(log_alive, log_a0)
 
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """P(alive at T | x, t_x, T); each distinct (x, t_x, T) is evaluated once (see :func:`_distinct_rows`)."""
@@ -180,10 +188,9 @@ class ParetoNBD(TransactionModel):
 
     def _p_alive(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
         r, alpha, s, beta = self.arrays()
+        log_a0, log_alive, _ = _log_parts(r, alpha, s, beta, x, tx, T)
         with np.errstate(all="ignore"):
-            log_a0 = _log_a0(r, alpha, s, beta, x, tx, T)
-            log_odds = np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + log_a0
-            return special.expit(-log_odds)
+            return special.expit(log_alive - log_a0)
 
     def conditional_expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Expected repeat purchases in (T, T + t] given (x, t_x, T) (Fader & Hardie note 009, eq. 41)."""
@@ -266,13 +273,6 @@ class ParetoNBD(TransactionModel):
         mu = rng.gamma(float(self.params["s"]), 1.0 / float(self.params["beta"]), size=n)
         life = rng.exponential(1.0 / mu)
         return np.minimum(age_weeks, life), None
-
-    @classmethod
-    def estimate(
-        cls, columns: Sequence[np.ndarray], weights: np.ndarray, penalizer: float
-    ) -> tuple[dict[str, float], np.ndarray]:
-        """:meth:`maximum_likelihood`: lifetimes' optimum (to 1e-6, tested), several times faster than its Nelder-Mead."""
-        return cls.maximum_likelihood(columns, weights, penalizer)
 
     @classmethod
     def lifetimes_fit(
