@@ -83,7 +83,7 @@ def reset_kernel(shell: Any) -> None:
     """Make this kernel fit for the next notebook of the same render.
 
     Closes every figure, empties the user namespace and the output history
-    (IPython's ``%reset -f``), restores the matplotlib settings and warning
+    (IPython's ``%reset -f``, in a new history session), restores the matplotlib settings and warning
     filters recorded by :func:`remember_kernel_state`, and numbers the next
     cell 1, as in a fresh kernel. Imported modules stay imported: that is the
     point. Module-level caches of the package hold only what depends on the
@@ -96,11 +96,13 @@ def reset_kernel(shell: Any) -> None:
     import matplotlib.pyplot as plt
 
     plt.close("all")
-    shell.run_line_magic("reset", "-f")
+    # %reset -f, in a new history session: numbering cells from 1 again in the old one prints
+    # "Session/line number was not unique in database" into the next notebook's output
+    shell.reset(new_session=True)
     if "rc" in _STARTED_WITH:
         dict.update(matplotlib.rcParams, _STARTED_WITH["rc"])  # as matplotlib's rc_context restores: no re-validation
         cast(list, warnings.filters)[:] = _STARTED_WITH["warnings"]
-    shell.execution_count = 1
+    shell.execution_count = 1  # reset(new_session=True) does this too; said here for the reader
     gc.collect()
 
 
@@ -147,7 +149,10 @@ class KernelPool:
 
     def _start(self) -> Any:
         km = _manager_class()(kernel_name="python3", transport="ipc", ip=str(self._ipc / f"k{time.time_ns()}"))
-        km.start_kernel(cwd=str(self.cwd), env={**os.environ, **KERNEL_THREADS})
+        # no IPython history database: a render needs none, and parallel kernels would share one sqlite file
+        km.start_kernel(
+            cwd=str(self.cwd), env={**os.environ, **KERNEL_THREADS}, extra_arguments=["--HistoryManager.enabled=False"]
+        )
         with self._lock:
             self.started += 1
         if self.warmup:
