@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from repurchase.cleaning.parsing import TEXT
+
 __all__ = [
     "DataProfile",
     "amount_distribution",
@@ -104,7 +106,7 @@ def profile_transactions(
 def missing_values(raw: pd.DataFrame) -> pd.DataFrame:
     """Blank or missing values per source column: ``column``, ``missing``, ``share``."""
     cols = [c for c in raw.columns if c != "raw_row"]
-    blank = {c: int((raw[c].isna() | raw[c].astype("string").str.strip().eq("")).sum()) for c in cols}
+    blank = {c: int((raw[c].isna() | raw[c].astype(TEXT).str.strip().eq("")).sum()) for c in cols}
     out = pd.DataFrame({"column": list(blank), "missing": list(blank.values())})
     out["share"] = out["missing"] / max(len(raw), 1)
     return out

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from repurchase.cleaning.parsing import (
+    TEXT,
     check_share,
     date_fix_hint,
     non_finite,
@@ -178,7 +179,7 @@ def ids_as_written(ids: pd.Series, *results: CleaningResult | None) -> pd.Series
         return ids
     table = pd.concat(spellings, ignore_index=True).drop_duplicates("customer_id", keep="first")
     mapping = pd.Series(table["written"].to_numpy(), index=table["customer_id"].to_numpy())
-    as_text = ids.astype("string")
+    as_text = ids.astype(TEXT)
     return as_text.map(mapping).fillna(as_text).astype(object).where(ids.notna(), ids)
 
 
@@ -274,7 +275,7 @@ def clean_transactions(
     exclude(short, "short_row")
 
     status = (
-        raw["status"].astype("string").str.strip().str.lower()
+        raw["status"].astype(TEXT).str.strip().str.lower()
         if "status" in raw
         else pd.Series(pd.NA, index=idx, dtype="string")
     )
@@ -288,7 +289,7 @@ def clean_transactions(
 
     cust = normalize_ids(raw["customer_id"], settings.id_case)
     exclude(cust.isna(), "missing_customer_id")
-    raw_cust = raw["customer_id"].astype("string")
+    raw_cust = raw["customer_id"].astype(TEXT)
     fixes["id_normalized"] = cust.notna() & (cust != raw_cust).fillna(True)
 
     dates, nonstd = parse_dates(raw["order_date"], date_format, settings.day_first, settings.timezone)
@@ -337,9 +338,9 @@ def clean_transactions(
 
     if "order_id" in raw:
         order = normalize_ids(raw["order_id"], settings.id_case)
-        order = order.fillna("row-" + raw["raw_row"].astype("string"))
+        order = order.fillna("row-" + raw["raw_row"].astype(TEXT))
     else:
-        order = "row-" + raw["raw_row"].astype("string")
+        order = "row-" + raw["raw_row"].astype(TEXT)
     product = normalize_ids(raw["product_id"], settings.id_case) if "product_id" in raw else None
     # refunds match an order line by product ID, or by product name when the export has no IDs
     line_key = (
@@ -393,7 +394,7 @@ def clean_transactions(
         clean["quantity"] = 1.0
     for col in ("product_id", "product_name", "category", "channel", "region", "store"):
         if col in raw:
-            values = raw[col][keep].astype("string").str.strip()
+            values = raw[col][keep].astype(TEXT).str.strip()
             if col == "product_id":
                 values = product[keep]  # type: ignore[index]
             clean[col] = values.mask(values == "").astype(object)
@@ -447,14 +448,23 @@ def _apply_refunds(
     if product is not None:
         keys.append(order.str.cat(product.fillna(""), sep="\x1f"))
     keys.append(order)
+    amount = amounts.to_numpy(dtype="float64")
+    is_purchase = purchase_rows.to_numpy(dtype=bool)
+    purchase_weight = np.where(is_purchase & ~np.isnan(amount), amount, 0.0)
+    refund_weight = np.nan_to_num(refund_value.to_numpy(dtype="float64"))
     for key in keys:
         if not remaining.any():
             break
-        purchase_total = amounts.where(purchase_rows, 0.0).groupby(key).transform("sum")
-        has_purchase = key.isin(key[purchase_rows])
-        hit = remaining & has_purchase
-        refund_total = refund_value.where(hit, 0.0).groupby(key).transform("sum")
-        share = (refund_total / purchase_total.replace(0, np.nan)).fillna(0.0).clip(upper=1.0)
+        # group sums by integer key code (0: a blank key, which matches nothing)
+        code = pd.factorize(key)[0] + 1
+        groups = int(code.max()) + 1
+        purchase_total = np.bincount(code, weights=purchase_weight, minlength=groups)[code]
+        has_purchase = np.bincount(code, weights=is_purchase, minlength=groups)[code] > 0
+        hit = remaining & pd.Series(has_purchase & (code > 0), index=amounts.index)
+        refund_total = np.bincount(code, weights=np.where(hit, refund_weight, 0.0), minlength=groups)[code]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(purchase_total != 0, refund_total / purchase_total, 0.0)
+        share = pd.Series(np.clip(np.nan_to_num(ratio), None, 1.0), index=amounts.index)
         refund_amount = refund_amount + (amounts * share).where(purchase_rows, 0.0)
         matched |= hit
         remaining &= ~hit
@@ -562,7 +572,7 @@ def clean_customers(
     idx = raw.index
     reason, exclude, cust = _side_source_start(raw, settings, short_rows, source, "customers")
     exclude(cust.duplicated(keep="first") & cust.notna(), "duplicate_customer")
-    fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype("string")).fillna(True)}
+    fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype(TEXT)).fillna(True)}
     clean = pd.DataFrame({"customer_id": cust})
     bad_date = pd.Series(False, index=idx)
     bad_num = pd.Series(False, index=idx)
@@ -571,17 +581,17 @@ def clean_customers(
             continue
         if col in ("signup_date", "birth_date"):
             d, _ = parse_dates(raw[col], None, settings.day_first, settings.timezone)
-            bad_date |= d.isna() & raw[col].astype("string").str.strip().fillna("").ne("")
+            bad_date |= d.isna() & raw[col].astype(TEXT).str.strip().fillna("").ne("")
             clean[col] = d
         elif col in ("acquisition_cost", "points"):
             v, _ = parse_amounts(
                 raw[col], decimal, field=f"sources.customers.columns.{col}", rows=raw["raw_row"], source=source
             )
             v = v.where(np.isfinite(v))
-            bad_num |= v.isna() & raw[col].astype("string").str.strip().fillna("").ne("")
+            bad_num |= v.isna() & raw[col].astype(TEXT).str.strip().fillna("").ne("")
             clean[col] = v
         else:
-            clean[col] = raw[col].astype("string").str.strip().astype(object)
+            clean[col] = raw[col].astype(TEXT).str.strip().astype(object)
     fixes["unparseable_date"] = bad_date
     fixes["number_unreadable"] = bad_num
     clean["raw_row"] = raw["raw_row"]
@@ -618,7 +628,7 @@ def clean_surveys(
     exclude(dates.isna(), "unparseable_date")
     if period_end_exclusive is not None:
         exclude(dates >= pd.Timestamp(period_end_exclusive), "after_period_end")
-    fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype("string")).fillna(True)}
+    fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype(TEXT)).fillna(True)}
     clean = pd.DataFrame({"customer_id": cust, "response_date": dates})
     out_of_range = pd.Series(False, index=idx)
     for col in raw.columns:
@@ -634,7 +644,7 @@ def clean_surveys(
             out_of_range |= bad
             clean[col] = v.mask(bad)
         else:
-            clean[col] = raw[col].astype("string").str.strip().mask(lambda s: s == "").astype(object)
+            clean[col] = raw[col].astype(TEXT).str.strip().mask(lambda s: s == "").astype(object)
     fixes["score_out_of_range"] = out_of_range
     clean["raw_row"] = raw["raw_row"]
     return _side_result(raw, reason, fixes, clean[reason.isna()], source, _SURVEY_RULES, cust)
@@ -678,7 +688,7 @@ def clean_campaigns(
     settings = settings or CleaningSettings()
     idx = raw.index
     reason, exclude, cust = _side_source_start(raw, settings, short_rows, source, "campaigns")
-    name = raw["campaign"].astype("string").str.strip().mask(lambda s: s == "")
+    name = raw["campaign"].astype(TEXT).str.strip().mask(lambda s: s == "")
     exclude(name.isna(), "missing_campaign")
     dates, _ = parse_dates(raw["assigned_at"], None, settings.day_first, settings.timezone)
     check_share(
@@ -693,7 +703,7 @@ def clean_campaigns(
     dates = dates.dt.normalize()
     if period_end_exclusive is not None:
         exclude(dates >= pd.Timestamp(period_end_exclusive), "after_period_end")
-    label = raw["group"].astype("string").str.strip().str.casefold()
+    label = raw["group"].astype(TEXT).str.strip().str.casefold()
     group = pd.Series(
         np.select(
             [label == treatment_label.strip().casefold(), label == control_label.strip().casefold()],
@@ -709,7 +719,7 @@ def clean_campaigns(
     exclude(both.reindex(idx, fill_value=False), "both_groups")
     alive = reason.isna()
     exclude(pair[alive[pair.index]].duplicated(["c", "k"]).reindex(idx, fill_value=False), "duplicate_assignment")
-    fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype("string")).fillna(True)}
+    fixes = {"id_normalized": cust.notna() & (cust != raw["customer_id"].astype(TEXT)).fillna(True)}
     clean = pd.DataFrame({"customer_id": cust, "campaign": name.astype(object), "group": group, "assigned_at": dates})
     bad_num = pd.Series(False, index=idx)
     for col in raw.columns:
@@ -720,10 +730,10 @@ def clean_campaigns(
                 raw[col], decimal, field="sources.campaigns.columns.cost", rows=raw["raw_row"], source=source
             )
             v = v.where(np.isfinite(v))
-            bad_num |= v.isna() & raw[col].astype("string").str.strip().fillna("").ne("")
+            bad_num |= v.isna() & raw[col].astype(TEXT).str.strip().fillna("").ne("")
             clean[col] = v
         else:
-            clean[col] = raw[col].astype("string").str.strip().mask(lambda s: s == "").astype(object)
+            clean[col] = raw[col].astype(TEXT).str.strip().mask(lambda s: s == "").astype(object)
     fixes["number_unreadable"] = bad_num
     clean["raw_row"] = raw["raw_row"]
     return _side_result(raw, reason, fixes, clean[reason.isna()], source, _CAMPAIGN_RULES, cust)
