@@ -10,7 +10,7 @@ JOBS ?= 2
 DEMO_STAMP := data/demo/.complete
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo-data reports validate lint test test-spark lab bench clean clean-reports
+.PHONY: help setup demo-data reports validate lint test test-heavy test-spark lab bench clean clean-reports
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,8 +44,11 @@ lint: $(STAMP) ## ruff (lint and format check) and mypy over lib/, tests/ and be
 	$(VENV)/bin/ruff format --check lib tests bench
 	$(VENV)/bin/mypy
 
-test: $(DEMO_STAMP) ## set up, then run the whole test suite
+test: $(DEMO_STAMP) ## set up, then run the test suite (all but the heavy and Spark cases; ~5 min)
 	$(PY) -m pytest
+
+test-heavy: $(DEMO_STAMP) ## the long end-to-end cases (backfills, Dask cluster, jobs, property runs; ~6 min), run by .ci/run
+	$(PY) -m pytest -m heavy
 
 test-spark: $(DEMO_STAMP) ## the Ibis aggregation on local PySpark vs pandas (needs Java; ~1 min), run by .ci/run
 	$(PY) -m pytest -m spark tests/warehouse

@@ -788,6 +788,7 @@ def test_churn_model_on_a_small_client_is_not_used_when_it_has_no_skill(tmp_path
 
 
 @pytest.mark.render
+@pytest.mark.heavy
 def test_degenerate_clients_render_every_notebook(tmp_path, capsys, monkeypatch):
     """The catalogue's render test: two degenerate clients rendered end to end in one call, English and Chinese."""
     # the notebooks' kernels import this checkout's package, whatever their working directory

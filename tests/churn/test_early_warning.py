@@ -36,6 +36,7 @@ from repurchase.cleaning import clean_transactions
 from repurchase.core.errors import AnalysisError, InsufficientData
 
 
+@pytest.mark.heavy
 def test_backtest_features_are_those_of_the_raw_data_known_at_each_cutoff():
     raw, customers, surveys = raw_with_refunds()
     sets = backtest(raw, customers, surveys)
@@ -389,6 +390,7 @@ def test_the_caution_compares_the_model_with_the_bgnbd_score():
 
 
 @pytest.mark.parametrize("client", ["demo-online", "demo-stores"])
+@pytest.mark.heavy
 def test_model_beats_recency_baseline_on_demo_data(client):
     if not (DEMO / ("online" if client == "demo-online" else "stores")).exists():
         pytest.skip("data/demo is missing: run `python -m repurchase demo-data` (or `make demo-data`) first")

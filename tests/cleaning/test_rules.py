@@ -118,6 +118,7 @@ _order = st.sampled_from(["O1", "O2", "O3", ""])
     st.lists(st.tuples(_cell, _order, _cell, _date, _amount, _status), min_size=1, max_size=40),
     st.sampled_from(["net", "exclude"]),
 )
+@pytest.mark.heavy
 def test_ledger_always_balances(make_raw, rows, refunds):
     raw = make_raw(rows)
     try:

@@ -131,6 +131,7 @@ def _demo_kinds() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("client", ["demo-online", "demo-stores"])
+@pytest.mark.heavy
 def test_demo_consumable_first_customers_repeat_more(client):
     params_path = ROOT / "params" / f"{client}.yaml"
     data_dir = ROOT / "data" / "demo"

@@ -294,6 +294,7 @@ def test_a_hover_on_the_kpi_trend_chart_shows_a_value(browser, rendered):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.heavy
 def test_hover_check_can_fail(browser, tmp_path):
     """A chart whose spec is never drawn (no Vega on the page) is caught; the same chart with Vega passes."""
     from repurchase.publish.widgets import add_chart_widgets
@@ -357,6 +358,7 @@ def layout_problems(browser, report_dir: Path) -> list[str]:
     return problems
 
 
+@pytest.mark.heavy
 def test_findings_come_first_and_pages_stay_short_and_light(browser, rendered):
     problems = []
     for o in rendered["outcomes"]:

@@ -48,6 +48,7 @@ def test_dask_cli_errors_are_one_clear_message(tmp_path, capsys, monkeypatch, ar
     assert re.search(expected, err), err
 
 
+@pytest.mark.heavy
 def test_a_failed_job_is_retried_once_then_reported_and_the_rest_go_on(tmp_path, capsys, tiny_notebook):
     nbs = tmp_path / "notebooks"
     tries = tmp_path / "tries.txt"
@@ -88,6 +89,7 @@ def test_a_failed_job_is_retried_once_then_reported_and_the_rest_go_on(tmp_path,
 
 
 @pytest.mark.render
+@pytest.mark.heavy
 def test_a_local_cluster_renders_the_bundled_clients_like_the_local_pool(rendered, tmp_path, assert_same_reports):
     out = tmp_path / "dask"
     outcomes = render_with_dask(ALL_PARAMS, None, address="local:2", out=out)

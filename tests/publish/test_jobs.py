@@ -113,6 +113,7 @@ def test_a_job_line_reads_back_as_the_same_job():
 # jobs + render-job reproduce the batch
 
 
+@pytest.mark.heavy
 def test_jobs_and_render_job_reproduce_a_local_batch(tmp_path, capsys, tiny_notebook, assert_same_reports):
     nbs = tmp_path / "notebooks"
     tiny_notebook(nbs / "01_ok.ipynb", RECORD_ROWS.format(section="tiny"))
@@ -135,6 +136,7 @@ def test_jobs_and_render_job_reproduce_a_local_batch(tmp_path, capsys, tiny_note
     assert (batch / "index.html").read_bytes() == (by_jobs / "index.html").read_bytes()
 
 
+@pytest.mark.heavy
 def test_a_failed_render_job_exits_1_and_keeps_the_previous_report(tmp_path, capsys, tiny_notebook):
     nbs = tmp_path / "notebooks"
     tiny_notebook(nbs / "01_ok.ipynb", RECORD_ROWS.format(section="tiny"))

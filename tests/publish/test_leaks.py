@@ -87,6 +87,7 @@ ANALYST_CELLS = (
 
 
 @pytest.mark.render
+@pytest.mark.heavy
 def test_analyst_cells_show_masked_ids_and_a_printed_id_fails_the_render(tmp_path):
     from repurchase.publish.render import render_reports
 

@@ -151,6 +151,7 @@ def test_customer_base_counts_first_purchases_cumulatively():
 
 
 @pytest.mark.render
+@pytest.mark.heavy
 def test_backfill_six_months_gives_each_month_its_own_past(tmp_path):
     """Render 2026-05..2026-10 of a tiny client with the cleaning and overview notebooks.
 

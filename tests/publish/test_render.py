@@ -129,6 +129,7 @@ def tiny(tmp_path, tiny_notebook):
     return {"nbs": nbs, "small": small, "cdnow": ROOT / "params" / "cdnow.yaml", "out": tmp_path / "reports"}
 
 
+@pytest.mark.heavy
 def test_failed_notebook_keeps_previous_report_and_batch_goes_on(tiny, capsys, tiny_notebook):
     first = render_reports([tiny["cdnow"]], None, out=tiny["out"], notebooks_dir=tiny["nbs"])
     assert first[0].ok
@@ -149,6 +150,7 @@ def test_failed_notebook_keeps_previous_report_and_batch_goes_on(tiny, capsys, t
     assert "cdnow/1998-06/01_ok.html" in index and "small/2026-01/01_ok.html" in index
 
 
+@pytest.mark.heavy
 def test_backfill_range_renders_each_month(tiny):
     outcomes = render_reports([tiny["cdnow"]], "1998-04..1998-06", out=tiny["out"], notebooks_dir=tiny["nbs"])
     assert [o.period for o in outcomes] == ["1998-04", "1998-05", "1998-06"] and all(o.ok for o in outcomes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from repurchase.core.store import ResultStore
 from repurchase.report import pipeline
@@ -39,6 +40,7 @@ def test_one_clv_in_the_at_risk_list_and_the_clv_export(rendered):
         assert (joined["value"] == joined["clv"]).all(), o.client
 
 
+@pytest.mark.heavy
 def test_a_relative_reports_folder_gets_every_report(tmp_path, monkeypatch, root, demo_data):
     """papermill changes the working directory while a notebook runs; HTML written meanwhile must still land."""
     from repurchase.publish.cli import main

@@ -371,6 +371,7 @@ sources:
 
 @pytest.mark.render
 @pytest.mark.browser
+@pytest.mark.heavy
 def test_hostile_comments_render_as_literal_text_in_the_browser(tmp_path, hostile):
     import shutil
 
