@@ -194,9 +194,14 @@ sources:
 """
 
 
-def write_client(n: int, *, seed: int = 0, out: Path = OUT, fmt: str = "parquet", csv: bool = True) -> Path:
-    """Write the synthetic client of ``n`` customers; return its folder (skipped when already complete)."""
-    name = _name(n)
+def write_client(
+    n: int, *, seed: int = 0, out: Path = OUT, fmt: str = "parquet", csv: bool = True, name: str | None = None
+) -> Path:
+    """Write the synthetic client of ``n`` customers; return its folder (skipped when already complete).
+
+    ``name`` (default ``c200``, ``c10k``, …) is the folder and the client's name in its params.
+    """
+    name = name or _name(n)
     folder = out / name
     done = folder / ".complete"
     if done.exists():
