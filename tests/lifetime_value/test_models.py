@@ -102,6 +102,31 @@ def test_period_transaction_pmf_is_a_distribution(code, cdnow_fits):
     np.testing.assert_allclose((pmf * np.arange(400)).sum(axis=1), model.expected_purchases(t), rtol=1e-5)
 
 
+def test_bgnbd_expected_purchases_per_distinct_pair_equal_customer_by_customer():
+    """The CLV's (U, 1) layout evaluates 2F1 once per distinct (x, T); the values equal the customer-wise ones."""
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.integers(0, 6, n).astype(float)
+    T = rng.integers(30, 40, n).astype(float)  # few distinct (x, T) pairs, many distinct t_x
+    tx = np.where(x > 0, rng.uniform(0.5, 1.0, n) * T, 0.0)
+    t = 4.348 * np.arange(1, 13)
+    base = lv.BGNBD({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.43})
+    draws = {k: v * rng.uniform(0.9, 1.1, (5, 1, 1)) for k, v in base.params.items()}  # (D, 1, 1) as in the CLV
+    for model in (base, base.with_params(draws)):
+        grid = model.conditional_expected_purchases(t, x[:, None], tx[:, None], T[:, None])
+        r = np.asarray(model.params["r"], dtype=float)
+        one_by_one = np.stack(
+            [
+                model.conditional_expected_purchases(t, x[i], tx[i], T[i]).reshape(r.shape[:-2] + t.shape)
+                for i in range(0, n, 37)
+            ],
+            axis=-2,
+        )
+        np.testing.assert_array_equal(grid[..., ::37, :], one_by_one)
+        assert grid.shape == np.broadcast_shapes(r.shape, (n, 1), t.shape)
+        assert len(np.unique(grid[..., -1].reshape(-1, n), axis=1).T) > 60  # t_x matters: not one value per pair
+
+
 def test_bgnbd_one_time_buyers_with_a_plus_b_below_one():
     """a + b < 1 makes 2F1(r, b; a + b − 1; z) negative: the closed form holds, it must not become NaN.
 
