@@ -37,6 +37,44 @@ def test_clv_discounting_margin_and_intervals(cdnow_result):
     assert again.total("clv") == pytest.approx(clv.total("clv"))
 
 
+@pytest.mark.parametrize("model", [lv.BGNBD, lv.ParetoNBD])
+def test_clv_intervals_equal_a_customer_by_customer_bootstrap(cdnow_result, model):
+    """The chunked, per-(x, T)-pair CLV draws equal the direct formula evaluated for every customer.
+
+    The reference draws the same parameter sets (same seed, same order), evaluates
+    E[purchases in (T, T + t]] for each customer and month, discounts the monthly increments,
+    multiplies by each customer's Gamma-Gamma spend, and takes the quantiles. The small
+    ``memory_elements`` forces many chunks.
+    """
+    from repurchase.lifetime_value._common import DAYS_PER_MONTH, UNIT_DAYS
+
+    res = cdnow_result
+    fit = res.full_fit if model is lv.BGNBD else lv.fit_model(res.summary, model)
+    spend_fit, draws, margin = res.full_spend_fit, 40, 0.3
+    clv = lv.customer_lifetime_value(
+        res.summary, fit, spend_fit, draws=draws, seed=7, margin=margin, memory_elements=20_000
+    )
+    assert clv.draws == draws
+    rng = np.random.default_rng(7)
+    tp, sp = fit.draw(draws, rng), spend_fit.draw(draws, rng)
+    s = res.summary
+    x, tx, T, m = (s[c].to_numpy(float)[:, None] for c in ("frequency", "recency", "T", "monetary_value"))
+    t = DAYS_PER_MONTH / UNIT_DAYS[fit.time_unit] * np.arange(1, 13)
+    cum = fit.model.with_params({k: v[:, None, None] for k, v in tp.items()}).conditional_expected_purchases(
+        t, x, tx, T
+    )  # (D, N, 12), customer by customer
+    disc = np.diff(cum, axis=-1, prepend=0.0) @ (1 + clv.discount.monthly) ** -np.arange(1, 13)
+    spend = spend_fit.model.with_params({k: v[:, None] for k, v in sp.items()}).expected_spend(x.T, m.T)
+    value = margin * disc * spend  # (D, N)
+    c = clv.customers
+    np.testing.assert_allclose(c["clv_low"], np.quantile(value, 0.05, axis=0), rtol=1e-9)
+    np.testing.assert_allclose(c["clv_high"], np.quantile(value, 0.95, axis=0), rtol=1e-9)
+    np.testing.assert_allclose(c["expected_purchases_low"], np.quantile(cum[..., -1], 0.05, axis=0), rtol=1e-9)
+    np.testing.assert_allclose(c["expected_purchases_high"], np.quantile(cum[..., -1], 0.95, axis=0), rtol=1e-9)
+    np.testing.assert_allclose(clv.total("clv")[1:], np.quantile(value.sum(axis=1), [0.05, 0.95]), rtol=1e-9)
+    assert c["clv_low"].nunique() > 100  # not one value for everyone
+
+
 def test_observed_spend_clv_by_hand():
     """spend_fit=None: CLV = margin × own mean spend per occasion × expected purchases (no discounting)."""
     summary = pd.DataFrame({"customer_id": ["A", "B"], "frequency": [1.0, 0.0], "recency": [2.0, 0.0],

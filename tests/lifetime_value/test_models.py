@@ -102,29 +102,36 @@ def test_period_transaction_pmf_is_a_distribution(code, cdnow_fits):
     np.testing.assert_allclose((pmf * np.arange(400)).sum(axis=1), model.expected_purchases(t), rtol=1e-5)
 
 
-def test_bgnbd_expected_purchases_per_distinct_pair_equal_customer_by_customer():
-    """The CLV's (U, 1) layout evaluates 2F1 once per distinct (x, T); the values equal the customer-wise ones."""
+@pytest.mark.parametrize(
+    "model",
+    [
+        lv.BGNBD({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.43}),
+        lv.MBGNBD({"r": 0.52, "alpha": 6.2, "a": 0.89, "b": 1.61}),
+        lv.ParetoNBD({"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7}),
+    ],
+)
+def test_expected_purchases_by_pair_equal_customer_by_customer(model):
+    """Evaluated once per distinct (x, T), spread back and times P(alive): the customer-wise expectation.
+
+    With draws of shape (D, 1) as in the CLV, for every model; 400 customers hold far
+    fewer (x, T) pairs than (x, t_x, T) rows.
+    """
     rng = np.random.default_rng(3)
     n = 400
     x = rng.integers(0, 6, n).astype(float)
     T = rng.integers(30, 40, n).astype(float)  # few distinct (x, T) pairs, many distinct t_x
     tx = np.where(x > 0, rng.uniform(0.5, 1.0, n) * T, 0.0)
     t = 4.348 * np.arange(1, 13)
-    base = lv.BGNBD({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.43})
-    draws = {k: v * rng.uniform(0.9, 1.1, (5, 1, 1)) for k, v in base.params.items()}  # (D, 1, 1) as in the CLV
-    for model in (base, base.with_params(draws)):
-        grid = model.conditional_expected_purchases(t, x[:, None], tx[:, None], T[:, None])
-        r = np.asarray(model.params["r"], dtype=float)
-        one_by_one = np.stack(
-            [
-                model.conditional_expected_purchases(t, x[i], tx[i], T[i]).reshape(r.shape[:-2] + t.shape)
-                for i in range(0, n, 37)
-            ],
-            axis=-2,
-        )
-        np.testing.assert_array_equal(grid[..., ::37, :], one_by_one)
-        assert grid.shape == np.broadcast_shapes(r.shape, (n, 1), t.shape)
-        assert len(np.unique(grid[..., -1].reshape(-1, n), axis=1).T) > 60  # t_x matters: not one value per pair
+    draws = {k: v * rng.uniform(0.9, 1.1, (5, 1)) for k, v in model.params.items()}
+    for m in (model, model.with_params(draws)):
+        path, pair = m.expected_purchases_by_pair(t, x, T)
+        assert path.shape[-2] == len(np.unique(np.stack([x, T]), axis=1).T) <= 60
+        combined = m.p_alive(x, tx, T)[..., None] * np.take(path, pair, axis=-2)
+        for i in range(0, n, 37):
+            one = m.with_params({k: np.asarray(v, dtype=float)[..., None] for k, v in m.params.items()})
+            direct = one.conditional_expected_purchases(t, x[i], tx[i], T[i])  # (…, 12) for this customer
+            np.testing.assert_allclose(combined[..., i, :], direct.reshape(combined[..., i, :].shape), rtol=1e-13)
+        assert len(np.unique(combined[..., -1].reshape(-1, n), axis=1).T) > 60  # t_x matters: not one value per pair
 
 
 def test_bgnbd_one_time_buyers_with_a_plus_b_below_one():

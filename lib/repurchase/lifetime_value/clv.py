@@ -117,14 +117,17 @@ def _discounted_purchases(
     """Expected purchases in the horizon and their discounted sum (by month).
 
     The model's parameters may be arrays of shape (D, 1) for draws; data of shape (U,).
-    Returns arrays of shape broadcast(params, data).
+    Returns arrays of shape broadcast(params, data). The expected purchases are P(alive) times
+    the purchases of a customer alive at T, whose monthly path is evaluated once per distinct
+    (x, T) pair; the discounted sum Σ_m f_m (c_m − c_(m−1)) of the cumulative path c is
+    Σ_m c_m (f_m − f_(m+1)), with f_(M+1) = 0.
     """
     t = month_units * np.arange(1, months + 1)
-    m = model.with_params({k: np.asarray(v, dtype=float)[..., None] for k, v in model.params.items()})
-    cum = m.conditional_expected_purchases(t, x[..., None], tx[..., None], T[..., None])
-    inc = np.diff(cum, axis=-1, prepend=0.0)
+    path, pair = model.expected_purchases_by_pair(t, x, T)  # (…, P, months)
     factors = (1 + monthly_rate) ** -np.arange(1, months + 1)
-    return cum[..., -1], inc @ factors
+    weights = factors - np.append(factors[1:], 0.0)
+    alive = model.p_alive(x, tx, T)  # (…, U)
+    return alive * np.take(path[..., -1], pair, axis=-1), alive * np.take(path @ weights, pair, axis=-1)
 
 
 def customer_lifetime_value(
@@ -283,13 +286,15 @@ def customer_lifetime_value(
             for col in ("expected_purchases_low", "expected_purchases_high", "clv_low", "clv_high"):
                 out[col] = np.nan
         else:
-            order = np.argsort(row, kind="stable")  # customers grouped by distinct row
-            row_sorted = row[order]
-            bounds = np.searchsorted(row_sorted, np.arange(len(x) + 1))
+            # customers who share a distinct row and a spend input share their CLV draws: one-time buyers'
+            # Gamma-Gamma spend is the population mean whatever their order's value
+            spend_key = spend if spend_draws is None else np.where(x_all > 0, m_all, 0.0)
+            (g_row, g_key), g_counts, group = weighted_unique([row, spend_key])  # sorted by row
+            g_bounds = np.searchsorted(g_row, np.arange(len(x) + 1))
             chunk = max(1, memory_elements // max(1, n_valid * (months + 1)))
             total_clv = np.zeros(n_valid)
             total_purchases = np.zeros(n_valid)
-            clv_lo, clv_hi = np.empty(len(x_all)), np.empty(len(x_all))
+            clv_lo, clv_hi = np.empty(len(g_row)), np.empty(len(g_row))
             pur_lo, pur_hi = np.empty(len(x)), np.empty(len(x))
             drawn = model.with_params({k: val[:, None] for k, val in tp_draws.items()})
             # parameters the data do not bound can draw values that overflow: their results are not finite,
@@ -302,24 +307,23 @@ def customer_lifetime_value(
                     )  # (D, U_c)
                     pur_lo[u0:u1], pur_hi[u0:u1] = np.quantile(pur_d, [lo_q, hi_q], axis=0)
                     total_purchases += pur_d @ counts[u0:u1]
-                    c0, c1 = bounds[u0], bounds[u1]
-                    cust = order[c0:c1]
                     step = max(1, memory_elements // max(1, n_valid))
-                    for k0 in range(0, len(cust), step):
-                        idx = cust[k0 : k0 + step]
+                    for k0 in range(g_bounds[u0], g_bounds[u1], step):
+                        k1 = min(g_bounds[u1], k0 + step)
+                        rows_k = g_row[k0:k1]
                         if spend_draws is None:
-                            spend_d = spend[idx][None, :]
+                            spend_d = g_key[None, k0:k1]
                         else:
-                            spend_d = spend_draws.expected_spend(x_all[idx][None, :], m_all[idx][None, :])
-                        clv_d = margin * disc_d[:, row[idx] - u0] * spend_d
-                        total_clv += clv_d.sum(axis=1)
-                        clv_lo[idx], clv_hi[idx] = np.quantile(clv_d, [lo_q, hi_q], axis=0)
+                            spend_d = spend_draws.expected_spend(x[rows_k][None, :], g_key[None, k0:k1])
+                        clv_d = margin * disc_d[:, rows_k - u0] * spend_d
+                        total_clv += clv_d @ g_counts[k0:k1]
+                        clv_lo[k0:k1], clv_hi[k0:k1] = np.quantile(clv_d, [lo_q, hi_q], axis=0)
             for bound in (pur_lo, pur_hi, clv_lo, clv_hi):
                 bound[~np.isfinite(bound)] = np.nan
             out["expected_purchases_low"] = pur_lo[row]
             out["expected_purchases_high"] = pur_hi[row]
-            out["clv_low"] = clv_lo
-            out["clv_high"] = clv_hi
+            out["clv_low"] = clv_lo[group]
+            out["clv_high"] = clv_hi[group]
             totals["clv"][1:] = _finite_quantiles(total_clv, [lo_q, hi_q])
             totals["expected_purchases"][1:] = _finite_quantiles(total_purchases, [lo_q, hi_q])
             draws = n_valid

@@ -179,15 +179,20 @@ def existing_customer_purchases(
     model = fit.model
     if not isinstance(model, TransactionModel):
         raise AnalysisError(f"{fit.label} is not a purchase model")
-    cols, weights, _ = weighted_unique(
-        [summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
+    (x, T, tx), weights, _ = weighted_unique(
+        [summary[c].to_numpy(dtype=float) for c in ("frequency", "T", "recency")]
     )  # customers who share (x, t_x, T) share their forecast
-    x, tx, T = (c[:, None] for c in cols)
     t = _edges(end_exclusive, months) / _unit_days(model)
 
     def monthly(m: TransactionModel) -> np.ndarray:
-        cum = m.conditional_expected_purchases(t[None, :], x, tx, T)  # (U, H + 1) or (D, U, H + 1)
-        return np.diff(np.tensordot(np.nan_to_num(cum, nan=0.0), weights, axes=([-2], [0])), axis=-1)
+        # Σ_customers P(alive) · path(x, T): the paths once per distinct (x, T), weighted by the pair's P(alive) sum
+        path, pair = m.expected_purchases_by_pair(t, x, T)  # (…, P, H + 1)
+        alive = np.nan_to_num(m.p_alive(x, tx, T) * weights, nan=0.0)  # (…, U)
+        order = np.argsort(pair, kind="stable")
+        starts = np.flatnonzero(np.diff(pair[order], prepend=-1))
+        by_pair = np.add.reduceat(alive[..., order], starts, axis=-1)  # (…, P): every pair has a customer
+        cum = np.einsum("...ph,...p->...h", np.nan_to_num(path, nan=0.0), by_pair)
+        return np.diff(cum, axis=-1)
 
     point = monthly(model)
     if draws <= 0:
@@ -199,7 +204,7 @@ def existing_customer_purchases(
     idx = np.flatnonzero(ok)
     for start in range(0, len(idx), step):  # chunks of parameter draws, not of customers
         sel = idx[start : start + step]
-        chunks.append(monthly(model.with_params({k: v[sel, None, None] for k, v in drawn.items()})))
+        chunks.append(monthly(model.with_params({k: v[sel, None] for k, v in drawn.items()})))
     by_draw = np.concatenate(chunks) if chunks else np.empty((0, len(months)))
     return point, by_draw[np.all(np.isfinite(by_draw), axis=1)]
 

@@ -48,4 +48,7 @@ def signed_log_hyp2f1(a: Any, b: Any, c: Any, z: Any) -> tuple[np.ndarray, np.nd
 def one_minus(log_h: Any, sign: Any, log_k: Any) -> np.ndarray:
     """1 − h·k from log |h|, the sign of h and log k (k > 0), accurate when h·k is close to 1."""
     with np.errstate(all="ignore"):
-        return np.where(sign > 0, -np.expm1(log_h + log_k), 1.0 + np.exp(log_h + log_k))
+        log_hk = np.add(log_h, log_k)
+        if np.all(np.asarray(sign) > 0):  # the usual case: one branch, not two over the whole array
+            return -np.expm1(log_hk)
+        return np.where(sign > 0, -np.expm1(log_hk), 1.0 + np.exp(log_hk))

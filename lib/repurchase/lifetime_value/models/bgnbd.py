@@ -70,41 +70,14 @@ class BGNBD(TransactionModel):
             log_odds = np.log(a) - np.log(b + np.maximum(x, 1) - 1) + (r + x) * np.log((alpha + T) / (alpha + tx))
             return np.where(x > 0, special.expit(-log_odds), 1.0)
 
-    def conditional_expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """Expected repeat purchases in (T, T + t] given (x, t_x, T) (FHL 2005, eq. 10)."""
-        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
+    def expected_purchases_if_alive(self, t: Any, frequency: Any, T: Any) -> np.ndarray:
+        """(a + b + x − 1) / (a − 1) · [1 − ((α + T) / (α + T + t))^(r + x) · 2F1(…)] (FHL 2005, eq. 10)."""
+        x, T, t = (np.asarray(v, dtype=float) for v in (frequency, T, t))
         r, alpha, a, b = self.arrays()
         with np.errstate(all="ignore"):
-            log_h, sign = self._hyp2f1_term(t, x, T)
+            log_h, sign = signed_log_hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
             first = (a + b + x - 1) / (a - 1)
-            denom = 1 + np.where(x > 0, a / (b + x - 1), 0.0) * ((alpha + T) / (alpha + tx)) ** (r + x)
-            second = one_minus(log_h, sign, (r + x) * np.log((alpha + T) / (alpha + T + t)))
-            return first * second / denom
-
-    def _hyp2f1_term(self, t: np.ndarray, x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """log |2F1(r + x, b + x; a + b + x − 1; t / (α + T + t))| and its sign (FHL 2005, eq. 10).
-
-        The term depends on (x, T) and not on t_x. With customers along axis −2 (``x`` and
-        ``T`` of shape (U, 1), as :func:`~repurchase.lifetime_value.clv.customer_lifetime_value`
-        passes them, the parameters of shape (…, 1, 1) or scalars), it is evaluated once per
-        distinct (x, T) pair and spread back: the same values, far fewer hypergeometric calls.
-        """
-        r, alpha, a, b = self.arrays()
-        by_pair = (
-            x.ndim == 2
-            and x.shape == T.shape
-            and x.shape[1] == 1
-            and x.shape[0] > 1
-            and t.ndim <= 1
-            and all(p.ndim < 2 or p.shape[-2:] == (1, 1) for p in (r, alpha, a, b))
-        )
-        if not by_pair:
-            return signed_log_hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
-        pairs, inverse = np.unique(np.concatenate([x, T], axis=1), axis=0, return_inverse=True)
-        xu, Tu = pairs[:, :1], pairs[:, 1:]
-        log_h, sign = signed_log_hyp2f1(r + xu, b + xu, a + b + xu - 1, t / (alpha + Tu + t))
-        inverse = inverse.ravel()
-        return np.take(log_h, inverse, axis=-2), np.take(sign, inverse, axis=-2)
+            return first * one_minus(log_h, sign, (r + x) * np.log((alpha + T) / (alpha + T + t)))
 
     def p_buy_again(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """P(≥ 1 purchase in (T, T + t]) = P(alive) · [1 − ((α + T) / (α + T + t))^(r + x)].

@@ -66,17 +66,14 @@ class MBGNBD(TransactionModel):
             log_odds = np.log(a) - np.log(b + x) + (r + x) * np.log((alpha + T) / (alpha + tx))
             return special.expit(-log_odds)
 
-    def conditional_expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """Expected repeat purchases in (T, T + t] given (x, t_x, T) (Wagner & Hoppe 2008)."""
-        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
+    def expected_purchases_if_alive(self, t: Any, frequency: Any, T: Any) -> np.ndarray:
+        """(a + b + x) / (a − 1) · [1 − ((α + T) / (α + T + t))^(r + x) · 2F1(…)] (Wagner & Hoppe 2008)."""
+        x, T, t = (np.asarray(v, dtype=float) for v in (frequency, T, t))
         r, alpha, a, b = self.arrays()
         with np.errstate(all="ignore"):
-            z = t / (alpha + T + t)
-            log_h, sign = signed_log_hyp2f1(r + x, b + x + 1, a + b + x, z)
+            log_h, sign = signed_log_hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t))
             first = (a + b + x) / (a - 1)
-            denom = 1 + (a / (b + x)) * ((alpha + T) / (alpha + tx)) ** (r + x)
-            second = one_minus(log_h, sign, (r + x) * np.log((alpha + T) / (alpha + T + t)))
-            return first * second / denom
+            return first * one_minus(log_h, sign, (r + x) * np.log((alpha + T) / (alpha + T + t)))
 
     def p_buy_again(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """P(≥ 1 purchase in (T, T + t]) = P(alive) · [1 − ((α + T) / (α + T + t))^(r + x)], as for BG/NBD."""

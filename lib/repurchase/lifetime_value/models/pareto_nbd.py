@@ -192,18 +192,17 @@ class ParetoNBD(TransactionModel):
         with np.errstate(all="ignore"):
             return special.expit(log_alive - log_a0)
 
-    def conditional_expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """Expected repeat purchases in (T, T + t] given (x, t_x, T) (Fader & Hardie note 009, eq. 41)."""
-        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
+    def expected_purchases_if_alive(self, t: Any, frequency: Any, T: Any) -> np.ndarray:
+        """(r + x)(β + T) / ((α + T)(s − 1)) · [1 − ((β + T) / (β + T + t))^(s − 1)] (note 009, eq. 41)."""
+        x, T, t = (np.asarray(v, dtype=float) for v in (frequency, T, t))
         r, alpha, s, beta = self.arrays()
         with np.errstate(all="ignore"):
-            alive = self.p_alive(x, tx, T)
             log_y = np.log((beta + T) / (beta + T + t))
             k = s - 1.0
             small = np.abs(k) < 1e-9
             k_safe = np.where(small, 1.0, k)
             horizon = np.where(small, -log_y, -np.expm1(k * log_y) / k_safe)
-            return alive * (r + x) * (beta + T) / (alpha + T) * horizon
+            return (r + x) * (beta + T) / (alpha + T) * horizon
 
     def p_buy_again(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """P(≥ 1 purchase in (T, T + t] | x, t_x, T).

@@ -62,8 +62,42 @@ class TransactionModel(Model):
         raise NotImplementedError
 
     def conditional_expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        """Expected repeat purchases in (T, T + t] given (x, t_x, T)."""
+        """Expected repeat purchases in (T, T + t] given (x, t_x, T).
+
+        :meth:`p_alive` (x, t_x, T) · :meth:`expected_purchases_if_alive` (t, x, T). The second factor
+        does not depend on t_x, so many customers and horizons cost one hypergeometric term per
+        distinct (x, T) pair and one P(alive) per customer
+        (see :func:`~repurchase.lifetime_value.clv.customer_lifetime_value`).
+        """
+        x, tx, T, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T, t))
+        with np.errstate(all="ignore"):
+            return self.p_alive(x, tx, T) * self.expected_purchases_if_alive(t, x, T)
+
+    def expected_purchases_if_alive(self, t: Any, frequency: Any, T: Any) -> np.ndarray:
+        """Expected repeat purchases in (T, T + t] of a customer alive at T with x repeat purchases."""
         raise NotImplementedError
+
+    def expected_purchases_by_pair(self, t: Any, frequency: Any, T: Any) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`expected_purchases_if_alive` once per distinct (x, T) pair of the customers.
+
+        Parameters
+        ----------
+        t
+            Horizons, shape (H,).
+        frequency, T
+            The customers' x and T, shape (U,).
+
+        Returns
+        -------
+        (values, pair)
+            The values of shape (…, P, H), with the parameters' leading shape (draws of shape
+            (D, 1) give (D, P, H)), and each customer's pair index, shape (U,).
+        """
+        x, T = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
+        pairs, pair = np.unique(np.stack([x, T], axis=1), axis=0, return_inverse=True)
+        per_pair = self.with_params({k: np.asarray(v, dtype=float)[..., None] for k, v in self.params.items()})
+        values = per_pair.expected_purchases_if_alive(np.asarray(t, dtype=float), pairs[:, :1], pairs[:, 1:])
+        return values, pair.ravel()
 
     def p_buy_again(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """P(at least one purchase in (T, T + t] | x, t_x, T)."""
