@@ -67,3 +67,29 @@ def test_no_model_gives_no_series() -> None:
     res = churn.run_churn(short, PERIOD, ChurnSettings(value_basis="annual_spend"))
     assert res.warning.model is None
     assert value_at_risk_by_month(res, short, PERIOD) == {}
+
+
+def test_series_on_codes_equals_the_series_on_ids(spend_run) -> None:
+    # value_at_risk_by_month runs on integer customer codes: the reference recomputes two months on the IDs
+    from repurchase.churn.definitions import customer_status, threshold_at
+    from repurchase.churn.early_warning import _population
+    from repurchase.churn.features import churn_features
+    from repurchase.core.periods import Window
+
+    tx, res = spend_run
+    _, customers, surveys = simulated()
+    res = churn.run_churn(tx, PERIOD, ChurnSettings(value_basis="annual_spend"), customers=customers, surveys=surveys)
+    w = res.warning
+    assert w.feature_kwargs["customers"] is not None  # the side sources are encoded too
+    series = value_at_risk_by_month(res, tx, PERIOD)
+    for label in ("2025-07", "2026-01"):
+        cut = Period.from_label(label).end_exclusive
+        known = tx[tx["order_date"] < cut]
+        theta = threshold_at(known, cut, **w.threshold_kwargs)
+        X = _population(churn_features(known, Window.ending(cut), **w.feature_kwargs), theta, w.population)
+        assert X.index.dtype == object
+        p = w.model.predict_proba(X.reindex(columns=w.features))[:, 1]
+        spend = customer_status(known, Window.ending(cut), 1).set_index("customer_id")["spend_365d"]
+        worth = spend.reindex(X.index).fillna(0.0).to_numpy(dtype=float)
+        assert series[label] == float(worth[p >= res.settings.at_risk_probability].sum())
+        assert series[label] > 0

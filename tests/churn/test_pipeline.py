@@ -181,3 +181,22 @@ def test_the_key_findings_carry_the_metrics_of_the_month(cdnow_results):
     assert "likely to lapse: the churn model gives each of them at least a 50% probability" in churn.describe_findings(
         res
     )
+
+
+def test_the_trend_and_breakdowns_on_codes_equal_those_on_the_ids(cdnow_results):
+    # run_churn computes them on integer customer codes; here they are recomputed on the text IDs
+    from repurchase.core.params import SegmentationSettings
+
+    tx, _, res = cdnow_results
+    tx = tx.assign(customer_id=tx["customer_id"].astype(str))
+    theta = res.definition.threshold_days
+    attributes = churn.first_purchase_attributes(tx)
+    seg = SegmentationSettings()
+    pd.testing.assert_frame_equal(churn.monthly_churn(tx, PERIOD, theta).table, res.trend.table)
+    for by in churn.BREAKDOWNS:
+        table = churn.churn_by(
+            tx, PERIOD, theta, by, attributes=attributes, frequency_tiers=seg.frequency_tiers, segmentation=seg,
+            language="en",
+        ).table  # fmt: skip
+        pd.testing.assert_frame_equal(table, res.breakdowns[by].table, check_dtype=False)
+    assert not res.breakdowns["frequency_tier"].table.empty

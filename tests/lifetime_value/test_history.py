@@ -71,3 +71,15 @@ def test_no_model_gives_no_series(run) -> None:
     res = lv.run_lifetime_value(tx.head(3), Window.ending(PERIOD.end_exclusive), LifetimeValueSettings())
     assert res.clv is None
     assert clv_totals_by_month(res, tx, PERIOD) == {}
+
+
+def test_customers_come_back_with_their_ids(run) -> None:
+    # clv_by_month works on integer codes and decodes them: the report month equals the report's CLV table
+    from repurchase.lifetime_value.history import clv_by_month
+
+    tx, res = run
+    last = clv_by_month(res, tx, PERIOD)["2026-10"]
+    ref = res.clv.customers
+    assert last["customer_id"].tolist() == ref["customer_id"].tolist()
+    assert "LATE" in set(last["customer_id"])
+    np.testing.assert_allclose(last["clv"].to_numpy(), ref["clv"].to_numpy(), rtol=1e-12)

@@ -8,6 +8,9 @@ sources, the population active under θ at that day). The value at risk is, as
 in :func:`repurchase.churn.at_risk.at_risk_list`, the sum of the value of the
 customers with ``p_churn`` at least ``churn.at_risk_probability``. No model is
 refitted: it is "this month's model applied to that month's data".
+
+The twelve month ends work on integer customer codes
+(:class:`repurchase.core.ids.CustomerCodes`), encoded once: only sums come out.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pandas as pd
 from repurchase.churn.definitions import customer_status, threshold_at
 from repurchase.churn.early_warning import _population
 from repurchase.churn.features import churn_features
+from repurchase.core.ids import CustomerCodes
 from repurchase.core.periods import Period, Window
 
 __all__ = ["value_at_risk_by_month"]
@@ -66,6 +70,14 @@ def value_at_risk_by_month(
         return {}
     basis = result.value.basis
     cut_p = float(result.settings.at_risk_probability)
+    kwargs = dict(warning.feature_kwargs)
+    col = kwargs.get("customer_col", "customer_id")
+    if transactions.empty:
+        return {}
+    codes = CustomerCodes.of(transactions, col)
+    transactions = codes.encode(transactions, col)
+    for side in ("customers", "surveys"):
+        kwargs[side] = codes.encode(kwargs.get(side), col)
     out: dict[str, float] = {}
     for k in range(months - 1, -1, -1):  # one feature matrix per month, not per customer
         month = period.shift(-k)
@@ -76,16 +88,16 @@ def value_at_risk_by_month(
         if known.empty:
             continue
         theta = threshold_at(known, cut, **warning.threshold_kwargs)
-        X = _population(churn_features(known, Window.ending(cut), **warning.feature_kwargs), theta, warning.population)
+        X = _population(churn_features(known, Window.ending(cut), **kwargs), theta, warning.population)
         if X.empty:
             out[month.label] = 0.0
             continue
         p = model.predict_proba(X.reindex(columns=warning.features))[:, 1]
         if basis == "clv" and values is not None:
-            value = values[month.label]
+            value = codes.encode_index(values[month.label])
         else:
             status = customer_status(known, Window.ending(cut), 1)
-            value = status.set_index("customer_id")["spend_365d"]
+            value = status.set_index("customer_id")["spend_365d"]  # already by code
         worth = value.reindex(X.index).fillna(0.0).to_numpy(dtype=float)
         out[month.label] = float(worth[p >= cut_p].sum())
     return out

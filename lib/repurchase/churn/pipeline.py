@@ -30,6 +30,7 @@ from repurchase.churn.survival import (
     survival_inputs,
 )
 from repurchase.churn.trend import BREAKDOWNS, churn_by, monthly_churn, rate_for_month
+from repurchase.core.ids import CustomerCodes
 from repurchase.core.params import ChurnSettings, SegmentationSettings
 from repurchase.core.periods import Period
 from repurchase.core.stage import Inputs, Stage
@@ -168,14 +169,17 @@ def run_churn(
     theta = definition.threshold_days
     status = customer_status(tx, period, theta)
     check = definition_check(tx, definition, as_of=as_of, occasion=occasion, language=language)
-    trend = monthly_churn(tx, period, theta, occasion=occasion)
     attributes = first_purchase_attributes(tx)
+    # the trend and the breakdowns return only counts and rates: they run on integer customer codes
+    codes = CustomerCodes.of(tx)
+    coded = codes.encode(tx)
+    trend = monthly_churn(coded, period, theta, occasion=occasion)
     scheme = getattr(segmentation_result, "scheme", None)
     breakdown_kw: dict[str, Any] = {
-        "attributes": attributes, "frequency_tiers": tiers, "segmentation": seg, "scheme": scheme,
+        "attributes": codes.encode_index(attributes), "frequency_tiers": tiers, "segmentation": seg, "scheme": scheme,
         "language": language, "min_group_size": s.min_group_size, "occasion": occasion,
     }  # fmt: skip
-    breakdowns = {by: churn_by(tx, period, theta, by, **breakdown_kw) for by in BREAKDOWNS}
+    breakdowns = {by: churn_by(coded, period, theta, by, **breakdown_kw) for by in BREAKDOWNS}
     warning = early_warning(
         tx, period, as_of=as_of, window_days=N, threshold_days=s.threshold_days,
         threshold_quantile=s.threshold_quantile, threshold_horizon_days=s.threshold_horizon_days,

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from repurchase.core.errors import AnalysisError
+from repurchase.core.ids import CustomerCodes
 from repurchase.core.periods import Period, Window
 from repurchase.lifetime_value.clv import customer_lifetime_value
 from repurchase.lifetime_value.summary import customer_summary
@@ -66,6 +67,10 @@ def clv_by_month(
     settings = result.settings
     spend_fit = result.full_spend_fit if result.clv.spend_basis == "gamma_gamma" else None
     out: dict[str, pd.DataFrame] = {}
+    if transactions.empty:
+        return out
+    codes = CustomerCodes.of(transactions, customer_col)  # twelve summaries on integer codes, decoded once each
+    transactions = codes.encode(transactions, customer_col)
     for k in range(months - 1, -1, -1):  # one summary per month, not per customer
         month = period.shift(-k)
         observed = Window.ending(month.end_exclusive, start=settings.calibration_start)
@@ -97,7 +102,9 @@ def clv_by_month(
             )
         except AnalysisError:  # left out: the sparkline shows a gap
             continue
-        out[month.label] = clv.customers
+        customers = clv.customers
+        customers[customer_col] = codes.decode(customers[customer_col])
+        out[month.label] = customers
     return out
 
 
