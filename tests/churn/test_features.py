@@ -118,3 +118,17 @@ def test_the_bgnbd_feature_counts_the_occasions_of_the_params(monkeypatch):
     # every order doubled: as orders, at least twice the customer-days (some days already held two orders)
     assert (by_order["frequency"] >= 2 * by_day["frequency"]).all()
     assert not np.allclose(by_order["bgnbd_p_no_purchase"], by_day["bgnbd_p_no_purchase"])
+
+
+def test_a_given_bgnbd_fit_is_applied_instead_of_fitting_one():
+    from repurchase.churn.lifetime_value_bridge import fit_bgnbd
+
+    tx, _, _ = simulated()
+    own = churn.churn_features(tx, W(CUTOFF), bgnbd_window_days=60)
+    same = churn.churn_features(tx, W(CUTOFF), bgnbd_window_days=60, bgnbd_fit=fit_bgnbd(tx, W(CUTOFF))[1])
+    pd.testing.assert_frame_equal(same, own)  # the fit at the cutoff given: the same features
+    later = fit_bgnbd(tx, W(pd.Timestamp("2026-06-01")))[1]  # a fit on more data scores the same customers
+    other = churn.churn_features(tx, W(CUTOFF), bgnbd_window_days=60, bgnbd_fit=later)
+    assert other.index.equals(own.index)
+    pd.testing.assert_frame_equal(other.drop(columns="bgnbd_p_no_purchase"), own.drop(columns="bgnbd_p_no_purchase"))
+    assert not np.allclose(other["bgnbd_p_no_purchase"], own["bgnbd_p_no_purchase"])

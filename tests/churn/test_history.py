@@ -74,6 +74,7 @@ def test_series_on_codes_equals_the_series_on_ids(spend_run) -> None:
     from repurchase.churn.definitions import customer_status, threshold_at
     from repurchase.churn.early_warning import _population
     from repurchase.churn.features import churn_features
+    from repurchase.churn.lifetime_value_bridge import fit_bgnbd
     from repurchase.core.periods import Window
 
     tx, res = spend_run
@@ -82,11 +83,16 @@ def test_series_on_codes_equals_the_series_on_ids(spend_run) -> None:
     w = res.warning
     assert w.feature_kwargs["customers"] is not None  # the side sources are encoded too
     series = value_at_risk_by_month(res, tx, PERIOD)
+    # the BG/NBD feature of every month comes from the one BG/NBD of the report month end: no model is refitted
+    bgnbd = fit_bgnbd(tx, Window.ending(PERIOD.end_exclusive))[1]
     for label in ("2025-07", "2026-01"):
         cut = Period.from_label(label).end_exclusive
         known = tx[tx["order_date"] < cut]
         theta = threshold_at(known, cut, **w.threshold_kwargs)
-        X = _population(churn_features(known, Window.ending(cut), **w.feature_kwargs), theta, w.population)
+        X = _population(
+            churn_features(known, Window.ending(cut), bgnbd_fit=bgnbd, **w.feature_kwargs), theta, w.population
+        )
+        assert X["bgnbd_p_no_purchase"].notna().all()
         assert X.index.dtype == object
         p = w.model.predict_proba(X.reindex(columns=w.features))[:, 1]
         spend = customer_status(known, Window.ending(cut), 1).set_index("customer_id")["spend_365d"]

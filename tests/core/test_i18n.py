@@ -119,3 +119,16 @@ def test_localize_notebook_replaces_only_unedited_cells():
         i18n.EditedCell(3, "no.such.key", False),
     ]
     assert nb.cells[1].source == outcomes + " Edited."
+
+
+def test_the_catalog_equals_pure_python_yaml():
+    # the catalogs load with libyaml's safe loader when it is there: the same messages as PyYAML's own
+    import yaml
+
+    from repurchase.core import i18n
+
+    for lang in i18n.LANGUAGES:
+        expected: dict[str, str] = {}
+        for path in i18n.catalog_files(lang):
+            expected.update(i18n._flatten(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)))
+        assert i18n.catalog(lang) == expected and len(expected) > 1000

@@ -16,7 +16,7 @@ def test_a_render_computes_every_analysis_once(rendered):
         log = ResultStore(o.report_dir / "results").computations()
         names = [entry["name"] for entry in log]
         assert sorted(names) == sorted(pipeline.STAGE_MODULES), (o.client, names)  # once each, nothing twice
-        assert len({entry["pid"] for entry in log}) == 1  # in the render process, before the notebooks
+        assert len({entry["pid"] for entry in log}) == 1  # in the render process: no notebook computed one
 
 
 def test_metrics_json_is_the_store_s_metrics(rendered):
@@ -52,3 +52,19 @@ def test_a_relative_reports_folder_gets_every_report(tmp_path, monkeypatch, root
     pages = sorted(p.stem for p in (tmp_path / "reports" / "cdnow" / "1998-06").glob("*.html"))
     assert pages == [nb.stem for nb in find_notebooks(root / "notebooks")]
     assert sorted(p.name for p in (root / "notebooks").iterdir()) == before  # nothing written next to the notebooks
+
+
+def test_each_notebook_waits_for_the_results_it_reads(root, tmp_path, tiny_notebook):
+    from repurchase.publish.render import find_notebooks, notebook_needs
+
+    stages = list(pipeline.STAGE_MODULES)
+    needs = {nb.stem: notebook_needs(nb, stages) for nb in find_notebooks(root / "notebooks")}
+    assert needs["01_cleaning"] == ["cleaning"]
+    assert needs["04_lifetime_value"] == ["cleaning", "repurchase", "segmentation", "lifetime_value"]
+    assert needs["02_repurchase"] == stages[: stages.index("recommendations") + 1]  # it shows the recommendations
+    assert needs["07_overview"] == stages  # reads every result through the library
+    assert needs["10_monitoring"] == stages
+    one = tiny_notebook(tmp_path / "x.ipynb", "res = ctx.result( 'churn' )\nother = ctx.result(\"nothing_known\")")
+    assert notebook_needs(one, stages) == stages[: stages.index("churn") + 1]
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    assert notebook_needs(tmp_path / "broken.ipynb", stages) == stages

