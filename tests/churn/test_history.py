@@ -99,3 +99,21 @@ def test_series_on_codes_equals_the_series_on_ids(spend_run) -> None:
         worth = spend.reindex(X.index).fillna(0.0).to_numpy(dtype=float)
         assert series[label] == float(worth[p >= res.settings.at_risk_probability].sum())
         assert series[label] > 0
+
+
+def test_the_churn_stage_reads_the_stored_clv_history(monkeypatch) -> None:
+    import repurchase.lifetime_value.history as lv_history
+
+    tx, _, _ = simulated()
+    tx = tx[tx["order_date"] < PERIOD.end_exclusive]
+    life = lv.run_lifetime_value(tx, PERIOD, LifetimeValueSettings(bootstrap_draws=0))
+    recomputed = churn.run_churn(tx, PERIOD, ChurnSettings(), lifetime_value=life).risk_history  # no history yet
+    life.history = lv_history.clv_history(life, tx, PERIOD)
+    assert len(life.history.columns) == 12
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the CLV history was computed again")
+
+    monkeypatch.setattr(lv_history, "clv_by_month", not_again)
+    stored = churn.run_churn(tx, PERIOD, ChurnSettings(), lifetime_value=life).risk_history
+    assert stored == recomputed and len(stored) == 12

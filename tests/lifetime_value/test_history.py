@@ -83,3 +83,18 @@ def test_customers_come_back_with_their_ids(run) -> None:
     assert last["customer_id"].tolist() == ref["customer_id"].tolist()
     assert "LATE" in set(last["customer_id"])
     np.testing.assert_allclose(last["clv"].to_numpy(), ref["clv"].to_numpy(), rtol=1e-12)
+
+
+def test_the_history_is_clv_by_month_side_by_side(run):
+    from repurchase.lifetime_value.history import clv_by_month, clv_history, history_values
+
+    tx, res = run
+    wide = clv_history(res, tx, PERIOD)
+    by_month = clv_by_month(res, tx, PERIOD)
+    assert list(wide.columns) == list(by_month) and len(by_month) == 12
+    assert wide.index.is_monotonic_increasing and wide.index.name == "customer_id"
+    values = history_values(wide)
+    for month, customers in by_month.items():
+        expected = customers.set_index("customer_id")["clv"]
+        pd.testing.assert_series_equal(values[month], expected, check_names=False)
+    assert np.isnan(wide.loc["LATE", "2026-09"]) and wide.loc["LATE", "2026-10"] > 0  # not a customer before October

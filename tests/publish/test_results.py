@@ -17,6 +17,8 @@ def test_a_render_computes_every_analysis_once(rendered):
         names = [entry["name"] for entry in log]
         assert sorted(names) == sorted(pipeline.STAGE_MODULES), (o.client, names)  # once each, nothing twice
         assert len({entry["pid"] for entry in log}) == 1  # in the render process: no notebook computed one
+        life = ResultStore(o.report_dir / "results").load("lifetime_value")
+        assert len(life.history.columns) == 12 and life.history.notna().any().all(), o.client  # stored once
 
 
 def test_metrics_json_is_the_store_s_metrics(rendered):

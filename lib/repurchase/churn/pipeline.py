@@ -230,12 +230,14 @@ def run_churn(
 def _risk_history(result: ChurnResult, tx: pd.DataFrame, lifetime_value: Any) -> dict[str, float]:
     """Value at risk of the last 12 month ends from this month's model (see ``ChurnResult.risk_history``)."""
     from repurchase.churn.history import value_at_risk_by_month
-    from repurchase.lifetime_value.history import clv_by_month
+    from repurchase.lifetime_value.history import clv_history, history_values
 
     values = None
     if result.value.basis == "clv" and lifetime_value is not None:
-        clv = clv_by_month(lifetime_value, tx, result.period)
-        values = {m: c.set_index("customer_id")["clv"].round(2) for m, c in clv.items()}
+        history = getattr(lifetime_value, "history", None)
+        if history is None or not len(history.columns):  # not computed by the lifetime-value stage (a direct call)
+            history = clv_history(lifetime_value, tx, result.period)
+        values = {m: v.round(2) for m, v in history_values(history).items()}
     return value_at_risk_by_month(result, tx, result.period, values=values)
 
 

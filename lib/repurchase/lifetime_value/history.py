@@ -20,7 +20,7 @@ from repurchase.core.periods import Period, Window
 from repurchase.lifetime_value.clv import customer_lifetime_value
 from repurchase.lifetime_value.summary import customer_summary
 
-__all__ = ["clv_by_month", "clv_totals_by_month"]
+__all__ = ["clv_by_month", "clv_history", "clv_totals_by_month", "history_values"]
 
 
 def clv_by_month(
@@ -123,3 +123,30 @@ def clv_totals_by_month(result: Any, transactions: pd.DataFrame, period: Period,
         ``ClvResult.total("clv")``); empty without a transaction model.
     """
     return {label: float(c["clv"].sum()) for label, c in clv_by_month(result, transactions, period, months).items()}
+
+
+def clv_history(result: Any, transactions: pd.DataFrame, period: Period, months: int = 12) -> pd.DataFrame:
+    """Each customer's CLV at each of the last ``months`` month ends, one column per month: computed once per report.
+
+    The lifetime-value stage stores it in ``LifetimeValueResult.history``; the
+    churn stage's value-at-risk history and the overview's total-CLV sparkline
+    read it (:func:`history_values`) instead of recomputing :func:`clv_by_month`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer ID (sorted), one float column per ``YYYY-MM`` that
+        could be computed (oldest first), NaN for a customer who had not bought
+        by that month end; no columns without a transaction model.
+    """
+    by_month = clv_by_month(result, transactions, period, months)
+    if not by_month:
+        return pd.DataFrame(index=pd.Index([], name="customer_id", dtype=object))
+    wide = pd.concat({m: c.set_index("customer_id")["clv"] for m, c in by_month.items()}, axis=1).sort_index()
+    wide.index.name = "customer_id"
+    return wide
+
+
+def history_values(history: pd.DataFrame) -> dict[str, pd.Series]:
+    """The CLV of each month of :func:`clv_history`, indexed by the customers who had bought by then."""
+    return {str(m): history[m].dropna() for m in history.columns}

@@ -53,6 +53,7 @@ from repurchase.lifetime_value.clv import (
     value_concentration,
 )
 from repurchase.lifetime_value.fit import FitResult, ModelFits, fit_models, fit_spend
+from repurchase.lifetime_value.history import clv_history
 from repurchase.lifetime_value.intervals import (
     PREDICTIVE_COLUMNS,
     IntervalCheck,
@@ -215,6 +216,10 @@ class LifetimeValueResult:
         :func:`~repurchase.lifetime_value.intervals.predictive_intervals` of the
         CLV (None without a CLV or without draws); its per-customer columns are
         also in the CLV table. ``clv_low``/``clv_high`` are parameter-only.
+    history
+        Each customer's CLV at the last 12 month ends from this month's fits
+        (:func:`~repurchase.lifetime_value.history.clv_history`), filled by the
+        render's stage; empty when not computed.
     """
 
     split: HoldoutSplit | None
@@ -254,6 +259,7 @@ class LifetimeValueResult:
     probability_model: str | None = None
     interval_check: IntervalCheck | None = None
     predictive: PredictiveIntervals | None = None
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     # -- state ------------------------------------------------------------------
 
@@ -744,10 +750,12 @@ def _stage_run(inputs: Inputs) -> LifetimeValueResult:
     p = inputs.params
     segments = segment_export(inputs.result("segmentation"))[["customer_id", "segment", "segment_label"]]
     tx = inputs.transactions()
-    return run_lifetime_value(
+    result = run_lifetime_value(
         tx, inputs.period, p.lifetime_value, occasion=p.repurchase.occasion,
         customers=inputs.customers(), segments=segments, summarize=engine_summarizer(p, inputs.period, tx),
     )  # fmt: skip
+    result.history = clv_history(result, tx, inputs.period)  # read by churn and the overview: computed once
+    return result
 
 
 def _exports(result: LifetimeValueResult) -> dict[str, pd.DataFrame]:

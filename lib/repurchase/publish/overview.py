@@ -743,12 +743,12 @@ def monthly_series(
     (``ctx.result("churn").trend``); NPS the responses of each month. Total CLV
     and value at risk of the 11 months before the report month are this month's
     fitted models applied to the data as of each month end
-    (:func:`repurchase.lifetime_value.history.clv_by_month`; the churn result's
+    (``LifetimeValueResult.history``, :func:`repurchase.lifetime_value.history.clv_history`; the churn result's
     ``risk_history``, computed by the churn stage where its model lives; the cards say so).
     Missing analyses, or a month that cannot be computed, give no value.
     """
     from repurchase import satisfaction
-    from repurchase.lifetime_value.history import clv_by_month
+    from repurchase.lifetime_value.history import clv_history, history_values
 
     out: dict[str, dict[str, float]] = {}
     if (metrics.get("churn") or {}).get("threshold_days"):
@@ -757,9 +757,14 @@ def monthly_series(
         out["churn_rate"] = dict(zip(pd.to_datetime(trend["month"]).dt.strftime("%Y-%m"), trend["churn_rate"]))
     scores = satisfaction.scores_by_month(surveys)
     out["nps"] = dict(zip(scores["month"], scores["nps"]))
-    tx, period = ctx.transactions(), ctx.period
-    clv = clv_by_month(ctx.result("lifetime_value"), tx, period) if "lifetime_value" in metrics else {}
-    out["clv_total"] = {m: float(c["clv"].sum()) for m, c in clv.items()}
+    clv: dict[str, pd.Series] = {}
+    if "lifetime_value" in metrics:
+        life = ctx.result("lifetime_value")
+        history = getattr(life, "history", None)
+        if history is None or not len(history.columns):  # a result stored without it: computed here
+            history = clv_history(life, ctx.transactions(), ctx.period)
+        clv = history_values(history)
+    out["clv_total"] = {m: float(v.sum()) for m, v in clv.items()}
     if (metrics.get("churn") or {}).get("value_at_risk") is not None:
         out["value_at_risk"] = dict(getattr(ctx.result("churn"), "risk_history", None) or {})
     return out
