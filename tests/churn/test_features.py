@@ -132,3 +132,17 @@ def test_a_given_bgnbd_fit_is_applied_instead_of_fitting_one():
     assert other.index.equals(own.index)
     pd.testing.assert_frame_equal(other.drop(columns="bgnbd_p_no_purchase"), own.drop(columns="bgnbd_p_no_purchase"))
     assert not np.allclose(other["bgnbd_p_no_purchase"], own["bgnbd_p_no_purchase"])
+
+
+def test_the_spend_mix_matches_values_by_their_text_and_skips_missing_ones():
+    from repurchase.churn.features import _mix
+
+    values = pd.Series(["tea", None, 7, "tea", "7", np.nan], dtype=object)  # 7 and "7" are the same text
+    line_code = np.array([0, 0, 0, 1, 1, 1])
+    amount = np.array([10.0, 5.0, 20.0, 30.0, 40.0, 50.0])
+    total = np.array([35.0, 120.0])
+    out = _mix(values, line_code, amount, total, pd.Index(["A", "B"]), ["tea", "7", "coffee"], "cat_")
+    assert list(out.columns) == ["cat_tea", "cat_7", "cat_coffee"]
+    np.testing.assert_allclose(out["cat_tea"], [10 / 35, 30 / 120])
+    np.testing.assert_allclose(out["cat_7"], [20 / 35, 40 / 120])
+    np.testing.assert_allclose(out["cat_coffee"], [0.0, 0.0])

@@ -35,13 +35,14 @@ def _mix(
     prefix: str,
 ) -> pd.DataFrame:
     """Share of each customer's spend (``total``) in each of ``keep`` (other values left out)."""
-    out = pd.DataFrame(index=ids)
-    text = np.where(values.notna().to_numpy(), values.astype(str).to_numpy(dtype=object), None)
+    codes, uniques = pd.factorize(values)  # the distinct values once, not every line's text per column
+    text = np.array([str(u) for u in uniques], dtype=object)
+    cols: dict[str, np.ndarray] = {}
     for name in keep:  # a few columns (at most 8)
-        hit = text == name
+        hit = np.append(text == name, False)[codes]  # code -1 (missing) is never a match
         spent = np.bincount(line_code[hit], weights=amount[hit], minlength=len(ids))
-        out[f"{prefix}{name}"] = safe_div(spent, np.where(total > 0, total, np.nan))
-    return out
+        cols[f"{prefix}{name}"] = safe_div(spent, np.where(total > 0, total, np.nan))
+    return pd.DataFrame(cols, index=ids)
 
 
 def top_values(rows: pd.DataFrame, col: str, amount_col: str, top: int = _MIX_TOP) -> list[str]:
@@ -211,7 +212,14 @@ def churn_features(
         },
         index=ids,
     )
-    X = occasion_features(agg, d0, scale=scale)
+    occ_X = occasion_features(agg, d0, scale=scale)
+    # every part below is indexed by ``ids``: the columns are collected and the frame is built once (joining
+    # frame after frame copied and consolidated the growing matrix at every step)
+    X: dict[str, np.ndarray] = {c: occ_X[c].to_numpy() for c in occ_X.columns}
+
+    def add(part: pd.DataFrame) -> None:
+        X.update({c: part[c].to_numpy() for c in part.columns})
+
     # order lines: category and channel mix, refunds
     line_code = ids.get_indexer(rows[customer_col])
     line_amount = rows[amount_col].to_numpy(dtype=float)
@@ -223,10 +231,10 @@ def churn_features(
         pairs = np.unique(line_code[known].astype(np.int64) * (cat_codes.max() + 1) + cat_codes[known])
         X["n_categories"] = np.bincount(pairs // (cat_codes.max() + 1), minlength=k).astype(float)
         cats = list(categories) if categories is not None else top_values(rows, category_col, amount_col)
-        X = X.join(_mix(rows[category_col], line_code, line_amount, line_total, ids, cats, "cat_"))
+        add(_mix(rows[category_col], line_code, line_amount, line_total, ids, cats, "cat_"))
     if channel_col in rows.columns:
         chans = list(channels) if channels is not None else top_values(rows, channel_col, amount_col)
-        X = X.join(_mix(rows[channel_col], line_code, line_amount, line_total, ids, chans, "chn_"))
+        add(_mix(rows[channel_col], line_code, line_amount, line_total, ids, chans, "chn_"))
     if refund_col in rows.columns:
         refund = rows[refund_col].to_numpy(dtype=float)
         refund_units, refund_scale = money_units(refund)
@@ -234,9 +242,9 @@ def churn_features(
         X["refund_share"] = np.nan_to_num(safe_div(refunded, line_total + refunded))
         X["refunded_lines"] = np.bincount(line_code, weights=(refund > 0).astype(float), minlength=k)
     if customers is not None and customer_col in customers.columns:
-        X = X.join(_customer_features(customers, ids, cutoff, d0, customer_col, tier_date_col, tier_order))
+        add(_customer_features(customers, ids, cutoff, d0, customer_col, tier_date_col, tier_order))
     if surveys is not None and customer_col in surveys.columns and "response_date" in surveys.columns:
-        X = X.join(_survey_features(surveys, ids, cutoff, d0, customer_col))
+        add(_survey_features(surveys, ids, cutoff, d0, customer_col))
     if bgnbd_window_days is not None:
         try:
             cols = {"occasion": occasion, "customer_col": customer_col, "order_col": order_col, "date_col": date_col}
@@ -245,10 +253,10 @@ def churn_features(
             else:
                 summary, fit = bridge.bgnbd_summary(rows, window, **cols), bgnbd_fit
             bg = bridge.no_purchase(summary, fit, bgnbd_window_days)
-            X["bgnbd_p_no_purchase"] = bg.set_index("customer_id")["p_no_purchase"].reindex(ids)
+            X["bgnbd_p_no_purchase"] = bg.set_index("customer_id")["p_no_purchase"].reindex(ids).to_numpy()
         except AnalysisError:  # the BG/NBD does not fit these data: the feature is missing, not the model
-            X["bgnbd_p_no_purchase"] = np.nan
-    return X.astype(float)
+            X["bgnbd_p_no_purchase"] = np.full(k, np.nan)
+    return pd.DataFrame(X, index=ids).astype(float)
 
 
 def _customer_features(

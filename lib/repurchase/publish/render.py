@@ -156,7 +156,9 @@ def _os_reason(exc: OSError) -> str:
 
 
 def _say(msg: str) -> None:
-    print(msg, flush=True)
+    # one write per line: the notebook thread and the analyses (on stderr) share the terminal or the pipe
+    sys.stdout.write(msg + "\n")
+    sys.stdout.flush()
 
 
 # ---------------------------------------------------------------------------

@@ -136,12 +136,18 @@ def _ids_as_written(ctx: ReportContext, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _progress(line: str) -> None:
+    """A progress line on stderr, in one write (a render's notebook thread prints its own lines meanwhile)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def compute(ctx: ReportContext, name: str) -> Any:
     """Compute the result ``name`` for ``ctx`` (its required results first), store it and return it."""
     st = stage(name)
     for dep in st.requires:
         ctx.result(dep)
-    print(f"[{ctx.params.client} {ctx.period.label}] computing {name} ...", file=sys.stderr, flush=True)
+    _progress(f"[{ctx.params.client} {ctx.period.label}] computing {name} ...")
     t0 = time.perf_counter()
     result = st.run(_Inputs(ctx, st))
     seconds = time.perf_counter() - t0
@@ -150,5 +156,5 @@ def compute(ctx: ReportContext, name: str) -> Any:
     if st.exports is not None:
         for rel, frame in st.exports(result).items():
             ctx.write_csv(_ids_as_written(ctx, frame), rel)
-    print(f"[{ctx.params.client} {ctx.period.label}] {name} done in {seconds:.1f} s", file=sys.stderr, flush=True)
+    _progress(f"[{ctx.params.client} {ctx.period.label}] {name} done in {seconds:.1f} s")
     return result
