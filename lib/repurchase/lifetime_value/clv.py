@@ -225,7 +225,7 @@ def customer_lifetime_value(
     tx_all = summary[r_col].to_numpy(float)
     T_all = summary[t_col].to_numpy(float)
     m_all = np.maximum(summary[m_col].to_numpy(float), 0.0)
-    # distinct rows sorted by (x, T), then t_x: a chunk of the draws below shares BG/NBD's 2F1 term per (x, T)
+    # distinct rows sorted by (x, T), then t_x: every model's purchases-if-alive path is computed once per (x, T) pair
     (x, T, tx), counts, row = weighted_unique([x_all, T_all, tx_all])
     month_units = DAYS_PER_MONTH / UNIT_DAYS[transaction_fit.time_unit]
     horizon = month_units * months
