@@ -236,3 +236,22 @@ def test_pareto_nbd_likelihood_per_distinct_pair_equals_the_row_by_row_formula(m
     np.testing.assert_allclose(fast, model.log_likelihood(x, tx, T), rtol=1e-13)
     np.testing.assert_allclose(alive, model.p_alive(x, tx, T), rtol=1e-13)
     assert fast.shape == (2, len(x)) and np.isfinite(fast).all()
+
+
+@pytest.mark.parametrize("shape", [(-1,), (1, -1), (-1, 1)])
+def test_pareto_nbd_distinct_rows_are_numpy_unique_rows(shape):
+    # the distinct (x, t_x, T) rows behind P(alive) come from one lexsort: the same rows and inverse as np.unique
+    from repurchase.lifetime_value.models import pareto_nbd
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    x = rng.integers(0, 6, n).astype(float)
+    T = rng.integers(1, 60, n).astype(float)
+    tx = np.where(x > 0, np.floor(rng.random(n) * T), 0.0)
+    cols = [v.reshape(shape) for v in (x, tx, T)]
+    (ux, utx, uT), inverse, axis = pareto_nbd._distinct_rows(*cols)
+    uniq, expected = np.unique(np.stack([x, tx, T], axis=1), axis=0, return_inverse=True)
+    np.testing.assert_array_equal(np.stack([ux.ravel(), utx.ravel(), uT.ravel()], axis=1), uniq)
+    np.testing.assert_array_equal(inverse, expected.ravel())
+    assert ux.shape[axis] == len(uniq) < n
+    assert pareto_nbd._distinct_rows(np.arange(5000.0), np.zeros(5000), np.ones(5000)) is None  # nothing shared

@@ -128,14 +128,24 @@ def _distinct_rows(
     if len(long_axes) != 1 or x.shape[long_axes[0]] < _DISTINCT_FROM:
         return None
     axis = long_axes[0]
-    rows = np.stack([x.ravel(), tx.ravel(), T.ravel()], axis=1)
-    uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
-    if len(uniq) > _DISTINCT_GAIN * len(rows):
+    flat = (x.ravel(), tx.ravel(), T.ravel())
+    # the rows sorted by (x, t_x, T), as np.unique(axis=0) orders them, by one lexsort of the three columns
+    # (np.unique over rows sorts a structured view: ~5x slower at 300k customers)
+    order = np.lexsort(flat[::-1])
+    sorted_cols = [c[order] for c in flat]
+    change = np.zeros(len(order), dtype=bool)
+    change[0] = True
+    for c in sorted_cols:
+        change[1:] |= c[1:] != c[:-1]
+    n_unique = int(change.sum())
+    if n_unique > _DISTINCT_GAIN * len(order):
         return None
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(change) - 1
     shape = list(x.shape)
-    shape[axis] = len(uniq)
-    cols = tuple(uniq[:, k].reshape(shape) for k in range(3))
-    return (cols[0], cols[1], cols[2]), inverse.ravel(), axis - x.ndim
+    shape[axis] = n_unique
+    cols = tuple(c[change].reshape(shape) for c in sorted_cols)
+    return (cols[0], cols[1], cols[2]), inverse, axis - x.ndim
 
 
 def _numeric_hessian(fun: Callable[[np.ndarray], float], x0: np.ndarray, step: float = 1e-4) -> np.ndarray:
